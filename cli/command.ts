@@ -1,0 +1,41 @@
+/**
+ * What one `floodgate` command is: its flags (as config options), its arguments, and one action
+ * that calls a library function and returns an exit code. cli/index.ts lists the commands.
+ */
+
+import type { OptionSpec } from './config.ts';
+
+/** Everything an action gets: its frozen config, positional arguments, and the process edges. */
+export interface CommandContext<C> {
+  readonly config: Readonly<C>;
+  readonly args: readonly string[];
+  /** Aborted on the first Ctrl-C (SIGINT) or SIGTERM: stop, clean up, return. */
+  readonly signal: AbortSignal;
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+/** A positional argument. */
+export interface ArgumentSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly required: boolean;
+}
+
+/** One command. */
+export interface CommandDefinition<C = Record<string, unknown>> {
+  readonly name: string;
+  /** One line for the command list. */
+  readonly summary: string;
+  /** Longer help: examples, what it writes. Optional. */
+  readonly help?: string;
+  readonly arguments?: readonly ArgumentSpec[];
+  readonly options: readonly OptionSpec[];
+  /** Runs the command; resolves to the process exit code. Throws FloodgateError for expected failures. */
+  run(context: CommandContext<C>): Promise<number>;
+}
+
+/** Declares a command with its config type. */
+export function defineCommand<C>(definition: CommandDefinition<C>): CommandDefinition<C> {
+  return definition;
+}

@@ -1,0 +1,8 @@
+/**
+ * The explicit list of `floodgate` commands, one file each. Add a command by adding its file and
+ * one line here.
+ */
+
+import type { CommandDefinition } from './command.ts';
+
+export const COMMANDS: readonly CommandDefinition<never>[] = [];

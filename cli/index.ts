@@ -1,0 +1,93 @@
+/**
+ * The `floodgate` command line: a thin adapter. It parses flags into a frozen config, calls one
+ * command, and maps errors to exit codes from the table in contracts/errors.ts.
+ */
+
+import { Command, CommanderError, Option } from 'commander';
+import { FloodgateError, isFloodgateError } from '../contracts/errors.ts';
+import type { CommandDefinition } from './command.ts';
+import { resolveConfig } from './config.ts';
+import { COMMANDS } from './commands.ts';
+
+/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: readonly string[], commands: readonly CommandDefinition<never>[] = COMMANDS): Promise<number> {
+  const program = new Command('floodgate')
+    .description('Rehearse a registration opening: k6 load tests, a Prometheus exporter, Grafana dashboards and a capacity report.')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => process.stdout.write(text), writeErr: (text) => process.stderr.write(text) });
+
+  let exitCode = 0;
+  for (const definition of commands as readonly CommandDefinition<Record<string, unknown>>[]) {
+    const command = program.command(definition.name).description(definition.summary).exitOverride();
+    if (definition.help) command.addHelpText('after', `\n${definition.help}`);
+    for (const argument of definition.arguments ?? []) {
+      command.argument(argument.required ? `<${argument.name}>` : `[${argument.name}]`, argument.description);
+    }
+    for (const spec of definition.options) {
+      const option = new Option(spec.flag, spec.description + (spec.env ? ` (env ${spec.env})` : ''));
+      if (spec.default !== undefined) option.default(undefined, String(spec.default)); // shown in --help, resolved by resolveConfig
+      if (spec.repeatable) option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+      command.addOption(option);
+    }
+    command.action(async (...received: unknown[]) => {
+      const positional = received.slice(0, definition.arguments?.length ?? 0) as Array<string | undefined>;
+      const flags = command.opts();
+      const config = resolveConfig(definition.options, flags);
+      exitCode = await runWithSignals((signal) =>
+        definition.run({
+          config,
+          args: positional.filter((value): value is string => value !== undefined),
+          signal,
+          stdout: process.stdout,
+          stderr: process.stderr,
+        }),
+      );
+    });
+  }
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+/** Runs an action with an AbortSignal tied to SIGINT/SIGTERM; a second signal exits at once. */
+async function runWithSignals(action: (signal: AbortSignal) => Promise<number>): Promise<number> {
+  const controller = new AbortController();
+  let received = 0;
+  const onSignal = (name: NodeJS.Signals): void => {
+    received += 1;
+    if (received === 1) {
+      process.stderr.write(`\n${name}: stopping; press Ctrl-C again to exit at once\n`);
+      controller.abort(new FloodgateError('INTERRUPTED', { signal: name }));
+    } else {
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await action(controller.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function reportError(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // commander has printed its own message; help and version exit 0
+    return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.help' ? 0 : 2;
+  }
+  if (isFloodgateError(error)) {
+    process.stderr.write(`error: ${error.message}\nhint: ${error.hint}\n`);
+    return error.exitCode;
+  }
+  const wrapped = new FloodgateError('INTERNAL', { detail: error instanceof Error ? error.message : String(error) }, { cause: error });
+  process.stderr.write(`error: ${wrapped.message}\nhint: ${wrapped.hint}\n`);
+  if (process.env.FLOODGATE_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  return wrapped.exitCode;
+}
