@@ -92,14 +92,14 @@ export const schemas = {
   /** Probability 0..1. */
   probability: z.coerce.number().min(0).max(1),
   /** On/off, from a boolean flag or text such as `true`, `1`, `yes`, `false`, `0`, `no`. */
-  boolean: z.union([
-    z.boolean(),
-    z
-      .string()
-      .toLowerCase()
-      .refine((text) => ['true', '1', 'yes', 'on', 'false', '0', 'no', 'off'].includes(text), 'expected true or false')
-      .transform((text) => ['true', '1', 'yes', 'on'].includes(text)),
-  ]),
+  boolean: z.union([z.boolean(), z.string()]).transform((value, context) => {
+    if (typeof value === 'boolean') return value;
+    const text = value.trim().toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(text)) return true;
+    if (['false', '0', 'no', 'off'].includes(text)) return false;
+    context.addIssue({ code: 'custom', message: 'expected true or false (or yes/no, on/off, 1/0)' });
+    return z.NEVER;
+  }),
   /** An http(s) URL. */
   url: z.string().url().refine((text) => /^https?:\/\//.test(text), 'expected an http:// or https:// URL'),
   /** Non-empty text. */
