@@ -201,6 +201,27 @@ export const EXPORTER_METRICS = {
     unit: '',
     labels: [],
   }),
+  runsEvicted: def({
+    name: 'floodgate_runs_evicted_total',
+    type: 'counter',
+    help: 'Runs forgotten because the exporter held its maximum number of runs (the run with the oldest last sample goes first).',
+    unit: '',
+    labels: [],
+  }),
+  exposedSeries: def({
+    name: 'floodgate_exporter_series',
+    type: 'gauge',
+    help: 'Run-metric series the exporter exposes now; bounded by the label caps and the run cap.',
+    unit: '',
+    labels: [],
+  }),
+  remoteWriteSeries: def({
+    name: 'floodgate_remote_write_series',
+    type: 'gauge',
+    help: 'Remote-write input series tracked to merge cumulative values across runners without double counting.',
+    unit: '',
+    labels: [],
+  }),
 } as const;
 
 /** Metrics of the reference target (target/). */
