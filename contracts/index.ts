@@ -8,3 +8,4 @@ export * from './profiles.ts';
 export * from './metrics.ts';
 export * from './slo.ts';
 export * from './errors.ts';
+export * from './run-result.ts';
