@@ -80,6 +80,11 @@ export const ERROR_TABLE = {
     hint: 'choose one of: {known}',
     exitCode: 2,
   },
+  SCRIPT_ENV_INVALID: {
+    message: 'script variable {name} = "{value}" is invalid: {detail}',
+    hint: 'pass -e {name}=<value> (k6) or the matching floodgate run flag; load-tests/README.md lists every variable',
+    exitCode: 2,
+  },
   PROFILE_INVALID: {
     message: 'traffic profile is invalid: {detail}',
     hint: 'see the profile options in the README (PROFILE, RATE_SCALE, TIME_SCALE, WINDOW, BREAKPOINT_*)',

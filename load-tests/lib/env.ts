@@ -1,0 +1,271 @@
+/**
+ * Script variables (`k6 run -e KEY=VALUE`, k6's `__ENV`): read, validated and given defaults in
+ * one place, so a wrong value stops the test in the init context with a message that names the
+ * variable and says what to pass. Pure: takes the variables as a record, imports no k6 module,
+ * so `floodgate run` validates the same variables before it starts an engine.
+ */
+
+import { DEFAULT_PHOTO_UPLOAD_SHARE, SEED_CONTINUATION } from '../../contracts/funnel.ts';
+import { FloodgateError } from '../../contracts/errors.ts';
+import { isRunId } from '../../contracts/identity.ts';
+import { PROFILE_NAMES, parseDurationSeconds } from '../../contracts/profiles.ts';
+import { DEFAULT_PHOTO_BYTES, MIN_PHOTO_BYTES } from './photo.ts';
+
+/** Script variables as k6 hands them over (`__ENV`). */
+export type ScriptVariables = Readonly<Record<string, string | undefined>>;
+
+/** Where the journey gets the email verification token from. */
+export const EMAIL_TOKEN_SOURCES = ['mailbox', 'header', 'mailpit'] as const;
+/** One email token source. */
+export type EmailTokenSource = (typeof EMAIL_TOKEN_SOURCES)[number];
+
+/** Variables every scenario reads. */
+export interface CommonEnv {
+  /** Base URL of the system under test, without a trailing slash. `TARGET_URL`, default `http://127.0.0.1:18081`. */
+  readonly targetUrl: string;
+  /** Run id, tagged on every sample as `run`. `RUN_ID`, required. */
+  readonly runId: string;
+  /** Folder handleSummary writes into. `RESULTS_DIR`, default `results/<RUN_ID>`. */
+  readonly resultsDir: string;
+  /** Target adapter name (targets/index.ts). `ADAPTER`, default `reference`. */
+  readonly adapter: string;
+  /** Email token source. `EMAIL_TOKEN_SOURCE`, default `mailbox`. */
+  readonly emailTokenSource: EmailTokenSource;
+  /** Base URL of a Mailpit-compatible API. `MAILPIT_URL`, required when the source is `mailpit`. */
+  readonly mailpitUrl?: string;
+  /**
+   * Regular expression whose first group is the token in a mail's text, for the Mailpit source.
+   * `EMAIL_TOKEN_PATTERN`, default {@link DEFAULT_EMAIL_TOKEN_PATTERN}.
+   */
+  readonly emailTokenPattern: string;
+  /** Multiplies every think time; 0 removes them. `THINK_TIME_SCALE`, default per scenario. */
+  readonly thinkTimeScale: number;
+  /** Share of NIK-verified applicants who upload a photo (an assumption). `PHOTO_SHARE`, default 0.9. */
+  readonly photoShare: number;
+  /** Size of the uploaded photo in bytes. `PHOTO_BYTES`, default 32768 (minimum 79, a one-pixel PNG). */
+  readonly photoBytes: number;
+  /** `seed`: applicants stop as the seed's funnel says; `full`: everyone tries every stage. `CONTINUATION`. */
+  readonly continuation: 'seed' | 'full';
+  /** Seed of the behavioural draws. `SEED`, default the run id. */
+  readonly seed: string;
+  /** Client timeout of one request. `REQUEST_TIMEOUT`, default `30s`. */
+  readonly requestTimeout: string;
+  /** Retries of a 429 answer before the stage counts as throttled. `RETRY_429_MAX`, default 3. */
+  readonly retryMax: number;
+  /** Longest wait on one Retry-After, in seconds (longer answers are capped). `RETRY_AFTER_MAX_SECONDS`, default 10. */
+  readonly retryAfterMaxSeconds: number;
+  /** Pre-allocated VUs, overriding the sizing rule. `PRE_ALLOCATED_VUS`. */
+  readonly preAllocatedVUs?: number;
+  /** Most VUs, overriding the sizing rule. `MAX_VUS`. */
+  readonly maxVUs?: number;
+}
+
+/** Defaults a scenario may choose differently. */
+export interface CommonDefaults {
+  readonly thinkTimeScale?: number;
+  readonly continuation?: 'seed' | 'full';
+}
+
+/** Default base URL of the reference target. */
+export const DEFAULT_TARGET_URL = 'http://127.0.0.1:18081';
+/** Default pattern of the email token in a verification mail: the `token=` parameter of a link. */
+export const DEFAULT_EMAIL_TOKEN_PATTERN = 'token=([A-Za-z0-9._~-]+)';
+/** Default think-time scale of the open scenarios: a journey then takes a few seconds. */
+export const DEFAULT_THINK_TIME_SCALE = 0.01;
+
+/** Reads the variables every scenario shares. Throws SCRIPT_ENV_INVALID naming the variable. */
+export function readCommonEnv(variables: ScriptVariables, defaults: CommonDefaults = {}): CommonEnv {
+  const read = reader(variables);
+  const runId = read.text('RUN_ID');
+  if (runId === undefined) {
+    throw invalid('RUN_ID', '', 'it is required; pick an id of lower-case letters, digits, "_" or "-"');
+  }
+  if (!isRunId(runId)) {
+    throw invalid('RUN_ID', runId, 'use 1–48 lower-case letters, digits, "_" or "-", starting with a letter or digit');
+  }
+  const targetUrl = (read.text('TARGET_URL') ?? DEFAULT_TARGET_URL).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/\s]+/.test(targetUrl)) {
+    throw invalid('TARGET_URL', targetUrl, 'expected an http:// or https:// URL');
+  }
+  const emailTokenSource = read.oneOf('EMAIL_TOKEN_SOURCE', EMAIL_TOKEN_SOURCES, 'mailbox');
+  const mailpitUrl = read.text('MAILPIT_URL')?.replace(/\/+$/, '');
+  if (emailTokenSource === 'mailpit' && mailpitUrl === undefined) {
+    throw invalid('MAILPIT_URL', '', 'EMAIL_TOKEN_SOURCE=mailpit needs the base URL of the Mailpit API, e.g. http://127.0.0.1:8025');
+  }
+  const emailTokenPattern = read.text('EMAIL_TOKEN_PATTERN') ?? DEFAULT_EMAIL_TOKEN_PATTERN;
+  read.check('EMAIL_TOKEN_PATTERN', emailTokenPattern, () => new RegExp(emailTokenPattern).source.includes('('), 'expected a regular expression with one capturing group');
+  const requestTimeout = read.text('REQUEST_TIMEOUT') ?? '30s';
+  read.check('REQUEST_TIMEOUT', requestTimeout, () => parseDurationSeconds(requestTimeout) > 0, 'expected a duration such as 30s');
+  const preAllocatedVUs = read.number('PRE_ALLOCATED_VUS', { integer: true, min: 1 });
+  const maxVUs = read.number('MAX_VUS', { integer: true, min: 1 });
+  if (preAllocatedVUs !== undefined && maxVUs !== undefined && maxVUs < preAllocatedVUs) {
+    throw invalid('MAX_VUS', String(maxVUs), `must be at least PRE_ALLOCATED_VUS (${preAllocatedVUs})`);
+  }
+  return {
+    targetUrl,
+    runId,
+    resultsDir: (read.text('RESULTS_DIR') ?? `results/${runId}`).replace(/\/+$/, ''),
+    adapter: read.text('ADAPTER') ?? 'reference',
+    emailTokenSource,
+    ...(mailpitUrl === undefined ? {} : { mailpitUrl }),
+    emailTokenPattern,
+    thinkTimeScale: read.number('THINK_TIME_SCALE', { min: 0 }) ?? defaults.thinkTimeScale ?? DEFAULT_THINK_TIME_SCALE,
+    photoShare:
+      read.number('PHOTO_SHARE', { min: SEED_CONTINUATION.batchOfNikVerified, max: 1 }) ?? DEFAULT_PHOTO_UPLOAD_SHARE,
+    photoBytes: read.number('PHOTO_BYTES', { integer: true, min: MIN_PHOTO_BYTES }) ?? DEFAULT_PHOTO_BYTES,
+    continuation: read.oneOf('CONTINUATION', ['seed', 'full'] as const, defaults.continuation ?? 'seed'),
+    seed: read.text('SEED') ?? runId,
+    requestTimeout,
+    retryMax: read.number('RETRY_429_MAX', { integer: true, min: 0 }) ?? 3,
+    retryAfterMaxSeconds: read.number('RETRY_AFTER_MAX_SECONDS', { min: 0 }) ?? 10,
+    ...(preAllocatedVUs === undefined ? {} : { preAllocatedVUs }),
+    ...(maxVUs === undefined ? {} : { maxVUs }),
+  };
+}
+
+/** Where an event profile comes from: a built-in shape, or a `minute,arrivals` CSV file. */
+export type ProfileSource = { readonly kind: 'builtin'; readonly name: 'opening-exp' | 'opening-hyperbolic' } | { readonly kind: 'file'; readonly path: string };
+
+/** Variables of the `opening` scenario. */
+export interface OpeningEnv {
+  /** `PROFILE`: `opening-exp` (default), `opening-hyperbolic`, or a path to a `minute,arrivals` CSV file. */
+  readonly profile: ProfileSource;
+  /** `RATE_SCALE`, default 0.01 (the 80,000/min peak becomes 800/min). */
+  readonly rateScale: number;
+  /** `TIME_SCALE`, ≥ 1, default 1: event minutes per real minute; the count is kept. */
+  readonly timeScale: number;
+  /** `WINDOW`: event minutes `from-to`, default `0-60` (the first hour). */
+  readonly window: { readonly fromMinute: number; readonly toMinute: number };
+}
+
+/** Reads the `opening` variables. */
+export function readOpeningEnv(variables: ScriptVariables): OpeningEnv {
+  const read = reader(variables);
+  const profileText = read.text('PROFILE') ?? 'opening-exp';
+  let profile: ProfileSource;
+  if (profileText === 'opening-exp' || profileText === 'opening-hyperbolic') profile = { kind: 'builtin', name: profileText };
+  else if (/\.csv$/i.test(profileText)) profile = { kind: 'file', path: profileText };
+  else {
+    throw invalid('PROFILE', profileText, `expected opening-exp, opening-hyperbolic or a path to a .csv file (built-in profiles: ${PROFILE_NAMES.join(', ')})`);
+  }
+  const windowText = read.text('WINDOW') ?? '0-60';
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(?:-|\.\.)\s*(\d+(?:\.\d+)?)\s*$/.exec(windowText);
+  const window = match ? { fromMinute: Number(match[1]), toMinute: Number(match[2]) } : undefined;
+  if (!window || !(window.toMinute > window.fromMinute)) {
+    throw invalid('WINDOW', windowText, 'expected event minutes "from-to" with from < to, e.g. 0-60');
+  }
+  return {
+    profile,
+    rateScale: read.number('RATE_SCALE', { min: 0, exclusiveMin: true }) ?? 0.01,
+    timeScale: read.number('TIME_SCALE', { min: 1 }) ?? 1,
+    window,
+  };
+}
+
+/** Variables of the `breakpoint` scenario; rates in new applicants per second. */
+export interface BreakpointEnv {
+  /** `BREAKPOINT_START`, default 2. */
+  readonly startRate: number;
+  /** `BREAKPOINT_STEP`, default 2. */
+  readonly stepRate: number;
+  /** `BREAKPOINT_STEPS`, default 8. */
+  readonly steps: number;
+  /** `BREAKPOINT_STEP_SECONDS`, default 120: long enough for journeys started in a step to finish in it. */
+  readonly stepSeconds: number;
+  /** `RATE_SCALE`, default 1: multiplies every step's rate. */
+  readonly rateScale: number;
+  /** `TIME_SCALE`, ≥ 1, default 1: divides the step length; rates stay (they are what is measured). */
+  readonly timeScale: number;
+}
+
+/** Reads the `breakpoint` variables. */
+export function readBreakpointEnv(variables: ScriptVariables): BreakpointEnv {
+  const read = reader(variables);
+  return {
+    startRate: read.number('BREAKPOINT_START', { min: 0, exclusiveMin: true }) ?? 2,
+    stepRate: read.number('BREAKPOINT_STEP', { min: 0 }) ?? 2,
+    steps: read.number('BREAKPOINT_STEPS', { integer: true, min: 1 }) ?? 8,
+    stepSeconds: read.number('BREAKPOINT_STEP_SECONDS', { min: 0, exclusiveMin: true }) ?? 120,
+    rateScale: read.number('RATE_SCALE', { min: 0, exclusiveMin: true }) ?? 1,
+    timeScale: read.number('TIME_SCALE', { min: 1 }) ?? 1,
+  };
+}
+
+/** Variables of the `soak` scenario. */
+export interface SoakEnv {
+  /** `SOAK_RATE`, new applicants per second, default 2. */
+  readonly rate: number;
+  /** `SOAK_DURATION`, a k6 duration, default `1h`. */
+  readonly durationSeconds: number;
+  /** `RATE_SCALE`, default 1: multiplies the rate. */
+  readonly rateScale: number;
+  /** `TIME_SCALE`, ≥ 1, default 1: divides the duration; the rate stays. */
+  readonly timeScale: number;
+}
+
+/** Reads the `soak` variables. */
+export function readSoakEnv(variables: ScriptVariables): SoakEnv {
+  const read = reader(variables);
+  const durationText = read.text('SOAK_DURATION') ?? '1h';
+  let durationSeconds = 0;
+  read.check('SOAK_DURATION', durationText, () => (durationSeconds = parseDurationSeconds(durationText)) > 0, 'expected a duration such as 30m or 2h');
+  return {
+    rate: read.number('SOAK_RATE', { min: 0, exclusiveMin: true }) ?? 2,
+    durationSeconds,
+    rateScale: read.number('RATE_SCALE', { min: 0, exclusiveMin: true }) ?? 1,
+    timeScale: read.number('TIME_SCALE', { min: 1 }) ?? 1,
+  };
+}
+
+// --- internals -------------------------------------------------------------------------------
+
+interface NumberRule {
+  readonly integer?: boolean;
+  readonly min?: number;
+  readonly exclusiveMin?: boolean;
+  readonly max?: number;
+}
+
+function reader(variables: ScriptVariables) {
+  const text = (name: string): string | undefined => {
+    const value = variables[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+  return {
+    text,
+    number(name: string, rule: NumberRule): number | undefined {
+      const raw = text(name);
+      if (raw === undefined) return undefined;
+      const value = Number(raw);
+      const kind = rule.integer ? 'an integer' : 'a number';
+      const lower = rule.min === undefined ? '' : ` ${rule.exclusiveMin ? '>' : '≥'} ${rule.min}`;
+      const upper = rule.max === undefined ? '' : `${lower ? ' and' : ''} ≤ ${rule.max}`;
+      const fits =
+        Number.isFinite(value) &&
+        (!rule.integer || Number.isInteger(value)) &&
+        (rule.min === undefined || (rule.exclusiveMin ? value > rule.min : value >= rule.min)) &&
+        (rule.max === undefined || value <= rule.max);
+      if (!fits) throw invalid(name, raw, `expected ${kind}${lower}${upper}`);
+      return value;
+    },
+    oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+      const raw = text(name);
+      if (raw === undefined) return fallback;
+      if (!(allowed as readonly string[]).includes(raw)) throw invalid(name, raw, `expected one of ${allowed.join(', ')}`);
+      return raw as T;
+    },
+    check(name: string, raw: string, predicate: () => boolean, expected: string): void {
+      let ok = false;
+      try {
+        ok = predicate();
+      } catch {
+        ok = false;
+      }
+      if (!ok) throw invalid(name, raw, expected);
+    },
+  };
+}
+
+function invalid(name: string, value: string, detail: string): FloodgateError {
+  return new FloodgateError('SCRIPT_ENV_INVALID', { name, value, detail });
+}

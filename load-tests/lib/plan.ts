@@ -1,0 +1,176 @@
+/**
+ * The arrival plan of each scenario: which profile, turned into which k6 executor, how many
+ * applicants over how long. Pure: the scenarios build their `options` from it, the planned-rate
+ * helper reports it once a second, and `floodgate run` prints it before it starts an engine.
+ */
+
+import {
+  binnedProfile,
+  breakpointProfile,
+  formatDuration,
+  openingExpProfile,
+  openingHyperbolicProfile,
+  parseDurationSeconds,
+  parseProfileCsv,
+  rampingArrivals,
+  rampingRateAt,
+  stagesDurationSeconds,
+  toRampingArrivalRate,
+  type RampingArrivalRate,
+  type TrafficProfile,
+} from '../../contracts/profiles.ts';
+import { FloodgateError } from '../../contracts/errors.ts';
+import type { BreakpointEnv, OpeningEnv, SoakEnv } from './env.ts';
+
+/** The scenarios floodgate ships, one script each under load-tests/scenarios/. */
+export const SCENARIO_NAMES = ['smoke', 'opening', 'breakpoint', 'soak'] as const;
+/** One scenario name. */
+export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+/** k6's `constant-arrival-rate` rate part. */
+export interface ConstantArrivalRate {
+  readonly executor: 'constant-arrival-rate';
+  /** Iterations per `timeUnit` (an integer). */
+  readonly rate: number;
+  readonly timeUnit: string;
+  readonly duration: string;
+}
+
+/** What a scenario asks of the load generator. */
+export interface ScenarioPlan {
+  readonly scenario: ScenarioName;
+  /** One line a person can read. */
+  readonly description: string;
+  /**
+   * The open-model executor of the load scenario, or undefined for `smoke` (one applicant on a
+   * closed executor).
+   */
+  readonly arrivals?: RampingArrivalRate | ConstantArrivalRate;
+  /** Length of the arrivals, in seconds (journeys may run on for the scenario's gracefulStop). */
+  readonly durationSeconds: number;
+  /** Applicants the plan starts in total. */
+  readonly plannedArrivals: number;
+  /** Highest planned rate, new applicants per second. */
+  readonly peakRatePerSecond: number;
+}
+
+/** The `smoke` plan: one applicant walks every stage. */
+export function planSmoke(): ScenarioPlan {
+  return { scenario: 'smoke', description: 'one applicant through every stage', durationSeconds: 0, plannedArrivals: 1, peakRatePerSecond: 0 };
+}
+
+/**
+ * The `opening` plan: the seed's surge (or a per-minute CSV profile) scaled and windowed, as
+ * `ramping-arrival-rate` stages.
+ *
+ * @param profileCsv - the text of the CSV file when `env.profile` is a file (k6 reads it with `open()`)
+ */
+export function planOpening(env: OpeningEnv, profileCsv?: string): ScenarioPlan {
+  const scaling = { rateScale: env.rateScale, timeScale: env.timeScale, window: env.window };
+  let profile: TrafficProfile;
+  try {
+    if (env.profile.kind === 'builtin') {
+      profile = env.profile.name === 'opening-exp' ? openingExpProfile(scaling) : openingHyperbolicProfile(scaling);
+    } else {
+      if (profileCsv === undefined) throw new RangeError(`the profile file ${env.profile.path} was not read`);
+      profile = binnedProfile(env.profile.path, parseProfileCsv(profileCsv), scaling);
+    }
+  } catch (error) {
+    throw profileError(error);
+  }
+  return fromRampingProfile('opening', profile);
+}
+
+/** The `breakpoint` plan: stepped rates for finding capacity. */
+export function planBreakpoint(env: BreakpointEnv): ScenarioPlan {
+  let profile: TrafficProfile;
+  try {
+    profile = breakpointProfile({
+      startRate: env.startRate,
+      stepRate: env.stepRate,
+      steps: env.steps,
+      stepSeconds: env.stepSeconds / env.timeScale,
+      rateScale: env.rateScale,
+    });
+  } catch (error) {
+    throw profileError(error);
+  }
+  return fromRampingProfile('breakpoint', profile);
+}
+
+/** The `soak` plan: one constant rate for a long time. */
+export function planSoak(env: SoakEnv): ScenarioPlan {
+  const ratePerSecond = env.rate * env.rateScale;
+  const durationSeconds = env.durationSeconds / env.timeScale;
+  const duration = formatDuration(durationSeconds);
+  const arrivals = constantArrivalRate(ratePerSecond, duration);
+  const perSecond = arrivals.rate / unitSeconds(arrivals.timeUnit);
+  return {
+    scenario: 'soak',
+    description: `steady ${round(perSecond)}/s for ${duration}`,
+    arrivals,
+    durationSeconds,
+    plannedArrivals: perSecond * durationSeconds,
+    peakRatePerSecond: perSecond,
+  };
+}
+
+/**
+ * Planned new applicants per second at `tSeconds` after the start: exactly what the executor
+ * was told, so a live view compares the achieved rate with the real plan.
+ */
+export function plannedRateAt(plan: ScenarioPlan, tSeconds: number): number {
+  const arrivals = plan.arrivals;
+  if (arrivals === undefined || tSeconds < 0 || tSeconds > plan.durationSeconds) return 0;
+  if (arrivals.executor === 'ramping-arrival-rate') return rampingRateAt(arrivals, tSeconds);
+  return arrivals.rate / unitSeconds(arrivals.timeUnit);
+}
+
+/**
+ * Constant `rate` per second as k6's integer rate per time unit: the smallest of 1s, 1m, 1h that
+ * holds the rate within 0.5 %.
+ */
+export function constantArrivalRate(ratePerSecond: number, duration: string): ConstantArrivalRate {
+  if (!(ratePerSecond > 0)) throw profileError(new RangeError(`the rate must be > 0, got ${ratePerSecond}/s`));
+  for (const [timeUnit, seconds] of [['1s', 1], ['1m', 60], ['1h', 3600]] as const) {
+    const rate = Math.round(ratePerSecond * seconds);
+    if (rate >= 1 && Math.abs(rate - ratePerSecond * seconds) <= 0.005 * ratePerSecond * seconds) {
+      return { executor: 'constant-arrival-rate', rate, timeUnit, duration };
+    }
+  }
+  return { executor: 'constant-arrival-rate', rate: Math.max(1, Math.round(ratePerSecond * 3600)), timeUnit: '1h', duration };
+}
+
+// --- internals -------------------------------------------------------------------------------
+
+function fromRampingProfile(scenario: ScenarioName, profile: TrafficProfile): ScenarioPlan {
+  let arrivals: RampingArrivalRate;
+  try {
+    arrivals = toRampingArrivalRate(profile);
+  } catch (error) {
+    throw profileError(error);
+  }
+  const unit = unitSeconds(arrivals.timeUnit);
+  const peak = Math.max(arrivals.startRate, ...arrivals.stages.map((stage) => stage.target)) / unit;
+  return {
+    scenario,
+    description: profile.description,
+    arrivals,
+    durationSeconds: stagesDurationSeconds(arrivals.stages),
+    plannedArrivals: rampingArrivals(arrivals),
+    peakRatePerSecond: peak,
+  };
+}
+
+function unitSeconds(timeUnit: string): number {
+  return parseDurationSeconds(timeUnit);
+}
+
+function profileError(error: unknown): FloodgateError {
+  if (error instanceof FloodgateError) return error;
+  return new FloodgateError('PROFILE_INVALID', { detail: error instanceof Error ? error.message : String(error) }, { cause: error });
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
