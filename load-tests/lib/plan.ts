@@ -20,7 +20,7 @@ import {
   type TrafficProfile,
 } from '../../contracts/profiles.ts';
 import { FloodgateError } from '../../contracts/errors.ts';
-import type { BreakpointEnv, OpeningEnv, SoakEnv } from './env.ts';
+import { readBreakpointEnv, readOpeningEnv, readSoakEnv, type BreakpointEnv, type OpeningEnv, type ScriptVariables, type SoakEnv } from './env.ts';
 
 /** The scenarios floodgate ships, one script each under load-tests/scenarios/. */
 export const SCENARIO_NAMES = ['smoke', 'opening', 'breakpoint', 'soak'] as const;
@@ -52,6 +52,32 @@ export interface ScenarioPlan {
   readonly plannedArrivals: number;
   /** Highest planned rate, new applicants per second. */
   readonly peakRatePerSecond: number;
+}
+
+/** True when `name` is one of floodgate's scenarios. */
+export function isScenarioName(name: string): name is ScenarioName {
+  return (SCENARIO_NAMES as readonly string[]).includes(name);
+}
+
+/**
+ * The plan a scenario script will make from these variables: what `floodgate run` shows before it
+ * starts an engine (and where it finds a bad variable before the engine does).
+ *
+ * @param readProfileFile - reads a PROFILE file (k6: `open`; Node: `readFileSync`)
+ */
+export function planScenario(scenario: ScenarioName, variables: ScriptVariables, readProfileFile: (path: string) => string): ScenarioPlan {
+  switch (scenario) {
+    case 'smoke':
+      return planSmoke();
+    case 'opening': {
+      const env = readOpeningEnv(variables);
+      return planOpening(env, env.profile.kind === 'file' ? readProfileFile(env.profile.path) : undefined);
+    }
+    case 'breakpoint':
+      return planBreakpoint(readBreakpointEnv(variables));
+    case 'soak':
+      return planSoak(readSoakEnv(variables));
+  }
 }
 
 /** The `smoke` plan: one applicant walks every stage. */
@@ -124,6 +150,28 @@ export function plannedRateAt(plan: ScenarioPlan, tSeconds: number): number {
   if (arrivals === undefined || tSeconds < 0 || tSeconds > plan.durationSeconds) return 0;
   if (arrivals.executor === 'ramping-arrival-rate') return rampingRateAt(arrivals, tSeconds);
   return arrivals.rate / unitSeconds(arrivals.timeUnit);
+}
+
+/** Applicants the plan has started by `tSeconds` after the start (the integral of the planned rate). */
+export function plannedArrivalsUntil(plan: ScenarioPlan, tSeconds: number): number {
+  const arrivals = plan.arrivals;
+  if (arrivals === undefined) return tSeconds >= 0 ? plan.plannedArrivals : 0;
+  const t = Math.max(0, Math.min(tSeconds, plan.durationSeconds));
+  if (arrivals.executor === 'constant-arrival-rate') return (arrivals.rate / unitSeconds(arrivals.timeUnit)) * t;
+  const unit = unitSeconds(arrivals.timeUnit);
+  let total = 0;
+  let start = 0;
+  let previous = arrivals.startRate;
+  for (const stage of arrivals.stages) {
+    const length = parseDurationSeconds(stage.duration);
+    if (t <= start) break;
+    const within = Math.min(t - start, length);
+    const rateAtWithin = length > 0 ? previous + ((stage.target - previous) * within) / length : stage.target;
+    total += ((previous + rateAtWithin) / 2) * (within / unit);
+    previous = stage.target;
+    start += length;
+  }
+  return total;
 }
 
 /**

@@ -1,0 +1,224 @@
+/**
+ * `floodgate run` on k6, without k6: the exact command line is built and checked as data, and a
+ * stand-in `k6` on PATH (a shell script that records its argv and writes NDJSON) proves the runner
+ * starts it, follows its output, passes Ctrl-C on and exits with its code.
+ */
+
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { isFloodgateError, type ErrorCode } from '../contracts/errors.ts';
+import { chooseEngine, findK6 } from '../runner/engine-choice.ts';
+import { PROJECT_ROOT, k6ScriptArgument, runScenario, scenarioScript, scriptVariables, type RunContext, type RunScenarioOptions } from '../runner/index.ts';
+import { k6Command } from '../runner/k6-command.ts';
+import { defaultRunId } from '../runner/run-id.ts';
+import type { RunRecord } from '../runner/run-record.ts';
+
+const scratch = mkdtempSync(join(tmpdir(), 'floodgate-run-k6-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function folder(name: string): string {
+  const path = join(scratch, name);
+  mkdirSync(path, { recursive: true });
+  return path;
+}
+
+/** A stand-in k6: records argv in argv.txt beside itself, writes two NDJSON lines, prints, exits. */
+function fakeK6(name: string, body: string): string {
+  const dir = folder(name);
+  const script = [
+    '#!/bin/sh',
+    'dir=$(dirname "$0")',
+    ': > "$dir/argv.txt"',
+    'for a in "$@"; do printf "%s\\n" "$a" >> "$dir/argv.txt"; case "$a" in json=*) out="${a#json=}";; esac; done',
+    `printf '%s\\n' '{"metric":"funnel_stage","type":"Point","data":{"time":"2026-11-27T10:00:00Z","value":1,"tags":{"stage":"landing","result":"entered"}}}' >> "$out"`,
+    `printf '%s\\n' '{"metric":"http_reqs","type":"Point","data":{"time":"2026-11-27T10:00:01Z","value":1,"tags":{"status":"429"}}}' >> "$out"`,
+    'echo "fake k6 ran"',
+    body,
+  ].join('\n');
+  writeFileSync(join(dir, 'k6'), `${script}\n`);
+  chmodSync(join(dir, 'k6'), 0o755);
+  return dir;
+}
+
+function quietContext(pathVariable: string, extra: Partial<RunContext> = {}): RunContext & { output: () => string } {
+  let text = '';
+  const stream = { isTTY: false, write: (chunk: string | Uint8Array) => ((text += chunk.toString()), true) } as unknown as NodeJS.WritableStream;
+  return {
+    cwd: PROJECT_ROOT,
+    stdout: stream,
+    stderr: stream,
+    pathVariable,
+    localEngine: async () => {
+      throw new Error('the local engine must not start in these tests');
+    },
+    now: () => new Date('2026-11-27T10:15:00Z'),
+    output: () => text,
+    ...extra,
+  };
+}
+
+async function errorCodeOf(promise: Promise<unknown>): Promise<ErrorCode | string> {
+  try {
+    await promise;
+  } catch (error) {
+    return isFloodgateError(error) ? error.code : String(error);
+  }
+  return 'resolved';
+}
+
+describe('the k6 command line', () => {
+  test('is k6 run with the NDJSON output, the run tag, every variable and the script', () => {
+    expect(
+      k6Command({
+        script: 'load-tests/scenarios/opening.ts',
+        out: 'results/r1',
+        runId: 'r1',
+        env: [
+          ['TARGET_URL', 'http://127.0.0.1:18081'],
+          ['RUN_ID', 'r1'],
+          ['RESULTS_DIR', 'results/r1'],
+          ['RATE_SCALE', '0.01'],
+          ['WINDOW', '0-30'],
+        ],
+      }),
+    ).toEqual([
+      'k6', 'run', '--quiet', '--out', 'json=results/r1/k6.ndjson', '--tag', 'run=r1',
+      '-e', 'TARGET_URL=http://127.0.0.1:18081', '-e', 'RUN_ID=r1', '-e', 'RESULTS_DIR=results/r1',
+      '-e', 'RATE_SCALE=0.01', '-e', 'WINDOW=0-30',
+      'load-tests/scenarios/opening.ts',
+    ]);
+  });
+
+  test('passes execution segments through before the script', () => {
+    const argv = k6Command({ script: 's.ts', out: 'o', runId: 'r', env: [], executionSegment: '0:1/4', executionSegmentSequence: '0,1/4,1/2,3/4,1' });
+    expect(argv.slice(-5)).toEqual(['--execution-segment', '0:1/4', '--execution-segment-sequence', '0,1/4,1/2,3/4,1', 's.ts']);
+  });
+
+  test('names the script relative to the working directory when it lies inside it', () => {
+    expect(k6ScriptArgument(scenarioScript('smoke'), PROJECT_ROOT)).toBe('load-tests/scenarios/smoke.ts');
+    expect(k6ScriptArgument(scenarioScript('smoke'), '/somewhere/else')).toBe(scenarioScript('smoke'));
+  });
+});
+
+describe('script variables of a run', () => {
+  const options = { target: 'http://127.0.0.1:18081', rateScale: 0.5, env: ['WINDOW=0-30', 'PROFILE=profiles/day.csv', 'NOTE=a=b'] };
+
+  test('come in order: target, run, results, scales, then -e pairs; a relative CSV profile becomes absolute', () => {
+    expect(scriptVariables(options, 'r1', 'results/r1', '/work')).toEqual([
+      ['TARGET_URL', 'http://127.0.0.1:18081'],
+      ['RUN_ID', 'r1'],
+      ['RESULTS_DIR', 'results/r1'],
+      ['RATE_SCALE', '0.5'],
+      ['WINDOW', '0-30'],
+      ['PROFILE', '/work/profiles/day.csv'],
+      ['NOTE', 'a=b'],
+    ]);
+  });
+
+  test.each([
+    [['TARGET_URL=http://x'], /--target/],
+    [['RUN_ID=x'], /--run-id/],
+    [['RESULTS_DIR=x'], /--out/],
+    [['RATE_SCALE=2'], /--rate-scale/],
+    [['WINDOW=1-2', 'WINDOW=2-3'], /twice/],
+    [['no-equals'], /KEY=VALUE/],
+  ])('-e %j is a usage error', (env, message) => {
+    expect(() => scriptVariables({ ...options, env }, 'r1', 'o', '/w')).toThrow(message);
+  });
+
+  test('-e may set TIME_SCALE when the flag is not given', () => {
+    expect(scriptVariables({ target: 'http://t', env: ['TIME_SCALE=60'] }, 'r', 'o', '/w')).toContainEqual(['TIME_SCALE', '60']);
+  });
+});
+
+describe('choosing the engine', () => {
+  test('auto takes k6 from PATH, else the local engine; --engine k6 without k6 is K6_NOT_FOUND', () => {
+    const withK6 = fakeK6('choose', 'exit 0');
+    expect(findK6(`/nonexistent:${withK6}`)).toBe(join(withK6, 'k6'));
+    expect(findK6(folder('empty'))).toBeUndefined();
+    expect(chooseEngine('auto', join(withK6, 'k6'))).toBe('k6');
+    expect(chooseEngine('auto', undefined)).toBe('local');
+    expect(chooseEngine('local', join(withK6, 'k6'))).toBe('local');
+    expect(() => chooseEngine('k6', undefined)).toThrow(expect.objectContaining({ code: 'K6_NOT_FOUND', exitCode: 5 }));
+  });
+
+  test('a file named k6 that is not executable does not count', () => {
+    const dir = folder('not-executable');
+    writeFileSync(join(dir, 'k6'), '#!/bin/sh\n');
+    chmodSync(join(dir, 'k6'), 0o644);
+    expect(findK6(dir)).toBeUndefined();
+  });
+
+  test('a default run id says when and what, and is a valid id', () => {
+    expect(defaultRunId('Opening', new Date('2026-11-27T10:15:03Z'))).toBe('20261127-101503-opening');
+  });
+});
+
+describe('runScenario', () => {
+  const base: RunScenarioOptions = { target: 'http://127.0.0.1:18081', scenario: 'smoke', engine: 'k6' };
+
+  test('--engine k6 without k6 on PATH is K6_NOT_FOUND, and nothing is written', async () => {
+    const out = join(scratch, 'never');
+    expect(await errorCodeOf(runScenario({ ...base, out }, quietContext(folder('no-k6'))))).toBe('K6_NOT_FOUND');
+    expect(() => readFileSync(join(out, 'run.json'))).toThrow();
+  });
+
+  test.each(['spike', '../scenarios/smoke', 'SMOKE'])('an unknown scenario (%s) is SCENARIO_UNKNOWN', async (scenario) => {
+    expect(await errorCodeOf(runScenario({ ...base, scenario }, quietContext(folder('no-k6'))))).toBe('SCENARIO_UNKNOWN');
+  });
+
+  test('a bad script variable is found before any engine starts', async () => {
+    const k6 = fakeK6('never-started', 'exit 0');
+    const code = await errorCodeOf(runScenario({ ...base, scenario: 'opening', env: ['WINDOW=late'], out: join(scratch, 'bad-var') }, quietContext(k6)));
+    expect(code).toBe('SCRIPT_ENV_INVALID');
+    expect(() => readFileSync(join(k6, 'argv.txt'))).toThrow();
+  });
+
+  test('auto runs k6 from PATH with the exact command line, follows its NDJSON and exits with its code', async () => {
+    const k6 = fakeK6('exit-99', 'exit 99');
+    const out = join(scratch, 'results-99');
+    const context = quietContext(k6);
+    const outcome = await runScenario({ ...base, engine: 'auto', runId: 'fake-run', out, env: ['SEED=7'] }, context);
+
+    const expected = [
+      'k6', 'run', '--quiet', '--out', `json=${out}/k6.ndjson`, '--tag', 'run=fake-run',
+      '-e', 'TARGET_URL=http://127.0.0.1:18081', '-e', 'RUN_ID=fake-run', '-e', `RESULTS_DIR=${out}`, '-e', 'SEED=7',
+      'load-tests/scenarios/smoke.ts',
+    ];
+    expect(outcome).toMatchObject({ exitCode: 99, engine: 'k6', runId: 'fake-run', outDir: out, command: expected });
+    expect(readFileSync(join(k6, 'argv.txt'), 'utf8').trimEnd().split('\n')).toEqual(expected.slice(1));
+    expect(outcome.progress.arrivals).toBe(1);
+    expect(outcome.progress.throttledRequests).toBe(1);
+    expect(context.output()).toMatch(/fake k6 ran/);
+    expect(context.output()).not.toMatch(/k6 not found/);
+
+    const record = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunRecord;
+    expect(record).toEqual({
+      run: 'fake-run',
+      scenario: 'smoke',
+      engine: 'k6',
+      target: 'http://127.0.0.1:18081',
+      startedAt: '2026-11-27T10:15:00.000Z',
+      endedAt: '2026-11-27T10:15:00.000Z',
+      exitCode: 99,
+      env: { TARGET_URL: 'http://127.0.0.1:18081', RUN_ID: 'fake-run', RESULTS_DIR: out, SEED: '7' },
+      command: expected,
+    });
+  });
+
+  test('Ctrl-C reaches k6 as SIGINT, and run.json records how k6 ended', async () => {
+    const k6 = fakeK6('interrupted', 'trap "echo got SIGINT; exit 105" INT\nwhile true; do sleep 0.05; done');
+    const out = join(scratch, 'results-interrupted');
+    const controller = new AbortController();
+    const context = quietContext(k6, { signal: controller.signal });
+    const running = runScenario({ ...base, runId: 'stopped', out }, context);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    controller.abort();
+    const outcome = await running;
+    expect(outcome.exitCode).toBe(105);
+    expect(context.output()).toMatch(/got SIGINT/);
+    expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'))).toMatchObject({ exitCode: 105, engine: 'k6' });
+  });
+});
