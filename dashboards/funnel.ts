@@ -1,0 +1,118 @@
+/**
+ * Funnel board: what happened to applicants at each stage (entered, completed, failed, throttled,
+ * abandoned) over time, and how the funnel compares with the seed's figures. Behavioural drops
+ * (abandoned) are expected; failed and throttled are what load takes away.
+ */
+
+import { FUNNEL_STAGES, type FunnelStage } from '../contracts/funnel.ts';
+import { RUN_METRICS } from '../contracts/metrics.ts';
+import type { DashboardSpec, PanelSpec } from './panels.ts';
+import { eq, re, RUN_VARIABLE, series, STAGE_VARIABLE, sumRate } from './promql.ts';
+import { APPLICANTS_PER_SECOND, overRange } from './queries.ts';
+import { RECORDED } from './rules/recording.ts';
+
+const funnel = RUN_METRICS.funnelStage;
+
+function stagePanel(stage: FunnelStage): PanelSpec {
+  return {
+    kind: 'timeseries',
+    title: `${stage}: applicants by result`,
+    description: `Applicants per second at the ${stage} stage, by result: entered (started it), completed, failed (an error ended the journey), throttled (refused with 429 and retries ran out), abandoned (chose to stop before it, as real applicants do). Failed and throttled rising with load is the stage giving way.`,
+    unit: APPLICANTS_PER_SECOND,
+    min: 0,
+    width: 12,
+    height: 8,
+    queries: [{ expr: sumRate(series(funnel, RUN_VARIABLE, eq('stage', stage)), ['result']), legend: '{{result}}' }],
+  };
+}
+
+const againstExpectation: PanelSpec = {
+  kind: 'timeseries',
+  title: 'Completion against expectation',
+  description: "Each stage's completed share of arrivals divided by the share the seed predicts (dashed line at 100 %). Early in a run few journeys have finished, so lines start low and rise; a stage that settles well below 100 % lost applicants to errors, throttling, or a behaviour the seed does not show.",
+  unit: 'percentunit',
+  min: 0,
+  width: 12,
+  height: 8,
+  referenceSeries: 'expected',
+  queries: [
+    { expr: series(RECORDED.completionVsExpected, RUN_VARIABLE, STAGE_VARIABLE), legend: '{{run}} {{stage}}' },
+    { expr: 'vector(1)', legend: 'expected' },
+  ],
+};
+
+const continuation: PanelSpec = {
+  kind: 'table',
+  title: 'Continuation against the seed',
+  description: "Of the applicants who reached a stage, the share who went on to attempt it rather than abandon, over the time range, next to the seed's continuation probability. These are behavioural choices drawn by the scripts: a large difference means too few journeys for a stable share, or a script change, not load.",
+  unit: 'percentunit',
+  decimals: 1,
+  width: 12,
+  height: 8,
+  queries: [
+    {
+      expr: `${overRange(series(funnel, RUN_VARIABLE, STAGE_VARIABLE, eq('result', 'entered')), ['stage'])} / ${overRange(series(funnel, RUN_VARIABLE, STAGE_VARIABLE, re('result', 'entered|abandoned')), ['stage'])}`,
+      legend: 'observed',
+      instant: true,
+    },
+    { expr: `max by (stage) (${series(RECORDED.expectedContinuation, STAGE_VARIABLE)})`, legend: 'seed', instant: true },
+  ],
+  transformations: [
+    { id: 'merge', options: {} },
+    {
+      id: 'organize',
+      options: {
+        excludeByName: { Time: true },
+        indexByName: { stage: 0, 'Value #A': 1, 'Value #B': 2 },
+        renameByName: { 'Value #A': 'observed', 'Value #B': 'seed' },
+      },
+    },
+  ],
+};
+
+const losses: PanelSpec = {
+  kind: 'bargauge',
+  title: 'Where applicants were lost',
+  description: 'Applicants per stage and result over the time range, for the results that end a journey early. Abandoned is behaviour and expected; failed and throttled are what the system under load took away, and the gap the capacity report explains.',
+  unit: 'short',
+  decimals: 0,
+  min: 0,
+  width: 12,
+  height: 10,
+  queries: [
+    {
+      expr: overRange(series(funnel, RUN_VARIABLE, STAGE_VARIABLE, re('result', 'failed|throttled|abandoned')), ['stage', 'result']),
+      legend: '{{stage}} {{result}}',
+      instant: true,
+    },
+  ],
+};
+
+const totals: PanelSpec = {
+  kind: 'table',
+  title: 'Applicants per stage and result',
+  description: 'Counts over the time range, one row per stage. completed + failed + throttled should equal entered once journeys have finished; entered of a stage should equal completed of the previous stage minus the abandoned.',
+  unit: 'short',
+  decimals: 0,
+  width: 12,
+  height: 10,
+  queries: [{ expr: overRange(series(funnel, RUN_VARIABLE, STAGE_VARIABLE), ['stage', 'result']), legend: '{{stage}} {{result}}', instant: true }],
+  transformations: [
+    { id: 'groupingToMatrix', options: { columnField: 'result', rowField: 'stage', valueField: 'Value' } },
+    { id: 'organize', options: { renameByName: { 'stage\\result': 'stage' } } },
+  ],
+};
+
+/** The funnel board. */
+export const funnelBoard: DashboardSpec = {
+  file: 'funnel.json',
+  uid: 'floodgate-funnel',
+  title: 'floodgate / Funnel',
+  description: "Per stage: entered, completed, failed, throttled and abandoned over time, and conversion against the seed's figures.",
+  tags: ['floodgate', 'generated'],
+  rows: [
+    { title: 'Stages', panels: FUNNEL_STAGES.map(stagePanel) },
+    { title: 'Against the seed', panels: [againstExpectation, continuation] },
+    { title: 'Totals', panels: [losses, totals] },
+  ],
+};
