@@ -4,5 +4,8 @@
  */
 
 import type { CommandDefinition } from './command.ts';
+import { exporterCommand } from './exporter.ts';
 
-export const COMMANDS: readonly CommandDefinition<never>[] = [];
+export const COMMANDS: readonly CommandDefinition<never>[] = [
+  exporterCommand,
+];

@@ -1,0 +1,143 @@
+/**
+ * The exporter's HTTP surface (express 5): `/metrics`, `/healthz`, a landing page, and the two
+ * ingest endpoints. Request bodies are read by hand with a byte cap: express.raw() refuses
+ * `Content-Encoding: snappy` with 415 (prometheus/prometheus#8611).
+ */
+
+import { createHash, timingSafeEqual } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { OpenMetricsContentType, Registry } from 'prom-client';
+import type { ExporterConfig } from './config.ts';
+import type { NdjsonBatch, RemoteWriteResult } from './ingest.ts';
+import { LineSplitter } from './lines.ts';
+import { RemoteWriteError } from './remote-write.ts';
+import type { ExporterHealth } from './health.ts';
+
+/** What the routes call. */
+export interface AppHandlers {
+  readonly config: ExporterConfig;
+  readonly health: ExporterHealth;
+  /** Text-format registry (0.0.4). */
+  readonly registry: Registry;
+  /** OpenMetrics registry, holding collectors of the same data. */
+  readonly openMetricsRegistry: Registry<OpenMetricsContentType>;
+  /** A batch for one ingest request from `sender`. */
+  ingestBatch(sender: string): NdjsonBatch;
+  /** Decodes and applies one remote-write body; throws RemoteWriteError. */
+  remoteWrite(body: Buffer): RemoteWriteResult;
+  /** Counts of runs and files, for /healthz. */
+  status(): { runs: number; followedFiles: number };
+}
+
+/** Builds the express app. */
+export function createApp(handlers: AppHandlers): express.Express {
+  const { config, health } = handlers;
+  const app = express();
+  app.disable('x-powered-by');
+  const requireToken = bearerGuard(config.token);
+
+  app.get('/', (_request, response) => {
+    response
+      .type('html')
+      .send(
+        '<!doctype html><html><head><title>floodgate exporter</title></head><body><h1>floodgate exporter</h1>' +
+          '<p><a href="metrics">/metrics</a> · <a href="healthz">/healthz</a></p></body></html>',
+      );
+  });
+
+  app.get('/healthz', (_request, response) => {
+    response.json({ status: 'ok', ...handlers.status() });
+  });
+
+  app.get('/metrics', requireToken, async (request, response) => {
+    const openMetrics = /application\/openmetrics-text/.test(request.get('accept') ?? '');
+    const registry = openMetrics ? handlers.openMetricsRegistry : handlers.registry;
+    try {
+      const text = await registry.metrics();
+      response.set('Content-Type', registry.contentType).send(text);
+    } catch (error) {
+      response.status(500).type('text').send(`cannot render metrics: ${(error as Error).message}\n`);
+    }
+  });
+
+  app.post('/ingest/k6', requireToken, async (request, response) => {
+    if (tooLarge(request, config.maxBodyBytes)) return refuseTooLarge(request, response, config.maxBodyBytes);
+    const sender = typeof request.query.instance === 'string' ? request.query.instance : '';
+    const batch = handlers.ingestBatch(sender);
+    const splitter = new LineSplitter(config.maxLineBytes);
+    let received = 0;
+    try {
+      for await (const chunk of request as AsyncIterable<Buffer>) {
+        received += chunk.length;
+        if (received > config.maxBodyBytes) {
+          batch.end();
+          return refuseTooLarge(request, response, config.maxBodyBytes, { lines: batch.lines, rejected: batch.rejected });
+        }
+        splitter.push(chunk, batch);
+      }
+      splitter.end(batch);
+      batch.end();
+      response.json({ lines: batch.lines, rejected: batch.rejected });
+    } catch (error) {
+      batch.end();
+      health.error('ingest');
+      if (!response.headersSent) response.status(400).json({ error: `cannot read the body: ${(error as Error).message}` });
+    }
+  });
+
+  app.post('/api/v1/write', requireToken, async (request, response) => {
+    const encoding = (request.get('content-encoding') ?? '').toLowerCase();
+    const type = (request.get('content-type') ?? 'application/x-protobuf').toLowerCase();
+    if (encoding !== 'snappy' || !type.startsWith('application/x-protobuf')) {
+      request.resume();
+      return response.status(415).type('text').send('remote write needs Content-Encoding: snappy and Content-Type: application/x-protobuf\n');
+    }
+    if (tooLarge(request, config.maxBodyBytes)) return refuseTooLarge(request, response, config.maxBodyBytes);
+    const chunks: Buffer[] = [];
+    let received = 0;
+    try {
+      for await (const chunk of request as AsyncIterable<Buffer>) {
+        received += chunk.length;
+        if (received > config.maxBodyBytes) return refuseTooLarge(request, response, config.maxBodyBytes);
+        chunks.push(chunk);
+      }
+      handlers.remoteWrite(Buffer.concat(chunks));
+      response.status(204).end();
+    } catch (error) {
+      health.error('remote_write');
+      if (error instanceof RemoteWriteError) return response.status(error.status).type('text').send(`${error.message}\n`);
+      if (!response.headersSent) response.status(500).type('text').send(`cannot apply the write request: ${(error as Error).message}\n`);
+    }
+  });
+
+  return app;
+}
+
+/** Middleware: with a token configured, requests must carry `Authorization: Bearer <token>`. */
+function bearerGuard(token: string | undefined): (request: Request, response: Response, next: NextFunction) => void {
+  if (!token) return (_request, _response, next) => next();
+  const expected = digest(token);
+  return (request, response, next) => {
+    const header = request.get('authorization') ?? '';
+    const match = /^Bearer\s+(.+)$/i.exec(header);
+    if (match && timingSafeEqual(digest(match[1]!.trim()), expected)) return next();
+    request.resume();
+    response.status(401).set('WWW-Authenticate', 'Bearer realm="floodgate-exporter"').type('text').send('a bearer token is required\n');
+  };
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+function tooLarge(request: Request, maxBytes: number): boolean {
+  const length = Number(request.get('content-length'));
+  return Number.isFinite(length) && length > maxBytes;
+}
+
+/** 413, then closes the connection so an oversized upload stops at once. */
+function refuseTooLarge(request: Request, response: Response, maxBytes: number, counts?: { lines: number; rejected: number }): void {
+  response.set('Connection', 'close');
+  response.status(413).json({ error: `request body is larger than ${maxBytes} bytes`, ...counts });
+  response.once('finish', () => request.destroy());
+}

@@ -1,0 +1,58 @@
+/**
+ * The exporter's configuration: one frozen object, resolved by cli/exporter.ts (defaults < .env <
+ * environment < flags) or built by tests with {@link exporterConfig}.
+ */
+
+/** Everything the exporter needs to know; see the option table in exporter/README.md. */
+export interface ExporterConfig {
+  /** Address to listen on. Default `127.0.0.1`; anything beyond loopback needs a token. */
+  readonly host: string;
+  /** TCP port; 0 picks a free one. Default 18080 (outside the 9100–9999 exporter range). */
+  readonly port: number;
+  /** Globs of k6 NDJSON files to follow from their start, e.g. `results/*\/k6.ndjson`. */
+  readonly follow: readonly string[];
+  /** Base URL of the target whose `/truth?run=` endpoint is polled; unset = no polling. */
+  readonly targetTruth?: string;
+  /** Bearer token required on ingest endpoints and /metrics when set. */
+  readonly token?: string;
+  /** Distinct values one label may take before new values fold into `other`. Default 500. */
+  readonly labelCap: number;
+  /** Runs held at once; a new run beyond this evicts the run with the oldest last sample. Default 50. */
+  readonly maxRuns: number;
+  /** Largest request body (and largest decompressed remote-write message), bytes. Default 64 MiB. */
+  readonly maxBodyBytes: number;
+  /** Longest NDJSON line, bytes; longer lines are skipped and counted as `too_long`. Default 1 MiB. */
+  readonly maxLineBytes: number;
+  /** Remote-write series tracked for counter merging; beyond it new series are rejected. Default 100,000. */
+  readonly maxRemoteSeries: number;
+  /** Seconds between polls of the target's truth endpoint. Default 5. */
+  readonly truthInterval: number;
+  /** Milliseconds between scans of the followed globs and reads of the files. Default 500. */
+  readonly followInterval: number;
+}
+
+/** Defaults of every option. */
+export const EXPORTER_DEFAULTS = Object.freeze({
+  host: '127.0.0.1',
+  port: 18080,
+  follow: [] as readonly string[],
+  labelCap: 500,
+  maxRuns: 50,
+  maxBodyBytes: 64 * 1024 * 1024,
+  maxLineBytes: 1024 * 1024,
+  maxRemoteSeries: 100_000,
+  truthInterval: 5,
+  followInterval: 500,
+}) satisfies Omit<ExporterConfig, 'targetTruth' | 'token'>;
+
+/** A complete, frozen config: the defaults with `overrides` on top. */
+export function exporterConfig(overrides: Partial<ExporterConfig> = {}): ExporterConfig {
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
+  return Object.freeze({ ...EXPORTER_DEFAULTS, ...defined });
+}
+
+/** True when `host` only accepts connections from this machine. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '');
+  return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
+}

@@ -1,0 +1,214 @@
+/**
+ * floodgate's exporter: k6 results → Prometheus. It follows k6 NDJSON files, takes NDJSON and
+ * Prometheus remote write over HTTP, polls the target's truth endpoint, and serves the catalog's
+ * run metrics and its own health on `/metrics`. See exporter/README.md.
+ */
+
+import type { Server } from 'node:http';
+import type express from 'express';
+import { type OpenMetricsContentType, Registry } from 'prom-client';
+import { FloodgateError } from '../contracts/errors.ts';
+import { createApp } from './app.ts';
+import { type Clock, systemClock } from './clock.ts';
+import { type ExporterConfig, isLoopbackHost } from './config.ts';
+import { createFollower, type Follower } from './follow.ts';
+import { ExporterHealth } from './health.ts';
+import { ingestBody, ingestWriteRequest, NdjsonBatch, type IngestContext, type RemoteWriteResult, SenderLayers } from './ingest.ts';
+import { LabelGuard } from './labels.ts';
+import { LineSplitter } from './lines.ts';
+import { CumulativeTracker, decodeWriteRequest } from './remote-write.ts';
+import { registerCollectors, snapshotOnce } from './render.ts';
+import { RunStore } from './store.ts';
+import { createTruthPoller, type TruthPoller } from './truth.ts';
+
+export { exporterConfig, EXPORTER_DEFAULTS, isLoopbackHost, type ExporterConfig } from './config.ts';
+export type { Clock } from './clock.ts';
+
+/** How long after its last sample a run is still polled for truth, ms. */
+const TRUTH_WINDOW_MS = 10 * 60 * 1000;
+
+/** Dependencies of {@link createExporter}. */
+export interface ExporterDependencies {
+  readonly config: ExporterConfig;
+  /** Registry for the text format; a new one when omitted. */
+  readonly registry?: Registry;
+  readonly clock?: Clock;
+}
+
+/** A created exporter. Nothing listens or polls until `listen()` (or `start()`). */
+export interface Exporter {
+  readonly app: express.Express;
+  readonly registry: Registry;
+  readonly store: RunStore;
+  readonly health: ExporterHealth;
+  /** The NDJSON file follower, when `config.follow` has globs. */
+  readonly follower: Follower | undefined;
+  /** The truth poller, when `config.targetTruth` is set. */
+  readonly truth: TruthPoller | undefined;
+  /** Ingests one NDJSON line as if POSTed by `sender` (source `ingest`). */
+  ingestLine(line: string, sender?: string): void;
+  /** Ingests an NDJSON stream as if POSTed by `sender`; resolves with its counts. */
+  ingestStream(stream: AsyncIterable<Buffer | string>, sender?: string): Promise<{ lines: number; rejected: number }>;
+  /** Decodes and applies one snappy-compressed remote-write body; throws RemoteWriteError (400/413). */
+  ingestRemoteWrite(body: Buffer): RemoteWriteResult;
+  /** Starts following files and polling truth. */
+  start(): void;
+  /** Checks the token rule, listens, and starts; resolves with the URL. */
+  listen(): Promise<{ url: string; host: string; port: number }>;
+  /** Stops listening and polling; resolves when everything has stopped. */
+  close(): Promise<void>;
+}
+
+/** Creates the exporter: store, health, follower, truth poller, registries and app. */
+export function createExporter(dependencies: ExporterDependencies): Exporter {
+  const { config } = dependencies;
+  const clock = dependencies.clock ?? systemClock;
+  const registry = dependencies.registry ?? new Registry();
+  const openMetricsRegistry = new Registry<OpenMetricsContentType>();
+  openMetricsRegistry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  const health = new ExporterHealth();
+  const guard = new LabelGuard(config.labelCap, (label) => health.fold(label));
+  const store = new RunStore({
+    guard,
+    maxRuns: config.maxRuns,
+    onEvict: () => {
+      health.runsEvicted += 1;
+    },
+  });
+  const context: IngestContext = { store, health, clock, maxLineBytes: config.maxLineBytes };
+  const tracker = new CumulativeTracker(config.maxRemoteSeries);
+  const ingestSenders = new SenderLayers('ingest', config.labelCap);
+  const remoteSenders = new SenderLayers('remote_write', config.labelCap);
+  const ingestBatch = (sender: string): NdjsonBatch => new NdjsonBatch(context, store.layer(ingestSenders.id(sender), 'ingest'), 'ingest');
+  const remoteWrite = (body: Buffer): RemoteWriteResult =>
+    ingestWriteRequest(context, tracker, (instance) => store.layer(remoteSenders.id(instance), 'remote_write'), decodeWriteRequest(body, config.maxBodyBytes));
+
+  const snapshot = snapshotOnce(store);
+  registerCollectors(registry, snapshot, { store, health });
+  registerCollectors(openMetricsRegistry, snapshot, { store, health });
+
+  const fileLayer = (file: string): string => `file:${file}`;
+  const follower =
+    config.follow.length === 0
+      ? undefined
+      : createFollower(
+          { patterns: config.follow, intervalMs: config.followInterval, maxLineBytes: config.maxLineBytes },
+          {
+            batch: (file) => new NdjsonBatch(context, store.layer(fileLayer(file), 'file'), 'file'),
+            reset: (file) => store.dropLayer(fileLayer(file)),
+            error: () => health.error('file'),
+            caughtUp: () => {
+              health.lag('file', 0);
+              health.followedFiles = follower?.files().length ?? 0;
+            },
+          },
+        );
+
+  const truth =
+    config.targetTruth === undefined
+      ? undefined
+      : createTruthPoller({
+          baseUrl: config.targetTruth,
+          intervalMs: config.truthInterval * 1000,
+          runs: () => [...store.runs.keys()].filter((run) => clock.now() - store.lastSampleMs(run) <= TRUTH_WINDOW_MS),
+          acknowledged: (run) => store.acknowledged(run),
+          update: (run, snapshotOfTruth) => {
+            const entry = store.runs.get(run);
+            if (entry) entry.truth = snapshotOfTruth;
+          },
+          error: () => health.error('truth'),
+        });
+
+  const app = createApp({
+    config,
+    health,
+    registry,
+    openMetricsRegistry,
+    ingestBatch,
+    remoteWrite,
+    status: () => ({ runs: store.runs.size, followedFiles: follower?.files().length ?? 0 }),
+  });
+
+  let server: Server | undefined;
+  let started = false;
+  const start = (): void => {
+    if (started) return;
+    started = true;
+    follower?.start();
+    truth?.start();
+  };
+
+  return {
+    app,
+    registry,
+    store,
+    health,
+    follower,
+    truth,
+    ingestLine(line, sender = '') {
+      const batch = ingestBatch(sender);
+      batch.line(line);
+      batch.end();
+    },
+    async ingestStream(stream, sender = '') {
+      const batch = ingestBatch(sender);
+      await ingestBody(stream, new LineSplitter(config.maxLineBytes), batch, Number.POSITIVE_INFINITY);
+      return { lines: batch.lines, rejected: batch.rejected };
+    },
+    ingestRemoteWrite: remoteWrite,
+    start,
+    async listen() {
+      if (!config.token && !isLoopbackHost(config.host)) throw new FloodgateError('TOKEN_REQUIRED', { host: config.host });
+      server = await new Promise<Server>((resolve, reject) => {
+        const listening = app.listen(config.port, config.host);
+        listening.once('listening', () => resolve(listening));
+        listening.once('error', (error: NodeJS.ErrnoException) => {
+          const details = { host: config.host, port: config.port, detail: error.message };
+          reject(new FloodgateError(error.code === 'EADDRINUSE' ? 'PORT_IN_USE' : 'LISTEN_FAILED', details, { cause: error }));
+        });
+      });
+      start();
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
+      return { url: `http://${shownHost}:${port}`, host: config.host, port };
+    },
+    async close() {
+      await Promise.all([follower?.close(), truth?.close()]);
+      if (server) {
+        const closing = server;
+        server = undefined;
+        await new Promise<void>((resolve) => {
+          closing.close(() => resolve());
+          closing.closeAllConnections();
+        });
+      }
+    },
+  };
+}
+
+/** Where {@link serveExporter} reports, and when it stops. */
+export interface ServeOptions {
+  /** Aborted to stop (the CLI ties it to SIGINT/SIGTERM). */
+  readonly signal: AbortSignal;
+  /** Receives `listening on <url>` and what is followed. */
+  readonly log: (line: string) => void;
+  readonly clock?: Clock;
+}
+
+/** Runs the exporter until `signal` aborts, then stops it cleanly. */
+export async function serveExporter(config: ExporterConfig, options: ServeOptions): Promise<void> {
+  const exporter = createExporter({ config, clock: options.clock });
+  const { url } = await exporter.listen();
+  options.log(`listening on ${url}`);
+  if (config.follow.length > 0) options.log(`following ${config.follow.join(', ')}`);
+  if (config.targetTruth) options.log(`polling truth from ${config.targetTruth} every ${config.truthInterval} s`);
+  try {
+    await new Promise<void>((resolve) => {
+      if (options.signal.aborted) resolve();
+      else options.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  } finally {
+    await exporter.close();
+  }
+}

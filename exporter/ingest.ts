@@ -1,0 +1,213 @@
+/**
+ * Feeding parsed input into the store and counting it: NDJSON batches (a file read, a request
+ * body) and remote-write requests. Every line or series read is counted by source; every
+ * rejection is counted by reason and skipped; nothing here throws on bad input.
+ */
+
+import type { Clock } from './clock.ts';
+import type { ExporterHealth, InputSource } from './health.ts';
+import { OTHER } from './labels.ts';
+import type { LineSink } from './lines.ts';
+import { parseK6Line } from './parse.ts';
+import {
+  CumulativeTracker,
+  foldNativeHistogram,
+  isStaleMarker,
+  type RemoteLabel,
+  seriesKind,
+  type WriteRequest,
+} from './remote-write.ts';
+import type { Layer, RunStore } from './store.ts';
+
+/** What ingestion needs. */
+export interface IngestContext {
+  readonly store: RunStore;
+  readonly health: ExporterHealth;
+  readonly clock: Clock;
+  readonly maxLineBytes: number;
+}
+
+/** Lines of one batch: counted, parsed, stored. End the batch to update the lag gauge. */
+export class NdjsonBatch implements LineSink {
+  private readonly context: IngestContext;
+  private readonly layer: Layer;
+  private readonly source: InputSource;
+  private newestMs = Number.NEGATIVE_INFINITY;
+  /** Lines read in this batch (blank lines excluded). */
+  lines = 0;
+  /** Lines rejected in this batch. */
+  rejected = 0;
+
+  constructor(context: IngestContext, layer: Layer, source: InputSource) {
+    this.context = context;
+    this.layer = layer;
+    this.source = source;
+  }
+
+  line(text: string): void {
+    const parsed = parseK6Line(text, this.context.maxLineBytes);
+    if (parsed.kind === 'blank') return;
+    this.lines += 1;
+    this.context.health.read(this.source);
+    if (parsed.kind === 'rejected') {
+      this.reject(parsed.reason);
+    } else if (parsed.kind === 'metric') {
+      this.context.store.declare(this.layer, parsed.declaration);
+    } else {
+      const reason = this.context.store.addSample(this.layer, parsed.sample);
+      if (reason) this.reject(reason);
+      else if (parsed.sample.timeMs > this.newestMs) this.newestMs = parsed.sample.timeMs;
+    }
+  }
+
+  tooLong(): void {
+    this.lines += 1;
+    this.context.health.read(this.source);
+    this.reject('too_long');
+  }
+
+  /** The batch is over: the lag is the age of its newest sample. */
+  end(): void {
+    if (Number.isFinite(this.newestMs)) this.context.health.lag(this.source, (this.context.clock.now() - this.newestMs) / 1000);
+  }
+
+  private reject(reason: Parameters<ExporterHealth['reject']>[1]): void {
+    this.rejected += 1;
+    this.context.health.reject(this.source, reason);
+  }
+}
+
+/** Counts of one remote-write request. */
+export interface RemoteWriteResult {
+  readonly series: number;
+  readonly rejected: number;
+}
+
+/**
+ * Applies one decoded write request: each series goes to the layer of its runner
+ * (`instance_id`), cumulative values become increments through `tracker`.
+ */
+export function ingestWriteRequest(
+  context: IngestContext,
+  tracker: CumulativeTracker,
+  layerFor: (instance: string) => Layer,
+  request: WriteRequest,
+): RemoteWriteResult {
+  const { health, store } = context;
+  let rejected = 0;
+  let newestMs = Number.NEGATIVE_INFINITY;
+  const reject = (reason: Parameters<ExporterHealth['reject']>[1]): void => {
+    rejected += 1;
+    health.reject('remote_write', reason);
+  };
+  for (const series of request.timeseries) {
+    health.read('remote_write');
+    const { name, instance, tags } = splitLabels(series.labels);
+    if (name === undefined) {
+      reject('missing_field');
+      continue;
+    }
+    const kind = seriesKind(name);
+    if (kind.kind === 'ignored') continue;
+    const layer = layerFor(instance);
+    const key = CumulativeTracker.key(instance, series.labels);
+    if (kind.kind === 'duration') {
+      for (const histogram of series.histograms) {
+        let folded;
+        try {
+          folded = foldNativeHistogram(histogram);
+        } catch {
+          reject('bad_histogram');
+          continue;
+        }
+        const delta = tracker.histogram(key, folded, histogram.resetHint === 'YES');
+        if (typeof delta === 'string') {
+          reject(delta);
+          continue;
+        }
+        if (delta.kind === 'histogram') store.addDurationCounts(layer, tags, histogram.timestamp, delta.counts, delta.sum, delta.count);
+        newestMs = Math.max(newestMs, histogram.timestamp);
+      }
+      continue;
+    }
+    for (const { value, timestamp } of series.samples) {
+      if (isStaleMarker(value)) continue; // the runner stopped sending this series; nothing to count
+      if (!Number.isFinite(value)) {
+        reject('bad_value');
+        continue;
+      }
+      let sampleValue = value;
+      if (kind.kind === 'counter') {
+        const delta = tracker.counter(key, value);
+        if (typeof delta === 'string') {
+          reject(delta);
+          continue;
+        }
+        if (delta.kind === 'counter') sampleValue = delta.increment;
+      }
+      const reason = store.addSample(layer, { metric: kind.metric, timeMs: timestamp, value: sampleValue, tags });
+      if (reason) reject(reason);
+      else newestMs = Math.max(newestMs, timestamp);
+    }
+  }
+  health.remoteWriteSeries = tracker.size;
+  if (Number.isFinite(newestMs)) health.lag('remote_write', (context.clock.now() - newestMs) / 1000);
+  return { series: request.timeseries.length, rejected };
+}
+
+function splitLabels(labels: readonly RemoteLabel[]): { name: string | undefined; instance: string; tags: Record<string, string> } {
+  let name: string | undefined;
+  let instance = '';
+  const tags: Record<string, string> = {};
+  for (const { name: key, value } of labels) {
+    if (key === '__name__') name = value;
+    else if (key === 'instance_id') instance = value;
+    else tags[key] = value;
+  }
+  return { name, instance, tags };
+}
+
+/**
+ * Layer ids for senders (remote-write runners, ingest senders), with at most `cap` distinct
+ * senders; beyond it they share the `other` layer.
+ */
+export class SenderLayers {
+  private readonly seen = new Set<string>();
+  private readonly cap: number;
+  private readonly prefix: string;
+
+  constructor(prefix: string, cap: number) {
+    this.prefix = prefix;
+    this.cap = cap;
+  }
+
+  /** The layer id for `sender`. */
+  id(sender: string): string {
+    if (this.seen.has(sender)) return `${this.prefix}:${sender}`;
+    if (this.seen.size >= this.cap || sender.length > 128) return `${this.prefix}:${OTHER}`;
+    this.seen.add(sender);
+    return `${this.prefix}:${sender}`;
+  }
+}
+
+/** Splits a request body stream into lines for `batch`; resolves with false when it exceeded `maxBytes`. */
+export async function ingestBody(
+  body: AsyncIterable<Buffer | string>,
+  splitter: { push(chunk: Buffer, sink: LineSink): void; end(sink: LineSink): void },
+  batch: NdjsonBatch,
+  maxBytes: number,
+): Promise<boolean> {
+  let received = 0;
+  try {
+    for await (const chunk of body) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      received += bytes.length;
+      if (received > maxBytes) return false;
+      splitter.push(bytes, batch);
+    }
+    splitter.end(batch);
+    return true;
+  } finally {
+    batch.end();
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * Rendering: the store and the health counters as prom-client metrics with the catalog's names,
+ * help and labels. Values are built fresh on each scrape (a custom collector per metric, as the
+ * exporter guidelines advise for mirrored data); nothing here mutates the store.
+ */
+
+import type { Metric, Registry, RegistryContentType } from 'prom-client';
+import { EXPORTER_METRICS, type MetricDefinition, RUN_METRICS } from '../contracts/metrics.ts';
+import type { ExporterHealth } from './health.ts';
+import { NONE } from './labels.ts';
+import { thresholdHolds } from './thresholds.ts';
+import { CounterFamily, DURATION_BUCKETS, HistogramFamily, type RunEntry, type RunStore, type SourceKind } from './store.ts';
+
+/** One rendered sample, in prom-client's collector shape. */
+interface SampleValue {
+  labels: Record<string, string>;
+  value: number;
+  metricName?: string;
+}
+
+/** One run, merged over its layers, ready to render. */
+export interface RunView {
+  readonly run: string;
+  readonly firstMs: number;
+  readonly lastMs: number;
+  /** Scenarios seen per source. */
+  readonly scenarios: ReadonlyMap<SourceKind, ReadonlySet<string>>;
+  readonly requests: CounterFamily;
+  readonly durations: HistogramFamily;
+  readonly funnel: CounterFamily;
+  /** Planned rate (sum over layers) and planned arrivals, by scenario. */
+  readonly planned: ReadonlyMap<string, { rate: number; arrivals: number }>;
+  readonly iterations: CounterFamily;
+  readonly dropped: CounterFamily;
+  readonly vus: number | undefined;
+  readonly vusMax: number | undefined;
+  readonly checks: CounterFamily;
+  /** Threshold state by metric and expression; a threshold holds only if it holds in every layer. */
+  readonly thresholds: ReadonlyMap<string, { readonly metric: string; readonly threshold: string; readonly holds: boolean }>;
+  readonly truth: RunEntry['truth'];
+}
+
+/** Merges each run's slices into one view. */
+export function viewRuns(store: RunStore): RunView[] {
+  const views: RunView[] = [];
+  for (const [run, entry] of store.runs) views.push(viewRun(store, run, entry));
+  return views;
+}
+
+function viewRun(store: RunStore, run: string, entry: RunEntry): RunView {
+  const slices = [...entry.slices];
+  const single = slices.length === 1 ? slices[0]![1] : undefined;
+  const merged = {
+    requests: single?.requests ?? new CounterFamily(),
+    durations: single?.durations ?? new HistogramFamily(),
+    funnel: single?.funnel ?? new CounterFamily(),
+    iterations: single?.iterations ?? new CounterFamily(),
+    dropped: single?.dropped ?? new CounterFamily(),
+    checks: single?.checks ?? new CounterFamily(),
+  };
+  let firstMs = Number.POSITIVE_INFINITY;
+  let lastMs = Number.NEGATIVE_INFINITY;
+  let vus: number | undefined;
+  let vusMax: number | undefined;
+  const scenarios = new Map<SourceKind, Set<string>>();
+  const planned = new Map<string, { rate: number; arrivals: number }>();
+  const thresholds = new Map<string, { metric: string; threshold: string; holds: boolean }>();
+  for (const [layerId, slice] of slices) {
+    if (!single) {
+      merged.requests.merge(slice.requests);
+      merged.durations.merge(slice.durations);
+      merged.funnel.merge(slice.funnel);
+      merged.iterations.merge(slice.iterations);
+      merged.dropped.merge(slice.dropped);
+      merged.checks.merge(slice.checks);
+    }
+    firstMs = Math.min(firstMs, slice.firstMs);
+    lastMs = Math.max(lastMs, slice.lastMs);
+    // Several layers of one run are parallel generators (segments, runners): their gauges add up.
+    if (slice.vus) vus = (vus ?? 0) + slice.vus.value;
+    if (slice.vusMax) vusMax = (vusMax ?? 0) + slice.vusMax.value;
+    for (const [scenario, rate] of slice.planned) {
+      const sum = planned.get(scenario) ?? { rate: 0, arrivals: 0 };
+      planned.set(scenario, { rate: sum.rate + rate.rate, arrivals: sum.arrivals + rate.arrivals });
+    }
+    const layer = store.layers.get(layerId);
+    if (!layer) continue;
+    let seen = scenarios.get(layer.source);
+    if (!seen) scenarios.set(layer.source, (seen = new Set()));
+    for (const scenario of slice.scenarios) seen.add(scenario);
+    const runSeconds = Math.max(0, slice.lastMs - slice.firstMs) / 1000;
+    for (const [metric, declared] of layer.thresholds) {
+      // Only runs that sent this metric: one layer can carry several runs (an ingest sender).
+      const tracker = slice.trackers.get(metric);
+      if (!tracker) continue;
+      for (const { label, expression } of declared.list) {
+        const key = `${declared.metricLabel}\u0001${label}`;
+        const holds = thresholdHolds(expression, tracker, runSeconds);
+        const previous = thresholds.get(key);
+        thresholds.set(key, { metric: declared.metricLabel, threshold: label, holds: (previous?.holds ?? true) && holds });
+      }
+    }
+  }
+  return { run, firstMs, lastMs, scenarios, planned, vus, vusMax, thresholds, truth: entry.truth, ...merged };
+}
+
+/** What the collectors read. */
+export interface RenderSources {
+  readonly store: RunStore;
+  readonly health: ExporterHealth;
+}
+
+/** The rendered values of every run metric, and how many Prometheus series they make. */
+interface Snapshot {
+  readonly values: ReadonlyMap<string, SampleValue[]>;
+  readonly series: number;
+}
+
+/**
+ * Registers one collector per catalog metric (run metrics and exporter health) in `registry`.
+ * Call it once per registry: prom-client renames counter objects in OpenMetrics mode, so each
+ * registry needs collectors of its own. `snapshot` is shared so one scrape builds the views once.
+ */
+export function registerCollectors(registry: Registry<RegistryContentType>, snapshot: () => Snapshot, sources: RenderSources): void {
+  const { health } = sources;
+  for (const definition of Object.values(RUN_METRICS)) {
+    register(registry, definition, () => snapshot().values.get(definition.name) ?? []);
+  }
+  const E = EXPORTER_METRICS;
+  register(registry, E.ingestLines, () => [...health.lines].map(([source, value]) => sample(E.ingestLines, [source], value)));
+  register(registry, E.ingestRejected, () =>
+    [...health.rejected].flatMap(([source, reasons]) => [...reasons].map(([reason, value]) => sample(E.ingestRejected, [source, reason], value))),
+  );
+  register(registry, E.seriesDropped, () => [...health.folded].map(([label, value]) => sample(E.seriesDropped, [label], value)));
+  register(registry, E.ingestLag, () => [...health.lagSeconds].map(([source, value]) => sample(E.ingestLag, [source], value)));
+  register(registry, E.sourceErrors, () => [...health.errors].map(([source, value]) => sample(E.sourceErrors, [source], value)));
+  register(registry, E.followedFiles, () => [sample(E.followedFiles, [], health.followedFiles)]);
+  register(registry, E.runsEvicted, () => [sample(E.runsEvicted, [], health.runsEvicted)]);
+  register(registry, E.exposedSeries, () => [sample(E.exposedSeries, [], snapshot().series)]);
+  register(registry, E.remoteWriteSeries, () => [sample(E.remoteWriteSeries, [], health.remoteWriteSeries)]);
+}
+
+/**
+ * A snapshot function that renders the run metrics at most once per scrape: the first collector
+ * asked builds it, and it is dropped on the next turn of the event loop.
+ */
+export function snapshotOnce(store: RunStore): () => Snapshot {
+  let cached: Snapshot | undefined;
+  return () => {
+    if (!cached) {
+      cached = renderRuns(viewRuns(store));
+      setImmediate(() => {
+        cached = undefined;
+      });
+    }
+    return cached;
+  };
+}
+
+/** Renders run views into sample values per catalog metric name. Pure. */
+export function renderRuns(views: readonly RunView[]): Snapshot {
+  const M = RUN_METRICS;
+  const values = new Map<string, SampleValue[]>(Object.values(M).map((definition) => [definition.name, []]));
+  const out = (definition: MetricDefinition): SampleValue[] => values.get(definition.name)!;
+  for (const view of views) {
+    const { run } = view;
+    for (const { labels, value } of view.requests.series.values()) out(M.httpRequests).push(sample(M.httpRequests, [run, ...labels], value));
+    for (const series of view.durations.series.values()) out(M.httpRequestDuration).push(...histogramSamples(M.httpRequestDuration, [run, ...series.labels], series));
+    for (const { labels, value } of view.funnel.series.values()) out(M.funnelStage).push(sample(M.funnelStage, [run, ...labels], value));
+    for (const [scenario, { rate, arrivals }] of view.planned) {
+      out(M.plannedArrivalRate).push(sample(M.plannedArrivalRate, [run, scenario], rate));
+      out(M.plannedArrivals).push(sample(M.plannedArrivals, [run, scenario], arrivals));
+    }
+    for (const { labels, value } of view.iterations.series.values()) out(M.iterations).push(sample(M.iterations, [run, ...labels], value));
+    for (const { labels, value } of view.dropped.series.values()) out(M.droppedIterations).push(sample(M.droppedIterations, [run, ...labels], value));
+    if (view.vus !== undefined) out(M.vus).push(sample(M.vus, [run], view.vus));
+    if (view.vusMax !== undefined) out(M.vusMax).push(sample(M.vusMax, [run], view.vusMax));
+    for (const { labels, value } of view.checks.series.values()) out(M.checks).push(sample(M.checks, [run, ...labels], value));
+    for (const { metric, threshold, holds } of view.thresholds.values()) out(M.thresholdPassing).push(sample(M.thresholdPassing, [run, metric, threshold], holds ? 1 : 0));
+    for (const [source, scenarios] of view.scenarios) {
+      const list = scenarios.size > 0 ? [...scenarios] : [NONE];
+      for (const scenario of list) out(M.runInfo).push(sample(M.runInfo, [run, scenario, source], 1));
+    }
+    if (Number.isFinite(view.firstMs)) out(M.runStart).push(sample(M.runStart, [run], view.firstMs / 1000));
+    if (Number.isFinite(view.lastMs)) out(M.runLastSample).push(sample(M.runLastSample, [run], view.lastMs / 1000));
+    if (view.truth) {
+      for (const [stage, stored] of Object.entries(view.truth.stored)) {
+        out(M.targetRecords).push(sample(M.targetRecords, [run, stage], stored));
+        const lost = Math.max(0, (view.truth.acknowledged[stage] ?? 0) - stored);
+        out(M.reconciliationLost).push(sample(M.reconciliationLost, [run, stage], lost));
+      }
+    }
+  }
+  let series = 0;
+  for (const list of values.values()) series += list.length;
+  return { values, series };
+}
+
+function sample(definition: MetricDefinition, labelValues: readonly string[], value: number): SampleValue {
+  const labels: Record<string, string> = {};
+  definition.labels.forEach((name, index) => {
+    labels[name] = labelValues[index]!;
+  });
+  return { labels, value };
+}
+
+function histogramSamples(definition: MetricDefinition, labelValues: readonly string[], series: { counts: Float64Array; sum: number; count: number }): SampleValue[] {
+  const base = sample(definition, labelValues, 0).labels;
+  const result: SampleValue[] = [];
+  let cumulative = 0;
+  DURATION_BUCKETS.forEach((bound, index) => {
+    cumulative += series.counts[index]!;
+    result.push({ metricName: `${definition.name}_bucket`, labels: { ...base, le: String(bound) }, value: cumulative });
+  });
+  result.push({ metricName: `${definition.name}_bucket`, labels: { ...base, le: '+Inf' }, value: series.count });
+  result.push({ metricName: `${definition.name}_sum`, labels: base, value: series.sum });
+  result.push({ metricName: `${definition.name}_count`, labels: base, value: series.count });
+  return result;
+}
+
+function register(registry: Registry<RegistryContentType>, definition: MetricDefinition, values: () => SampleValue[]): void {
+  const collector = {
+    name: definition.name,
+    help: definition.help,
+    type: definition.type,
+    aggregator: 'sum' as const,
+    // collector.name, not definition.name: in OpenMetrics mode the registry strips `_total` from
+    // the registered counter's name and appends it again to each sample.
+    get: () => ({ name: collector.name, help: definition.help, type: definition.type, aggregator: 'sum' as const, values: values() }),
+    reset: () => {},
+  };
+  // prom-client renders any object with get(); its Metric class type does not describe that shape.
+  registry.registerMetric(collector as unknown as Metric);
+}

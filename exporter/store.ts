@@ -1,0 +1,354 @@
+/**
+ * The aggregate: k6 samples mapped onto the catalog's run metrics, held per run and per layer.
+ *
+ * A layer is one input that can be replayed on its own: one followed file, one ingest sender, one
+ * remote-write runner (`instance_id`). Every run keeps one slice per layer it appears in; what
+ * /metrics shows is the sum of the slices. When a followed file is truncated or replaced, its
+ * layer is dropped and re-read, so the totals always equal what the files hold now, which is also
+ * what a freshly started exporter would compute.
+ *
+ * Memory is bounded: label values are capped ({@link LabelGuard}), runs are capped (the run with
+ * the oldest last sample is evicted), and series per run are products of capped labels.
+ */
+
+import { K6_BUILTIN, K6_METRICS, RUN_METRICS } from '../contracts/metrics.ts';
+import type { K6MetricDeclaration, K6MetricType, K6Sample, RejectReason } from './parse.ts';
+import {
+  checkLabel,
+  type LabelGuard,
+  methodLabel,
+  NONE,
+  outcomeLabel,
+  resultLabel,
+  runLabel,
+  scenarioLabel,
+  stageLabel,
+  statusLabel,
+} from './labels.ts';
+import { MetricTracker, parseThreshold, type ThresholdExpression } from './thresholds.ts';
+
+/** Where samples come from (the `source` label). */
+export type SourceKind = 'file' | 'ingest' | 'remote_write';
+
+/** Upper bounds (seconds) of the request-duration histogram, from the catalog. */
+export const DURATION_BUCKETS: readonly number[] = RUN_METRICS.httpRequestDuration.buckets;
+
+/** Counters keyed by their label values (in catalog order, `run` excluded). */
+export class CounterFamily {
+  readonly series = new Map<string, { readonly labels: readonly string[]; value: number }>();
+
+  add(labels: readonly string[], value: number): void {
+    const key = labels.join('\u0001');
+    const entry = this.series.get(key);
+    if (entry) entry.value += value;
+    else this.series.set(key, { labels, value });
+  }
+
+  /** Adds every series of `other` into this one. */
+  merge(other: CounterFamily): void {
+    for (const entry of other.series.values()) this.add(entry.labels, entry.value);
+  }
+}
+
+/** One histogram series: counts per bucket (not cumulative; the last is above every bound). */
+export interface HistogramSeries {
+  readonly labels: readonly string[];
+  readonly counts: Float64Array;
+  sum: number;
+  count: number;
+}
+
+/** Histograms over {@link DURATION_BUCKETS}, keyed by their label values. */
+export class HistogramFamily {
+  readonly series = new Map<string, HistogramSeries>();
+
+  private entry(labels: readonly string[]): HistogramSeries {
+    const key = labels.join('\u0001');
+    let entry = this.series.get(key);
+    if (!entry) this.series.set(key, (entry = { labels, counts: new Float64Array(DURATION_BUCKETS.length + 1), sum: 0, count: 0 }));
+    return entry;
+  }
+
+  /** Records one observation, in seconds. */
+  observe(labels: readonly string[], seconds: number): void {
+    const entry = this.entry(labels);
+    let index = 0;
+    while (index < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[index]!) index += 1;
+    entry.counts[index]! += 1;
+    entry.sum += seconds;
+    entry.count += 1;
+  }
+
+  /** Adds bucket counts computed elsewhere (remote-write native histograms). */
+  addCounts(labels: readonly string[], counts: ArrayLike<number>, sum: number, count: number): void {
+    const entry = this.entry(labels);
+    for (let index = 0; index < entry.counts.length; index += 1) entry.counts[index]! += counts[index] ?? 0;
+    entry.sum += sum;
+    entry.count += count;
+  }
+
+  merge(other: HistogramFamily): void {
+    for (const entry of other.series.values()) this.addCounts(entry.labels, entry.counts, entry.sum, entry.count);
+  }
+}
+
+/** A gauge's newest value. */
+interface GaugeValue {
+  value: number;
+  timeMs: number;
+}
+
+/** The planned arrival rate of one scenario and its integral so far. */
+export interface PlannedRate {
+  rate: number;
+  timeMs: number;
+  /** Applicants planned so far: the left Riemann sum of the rate over sample times. */
+  arrivals: number;
+}
+
+/** One run as one layer saw it. */
+export class RunSlice {
+  firstMs = Number.POSITIVE_INFINITY;
+  lastMs = Number.NEGATIVE_INFINITY;
+  /** Scenario label values seen (for floodgate_run_info). */
+  readonly scenarios = new Set<string>();
+  /** scenario, stage, method, status, outcome */
+  readonly requests = new CounterFamily();
+  /** scenario, stage, outcome */
+  readonly durations = new HistogramFamily();
+  /** scenario, stage, result */
+  readonly funnel = new CounterFamily();
+  /** by scenario (the `planned_scenario` tag, else `scenario`) */
+  readonly planned = new Map<string, PlannedRate>();
+  /** scenario */
+  readonly iterations = new CounterFamily();
+  /** scenario */
+  readonly dropped = new CounterFamily();
+  vus: GaugeValue | undefined;
+  vusMax: GaugeValue | undefined;
+  /** check, result */
+  readonly checks = new CounterFamily();
+  /** Per k6 metric with thresholds declared in this slice's layer. */
+  readonly trackers = new Map<string, MetricTracker>();
+}
+
+/** One declared threshold, parsed. */
+export interface DeclaredThreshold {
+  /** The expression as written (the `threshold` label, capped). */
+  readonly label: string;
+  readonly expression: ThresholdExpression;
+}
+
+/** One input that can be replayed on its own; see the module comment. */
+export interface Layer {
+  readonly id: string;
+  readonly source: SourceKind;
+  /** Thresholds by k6 metric, from this layer's Metric lines. */
+  readonly thresholds: Map<string, { readonly type: K6MetricType; readonly metricLabel: string; readonly list: DeclaredThreshold[] }>;
+}
+
+/** The target's truth for one run, as last polled. */
+export interface TruthSnapshot {
+  /** Records stored, per stage, as the target answered. */
+  readonly stored: Readonly<Record<string, number>>;
+  /** Stage completions acknowledged to the load generator, counted just before the poll. */
+  readonly acknowledged: Readonly<Record<string, number>>;
+}
+
+/** One run: its slices by layer id, and its truth. */
+export interface RunEntry {
+  readonly slices: Map<string, RunSlice>;
+  truth?: TruthSnapshot;
+}
+
+/** What the store needs from outside. */
+export interface RunStoreOptions {
+  readonly guard: LabelGuard;
+  /** Runs held at once; see the module comment. */
+  readonly maxRuns: number;
+  /** Called with the run id each time a run is evicted. */
+  readonly onEvict?: (run: string) => void;
+}
+
+const KNOWN = {
+  httpReqs: K6_BUILTIN.httpReqs,
+  httpReqDuration: K6_BUILTIN.httpReqDuration,
+  funnel: K6_METRICS.funnelStage,
+  planned: K6_METRICS.plannedArrivalRate,
+  iterations: K6_BUILTIN.iterations,
+  dropped: K6_BUILTIN.droppedIterations,
+  vus: K6_BUILTIN.vus,
+  vusMax: K6_BUILTIN.vusMax,
+  checks: K6_BUILTIN.checks,
+} as const;
+
+/** Metrics whose samples are counts that cannot be negative. */
+const COUNTS: ReadonlySet<string> = new Set([KNOWN.httpReqs, KNOWN.funnel, KNOWN.iterations, KNOWN.dropped, KNOWN.httpReqDuration]);
+
+/** The aggregate of every run the exporter holds. */
+export class RunStore {
+  readonly runs = new Map<string, RunEntry>();
+  readonly layers = new Map<string, Layer>();
+  private readonly guard: LabelGuard;
+  private readonly maxRuns: number;
+  private readonly onEvict: (run: string) => void;
+
+  constructor(options: RunStoreOptions) {
+    this.guard = options.guard;
+    this.maxRuns = options.maxRuns;
+    this.onEvict = options.onEvict ?? (() => {});
+  }
+
+  /** The layer `id`, created on first use. */
+  layer(id: string, source: SourceKind): Layer {
+    let layer = this.layers.get(id);
+    if (!layer) this.layers.set(id, (layer = { id, source, thresholds: new Map() }));
+    return layer;
+  }
+
+  /** Forgets everything `layer` contributed (a truncated or replaced file). */
+  dropLayer(id: string): void {
+    this.layers.delete(id);
+    for (const [run, entry] of this.runs) {
+      entry.slices.delete(id);
+      if (entry.slices.size === 0) this.runs.delete(run);
+    }
+  }
+
+  /** Records a Metric line: its thresholds become trackers for the runs of `layer`. */
+  declare(layer: Layer, declaration: K6MetricDeclaration): void {
+    const list: DeclaredThreshold[] = [];
+    for (const text of declaration.thresholds) {
+      const expression = parseThreshold(text, declaration.type);
+      if (expression) list.push({ label: this.guard.value('threshold', text), expression });
+    }
+    if (list.length === 0) {
+      layer.thresholds.delete(declaration.name);
+      return;
+    }
+    layer.thresholds.set(declaration.name, { type: declaration.type, metricLabel: this.guard.value('metric', declaration.name), list });
+  }
+
+  /** Adds one k6 sample (NDJSON semantics: counters carry increments). Returns why it was rejected, if it was. */
+  addSample(layer: Layer, sample: K6Sample): RejectReason | undefined {
+    const { metric, value, tags, timeMs } = sample;
+    if (value < 0 && COUNTS.has(metric)) return 'bad_value';
+    const slice = this.slice(runLabel(tags), layer);
+    const scenario = scenarioLabel(this.guard, tags.scenario);
+    touch(slice, timeMs, scenario);
+    switch (metric) {
+      case KNOWN.httpReqs:
+        slice.requests.add(this.requestLabels(tags, scenario), value);
+        break;
+      case KNOWN.httpReqDuration:
+        slice.durations.observe([scenario, stageLabel(tags.stage), outcomeLabel(tags)], value / 1000);
+        break;
+      case KNOWN.funnel:
+        slice.funnel.add([scenario, stageLabel(tags.stage), resultLabel(tags.result)], value);
+        break;
+      case KNOWN.planned:
+        addPlanned(slice, scenarioLabel(this.guard, tags.planned_scenario ?? tags.scenario), value, timeMs);
+        break;
+      case KNOWN.iterations:
+        slice.iterations.add([scenario], value);
+        break;
+      case KNOWN.dropped:
+        slice.dropped.add([scenario], value);
+        break;
+      case KNOWN.vus:
+        slice.vus = newest(slice.vus, value, timeMs);
+        break;
+      case KNOWN.vusMax:
+        slice.vusMax = newest(slice.vusMax, value, timeMs);
+        break;
+      case KNOWN.checks:
+        slice.checks.add([checkLabel(this.guard, tags.check), value !== 0 ? 'pass' : 'fail'], 1);
+        break;
+    }
+    const declared = layer.thresholds.get(metric);
+    if (declared) {
+      let tracker = slice.trackers.get(metric);
+      if (!tracker) slice.trackers.set(metric, (tracker = new MetricTracker(declared.type)));
+      tracker.add(value, timeMs);
+    }
+    return undefined;
+  }
+
+  /**
+   * Adds request-duration bucket counts (per {@link DURATION_BUCKETS}, not cumulative, last = above
+   * every bound), with their sum (seconds) and count: the remote-write path for native histograms.
+   */
+  addDurationCounts(layer: Layer, tags: Readonly<Record<string, string>>, timeMs: number, counts: ArrayLike<number>, sum: number, count: number): void {
+    const slice = this.slice(runLabel(tags), layer);
+    const scenario = scenarioLabel(this.guard, tags.scenario);
+    touch(slice, timeMs, scenario);
+    slice.durations.addCounts([scenario, stageLabel(tags.stage), outcomeLabel(tags)], counts, sum, count);
+  }
+
+  /** Completions per stage for `run`, summed over layers and scenarios (what the target acknowledged). */
+  acknowledged(run: string): Record<string, number> {
+    const totals: Record<string, number> = {};
+    for (const slice of this.runs.get(run)?.slices.values() ?? []) {
+      for (const { labels, value } of slice.funnel.series.values()) {
+        if (labels[2] === 'completed') totals[labels[1]!] = (totals[labels[1]!] ?? 0) + value;
+      }
+    }
+    return totals;
+  }
+
+  /** The newest sample time of `run` over its layers, Unix ms. */
+  lastSampleMs(run: string): number {
+    let last = Number.NEGATIVE_INFINITY;
+    for (const slice of this.runs.get(run)?.slices.values() ?? []) last = Math.max(last, slice.lastMs);
+    return last;
+  }
+
+  private requestLabels(tags: Readonly<Record<string, string>>, scenario: string): string[] {
+    return [scenario, stageLabel(tags.stage), methodLabel(this.guard, tags.method), statusLabel(this.guard, tags.status), outcomeLabel(tags)];
+  }
+
+  private slice(run: string, layer: Layer): RunSlice {
+    let entry = this.runs.get(run);
+    if (!entry) {
+      if (this.runs.size >= this.maxRuns) this.evictOldest();
+      this.runs.set(run, (entry = { slices: new Map() }));
+    }
+    let slice = entry.slices.get(layer.id);
+    if (!slice) entry.slices.set(layer.id, (slice = new RunSlice()));
+    return slice;
+  }
+
+  private evictOldest(): void {
+    let oldest: string | undefined;
+    let oldestMs = Number.POSITIVE_INFINITY;
+    for (const run of this.runs.keys()) {
+      const last = this.lastSampleMs(run);
+      if (oldest === undefined || last < oldestMs) [oldest, oldestMs] = [run, last];
+    }
+    if (oldest === undefined) return;
+    this.runs.delete(oldest);
+    this.onEvict(oldest);
+  }
+}
+
+function touch(slice: RunSlice, timeMs: number, scenario: string): void {
+  if (timeMs < slice.firstMs) slice.firstMs = timeMs;
+  if (timeMs > slice.lastMs) slice.lastMs = timeMs;
+  if (scenario !== NONE) slice.scenarios.add(scenario);
+}
+
+function newest(current: GaugeValue | undefined, value: number, timeMs: number): GaugeValue {
+  return current === undefined || timeMs >= current.timeMs ? { value, timeMs } : current;
+}
+
+function addPlanned(slice: RunSlice, scenario: string, rate: number, timeMs: number): void {
+  const current = slice.planned.get(scenario);
+  if (!current) {
+    slice.planned.set(scenario, { rate, timeMs, arrivals: 0 });
+    return;
+  }
+  if (timeMs < current.timeMs) return; // late sample: the integral has moved past it
+  current.arrivals += (current.rate * (timeMs - current.timeMs)) / 1000;
+  current.rate = rate;
+  current.timeMs = timeMs;
+}

@@ -1,0 +1,147 @@
+/**
+ * k6 thresholds evaluated on the data the exporter has seen (k6-contract.md §6). Metric lines
+ * carry the expressions keyed on the parent metric; each run keeps one tracker per such metric.
+ *
+ * Evaluated: counter `count` and `rate` (per second over the run's first-to-last sample time),
+ * gauge `value`, rate `rate`, trend `avg`, `min`, `max`, `med`, `p(N)`, with the operators
+ * `> >= < <= == === !=`. Trend percentiles come from log buckets 1 % wide, so `p(N)` is within
+ * 1 % of k6's exact value. Thresholds on submetrics (`http_req_duration{stage:register}`) are not
+ * in k6's NDJSON and so are not evaluated here.
+ */
+
+import type { K6MetricType } from './parse.ts';
+
+/** One parsed threshold expression: `<aggregation> <operator> <bound>`. */
+export interface ThresholdExpression {
+  readonly aggregation: 'count' | 'rate' | 'value' | 'avg' | 'min' | 'max' | 'med' | 'percentile';
+  /** 0..1, for `p(N)`. */
+  readonly percentile?: number;
+  readonly operator: '>' | '>=' | '<' | '<=' | '==' | '===' | '!=';
+  readonly bound: number;
+}
+
+const EXPRESSION = /^\s*(count|rate|value|avg|min|max|med|p\(\s*(\d+(?:\.\d+)?)\s*\))\s*(===|==|!=|>=|<=|>|<)\s*(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*$/;
+
+/** Which aggregations each k6 metric type supports (k6's `supportedAggregationMethods`). */
+const SUPPORTED: Readonly<Record<K6MetricType, ReadonlySet<ThresholdExpression['aggregation']>>> = {
+  counter: new Set(['count', 'rate']),
+  gauge: new Set(['value']),
+  rate: new Set(['rate']),
+  trend: new Set(['avg', 'min', 'max', 'med', 'percentile']),
+};
+
+/** Parses an expression for a metric of `type`; undefined when k6 would reject it. */
+export function parseThreshold(text: string, type: K6MetricType): ThresholdExpression | undefined {
+  const match = EXPRESSION.exec(text);
+  if (!match) return undefined;
+  const [, head, percentText, operator, boundText] = match;
+  const aggregation = (head!.startsWith('p(') ? 'percentile' : head) as ThresholdExpression['aggregation'];
+  if (!SUPPORTED[type].has(aggregation)) return undefined;
+  const percentile = percentText === undefined ? undefined : Number(percentText) / 100;
+  if (percentile !== undefined && (percentile < 0 || percentile > 1)) return undefined;
+  return { aggregation, percentile, operator: operator as ThresholdExpression['operator'], bound: Number(boundText) };
+}
+
+/** Relative width of the trend buckets used for percentiles. */
+const BUCKET_GROWTH = 1.01;
+const LOG_GROWTH = Math.log(BUCKET_GROWTH);
+
+/** What one run saw of one metric, enough to evaluate its thresholds. Memory is bounded by the bucket range. */
+export class MetricTracker {
+  readonly type: K6MetricType;
+  private count = 0;
+  private sum = 0;
+  private nonZero = 0;
+  private min = Number.POSITIVE_INFINITY;
+  private max = Number.NEGATIVE_INFINITY;
+  private last = 0;
+  private lastTimeMs = Number.NEGATIVE_INFINITY;
+  /** Trend values by log bucket index; values ≤ 0 go to the `zero` count. */
+  private readonly buckets = new Map<number, number>();
+  private zero = 0;
+
+  constructor(type: K6MetricType) {
+    this.type = type;
+  }
+
+  /** Adds one sample value (the metric's own unit: ms for time trends). */
+  add(value: number, timeMs: number): void {
+    this.count += 1;
+    this.sum += value;
+    if (value !== 0) this.nonZero += 1;
+    if (this.type === 'gauge') {
+      if (timeMs >= this.lastTimeMs) [this.last, this.lastTimeMs] = [value, timeMs];
+      return;
+    }
+    if (this.type !== 'trend') return;
+    if (value < this.min) this.min = value;
+    if (value > this.max) this.max = value;
+    if (value <= 0) {
+      this.zero += 1;
+      return;
+    }
+    const index = Math.ceil(Math.log(value) / LOG_GROWTH);
+    this.buckets.set(index, (this.buckets.get(index) ?? 0) + 1);
+  }
+
+  /** The aggregation's current value; `runSeconds` is the run's duration so far (for counter rate). */
+  aggregate(expression: ThresholdExpression, runSeconds: number): number {
+    switch (expression.aggregation) {
+      case 'count':
+        return this.sum;
+      case 'rate':
+        if (this.type === 'counter') return runSeconds > 0 ? this.sum / runSeconds : 0;
+        return this.count === 0 ? 0 : this.nonZero / this.count;
+      case 'value':
+        return this.last;
+      case 'avg':
+        return this.count === 0 ? 0 : this.sum / this.count;
+      case 'min':
+        return this.count === 0 ? 0 : this.min;
+      case 'max':
+        return this.count === 0 ? 0 : this.max;
+      case 'med':
+        return this.percentile(0.5);
+      case 'percentile':
+        return this.percentile(expression.percentile ?? 0);
+    }
+  }
+
+  /** k6's rank (p·(n−1)), located in the log buckets; the bucket's geometric middle, clamped to [min, max]. */
+  private percentile(p: number): number {
+    if (this.count === 0) return 0;
+    const rank = Math.floor(p * (this.count - 1));
+    if (rank < this.zero) return this.min < 0 ? this.min : 0;
+    let seen = this.zero;
+    const indexes = [...this.buckets.keys()].sort((a, b) => a - b);
+    for (const index of indexes) {
+      seen += this.buckets.get(index)!;
+      if (seen > rank) {
+        const middle = BUCKET_GROWTH ** (index - 0.5);
+        return Math.min(this.max, Math.max(this.min, middle));
+      }
+    }
+    return this.max;
+  }
+}
+
+/** True when the threshold holds for `tracker` (an empty tracker evaluates as k6's zero values). */
+export function thresholdHolds(expression: ThresholdExpression, tracker: MetricTracker, runSeconds: number): boolean {
+  const value = tracker.aggregate(expression, runSeconds);
+  const bound = expression.bound;
+  switch (expression.operator) {
+    case '>':
+      return value > bound;
+    case '>=':
+      return value >= bound;
+    case '<':
+      return value < bound;
+    case '<=':
+      return value <= bound;
+    case '==':
+    case '===':
+      return value === bound;
+    case '!=':
+      return value !== bound;
+  }
+}
