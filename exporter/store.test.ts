@@ -1,0 +1,159 @@
+import { describe, expect, test } from 'vitest';
+import { LabelGuard } from './labels.ts';
+import type { K6Sample } from './parse.ts';
+import { renderRuns, viewRuns } from './render.ts';
+import { RunStore } from './store.ts';
+
+const T0 = Date.UTC(2026, 7, 21, 9, 0, 0);
+const sample = (metric: string, value: number, tags: Record<string, string>, seconds = 0): K6Sample => ({ metric, value, tags, timeMs: T0 + seconds * 1000 });
+const http = { run: 'r1', scenario: 'opening', stage: 'register', method: 'POST', url: 'http://x/api/register', name: 'POST /api/register' };
+
+function newStore(maxRuns = 10, cap = 100): { store: RunStore; evicted: string[] } {
+  const evicted: string[] = [];
+  return { store: new RunStore({ guard: new LabelGuard(cap), maxRuns, onEvict: (run) => evicted.push(run) }), evicted };
+}
+
+/** Rendered values of one metric as `labels => value` lines, for readable expectations. */
+function rendered(store: RunStore, name: string): Record<string, number> {
+  const values = renderRuns(viewRuns(store)).values.get(name) ?? [];
+  return Object.fromEntries(values.map((entry) => [`${entry.metricName ?? name}{${Object.values(entry.labels).join(',')}}`, entry.value]));
+}
+
+describe('RunStore maps k6 samples onto the catalog', () => {
+  test('http_reqs become requests by stage, method, status and outcome; url and name never appear', () => {
+    const { store } = newStore();
+    const layer = store.layer('file:a', 'file');
+    store.addSample(layer, sample('http_reqs', 1, { ...http, status: '201', expected_response: 'true' }));
+    store.addSample(layer, sample('http_reqs', 1, { ...http, status: '201', expected_response: 'true' }));
+    store.addSample(layer, sample('http_reqs', 1, { ...http, status: '429', expected_response: 'true' }));
+    store.addSample(layer, sample('http_reqs', 1, { ...http, status: '503', expected_response: 'false' }));
+    expect(rendered(store, 'floodgate_http_requests_total')).toEqual({
+      'floodgate_http_requests_total{r1,opening,register,POST,201,ok}': 2,
+      'floodgate_http_requests_total{r1,opening,register,POST,429,throttled}': 1,
+      'floodgate_http_requests_total{r1,opening,register,POST,503,error}': 1,
+    });
+    expect(JSON.stringify(renderRuns(viewRuns(store)))).not.toMatch(/api\/register/);
+  });
+
+  test('http_req_duration (ms) fills the seconds histogram', () => {
+    const { store } = newStore();
+    const layer = store.layer('file:a', 'file');
+    for (const ms of [4, 40, 400, 4000, 90_000]) store.addSample(layer, sample('http_req_duration', ms, { ...http, status: '201', expected_response: 'true' }));
+    const values = rendered(store, 'floodgate_http_request_duration_seconds');
+    const key = (suffix: string, le?: string): string => `floodgate_http_request_duration_seconds_${suffix}{r1,opening,register,ok${le ? `,${le}` : ''}}`;
+    expect(values[key('bucket', '0.005')]).toBe(1);
+    expect(values[key('bucket', '0.05')]).toBe(2);
+    expect(values[key('bucket', '0.5')]).toBe(3);
+    expect(values[key('bucket', '5')]).toBe(4);
+    expect(values[key('bucket', '60')]).toBe(4);
+    expect(values[key('bucket', '+Inf')]).toBe(5);
+    expect(values[key('count')]).toBe(5);
+    expect(values[key('sum')]).toBeCloseTo(94.444, 9);
+  });
+
+  test('funnel_stage, iterations, dropped_iterations and checks are counted by their labels', () => {
+    const { store } = newStore();
+    const layer = store.layer('file:a', 'file');
+    store.addSample(layer, sample('funnel_stage', 1, { run: 'r1', scenario: 'opening', stage: 'register', result: 'completed' }));
+    store.addSample(layer, sample('funnel_stage', 1, { run: 'r1', scenario: 'opening', stage: 'bogus', result: 'sideways' }));
+    store.addSample(layer, sample('iterations', 1, { run: 'r1', scenario: 'opening' }));
+    store.addSample(layer, sample('dropped_iterations', 4, { run: 'r1', scenario: 'opening' }));
+    store.addSample(layer, sample('checks', 1, { run: 'r1', check: 'answers 201' }));
+    store.addSample(layer, sample('checks', 0, { run: 'r1', check: 'answers 201' }));
+    expect(rendered(store, 'floodgate_funnel_stage_total')).toEqual({
+      'floodgate_funnel_stage_total{r1,opening,register,completed}': 1,
+      'floodgate_funnel_stage_total{r1,opening,other,other}': 1,
+    });
+    expect(rendered(store, 'floodgate_iterations_total')).toEqual({ 'floodgate_iterations_total{r1,opening}': 1 });
+    expect(rendered(store, 'floodgate_dropped_iterations_total')).toEqual({ 'floodgate_dropped_iterations_total{r1,opening}': 4 });
+    expect(rendered(store, 'floodgate_checks_total')).toEqual({
+      'floodgate_checks_total{r1,answers 201,pass}': 1,
+      'floodgate_checks_total{r1,answers 201,fail}': 1,
+    });
+  });
+
+  test('the planned rate is a gauge, and planned arrivals its integral over sample times', () => {
+    const { store } = newStore();
+    const layer = store.layer('file:a', 'file');
+    const tags = { run: 'r1', scenario: 'planned_rate', planned_scenario: 'opening' };
+    store.addSample(layer, sample('planned_arrival_rate', 100, tags, 0));
+    store.addSample(layer, sample('planned_arrival_rate', 50, tags, 1));
+    store.addSample(layer, sample('planned_arrival_rate', 10, tags, 3));
+    store.addSample(layer, sample('planned_arrival_rate', 999, tags, 2)); // late: ignored
+    expect(rendered(store, 'floodgate_planned_arrival_rate')).toEqual({ 'floodgate_planned_arrival_rate{r1,opening}': 10 });
+    expect(rendered(store, 'floodgate_planned_arrivals_total')).toEqual({ 'floodgate_planned_arrivals_total{r1,opening}': 200 });
+  });
+
+  test('vus keep the newest value; first and last sample times are tracked', () => {
+    const { store } = newStore();
+    const layer = store.layer('file:a', 'file');
+    store.addSample(layer, sample('vus', 5, { run: 'r1' }, 2));
+    store.addSample(layer, sample('vus', 3, { run: 'r1' }, 1));
+    store.addSample(layer, sample('http_req_blocked', 0.1, { run: 'r1' }, 7));
+    expect(rendered(store, 'floodgate_vus')).toEqual({ 'floodgate_vus{r1}': 5 });
+    expect(rendered(store, 'floodgate_run_start_timestamp_seconds')).toEqual({ 'floodgate_run_start_timestamp_seconds{r1}': T0 / 1000 + 1 });
+    expect(rendered(store, 'floodgate_run_last_sample_timestamp_seconds')).toEqual({ 'floodgate_run_last_sample_timestamp_seconds{r1}': T0 / 1000 + 7 });
+  });
+
+  test('a negative count is rejected and leaves no trace', () => {
+    const { store } = newStore();
+    expect(store.addSample(store.layer('x', 'ingest'), sample('http_reqs', -1, { run: 'r9' }))).toBe('bad_value');
+    expect(store.runs.size).toBe(0);
+  });
+});
+
+describe('layers', () => {
+  test('counters of one run add up over layers, and so do gauges (parallel generators)', () => {
+    const { store } = newStore();
+    for (const id of ['remote_write:1', 'remote_write:2']) {
+      const layer = store.layer(id, 'remote_write');
+      store.addSample(layer, sample('iterations', 10, { run: 'r1', scenario: 'opening' }));
+      store.addSample(layer, sample('vus', 4, { run: 'r1' }));
+    }
+    expect(rendered(store, 'floodgate_iterations_total')).toEqual({ 'floodgate_iterations_total{r1,opening}': 20 });
+    expect(rendered(store, 'floodgate_vus')).toEqual({ 'floodgate_vus{r1}': 8 });
+    expect(rendered(store, 'floodgate_run_info')).toEqual({ 'floodgate_run_info{r1,opening,remote_write}': 1 });
+  });
+
+  test('dropping a layer removes exactly what it contributed', () => {
+    const { store } = newStore();
+    store.addSample(store.layer('file:a', 'file'), sample('iterations', 1, { run: 'r1', scenario: 's' }));
+    store.addSample(store.layer('file:b', 'file'), sample('iterations', 2, { run: 'r1', scenario: 's' }));
+    store.addSample(store.layer('file:b', 'file'), sample('iterations', 2, { run: 'r2', scenario: 's' }));
+    store.dropLayer('file:b');
+    expect(rendered(store, 'floodgate_iterations_total')).toEqual({ 'floodgate_iterations_total{r1,s}': 1 });
+    expect([...store.runs.keys()]).toEqual(['r1']);
+  });
+
+  test('a threshold holds for a run only if it holds in every layer', () => {
+    const { store } = newStore();
+    for (const [id, failed] of [['file:a', 0], ['file:b', 1]] as const) {
+      const layer = store.layer(id, 'file');
+      store.declare(layer, { name: 'http_req_failed', type: 'rate', contains: 'default', thresholds: ['rate<0.5', 'not a threshold'] });
+      store.addSample(layer, sample('http_req_failed', failed, { run: 'r1' }));
+    }
+    expect(rendered(store, 'floodgate_threshold_passing')).toEqual({ 'floodgate_threshold_passing{r1,http_req_failed,rate<0.5}': 0 });
+  });
+});
+
+describe('runs are capped', () => {
+  test('a new run beyond the cap evicts the run with the oldest last sample', () => {
+    const { store, evicted } = newStore(2);
+    const layer = store.layer('ingest:', 'ingest');
+    store.addSample(layer, sample('iterations', 1, { run: 'old', scenario: 's' }, 10));
+    store.addSample(layer, sample('iterations', 1, { run: 'older', scenario: 's' }, 5));
+    store.addSample(layer, sample('iterations', 1, { run: 'new', scenario: 's' }, 20));
+    expect(evicted).toEqual(['older']);
+    expect([...store.runs.keys()]).toEqual(['old', 'new']);
+  });
+});
+
+describe('acknowledged completions', () => {
+  test('sum funnel completions per stage over layers and scenarios', () => {
+    const { store } = newStore();
+    store.addSample(store.layer('a', 'file'), sample('funnel_stage', 3, { run: 'r1', scenario: 'x', stage: 'register', result: 'completed' }));
+    store.addSample(store.layer('b', 'file'), sample('funnel_stage', 2, { run: 'r1', scenario: 'y', stage: 'register', result: 'completed' }));
+    store.addSample(store.layer('b', 'file'), sample('funnel_stage', 9, { run: 'r1', scenario: 'y', stage: 'register', result: 'entered' }));
+    expect(store.acknowledged('r1')).toEqual({ register: 5 });
+  });
+});
