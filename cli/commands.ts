@@ -4,8 +4,10 @@
  */
 
 import type { CommandDefinition } from './command.ts';
+import { dashboardsCommand } from './dashboards.ts';
 import { exporterCommand } from './exporter.ts';
 
 export const COMMANDS: readonly CommandDefinition<never>[] = [
+  dashboardsCommand,
   exporterCommand,
 ];

@@ -201,32 +201,47 @@ function stageVariable(): CustomVariableBuilder {
     .current({ selected: true, text: ['All'], value: ['$__all'] });
 }
 
-/** Run start (first sample) and run end (the newest sample, once no new one came for a minute). */
+/** An annotation query every board carries. */
+export interface AnnotationSpec {
+  readonly name: string;
+  readonly expr: string;
+  readonly color: string;
+  readonly title: string;
+  /** When the query rightly returns nothing. */
+  readonly emptyWhenHealthy?: string;
+}
+
+const runStart = series(RUN_METRICS.runStart, RUN_VARIABLE);
+const runLastSample = series(RUN_METRICS.runLastSample, RUN_VARIABLE);
+
+/**
+ * Run start (time of the first sample) and run end (time of the newest sample, once none newer
+ * came for a minute). The series value is the time (Grafana's "series value as timestamp").
+ */
+export const RUN_ANNOTATIONS: readonly AnnotationSpec[] = [
+  { name: 'Run start', expr: `${runStart} * 1000`, color: 'green', title: 'run {{run}} started' },
+  {
+    name: 'Run end',
+    expr: `(${runLastSample} * 1000) unless on (run) changes(${runLastSample}[1m]) > 0`,
+    color: 'red',
+    title: 'run {{run}} ended',
+    emptyWhenHealthy: 'until the run has been quiet for a minute',
+  },
+];
+
 function runAnnotations(): AnnotationQueryBuilder[] {
-  const start = series(RUN_METRICS.runStart, RUN_VARIABLE);
-  const last = series(RUN_METRICS.runLastSample, RUN_VARIABLE);
-  return [
+  return RUN_ANNOTATIONS.map((annotation) =>
     new AnnotationQueryBuilder()
-      .name('Run start')
+      .name(annotation.name)
       .datasource(DATASOURCE)
       .enable(true)
-      .iconColor('green')
-      .expr(`${start} * 1000`)
+      .iconColor(annotation.color)
+      .expr(annotation.expr)
       .step('10s')
-      .titleFormat('run {{run}} started')
+      .titleFormat(annotation.title)
       .tagKeys('run')
       .useValueForTime(true),
-    new AnnotationQueryBuilder()
-      .name('Run end')
-      .datasource(DATASOURCE)
-      .enable(true)
-      .iconColor('red')
-      .expr(`(${last} * 1000) unless on (run) changes(${last}[1m]) > 0`)
-      .step('10s')
-      .titleFormat('run {{run}} ended')
-      .tagKeys('run')
-      .useValueForTime(true),
-  ];
+  );
 }
 
 const DEFAULT_TABLE_TRANSFORMATIONS = [

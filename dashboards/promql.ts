@@ -90,3 +90,29 @@ export function quantile(
 export function oneOf(values: readonly string[]): string {
   return values.join('|');
 }
+
+const PROMQL_WORDS = new Set([
+  'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'bool', 'offset', 'inf', 'nan',
+]);
+
+/**
+ * The metric names an expression reads: identifiers that are not functions, keywords, label
+ * names, durations or strings. For checks that every series exists in the catalog.
+ */
+export function seriesNames(expr: string): string[] {
+  const stripped = expr
+    .replace(/"(?:[^"\\]|\\.)*"/g, '""')
+    .replace(/\{[^}]*\}/g, ' ')
+    .replace(/\[[^\]]*\]/g, ' ')
+    .replace(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ');
+  const names = new Set<string>();
+  for (const match of stripped.matchAll(/[a-zA-Z_:][a-zA-Z0-9_:]*/g)) {
+    const name = match[0];
+    const at = match.index;
+    if (PROMQL_WORDS.has(name.toLowerCase())) continue;
+    if (/[0-9.]$/.test(stripped.slice(0, at))) continue; // part of a number, e.g. 1e3
+    if (stripped.slice(at + name.length).trimStart().startsWith('(')) continue; // a function
+    names.add(name);
+  }
+  return [...names];
+}
