@@ -115,6 +115,46 @@ export const ERROR_TABLE = {
     hint: 'everything started has been stopped; partial results stay in the output folder',
     exitCode: 130,
   },
+  SCRIPT_NOT_FOUND: {
+    message: 'cannot read the script {script}: {detail}',
+    hint: 'check the path; a relative path is taken from the working directory',
+    exitCode: 107,
+  },
+  SCRIPT_OPTIONS_INVALID: {
+    message: 'the options of {script} are invalid: {detail}',
+    hint: 'fix `options` in the script (scenarios, thresholds, durations, tags); engine/README.md lists what the local engine accepts',
+    exitCode: 104,
+  },
+  THRESHOLDS_FAILED: {
+    message: 'some thresholds have failed: {detail}',
+    hint: 'the run did not meet its pass criteria; the summary marks the failing metrics with ✗',
+    exitCode: 99,
+  },
+  SCRIPT_ABORTED: {
+    message: 'the script aborted the test: {detail}',
+    hint: 'exec.test.abort() was called; teardown and the summary ran on the partial results',
+    exitCode: 108,
+  },
+  SCRIPT_MARKED_FAILED: {
+    message: 'the script marked the test as failed: {detail}',
+    hint: 'exec.test.fail() was called; the run went on to its end',
+    exitCode: 110,
+  },
+  RUN_ABORTED: {
+    message: 'the run was stopped before its end: {detail}',
+    hint: 'teardown and the summary ran on the partial results',
+    exitCode: 105,
+  },
+  SETUP_TIMEOUT: {
+    message: 'setup() of {script} did not finish within {timeout}',
+    hint: 'make setup faster or raise options.setupTimeout',
+    exitCode: 100,
+  },
+  TEARDOWN_TIMEOUT: {
+    message: 'teardown() of {script} did not finish within {timeout}',
+    hint: 'make teardown faster or raise options.teardownTimeout',
+    exitCode: 101,
+  },
   INTERNAL: {
     message: 'internal error: {detail}',
     hint: 'this is a floodgate bug; please report it with the command you ran',

@@ -1,0 +1,334 @@
+/**
+ * The engine's HTTP/1.1 transport: one keep-alive undici Pool per origin, and per request the
+ * phases k6 reports (blocked, connecting, tls_handshaking, sending, waiting, receiving),
+ * measured from undici's dispatch callbacks, its `undici:client:sendHeaders` diagnostics
+ * channel, and a timing connector.
+ */
+
+import { subscribe } from 'node:diagnostics_channel';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
+import { Pool, buildConnector, type Dispatcher } from 'undici';
+import { monoNow } from '../clock.ts';
+import { k6ErrorFor, REQUEST_TIMEOUT, type K6NetworkError } from './errors.ts';
+
+/** One request as the transport sends it. */
+export interface TransportRequest {
+  readonly method: string;
+  readonly url: URL;
+  /** Header name → value, as the script spelled the names. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer | undefined;
+  readonly timeoutMs: number;
+  /** Keep the body (false for responseType "none"); it is read either way. */
+  readonly keepBody: boolean;
+  /** Aborts the request (iteration interrupted); the result then has `cancelled`. */
+  readonly signal?: AbortSignal;
+}
+
+/** Phase durations in milliseconds, as k6's `res.timings`. */
+export interface Timings {
+  blocked: number;
+  connecting: number;
+  tls_handshaking: number;
+  sending: number;
+  waiting: number;
+  receiving: number;
+  duration: number;
+}
+
+/** What came back: a response, or a network error (status 0). */
+export interface TransportResult {
+  readonly status: number;
+  readonly statusText: string;
+  readonly proto: string;
+  /** Response headers as received, names lower-cased by undici, in order. */
+  readonly headers: ReadonlyArray<readonly [string, string]>;
+  readonly body: Buffer | undefined;
+  readonly timings: Timings;
+  readonly error: K6NetworkError | undefined;
+  readonly remoteIp: string;
+  readonly remotePort: number;
+  readonly tlsVersion: string;
+  readonly bytesSent: number;
+  readonly bytesReceived: number;
+  /** Monotonic ms when the exchange ended. */
+  readonly endedMono: number;
+  /** True when the request was aborted through its signal; no samples are emitted for it. */
+  readonly cancelled: boolean;
+}
+
+interface ConnectTiming {
+  start: number;
+  tcp: number;
+  ready: number;
+  secure: boolean;
+  used: boolean;
+}
+
+const connectTimings = new WeakMap<Socket, ConnectTiming>();
+let handlerSymbol: symbol | undefined;
+let subscribed = false;
+
+function subscribeOnce(): void {
+  if (subscribed) return;
+  subscribed = true;
+  subscribe('undici:client:sendHeaders', (message) => {
+    const { request, headers, socket } = message as { request: object; headers: string; socket: Socket };
+    handlerSymbol ??= Object.getOwnPropertySymbols(request).find((symbol) => symbol.description === 'handler');
+    const handler = handlerSymbol ? (request as Record<symbol, unknown>)[handlerSymbol] : undefined;
+    if (handler instanceof Exchange) handler.onSocket(socket, headers);
+  });
+}
+
+function createConnector(rejectUnauthorized: boolean): buildConnector.connector {
+  const base = buildConnector({ rejectUnauthorized, timeout: 10_000 });
+  return (options, callback) => {
+    const start = monoNow();
+    const timing: ConnectTiming = { start, tcp: start, ready: start, secure: options.protocol === 'https:', used: false };
+    const socket = base(options, (error, connected) => {
+      timing.ready = monoNow();
+      if (!timing.secure) timing.tcp = timing.ready;
+      if (!error && connected) connectTimings.set(connected as Socket, timing);
+      callback(error, connected as never);
+    });
+    if (timing.secure && socket) (socket as Socket).once('connect', () => (timing.tcp = monoNow()));
+    return socket;
+  };
+}
+
+/** One request/response exchange: a legacy undici dispatch handler that measures phases. */
+class Exchange implements Dispatcher.DispatchHandler {
+  readonly started = monoNow();
+  private assigned = 0;
+  private sent = 0;
+  private headersAt = 0;
+  private connect: ConnectTiming | undefined;
+  private socket: Socket | undefined;
+  private headerBytes = 0;
+  private status = 0;
+  private statusText = '';
+  private responseHeaders: Array<[string, string]> = [];
+  private receivedHeaderBytes = 0;
+  private chunks: Buffer[] = [];
+  private bodyBytes = 0;
+  private abortFn: ((reason?: Error) => void) | undefined;
+  private finished = false;
+  private pendingAbort: Error | undefined;
+  private cancelled = false;
+  private timeoutHit = false;
+
+  constructor(
+    private readonly request: TransportRequest,
+    private readonly resolve: (result: TransportResult) => void,
+  ) {}
+
+  onSocket(socket: Socket, headers: string): void {
+    this.socket = socket;
+    this.headerBytes = Buffer.byteLength(headers, 'latin1');
+    const timing = connectTimings.get(socket);
+    if (timing && !timing.used) {
+      timing.used = true;
+      this.connect = timing;
+    }
+  }
+
+  onConnect(abort: (reason?: Error) => void): void {
+    this.assigned = monoNow();
+    this.abortFn = abort;
+    if (this.pendingAbort) abort(this.pendingAbort);
+  }
+
+  onRequestSent(): void {
+    this.sent = monoNow();
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], _resume: () => void, statusText: string): boolean {
+    this.headersAt = monoNow();
+    if (this.sent === 0) this.sent = this.headersAt;
+    this.status = statusCode;
+    this.statusText = statusText;
+    this.receivedHeaderBytes = 17 + statusText.length;
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+      const name = (rawHeaders[i] as Buffer).toString('latin1');
+      const value = (rawHeaders[i + 1] as Buffer).toString('latin1');
+      this.responseHeaders.push([name, value]);
+      this.receivedHeaderBytes += name.length + value.length + 4;
+    }
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.bodyBytes += chunk.length;
+    if (this.request.keepBody) this.chunks.push(chunk);
+    return true;
+  }
+
+  onComplete(): void {
+    this.finish(undefined);
+  }
+
+  onError(error: Error): void {
+    if (this.timeoutHit) this.finish(REQUEST_TIMEOUT);
+    else this.finish(k6ErrorFor(error));
+  }
+
+  /** Stops the exchange from outside (timeout or interruption). */
+  stop(reason: 'timeout' | 'cancel'): void {
+    if (this.finished) return;
+    if (reason === 'timeout') this.timeoutHit = true;
+    else this.cancelled = true;
+    const error = new Error(reason === 'timeout' ? 'request timeout' : 'request cancelled');
+    if (this.abortFn) this.abortFn(error);
+    else this.pendingAbort = error;
+    // A request still waiting for a connection gets no callback until it is written; end it now.
+    this.finish(reason === 'timeout' ? REQUEST_TIMEOUT : { code: 1000, message: 'request cancelled' });
+  }
+
+  private finish(error: K6NetworkError | undefined): void {
+    if (this.finished) return;
+    this.finished = true;
+    const ended = monoNow();
+    const timings = this.timings(ended, error !== undefined);
+    const socket = this.socket;
+    const requestBytes = this.headerBytes + (this.request.body?.length ?? 0);
+    this.resolve({
+      status: error ? 0 : this.status,
+      statusText: error ? '' : this.statusText,
+      proto: error ? '' : 'HTTP/1.1',
+      headers: error ? [] : this.responseHeaders,
+      body: error || !this.request.keepBody ? undefined : decode(Buffer.concat(this.chunks), this.responseHeaders),
+      timings,
+      error,
+      remoteIp: socket?.remoteAddress ?? '',
+      remotePort: socket?.remotePort ?? 0,
+      tlsVersion: tlsVersionOf(socket),
+      bytesSent: this.socket ? requestBytes : 0,
+      bytesReceived: error ? 0 : this.receivedHeaderBytes + this.bodyBytes,
+      endedMono: ended,
+      cancelled: this.cancelled,
+    });
+  }
+
+  private timings(ended: number, failed: boolean): Timings {
+    const assigned = this.assigned || ended;
+    let blocked: number;
+    let connecting = 0;
+    let tls = 0;
+    if (this.connect) {
+      blocked = Math.max(0, this.connect.start - this.started);
+      connecting = Math.max(0, this.connect.tcp - this.connect.start);
+      tls = this.connect.secure ? Math.max(0, this.connect.ready - this.connect.tcp) : 0;
+    } else {
+      blocked = Math.max(0, assigned - this.started);
+    }
+    if (failed && this.headersAt === 0) {
+      return { blocked, connecting, tls_handshaking: tls, sending: 0, waiting: 0, receiving: 0, duration: 0 };
+    }
+    const sendStart = this.connect ? Math.max(this.connect.ready, assigned) : assigned;
+    const sent = this.sent || sendStart;
+    const sending = Math.max(0, sent - sendStart);
+    const waiting = Math.max(0, (this.headersAt || ended) - sent);
+    const receiving = this.headersAt ? Math.max(0, ended - this.headersAt) : 0;
+    return { blocked, connecting, tls_handshaking: tls, sending, waiting, receiving, duration: sending + waiting + receiving };
+  }
+}
+
+function tlsVersionOf(socket: Socket | undefined): string {
+  const protocol = (socket as TLSSocket | undefined)?.getProtocol?.();
+  if (!protocol) return '';
+  return protocol.replace(/^TLSv/, 'tls').replace(/^tls1$/, 'tls1.0');
+}
+
+function decode(body: Buffer, headers: ReadonlyArray<readonly [string, string]>): Buffer {
+  const encoding = headers.find(([name]) => name.toLowerCase() === 'content-encoding')?.[1].trim().toLowerCase();
+  if (!encoding || encoding === 'identity' || body.length === 0) return body;
+  if (encoding === 'gzip' || encoding === 'x-gzip') return gunzipSync(body);
+  if (encoding === 'deflate') return inflateSync(body);
+  if (encoding === 'br') return brotliDecompressSync(body);
+  return body;
+}
+
+/** Options of {@link HttpTransport}. */
+export interface TransportOptions {
+  readonly insecureSkipTLSVerify?: boolean;
+  /** Close the connection after every request (k6's noConnectionReuse). */
+  readonly noConnectionReuse?: boolean;
+}
+
+/** Sends requests over keep-alive pools, one per origin. */
+export class HttpTransport {
+  private readonly pools = new Map<string, Pool>();
+  private connector: buildConnector.connector;
+  private options: TransportOptions;
+
+  constructor(options: TransportOptions = {}) {
+    subscribeOnce();
+    this.options = options;
+    this.connector = createConnector(!options.insecureSkipTLSVerify);
+  }
+
+  /** Changes the options; only before the first request (the script's options arrive after init). */
+  configure(options: TransportOptions): void {
+    this.options = options;
+    this.connector = createConnector(!options.insecureSkipTLSVerify);
+  }
+
+  private pool(origin: string): Pool {
+    let pool = this.pools.get(origin);
+    if (!pool) {
+      pool = new Pool(origin, {
+        connections: null,
+        pipelining: 1,
+        keepAliveTimeout: 60_000,
+        keepAliveMaxTimeout: 600_000,
+        headersTimeout: 0,
+        bodyTimeout: 0,
+        connect: this.connector,
+      });
+      this.pools.set(origin, pool);
+    }
+    return pool;
+  }
+
+  /** Sends one request; never rejects: network errors come back as a result with `error`. */
+  send(request: TransportRequest): Promise<TransportResult> {
+    return new Promise((resolve) => {
+      const onAbort = (): void => exchange.stop('cancel');
+      const exchange = new Exchange(request, (result) => {
+        clearTimeout(timer);
+        request.signal?.removeEventListener('abort', onAbort);
+        resolve(result);
+      });
+      const timer = setTimeout(() => exchange.stop('timeout'), request.timeoutMs);
+      request.signal?.addEventListener('abort', onAbort, { once: true });
+      if (request.signal?.aborted) {
+        exchange.stop('cancel');
+        return;
+      }
+      const url = request.url;
+      try {
+        this.pool(url.origin).dispatch(
+          {
+            method: request.method,
+            path: `${url.pathname}${url.search}`,
+            headers: request.headers as Record<string, string>,
+            body: request.body,
+            reset: this.options.noConnectionReuse === true,
+          },
+          exchange,
+        );
+      } catch (error) {
+        exchange.onError(error as Error);
+      }
+    });
+  }
+
+  /** Closes every pool and its keep-alive connections. */
+  async close(): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((pool) => pool.destroy().catch(() => undefined)));
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * k6 thresholds: parse `options.thresholds` (k6-contract.md §6), attach them to metrics and
+ * submetrics, and evaluate them on the whole-run sinks. Pure apart from reading the sinks.
+ */
+
+import { parseDuration } from '../durations.ts';
+import type { Metric, MetricRegistry, MetricType, Submetric, ThresholdRef } from './metric.ts';
+import { CounterSink, GaugeSink, RateSink, type TrendSink } from './metric.ts';
+
+/** Comparison operators k6 accepts. */
+export type ThresholdOperator = '>' | '>=' | '<' | '<=' | '==' | '===' | '!=';
+
+/** A parsed threshold expression such as `p(95)<500`. */
+export interface ThresholdExpression {
+  /** `count`, `rate`, `value`, `avg`, `min`, `max`, `med` or `p(N)`. */
+  readonly aggregation: string;
+  /** For `p(N)`: N/100. */
+  readonly percentile?: number;
+  readonly operator: ThresholdOperator;
+  readonly value: number;
+}
+
+const EXPRESSION = /^\s*(count|rate|value|avg|min|max|med|p\(\s*([0-9]*\.?[0-9]+)\s*\))\s*(>=|<=|===|==|!=|>|<)\s*([-+]?(?:[0-9]*\.?[0-9]+)(?:[eE][-+]?[0-9]+)?)\s*$/;
+
+/** Aggregations each metric type supports (k6's supportedAggregationMethods). */
+const SUPPORTED: Readonly<Record<MetricType, readonly string[]>> = {
+  counter: ['count', 'rate'],
+  gauge: ['value'],
+  rate: ['rate'],
+  trend: ['avg', 'min', 'max', 'med', 'p'],
+};
+
+/** Parses one threshold expression; throws an Error naming what is wrong. */
+export function parseThresholdExpression(source: string): ThresholdExpression {
+  const match = EXPRESSION.exec(source);
+  if (!match) throw new Error(`"${source}" is not a threshold expression; write <aggregation> <operator> <number>, e.g. "p(95)<500"`);
+  const [, aggregation, percentileText, operator, valueText] = match as unknown as [string, string, string | undefined, ThresholdOperator, string];
+  if (percentileText !== undefined) {
+    const percent = Number(percentileText);
+    if (!(percent >= 0 && percent <= 100)) throw new Error(`"${source}": the percentile must be between 0 and 100`);
+    return { aggregation: 'p', percentile: percent / 100, operator, value: Number(valueText) };
+  }
+  return { aggregation, operator, value: Number(valueText) };
+}
+
+/** One threshold of a run, with its target and last result. */
+export class Threshold implements ThresholdRef {
+  /** True once an evaluation failed; the final evaluation decides the run's result. */
+  failed = false;
+
+  constructor(
+    readonly source: string,
+    readonly expression: ThresholdExpression,
+    readonly target: Metric | Submetric,
+    readonly abortOnFail: boolean,
+    readonly delayAbortEvalMs: number | undefined,
+    readonly delayAbortEvalText: string | null,
+  ) {}
+
+  /** The metric or submetric name the threshold is keyed on. */
+  get metricName(): string {
+    return this.target.name;
+  }
+
+  /** Evaluates on the current sink; `runDurationMs` feeds counter rates. Returns true when it holds. */
+  evaluate(runDurationMs: number): boolean {
+    const actual = aggregate(this.target.sink, this.expression, runDurationMs);
+    const ok = compare(actual, this.expression.operator, this.expression.value);
+    this.failed = !ok;
+    return ok;
+  }
+}
+
+function aggregate(sink: CounterSink | GaugeSink | RateSink | TrendSink, expression: ThresholdExpression, runDurationMs: number): number {
+  if (sink instanceof CounterSink) {
+    if (expression.aggregation === 'count') return sink.sum;
+    return runDurationMs > 0 ? sink.sum / (runDurationMs / 1000) : 0;
+  }
+  if (sink instanceof GaugeSink) return sink.value;
+  if (sink instanceof RateSink) return sink.rate;
+  switch (expression.aggregation) {
+    case 'avg':
+      return sink.avg;
+    case 'min':
+      return sink.min;
+    case 'max':
+      return sink.max;
+    case 'med':
+      return sink.percentile(0.5);
+    default:
+      return sink.percentile(expression.percentile ?? 0);
+  }
+}
+
+function compare(actual: number, operator: ThresholdOperator, expected: number): boolean {
+  switch (operator) {
+    case '>':
+      return actual > expected;
+    case '>=':
+      return actual >= expected;
+    case '<':
+      return actual < expected;
+    case '<=':
+      return actual <= expected;
+    case '==':
+    case '===':
+      return actual === expected;
+    case '!=':
+      return actual !== expected;
+  }
+}
+
+/** Splits `metric{k:v}` into the metric name and the selector text (undefined without braces). */
+export function splitMetricKey(key: string): { name: string; selector: string | undefined } {
+  const open = key.indexOf('{');
+  if (open < 0) return { name: key.trim(), selector: undefined };
+  if (!key.trimEnd().endsWith('}')) throw new Error(`"${key}" has an opening "{" without a closing "}"`);
+  return { name: key.slice(0, open).trim(), selector: key.slice(open + 1, key.trimEnd().length - 1) };
+}
+
+/**
+ * Builds the thresholds of `options.thresholds`, attaching them to the registry's metrics.
+ * Throws an Error (the engine maps it to exit code 104) for unknown metrics, bad expressions,
+ * and aggregations the metric type does not support.
+ */
+export function buildThresholds(config: unknown, registry: MetricRegistry): Threshold[] {
+  if (config === undefined || config === null) return [];
+  if (typeof config !== 'object' || Array.isArray(config)) throw new Error('options.thresholds must be an object of metric name → list of thresholds');
+  const thresholds: Threshold[] = [];
+  for (const [key, list] of Object.entries(config as Record<string, unknown>)) {
+    const { name, selector } = splitMetricKey(key);
+    const metric = registry.get(name);
+    if (!metric) throw new Error(`invalid threshold defined on ${key}; reason: no metric name "${name}" found (create custom metrics in the init context)`);
+    const target = selector === undefined ? metric : metric.submetric(selector);
+    const entries = Array.isArray(list) ? list : [list];
+    for (const entry of entries) {
+      const spec = typeof entry === 'string' ? { threshold: entry } : (entry as Record<string, unknown> | null);
+      if (!spec || typeof spec.threshold !== 'string') throw new Error(`threshold on ${key} must be a string or {threshold, abortOnFail, delayAbortEval}`);
+      const expression = parseThresholdExpression(spec.threshold);
+      const allowed = SUPPORTED[metric.type];
+      if (!allowed.includes(expression.aggregation)) {
+        throw new Error(
+          `invalid threshold "${spec.threshold}" on ${key}: ${metric.type} metrics support ${allowed.map((a) => (a === 'p' ? 'p(N)' : a)).join(', ')}`,
+        );
+      }
+      let delayMs: number | undefined;
+      let delayText: string | null = null;
+      if (spec.delayAbortEval !== undefined && spec.delayAbortEval !== null) {
+        delayMs = parseDuration(spec.delayAbortEval);
+        if (delayMs === undefined) throw new Error(`delayAbortEval "${String(spec.delayAbortEval)}" on ${key} is not a duration`);
+        delayText = String(spec.delayAbortEval);
+      }
+      const threshold = new Threshold(spec.threshold, expression, target, spec.abortOnFail === true, delayMs, delayText);
+      target.thresholds.push(threshold);
+      target.observed = true;
+      thresholds.push(threshold);
+    }
+  }
+  return thresholds;
+}

@@ -1,0 +1,74 @@
+/** The `k6` module: check, group, fail (sleep and randomSeed are refused, see unsupported.ts). */
+
+import { monoNow } from '../clock.ts';
+import type { Runtime } from '../runtime.ts';
+import { unsupportedFunction } from './unsupported.ts';
+
+/** True for `async function` / `async () =>`, which k6's check() and group() refuse. */
+export function isAsyncFunction(fn: unknown): boolean {
+  return typeof fn === 'function' && fn.constructor?.name === 'AsyncFunction';
+}
+
+function userTags(tags: unknown): Record<string, string> {
+  const result: Record<string, string> = {};
+  if (tags && typeof tags === 'object') for (const [key, value] of Object.entries(tags)) result[key] = String(value);
+  return result;
+}
+
+/** Builds the `k6` module for one run. */
+export function createK6Module(runtime: Runtime): Record<string, unknown> {
+  const checks = runtime.registry.builtin('checks');
+  const groupDuration = runtime.registry.builtin('group_duration');
+
+  function check(value: unknown, sets: Record<string, unknown>, tags?: Record<string, unknown>): boolean {
+    const context = runtime.context();
+    const vu = context.vu;
+    if (context.phase === 'init' || !vu) throw new Error('using check() in the init context is not supported');
+    let passedAll = true;
+    const extra = userTags(tags);
+    for (const [name, checker] of Object.entries(sets ?? {})) {
+      if (isAsyncFunction(checker)) throw new TypeError(`check "${name}": async functions are not supported in check(); await the value first and pass a plain function`);
+      const passed = Boolean(typeof checker === 'function' ? (checker as (v: unknown) => unknown)(value) : checker);
+      if (!context.iteration?.interrupted) {
+        const node = vu.group.check(name);
+        if (passed) node.passes += 1;
+        else node.fails += 1;
+        const sampleTags = runtime.tags(runtime.tagOn('check') ? { ...extra, check: name } : extra, context);
+        runtime.emit(checks, passed ? 1 : 0, sampleTags, runtime.metadata(context), undefined, context);
+      }
+      if (!passed) passedAll = false;
+    }
+    return passedAll;
+  }
+
+  function group<T>(name: string, fn: () => T): T {
+    const context = runtime.context();
+    const vu = context.vu;
+    if (context.phase === 'init' || !vu) throw new Error('using group() in the init context is not supported');
+    if (typeof fn !== 'function') throw new TypeError('group() needs a function as its second argument');
+    if (isAsyncFunction(fn)) {
+      throw new TypeError('group() does not support async functions (as in k6); group the requests yourself or tag them with { tags: { group: ... } }');
+    }
+    if (typeof name !== 'string' || name.includes('::')) throw new TypeError(`group name "${String(name)}" must be a string without "::"`);
+    const previousGroup = vu.group;
+    const previousPath = vu.groupPath;
+    vu.group = previousGroup.group(name);
+    vu.groupPath = vu.group.path;
+    const started = monoNow();
+    try {
+      return fn();
+    } finally {
+      runtime.emit(groupDuration, monoNow() - started, runtime.tags(undefined, context), runtime.metadata(context), undefined, context);
+      vu.group = previousGroup;
+      vu.groupPath = previousPath;
+    }
+  }
+
+  function fail(message?: string): never {
+    throw new Error(message ?? '');
+  }
+
+  const sleep = unsupportedFunction('k6', 'sleep');
+  const randomSeed = unsupportedFunction('k6', 'randomSeed');
+  return { check, group, fail, sleep, randomSeed };
+}

@@ -1,0 +1,79 @@
+/**
+ * Evaluates a bundled script once (the init context), with the engine's host object and k6's
+ * globals in scope, and returns its exports. Node's own globals (`process`, `require`,
+ * `Buffer`) are hidden, as k6 has none of them.
+ */
+
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { HOST_NAME, type Bundle } from './bundle.ts';
+import type { Runtime } from './runtime.ts';
+
+/** What bundled code reads through the host object. */
+export interface ScriptHost {
+  readonly modules: Readonly<Record<string, Record<string, unknown>>>;
+  readonly ENV: Record<string, string>;
+  readonly VU: number;
+  readonly ITER: number;
+  /** `open()` resolving relative paths against `directory`. */
+  openFrom(directory: string): (path: string, mode?: string) => string | ArrayBuffer;
+}
+
+/** Builds the host object for a run. */
+export function createScriptHost(runtime: Runtime, modules: Readonly<Record<string, Record<string, unknown>>>): ScriptHost {
+  return {
+    modules,
+    get ENV() {
+      return runtime.context().scenario?.env ?? runtime.env;
+    },
+    get VU() {
+      return runtime.context().vu?.idInInstance ?? 0;
+    },
+    get ITER() {
+      return Math.max(0, runtime.context().vu?.iterationInInstance ?? 0);
+    },
+    openFrom(directory) {
+      return (path, mode) => {
+        if (runtime.context().phase !== 'init') {
+          throw new Error('The "open()" function is only available in the init stage (i.e. the global scope), as in k6');
+        }
+        if (typeof path !== 'string' || path === '') throw new TypeError('open() needs a file path');
+        const file = resolve(directory, path.startsWith('file://') ? new URL(path).pathname : path);
+        const content = readFileSync(file);
+        if (mode === 'b') return content.buffer.slice(content.byteOffset, content.byteOffset + content.byteLength) as ArrayBuffer;
+        if (mode !== undefined && mode !== '' && mode !== 'r') throw new TypeError(`open() mode "${mode}" must be "b" or left out`);
+        return content.toString('utf8');
+      };
+    },
+  };
+}
+
+/** The k6 globals besides the host: console, timers, open. */
+export interface ScriptGlobals {
+  readonly console: Record<string, (...args: unknown[]) => void>;
+  readonly timers: Record<string, (...args: never[]) => unknown>;
+}
+
+/** Runs the bundle's top-level code (the init context) and returns its exports. Throws what the script throws. */
+export function evaluateBundle(bundle: Bundle, host: ScriptHost, globals: ScriptGlobals): Record<string, unknown> {
+  const parameters = [HOST_NAME, 'module', 'exports', 'open', 'console', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'require', 'process', 'Buffer', 'global'];
+  // The bundle is code the user asked the engine to run, as k6 would; Function keeps it in this realm.
+  const factory = new Function(...parameters, `${bundle.code}\n//# sourceURL=${bundle.entry}`) as (...args: unknown[]) => void;
+  const module = { exports: {} as Record<string, unknown> };
+  factory(
+    host,
+    module,
+    module.exports,
+    host.openFrom(resolve(bundle.entry, '..')),
+    globals.console,
+    globals.timers.setTimeout,
+    globals.timers.clearTimeout,
+    globals.timers.setInterval,
+    globals.timers.clearInterval,
+    undefined,
+    undefined,
+    undefined,
+    globalThis,
+  );
+  return module.exports;
+}
