@@ -1,0 +1,158 @@
+/**
+ * The one-paragraph verdict a manager reads first: can we take the opening, where does it break,
+ * what must grow by how much — or, for an invalid run, that the numbers describe the load
+ * generator and not the target.
+ */
+
+import { FUNNEL_STAGES } from '../../contracts/funnel.ts';
+import { describeBreach, formatRate } from './capacity.ts';
+import type { Analysis } from './index.ts';
+
+/** The verdict. */
+export interface Verdict {
+  /**
+   * `invalid`: the generator was the bottleneck; `ready`/`not-ready`: a capacity was measured and
+   * compared with the opening; `pass`/`fail`: a non-breakpoint run met or broke its SLOs;
+   * `unknown`: nothing to judge.
+   */
+  readonly status: 'invalid' | 'ready' | 'not-ready' | 'pass' | 'fail' | 'unknown';
+  /** A few words: "Not ready", "Invalid run", … */
+  readonly headline: string;
+  /** The paragraph. */
+  readonly text: string;
+}
+
+/** Writes the verdict of an analysis. */
+export function writeVerdict(analysis: Omit<Analysis, 'verdict'>): Verdict {
+  const { validity, capacity, forecast } = analysis;
+  const sentences: string[] = [];
+  if (!validity.valid) {
+    sentences.push(`Invalid run: ${validity.reasons.join('; ')}.`);
+    sentences.push(
+      'The numbers below describe the load generator, not the target: give the generator more VUs (maxVUs) or more machines (k6 distributed), then run again.',
+    );
+    return { status: 'invalid', headline: 'Invalid run — the load generator was the bottleneck', text: withTail(sentences, analysis) };
+  }
+
+  if (capacity.outcome !== 'not-measured') {
+    const perMinute = (perSecond: number): string => `${formatRate(perSecond * 60)}/min`;
+    if (capacity.outcome === 'knee' || capacity.outcome === 'not-reached') {
+      const [low, high] = capacity.rangePerSecond;
+      const range = high !== null ? `; the knee lies between ${formatRate(low! * 60)} and ${perMinute(high)}` : '';
+      const atLeast = capacity.outcome === 'not-reached' ? 'at least ' : '≈ ';
+      sentences.push(
+        `Capacity ${atLeast}${formatRate(capacity.sustainedPerSecond! * 60)} new applicants/min (${formatRate(capacity.sustainedPerSecond!)}/s${range}) with every stage within its SLO.`,
+      );
+    } else {
+      sentences.push(`Capacity is below the first step of the test (${perMinute(capacity.rangePerSecond[1]!)}): even that broke an SLO.`);
+    }
+    if (capacity.limitingStage) {
+      const how = (capacity.limitingBreaches ?? []).map(describeBreach).join(' and ');
+      const throughput =
+        capacity.limitingStageThroughputPerSecond !== undefined
+          ? `; it sustains about ${formatRate(capacity.limitingStageThroughputPerSecond)} requests/s at saturation` +
+            (capacity.impliedArrivalRatePerSecond !== undefined
+              ? `, which caps arrivals near ${perMinute(capacity.impliedArrivalRatePerSecond)}`
+              : '')
+          : '';
+      sentences.push(`${capacity.limitingStage} breaks first (${how} at ${perMinute(capacity.rangePerSecond[1]!)})${throughput}.`);
+    } else if (capacity.nearestStage) {
+      sentences.push(`Closest to its limit: ${capacity.nearestStage} (at ${Math.round((capacity.nearestRatio ?? 0) * 100)} % of an objective).`);
+    }
+    if (forecast.available) {
+      const ratio = forecast.capacityRatio!;
+      if (forecast.ready) {
+        sentences.push(
+          `Against an 80,000/min opening that is ${formatFactor(ratio)} the peak: ready, with room for the ${Math.round(forecast.targetUtilisation * 100)} % target utilisation.`,
+        );
+        return { status: 'ready', headline: 'Ready for the opening', text: withTail(sentences, analysis) };
+      }
+      const waits = forecast.surges
+        .filter((surge) => surge.overCapacity)
+        .map((surge) => `${formatMinutes(surge.maxWaitMinutes)} (${surge.shape === 'opening-exp' ? 'exponential surge' : 'heavy-tailed surge'})`);
+      const scale = `it needs ${formatFactor(forecast.scaleOutFactor!)} the measured capacity (${formatRate(forecast.requiredCapacityPerMinute)}/min at ${Math.round(forecast.targetUtilisation * 100)} % utilisation)`;
+      sentences.push(
+        `Against an 80,000/min opening that is ${formatFactor(ratio)} the peak: not ready — ${scale}` +
+          (waits.length > 0 ? `, or admit applicants through a waiting room, where the last in the queue would wait about ${waits.join(' or ')}` : '') +
+          '.',
+      );
+      if (forecast.limitingStage && forecast.requiredStageRatePerSecond !== undefined) {
+        sentences.push(`At the peak, ${forecast.limitingStage} would have to answer about ${formatRate(forecast.requiredStageRatePerSecond)} requests/s.`);
+      }
+      return { status: 'not-ready', headline: 'Not ready for an 80,000/min opening', text: withTail(sentences, analysis) };
+    }
+    return { status: 'not-ready', headline: 'Capacity below the first step', text: withTail(sentences, analysis) };
+  }
+
+  // Not a breakpoint: did the run hold its SLOs window by window?
+  const failing = FUNNEL_STAGES.map((stage) => {
+    const rows = analysis.windows.rows.filter((row) => row.stages[stage].judgement.status === 'fail');
+    return { stage, rows };
+  }).filter((entry) => entry.rows.length > 0);
+  const judgedWindows = analysis.windows.rows.filter((row) => FUNNEL_STAGES.some((stage) => row.stages[stage].judgement.status !== 'insufficient'));
+  const thresholdsFailed = analysis.thresholds.filter((threshold) => threshold.ok === false);
+  const peak = Math.max(0, ...analysis.windows.rows.map((row) => row.plannedPerSecond ?? row.arrivalsPerSecond));
+  const load = `the ${analysis.scenario} run (peak ${formatRate(peak * 60)} new applicants/min${
+    analysis.profile.rateScale !== 1 ? `, rates × ${analysis.profile.rateScale}` : ''
+  }${analysis.profile.timeScale !== 1 ? `, time ÷ ${analysis.profile.timeScale}` : ''})`;
+  if (judgedWindows.length === 0) {
+    sentences.push(`Too little traffic to judge ${load} against the SLOs.`);
+    return { status: 'unknown', headline: 'Nothing to judge', text: withTail(sentences, analysis) };
+  }
+  if (failing.length === 0 && thresholdsFailed.length === 0) {
+    sentences.push(`${capitalise(load)} met every stage's SLO in every ${analysis.windows.seconds}-second window.`);
+    return { status: 'pass', headline: 'Met every SLO', text: withTail(sentences, analysis) };
+  }
+  const details = failing.map(({ stage, rows }) => {
+    const first = rows[0]!;
+    const how = first.stages[stage].judgement.breaches.map(describeBreach).join(', ');
+    return `${stage} in ${rows.length} of ${judgedWindows.length} windows from ${formatClock(first.startSeconds - analysis.scenarioStartSeconds)} (${how})`;
+  });
+  if (details.length > 0) sentences.push(`${capitalise(load)} broke its SLOs: ${details.join('; ')}.`);
+  if (thresholdsFailed.length > 0) {
+    sentences.push(`${thresholdsFailed.length} k6 threshold(s) failed: ${thresholdsFailed.map((t) => `${t.metric} ${t.expression}`).join(', ')}.`);
+  }
+  return { status: 'fail', headline: 'Broke its SLOs', text: withTail(sentences, analysis) };
+}
+
+/** Adds the funnel and reconciliation sentences every verdict carries. */
+function withTail(sentences: string[], analysis: Omit<Analysis, 'verdict'>): string {
+  const { funnel, reconciliation } = analysis;
+  if (funnel.arrivals > 0 && funnel.errorDrops > 0) {
+    sentences.push(
+      `Errors and throttling ended ${funnel.errorDrops.toLocaleString('en-US')} journeys (${((funnel.errorDrops / funnel.arrivals) * 100).toFixed(1)} % of ${funnel.arrivals.toLocaleString('en-US')} arrivals).`,
+    );
+  }
+  if (reconciliation.available && reconciliation.lost > 0) {
+    sentences.push(
+      `The target acknowledged but did not store ${reconciliation.lost.toLocaleString('en-US')} records (${(reconciliation.lostShare * 100).toFixed(2)} %).`,
+    );
+  } else if (reconciliation.available) {
+    sentences.push('Every acknowledged record was stored.');
+  }
+  return sentences.join(' ');
+}
+
+/** "0.018×", "2.4×", "61×". */
+export function formatFactor(value: number): string {
+  if (value >= 10) return `${Math.round(value)}×`;
+  if (value >= 1) return `${value.toFixed(1)}×`;
+  return `${Number(value.toPrecision(2))}×`;
+}
+
+/** "1 h 12 min", "29.6 min", "40 s". */
+export function formatMinutes(minutes: number): string {
+  if (minutes < 1) return `${Math.round(minutes * 60)} s`;
+  if (minutes < 60) return `${minutes < 10 ? minutes.toFixed(1) : Math.round(minutes)} min`;
+  return `${Math.floor(minutes / 60)} h ${Math.round(minutes % 60)} min`;
+}
+
+/** Seconds as m:ss. */
+export function formatClock(seconds: number): string {
+  const whole = Math.max(0, Math.round(seconds));
+  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

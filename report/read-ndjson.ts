@@ -1,0 +1,411 @@
+/**
+ * Reads k6's NDJSON result stream (`--out json`, k6-contract §1) in one streaming pass and
+ * aggregates it into time slots × funnel stages with mergeable latency histograms. Memory is
+ * bounded: no sample is kept, and when a run outgrows {@link DEFAULT_MAX_SLOTS} slots the slot
+ * length doubles (neighbouring slots merge exactly).
+ *
+ * Malformed lines are counted by reason and skipped, never silently dropped.
+ */
+
+import { FUNNEL_STAGES, STAGE_RESULTS, isFunnelStage, type FunnelStage, type StageResult } from '../contracts/funnel.ts';
+import { K6_BUILTIN, K6_METRICS, type RequestOutcome } from '../contracts/metrics.ts';
+import type { CheckResult, RunSlot, StageSlot } from '../contracts/run-result.ts';
+import { LogHistogramBuilder } from './histogram.ts';
+import { forEachLine } from './lines.ts';
+
+/** Most slots kept before the slot length doubles: 30 minutes at 1 s, 1 hour at 2 s, … */
+export const DEFAULT_MAX_SLOTS = 1800;
+
+/** Scenarios that are not load: the planned-rate helper runs one iteration for the whole test. */
+export const HELPER_SCENARIOS: readonly string[] = ['planned_rate'];
+
+/** The longest a `planned_arrival_rate` sample is held when the next one is late, in seconds. */
+const PLANNED_HOLD_SECONDS = 5;
+/** Distinct status codes kept per stage before the rest count as `other`. */
+const MAX_STATUSES = 32;
+/** Distinct check names kept before the rest are folded into one row. */
+const MAX_CHECKS = 200;
+const RESULTS = new Set<string>(STAGE_RESULTS);
+
+/** Options of the aggregation. */
+export interface AggregationOptions {
+  /** Keep only samples whose `run` tag is this; default: the first run tag seen. */
+  readonly run?: string;
+  /** Default {@link DEFAULT_MAX_SLOTS}. */
+  readonly maxSlots?: number;
+  /** Scenario names that are not load; default {@link HELPER_SCENARIOS}. */
+  readonly helperScenarios?: readonly string[];
+}
+
+/** What the NDJSON stream held, aggregated. */
+export interface NdjsonAggregate {
+  /** The run id kept (undefined when no sample carried a `run` tag). */
+  readonly run?: string;
+  /** The load scenario with most HTTP requests (helpers excluded), if any. */
+  readonly scenario?: string;
+  /** Unix ms of slot 0's start; undefined when the stream held no sample. */
+  readonly originMs?: number;
+  readonly scenarioStartSeconds: number;
+  readonly durationSeconds: number;
+  readonly resolutionSeconds: number;
+  readonly slots: RunSlot[];
+  /** Thresholds declared on Metric lines: metric → expressions. */
+  readonly declaredThresholds: ReadonlyArray<{ metric: string; expression: string }>;
+  readonly checks: CheckResult[];
+  /** Non-empty lines read. */
+  readonly lines: number;
+  /** Lines rejected, by reason. */
+  readonly rejected: Record<string, number>;
+}
+
+/**
+ * Aggregates NDJSON lines handed to it one by one; {@link readNdjson} feeds it from a file, tests
+ * feed it fixture lines.
+ */
+export class NdjsonAggregator {
+  private readonly runFilter: string | undefined;
+  private run: string | undefined;
+  private readonly maxSlots: number;
+  private readonly helpers: ReadonlySet<string>;
+  private resolutionMs = 1000;
+  private originMs: number | undefined;
+  private lastMs = -Infinity;
+  private slots: SlotAccumulator[] = [];
+  private readonly requestsByScenario = new Map<string, number>();
+  private readonly firstByScenario = new Map<string, number>();
+  private firstPlannedMs = Infinity;
+  private readonly planned = new Map<string, { ms: number; rate: number }>();
+  private readonly declared: Array<{ metric: string; expression: string }> = [];
+  private readonly checks = new Map<string, { passes: number; fails: number }>();
+  private lines = 0;
+  private readonly rejected: Record<string, number> = {};
+  private timeKey = '';
+  private timeBaseMs = 0;
+
+  constructor(options: AggregationOptions = {}) {
+    this.runFilter = options.run;
+    this.run = options.run;
+    this.maxSlots = Math.max(2, options.maxSlots ?? DEFAULT_MAX_SLOTS);
+    this.helpers = new Set(options.helperScenarios ?? HELPER_SCENARIOS);
+  }
+
+  /** Counts one rejected line under `reason`. */
+  reject(reason: string): void {
+    this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
+  }
+
+  /** Aggregates one NDJSON line (without its newline). */
+  addLine(line: string): void {
+    this.lines += 1;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      return this.reject('invalid_json');
+    }
+    if (typeof parsed !== 'object' || parsed === null) return this.reject('not_an_object');
+    const entry = parsed as { type?: unknown; metric?: unknown; data?: unknown };
+    if (entry.type === 'Metric') return this.addMetricLine(entry.data);
+    if (entry.type !== 'Point') return this.reject('unknown_type');
+    const data = entry.data as { time?: unknown; value?: unknown; tags?: unknown } | null | undefined;
+    if (typeof entry.metric !== 'string' || typeof data !== 'object' || data === null) return this.reject('bad_point');
+    if (typeof data.value !== 'number' || !Number.isFinite(data.value)) return this.reject('bad_value');
+    const ms = typeof data.time === 'string' ? this.parseTime(data.time) : NaN;
+    if (!Number.isFinite(ms)) return this.reject('bad_time');
+    const tags = (typeof data.tags === 'object' && data.tags !== null ? data.tags : {}) as Record<string, unknown>;
+    const run = tags.run;
+    if (typeof run === 'string') {
+      if (this.run === undefined) this.run = run;
+      else if (run !== this.run) return this.reject('other_run');
+    }
+    this.addPoint(entry.metric, ms, data.value, tags);
+  }
+
+  /** The aggregate of every line added so far. */
+  finish(): NdjsonAggregate {
+    for (const [key, last] of this.planned) {
+      this.spreadPlanned(last.ms, last.ms + 1000, last.rate);
+      this.planned.delete(key);
+    }
+    const origin = this.originMs;
+    let scenario: string | undefined;
+    let most = -1;
+    for (const [name, count] of this.requestsByScenario) {
+      if (count > most) [scenario, most] = [name, count];
+    }
+    let startMs = scenario !== undefined ? (this.firstByScenario.get(scenario) ?? Infinity) : Infinity;
+    startMs = Math.min(startMs, this.firstPlannedMs);
+    const resolutionSeconds = this.resolutionMs / 1000;
+    return {
+      run: this.run,
+      scenario,
+      originMs: origin,
+      scenarioStartSeconds: origin !== undefined && Number.isFinite(startMs) ? Math.max(0, (startMs - origin) / 1000) : 0,
+      durationSeconds: origin !== undefined ? Math.max(0, (this.lastMs - origin) / 1000) : 0,
+      resolutionSeconds,
+      slots: this.slots.map((slot, index) => (slot ?? new SlotAccumulator()).toJSON(index * resolutionSeconds)),
+      declaredThresholds: this.declared,
+      checks: [...this.checks.entries()].map(([name, counts]) => ({ name, ...counts })),
+      lines: this.lines,
+      rejected: this.rejected,
+    };
+  }
+
+  // --- internals -----------------------------------------------------------------------------
+
+  private addMetricLine(data: unknown): void {
+    if (typeof data !== 'object' || data === null) return this.reject('bad_metric');
+    const { name, thresholds } = data as { name?: unknown; thresholds?: unknown };
+    if (typeof name !== 'string') return this.reject('bad_metric');
+    if (!Array.isArray(thresholds)) return;
+    for (const threshold of thresholds) {
+      const expression =
+        typeof threshold === 'string'
+          ? threshold
+          : typeof threshold === 'object' && threshold !== null && typeof (threshold as { threshold?: unknown }).threshold === 'string'
+            ? (threshold as { threshold: string }).threshold
+            : undefined;
+      if (expression !== undefined && !this.declared.some((seen) => seen.metric === name && seen.expression === expression)) {
+        this.declared.push({ metric: name, expression });
+      }
+    }
+  }
+
+  private addPoint(metric: string, ms: number, value: number, tags: Record<string, unknown>): void {
+    const slot = this.slotAt(ms);
+    const scenario = typeof tags.scenario === 'string' ? tags.scenario : undefined;
+    if (scenario !== undefined && !this.helpers.has(scenario) && !this.firstByScenario.has(scenario)) this.firstByScenario.set(scenario, ms);
+    switch (metric) {
+      case K6_BUILTIN.httpReqs: {
+        if (scenario !== undefined) this.requestsByScenario.set(scenario, (this.requestsByScenario.get(scenario) ?? 0) + value);
+        const outcome = requestOutcome(tags);
+        const stage = typeof tags.stage === 'string' && isFunnelStage(tags.stage) ? tags.stage : undefined;
+        if (stage === undefined) {
+          slot.unstaged[outcome] = (slot.unstaged[outcome] ?? 0) + value;
+          return;
+        }
+        const stageSlot = slot.stage(stage);
+        stageSlot.requests[outcome] = (stageSlot.requests[outcome] ?? 0) + value;
+        const status = typeof tags.status === 'string' ? tags.status : 'unknown';
+        const key = status in stageSlot.statuses || Object.keys(stageSlot.statuses).length < MAX_STATUSES ? status : 'other';
+        stageSlot.statuses[key] = (stageSlot.statuses[key] ?? 0) + value;
+        return;
+      }
+      case K6_BUILTIN.httpReqDuration: {
+        const stage = typeof tags.stage === 'string' && isFunnelStage(tags.stage) ? tags.stage : undefined;
+        if (stage === undefined) return;
+        slot.stage(stage).histogram(requestOutcome(tags)).record(value);
+        return;
+      }
+      case K6_METRICS.funnelStage: {
+        const stage = tags.stage;
+        const result = tags.result;
+        if (typeof stage !== 'string' || !isFunnelStage(stage) || typeof result !== 'string' || !RESULTS.has(result)) {
+          return this.reject('bad_funnel_tags');
+        }
+        const funnel = slot.stage(stage).funnel;
+        funnel[result as StageResult] = (funnel[result as StageResult] ?? 0) + value;
+        return;
+      }
+      case K6_METRICS.plannedArrivalRate: {
+        const key = typeof tags.planned_scenario === 'string' ? tags.planned_scenario : (scenario ?? '');
+        if (ms < this.firstPlannedMs) this.firstPlannedMs = ms;
+        const last = this.planned.get(key);
+        if (last !== undefined && ms > last.ms) {
+          this.spreadPlanned(last.ms, Math.min(ms, last.ms + PLANNED_HOLD_SECONDS * 1000), last.rate);
+        }
+        if (last === undefined || ms >= last.ms) this.planned.set(key, { ms, rate: Math.max(0, value) });
+        return;
+      }
+      case K6_BUILTIN.droppedIterations:
+        slot.dropped += value;
+        return;
+      case K6_BUILTIN.iterations:
+        if (scenario === undefined || !this.helpers.has(scenario)) slot.iterations += value;
+        return;
+      case K6_BUILTIN.vus:
+        slot.vus = Math.max(slot.vus, value);
+        return;
+      case K6_BUILTIN.vusMax:
+        slot.vusMax = Math.max(slot.vusMax, value);
+        return;
+      case K6_BUILTIN.checks: {
+        const name = typeof tags.check === 'string' ? tags.check : '';
+        const key = this.checks.has(name) || this.checks.size < MAX_CHECKS ? name : '(other checks)';
+        const counts = this.checks.get(key) ?? { passes: 0, fails: 0 };
+        if (value !== 0) counts.passes += 1;
+        else counts.fails += 1;
+        this.checks.set(key, counts);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** Adds `rate` per second over [fromMs, toMs) to the planned arrivals of the slots it covers. */
+  private spreadPlanned(fromMs: number, toMs: number, rate: number): void {
+    if (!(toMs > fromMs) || rate <= 0) return;
+    let cursor = fromMs;
+    while (cursor < toMs) {
+      const slot = this.slotAt(cursor);
+      const origin = this.originMs!;
+      const index = Math.max(0, Math.floor((cursor - origin) / this.resolutionMs));
+      const slotEnd = origin + (index + 1) * this.resolutionMs;
+      const end = Math.min(toMs, slotEnd);
+      slot.planned += (rate * (end - cursor)) / 1000;
+      cursor = end;
+    }
+  }
+
+  private slotAt(ms: number): SlotAccumulator {
+    if (this.originMs === undefined) this.originMs = Math.floor(ms / 1000) * 1000;
+    if (ms > this.lastMs) this.lastMs = ms;
+    let index = Math.max(0, Math.floor((ms - this.originMs) / this.resolutionMs));
+    while (index >= this.maxSlots) {
+      this.coarsen();
+      index = Math.max(0, Math.floor((ms - this.originMs) / this.resolutionMs));
+    }
+    while (this.slots.length <= index) this.slots.push(new SlotAccumulator());
+    return this.slots[index]!;
+  }
+
+  /** Doubles the slot length, merging neighbours exactly. */
+  private coarsen(): void {
+    const merged: SlotAccumulator[] = [];
+    for (let index = 0; index < this.slots.length; index += 2) {
+      const slot = this.slots[index]!;
+      const next = this.slots[index + 1];
+      if (next) slot.absorb(next);
+      merged.push(slot);
+    }
+    this.slots = merged;
+    this.resolutionMs *= 2;
+  }
+
+  /** Parses k6's RFC 3339 time (nanoseconds allowed) to Unix ms, caching the part up to seconds. */
+  private parseTime(text: string): number {
+    let index = 19;
+    let fraction = 0;
+    if (text.charCodeAt(index) === 46 /* . */) {
+      let end = index + 1;
+      while (end < text.length && text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 57) end += 1;
+      fraction = Number(text.slice(index, end)) * 1000;
+      index = end;
+    }
+    const key = text.slice(0, 19) + text.slice(index);
+    if (key !== this.timeKey) {
+      this.timeKey = key;
+      this.timeBaseMs = text.length >= 20 ? Date.parse(key) : NaN;
+    }
+    return this.timeBaseMs + fraction;
+  }
+}
+
+/**
+ * Reads `path` (k6 NDJSON) in one streaming pass and aggregates it.
+ * Rejects with the signal's reason when `signal` aborts.
+ */
+export async function readNdjson(path: string, options: AggregationOptions & { signal?: AbortSignal } = {}): Promise<NdjsonAggregate> {
+  const aggregator = new NdjsonAggregator(options);
+  await forEachLine(path, (line) => aggregator.addLine(line), {
+    signal: options.signal,
+    onTooLong: () => aggregator.reject('line_too_long'),
+  });
+  return aggregator.finish();
+}
+
+/**
+ * The outcome of an HTTP sample: 429 is `throttled` (deliberate, not an error); otherwise k6's
+ * `expected_response` tag decides; without it, 2xx/3xx are `ok`.
+ */
+export function requestOutcome(tags: Record<string, unknown>): RequestOutcome {
+  const status = tags.status;
+  if (status === '429') return 'throttled';
+  if (tags.expected_response === 'true') return 'ok';
+  if (tags.expected_response === 'false') return 'error';
+  return typeof status === 'string' && /^[23]\d\d$/.test(status) ? 'ok' : 'error';
+}
+
+class StageAccumulator {
+  readonly requests: Partial<Record<RequestOutcome, number>> = {};
+  readonly statuses: Record<string, number> = {};
+  readonly funnel: Partial<Record<StageResult, number>> = {};
+  private readonly histograms: Partial<Record<RequestOutcome, LogHistogramBuilder>> = {};
+
+  histogram(outcome: RequestOutcome): LogHistogramBuilder {
+    return (this.histograms[outcome] ??= new LogHistogramBuilder());
+  }
+
+  absorb(other: StageAccumulator): void {
+    addCounts(this.requests, other.requests);
+    addCounts(this.statuses, other.statuses);
+    addCounts(this.funnel, other.funnel);
+    for (const [outcome, histogram] of Object.entries(other.histograms) as Array<[RequestOutcome, LogHistogramBuilder]>) {
+      this.histogram(outcome).add(histogram.toJSON());
+    }
+  }
+
+  toJSON(): StageSlot {
+    const latency: StageSlot['latency'] = Object.fromEntries(
+      (Object.entries(this.histograms) as Array<[RequestOutcome, LogHistogramBuilder]>).map(([outcome, builder]) => [outcome, builder.toJSON()]),
+    );
+    return {
+      requests: { ...this.requests },
+      ...(Object.keys(this.statuses).length > 0 ? { statuses: { ...this.statuses } } : {}),
+      latency,
+      funnel: { ...this.funnel },
+    };
+  }
+}
+
+class SlotAccumulator {
+  private readonly stages = new Map<FunnelStage, StageAccumulator>();
+  readonly unstaged: Partial<Record<RequestOutcome, number>> = {};
+  planned = 0;
+  iterations = 0;
+  dropped = 0;
+  vus = 0;
+  vusMax = 0;
+
+  stage(stage: FunnelStage): StageAccumulator {
+    let accumulator = this.stages.get(stage);
+    if (!accumulator) {
+      accumulator = new StageAccumulator();
+      this.stages.set(stage, accumulator);
+    }
+    return accumulator;
+  }
+
+  absorb(other: SlotAccumulator): void {
+    for (const [stage, accumulator] of other.stages) this.stage(stage).absorb(accumulator);
+    addCounts(this.unstaged, other.unstaged);
+    this.planned += other.planned;
+    this.iterations += other.iterations;
+    this.dropped += other.dropped;
+    this.vus = Math.max(this.vus, other.vus);
+    this.vusMax = Math.max(this.vusMax, other.vusMax);
+  }
+
+  toJSON(t: number): RunSlot {
+    const stages: Partial<Record<FunnelStage, StageSlot>> = {};
+    for (const stage of FUNNEL_STAGES) {
+      const accumulator = this.stages.get(stage);
+      if (accumulator) stages[stage] = accumulator.toJSON();
+    }
+    return {
+      t,
+      stages,
+      ...(Object.keys(this.unstaged).length > 0 ? { unstagedRequests: { ...this.unstaged } } : {}),
+      ...(this.planned > 0 ? { planned: this.planned } : {}),
+      ...(this.iterations > 0 ? { iterations: this.iterations } : {}),
+      ...(this.dropped > 0 ? { dropped: this.dropped } : {}),
+      ...(this.vus > 0 ? { vus: this.vus } : {}),
+      ...(this.vusMax > 0 ? { vusMax: this.vusMax } : {}),
+    };
+  }
+}
+
+function addCounts<K extends string>(into: Partial<Record<K, number>>, from: Partial<Record<K, number>>): void {
+  for (const [key, value] of Object.entries(from) as Array<[K, number]>) into[key] = (into[key] ?? 0) + value;
+}

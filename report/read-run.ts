@@ -1,0 +1,290 @@
+/**
+ * Builds a {@link RunResult} from a results folder written by `floodgate run`: `k6.ndjson`
+ * (aggregated in one streaming pass), `run.json` (scenario, engine, target, env), `summary.json`
+ * (k6's handleSummary data: threshold results) and the target's truth (`truth.json` in the folder,
+ * or fetched from the target's `/truth` endpoint).
+ */
+
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FloodgateError } from '../contracts/errors.ts';
+import { FUNNEL_STAGES, type FunnelStage } from '../contracts/funnel.ts';
+import { breakpointSteps } from '../contracts/profiles.ts';
+import {
+  RUN_RESULT_KIND,
+  RUN_RESULT_VERSION,
+  type RunProfile,
+  type RunResult,
+  type RunSlot,
+  type RunTruth,
+  type ThresholdResult,
+} from '../contracts/run-result.ts';
+import { readNdjson, type NdjsonAggregate } from './read-ndjson.ts';
+
+/** The fields of `run.json` the report reads (COMMON.md: written by `floodgate run`). */
+export interface RunManifest {
+  readonly run?: string;
+  readonly scenario?: string;
+  readonly engine?: string;
+  readonly target?: string;
+  readonly startedAt?: string;
+  readonly endedAt?: string;
+  readonly exitCode?: number;
+  readonly env?: Record<string, string>;
+}
+
+/** Where to get the target's truth: `auto` (truth.json, else the run's target), `off`, or a base URL. */
+export type TruthSource = 'auto' | 'off' | string;
+
+/** Options of {@link readRunDirectory}. */
+export interface ReadRunOptions {
+  /** Run id to keep when the NDJSON holds several; default from run.json. */
+  readonly run?: string;
+  readonly truth?: TruthSource;
+  /** Fetch timeout for the truth endpoint, ms. Default 3000. */
+  readonly truthTimeoutMs?: number;
+  readonly signal?: AbortSignal;
+  readonly maxSlots?: number;
+}
+
+/** Reads a results folder into a run-result. Throws RESULTS_NOT_FOUND when there is no k6.ndjson. */
+export async function readRunDirectory(dir: string, options: ReadRunOptions = {}): Promise<RunResult> {
+  const ndjsonPath = join(dir, 'k6.ndjson');
+  if (!existsSync(ndjsonPath)) throw new FloodgateError('RESULTS_NOT_FOUND', { dir, detail: 'k6.ndjson is missing' });
+  const manifest = readJsonFile<RunManifest>(join(dir, 'run.json')) ?? {};
+  const summary = readJsonFile<K6Summary>(join(dir, 'summary.json'));
+  const aggregate = await readNdjson(ndjsonPath, { run: options.run ?? manifest.run, signal: options.signal, maxSlots: options.maxSlots });
+  const run = options.run ?? manifest.run ?? aggregate.run;
+  if (run === undefined) {
+    throw new FloodgateError('RESULTS_NOT_FOUND', { dir, detail: 'no run id: run.json is missing and no sample carries a run tag' });
+  }
+  const result = assembleRunResult({ manifest, aggregate, summary, run, ndjsonPath });
+  const truth = await readTruth(dir, run, manifest.target, options);
+  return truth ? { ...result, truth } : result;
+}
+
+/** The parts a run-result is assembled from; pure, for tests. */
+export interface RunParts {
+  readonly manifest: RunManifest;
+  readonly aggregate: NdjsonAggregate;
+  readonly summary?: K6Summary;
+  readonly run: string;
+  readonly ndjsonPath: string;
+}
+
+/** Assembles a run-result from the parsed parts of a results folder. */
+export function assembleRunResult(parts: RunParts): RunResult {
+  const { manifest, aggregate, summary, run } = parts;
+  const env = manifest.env ?? {};
+  const scenario = manifest.scenario ?? aggregate.scenario ?? 'unknown';
+  const origin = aggregate.originMs ?? (manifest.startedAt ? Date.parse(manifest.startedAt) : Date.now());
+  return {
+    kind: RUN_RESULT_KIND,
+    version: RUN_RESULT_VERSION,
+    run,
+    scenario,
+    engine: manifest.engine ?? 'unknown',
+    ...(manifest.target ? { target: manifest.target } : {}),
+    origin: new Date(origin).toISOString(),
+    scenarioStartSeconds: aggregate.scenarioStartSeconds,
+    durationSeconds: aggregate.durationSeconds,
+    resolutionSeconds: aggregate.resolutionSeconds,
+    slots: aggregate.slots,
+    profile: profileFromEnv(scenario, env, aggregate.slots, aggregate.resolutionSeconds, aggregate.scenarioStartSeconds),
+    env,
+    ...(typeof manifest.exitCode === 'number' ? { exitCode: manifest.exitCode } : {}),
+    thresholds: thresholdResults(aggregate.declaredThresholds, summary),
+    checks: aggregate.checks,
+    source: { kind: 'ndjson', path: parts.ndjsonPath, lines: aggregate.lines, rejected: aggregate.rejected },
+  };
+}
+
+/** The breakpoint script's defaults for BREAKPOINT_START/STEP/STEPS/STEP_SECONDS (load-tests/lib/env.ts). */
+export const BREAKPOINT_DEFAULTS = Object.freeze({ start: 2, step: 2, steps: 8, stepSeconds: 120 });
+
+/**
+ * The profile a run played, from its env: RATE_SCALE, TIME_SCALE, WINDOW, and for a breakpoint
+ * the steps from BREAKPOINT_* as the script builds them (rates × RATE_SCALE, step length ÷
+ * TIME_SCALE). A step's rate is the planned rate measured over the step when
+ * the run emitted `planned_arrival_rate` (that is what the generator was asked for), else the
+ * env's. Without BREAKPOINT_* env, steps are found as plateaus of the planned rate.
+ */
+export function profileFromEnv(
+  scenario: string,
+  env: Readonly<Record<string, string>>,
+  slots: readonly RunSlot[],
+  resolutionSeconds: number,
+  scenarioStartSeconds: number,
+): RunProfile {
+  const rateScale = positiveNumber(env.RATE_SCALE) ?? 1;
+  const timeScale = Math.max(1, positiveNumber(env.TIME_SCALE) ?? 1);
+  const window = parseWindow(env.WINDOW);
+  const name = scenario === 'opening' ? (env.PROFILE ?? 'opening-exp') : scenario;
+  const base: RunProfile = { name, rateScale, timeScale, ...(window ? { window } : {}) };
+  if (scenario !== 'breakpoint' && name !== 'breakpoint') return base;
+  // The breakpoint script's defaults (load-tests/lib/env.ts) apply when the run did not set a variable.
+  const start = positiveNumber(env.BREAKPOINT_START) ?? BREAKPOINT_DEFAULTS.start;
+  const step = env.BREAKPOINT_STEP !== undefined && env.BREAKPOINT_STEP.trim() !== '' ? Number(env.BREAKPOINT_STEP) : BREAKPOINT_DEFAULTS.step;
+  const count = positiveNumber(env.BREAKPOINT_STEPS) ?? BREAKPOINT_DEFAULTS.steps;
+  const seconds = (positiveNumber(env.BREAKPOINT_STEP_SECONDS) ?? BREAKPOINT_DEFAULTS.stepSeconds) / timeScale;
+  let steps: RunProfile['steps'];
+  if (Number.isFinite(step) && step >= 0) {
+    try {
+      steps = breakpointSteps({ startRate: start, stepRate: step, steps: count, stepSeconds: seconds, rateScale }).map((planned) => {
+        const measured = plannedRateBetween(slots, resolutionSeconds, scenarioStartSeconds + planned.startSeconds, scenarioStartSeconds + planned.endSeconds);
+        return { ...planned, rate: measured ?? planned.rate };
+      });
+    } catch {
+      steps = undefined;
+    }
+  }
+  if (!steps) steps = stepsFromPlannedRate(slots, resolutionSeconds, scenarioStartSeconds);
+  return steps && steps.length > 0 ? { ...base, steps } : base;
+}
+
+/**
+ * Finds breakpoint steps as plateaus of the planned arrival rate: runs of slots whose planned
+ * rate stays within 5 % of the run's median, at least 3 slots long. Ramps between steps join the
+ * step they lead into.
+ */
+export function stepsFromPlannedRate(
+  slots: readonly RunSlot[],
+  resolutionSeconds: number,
+  scenarioStartSeconds: number,
+): RunProfile['steps'] {
+  const rates = slots.map((slot) => (slot.planned ?? 0) / resolutionSeconds);
+  const plateaus: Array<{ from: number; to: number; rate: number }> = [];
+  let from = 0;
+  for (let index = 1; index <= rates.length; index += 1) {
+    const rate = rates[from]!;
+    if (index < rates.length && Math.abs(rates[index]! - rate) <= 0.05 * Math.max(rate, 1e-9)) continue;
+    if (rate > 0 && index - from >= 3) plateaus.push({ from, to: index, rate: mean(rates.slice(from, index)) });
+    from = index;
+  }
+  const merged: typeof plateaus = [];
+  for (const plateau of plateaus) {
+    const last = merged[merged.length - 1];
+    if (last && Math.abs(plateau.rate - last.rate) <= 0.05 * last.rate) merged[merged.length - 1] = { ...last, to: plateau.to };
+    else merged.push(plateau);
+  }
+  return merged.map((plateau, index) => ({
+    index,
+    rate: plateau.rate,
+    startSeconds: Math.max(0, (index === 0 ? plateau.from : merged[index - 1]!.to) * resolutionSeconds - scenarioStartSeconds),
+    endSeconds: plateau.to * resolutionSeconds - scenarioStartSeconds,
+  }));
+}
+
+/** k6's handleSummary data, the parts read here (k6-contract §3). */
+export interface K6Summary {
+  readonly metrics?: Record<string, { thresholds?: Record<string, { ok?: boolean } | boolean> }>;
+}
+
+/**
+ * Threshold results: every threshold named in summary.json with its `ok`, plus thresholds
+ * declared on NDJSON Metric lines that the summary does not cover (their result unknown).
+ */
+export function thresholdResults(
+  declared: ReadonlyArray<{ metric: string; expression: string }>,
+  summary: K6Summary | undefined,
+): ThresholdResult[] {
+  const results: ThresholdResult[] = [];
+  for (const [metric, entry] of Object.entries(summary?.metrics ?? {})) {
+    for (const [expression, verdict] of Object.entries(entry.thresholds ?? {})) {
+      const ok = typeof verdict === 'boolean' ? verdict : verdict?.ok;
+      results.push({ metric, expression, ...(typeof ok === 'boolean' ? { ok } : {}) });
+    }
+  }
+  for (const threshold of declared) {
+    if (!results.some((seen) => seen.metric === threshold.metric && seen.expression === threshold.expression)) results.push(threshold);
+  }
+  return results;
+}
+
+/**
+ * The target's truth for `run`: `<dir>/truth.json` when present, else (truth `auto` or a URL)
+ * `GET <base>/truth?run=<run>`. Undefined when neither answers; the report then says the
+ * reconciliation could not be done.
+ */
+export async function readTruth(dir: string, run: string, target: string | undefined, options: ReadRunOptions): Promise<RunTruth | undefined> {
+  const mode = options.truth ?? 'auto';
+  if (mode === 'off') return undefined;
+  const file = join(dir, 'truth.json');
+  if (mode === 'auto' && existsSync(file)) {
+    const stages = truthStages(readJsonFile<unknown>(file));
+    if (stages) return { source: 'truth.json', stages };
+  }
+  const base = mode === 'auto' ? target : mode;
+  if (!base) return undefined;
+  const url = `${base.replace(/\/+$/, '')}/truth?run=${encodeURIComponent(run)}`;
+  try {
+    const signals = [AbortSignal.timeout(options.truthTimeoutMs ?? 3000), ...(options.signal ? [options.signal] : [])];
+    const response = await fetch(url, { signal: AbortSignal.any(signals) });
+    if (!response.ok) return undefined;
+    const stages = truthStages(await response.json());
+    return stages ? { source: url, stages } : undefined;
+  } catch {
+    options.signal?.throwIfAborted();
+    return undefined;
+  }
+}
+
+/** The per-stage counts of a truth answer `{run, stages: {stage: n}}`, or undefined when malformed. */
+export function truthStages(value: unknown): Partial<Record<FunnelStage, number>> | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const stages = (value as { stages?: unknown }).stages;
+  if (typeof stages !== 'object' || stages === null) return undefined;
+  const result: Partial<Record<FunnelStage, number>> = {};
+  for (const stage of FUNNEL_STAGES) {
+    const count = (stages as Record<string, unknown>)[stage];
+    if (typeof count === 'number' && Number.isFinite(count) && count >= 0) result[stage] = count;
+  }
+  return Object.keys(result).length > 0 ? result : undefined;
+}
+
+/** Reads and parses a JSON file; undefined when it does not exist. Throws INPUT_INVALID when it is not JSON. */
+export function readJsonFile<T>(path: string): T | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch (error) {
+    throw new FloodgateError('INPUT_INVALID', { what: path, detail: (error as Error).message }, { cause: error });
+  }
+}
+
+function plannedRateBetween(slots: readonly RunSlot[], resolution: number, fromSeconds: number, toSeconds: number): number | undefined {
+  // Skip the ramp into the step: the middle half of the step is at the step's rate.
+  const length = toSeconds - fromSeconds;
+  const from = fromSeconds + length / 4;
+  const to = toSeconds - length / 4;
+  let planned = 0;
+  let covered = 0;
+  for (const slot of slots) {
+    if (slot.t >= from && slot.t + resolution <= to) {
+      planned += slot.planned ?? 0;
+      covered += resolution;
+    }
+  }
+  return covered > 0 && planned > 0 ? planned / covered : undefined;
+}
+
+function parseWindow(text: string | undefined): RunProfile['window'] {
+  if (!text) return undefined;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(?:-|\.\.|:)\s*(\d+(?:\.\d+)?)\s*$/.exec(text);
+  if (match) {
+    const [fromMinute, toMinute] = [Number(match[1]), Number(match[2])];
+    return toMinute > fromMinute ? { fromMinute, toMinute } : undefined;
+  }
+  const single = positiveNumber(text);
+  return single !== undefined ? { fromMinute: 0, toMinute: single } : undefined;
+}
+
+function positiveNumber(text: string | undefined): number | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  const value = Number(text);
+  return Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
+function mean(values: readonly number[]): number {
+  return values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
+}
