@@ -21,7 +21,7 @@ export interface ExporterConfig {
   readonly maxRuns: number;
   /** Largest request body (and largest decompressed remote-write message), bytes. Default 64 MiB. */
   readonly maxBodyBytes: number;
-  /** Longest NDJSON line, bytes; longer lines are skipped and counted as `too_long`. Default 1 MiB. */
+  /** Longest NDJSON line, bytes; longer lines are skipped and counted as `too_long`. Default 64 KiB (k6 lines are well under 4 KiB). */
   readonly maxLineBytes: number;
   /** Remote-write series tracked for counter merging; beyond it new series are rejected. Default 100,000. */
   readonly maxRemoteSeries: number;
@@ -39,7 +39,7 @@ export const EXPORTER_DEFAULTS = Object.freeze({
   labelCap: 500,
   maxRuns: 50,
   maxBodyBytes: 64 * 1024 * 1024,
-  maxLineBytes: 1024 * 1024,
+  maxLineBytes: 64 * 1024,
   maxRemoteSeries: 100_000,
   truthInterval: 5,
   followInterval: 500,

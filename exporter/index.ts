@@ -48,7 +48,7 @@ export interface Exporter {
   /** Ingests one NDJSON line as if POSTed by `sender` (source `ingest`). */
   ingestLine(line: string, sender?: string): void;
   /** Ingests an NDJSON stream as if POSTed by `sender`; resolves with its counts. */
-  ingestStream(stream: AsyncIterable<Buffer | string>, sender?: string): Promise<{ lines: number; rejected: number }>;
+  ingestStream(stream: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, sender?: string): Promise<{ lines: number; rejected: number }>;
   /** Decodes and applies one snappy-compressed remote-write body; throws RemoteWriteError (400/413). */
   ingestRemoteWrite(body: Buffer): RemoteWriteResult;
   /** Starts following files and polling truth. */

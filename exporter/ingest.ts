@@ -125,8 +125,9 @@ export function ingestWriteRequest(
           reject(delta);
           continue;
         }
-        if (delta.kind === 'histogram') store.addDurationCounts(layer, tags, histogram.timestamp, delta.counts, delta.sum, delta.count);
-        newestMs = Math.max(newestMs, histogram.timestamp);
+        const reason = delta.kind === 'histogram' ? store.addDurationCounts(layer, tags, histogram.timestamp, delta.counts, delta.sum, delta.count) : undefined;
+        if (reason) reject(reason);
+        else newestMs = Math.max(newestMs, histogram.timestamp);
       }
       continue;
     }
@@ -192,7 +193,7 @@ export class SenderLayers {
 
 /** Splits a request body stream into lines for `batch`; resolves with false when it exceeded `maxBytes`. */
 export async function ingestBody(
-  body: AsyncIterable<Buffer | string>,
+  body: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
   splitter: { push(chunk: Buffer, sink: LineSink): void; end(sink: LineSink): void },
   batch: NdjsonBatch,
   maxBytes: number,

@@ -95,6 +95,16 @@ describe('RunStore maps k6 samples onto the catalog', () => {
     expect(rendered(store, 'floodgate_run_last_sample_timestamp_seconds')).toEqual({ 'floodgate_run_last_sample_timestamp_seconds{r1}': T0 / 1000 + 7 });
   });
 
+  test.each([
+    ['a newline in a check name', { run: 'r9', check: 'a\nb' }],
+    ['a NUL in the run', { run: 'r9\u0000' }],
+    ['a carriage return in the status', { run: 'r9', status: '200\r' }],
+  ])('%s is rejected as bad_tags; a control character in an unused tag is not', (_what, tags) => {
+    const { store } = newStore();
+    expect(store.addSample(store.layer('x', 'ingest'), sample('checks', 1, tags))).toBe('bad_tags');
+    expect(store.addSample(store.layer('x', 'ingest'), sample('checks', 1, { run: 'r9', error: 'dial tcp\nrefused' }))).toBeUndefined();
+  });
+
   test('a negative count is rejected and leaves no trace', () => {
     const { store } = newStore();
     expect(store.addSample(store.layer('x', 'ingest'), sample('http_reqs', -1, { run: 'r9' }))).toBe('bad_value');

@@ -233,6 +233,7 @@ export class RunStore {
   addSample(layer: Layer, sample: K6Sample): RejectReason | undefined {
     const { metric, value, tags, timeMs } = sample;
     if (value < 0 && COUNTS.has(metric)) return 'bad_value';
+    if (!labelTagsPrintable(tags)) return 'bad_tags';
     const slice = this.slice(runLabel(tags), layer);
     const scenario = scenarioLabel(this.guard, tags.scenario);
     touch(slice, timeMs, scenario);
@@ -278,11 +279,20 @@ export class RunStore {
    * Adds request-duration bucket counts (per {@link DURATION_BUCKETS}, not cumulative, last = above
    * every bound), with their sum (seconds) and count: the remote-write path for native histograms.
    */
-  addDurationCounts(layer: Layer, tags: Readonly<Record<string, string>>, timeMs: number, counts: ArrayLike<number>, sum: number, count: number): void {
+  addDurationCounts(
+    layer: Layer,
+    tags: Readonly<Record<string, string>>,
+    timeMs: number,
+    counts: ArrayLike<number>,
+    sum: number,
+    count: number,
+  ): RejectReason | undefined {
+    if (!labelTagsPrintable(tags)) return 'bad_tags';
     const slice = this.slice(runLabel(tags), layer);
     const scenario = scenarioLabel(this.guard, tags.scenario);
     touch(slice, timeMs, scenario);
     slice.durations.addCounts([scenario, stageLabel(tags.stage), outcomeLabel(tags)], counts, sum, count);
+    return undefined;
   }
 
   /** Completions per stage for `run`, summed over layers and scenarios (what the target acknowledged). */
@@ -329,6 +339,21 @@ export class RunStore {
     this.runs.delete(oldest);
     this.onEvict(oldest);
   }
+}
+
+/** Tags that become label values, or decide one. */
+const LABEL_TAGS = ['run', 'testid', 'scenario', 'planned_scenario', 'stage', 'result', 'method', 'status', 'expected_response', 'check'] as const;
+/** False when a tag that becomes a label carries a control character (a newline, a NUL): hostile or broken input. */
+function labelTagsPrintable(tags: Readonly<Record<string, string>>): boolean {
+  for (const name of LABEL_TAGS) {
+    const value = tags[name];
+    if (value === undefined) continue;
+    for (let index = 0; index < value.length; index += 1) {
+      const code = value.charCodeAt(index);
+      if (code < 0x20 || code === 0x7f) return false;
+    }
+  }
+  return true;
 }
 
 function touch(slice: RunSlice, timeMs: number, scenario: string): void {
