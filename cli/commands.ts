@@ -6,8 +6,10 @@
 import type { CommandDefinition } from './command.ts';
 import { dashboardsCommand } from './dashboards.ts';
 import { exporterCommand } from './exporter.ts';
+import { runCommand } from './run.ts';
 
 export const COMMANDS: readonly CommandDefinition<never>[] = [
   dashboardsCommand,
   exporterCommand,
+  runCommand,
 ];

@@ -60,6 +60,8 @@ export interface LocalEngineOptions {
   /** Path of the NDJSON file to write. */
   readonly out: string;
   readonly tags: Record<string, string>;
+  /** Expose the process environment in `__ENV`; floodgate passes false (only the `-e` pairs). */
+  readonly includeSystemEnv: boolean;
   readonly executionSegment?: string;
   readonly executionSegmentSequence?: string;
   readonly cwd: string;
@@ -174,6 +176,7 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
             env: variables,
             out: ndjson,
             tags: { run: runId },
+            includeSystemEnv: false,
             ...(options.executionSegment === undefined ? {} : { executionSegment: options.executionSegment }),
             ...(options.executionSegmentSequence === undefined ? {} : { executionSegmentSequence: options.executionSegmentSequence }),
             cwd: context.cwd,

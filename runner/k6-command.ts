@@ -19,15 +19,19 @@ export interface K6CommandInput {
 }
 
 /**
- * `k6 run --quiet --out json=<out>/k6.ndjson --tag run=<id> -e K=V … [segment flags] <script>`.
+ * `k6 run --quiet --include-system-env-vars=false --out json=<out>/k6.ndjson --tag run=<id>
+ * -e K=V … [segment flags] <script>`.
  *
  * - `--quiet` turns off k6's own progress bar: `floodgate run` draws its own progress from the
  *   NDJSON (the same for both engines), and two live displays on one terminal garble each other.
  *   Logs, errors and the end-of-test summary still print.
+ * - `--include-system-env-vars=false`: the script sees only the `-e` pairs, so a stray SEED or
+ *   PROFILE in the shell cannot change a test, and run.json's `env` is all the script saw. (k6's
+ *   own `K6_*` settings still come from the environment: they are not script variables.)
  * - `--tag run=<id>` tags every sample even if a script forgets `options.tags`.
  */
 export function k6Command(input: K6CommandInput): string[] {
-  const argv = ['k6', 'run', '--quiet', '--out', `json=${input.out}/k6.ndjson`, '--tag', `run=${input.runId}`];
+  const argv = ['k6', 'run', '--quiet', '--include-system-env-vars=false', '--out', `json=${input.out}/k6.ndjson`, '--tag', `run=${input.runId}`];
   for (const [key, value] of input.env) argv.push('-e', `${key}=${value}`);
   if (input.executionSegment !== undefined) argv.push('--execution-segment', input.executionSegment);
   if (input.executionSegmentSequence !== undefined) argv.push('--execution-segment-sequence', input.executionSegmentSequence);

@@ -192,7 +192,7 @@ describe('plans', () => {
 
 describe('thresholds and options', () => {
   test('every stage gets its p95 and error-rate objective from the SLO table', () => {
-    const thresholds = openScenarioThresholds(1000);
+    const thresholds = openScenarioThresholds(1000, 'opening');
     for (const stage of FUNNEL_STAGES) {
       expect(thresholds[`http_req_duration{stage:${stage}}`]).toEqual([`p(95)<${STAGE_OBJECTIVES[stage].p95Ms}`]);
       expect(thresholds[`http_req_failed{stage:${stage}}`]).toEqual([`rate<${STAGE_OBJECTIVES[stage].maxErrorRate}`]);
@@ -200,7 +200,8 @@ describe('thresholds and options', () => {
   });
 
   test('dropped iterations are bounded by the planned total, and errors abort after a delay', () => {
-    const thresholds = openScenarioThresholds(2345);
+    const thresholds = openScenarioThresholds(2345, 'opening');
+    expect(thresholds['iterations{scenario:opening}']).toEqual(['count>=0']);
     expect(thresholds.dropped_iterations).toEqual([`count<=${Math.floor(2345 * RUN_OBJECTIVES.maxDroppedShare)}`]);
     expect(thresholds.http_req_failed).toEqual([
       { threshold: `rate<${RUN_OBJECTIVES.abortErrorRate}`, abortOnFail: true, delayAbortEval: RUN_OBJECTIVES.abortDelay },
@@ -360,7 +361,8 @@ describe('the text summary', () => {
     state: { testRunDurationMs: 12_345 },
     root_group: { name: '', path: '', groups: [], checks: [{ name: 'verify_nik completed', passes: 3, fails: 1 }] },
     metrics: {
-      iterations: { type: 'counter', contains: 'default', values: { count: 4, rate: 0.3 } },
+      iterations: { type: 'counter', contains: 'default', values: { count: 5, rate: 0.4 } },
+      'iterations{scenario:opening}': { type: 'counter', contains: 'default', values: { count: 4, rate: 0.3 }, thresholds: { 'count>=0': { ok: true } } },
       http_reqs: { type: 'counter', contains: 'default', values: { count: 30, rate: 2.4 } },
       http_req_failed: { type: 'rate', contains: 'default', values: { rate: 0.0333, passes: 1, fails: 29 } },
       checks: { type: 'rate', contains: 'default', values: { rate: 0.95, passes: 19, fails: 1 } },

@@ -84,7 +84,7 @@ describe('the k6 command line', () => {
         ],
       }),
     ).toEqual([
-      'k6', 'run', '--quiet', '--out', 'json=results/r1/k6.ndjson', '--tag', 'run=r1',
+      'k6', 'run', '--quiet', '--include-system-env-vars=false', '--out', 'json=results/r1/k6.ndjson', '--tag', 'run=r1',
       '-e', 'TARGET_URL=http://127.0.0.1:18081', '-e', 'RUN_ID=r1', '-e', 'RESULTS_DIR=results/r1',
       '-e', 'RATE_SCALE=0.01', '-e', 'WINDOW=0-30',
       'load-tests/scenarios/opening.ts',
@@ -183,7 +183,7 @@ describe('runScenario', () => {
     const outcome = await runScenario({ ...base, engine: 'auto', runId: 'fake-run', out, env: ['SEED=7'] }, context);
 
     const expected = [
-      'k6', 'run', '--quiet', '--out', `json=${out}/k6.ndjson`, '--tag', 'run=fake-run',
+      'k6', 'run', '--quiet', '--include-system-env-vars=false', '--out', `json=${out}/k6.ndjson`, '--tag', 'run=fake-run',
       '-e', 'TARGET_URL=http://127.0.0.1:18081', '-e', 'RUN_ID=fake-run', '-e', `RESULTS_DIR=${out}`, '-e', 'SEED=7',
       'load-tests/scenarios/smoke.ts',
     ];

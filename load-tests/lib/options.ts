@@ -74,7 +74,7 @@ export function openScenarioOptions(plan: ScenarioPlan, env: CommonEnv): ScriptO
         exec: PLANNED_RATE_EXEC,
       },
     },
-    thresholds: openScenarioThresholds(plan.plannedArrivals),
+    thresholds: openScenarioThresholds(plan.plannedArrivals, plan.scenario),
     tags: { run: env.runId },
     summaryTrendStats: [...SUMMARY_TREND_STATS],
   };

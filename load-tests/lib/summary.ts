@@ -59,8 +59,11 @@ export function renderTextSummary(data: SummaryData, context: SummaryContext): s
   const lines: string[] = [];
   const seconds = data.state.testRunDurationMs / 1000;
   lines.push(`floodgate · run ${context.runId} · scenario ${context.scenario} · ${seconds.toFixed(1)} s`);
+  // The load scenario's own iterations when the script counts them apart (open scenarios run a
+  // planned-rate helper whose one iteration is no applicant).
+  const applicants = metric(`${K6_BUILTIN.iterations}{scenario:${context.scenario}}`) ? `${K6_BUILTIN.iterations}{scenario:${context.scenario}}` : K6_BUILTIN.iterations;
   lines.push(
-    `applicants ${value(K6_BUILTIN.iterations, 'count')} finished, ${value(K6_BUILTIN.droppedIterations, 'count')} dropped · ` +
+    `applicants ${value(applicants, 'count')} finished, ${value(K6_BUILTIN.droppedIterations, 'count')} dropped · ` +
       `http requests ${value(K6_BUILTIN.httpReqs, 'count')}, failed ${percent(value(K6_BUILTIN.httpReqFailed, 'rate'))} · ` +
       `checks ${percent(value(K6_BUILTIN.checks, 'rate'))} passed`,
   );

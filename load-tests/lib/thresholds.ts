@@ -28,11 +28,14 @@ export function stageThresholds(objectives: Readonly<Record<FunnelStage, StageOb
  * Thresholds of an open-model scenario: the stage objectives, dropped iterations at most
  * `maxDroppedShare` of the planned arrivals (a run that could not start its applicants is no
  * valid test), and an abort once the overall error rate passes `abortErrorRate` after
- * `abortDelay` (no point hammering a target that is down). Adds the funnel bookkeeping.
+ * `abortDelay` (no point hammering a target that is down). Adds the funnel bookkeeping and
+ * `iterations{scenario:<scenario>}`, the applicants without the planned-rate helper's iteration.
  */
-export function openScenarioThresholds(plannedArrivals: number): Thresholds {
+export function openScenarioThresholds(plannedArrivals: number, scenario: string): Thresholds {
   const droppedBound = Math.floor(plannedArrivals * RUN_OBJECTIVES.maxDroppedShare);
   return {
+    // Bookkeeping, always holds: the summary counts finished applicants without the helper's iteration.
+    [`${K6_BUILTIN.iterations}{scenario:${scenario}}`]: ['count>=0'],
     ...stageThresholds(),
     [K6_BUILTIN.httpReqFailed]: [
       { threshold: `rate<${RUN_OBJECTIVES.abortErrorRate}`, abortOnFail: true, delayAbortEval: RUN_OBJECTIVES.abortDelay },
