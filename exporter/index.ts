@@ -14,7 +14,7 @@ import { type ExporterConfig, isLoopbackHost } from './config.ts';
 import { createFollower, type Follower } from './follow.ts';
 import { ExporterHealth } from './health.ts';
 import { ingestBody, ingestWriteRequest, NdjsonBatch, type IngestContext, type RemoteWriteResult, SenderLayers } from './ingest.ts';
-import { LabelGuard } from './labels.ts';
+import { LabelGuard, OTHER, UNKNOWN_RUN } from './labels.ts';
 import { LineSplitter } from './lines.ts';
 import { CumulativeTracker, decodeWriteRequest } from './remote-write.ts';
 import { registerCollectors, snapshotOnce } from './render.ts';
@@ -110,7 +110,9 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
       : createTruthPoller({
           baseUrl: config.targetTruth,
           intervalMs: config.truthInterval * 1000,
-          runs: () => [...store.runs.keys()].filter((run) => clock.now() - store.lastSampleMs(run) <= TRUTH_WINDOW_MS),
+          // `unknown` and `other` are placeholders, not runs the target could know.
+          runs: () =>
+            [...store.runs.keys()].filter((run) => run !== UNKNOWN_RUN && run !== OTHER && clock.now() - store.lastSampleMs(run) <= TRUTH_WINDOW_MS),
           acknowledged: (run) => store.acknowledged(run),
           update: (run, snapshotOfTruth) => {
             const entry = store.runs.get(run);
