@@ -4,11 +4,13 @@
  */
 
 import type { CommandDefinition } from './command.ts';
+import { k8sCommand } from './k8s.ts';
 import { dashboardsCommand } from './dashboards.ts';
 import { exporterCommand } from './exporter.ts';
 import { runCommand } from './run.ts';
 
 export const COMMANDS: readonly CommandDefinition<never>[] = [
+  k8sCommand,
   dashboardsCommand,
   exporterCommand,
   runCommand,
