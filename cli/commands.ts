@@ -8,10 +8,12 @@ import { k8sCommand } from './k8s.ts';
 import { dashboardsCommand } from './dashboards.ts';
 import { exporterCommand } from './exporter.ts';
 import { runCommand } from './run.ts';
+import { targetCommand } from './target.ts';
 
 export const COMMANDS: readonly CommandDefinition<never>[] = [
   k8sCommand,
   dashboardsCommand,
   exporterCommand,
   runCommand,
+  targetCommand,
 ];

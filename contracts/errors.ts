@@ -110,6 +110,11 @@ export const ERROR_TABLE = {
     hint: 'fix the input named above and run again',
     exitCode: 2,
   },
+  DATABASE_FAILED: {
+    message: 'cannot open the database at {path}: {detail}',
+    hint: 'check --db: its folder must exist and be writable (or use :memory:)',
+    exitCode: 3,
+  },
   INTERRUPTED: {
     message: 'interrupted by {signal}',
     hint: 'everything started has been stopped; partial results stay in the output folder',

@@ -1,0 +1,46 @@
+/**
+ * Listening and closing for the target's two HTTP servers, with listen errors mapped to
+ * floodgate's error codes.
+ */
+
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { FloodgateError } from '../contracts/errors.ts';
+
+/** Listens on host:port (0 = a free port); resolves to the `http://host:port` URL actually bound. */
+export async function listenOn(server: Server, host: string, port: number): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      server.off('listening', onListening);
+      if (error.code === 'EADDRINUSE') reject(new FloodgateError('PORT_IN_USE', { host, port }, { cause: error }));
+      else reject(new FloodgateError('LISTEN_FAILED', { host, port, detail: error.message }, { cause: error }));
+    };
+    const onListening = (): void => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${shownHost}:${address.port}`;
+}
+
+/** Stops accepting, ends idle keep-alive connections, and resolves once the server has closed. */
+export async function closeServer(server: Server): Promise<void> {
+  if (!server.listening) return;
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    // Connections still busy get a short grace period, then are cut so close() never hangs.
+    setTimeout(() => server.closeAllConnections(), 1000).unref();
+  });
+}
+
+/** True when `host` only accepts connections from this machine (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare) || /^::ffff:127(\.\d{1,3}){3}$/.test(bare);
+}
