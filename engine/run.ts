@@ -4,6 +4,7 @@
  * runScript wires them and owns every resource it opens (output file, HTTP pools, timers).
  */
 
+import { setMaxListeners } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { FloodgateError, isFloodgateError } from '../contracts/errors.ts';
@@ -242,6 +243,7 @@ class TestRun {
     private readonly script: string,
   ) {
     this.vuIds = new SegmentedIndex(tuple);
+    setMaxListeners(0, this.stop.signal); // one listener per scenario and sleeping executor
     runtime.onAbort = (signal) => this.abort(new FloodgateError('SCRIPT_ABORTED', { detail: signal.reason || 'no reason given' }));
   }
 

@@ -64,7 +64,7 @@ export class IterationState {
   interrupted = false;
   /** First uncaught error of the iteration (thrown, rejected, or thrown by a timer callback). */
   error: unknown = undefined;
-  readonly controller = new AbortController();
+  private abortController: AbortController | undefined;
   readonly timers = new Map<number, NodeJS.Timeout>();
   bytesSent = 0;
   bytesReceived = 0;
@@ -78,6 +78,13 @@ export class IterationState {
     /** `exec.vu.iterationInScenario` */
     readonly vuIterationInScenario: number,
   ) {}
+
+  /** Aborted when the iteration is interrupted; requests listen on it. Created on first use. */
+  get signal(): AbortSignal {
+    this.abortController ??= new AbortController();
+    if (this.interrupted) this.abortController.abort(new Error('iteration interrupted'));
+    return this.abortController.signal;
+  }
 
   /** Marks work the iteration must wait for (a timer, a request). */
   hold(): void {
@@ -109,7 +116,7 @@ export class IterationState {
     this.interrupted = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
-    this.controller.abort(new Error('iteration interrupted'));
+    this.abortController?.abort(new Error('iteration interrupted'));
     this.wake();
   }
 

@@ -1,5 +1,6 @@
 /** The two deadlines of a scenario (regular end, then gracefulStop) and waiting on the clock. */
 
+import { setMaxListeners } from 'node:events';
 import { monoNow } from '../clock.ts';
 
 /** Signals for the end of a scenario's regular duration and for the hard stop after gracefulStop. */
@@ -19,6 +20,8 @@ export interface ScenarioDeadlines {
 export function scenarioDeadlines(startMono: number, regularMs: number, gracefulStopMs: number, testStop: AbortSignal): ScenarioDeadlines {
   const regular = new AbortController();
   const hard = new AbortController();
+  // Every running iteration listens on these: one listener per VU is expected, not a leak.
+  setMaxListeners(0, regular.signal, hard.signal);
   const now = monoNow();
   const regularTimer = setTimeout(() => regular.abort(), Math.max(0, startMono + regularMs - now));
   const hardTimer = setTimeout(() => {

@@ -43,12 +43,19 @@ export class ExpectedStatuses {
 
 const DEFAULT_EXPECTED = new ExpectedStatuses([[200, 399]]);
 
+const canonicalNames = new Map<string, string>();
+
 /** Go's canonical header key: `content-type` → `Content-Type`. */
 export function canonicalHeaderName(name: string): string {
-  return name
-    .split('-')
-    .map((part) => (part === '' ? part : part[0]!.toUpperCase() + part.slice(1).toLowerCase()))
-    .join('-');
+  let canonical = canonicalNames.get(name);
+  if (canonical === undefined) {
+    canonical = name
+      .split('-')
+      .map((part) => (part === '' ? part : part[0]!.toUpperCase() + part.slice(1).toLowerCase()))
+      .join('-');
+    if (canonicalNames.size < 1000) canonicalNames.set(name, canonical);
+  }
+  return canonical;
 }
 
 function toBuffer(data: string | ArrayBuffer | ArrayBufferView): Buffer {
@@ -308,7 +315,7 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
           body: bytes,
           timeoutMs,
           keepBody: responseType !== 'none',
-          signal: iteration?.controller.signal,
+          signal: iteration?.signal,
         });
         // k6 stops an interrupted iteration's code; never settling is the closest a promise gets.
         if (result.cancelled || iteration?.interrupted) return await new Promise<never>(() => undefined);

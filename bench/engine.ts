@@ -1,0 +1,137 @@
+/**
+ * Benchmark of the local engine, as ratios against baselines measured in the same run:
+ *
+ * 1. Throughput per core: requests per CPU-second of the engine (closed model, 10 VUs, each
+ *    iteration one `http.asyncRequest`) against autocannon (10 connections) hitting the same
+ *    node:http server, which runs in a child process so it does not share this process's CPU
+ *    clock. Measured with and without the NDJSON output (k6 `--out json`).
+ * 2. Arrival accuracy at 200 iterations/s for 10 s: planned vs started iterations, and how late
+ *    each iteration started against its planned time (the rate integral).
+ *
+ * Run: `npm run bench -- engine` (or `npx tsx bench/engine.ts`). Loopback only, ~30 s.
+ */
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { runScript } from '../engine/index.ts';
+
+const DURATION_S = 5;
+const CONNECTIONS = 10;
+const ARRIVAL_RATE = 200;
+const ARRIVAL_SECONDS = 10;
+
+const SERVER = `
+const http = require('node:http');
+const server = http.createServer((req, res) => { res.setHeader('content-type', 'text/plain'); res.end('ok'); });
+server.keepAliveTimeout = 60000;
+server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
+`;
+
+async function startServer(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['-e', SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout?.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, child };
+}
+
+function cpuSeconds(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1e6;
+}
+
+async function autocannonPerCore(url: string): Promise<{ requests: number; perCore: number }> {
+  const before = process.cpuUsage();
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S });
+  const cpu = cpuSeconds(before);
+  return { requests: result.requests.total, perCore: result.requests.total / cpu };
+}
+
+async function enginePerCore(url: string, dir: string, withOutput: boolean): Promise<{ requests: number; perCore: number }> {
+  const script = join(dir, 'closed.js');
+  writeFileSync(
+    script,
+    `import http from 'k6/http';
+     export const options = { scenarios: { closed: { executor: 'constant-vus', vus: ${CONNECTIONS}, duration: '${DURATION_S}s' } } };
+     export default async function () { await http.asyncRequest('GET', __ENV.TARGET + '/'); }
+     export function handleSummary() { return {}; }`,
+  );
+  const before = process.cpuUsage();
+  const result = await runScript({
+    script,
+    env: { TARGET: url },
+    includeSystemEnv: false,
+    ...(withOutput ? { out: join(dir, 'closed.ndjson') } : {}),
+  });
+  const cpu = cpuSeconds(before);
+  const requests = result.summary?.metrics.http_reqs?.values.count ?? 0;
+  return { requests, perCore: requests / cpu };
+}
+
+interface ArrivalAccuracy {
+  planned: number;
+  started: number;
+  dropped: number;
+  lateMs: { p50: number; p95: number; p99: number; max: number };
+}
+
+async function arrivalAccuracy(url: string, dir: string): Promise<ArrivalAccuracy> {
+  const script = join(dir, 'arrivals.js');
+  writeFileSync(
+    script,
+    `import http from 'k6/http';
+     import exec from 'k6/execution';
+     export const options = { scenarios: { open: { executor: 'constant-arrival-rate', rate: ${ARRIVAL_RATE}, timeUnit: '1s', duration: '${ARRIVAL_SECONDS}s', preAllocatedVUs: 50, maxVUs: 200 } } };
+     export default async function () {
+       globalThis.__engineBenchStarts.push([exec.scenario.iterationInTest, performance.now()]);
+       await http.asyncRequest('GET', __ENV.TARGET + '/');
+     }
+     export function handleSummary() { return {}; }`,
+  );
+  const starts: Array<[number, number]> = [];
+  (globalThis as { __engineBenchStarts?: unknown }).__engineBenchStarts = starts;
+  const result = await runScript({ script, env: { TARGET: url }, includeSystemEnv: false });
+  const period = 1000 / ARRIVAL_RATE;
+  // The scenario's start is not visible to the script; the earliest start relative to its plan is taken as on time.
+  const offsets = starts.map(([iteration, at]) => at - iteration * period);
+  const origin = Math.min(...offsets);
+  const late = offsets.map((offset) => offset - origin).sort((a, b) => a - b);
+  const at = (fraction: number): number => late[Math.min(late.length - 1, Math.floor(fraction * late.length))] ?? 0;
+  return {
+    planned: ARRIVAL_RATE * ARRIVAL_SECONDS,
+    started: starts.length,
+    dropped: result.summary?.metrics.dropped_iterations?.values.count ?? 0,
+    lateMs: { p50: at(0.5), p95: at(0.95), p99: at(0.99), max: late[late.length - 1] ?? 0 },
+  };
+}
+
+const fixed = (value: number, digits = 2): string => value.toFixed(digits);
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'floodgate-bench-engine-'));
+  const server = await startServer();
+  try {
+    const baseline = await autocannonPerCore(server.url);
+    const bare = await enginePerCore(server.url, dir, false);
+    const withOutput = await enginePerCore(server.url, dir, true);
+    console.log(`throughput per core (${CONNECTIONS} connections / VUs, ${DURATION_S} s each, server in a child process)`);
+    console.log(`  autocannon (baseline)        ${fixed(baseline.perCore, 0)} req/CPU-s  (${baseline.requests} requests)`);
+    console.log(`  engine, no output            ${fixed(bare.perCore, 0)} req/CPU-s  (${bare.requests} requests)  ratio ${fixed(bare.perCore / baseline.perCore, 3)}`);
+    console.log(`  engine, --out json           ${fixed(withOutput.perCore, 0)} req/CPU-s  (${withOutput.requests} requests)  ratio ${fixed(withOutput.perCore / baseline.perCore, 3)}`);
+    const accuracy = await arrivalAccuracy(server.url, dir);
+    console.log(`arrival accuracy at ${ARRIVAL_RATE} iterations/s for ${ARRIVAL_SECONDS} s`);
+    console.log(`  planned ${accuracy.planned}, started ${accuracy.started} (ratio ${fixed(accuracy.started / accuracy.planned, 4)}), dropped ${accuracy.dropped}`);
+    console.log(
+      `  start lateness vs plan: p50 ${fixed(accuracy.lateMs.p50)} ms, p95 ${fixed(accuracy.lateMs.p95)} ms, p99 ${fixed(accuracy.lateMs.p99)} ms, max ${fixed(accuracy.lateMs.max)} ms (period ${fixed(1000 / ARRIVAL_RATE)} ms)`,
+    );
+  } finally {
+    server.child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
