@@ -82,10 +82,10 @@ describe('load-tests imports', () => {
   test('every scenario script exports a default function, options and handleSummary', () => {
     for (const scenario of ['smoke', 'opening', 'breakpoint', 'soak']) {
       const text = readFileSync(join(LOAD_TESTS, 'scenarios', `${scenario}.ts`), 'utf8');
-      expect(text).toMatch(/^export default function /m);
+      expect(text).toMatch(/^export default async function /m);
       expect(text).toMatch(/^export const options = /m);
       expect(text).toMatch(/^export function handleSummary\(/m);
-      if (scenario !== 'smoke') expect(text).toMatch(/^export function plannedRate\(/m);
+      if (scenario !== 'smoke') expect(text).toMatch(/^export async function plannedRate\(/m);
     }
   });
 });

@@ -25,12 +25,12 @@ export const options = openScenarioOptions(plan, env);
 
 const journey = applicantJourney(env);
 
-export default function opening(): Promise<void> {
-  return journey();
+export default async function opening(): Promise<void> {
+  await journey();
 }
 
-export function plannedRate(): Promise<void> {
-  return reportPlannedRate(plan);
+export async function plannedRate(): Promise<void> {
+  await reportPlannedRate(plan);
 }
 
 export function handleSummary(data: SummaryData): Record<string, string> {

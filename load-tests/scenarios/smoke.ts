@@ -19,8 +19,8 @@ export const options = smokeOptions(env);
 
 const journey = applicantJourney(env);
 
-export default function smoke(): Promise<void> {
-  return journey();
+export default async function smoke(): Promise<void> {
+  await journey();
 }
 
 export function handleSummary(data: SummaryData): Record<string, string> {
