@@ -102,7 +102,7 @@ describe('email token sources', () => {
     const outcome = await run({ target: targetUrl, scenario: 'smoke', runId: 'token-mailpit', env: ['EMAIL_TOKEN_SOURCE=mailpit', `MAILPIT_URL=${mailpit}`] });
     expect({ code: outcome.exitCode, output: outcome.output }).toMatchObject({ code: 0 });
     expect(searches).toEqual(['to:"token-mailpit+v1i0@floodgate.invalid"']);
-    const mailRequests = pointsOf(outcome, 'http_reqs').filter((p) => p.tags.name.startsWith('GET mailpit'));
+    const mailRequests = pointsOf(outcome, 'http_reqs').filter((p) => p.tags.name?.startsWith('GET mailpit'));
     expect(mailRequests.map((p) => [p.tags.name, p.tags.stage])).toEqual([
       ['GET mailpit /api/v1/search', 'verify_email'],
       ['GET mailpit /api/v1/message/:id', 'verify_email'],
