@@ -38,12 +38,19 @@ async function serve(handler: Parameters<typeof createServer>[1]): Promise<strin
 }
 
 /** Runs a scenario in this process on the local engine; output is kept, not printed. */
-async function run(options: Omit<RunScenarioOptions, 'engine'>): Promise<RunOutcome & { output: string }> {
+async function run(options: Omit<RunScenarioOptions, 'engine'>, signal?: AbortSignal): Promise<RunOutcome & { output: string }> {
   let output = '';
   const sink = { isTTY: false, write: (chunk: string | Uint8Array) => ((output += chunk.toString()), true) } as unknown as NodeJS.WritableStream;
   const outcome = await runScenario(
     { engine: 'local', out: join(scratch, options.runId ?? 'x'), ...options },
-    { cwd: PROJECT_ROOT, stdout: sink, stderr: sink, pathVariable: '', localEngine: async () => (await import('../engine/index.ts')).runScript },
+    {
+      cwd: PROJECT_ROOT,
+      stdout: sink,
+      stderr: sink,
+      pathVariable: '',
+      localEngine: async () => (await import('../engine/index.ts')).runScript,
+      ...(signal ? { signal } : {}),
+    },
   );
   return { ...outcome, output };
 }
@@ -192,5 +199,21 @@ describe('open scenarios on the local engine', () => {
     const reporting = [first, second].filter((outcome) => pointsOf(outcome, 'planned_arrival_rate').length > 0);
     expect(reporting).toHaveLength(1);
     expect(pointsOf(reporting[0]!, 'planned_arrival_rate')[0]!.value).toBe(4); // the whole plan, not half
+  });
+});
+
+describe('Ctrl-C', () => {
+  test('stops the local engine like k6 (exit 105), and the summary and run.json are still written', async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 2500);
+    const started = Date.now();
+    const outcome = await run({ target: targetUrl, scenario: 'soak', runId: 'interrupted', env: ['SOAK_RATE=2', 'SOAK_DURATION=10m', 'THINK_TIME_SCALE=0.002'] }, controller.signal);
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(outcome.exitCode).toBe(105);
+    const record = JSON.parse(readFileSync(join(outcome.outDir, 'run.json'), 'utf8')) as { exitCode: number; endedAt: string | null };
+    expect(record.exitCode).toBe(105);
+    expect(record.endedAt).not.toBeNull();
+    expect(JSON.parse(readFileSync(join(outcome.outDir, 'summary.json'), 'utf8'))).toHaveProperty('metrics');
+    expect(outcome.progress.arrivals).toBeGreaterThan(0);
   });
 });
