@@ -8,7 +8,7 @@ import { FUNNEL_STAGES } from '../contracts/funnel.ts';
 import { RUN_METRICS } from '../contracts/metrics.ts';
 import { RUN_OBJECTIVES } from '../contracts/slo.ts';
 import type { DashboardSpec, PanelSpec } from './panels.ts';
-import { eq, oneOf, quantile, re, RUN_VARIABLE, series, STAGE_VARIABLE, sumBy, sumRate } from './promql.ts';
+import { eq, oneOf, orZero, quantile, re, RUN_VARIABLE, series, STAGE_VARIABLE, sumBy, sumRate } from './promql.ts';
 import { APPLICANTS_PER_SECOND, objectiveByStage, outcomeShareByStage, overRange } from './queries.ts';
 import { BURN_RATES } from './rules/alerts.ts';
 import { ARRIVAL_MATCHERS, RECORDED } from './rules/recording.ts';
@@ -18,6 +18,12 @@ const funnel = RUN_METRICS.funnelStage;
 
 /** Stages the target's truth endpoint counts: every stage that stores something (not the landing page). */
 export const STORED_STAGES = FUNNEL_STAGES.filter((stage) => stage !== 'landing');
+
+/** Planned arrivals dropped per second by run; zero, not a gap, while nothing is dropped. */
+const droppedPerSecond = orZero(
+  sumRate(series(RUN_METRICS.droppedIterations, RUN_VARIABLE), ['run']),
+  sumBy(series(RUN_METRICS.plannedArrivalRate, RUN_VARIABLE), ['run']),
+);
 
 const arrivals: PanelSpec = {
   kind: 'timeseries',
@@ -32,7 +38,7 @@ const arrivals: PanelSpec = {
   queries: [
     { expr: sumBy(series(RUN_METRICS.plannedArrivalRate, RUN_VARIABLE), ['run']), legend: '{{run}} planned' },
     { expr: sumRate(series(funnel, RUN_VARIABLE, ...ARRIVAL_MATCHERS), ['run']), legend: '{{run}} achieved' },
-    { expr: sumRate(series(RUN_METRICS.droppedIterations, RUN_VARIABLE), ['run']), legend: '{{run}} dropped' },
+    { expr: droppedPerSecond, legend: '{{run}} dropped' },
   ],
 };
 
@@ -219,7 +225,7 @@ const generator: PanelSpec = {
   queries: [
     { expr: sumBy(series(RUN_METRICS.vus, RUN_VARIABLE), ['run']), legend: '{{run}} VUs' },
     { expr: sumBy(series(RUN_METRICS.vusMax, RUN_VARIABLE), ['run']), legend: '{{run}} VUs initialised' },
-    { expr: sumRate(series(RUN_METRICS.droppedIterations, RUN_VARIABLE), ['run']), legend: '{{run}} dropped/s' },
+    { expr: droppedPerSecond, legend: '{{run}} dropped/s' },
   ],
 };
 

@@ -73,6 +73,14 @@ export function shareOf(part: string, whole: string): string {
 }
 
 /**
+ * `expr`, or zero for every series of `sibling` (same labels) where `expr` has none: a counter
+ * that only appears once something happens (dropped iterations) then draws a flat zero, not a gap.
+ */
+export function orZero(expr: string, sibling: string): string {
+  return `${expr} or (${sibling}) * 0`;
+}
+
+/**
  * `histogram_quantile(q, sum by (labels, le) (rate(bucket[window])))` for a catalog histogram.
  * `matchers` select the runs, stages and outcomes the quantile covers.
  */

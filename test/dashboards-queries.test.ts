@@ -6,19 +6,16 @@
  */
 
 import { createServer, type Server } from 'node:http';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FUNNEL_STAGES, STAGE_RESULTS } from '../contracts/funnel.ts';
 import { EXPORTER_METRICS, REQUEST_OUTCOMES, RUN_METRICS, TARGET_METRICS, type MetricDefinition } from '../contracts/metrics.ts';
 import { checkDashboards, failedChecks, substituteVariables, type QueryCheck } from '../dashboards/check.ts';
 import { DASHBOARDS } from '../dashboards/index.ts';
 import { SCRAPE_JOBS } from '../dashboards/rules/index.ts';
+import { projectPrometheusConfig } from './dashboards-prometheus-config.ts';
 import { startPrometheus, type TestPrometheus } from './support/prometheus.ts';
 
-const REPO = join(import.meta.dirname, '..');
 const RUN = 'synthetic-1';
 /** Scrapes and rule evaluations every second; 12 s gives the 30 s recording windows enough samples. */
 const WARM_UP_MS = 12_000;
@@ -98,24 +95,6 @@ async function serve(registry: Registry): Promise<{ server: Server; port: number
   return { server, port: typeof address === 'object' && address ? address.port : 0 };
 }
 
-/** The project's prometheus.yml with its jobs pointed at `ports`, 1 s intervals and absolute rule paths. */
-function projectConfig(ports: Record<string, number>): string {
-  const config = parse(readFileSync(join(REPO, 'deploy/prometheus/prometheus.yml'), 'utf8')) as {
-    global: Record<string, unknown>;
-    rule_files: string[];
-    scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>;
-  };
-  config.global.scrape_interval = '1s';
-  config.global.scrape_timeout = '1s';
-  config.global.evaluation_interval = '1s';
-  config.rule_files = config.rule_files.map((file) => join(REPO, 'deploy/prometheus', file));
-  for (const job of config.scrape_configs) {
-    const port = ports[job.job_name];
-    if (port !== undefined) job.static_configs = [{ targets: [`127.0.0.1:${port}`] }];
-  }
-  return stringify(config);
-}
-
 describe('every dashboard query on a real Prometheus with synthetic series', () => {
   let prometheus: TestPrometheus | undefined;
   const servers: Server[] = [];
@@ -135,7 +114,9 @@ describe('every dashboard query on a real Prometheus with synthetic series', () 
     const exporterServer = await serve(exporter.registry);
     const targetServer = await serve(target.registry);
     servers.push(exporterServer.server, targetServer.server);
-    prometheus = await startPrometheus(projectConfig({ [SCRAPE_JOBS.exporter]: exporterServer.port, [SCRAPE_JOBS.target]: targetServer.port }));
+    prometheus = await startPrometheus(
+      projectPrometheusConfig({ [SCRAPE_JOBS.exporter]: `127.0.0.1:${exporterServer.port}`, [SCRAPE_JOBS.target]: `127.0.0.1:${targetServer.port}` }),
+    );
     await new Promise((resolve) => setTimeout(resolve, WARM_UP_MS));
     checks = await checkDashboards(DASHBOARDS, { prometheusUrl: prometheus.url, variables, rangeSeconds: 60, stepSeconds: 2 });
   });
