@@ -9,6 +9,7 @@ import { dashboardsCommand } from './dashboards.ts';
 import { exporterCommand } from './exporter.ts';
 import { runCommand } from './run.ts';
 import { targetCommand } from './target.ts';
+import { reportCommand } from './report.ts';
 
 export const COMMANDS: readonly CommandDefinition<never>[] = [
   k8sCommand,
@@ -16,4 +17,5 @@ export const COMMANDS: readonly CommandDefinition<never>[] = [
   exporterCommand,
   runCommand,
   targetCommand,
+  reportCommand,
 ];

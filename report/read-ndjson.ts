@@ -290,7 +290,8 @@ export class NdjsonAggregator {
     if (text.charCodeAt(index) === 46 /* . */) {
       let end = index + 1;
       while (end < text.length && text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 57) end += 1;
-      fraction = Number(text.slice(index, end)) * 1000;
+      // Microseconds at most: nanoseconds added to a Unix ms value round up across a second.
+      fraction = Number(text.slice(index, Math.min(end, index + 7))) * 1000;
       index = end;
     }
     const key = text.slice(0, 19) + text.slice(index);

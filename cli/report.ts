@@ -1,0 +1,68 @@
+/**
+ * `floodgate report <dir>`: the capacity report of one run — run-result.json, report.html,
+ * report.md, report.json and junit.xml in the results folder — and its verdict on stdout. A thin
+ * adapter over report/index.ts.
+ */
+
+import { relative } from 'node:path';
+import { z } from 'zod';
+import { buildReport } from '../report/index.ts';
+import { defineCommand } from './command.ts';
+import { option, schemas } from './config.ts';
+
+/** The resolved config of `floodgate report`. */
+export interface ReportCommandConfig {
+  readonly baseline?: string;
+  readonly prometheus?: string;
+  readonly run?: string;
+  readonly slo?: string;
+  readonly targetTruth?: string;
+  readonly out?: string;
+  readonly window?: number;
+}
+
+export const reportCommand = defineCommand<ReportCommandConfig>({
+  name: 'report',
+  summary: 'Write the capacity report of a run: verdict, validity, capacity and limiting stage, funnel, reconciliation, forecast (HTML, Markdown, JSON, JUnit).',
+  help: [
+    'Reads <dir>/k6.ndjson (one streaming pass), run.json, summary.json and the target\'s truth; writes run-result.json, report.html, report.md, report.json and junit.xml into <dir> (or --out).',
+    'Distributed run: floodgate report results/<run> --prometheus http://127.0.0.1:9090 --run <run>',
+    'Compare: floodgate report results/<run> --baseline results/<earlier-run>',
+  ].join('\n'),
+  arguments: [{ name: 'dir', description: 'results folder of the run (written by floodgate run)', required: true }],
+  options: [
+    option({ key: 'baseline', flag: '--baseline <dir>', description: 'results folder of a baseline run to compare with', schema: schemas.text }),
+    option({ key: 'prometheus', env: 'FLOODGATE_PROMETHEUS_URL', flag: '--prometheus <url>', description: 'read the run from this Prometheus instead of k6.ndjson (needs --run)', schema: schemas.url }),
+    option({ key: 'run', flag: '--run <id>', description: 'run id to read (with --prometheus, or to pick one run from the NDJSON)', schema: schemas.text }),
+    option({ key: 'slo', env: 'FLOODGATE_SLO_FILE', flag: '--slo <file>', description: 'JSON file overriding the objectives (report/README.md)', schema: schemas.text }),
+    option({
+      key: 'targetTruth',
+      env: 'FLOODGATE_TARGET_TRUTH',
+      flag: '--target-truth <url>',
+      description: "target whose /truth reconciles the run (default: <dir>/truth.json, else run.json's target); off to skip",
+      schema: z.union([z.literal('off'), schemas.url]),
+    }),
+    option({ key: 'out', flag: '--out <dir>', description: 'output folder (default <dir>)', schema: schemas.text }),
+    option({ key: 'window', flag: '--window <seconds>', description: 'length of a report window in seconds (default 10)', schema: schemas.positive }),
+  ],
+  async run({ config, args, signal, stdout }) {
+    const dir = args[0]!;
+    const outcome = await buildReport({
+      dir,
+      ...(config.out === undefined ? {} : { out: config.out }),
+      ...(config.baseline === undefined ? {} : { baseline: config.baseline }),
+      ...(config.prometheus === undefined ? {} : { prometheus: config.prometheus }),
+      ...(config.run === undefined ? {} : { run: config.run }),
+      ...(config.slo === undefined ? {} : { slo: config.slo }),
+      ...(config.targetTruth === undefined ? {} : { truth: config.targetTruth }),
+      ...(config.window === undefined ? {} : { windowSeconds: config.window }),
+      signal,
+    });
+    const { verdict, validity } = outcome.analysis;
+    stdout.write(`${verdict.headline}\n${verdict.text}\n`);
+    if (!validity.valid) stdout.write(`\nInvalid run: ${validity.reasons.join('; ')}\n`);
+    stdout.write(`\nreport: ${relative(process.cwd(), outcome.html) || outcome.html}\n`);
+    for (const file of outcome.files.filter((path) => path !== outcome.html)) stdout.write(`        ${relative(process.cwd(), file) || file}\n`);
+    return 0;
+  },
+});

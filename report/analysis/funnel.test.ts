@@ -1,0 +1,59 @@
+import { describe, expect, test } from 'vitest';
+import { continuationTable } from '../../contracts/funnel.ts';
+import { linearSteps, simulateRun, simulatedRunResult } from '../fixtures/simulated-run.ts';
+import { analyseFunnel, continuationFor } from './funnel.ts';
+import { totalsOf } from './totals.ts';
+
+function funnelOf(options: Parameters<typeof simulateRun>[0]) {
+  const result = simulatedRunResult(simulateRun(options));
+  return analyseFunnel(totalsOf(result.slots, result.resolutionSeconds), continuationFor(result.env));
+}
+
+describe('funnel completion against the seed', () => {
+  test('a healthy run continues within the binomial band at every stage and loses nobody to errors', () => {
+    const funnel = funnelOf({ steps: linearSteps(40, 0, 1, 100), seed: 4 });
+    expect(funnel.arrivals).toBe(4000);
+    for (const stage of ['verify_email', 'verify_nik', 'upload_photo', 'join_batch'] as const) {
+      expect(funnel.stages[stage].continuationStatus).toBe('within');
+      expect(funnel.stages[stage].shortfall).toBe(0);
+    }
+    expect(funnel.errorDrops).toBe(0);
+    expect(funnel.stages.verify_email.observedContinuation).toBeCloseTo(0.7385, 1);
+  });
+
+  test('errors are counted apart from behavioural drops, and show as a shortfall downstream', () => {
+    const funnel = funnelOf({ steps: linearSteps(40, 0, 1, 100), seed: 4, randomErrorRate: 0.08 });
+    // the applicants' choices are unaffected by errors ...
+    expect(funnel.stages.verify_email.continuationStatus).toBe('within');
+    // ... but errors end journeys, so later stages complete fewer than the seed expects
+    expect(funnel.errorDrops).toBeGreaterThan(300);
+    expect(funnel.stages.register.errorDrops).toBeGreaterThan(200);
+    expect(funnel.stages.verify_nik.shortfall).toBeGreaterThan(0);
+    expect(funnel.stages.verify_nik.completed).toBeLessThan(funnel.stages.verify_nik.expectedCompletedBand[0]);
+  });
+
+  test('with 10,000 choices at p = 0.59 the band is about ±1 percentage point (capacity-model §4.3)', () => {
+    const totals = totalsOf([], 1);
+    const table = continuationTable();
+    const funnel = analyseFunnel(
+      {
+        ...totals,
+        arrivals: 10_000,
+        stages: { ...totals.stages, verify_nik: { ...totals.stages.verify_nik, funnel: { entered: 5911, completed: 5911, failed: 0, throttled: 0, abandoned: 4089 } } },
+      },
+      { table, source: 'seed' },
+    );
+    const [low, high] = funnel.stages.verify_nik.continuationBand!;
+    expect(high - low).toBeCloseTo(2 * 0.0096, 3);
+  });
+
+  test.each([
+    [{}, 0.9, /assumption/],
+    [{ PHOTO_SHARE: '0.5' }, 0.5, /PHOTO_SHARE/],
+    [{ CONTINUATION: 'full' }, 1, /every stage/],
+  ])('the run env %j sets the expected photo share to %f', (env, photo, source) => {
+    const { table, source: text } = continuationFor(env);
+    expect(table.upload_photo).toBe(photo);
+    expect(text).toMatch(source);
+  });
+});
