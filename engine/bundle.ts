@@ -56,6 +56,8 @@ export const MODULE_EXPORTS: Readonly<Record<string, readonly string[]>> = {
 export interface Bundle {
   /** CommonJS code; run it with {@link HOST_NAME} and the k6 globals in scope. */
   readonly code: string;
+  /** Source map of `code` (JSON), so stack traces name the script's own files and lines. */
+  readonly sourceMap: string;
   /** Absolute path of the entry script. */
   readonly entry: string;
   /** Every local file the bundle holds. */
@@ -183,6 +185,7 @@ export async function bundleScript(script: string): Promise<Bundle> {
   }
   const findings: Finding[] = [];
   let code: string;
+  let sourceMap: string;
   let files: string[];
   try {
     const result = await build({
@@ -194,10 +197,13 @@ export async function bundleScript(script: string): Promise<Bundle> {
       target: 'es2022',
       logLevel: 'silent',
       metafile: true,
+      sourcemap: 'external',
+      outfile: `${entry}.bundle.js`,
       define: { __ENV: `${HOST_NAME}.ENV`, __VU: `${HOST_NAME}.VU`, __ITER: `${HOST_NAME}.ITER` },
       plugins: [enginePlugin(findings)],
     });
-    code = result.outputFiles[0]?.text ?? '';
+    code = (result.outputFiles.find((file) => file.path.endsWith('.js'))?.text ?? '').replace(/\/\/# sourceMappingURL=.*\s*$/, '');
+    sourceMap = result.outputFiles.find((file) => file.path.endsWith('.map'))?.text ?? '{}';
     files = Object.keys(result.metafile.inputs).filter((input) => !input.startsWith('k6:')).map((input) => resolve(input));
   } catch (error) {
     const failure = error as BuildFailure;
@@ -212,5 +218,5 @@ export async function bundleScript(script: string): Promise<Bundle> {
       detail: findings.map((finding) => `${finding.file}:${finding.line}: ${finding.text}`).join('; '),
     });
   }
-  return { code, entry, files };
+  return { code, sourceMap, entry, files };
 }

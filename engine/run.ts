@@ -13,7 +13,7 @@ import { monoNow, wallNow } from './clock.ts';
 import { formatDuration } from './durations.ts';
 import { executorFor } from './executors/index.ts';
 import type { ScenarioContext } from './executors/types.ts';
-import { waitUntil } from './executors/timing.ts';
+import { aborted, waitUntil } from './executors/timing.ts';
 import { HttpTransport } from './http/transport.ts';
 import { MetricRegistry, type Tags } from './metrics/metric.ts';
 import { SamplePipeline } from './metrics/pipeline.ts';
@@ -274,7 +274,7 @@ class TestRun {
     let error: FloodgateError | undefined;
     const setup = await this.runLifecycle('setup', this.options.setupTimeoutMs);
     if (setup.error) error = setup.error;
-    else {
+    else if (!setup.stopped) {
       this.setupJson = setup.json;
       for (const vu of this.freeVus) vu.setupData = this.setupData();
       if (!this.stop.signal.aborted) await this.runScenarios();
@@ -355,7 +355,7 @@ class TestRun {
   }
 
   /** Runs setup() or teardown() like an iteration of VU 0 in group ::setup / ::teardown. */
-  private async runLifecycle(phase: 'setup' | 'teardown', timeoutMs: number): Promise<{ error?: FloodgateError; json?: string }> {
+  private async runLifecycle(phase: 'setup' | 'teardown', timeoutMs: number): Promise<{ error?: FloodgateError; json?: string; stopped?: boolean }> {
     const fn = this.exports[phase];
     if (typeof fn !== 'function') return {};
     const runtime = this.runtime;
@@ -374,14 +374,22 @@ class TestRun {
       await iteration.whenIdle();
     });
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([
-      body.then(() => false),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(true), timeoutMs);
+    // An abort stops setup (the test never starts); teardown runs to its end regardless.
+    const stopped = phase === 'setup' ? aborted(this.stop.signal).then(() => 'stopped' as const) : new Promise<never>(() => undefined);
+    const ending = await Promise.race([
+      body.then(() => 'done' as const),
+      stopped,
+      new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), timeoutMs);
       }),
     ]);
     clearTimeout(timer);
     this.emitData(context, iteration);
+    if (ending === 'stopped') {
+      iteration.interrupt();
+      return { stopped: true };
+    }
+    const timedOut = ending === 'timeout';
     if (timedOut) {
       iteration.interrupt();
       return { error: new FloodgateError(phase === 'setup' ? 'SETUP_TIMEOUT' : 'TEARDOWN_TIMEOUT', { script: this.script, timeout: formatDuration(timeoutMs) }) };
