@@ -148,6 +148,7 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
     endedAt: null,
     exitCode: null,
     env: variables,
+    plan,
     ...(command ? { command } : {}),
   };
   writeRunRecord(outDir, record);

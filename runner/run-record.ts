@@ -6,6 +6,7 @@
 
 import { writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ScenarioPlan } from '../load-tests/lib/plan.ts';
 import type { Engine } from './engine-choice.ts';
 
 /** The content of `<out>/run.json`. */
@@ -23,6 +24,11 @@ export interface RunRecord {
   readonly exitCode: number | null;
   /** Every `-e KEY=VALUE` pair passed to the script. */
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * The arrival plan the script made from `env`, defaults included (load-tests/lib/plan.ts):
+   * description, the k6 executor's rate part, length, planned arrivals, peak rate per second.
+   */
+  readonly plan: ScenarioPlan;
   /** argv of k6, when k6 ran. */
   readonly command?: readonly string[];
 }

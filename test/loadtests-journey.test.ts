@@ -172,6 +172,8 @@ describe('open scenarios on the local engine', () => {
     expect(arrivals(outcome)).toBeGreaterThanOrEqual(21);
     expect(arrivals(outcome)).toBeLessThanOrEqual(26);
     expect(readFileSync(join(outcome.outDir, 'summary.txt'), 'utf8')).toMatch(/scenario breakpoint/);
+    const record = JSON.parse(readFileSync(join(outcome.outDir, 'run.json'), 'utf8')) as { plan: { arrivals: { executor: string }; durationSeconds: number; peakRatePerSecond: number } };
+    expect(record.plan).toMatchObject({ arrivals: { executor: 'ramping-arrival-rate' }, durationSeconds: 8, peakRatePerSecond: 4 });
   });
 
   test('soak holds a constant rate for its (compressed) duration', async () => {

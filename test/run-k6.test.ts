@@ -204,6 +204,7 @@ describe('runScenario', () => {
       endedAt: '2026-11-27T10:15:00.000Z',
       exitCode: 99,
       env: { TARGET_URL: 'http://127.0.0.1:18081', RUN_ID: 'fake-run', RESULTS_DIR: out, SEED: '7' },
+      plan: { scenario: 'smoke', description: 'one applicant through every stage', durationSeconds: 0, plannedArrivals: 1, peakRatePerSecond: 0 },
       command: expected,
     });
   });

@@ -171,6 +171,7 @@ describe('floodgate run on the local engine', () => {
     const record = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunRecord;
     expect(record).toMatchObject({ run: 'smoke-local', scenario: 'smoke', engine: 'local', target: targetUrl, exitCode: 0, env: { RUN_ID: 'smoke-local', TARGET_URL: targetUrl, RESULTS_DIR: out } });
     expect(record.command).toBeUndefined();
+    expect(record.plan).toMatchObject({ scenario: 'smoke', plannedArrivals: 1 });
 
     const truth = (await (await fetch(`${targetUrl}/truth?run=smoke-local`)).json()) as Json;
     expect(truth.stages).toEqual({ register: 1, verify_email: 1, verify_nik: 1, upload_photo: 1, join_batch: 1 });
