@@ -24,6 +24,8 @@ import {
 import { lognormalDraw, seededStream } from '../load-tests/lib/random.ts';
 import { parseRetryAfter, retryWaitSeconds } from '../load-tests/lib/retry.ts';
 import { renderTextSummary, summaryOutputs, type SummaryData } from '../load-tests/lib/summary.ts';
+import type { StageResponse } from '../load-tests/lib/http.ts';
+import { notCompleted } from '../load-tests/targets/adapter.ts';
 import { openScenarioThresholds, smokeThresholds } from '../load-tests/lib/thresholds.ts';
 
 const base: ScriptVariables = { RUN_ID: 'unit-1' };
@@ -393,5 +395,32 @@ describe('the text summary', () => {
     expect(Object.keys(outputs).sort()).toEqual(['results/unit-1/summary.json', 'results/unit-1/summary.txt', 'stdout']);
     expect(JSON.parse(outputs['results/unit-1/summary.json']!)).toEqual(data);
     expect(outputs.stdout).toBe(outputs['results/unit-1/summary.txt']);
+  });
+});
+
+describe('a stage that does not complete', () => {
+  const response = (status: number, body: string, error = '', throttled = false): StageResponse => ({
+    status,
+    throttled,
+    body,
+    error,
+    header: () => undefined,
+    json<T>() {
+      try {
+        return JSON.parse(body) as T;
+      } catch {
+        return undefined;
+      }
+    },
+  });
+
+  test.each([
+    [response(409, '{"error":"duplicate_email","message":"x"}'), { result: 'failed', status: 409, reason: 'registration: HTTP 409 duplicate_email' }],
+    [response(400, '{"error":"someone@example.com is taken"}'), { result: 'failed', status: 400, reason: 'registration: HTTP 400' }],
+    [response(502, '<html>bad gateway</html>'), { result: 'failed', status: 502, reason: 'registration: HTTP 502' }],
+    [response(0, '', 'dial tcp 127.0.0.1:9: connect: connection refused'), { result: 'failed', status: 0, reason: 'registration: dial tcp 127.0.0.1:9: connect: connection refused' }],
+    [response(429, '', '', true), { result: 'throttled', status: 429, reason: 'registration: throttled (429)' }],
+  ])('%#: says why without echoing the body', (answer, expected) => {
+    expect(notCompleted(answer, 'registration')).toEqual(expected);
   });
 });

@@ -210,6 +210,7 @@ describe('floodgate run on the local engine', () => {
     const lines = readNdjson(join(out, 'k6.ndjson'));
     const failed = points(lines, 'funnel_stage').filter((point) => (point.tags as Json).result === 'failed');
     expect(failed.map((point) => (point.tags as Json).stage)).toEqual(['landing']);
+    expect(output).toMatch(/landing failed: landing page: .*(refused|ECONNREFUSED)/);
     expect(readFileSync(join(out, 'summary.txt'), 'utf8')).toMatch(/FAIL funnel_stage\{stage:landing,result:completed\} count==1/);
     expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'))).toMatchObject({ exitCode: 99 });
   });

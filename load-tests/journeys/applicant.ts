@@ -18,6 +18,9 @@ import type { Photo, Session, StageAnswer, TargetAdapter } from '../targets/adap
 import { createAdapter } from '../targets/index.ts';
 import { applicantBehaviour } from './behaviour.ts';
 
+/** k6's console (a global in k6; @types/k6 leaves it out, and Node's types must stay out of load-tests). */
+declare const console: { warn(...values: unknown[]): void };
+
 /** Runs one applicant's journey; the scenario's default function. */
 export type ApplicantJourney = () => Promise<void>;
 
@@ -54,6 +57,7 @@ export function applicantJourney(env: CommonEnv): ApplicantJourney {
       recordStage(stage, 'entered');
       const answer = await runStage(adapter, stage, applicant, session, photo, vu + iteration);
       recordStage(stage, answer.result);
+      if (answer.result !== 'completed' && env.logFailures) console.warn(`${stage} ${answer.result}: ${answer.reason}`);
       if (answer.result !== 'throttled') {
         check(answer, { [`${stage} completed`]: (a) => a.result === 'completed' }, { stage });
       }

@@ -54,6 +54,8 @@ export interface CommonEnv {
   readonly retryMax: number;
   /** Longest wait on one Retry-After, in seconds (longer answers are capped). `RETRY_AFTER_MAX_SECONDS`, default 10. */
   readonly retryAfterMaxSeconds: number;
+  /** Print why a stage failed (stage, status, error code; never the applicant). `LOG_FAILURES`, default per scenario. */
+  readonly logFailures: boolean;
   /** Pre-allocated VUs, overriding the sizing rule. `PRE_ALLOCATED_VUS`. */
   readonly preAllocatedVUs?: number;
   /** Most VUs, overriding the sizing rule. `MAX_VUS`. */
@@ -63,6 +65,7 @@ export interface CommonEnv {
 /** Defaults a scenario may choose differently. */
 export interface CommonDefaults {
   readonly thinkTimeScale?: number;
+  readonly logFailures?: boolean;
   readonly continuation?: 'seed' | 'full';
 }
 
@@ -118,6 +121,7 @@ export function readCommonEnv(variables: ScriptVariables, defaults: CommonDefaul
     requestTimeout,
     retryMax: read.number('RETRY_429_MAX', { integer: true, min: 0 }) ?? 3,
     retryAfterMaxSeconds: read.number('RETRY_AFTER_MAX_SECONDS', { min: 0 }) ?? 10,
+    logFailures: read.oneOf('LOG_FAILURES', ['true', 'false'] as const, defaults.logFailures ? 'true' : 'false') === 'true',
     ...(preAllocatedVUs === undefined ? {} : { preAllocatedVUs }),
     ...(maxVUs === undefined ? {} : { maxVUs }),
   };

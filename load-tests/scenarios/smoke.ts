@@ -1,7 +1,8 @@
 /**
  * smoke: one applicant walks every stage (no one abandons, no think time), with strict
  * thresholds: every stage completes, nothing fails or is throttled, every check passes, each
- * stage meets its latency objective. A quick proof that the target and the adapter agree.
+ * stage meets its latency objective. A quick proof that the target and the adapter agree; a stage
+ * that does not complete is printed with its status and error code.
  *
  *   k6 run --out json=results/$RUN_ID/k6.ndjson -e RUN_ID=$RUN_ID -e TARGET_URL=http://127.0.0.1:18081 load-tests/scenarios/smoke.ts
  */
@@ -12,7 +13,7 @@ import { configureHttp } from '../lib/http.ts';
 import { smokeOptions } from '../lib/options.ts';
 import { summaryOutputs, type SummaryData } from '../lib/summary.ts';
 
-const env = readCommonEnv(__ENV, { thinkTimeScale: 0, continuation: 'full' });
+const env = readCommonEnv(__ENV, { thinkTimeScale: 0, continuation: 'full', logFailures: true });
 configureHttp();
 
 export const options = smokeOptions(env);

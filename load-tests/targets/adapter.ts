@@ -64,11 +64,14 @@ export function completed<T>(value?: T): StageAnswer<T | undefined> {
 
 /**
  * The answer for a response that did not complete the stage: `throttled` when the target still
- * said 429 after the retries, else `failed`, with a short reason (status and, on a network error,
- * k6's error text).
+ * said 429 after the retries, else `failed`, with a short reason: the status and the body's
+ * `error` code when it is one (`HTTP 409 duplicate_email`), or k6's error text on a network error.
  */
 export function notCompleted(response: StageResponse, what: string): StageAnswer<never> {
   if (response.throttled) return { result: 'throttled', status: 429, reason: `${what}: throttled (429)` };
-  const detail = response.status === 0 ? response.error || 'network error' : `HTTP ${response.status}`;
+  const code = response.status === 0 ? undefined : response.json<{ error?: unknown }>()?.error;
+  // Only a short snake_case error code from the body: bodies may echo what the applicant sent.
+  const shown = typeof code === 'string' && /^[a-z][a-z0-9_]{0,39}$/.test(code) ? ` ${code}` : '';
+  const detail = response.status === 0 ? response.error || 'network error' : `HTTP ${response.status}${shown}`;
   return { result: 'failed', status: response.status, reason: `${what}: ${detail}` };
 }
