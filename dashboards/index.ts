@@ -5,7 +5,7 @@
  */
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { capacityBoard } from './capacity.ts';
 import { exporterHealthBoard } from './exporter-health.ts';
 import { funnelBoard } from './funnel.ts';
@@ -71,14 +71,14 @@ export interface WriteResult {
 }
 
 /**
- * Writes `files` under `root`, leaving identical files untouched, and removes dashboard JSON in
+ * Writes `files` under `root` (absolute paths in `files` stay absolute), leaving identical files untouched, and removes dashboard JSON in
  * the dashboards folder that carries the generated marker but is no longer generated.
  */
 export function writeFiles(files: readonly GeneratedFile[], root: string, dirs: OutputDirs = DEFAULT_OUTPUT): WriteResult {
   const written: string[] = [];
   const unchanged: string[] = [];
   for (const file of files) {
-    const target = join(root, file.path);
+    const target = resolve(root, file.path);
     if (existsSync(target) && readFileSync(target, 'utf8') === file.content) {
       unchanged.push(file.path);
       continue;
@@ -88,8 +88,8 @@ export function writeFiles(files: readonly GeneratedFile[], root: string, dirs: 
     written.push(file.path);
   }
   const removed: string[] = [];
-  const dashboardsDir = join(root, dirs.dashboards);
-  const keep = new Set(files.map((file) => join(root, file.path)));
+  const dashboardsDir = resolve(root, dirs.dashboards);
+  const keep = new Set(files.map((file) => resolve(root, file.path)));
   for (const name of existsSync(dashboardsDir) ? readdirSync(dashboardsDir) : []) {
     const path = join(dashboardsDir, name);
     if (!name.endsWith('.json') || keep.has(path)) continue;

@@ -105,6 +105,13 @@ describe('a short breakpoint run through target, exporter and Prometheus', () =>
     expect(failures).toEqual([]);
   });
 
+  test('floodgate dashboards --check finds every panel query working on the same data', async () => {
+    const child = startProcess(process.execPath, [FLOODGATE, 'dashboards', '--check', prometheus?.url ?? '', '--run', RUN, '--range', '5m'], { cwd: ROOT });
+    const code = await new Promise<number | null>((resolve) => child.child.once('exit', resolve));
+    expect(code, child.output().slice(-3000)).toBe(0);
+    expect(child.output()).toMatch(/\d+ queries: \d+ with data, 0 failing/);
+  });
+
   test('the run start annotation marks the run', () => {
     const start = checks.find((check) => check.board === 'annotations' && check.title === 'Run start');
     expect(start?.status).toBe('data');
