@@ -17,12 +17,22 @@ export function monoNow(): number {
 
 let cachedSecond = Number.NaN;
 let cachedPrefix = '';
+let lastMs = Number.NaN;
+let lastText = '';
 
 /**
  * Formats Unix milliseconds as Go's `time.Time` JSON: RFC 3339, nanoseconds with trailing zeros
  * trimmed, in UTC (`Z`), e.g. `2026-08-21T09:00:01.234567891Z` or `2021-02-24T13:37:10Z`.
  */
 export function rfc3339Nano(unixMs: number): string {
+  // The samples of one request share their time; format it once.
+  if (unixMs === lastMs) return lastText;
+  lastMs = unixMs;
+  lastText = formatNano(unixMs);
+  return lastText;
+}
+
+function formatNano(unixMs: number): string {
   let seconds = Math.floor(unixMs / 1000);
   let nanos = Math.round((unixMs - seconds * 1000) * 1e6);
   if (nanos >= 1e9) {

@@ -64,7 +64,7 @@ export class IterationState {
   interrupted = false;
   /** First uncaught error of the iteration (thrown, rejected, or thrown by a timer callback). */
   error: unknown = undefined;
-  private abortController: AbortController | undefined;
+  private readonly cancels = new Set<() => void>();
   readonly timers = new Map<number, NodeJS.Timeout>();
   bytesSent = 0;
   bytesReceived = 0;
@@ -79,11 +79,17 @@ export class IterationState {
     readonly vuIterationInScenario: number,
   ) {}
 
-  /** Aborted when the iteration is interrupted; requests listen on it. Created on first use. */
-  get signal(): AbortSignal {
-    this.abortController ??= new AbortController();
-    if (this.interrupted) this.abortController.abort(new Error('iteration interrupted'));
-    return this.abortController.signal;
+  /**
+   * Registers `cancel` to run when the iteration is interrupted (at once if it already was);
+   * returns a function that unregisters it.
+   */
+  onInterrupt(cancel: () => void): () => void {
+    if (this.interrupted) {
+      cancel();
+      return () => undefined;
+    }
+    this.cancels.add(cancel);
+    return () => this.cancels.delete(cancel);
   }
 
   /** Marks work the iteration must wait for (a timer, a request). */
@@ -116,7 +122,8 @@ export class IterationState {
     this.interrupted = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
-    this.abortController?.abort(new Error('iteration interrupted'));
+    for (const cancel of [...this.cancels]) cancel();
+    this.cancels.clear();
     this.wake();
   }
 

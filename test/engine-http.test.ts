@@ -118,3 +118,19 @@ test('requests behave as k6 documents them', async () => {
   const connecting = points(lines, 'http_req_connecting').map((line) => line.data.value);
   expect(connecting.filter((value) => value > 0).length).toBeLessThan(connecting.length); // keep-alive reuses connections
 });
+
+test('a request cut off by gracefulStop is cancelled and emits no samples', async () => {
+  const script = folder.write(
+    'cut-off.js',
+    `import http from 'k6/http';
+     export const options = { scenarios: { cut: { executor: 'constant-vus', vus: 1, duration: '1s', gracefulStop: '0s' } } };
+     export default async function () { await http.asyncRequest('GET', __ENV.TARGET + '/slow'); }
+     export function handleSummary() { return {}; }`,
+  );
+  const out = folder.path('cut-off.ndjson');
+  const result = await runScript({ script, out, env: { TARGET: server.url }, includeSystemEnv: false, stdout: captureStream(), stderr: captureStream() });
+  const lines = readNdjson(out);
+  expect(points(lines, 'http_reqs')).toEqual([]);
+  expect(points(lines, 'iterations')).toEqual([]);
+  expect(result.durationMs).toBeLessThan(1900); // the 2 s answer was not waited for
+});

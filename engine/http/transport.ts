@@ -23,8 +23,11 @@ export interface TransportRequest {
   readonly timeoutMs: number;
   /** Keep the body (false for responseType "none"); it is read either way. */
   readonly keepBody: boolean;
-  /** Aborts the request (iteration interrupted); the result then has `cancelled`. */
-  readonly signal?: AbortSignal;
+  /**
+   * Lets the owner cancel the request (iteration interrupted): called with a stop function, it
+   * returns a function that forgets it again. The result of a cancelled request has `cancelled`.
+   */
+  readonly onCancel?: (stop: () => void) => () => void;
 }
 
 /** Phase durations in milliseconds, as k6's `res.timings`. */
@@ -55,7 +58,7 @@ export interface TransportResult {
   readonly bytesReceived: number;
   /** Monotonic ms when the exchange ended. */
   readonly endedMono: number;
-  /** True when the request was aborted through its signal; no samples are emitted for it. */
+  /** True when the request was cancelled through `onCancel`; no samples are emitted for it. */
   readonly cancelled: boolean;
 }
 
@@ -172,6 +175,11 @@ class Exchange implements Dispatcher.DispatchHandler {
   onError(error: Error): void {
     if (this.timeoutHit) this.finish(REQUEST_TIMEOUT);
     else this.finish(k6ErrorFor(error));
+  }
+
+  /** True once the exchange has a result. */
+  isFinished(): boolean {
+    return this.finished;
   }
 
   /** Stops the exchange from outside (timeout or interruption). */
@@ -295,18 +303,15 @@ export class HttpTransport {
   /** Sends one request; never rejects: network errors come back as a result with `error`. */
   send(request: TransportRequest): Promise<TransportResult> {
     return new Promise((resolve) => {
-      const onAbort = (): void => exchange.stop('cancel');
+      let forget: (() => void) | undefined = undefined; // set below; the stop callback may run before it is
       const exchange = new Exchange(request, (result) => {
         clearTimeout(timer);
-        request.signal?.removeEventListener('abort', onAbort);
+        forget?.();
         resolve(result);
       });
       const timer = setTimeout(() => exchange.stop('timeout'), request.timeoutMs);
-      request.signal?.addEventListener('abort', onAbort, { once: true });
-      if (request.signal?.aborted) {
-        exchange.stop('cancel');
-        return;
-      }
+      forget = request.onCancel?.(() => exchange.stop('cancel'));
+      if (exchange.isFinished()) return;
       const url = request.url;
       try {
         this.pool(url.origin).dispatch(

@@ -315,7 +315,7 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
           body: bytes,
           timeoutMs,
           keepBody: responseType !== 'none',
-          signal: iteration?.signal,
+          onCancel: iteration ? (stop) => iteration.onInterrupt(stop) : undefined,
         });
         // k6 stops an interrupted iteration's code; never settling is the closest a promise gets.
         if (result.cancelled || iteration?.interrupted) return await new Promise<never>(() => undefined);

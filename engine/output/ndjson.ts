@@ -60,11 +60,18 @@ function sortedObject(tags: Tags): Record<string, string> {
   return sorted;
 }
 
+const linePrefixes = new WeakMap<Metric, string>();
+
 /** Renders the Point line of one sample; undefined when the value is not finite (Go's encoder would fail). */
 export function renderPointLine(sample: Sample): string | undefined {
   if (!Number.isFinite(sample.value)) return undefined;
+  let prefix = linePrefixes.get(sample.metric);
+  if (prefix === undefined) {
+    prefix = `{"metric":${JSON.stringify(sample.metric.name)},"type":"Point","data":{"time":"`;
+    linePrefixes.set(sample.metric, prefix);
+  }
   const metadata = sample.metadata && Object.keys(sample.metadata).length > 0 ? `,"metadata":${tagsJson(sample.metadata)}` : '';
-  return `{"metric":${JSON.stringify(sample.metric.name)},"type":"Point","data":{"time":"${rfc3339Nano(sample.time)}","value":${sample.value},"tags":${tagsJson(sample.tags)}${metadata}}}`;
+  return `${prefix}${rfc3339Nano(sample.time)}","value":${sample.value},"tags":${tagsJson(sample.tags)}${metadata}}}`;
 }
 
 /** Opens an NDJSON output file. */
