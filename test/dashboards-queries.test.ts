@@ -12,7 +12,7 @@ import { FUNNEL_STAGES, STAGE_RESULTS } from '../contracts/funnel.ts';
 import { EXPORTER_METRICS, REQUEST_OUTCOMES, RUN_METRICS, TARGET_METRICS, type MetricDefinition } from '../contracts/metrics.ts';
 import { checkDashboards, failedChecks, substituteVariables, type QueryCheck } from '../dashboards/check.ts';
 import { DASHBOARDS } from '../dashboards/index.ts';
-import { SCRAPE_JOBS } from '../dashboards/rules/index.ts';
+import { RECORDED, SCRAPE_JOBS } from '../dashboards/rules/index.ts';
 import { projectPrometheusConfig } from './dashboards-prometheus-config.ts';
 import { startPrometheus, type TestPrometheus } from './support/prometheus.ts';
 
@@ -161,7 +161,7 @@ describe('every dashboard query on a real Prometheus with synthetic series', () 
   });
 
   test('the objectives are recorded per stage from contracts/', async () => {
-    const data = await prometheus?.query('stage:floodgate_slo_latency_p95_seconds:objective{stage="verify_nik"}');
+    const data = await prometheus?.query(`${RECORDED.latencyObjective}{stage="verify_nik"}`);
     expect(Number(data?.result[0]?.value?.[1])).toBe(3);
   });
 });
