@@ -232,6 +232,7 @@ class TestRun {
   private readonly cleanups: Array<() => void> = [];
   private startedMono = 0;
   private endedMono = 0;
+  private emitVus: (() => void) | undefined;
 
   constructor(
     private readonly runtime: Runtime,
@@ -318,15 +319,14 @@ class TestRun {
       });
     };
     this.tickers.push(setInterval(emitVus, VUS_PERIOD_MS));
-    this.cleanups.push(emitVus);
+    this.emitVus = emitVus;
     if (this.thresholds.length > 0) this.tickers.push(setInterval(() => this.checkAbortThresholds(), THRESHOLD_PERIOD_MS));
   }
 
   private stopTickers(): void {
     for (const ticker of this.tickers) clearInterval(ticker);
     this.tickers.length = 0;
-    const emitFinal = this.cleanups.splice(this.cleanups.length - 1, 1)[0];
-    emitFinal?.();
+    this.emitVus?.(); // the last vus / vus_max values, as k6 emits them when execution ends
   }
 
   private checkAbortThresholds(): void {
@@ -449,6 +449,9 @@ class TestRun {
       startMono: monoNow(),
       acquireVu: () => {
         const vu = this.freeVus.pop() ?? this.initVu();
+        // k6 rebuilds a VU's tags when a scenario activates it.
+        for (const key of Object.keys(vu.tags)) delete vu.tags[key];
+        for (const key of Object.keys(vu.metadata)) delete vu.metadata[key];
         runtime.vusActive += 1;
         return vu;
       },
