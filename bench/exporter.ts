@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Counter, Registry } from 'prom-client';
+import { RUN_METRICS } from '../contracts/metrics.ts';
 import { createExporter, exporterConfig } from '../exporter/index.ts';
 import { k6RunLines } from '../exporter/fixtures/k6-lines.ts';
 
@@ -70,7 +71,7 @@ async function renderBench(): Promise<void> {
       exporter.ingestLine(JSON.stringify({ metric: 'http_reqs', type: 'Point', data: { time: '2026-08-21T09:00:00Z', value: 1, tags } }));
     }
   }
-  const ours = (await exporter.registry.metrics()).split('\n').filter((line) => line.startsWith('floodgate_http_requests_total{')).length;
+  const ours = (await exporter.registry.metrics()).split('\n').filter((line) => line.startsWith(`${RUN_METRICS.httpRequests.name}{`)).length;
   const exporterMs = await bestAsync(20, () => exporter.registry.metrics());
 
   const registry = new Registry();

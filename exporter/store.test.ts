@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { type MetricDefinition, RUN_METRICS as M } from '../contracts/metrics.ts';
 import { LabelGuard } from './labels.ts';
 import type { K6Sample } from './parse.ts';
 import { renderRuns, viewRuns } from './render.ts';
@@ -13,10 +14,10 @@ function newStore(maxRuns = 10, cap = 100): { store: RunStore; evicted: string[]
   return { store: new RunStore({ guard: new LabelGuard(cap), maxRuns, onEvict: (run) => evicted.push(run) }), evicted };
 }
 
-/** Rendered values of one metric as `labels => value` lines, for readable expectations. */
-function rendered(store: RunStore, name: string): Record<string, number> {
-  const values = renderRuns(viewRuns(store)).values.get(name) ?? [];
-  return Object.fromEntries(values.map((entry) => [`${entry.metricName ?? name}{${Object.values(entry.labels).join(',')}}`, entry.value]));
+/** Rendered values of one metric as `suffix{label values} => value`, for readable expectations (suffix: `_bucket`, `_sum`…). */
+function rendered(store: RunStore, metric: MetricDefinition): Record<string, number> {
+  const values = renderRuns(viewRuns(store)).values.get(metric.name) ?? [];
+  return Object.fromEntries(values.map((entry) => [`${(entry.metricName ?? metric.name).slice(metric.name.length)}{${Object.values(entry.labels).join(',')}}`, entry.value]));
 }
 
 describe('RunStore maps k6 samples onto the catalog', () => {
@@ -27,10 +28,10 @@ describe('RunStore maps k6 samples onto the catalog', () => {
     store.addSample(layer, sample('http_reqs', 1, { ...http, status: '201', expected_response: 'true' }));
     store.addSample(layer, sample('http_reqs', 1, { ...http, status: '429', expected_response: 'true' }));
     store.addSample(layer, sample('http_reqs', 1, { ...http, status: '503', expected_response: 'false' }));
-    expect(rendered(store, 'floodgate_http_requests_total')).toEqual({
-      'floodgate_http_requests_total{r1,opening,register,POST,201,ok}': 2,
-      'floodgate_http_requests_total{r1,opening,register,POST,429,throttled}': 1,
-      'floodgate_http_requests_total{r1,opening,register,POST,503,error}': 1,
+    expect(rendered(store, M.httpRequests)).toEqual({
+      '{r1,opening,register,POST,201,ok}': 2,
+      '{r1,opening,register,POST,429,throttled}': 1,
+      '{r1,opening,register,POST,503,error}': 1,
     });
     expect(JSON.stringify(renderRuns(viewRuns(store)))).not.toMatch(/api\/register/);
   });
@@ -39,8 +40,8 @@ describe('RunStore maps k6 samples onto the catalog', () => {
     const { store } = newStore();
     const layer = store.layer('file:a', 'file');
     for (const ms of [4, 40, 400, 4000, 90_000]) store.addSample(layer, sample('http_req_duration', ms, { ...http, status: '201', expected_response: 'true' }));
-    const values = rendered(store, 'floodgate_http_request_duration_seconds');
-    const key = (suffix: string, le?: string): string => `floodgate_http_request_duration_seconds_${suffix}{r1,opening,register,ok${le ? `,${le}` : ''}}`;
+    const values = rendered(store, M.httpRequestDuration);
+    const key = (suffix: string, le?: string): string => `_${suffix}{r1,opening,register,ok${le ? `,${le}` : ''}}`;
     expect(values[key('bucket', '0.005')]).toBe(1);
     expect(values[key('bucket', '0.05')]).toBe(2);
     expect(values[key('bucket', '0.5')]).toBe(3);
@@ -60,15 +61,15 @@ describe('RunStore maps k6 samples onto the catalog', () => {
     store.addSample(layer, sample('dropped_iterations', 4, { run: 'r1', scenario: 'opening' }));
     store.addSample(layer, sample('checks', 1, { run: 'r1', check: 'answers 201' }));
     store.addSample(layer, sample('checks', 0, { run: 'r1', check: 'answers 201' }));
-    expect(rendered(store, 'floodgate_funnel_stage_total')).toEqual({
-      'floodgate_funnel_stage_total{r1,opening,register,completed}': 1,
-      'floodgate_funnel_stage_total{r1,opening,other,other}': 1,
+    expect(rendered(store, M.funnelStage)).toEqual({
+      '{r1,opening,register,completed}': 1,
+      '{r1,opening,other,other}': 1,
     });
-    expect(rendered(store, 'floodgate_iterations_total')).toEqual({ 'floodgate_iterations_total{r1,opening}': 1 });
-    expect(rendered(store, 'floodgate_dropped_iterations_total')).toEqual({ 'floodgate_dropped_iterations_total{r1,opening}': 4 });
-    expect(rendered(store, 'floodgate_checks_total')).toEqual({
-      'floodgate_checks_total{r1,answers 201,pass}': 1,
-      'floodgate_checks_total{r1,answers 201,fail}': 1,
+    expect(rendered(store, M.iterations)).toEqual({ '{r1,opening}': 1 });
+    expect(rendered(store, M.droppedIterations)).toEqual({ '{r1,opening}': 4 });
+    expect(rendered(store, M.checks)).toEqual({
+      '{r1,answers 201,pass}': 1,
+      '{r1,answers 201,fail}': 1,
     });
   });
 
@@ -80,8 +81,8 @@ describe('RunStore maps k6 samples onto the catalog', () => {
     store.addSample(layer, sample('planned_arrival_rate', 50, tags, 1));
     store.addSample(layer, sample('planned_arrival_rate', 10, tags, 3));
     store.addSample(layer, sample('planned_arrival_rate', 999, tags, 2)); // late: ignored
-    expect(rendered(store, 'floodgate_planned_arrival_rate')).toEqual({ 'floodgate_planned_arrival_rate{r1,opening}': 10 });
-    expect(rendered(store, 'floodgate_planned_arrivals_total')).toEqual({ 'floodgate_planned_arrivals_total{r1,opening}': 200 });
+    expect(rendered(store, M.plannedArrivalRate)).toEqual({ '{r1,opening}': 10 });
+    expect(rendered(store, M.plannedArrivals)).toEqual({ '{r1,opening}': 200 });
   });
 
   test('vus keep the newest value; first and last sample times are tracked', () => {
@@ -90,9 +91,9 @@ describe('RunStore maps k6 samples onto the catalog', () => {
     store.addSample(layer, sample('vus', 5, { run: 'r1' }, 2));
     store.addSample(layer, sample('vus', 3, { run: 'r1' }, 1));
     store.addSample(layer, sample('http_req_blocked', 0.1, { run: 'r1' }, 7));
-    expect(rendered(store, 'floodgate_vus')).toEqual({ 'floodgate_vus{r1}': 5 });
-    expect(rendered(store, 'floodgate_run_start_timestamp_seconds')).toEqual({ 'floodgate_run_start_timestamp_seconds{r1}': T0 / 1000 + 1 });
-    expect(rendered(store, 'floodgate_run_last_sample_timestamp_seconds')).toEqual({ 'floodgate_run_last_sample_timestamp_seconds{r1}': T0 / 1000 + 7 });
+    expect(rendered(store, M.vus)).toEqual({ '{r1}': 5 });
+    expect(rendered(store, M.runStart)).toEqual({ '{r1}': T0 / 1000 + 1 });
+    expect(rendered(store, M.runLastSample)).toEqual({ '{r1}': T0 / 1000 + 7 });
   });
 
   test.each([
@@ -120,9 +121,9 @@ describe('layers', () => {
       store.addSample(layer, sample('iterations', 10, { run: 'r1', scenario: 'opening' }));
       store.addSample(layer, sample('vus', 4, { run: 'r1' }));
     }
-    expect(rendered(store, 'floodgate_iterations_total')).toEqual({ 'floodgate_iterations_total{r1,opening}': 20 });
-    expect(rendered(store, 'floodgate_vus')).toEqual({ 'floodgate_vus{r1}': 8 });
-    expect(rendered(store, 'floodgate_run_info')).toEqual({ 'floodgate_run_info{r1,opening,remote_write}': 1 });
+    expect(rendered(store, M.iterations)).toEqual({ '{r1,opening}': 20 });
+    expect(rendered(store, M.vus)).toEqual({ '{r1}': 8 });
+    expect(rendered(store, M.runInfo)).toEqual({ '{r1,opening,remote_write}': 1 });
   });
 
   test('dropping a layer removes exactly what it contributed', () => {
@@ -131,7 +132,7 @@ describe('layers', () => {
     store.addSample(store.layer('file:b', 'file'), sample('iterations', 2, { run: 'r1', scenario: 's' }));
     store.addSample(store.layer('file:b', 'file'), sample('iterations', 2, { run: 'r2', scenario: 's' }));
     store.dropLayer('file:b');
-    expect(rendered(store, 'floodgate_iterations_total')).toEqual({ 'floodgate_iterations_total{r1,s}': 1 });
+    expect(rendered(store, M.iterations)).toEqual({ '{r1,s}': 1 });
     expect([...store.runs.keys()]).toEqual(['r1']);
   });
 
@@ -142,7 +143,7 @@ describe('layers', () => {
       store.declare(layer, { name: 'http_req_failed', type: 'rate', contains: 'default', thresholds: ['rate<0.5', 'not a threshold'] });
       store.addSample(layer, sample('http_req_failed', failed, { run: 'r1' }));
     }
-    expect(rendered(store, 'floodgate_threshold_passing')).toEqual({ 'floodgate_threshold_passing{r1,http_req_failed,rate<0.5}': 0 });
+    expect(rendered(store, M.thresholdPassing)).toEqual({ '{r1,http_req_failed,rate<0.5}': 0 });
   });
 });
 

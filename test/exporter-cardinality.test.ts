@@ -7,6 +7,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, describe, expect, test } from 'vitest';
+import { EXPORTER_METRICS as E, RUN_METRICS as M } from '../contracts/metrics.ts';
+import { samples, sumOf, valueOf } from '../exporter/fixtures/exposition.ts';
 import { createExporter, exporterConfig } from '../exporter/index.ts';
 
 setFlagsFromString('--expose-gc');
@@ -49,24 +51,24 @@ describe('200,000 distinct request names and URLs', () => {
     const full = heapAfterGc();
 
     const text = await exporter.registry.metrics();
-    const requests = [...text.matchAll(/^floodgate_http_requests_total\{[^}]*\} (\d+)$/gm)];
-    expect(requests.reduce((total, match) => total + Number(match[1]), 0)).toBe(LINES);
+    const requests = samples(text, M.httpRequests.name);
+    expect(sumOf(text, M.httpRequests.name)).toBe(LINES);
     expect(text).not.toMatch(/applicant=|floodgate\.invalid|url=|name=/);
 
     // status: 900 distinct values, LABEL_CAP kept, the rest counted as folded
-    const statuses = new Set(requests.map((match) => /status="(\w+)"/.exec(match[0])![1]));
+    const statuses = new Set(requests.map((sample) => sample.labels.status));
     expect(statuses.size).toBe(LABEL_CAP + 1);
     expect(statuses.has('other')).toBe(true);
     let foldedStatus = 0;
     for (let i = 0; i < LINES; i += 1) if (i % 900 >= LABEL_CAP) foldedStatus += 1;
-    expect(text).toContain(`floodgate_series_dropped_total{label="status"} ${foldedStatus}`);
+    expect(valueOf(text, E.seriesDropped.name, { label: 'status' })).toBe(foldedStatus);
 
     // check: 5,000 distinct names, LABEL_CAP kept
-    const checks = new Set([...text.matchAll(/^floodgate_checks_total\{run="wide",check="([^"]*)"/gm)].map((match) => match[1]));
+    const checks = new Set(samples(text, M.checks.name, { run: 'wide' }).map((sample) => sample.labels.check));
     expect(checks.size).toBe(LABEL_CAP + 1);
 
     // every series the exporter shows is accounted for by the caps
-    const series = Number(/^floodgate_exporter_series (\d+)$/m.exec(text)![1]);
+    const series = valueOf(text, E.exposedSeries.name)!;
     const bound = (LABEL_CAP + 1) * 3 /* outcomes */ + (LABEL_CAP + 1) * 2 /* pass, fail */ + 10 /* run info, timestamps */;
     expect(series).toBeLessThanOrEqual(bound);
 

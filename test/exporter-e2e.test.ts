@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { EXPORTER_METRICS as E, RUN_METRICS as M } from '../contracts/metrics.ts';
 import { startProcess, stopAll, type ManagedProcess } from './support/processes.ts';
 import { startPrometheus, type TestPrometheus } from './support/prometheus.ts';
 
@@ -88,42 +89,42 @@ describe('a local-engine run watched through the exporter by a real Prometheus',
     expect(httpReqs).toBeGreaterThan(50);
 
     // Wait for a scrape taken after the exporter read the whole file, then compare.
-    await eventually(async () => (await scalar('floodgate_ingest_lines_total{source="file"}')) === lines.length);
-    expect(await scalar(`sum(floodgate_http_requests_total{run="${RUN}"})`)).toBe(httpReqs);
-    expect(await scalar(`sum(floodgate_http_requests_total{run="${RUN}",outcome="error"})`) ?? 0).toBe(
+    await eventually(async () => (await scalar(`${E.ingestLines.name}{source="file"}`)) === lines.length);
+    expect(await scalar(`sum(${M.httpRequests.name}{run="${RUN}"})`)).toBe(httpReqs);
+    expect(await scalar(`sum(${M.httpRequests.name}{run="${RUN}",outcome="error"})`) ?? 0).toBe(
       sum('http_reqs', (tags) => tags.expected_response === 'false' && tags.status !== '429'),
     );
-    expect(await scalar(`sum(floodgate_funnel_stage_total{run="${RUN}",stage="register",result="completed"})`)).toBe(
+    expect(await scalar(`sum(${M.funnelStage.name}{run="${RUN}",stage="register",result="completed"})`)).toBe(
       sum('funnel_stage', (tags) => tags.stage === 'register' && tags.result === 'completed'),
     );
-    expect(await scalar(`sum(floodgate_iterations_total{run="${RUN}"})`)).toBe(sum('iterations'));
+    expect(await scalar(`sum(${M.iterations.name}{run="${RUN}"})`)).toBe(sum('iterations'));
     const durations = points.filter((point) => point.metric === 'http_req_duration');
-    expect(await scalar(`sum(floodgate_http_request_duration_seconds_count{run="${RUN}"})`)).toBe(durations.length);
-    expect(await scalar(`sum(floodgate_http_request_duration_seconds_sum{run="${RUN}"})`)).toBeCloseTo(sum('http_req_duration') / 1000, 6);
+    expect(await scalar(`sum(${M.httpRequestDuration.name}_count{run="${RUN}"})`)).toBe(durations.length);
+    expect(await scalar(`sum(${M.httpRequestDuration.name}_sum{run="${RUN}"})`)).toBeCloseTo(sum('http_req_duration') / 1000, 6);
 
     // it watched the run as it went, not only its end
-    const range = await prometheus.queryRange(`sum(floodgate_http_requests_total{run="${RUN}"})`, started, Date.now() / 1000, 1);
+    const range = await prometheus.queryRange(`sum(${M.httpRequests.name}{run="${RUN}"})`, started, Date.now() / 1000, 1);
     const seen = [...new Set(range.result[0]?.values?.map(([, value]) => Number(value)))];
     expect(seen.some((value) => value > 0 && value < httpReqs), `values seen: ${seen.join(' ')}`).toBe(true);
 
     // the planned arrivals integrate the planned rate the script reported
-    expect(await scalar(`floodgate_planned_arrivals_total{run="${RUN}",scenario="opening"}`)).toBeGreaterThan(0);
+    expect(await scalar(`${M.plannedArrivals.name}{run="${RUN}",scenario="opening"}`)).toBeGreaterThan(0);
 
     // reconciliation: the target stored every registration it acknowledged
     const truth = (await (await fetch(`${targetUrl}/truth?run=${RUN}`)).json()) as { stages: Record<string, number> };
     const stages = Object.entries(truth.stages);
     await eventually(async () => {
-      for (const [stage, stored] of stages) if ((await scalar(`floodgate_target_records{run="${RUN}",stage="${stage}"}`)) !== stored) return false;
+      for (const [stage, stored] of stages) if ((await scalar(`${M.targetRecords.name}{run="${RUN}",stage="${stage}"}`)) !== stored) return false;
       return true;
     });
     for (const [stage, stored] of stages) {
-      expect(await scalar(`floodgate_target_records{run="${RUN}",stage="${stage}"}`)).toBe(stored);
-      expect(await scalar(`floodgate_reconciliation_lost{run="${RUN}",stage="${stage}"}`)).toBe(0);
+      expect(await scalar(`${M.targetRecords.name}{run="${RUN}",stage="${stage}"}`)).toBe(stored);
+      expect(await scalar(`${M.reconciliationLost.name}{run="${RUN}",stage="${stage}"}`)).toBe(0);
     }
     expect(truth.stages.register).toBe(sum('funnel_stage', (tags) => tags.stage === 'register' && tags.result === 'completed'));
 
     // and the exporter read every line without a rejection
-    expect(await scalar('sum(floodgate_ingest_rejected_total)')).toBe(0);
-    expect(await scalar('floodgate_followed_files')).toBe(1);
+    expect(await scalar(`sum(${E.ingestRejected.name})`)).toBe(0);
+    expect(await scalar(`${E.followedFiles.name}`)).toBe(1);
   });
 });

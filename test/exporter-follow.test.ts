@@ -7,9 +7,10 @@ import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { EXPORTER_METRICS } from '../contracts/metrics.ts';
+import { EXPORTER_METRICS, RUN_METRICS } from '../contracts/metrics.ts';
 import { createExporter, type Exporter, exporterConfig } from '../exporter/index.ts';
 import { k6RunLines, runMetricLines } from '../exporter/fixtures/k6-lines.ts';
+import { sumOf } from '../exporter/fixtures/exposition.ts';
 
 const HEALTH = Object.values(EXPORTER_METRICS).map((metric) => metric.name);
 let folder: string;
@@ -38,10 +39,7 @@ function runFile(run: string): string {
 }
 
 async function requests(exporter: Exporter, run: string): Promise<number> {
-  const text = await exporter.registry.metrics();
-  let total = 0;
-  for (const match of text.matchAll(new RegExp(`^floodgate_http_requests_total\\{run="${run}",[^}]*\\} (\\d+)$`, 'gm'))) total += Number(match[1]);
-  return total;
+  return sumOf(await exporter.registry.metrics(), RUN_METRICS.httpRequests.name, { run });
 }
 
 describe('following files', () => {

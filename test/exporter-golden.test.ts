@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createExporter, type Exporter, exporterConfig } from '../exporter/index.ts';
+import { EXPORTER_METRICS, RUN_METRICS } from '../contracts/metrics.ts';
+import { samples, valueOf } from '../exporter/fixtures/exposition.ts';
 
 const FIXTURE = new URL('../exporter/fixtures/golden.ndjson', import.meta.url);
 const GOLDEN = new URL('../exporter/fixtures/golden.metrics.txt', import.meta.url);
@@ -57,9 +59,9 @@ describe('the exporter on the golden fixture', () => {
 
   test('counts every malformed fixture line once, by reason', async () => {
     const text = await (await fetch(`${url}/metrics`)).text();
-    const rejected = [...text.matchAll(/^floodgate_ingest_rejected_total\{source="file",reason="(\w+)"\} (\d+)$/gm)]
-      .filter(([, , count]) => count !== '0')
-      .map(([, reason, count]) => `${reason}=${count}`);
+    const rejected = samples(text, EXPORTER_METRICS.ingestRejected.name, { source: 'file' })
+      .filter((sample) => sample.value !== 0)
+      .map((sample) => `${sample.labels.reason}=${sample.value}`);
     expect(rejected).toEqual(['bad_json=1', 'truncated=1', 'not_object=1', 'unknown_type=1', 'missing_field=1', 'bad_name=1', 'bad_value=2', 'bad_time=1', 'bad_tags=2']);
   });
 
@@ -67,8 +69,9 @@ describe('the exporter on the golden fixture', () => {
     const response = await fetch(`${url}/metrics`, { headers: { accept: 'application/openmetrics-text; version=1.0.0' } });
     expect(response.headers.get('content-type')).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
     const text = await response.text();
-    expect(text).toMatch(/^# TYPE floodgate_http_requests counter$/m);
-    expect(text).toMatch(/^floodgate_http_requests_total\{run="golden-1",scenario="opening",stage="register",method="POST",status="201",outcome="ok"\} 1$/m);
+    const requests = RUN_METRICS.httpRequests.name;
+    expect(text).toContain(`\n# TYPE ${requests.replace(/_total$/, '')} counter\n`);
+    expect(valueOf(text, requests, { run: 'golden-1', stage: 'register', status: '201' })).toBe(1);
     expect(text).not.toMatch(/_total_total/);
     expect(text.endsWith('# EOF\n')).toBe(true);
     // and the text format is unchanged by an OpenMetrics scrape

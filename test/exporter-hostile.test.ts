@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { EXPORTER_METRICS, RUN_METRICS } from '../contracts/metrics.ts';
+import { samples, sumOf, valueOf } from '../exporter/fixtures/exposition.ts';
 import { createExporter, type Exporter, exporterConfig } from '../exporter/index.ts';
 import { k6RunLines } from '../exporter/fixtures/k6-lines.ts';
 
@@ -91,17 +93,9 @@ async function metricsText(): Promise<string> {
   return response.text();
 }
 
-function sumOf(text: string, pattern: RegExp): number {
-  let total = 0;
-  for (const match of text.matchAll(pattern)) total += Number(match[1]);
-  return total;
-}
-
 function rejectedBySource(text: string, source: string): Record<string, number> {
   const result: Record<string, number> = {};
-  for (const match of text.matchAll(new RegExp(`^floodgate_ingest_rejected_total\\{source="${source}",reason="(\\w+)"\\} (\\d+)$`, 'gm'))) {
-    if (match[2] !== '0') result[match[1]!] = Number(match[2]);
-  }
+  for (const sample of samples(text, EXPORTER_METRICS.ingestRejected.name, { source })) if (sample.value !== 0) result[sample.labels.reason!] = sample.value;
   return result;
 }
 
@@ -123,10 +117,10 @@ describe('10,000 hostile lines among 10,000 good ones', () => {
     writeFileSync(join(folder, 'hostile-file', 'k6.ndjson'), text);
     await until(async () => exporter.health.lines.get('file')! >= GOOD + BAD);
     const metrics = await metricsText();
-    expect(sumOf(metrics, /^floodgate_http_requests_total\{run="hostile-file",[^}]*\} (\d+)$/gm)).toBe(goodRequests);
+    expect(sumOf(metrics, RUN_METRICS.httpRequests.name, { run: 'hostile-file' })).toBe(goodRequests);
     expect(rejectedBySource(metrics, 'file')).toEqual(reasons);
     expect(Object.values(rejectedBySource(metrics, 'file')).reduce((a, b) => a + b, 0)).toBe(BAD);
-    expect(metrics).toMatch(/^floodgate_ingest_lines_total\{source="file"\} 20000$/m);
+    expect(valueOf(metrics, EXPORTER_METRICS.ingestLines.name, { source: 'file' })).toBe(GOOD + BAD);
     // nothing hostile became a label
     expect(metrics).not.toMatch(/run="(h\d|x")|hostile"|say/);
   });
@@ -142,7 +136,7 @@ describe('10,000 hostile lines among 10,000 good ones', () => {
       return { goodRequests: round.goodRequests, reasons: round.reasons };
     })();
     const metrics = await metricsText();
-    expect(sumOf(metrics, /^floodgate_http_requests_total\{run="hostile-post",[^}]*\} (\d+)$/gm)).toBe(goodRequests);
+    expect(sumOf(metrics, RUN_METRICS.httpRequests.name, { run: 'hostile-post' })).toBe(goodRequests);
     expect(rejectedBySource(metrics, 'ingest')).toEqual(reasons);
     const second = heapAfterGc();
     // Two rounds of 10,000 distinct hostile values: the second must not cost like the first

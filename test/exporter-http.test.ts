@@ -9,6 +9,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { RUN_METRICS } from '../contracts/metrics.ts';
+import { sumOf } from '../exporter/fixtures/exposition.ts';
 import { createExporter, type Exporter, exporterConfig } from '../exporter/index.ts';
 import { k6RunLines } from '../exporter/fixtures/k6-lines.ts';
 import { startProcess, stopAll } from './support/processes.ts';
@@ -48,7 +50,7 @@ describe('with a token', () => {
   test('/metrics answers with the token', async () => {
     const response = await fetch(`${url}/metrics`, { headers: auth });
     expect(response.status).toBe(200);
-    expect(await response.text()).toContain('# TYPE floodgate_http_requests_total counter');
+    expect(await response.text()).toContain(`# TYPE ${RUN_METRICS.httpRequests.name} counter`);
   });
 
   test('/healthz and the landing page stay open', async () => {
@@ -97,12 +99,11 @@ describe('floodgate exporter (the command)', () => {
     });
     const [, address] = await child.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
     let text = '';
-    for (let attempt = 0; attempt < 100 && !text.includes('run="cli-run"'); attempt += 1) {
+    for (let attempt = 0; attempt < 100 && sumOf(text, RUN_METRICS.httpRequests.name, { run: 'cli-run' }) < totals.httpReqs; attempt += 1) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       text = await (await fetch(`${address}/metrics`)).text();
     }
-    const requests = [...text.matchAll(/^floodgate_http_requests_total\{run="cli-run",[^}]*\} (\d+)$/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
-    expect(requests).toBe(totals.httpReqs);
+    expect(sumOf(text, RUN_METRICS.httpRequests.name, { run: 'cli-run' })).toBe(totals.httpReqs);
     child.child.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => child.child.once('exit', (exitCode) => resolve(exitCode)));
     expect(code).toBe(0);

@@ -5,9 +5,10 @@
  */
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { LATENCY_BUCKETS_SECONDS } from '../contracts/metrics.ts';
+import { EXPORTER_METRICS as E, LATENCY_BUCKETS_SECONDS, RUN_METRICS as M } from '../contracts/metrics.ts';
 import { createExporter, type Exporter, exporterConfig } from '../exporter/index.ts';
 import { encodeWriteRequest } from '../exporter/remote-write.ts';
+import { sumOf, valueOf } from '../exporter/fixtures/exposition.ts';
 
 const TOKEN = 'rw-secret';
 let exporter: Exporter;
@@ -120,14 +121,14 @@ describe('remote write from three runners, one restarting', () => {
       if (round === 1) expect((await push(encodeWriteRequest({ timeseries }))).status).toBe(204);
     }
     const text = await metrics();
-    const line = (status: string, outcome: string): RegExp =>
-      new RegExp(`^floodgate_http_requests_total\\{run="rw-run",scenario="opening",stage="register",method="POST",status="${status}",outcome="${outcome}"\\} (\\d+)$`, 'm');
-    expect(Number(line('201', 'ok').exec(text)?.[1])).toBe(EXPECTED_201);
-    // 503: runners 1 and 3 reach 5; runner 2 reached 5 too (no reset of this series)
-    expect(Number(line('503', 'error').exec(text)?.[1])).toBe(15);
+    const requests = (status: string, outcome: string): number | undefined =>
+      valueOf(text, M.httpRequests.name, { run: 'rw-run', scenario: 'opening', stage: 'register', method: 'POST', status, outcome });
+    expect(requests('201', 'ok')).toBe(EXPECTED_201);
+    // 503: every runner reached 5 (runner 2's reset hit only its 201 series)
+    expect(requests('503', 'error')).toBe(15);
     // gauges of parallel runners add up
-    expect(text).toMatch(/^floodgate_vus\{run="rw-run"\} 36$/m);
-    expect(text).toMatch(/^floodgate_run_info\{run="rw-run",scenario="opening",source="remote_write"\} 1$/m);
+    expect(valueOf(text, M.vus.name, { run: 'rw-run' })).toBe(36);
+    expect(valueOf(text, M.runInfo.name, { run: 'rw-run', scenario: 'opening', source: 'remote_write' })).toBe(1);
   });
 
   test('folds native histograms into the catalog buckets, merging runners and resets', async () => {
@@ -135,8 +136,8 @@ describe('remote write from three runners, one restarting', () => {
     // runner 1 and 3: 5 pushes of 7 → 35 observations each; runner 2: 2 pushes, reset, 3 pushes → 14 + 21
     const perRunner = { '1': 35, '2': 35, '3': 35 };
     const total = Object.values(perRunner).reduce((a, b) => a + b, 0);
-    const bucket = (le: string): number =>
-      Number(new RegExp(`^floodgate_http_request_duration_seconds_bucket\\{run="rw-run",scenario="opening",stage="register",outcome="ok",le="${le.replace('+', '\\+')}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+    const where = { run: 'rw-run', scenario: 'opening', stage: 'register', outcome: 'ok' };
+    const bucket = (le: string): number | undefined => valueOf(text, `${M.httpRequestDuration.name}_bucket`, { ...where, le });
     expect(bucket('+Inf')).toBe(total);
     const expectedPerSlot = new Array<number>(LATENCY_BUCKETS_SECONDS.length + 1).fill(0);
     for (const value of LATENCIES) expectedPerSlot[foldedSlot(value)]! += total / LATENCIES.length;
@@ -145,8 +146,7 @@ describe('remote write from three runners, one restarting', () => {
       cumulative += expectedPerSlot[index]!;
       expect(bucket(String(bound))).toBe(cumulative);
     });
-    const sum = Number(/^floodgate_http_request_duration_seconds_sum\{run="rw-run",[^}]*outcome="ok"\} (\S+)$/m.exec(text)?.[1]);
-    expect(sum).toBeCloseTo((total / LATENCIES.length) * LATENCIES.reduce((a, b) => a + b, 0), 6);
+    expect(valueOf(text, `${M.httpRequestDuration.name}_sum`, where)).toBeCloseTo((total / LATENCIES.length) * LATENCIES.reduce((a, b) => a + b, 0), 6);
   });
 
   test('ignores stale markers and trend-stat gauges, and counts what it read', async () => {
@@ -159,10 +159,11 @@ describe('remote write from three runners, one restarting', () => {
     );
     expect(response.status).toBe(204);
     const after = await metrics();
-    const value = (text: string): string | undefined => /^floodgate_http_requests_total\{run="rw-run",[^}]*status="201"[^}]*\} (\d+)$/m.exec(text)?.[1];
-    expect(value(after)).toBe(value(before));
-    expect(after).toMatch(/^floodgate_ingest_rejected_total\{source="remote_write",reason="bad_value"\} 0$/m);
-    expect(after).toMatch(/^floodgate_remote_write_series \d+$/m);
+    const requests201 = (text: string): number => sumOf(text, M.httpRequests.name, { run: 'rw-run', status: '201' });
+    expect(requests201(after)).toBe(requests201(before));
+    expect(requests201(after)).toBe(EXPECTED_201);
+    expect(valueOf(after, E.ingestRejected.name, { source: 'remote_write', reason: 'bad_value' })).toBe(0);
+    expect(valueOf(after, E.remoteWriteSeries.name)).toBeGreaterThan(0);
   });
 });
 
@@ -181,7 +182,7 @@ describe('the remote-write endpoint', () => {
   test('answers 400 for a body that does not decode, and counts the error', async () => {
     const response = await push(Buffer.from('definitely not snappy protobuf'));
     expect(response.status).toBe(400);
-    expect(await metrics()).toMatch(/^floodgate_source_errors_total\{source="remote_write"\} [1-9]\d*$/m);
+    expect(valueOf(await metrics(), E.sourceErrors.name, { source: 'remote_write' })).toBeGreaterThan(0);
   });
 
   test('answers 413 for a body over the limit, and for one that would decompress over it', async () => {

@@ -5,6 +5,8 @@
 
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type MetricDefinition, RUN_METRICS } from '../contracts/metrics.ts';
+import { valueOf } from '../exporter/fixtures/exposition.ts';
 import { createExporter, type Exporter, exporterConfig } from '../exporter/index.ts';
 import { truthUrl } from '../exporter/truth.ts';
 
@@ -42,10 +44,9 @@ const completed = (run: string, stage: string, count: number, second = 0): strin
     data: { time: new Date(Date.UTC(2026, 7, 21, 9, 0, second)).toISOString(), value: count, tags: { run, scenario: 'opening', stage, result: 'completed' } },
   });
 
-const gauge = (text: string, name: string, run: string, stage: string): number | undefined => {
-  const match = new RegExp(`^${name}\\{run="${run}",stage="${stage}"\\} (\\S+)$`, 'm').exec(text);
-  return match ? Number(match[1]) : undefined;
-};
+const gauge = (text: string, metric: MetricDefinition, run: string, stage: string): number | undefined => valueOf(text, metric.name, { run, stage });
+const STORED = RUN_METRICS.targetRecords;
+const LOST = RUN_METRICS.reconciliationLost;
 
 describe('truth polling', () => {
   test('asks GET /truth?run=<id> for each run, and shows stored records and losses per stage', async () => {
@@ -56,11 +57,11 @@ describe('truth polling', () => {
     await exporter.truth!.poll();
     expect(asked).toContain('GET /truth truth-a');
     const text = await exporter.registry.metrics();
-    expect(gauge(text, 'floodgate_target_records', 'truth-a', 'register')).toBe(97);
-    expect(gauge(text, 'floodgate_target_records', 'truth-a', 'verify_email')).toBe(70);
-    expect(gauge(text, 'floodgate_reconciliation_lost', 'truth-a', 'register')).toBe(3);
-    expect(gauge(text, 'floodgate_reconciliation_lost', 'truth-a', 'verify_email')).toBe(0);
-    expect(gauge(text, 'floodgate_reconciliation_lost', 'truth-a', 'landing')).toBeUndefined();
+    expect(gauge(text, STORED, 'truth-a', 'register')).toBe(97);
+    expect(gauge(text, STORED, 'truth-a', 'verify_email')).toBe(70);
+    expect(gauge(text, LOST, 'truth-a', 'register')).toBe(3);
+    expect(gauge(text, LOST, 'truth-a', 'verify_email')).toBe(0);
+    expect(gauge(text, LOST, 'truth-a', 'landing')).toBeUndefined();
   });
 
   test('counts acknowledgements made before the request, so completions arriving meanwhile are no phantom loss', async () => {
@@ -70,7 +71,7 @@ describe('truth polling', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     exporter.ingestLine(completed('truth-b', 'register', 5, 1)); // stored after the target answered our snapshot
     await polling;
-    expect(gauge(await exporter.registry.metrics(), 'floodgate_reconciliation_lost', 'truth-b', 'register')).toBe(0);
+    expect(gauge(await exporter.registry.metrics(), LOST, 'truth-b', 'register')).toBe(0);
   });
 
   test.each([
