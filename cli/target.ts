@@ -28,7 +28,8 @@ export interface TargetCommandConfig {
   readonly nikTimeoutMs: number;
   readonly waitingRoom: number;
   readonly latencyMs: number;
-  readonly errorRates?: ErrorRates;
+  /** From the repeatable `--error-rate` flag: commander names its value `errorRate`. */
+  readonly errorRate?: ErrorRates;
   readonly lostWriteRate: number;
   readonly testHooks: boolean;
   readonly seed: number;
@@ -69,13 +70,14 @@ export const targetCommand = defineCommand<TargetCommandConfig>({
     option({ key: 'nikTimeoutMs', env: env('NIK_TIMEOUT_MS'), flag: '--nik-timeout-ms <ms>', default: D.nikTimeoutMs, description: "the target's timeout for a ministry call, in milliseconds (then 504)", schema: schemas.positiveInt }),
     option({ key: 'waitingRoom', env: env('WAITING_ROOM'), flag: '--waiting-room <max>', default: D.waitingRoom, description: 'funnel requests in flight before 429 + Retry-After; 0 = off', schema: schemas.count }),
     option({ key: 'latencyMs', env: env('LATENCY_MS'), flag: '--latency-ms <ms>', default: D.latencyMs, description: 'delay added to every funnel request, in milliseconds', schema: schemas.count }),
-    option({ key: 'errorRates', env: env('ERROR_RATE'), flag: '--error-rate <stage=p>', description: 'inject 500 answers at a stage with probability p (repeatable; env: comma-separated; all=p)', schema: errorRatesSchema, repeatable: true }),
+    option({ key: 'errorRate', env: env('ERROR_RATE'), flag: '--error-rate <stage=p>', description: 'inject 500 answers at a stage with probability p (repeatable; env: comma-separated; all=p)', schema: errorRatesSchema, repeatable: true }),
     option({ key: 'lostWriteRate', env: env('LOST_WRITE_RATE'), flag: '--lost-write-rate <p>', default: D.lostWriteRate, description: 'probability that a registration is acknowledged (201) but not stored', schema: schemas.probability }),
     option({ key: 'testHooks', env: env('TEST_HOOKS'), flag: '--test-hooks', default: D.testHooks, description: 'enable the test mailbox and X-Test-Email-Token (loopback only)', schema: schemas.boolean }),
     option({ key: 'seed', env: env('SEED'), flag: '--seed <n>', default: D.seed, description: 'seed of the fault and service-time draws', schema: schemas.count }),
   ],
   async run({ config, signal, stdout }) {
-    const target = createTarget(config);
+    const { errorRate, ...options } = config;
+    const target = createTarget({ ...options, errorRates: errorRate });
     try {
       const { url, ministryUrl } = await target.listen();
       stdout.write(`listening on ${url}\n`);

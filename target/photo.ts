@@ -80,6 +80,8 @@ export function receivePhoto(request: IncomingMessage, maxBytes: number): Promis
     request.on('data', countBytes);
 
     parser.on('file', (field, stream, info) => {
+      // A part cut short fails its stream too; the parser's own error below answers for it.
+      stream.on('error', () => undefined);
       if (field !== 'photo' || photo || result) {
         stream.resume();
         return;

@@ -430,6 +430,7 @@ export function createTarget(overrides: Partial<TargetOptions> = {}, deps: Targe
         return { url, ministryUrl: ministryUrl! };
       } catch (error) {
         await ministryClient.close();
+        ministryClient = undefined;
         await ministry?.close();
         throw error;
       }
@@ -455,7 +456,7 @@ export function mapRequestError(error: unknown): { status: number; error: string
   const { type, status } = (error ?? {}) as { type?: string; status?: number };
   switch (type) {
     case 'entity.parse.failed':
-      return { status: 400, error: 'invalid_json', message: 'the body is not valid JSON' };
+      return { status: 400, error: 'invalid_json', message: 'the body is not valid JSON, or not a JSON object' };
     case 'entity.too.large':
       return { status: 413, error: 'too_large', message: `the body is larger than ${JSON_LIMIT_BYTES} bytes` };
     case 'encoding.unsupported':
