@@ -122,6 +122,7 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
   const live = context.stdout.isTTY === true;
   const display = createRunDisplay(context.stdout, context.stderr, live);
   if (options.engine === 'auto' && engine === 'local') display.note('k6 not found on PATH; using the local engine');
+  if (engine === 'k6') display.note(`using k6 at ${k6Path}`);
 
   mkdirSync(outDir, { recursive: true });
   const ndjson = join(outDir, 'k6.ndjson');

@@ -193,6 +193,7 @@ describe('runScenario', () => {
     expect(outcome.progress.throttledRequests).toBe(1);
     expect(context.output()).toMatch(/fake k6 ran/);
     expect(context.output()).not.toMatch(/k6 not found/);
+    expect(context.output()).toContain(`using k6 at ${join(k6, 'k6')}`);
 
     const record = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunRecord;
     expect(record).toEqual({
