@@ -343,7 +343,11 @@ export const TARGET_METRICS = {
 export const K6_METRICS = {
   /** Counter, +1 per applicant and stage result; tags `stage`, `result`. */
   funnelStage: 'funnel_stage',
-  /** Gauge, once a second: planned new applicants per second; tag `scenario`. */
+  /**
+   * Gauge, once a second: planned new applicants per second, emitted by the helper scenario
+   * `planned_rate` (so `scenario` is `planned_rate`); tag `planned_scenario` names the load
+   * scenario it describes.
+   */
   plannedArrivalRate: 'planned_arrival_rate',
 } as const;
 
