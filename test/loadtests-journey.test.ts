@@ -6,9 +6,9 @@
  */
 
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PROJECT_ROOT, runScenario, type RunOutcome, type RunScenarioOptions } from '../runner/index.ts';
 import { startProcess, stopAll } from './support/processes.ts';
@@ -174,6 +174,18 @@ describe('open scenarios on the local engine', () => {
     expect(readFileSync(join(outcome.outDir, 'summary.txt'), 'utf8')).toMatch(/scenario breakpoint/);
     const record = JSON.parse(readFileSync(join(outcome.outDir, 'run.json'), 'utf8')) as { plan: { arrivals: { executor: string }; durationSeconds: number; peakRatePerSecond: number } };
     expect(record.plan).toMatchObject({ arrivals: { executor: 'ramping-arrival-rate' }, durationSeconds: 8, peakRatePerSecond: 4 });
+  });
+
+  test('opening plays a per-minute CSV profile, read with open() from a path relative to the working directory', async () => {
+    const csv = join(scratch, 'access-log-bins.csv');
+    writeFileSync(csv, 'minute,arrivals\n0,60\n1,120\n# the surge passed\n2,60\n');
+    const outcome = await run({ target: targetUrl, scenario: 'opening', runId: 'csv-profile', rateScale: 0.1, timeScale: 60, env: [`PROFILE=${relative(PROJECT_ROOT, csv)}`, 'WINDOW=0-3', 'THINK_TIME_SCALE=0.002'] });
+    expect({ code: outcome.exitCode, output: outcome.output }).toMatchObject({ code: 0 });
+    expect(arrivals(outcome)).toBeGreaterThanOrEqual(22);
+    expect(arrivals(outcome)).toBeLessThanOrEqual(25); // 0.1 × 240 in 3 s
+    const planned = pointsOf(outcome, 'planned_arrival_rate').map((p) => p.value);
+    expect(Math.max(...planned)).toBeCloseTo(12, 5); // 0.1 × 120/min × 60 = 12/s in the middle second
+    expect(JSON.parse(readFileSync(join(outcome.outDir, 'run.json'), 'utf8')).env.PROFILE).toBe(csv); // made absolute for open()
   });
 
   test('soak holds a constant rate for its (compressed) duration', async () => {
