@@ -246,8 +246,11 @@ export function createTarget(overrides: Partial<TargetOptions> = {}, deps: Targe
       if (!parsed.ok) return sendProblem(response, parsed);
       const registration = parsed.value;
       const applicantId = randomUUID();
-      const sessionToken = randomBytes(24).toString('base64url');
-      const emailToken = randomBytes(16).toString('hex');
+      // One draw of secure random bytes for both tokens and the salt: each draw has a fixed cost.
+      const secrets = randomBytes(48);
+      const sessionToken = secrets.subarray(0, 24).toString('base64url');
+      const emailToken = secrets.subarray(24, 40).toString('hex');
+      const salt = secrets.subarray(40, 48).toString('hex');
       const acknowledge = (): void => {
         if (options.testHooks) response.set('x-test-email-token', emailToken);
         response.status(201).json({ applicantId, sessionToken });
@@ -265,7 +268,7 @@ export function createTarget(overrides: Partial<TargetOptions> = {}, deps: Targe
         email: registration.email,
         nik: registration.nik,
         fullName: registration.fullName,
-        passwordHash: hashPassword(registration.password),
+        passwordHash: hashPassword(registration.password, salt),
         dateOfBirth: registration.dateOfBirth,
         sessionToken,
         emailToken,
@@ -490,8 +493,7 @@ function sendDuplicate(response: Response, field: 'email' | 'nik'): void {
  * A salted SHA-256 of the password. A real service uses a slow KDF (scrypt, argon2); the
  * reference target keeps hashing cheap so that the ministry, not the CPU, is its bottleneck.
  */
-function hashPassword(password: string): string {
-  const salt = randomBytes(8).toString('hex');
+function hashPassword(password: string, salt: string): string {
   return `sha256$${salt}$${createHash('sha256').update(salt).update(password).digest('hex')}`;
 }
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -5,6 +6,7 @@ import { isFloodgateError } from '../contracts/errors.ts';
 import { syntheticApplicant } from '../contracts/identity.ts';
 import { createTargetClient } from '../target/client.ts';
 import { createTarget } from '../target/target.ts';
+import { targetCommand } from '../cli/target.ts';
 import { startProcess, stopAll } from './support/processes.ts';
 
 const FLOODGATE = join(import.meta.dirname, '..', 'bin', 'floodgate.js');
@@ -89,5 +91,12 @@ describe('createTarget', () => {
       caught = error;
     }
     expect(isFloodgateError(caught, 'TEST_HOOKS_NOT_LOOPBACK')).toBe(true);
+  });
+});
+
+describe('target/README.md', () => {
+  const readme = readFileSync(join(PROJECT_ROOT, 'target', 'README.md'), 'utf8');
+  test.each(targetCommand.options.map((spec) => [spec.flag.split(' ')[0]!]))('documents %s', (flag) => {
+    expect(readme).toContain(`\`${flag}`);
   });
 });
