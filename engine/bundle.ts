@@ -26,6 +26,7 @@ export const MODULE_EXPORTS: Readonly<Record<string, readonly string[]>> = {
     'expectedStatuses',
     'setResponseCallback',
     'cookieJar',
+    'CookieJar',
     'get',
     'post',
     'put',

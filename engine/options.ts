@@ -107,6 +107,8 @@ export interface EngineOptions {
   readonly throwOnHttpError: boolean;
   readonly insecureSkipTLSVerify: boolean;
   readonly noConnectionReuse: boolean;
+  /** Keep each VU's cookies from one iteration to the next (k6 empties the jar by default). */
+  readonly noCookiesReset: boolean;
   readonly executionSegment: string | undefined;
   readonly executionSegmentSequence: string | undefined;
   /** Options present in the script that the engine ignores (warned once). */
@@ -136,6 +138,7 @@ const HANDLED_KEYS = new Set([
   'insecureSkipTLSVerify',
   'noConnectionReuse',
   'noVUConnectionReuse',
+  'noCookiesReset',
   'executionSegment',
   'executionSegmentSequence',
 ]);
@@ -354,6 +357,7 @@ export function consolidateOptions(exported: unknown): EngineOptions {
     throwOnHttpError: raw.throw === true,
     insecureSkipTLSVerify: raw.insecureSkipTLSVerify === true,
     noConnectionReuse: raw.noConnectionReuse === true,
+    noCookiesReset: raw.noCookiesReset === true,
     executionSegment: raw.executionSegment === undefined ? undefined : String(raw.executionSegment),
     executionSegmentSequence: raw.executionSegmentSequence === undefined ? undefined : String(raw.executionSegmentSequence),
     ignored: Object.keys(raw).filter((key) => !HANDLED_KEYS.has(key)),

@@ -23,7 +23,7 @@ import { buildThresholds, type Threshold } from './metrics/thresholds.ts';
 import { createDataModule } from './modules/data.ts';
 import { createEncodingModule } from './modules/encoding.ts';
 import { createExecutionModule } from './modules/execution.ts';
-import { createHttpModule } from './modules/http.ts';
+import { createHttpModule, jarOf } from './modules/http.ts';
 import { createK6Module } from './modules/k6.ts';
 import { createMetricsModule } from './modules/metrics.ts';
 import { createTimersModule } from './modules/timers.ts';
@@ -480,6 +480,7 @@ class TestRun {
         vu.scenarioIterations.set(config.name, inScenario);
         vu.group = runtime.rootGroup;
         vu.groupPath = '';
+        if (!this.options.noCookiesReset) jarOf(vu).clear();
         const iteration = new IterationState(local - 1, global - 1, inScenario);
         const context: ExecutionContext = { phase: 'iteration', vu, scenario: state, iteration };
         const started = monoNow();

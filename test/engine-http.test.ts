@@ -44,6 +44,12 @@ beforeAll(async () => {
         request.on('end', () => reply(200, { body, contentType: request.headers['content-type'] ?? null, userAgent: request.headers['user-agent'] }));
         return;
       }
+      case '/login':
+        reply(200, {}, { 'set-cookie': 'session=abc; Path=/; HttpOnly' });
+        return;
+      case '/me':
+        reply(200, { cookie: request.headers.cookie ?? null });
+        return;
       case '/throttled':
         reply(429, { error: 'busy' }, { 'retry-after': '1' });
         return;
@@ -133,4 +139,29 @@ test('a request cut off by gracefulStop is cancelled and emits no samples', asyn
   expect(points(lines, 'http_reqs')).toEqual([]);
   expect(points(lines, 'iterations')).toEqual([]);
   expect(result.durationMs).toBeLessThan(1900); // the 2 s answer was not waited for
+});
+
+test('each VU keeps Set-Cookie answers for its later requests and starts every iteration with an empty jar', async () => {
+  const script = folder.write(
+    'cookies.js',
+    `import http from 'k6/http';
+     export const options = { iterations: 2 };
+     export default async function () {
+       const before = await http.asyncRequest('GET', __ENV.TARGET + '/me');
+       const login = await http.asyncRequest('GET', __ENV.TARGET + '/login');
+       const after = await http.asyncRequest('GET', __ENV.TARGET + '/me', null, { cookies: { lang: 'id', session: { value: 'forged', replace: false } } });
+       const replaced = await http.asyncRequest('GET', __ENV.TARGET + '/me', null, { cookies: { session: { value: 'mine', replace: true } } });
+       const jar = http.cookieJar();
+       console.log([before.json('cookie'), login.cookies.session[0].value, login.cookies.session[0].httpOnly, after.json('cookie'), replaced.json('cookie'), jar.cookiesForURL(__ENV.TARGET + '/').session[0]].join(' | '));
+     }
+     export function handleSummary() { return {}; }`,
+  );
+  const stdout = captureStream();
+  const result = await runScript({ script, env: { TARGET: server.url }, includeSystemEnv: false, stdout, stderr: captureStream() });
+  expect(result.exitCode).toBe(0);
+  const lines = stdout.text().split('\n').filter((line) => line.startsWith('INFO '));
+  expect(lines).toEqual([
+    'INFO  | abc | true | session=abc; lang=id; session=forged | session=mine | abc',
+    'INFO  | abc | true | session=abc; lang=id; session=forged | session=mine | abc',
+  ]);
 });

@@ -6,9 +6,11 @@
 
 import { randomBytes } from 'node:crypto';
 import { monoNow, wallNow } from '../clock.ts';
+import { CookieJar, parseSetCookie, type StoredCookie } from '../http/cookies.ts';
 import type { HttpTransport, TransportResult } from '../http/transport.ts';
 import type { Metric } from '../metrics/metric.ts';
 import type { EngineOptions } from '../options.ts';
+import type { Vu } from '../runtime.ts';
 import type { ExecutionContext, Runtime } from '../runtime.ts';
 import { parseDuration } from '../durations.ts';
 import { UNSUPPORTED_MEMBERS, unsupportedFunction } from './unsupported.ts';
@@ -114,7 +116,7 @@ export function selectJson(value: unknown, selector: string): unknown {
 /** The response object scripts see (k6's Response). */
 export class K6Response {
   readonly body: string | ArrayBuffer | null;
-  readonly cookies: Record<string, unknown[]> = {};
+  readonly cookies: Record<string, ResponseCookie[]>;
   readonly headers: Record<string, string>;
   readonly ocsp = { produced_at: 0, this_update: 0, next_update: 0, revocation_reason: '', revoked_at: 0, status: '' };
   readonly tls_cipher_suite = '';
@@ -123,8 +125,10 @@ export class K6Response {
     result: TransportResult,
     responseType: string,
     readonly url: string,
-    readonly request: { method: string; url: string; headers: Record<string, string[]>; body: string; cookies: Record<string, unknown[]> },
+    readonly request: { method: string; url: string; headers: Record<string, string[]>; body: string; cookies: Record<string, RequestCookie[]> },
+    cookies: Record<string, ResponseCookie[]>,
   ) {
+    this.cookies = cookies;
     this.status = result.status;
     this.status_text = result.status === 0 ? '' : `${result.status} ${result.statusText}`;
     this.proto = result.proto;
@@ -174,6 +178,103 @@ export class K6Response {
   }
 }
 
+/** A cookie of `res.cookies`. */
+export interface ResponseCookie {
+  name: string;
+  value: string;
+  domain: string;
+  path: string;
+  httpOnly: boolean;
+  secure: boolean;
+  maxAge: number;
+  /** Unix ms, 0 for a session cookie. */
+  expires: number;
+}
+
+/** A cookie of `res.request.cookies`. */
+export interface RequestCookie {
+  name: string;
+  value: string;
+  replace: boolean;
+}
+
+/** What `http.cookieJar()` returns: k6's CookieJar methods over a jar. */
+export class CookieJarHandle {
+  constructor(readonly jar: CookieJar) {}
+
+  /** Cookie name → values that would go with a request to `url`. */
+  cookiesForURL(url: string): Record<string, string[]> {
+    const result: Record<string, string[]> = {};
+    for (const cookie of this.jar.matching(new URL(url))) (result[cookie.name] ??= []).push(cookie.value);
+    return result;
+  }
+
+  /** Stores a cookie for `url` (options: domain, path, expires, max_age, secure, http_only). */
+  set(url: string, name: string, value: string, options: Record<string, unknown> | null = null): void {
+    const parts = [`${name}=${value}`];
+    if (options?.domain) parts.push(`Domain=${String(options.domain)}`);
+    if (options?.path) parts.push(`Path=${String(options.path)}`);
+    if (options?.expires) parts.push(`Expires=${String(options.expires)}`);
+    if (options?.max_age !== undefined && options.max_age !== null) parts.push(`Max-Age=${String(options.max_age)}`);
+    if (options?.secure) parts.push('Secure');
+    if (options?.http_only) parts.push('HttpOnly');
+    const cookie = parseSetCookie(parts.join('; '), new URL(url));
+    if (!cookie) throw new Error(`cannot set cookie ${name} for ${url}: its domain does not match`);
+    this.jar.store(cookie);
+  }
+
+  /** Removes every cookie for `url`'s host. */
+  clear(url: string): void {
+    this.jar.remove(new URL(url));
+  }
+
+  /** Removes the cookie `name` for `url`'s host. */
+  delete(url: string, name: string): void {
+    this.jar.remove(new URL(url), name);
+  }
+}
+
+const vuJars = new WeakMap<Vu, CookieJar>();
+
+/** The cookie jar of `vu` (k6 gives every VU its own). */
+export function jarOf(vu: Vu): CookieJar {
+  let jar = vuJars.get(vu);
+  if (!jar) {
+    jar = new CookieJar();
+    vuJars.set(vu, jar);
+  }
+  return jar;
+}
+
+function requestCookies(raw: unknown): RequestCookie[] {
+  if (raw === undefined || raw === null) return [];
+  if (typeof raw !== 'object') throw new TypeError('params.cookies must be an object of name → value or {value, replace}');
+  return Object.entries(raw as Record<string, unknown>).map(([name, spec]) =>
+    spec !== null && typeof spec === 'object'
+      ? { name, value: String((spec as { value?: unknown }).value ?? ''), replace: (spec as { replace?: unknown }).replace === true }
+      : { name, value: String(spec), replace: false },
+  );
+}
+
+function responseCookies(url: URL, setCookies: readonly string[]): Record<string, ResponseCookie[]> {
+  const result: Record<string, ResponseCookie[]> = {};
+  for (const header of setCookies) {
+    const cookie: StoredCookie | undefined = parseSetCookie(header, url);
+    if (!cookie) continue;
+    (result[cookie.name] ??= []).push({
+      name: cookie.name,
+      value: cookie.value,
+      domain: cookie.hostOnly ? '' : cookie.domain,
+      path: cookie.path,
+      httpOnly: cookie.httpOnly,
+      secure: cookie.secure,
+      maxAge: cookie.maxAge,
+      expires: cookie.expires ?? 0,
+    });
+  }
+  return result;
+}
+
 interface RequestParams {
   headers?: Record<string, unknown>;
   tags?: Record<string, unknown>;
@@ -195,6 +296,21 @@ function cleanUrl(url: URL): string {
   copy.password = '';
   copy.username = url.username;
   return copy.toString();
+}
+
+/** The headers of one hop with the jar's and the params' cookies added to any Cookie header given. */
+function cookieHeader(jar: CookieJar | undefined, url: URL, extra: readonly RequestCookie[], headers: Readonly<Record<string, string>>): Record<string, string> {
+  const replaced = new Set(extra.filter((cookie) => cookie.replace).map((cookie) => cookie.name));
+  const pairs = [
+    ...(jar ? jar.matching(url).filter((cookie) => !replaced.has(cookie.name)) : []).map((cookie) => `${cookie.name}=${cookie.value}`),
+    ...extra.map((cookie) => `${cookie.name}=${cookie.value}`),
+  ];
+  if (pairs.length === 0) return headers;
+  const result = { ...headers };
+  const existing = Object.keys(result).find((name) => name.toLowerCase() === 'cookie');
+  if (existing) result[existing] = `${result[existing]}; ${pairs.join('; ')}`;
+  else result.Cookie = pairs.join('; ');
+  return result;
 }
 
 /** Dependencies of the http module. */
@@ -263,7 +379,9 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
     for (const key of Object.keys(params)) {
       if (!KNOWN_PARAMS.has(key)) runtime.warnOnce(`http params.${key} is not a k6 request parameter and is ignored`);
     }
-    if (params.cookies !== undefined || params.jar !== undefined) runtime.warnOnce('http params.cookies and params.jar are ignored by the local engine');
+    if (params.jar !== undefined && params.jar !== null && !(params.jar instanceof CookieJarHandle)) throw new TypeError('params.jar must come from http.cookieJar()');
+    const jar = params.jar instanceof CookieJarHandle ? params.jar.jar : context.vu ? jarOf(context.vu) : undefined;
+    const extraCookies = requestCookies(params.cookies);
     if (params.compression !== undefined) throw new Error('http params.compression is not supported by the local engine');
     const templated = target instanceof HttpURL ? target : undefined;
     let url: URL;
@@ -306,12 +424,13 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
       let currentMethod = upperMethod;
       for (;;) {
         const urlText = cleanUrl(url);
+        const sent = cookieHeader(jar, url, extraCookies, headers);
         const nameTag = explicitName ?? urlText;
         const urlTag = explicitName ?? urlText;
         const result = await transport.send({
           method: currentMethod,
           url,
-          headers,
+          headers: sent,
           body: bytes,
           timeoutMs,
           keepBody: responseType !== 'none',
@@ -324,6 +443,8 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
           iteration.bytesReceived += result.bytesReceived;
         }
         emitSamples(context, result, currentMethod, urlTag, nameTag, callback, requestTags);
+        const setCookies = result.headers.filter(([name]) => name.toLowerCase() === 'set-cookie').map(([, value]) => value);
+        if (jar && setCookies.length > 0) jar.storeResponse(url, setCookies);
         const location = result.headers.find(([name]) => name.toLowerCase() === 'location')?.[1];
         if (!result.error && location && [301, 302, 303, 307, 308].includes(result.status) && redirectsLeft > 0) {
           redirectsLeft -= 1;
@@ -337,14 +458,16 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
         }
         if (result.error && options.throwOnHttpError) throw new Error(result.error.message);
         const requestHeaders: Record<string, string[]> = {};
-        for (const [name, value] of Object.entries(headers)) requestHeaders[canonicalHeaderName(name)] = [value];
+        for (const [name, value] of Object.entries(sent)) requestHeaders[canonicalHeaderName(name)] = [value];
+        const sentCookies: Record<string, RequestCookie[]> = {};
+        for (const cookie of extraCookies) (sentCookies[cookie.name] ??= []).push(cookie);
         return new K6Response(result, responseType, urlText, {
           method: currentMethod,
           url: urlText,
           headers: requestHeaders,
           body: bytes ? bytes.toString('utf8') : '',
-          cookies: {},
-        });
+          cookies: sentCookies,
+        }, responseCookies(url, setCookies));
       }
     } finally {
       iteration?.release();
@@ -395,7 +518,16 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
     url,
     expectedStatuses,
     setResponseCallback,
-    cookieJar: unsupportedFunction('k6/http', 'cookieJar'),
+    cookieJar: () => {
+      const vu = runtime.context().vu;
+      if (!vu) throw new Error('http.cookieJar() is only available to VUs, not in the init context');
+      return new CookieJarHandle(jarOf(vu));
+    },
+    CookieJar: class extends CookieJarHandle {
+      constructor() {
+        super(new CookieJar());
+      }
+    },
     TLS_1_0: 'tls1.0',
     TLS_1_1: 'tls1.1',
     TLS_1_2: 'tls1.2',
