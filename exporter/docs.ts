@@ -17,7 +17,7 @@ const RUN_SOURCES: Readonly<Record<keyof typeof RUN_METRICS, string>> = {
   vus: '`vus`, newest value; summed over layers (files, runners) of the run',
   vusMax: '`vus_max`, as `vus`',
   checks: '`checks` (NDJSON only; 1 → pass, 0 → fail)',
-  thresholdPassing: 'thresholds of Metric lines, evaluated on the run’s samples (NDJSON only)',
+  thresholdPassing: 'live: thresholds of Metric lines on the samples so far; final: every verdict of the run’s `summary.json` (files only)',
   runInfo: 'every layer of the run, per scenario seen and source',
   runStart: 'earliest sample time',
   runLastSample: 'newest sample time',

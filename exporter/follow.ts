@@ -11,8 +11,8 @@
  * reset, which rate() and increase() handle).
  */
 
-import { open, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import picomatch from 'picomatch';
 import { type LineSink, LineSplitter } from './lines.ts';
 
@@ -32,6 +32,11 @@ export interface FollowerHandlers {
   error(file: string, error: unknown): void;
   /** A poll read nothing new from any file. */
   caughtUp?(): void;
+  /**
+   * The `summary.json` beside `file` appeared or changed (k6's handleSummary output, written
+   * at the end of a run); `text` is its content. Re-sent after `file` is reset.
+   */
+  summary?(file: string, text: string): void;
 }
 
 /** Options of {@link createFollower}. */
@@ -44,6 +49,8 @@ export interface FollowerOptions {
   readonly maxLineBytes: number;
   /** Bytes per read call; default 1 MiB. */
   readonly chunkBytes?: number;
+  /** Largest summary.json read, bytes; default 16 MiB. */
+  readonly maxSummaryBytes?: number;
 }
 
 /** A running follower. */
@@ -63,7 +70,12 @@ interface FileState {
   readonly splitter: LineSplitter;
   offset: number;
   identity: string;
+  /** mtime and size of the summary.json last handed over. */
+  summaryStamp?: string;
 }
+
+/** The handleSummary output k6 scripts of floodgate write beside k6.ndjson. */
+const SUMMARY_FILE = 'summary.json';
 
 /** Folders never walked: they can be huge and never hold run results. */
 const SKIPPED_FOLDERS = new Set(['node_modules', '.git']);
@@ -71,6 +83,7 @@ const SKIPPED_FOLDERS = new Set(['node_modules', '.git']);
 /** Creates a follower for `options.patterns`; nothing runs until `start()` or `poll()`. */
 export function createFollower(options: FollowerOptions, handlers: FollowerHandlers): Follower {
   const chunkBytes = options.chunkBytes ?? 1024 * 1024;
+  const maxSummaryBytes = options.maxSummaryBytes ?? 16 * 1024 * 1024;
   const globs = options.patterns.map(compileGlob);
   const states = new Map<string, FileState>();
   let timer: NodeJS.Timeout | undefined;
@@ -95,6 +108,22 @@ export function createFollower(options: FollowerOptions, handlers: FollowerHandl
       await handle.close();
     }
     return true;
+  }
+
+  async function readSummary(state: FileState): Promise<void> {
+    const path = join(dirname(state.path), SUMMARY_FILE);
+    let info;
+    try {
+      info = await stat(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    const stamp = `${info.mtimeMs}:${info.size}`;
+    if (!info.isFile() || stamp === state.summaryStamp) return;
+    state.summaryStamp = stamp;
+    if (info.size > maxSummaryBytes) throw new RangeError(`${path} is larger than ${maxSummaryBytes} bytes`);
+    handlers.summary!(state.path, await readFile(path, 'utf8'));
   }
 
   async function pollOnce(): Promise<void> {
@@ -123,6 +152,7 @@ export function createFollower(options: FollowerOptions, handlers: FollowerHandl
           states.set(path, state);
         }
         if (await readNew(state, info.size)) readSomething = true;
+        if (handlers.summary) await readSummary(state);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') states.delete(path);
         else handlers.error(path, error);

@@ -19,6 +19,7 @@ import { LineSplitter } from './lines.ts';
 import { CumulativeTracker, decodeWriteRequest } from './remote-write.ts';
 import { registerCollectors, snapshotOnce } from './render.ts';
 import { RunStore } from './store.ts';
+import { parseRunSummary } from './summary.ts';
 import { createTruthPoller, type TruthPoller } from './truth.ts';
 
 export { exporterConfig, EXPORTER_DEFAULTS, isLoopbackHost, type ExporterConfig } from './config.ts';
@@ -97,6 +98,14 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
             batch: (file) => new NdjsonBatch(context, store.layer(fileLayer(file), 'file'), 'file'),
             reset: (file) => store.dropLayer(fileLayer(file)),
             error: () => health.error('file'),
+            summary: (file, text) => {
+              try {
+                store.summarize(store.layer(fileLayer(file), 'file'), parseRunSummary(text));
+              } catch {
+                // A summary being written or not ours: counted; the next change is read again.
+                health.error('file');
+              }
+            },
             caughtUp: () => {
               health.lag('file', 0);
               health.followedFiles = follower?.files().length ?? 0;

@@ -43,11 +43,38 @@ export interface RunView {
 /** Merges each run's slices into one view. */
 export function viewRuns(store: RunStore): RunView[] {
   const views: RunView[] = [];
-  for (const [run, entry] of store.runs) views.push(viewRun(store, run, entry));
+  const settled = settledSummaries(store);
+  for (const [run, entry] of store.runs) views.push(viewRun(store, run, entry, settled));
   return views;
 }
 
-function viewRun(store: RunStore, run: string, entry: RunEntry): RunView {
+/**
+ * Layers whose summary.json agrees with what was read from them (same http_reqs count, else
+ * same iterations count): a summary left over from an earlier run in the same folder, or one
+ * written before the last lines were read, does not apply.
+ */
+function settledSummaries(store: RunStore): ReadonlySet<string> {
+  const pending = [...store.layers.values()].filter((layer) => layer.summary !== undefined);
+  if (pending.length === 0) return new Set();
+  const totals = new Map<string, { requests: number; iterations: number }>();
+  for (const entry of store.runs.values()) {
+    for (const [layerId, slice] of entry.slices) {
+      const total = totals.get(layerId) ?? { requests: 0, iterations: 0 };
+      for (const { value } of slice.requests.series.values()) total.requests += value;
+      for (const { value } of slice.iterations.series.values()) total.iterations += value;
+      totals.set(layerId, total);
+    }
+  }
+  const settled = new Set<string>();
+  for (const layer of pending) {
+    const { httpReqs, iterations } = layer.summary!;
+    const total = totals.get(layer.id) ?? { requests: 0, iterations: 0 };
+    if (httpReqs !== undefined ? total.requests === httpReqs : iterations === undefined || total.iterations === iterations) settled.add(layer.id);
+  }
+  return settled;
+}
+
+function viewRun(store: RunStore, run: string, entry: RunEntry, settled: ReadonlySet<string>): RunView {
   const slices = [...entry.slices];
   const single = slices.length === 1 ? slices[0]![1] : undefined;
   const merged = {
@@ -64,7 +91,8 @@ function viewRun(store: RunStore, run: string, entry: RunEntry): RunView {
   let vusMax: number | undefined;
   const scenarios = new Map<SourceKind, Set<string>>();
   const planned = new Map<string, { rate: number; arrivals: number }>();
-  const thresholds = new Map<string, { metric: string; threshold: string; holds: boolean }>();
+  const thresholds = new Map<string, { metric: string; threshold: string; holds: boolean; final?: boolean }>();
+  const finals: Array<{ metricLabel: string; label: string; ok: boolean }> = [];
   for (const [layerId, slice] of slices) {
     if (!single) {
       merged.requests.merge(slice.requests);
@@ -100,6 +128,13 @@ function viewRun(store: RunStore, run: string, entry: RunEntry): RunView {
         thresholds.set(key, { metric: declared.metricLabel, threshold: label, holds: (previous?.holds ?? true) && holds });
       }
     }
+    if (settled.has(layerId)) finals.push(...layer.summary!.verdicts);
+  }
+  // The run's own final verdicts replace what was evaluated on the way.
+  for (const { metricLabel, label, ok } of finals) {
+    const key = `${metricLabel}\u0001${label}`;
+    const previous = thresholds.get(key);
+    thresholds.set(key, { metric: metricLabel, threshold: label, holds: (previous?.final ? previous.holds : true) && ok, final: true });
   }
   return { run, firstMs, lastMs, scenarios, planned, vus, vusMax, thresholds, truth: entry.truth, ...merged };
 }

@@ -25,6 +25,7 @@ import {
   stageLabel,
   statusLabel,
 } from './labels.ts';
+import type { RunSummary } from './summary.ts';
 import { MetricTracker, parseThreshold, type ThresholdExpression } from './thresholds.ts';
 
 /** Where samples come from (the `source` label). */
@@ -139,12 +140,28 @@ export interface DeclaredThreshold {
   readonly expression: ThresholdExpression;
 }
 
+/** A threshold's final verdict from the run's summary.json, with capped label values. */
+export interface FinalVerdict {
+  readonly metricLabel: string;
+  readonly label: string;
+  readonly ok: boolean;
+}
+
+/** What a followed file's summary.json said, and the counts it must agree with to apply. */
+export interface LayerSummary {
+  readonly verdicts: readonly FinalVerdict[];
+  readonly httpReqs: number | undefined;
+  readonly iterations: number | undefined;
+}
+
 /** One input that can be replayed on its own; see the module comment. */
 export interface Layer {
   readonly id: string;
   readonly source: SourceKind;
   /** Thresholds by k6 metric, from this layer's Metric lines. */
   readonly thresholds: Map<string, { readonly type: K6MetricType; readonly metricLabel: string; readonly list: DeclaredThreshold[] }>;
+  /** The run's final summary, for a followed file whose folder holds one. */
+  summary: LayerSummary | undefined;
 }
 
 /** The target's truth for one run, as last polled. */
@@ -202,7 +219,7 @@ export class RunStore {
   /** The layer `id`, created on first use. */
   layer(id: string, source: SourceKind): Layer {
     let layer = this.layers.get(id);
-    if (!layer) this.layers.set(id, (layer = { id, source, thresholds: new Map() }));
+    if (!layer) this.layers.set(id, (layer = { id, source, thresholds: new Map(), summary: undefined }));
     return layer;
   }
 
@@ -227,6 +244,15 @@ export class RunStore {
       return;
     }
     layer.thresholds.set(declaration.name, { type: declaration.type, metricLabel: this.guard.value('metric', declaration.name), list });
+  }
+
+  /** Records a run summary (handleSummary data) for `layer`: its threshold verdicts, with capped labels. */
+  summarize(layer: Layer, summary: RunSummary): void {
+    layer.summary = {
+      verdicts: summary.thresholds.map(({ metric, threshold, ok }) => ({ metricLabel: this.guard.value('metric', metric), label: this.guard.value('threshold', threshold), ok })),
+      httpReqs: summary.httpReqs,
+      iterations: summary.iterations,
+    };
   }
 
   /** Adds one k6 sample (NDJSON semantics: counters carry increments). Returns why it was rejected, if it was. */

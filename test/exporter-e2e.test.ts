@@ -123,6 +123,15 @@ describe('a local-engine run watched through the exporter by a real Prometheus',
     }
     expect(truth.stages.register).toBe(sum('funnel_stage', (tags) => tags.stage === 'register' && tags.result === 'completed'));
 
+    // every threshold's final verdict, submetrics included, as the run's summary.json gives it
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { metrics: Record<string, { thresholds?: Record<string, { ok: boolean }> }> };
+    const verdicts = Object.entries(summary.metrics).flatMap(([metric, entry]) => Object.entries(entry.thresholds ?? {}).map(([threshold, { ok }]) => ({ metric, threshold, ok })));
+    expect(verdicts.length).toBeGreaterThan(10);
+    await eventually(async () => (await scalar(`count(${M.thresholdPassing.name}{run="${RUN}",metric=~".+[{].+"})`)) === verdicts.filter((v) => v.metric.includes('{')).length);
+    for (const { metric, threshold, ok } of verdicts) {
+      expect(await scalar(`${M.thresholdPassing.name}{run="${RUN}",metric="${metric}",threshold="${threshold}"}`), `${metric} ${threshold}`).toBe(ok ? 1 : 0);
+    }
+
     // and the exporter read every line without a rejection
     expect(await scalar(`sum(${E.ingestRejected.name})`)).toBe(0);
     expect(await scalar(`${E.followedFiles.name}`)).toBe(1);

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { EXPORTER_METRICS, RUN_METRICS } from '../contracts/metrics.ts';
 import { createExporter, type Exporter, exporterConfig } from '../exporter/index.ts';
 import { k6RunLines, runMetricLines } from '../exporter/fixtures/k6-lines.ts';
-import { sumOf } from '../exporter/fixtures/exposition.ts';
+import { samples, sumOf } from '../exporter/fixtures/exposition.ts';
 
 const HEALTH = Object.values(EXPORTER_METRICS).map((metric) => metric.name);
 let folder: string;
@@ -121,6 +121,42 @@ describe('following files', () => {
     const referenceLines = runMetricLines((await reference.registry.metrics()).replaceAll('source="ingest"', 'source="file"'), HEALTH);
     expect(afterLines.length).toBeGreaterThan(50);
     expect(afterLines).toEqual(referenceLines);
+  });
+
+  test('the run’s summary.json gives every threshold’s final verdict, once it agrees with the data read', async () => {
+    const { lines, totals } = k6RunLines({ run: 'verdict', journeys: 12 });
+    const file = runFile('verdict');
+    const summary = (httpReqs: number): string =>
+      JSON.stringify({
+        metrics: {
+          http_reqs: { type: 'counter', contains: 'default', values: { count: httpReqs, rate: 1 } },
+          'http_req_duration{stage:register}': { type: 'trend', contains: 'time', values: {}, thresholds: { 'p(95)<1500': { ok: true } } },
+          'http_req_failed{stage:verify_nik}': { type: 'rate', contains: 'default', values: {}, thresholds: { 'rate<0.01': { ok: false } } },
+          http_req_failed: { type: 'rate', contains: 'default', values: {}, thresholds: { 'rate<0.05': { ok: false } } },
+        },
+      });
+    const passing = async (exporter: Exporter): Promise<Record<string, number>> =>
+      Object.fromEntries(
+        samples(await exporter.registry.metrics(), RUN_METRICS.thresholdPassing.name, { run: 'verdict' }).map((sample) => [`${sample.labels.metric} ${sample.labels.threshold}`, sample.value]),
+      );
+    const exporter = follow();
+    // a summary left from an earlier run in this folder: its counts do not match, so it does not apply
+    writeFileSync(join(folder, 'verdict', 'summary.json'), summary(3));
+    writeFileSync(file, `${lines.slice(0, 40).join('\n')}\n`);
+    await exporter.follower!.poll();
+    expect(Object.keys(await passing(exporter))).not.toContain('http_req_failed{stage:verify_nik} rate<0.01');
+    // the run ends: every line read (live, 1 request of 37 failed: rate<0.05 holds), then k6 writes the new summary
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    await exporter.follower!.poll();
+    expect(await passing(exporter)).toEqual({ 'http_req_duration p(95)<1500': 1, 'http_req_failed rate<0.05': 1 });
+    writeFileSync(join(folder, 'verdict', 'summary.json'), summary(totals.httpReqs));
+    await exporter.follower!.poll();
+    expect(await passing(exporter)).toEqual({
+      'http_req_duration p(95)<1500': 1, // evaluated live on the NDJSON (its Metric line carries it); the summary has no verdict for it
+      'http_req_failed rate<0.05': 0, // the summary's verdict replaces the live one
+      'http_req_duration{stage:register} p(95)<1500': 1,
+      'http_req_failed{stage:verify_nik} rate<0.01': 0,
+    });
   });
 
   test('a folder that does not exist yet is not an error', async () => {
