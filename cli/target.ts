@@ -25,6 +25,7 @@ export interface TargetCommandConfig {
   readonly nikCapacity: number;
   readonly nikServiceMs: number;
   readonly nikQueue: number;
+  readonly nikJitter: number;
   readonly nikTimeoutMs: number;
   readonly waitingRoom: number;
   readonly latencyMs: number;
@@ -67,6 +68,7 @@ export const targetCommand = defineCommand<TargetCommandConfig>({
     option({ key: 'nikCapacity', env: env('NIK_CAPACITY'), flag: '--nik-capacity <concurrent>', default: D.nikCapacity, description: 'concurrent service slots of the ministry NIK API', schema: schemas.positiveInt }),
     option({ key: 'nikServiceMs', env: env('NIK_SERVICE_MS'), flag: '--nik-service-ms <ms>', default: D.nikServiceMs, description: 'mean service time of one ministry check, in milliseconds', schema: schemas.positive }),
     option({ key: 'nikQueue', env: env('NIK_QUEUE'), flag: '--nik-queue <n>', default: D.nikQueue, description: 'ministry calls that may wait for a slot; beyond, 503 at once', schema: schemas.count }),
+    option({ key: 'nikJitter', env: env('NIK_JITTER'), flag: '--nik-jitter <fraction>', default: D.nikJitter, description: 'spread of the ministry service time: each check takes service-ms × (1 ± fraction), uniform; 0–0.9', schema: z.coerce.number().min(0).max(0.9) }),
     option({ key: 'nikTimeoutMs', env: env('NIK_TIMEOUT_MS'), flag: '--nik-timeout-ms <ms>', default: D.nikTimeoutMs, description: "the target's timeout for a ministry call, in milliseconds (then 504)", schema: schemas.positiveInt }),
     option({ key: 'waitingRoom', env: env('WAITING_ROOM'), flag: '--waiting-room <max>', default: D.waitingRoom, description: 'funnel requests in flight before 429 + Retry-After; 0 = off', schema: schemas.count }),
     option({ key: 'latencyMs', env: env('LATENCY_MS'), flag: '--latency-ms <ms>', default: D.latencyMs, description: 'delay added to every funnel request, in milliseconds', schema: schemas.count }),
