@@ -30,8 +30,8 @@ export interface FollowerHandlers {
   reset(file: string): void;
   /** Reading `file` (or walking a folder) failed; the follower tries again next time. */
   error(file: string, error: unknown): void;
-  /** A poll read nothing new from any file. */
-  caughtUp?(): void;
+  /** A poll ended: how many files are followed, and whether any had new bytes. */
+  polled?(result: { readonly files: number; readonly readSomething: boolean }): void;
   /**
    * The `summary.json` beside `file` appeared or changed (k6's handleSummary output, written
    * at the end of a run); `text` is its content. Re-sent after `file` is reset.
@@ -158,7 +158,7 @@ export function createFollower(options: FollowerOptions, handlers: FollowerHandl
         else handlers.error(path, error);
       }
     }
-    if (!readSomething) handlers.caughtUp?.();
+    handlers.polled?.({ files: states.size, readSomething });
   }
 
   function poll(): Promise<void> {

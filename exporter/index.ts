@@ -106,9 +106,9 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
                 health.error('file');
               }
             },
-            caughtUp: () => {
-              health.lag('file', 0);
-              health.followedFiles = follower?.files().length ?? 0;
+            polled: ({ files, readSomething }) => {
+              health.followedFiles = files;
+              if (!readSomething) health.lag('file', 0);
             },
           },
         );

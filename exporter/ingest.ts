@@ -8,7 +8,7 @@ import type { Clock } from './clock.ts';
 import type { ExporterHealth, InputSource } from './health.ts';
 import { OTHER } from './labels.ts';
 import type { LineSink } from './lines.ts';
-import { parseK6Line } from './parse.ts';
+import { parseK6Line, type RejectReason } from './parse.ts';
 import {
   CumulativeTracker,
   foldNativeHistogram,
@@ -71,7 +71,7 @@ export class NdjsonBatch implements LineSink {
     if (Number.isFinite(this.newestMs)) this.context.health.lag(this.source, (this.context.clock.now() - this.newestMs) / 1000);
   }
 
-  private reject(reason: Parameters<ExporterHealth['reject']>[1]): void {
+  private reject(reason: RejectReason): void {
     this.rejected += 1;
     this.context.health.reject(this.source, reason);
   }
@@ -96,7 +96,7 @@ export function ingestWriteRequest(
   const { health, store } = context;
   let rejected = 0;
   let newestMs = Number.NEGATIVE_INFINITY;
-  const reject = (reason: Parameters<ExporterHealth['reject']>[1]): void => {
+  const reject = (reason: RejectReason): void => {
     rejected += 1;
     health.reject('remote_write', reason);
   };
