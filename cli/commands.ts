@@ -10,6 +10,7 @@ import { exporterCommand } from './exporter.ts';
 import { runCommand } from './run.ts';
 import { targetCommand } from './target.ts';
 import { reportCommand } from './report.ts';
+import { demoCommand } from './demo.ts';
 
 export const COMMANDS: readonly CommandDefinition<never>[] = [
   k8sCommand,
@@ -18,4 +19,5 @@ export const COMMANDS: readonly CommandDefinition<never>[] = [
   runCommand,
   targetCommand,
   reportCommand,
+  demoCommand,
 ];

@@ -129,6 +129,8 @@ describe('the knee search (persistence of two steps)', () => {
   test.each([
     ['PPPFF', 'knee', [30, 40]],
     ['PPFPPFF', 'knee', [50, 60]],
+    ['PPFPFF', 'knee', [20, 30]],
+    ['PFPFPFF', 'knee', [10, 20]],
     ['PPPPF', 'knee', [40, 50]],
     ['PPPPP', 'not-reached', [50, null]],
     ['PFPFP', 'not-reached', [50, null]],
@@ -160,11 +162,11 @@ describe('the knee search (persistence of two steps)', () => {
 
 describe('the plateau of a stage throughput', () => {
   test.each([
-    [[1, 2, 3, 10, 4], 4],
+    [[1, 2, 3, 10, 4], 7],
     [[5], 5],
     [[4, 6], 5],
     [[], 0],
-    [[10, 10.2, 9.8, 2, 11.5], 10.2],
+    [[10, 10.2, 9.8, 2, 11.5], 10.85],
   ])('of %j is %f', (values, expected) => {
     expect(plateau(values)).toBeCloseTo(expected, 9);
   });

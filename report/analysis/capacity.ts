@@ -2,17 +2,19 @@
  * Breakpoint steps and the capacity knee (capacity-model §2). Each step's warm-up is discarded;
  * on the rest, every stage's goodput, p95 (from the merged histogram) and error and throttle rates
  * are judged against its SLO. A step fails when any stage breaks its SLO; the knee is the first
- * failing step that the next step confirms (persistence), and capacity is the last passing step
+ * failing step that the next step confirms (persistence; a failure of the same stage one passing
+ * step lower still counts as the knee's edge), and capacity is the last passing step
  * below it, reported as the range [last pass, first fail] with the stage that broke first. Besides
- * the SLOs, a stage whose queue grows through a step's judged part is not keeping up (its latency
- * would break the SLO if the step lasted longer), so short steps still find the knee.
+ * the SLOs, a stage is not keeping up when its queue grows through a step's judged part, or when
+ * its arrivals exceed the most it ever completed per second: its latency would break the SLO if
+ * the step lasted longer, so short steps still find the knee.
  */
 
 import { FUNNEL_STAGES, type FunnelStage } from '../../contracts/funnel.ts';
 import type { RunResult } from '../../contracts/run-result.ts';
 import type { ReportObjectives } from './objectives.ts';
 import { slotsBetween, totalsOf } from './totals.ts';
-import { stageRows, type Breach, type StageRow } from './windows.ts';
+import { check, stageRows, type Breach, type StageRow } from './windows.ts';
 
 /** One breakpoint step, read over its steady part. */
 export interface StepRow {
@@ -73,8 +75,7 @@ export interface CapacityResult {
   readonly limitingBreaches?: readonly Breach[];
   /**
    * The rate of successful requests the limiting stage sustains at saturation (its C_sat),
-   * requests per second: the median of its three highest step throughputs (steady parts), so one
-   * noisy step does not set it.
+   * requests per second: the mean of its two highest step throughputs (steady parts).
    */
   readonly limitingStageThroughputPerSecond?: number;
   /** Successful requests of the limiting stage per new applicant, measured on passing steps. */
@@ -88,8 +89,19 @@ export interface CapacityResult {
   readonly explanation: string;
 }
 
+/**
+ * How far above the most a stage ever completed per second (over all steps) its arrivals may go
+ * before the step counts as saturated: a queue fed faster than it can ever drain grows without
+ * bound, even when a short step ends before its latency or errors show it.
+ */
+const SATURATION_MARGIN = 1.05;
+
 /** Every breakpoint step of the run, read over its steady part. Empty when the run has no steps. */
 export function analyseSteps(result: RunResult, objectives: ReportObjectives): StepRow[] {
+  return withSaturation(measureSteps(result, objectives), objectives);
+}
+
+function measureSteps(result: RunResult, objectives: ReportObjectives): StepRow[] {
   const steps = result.profile.steps ?? [];
   return steps.map((step) => {
     const length = step.endSeconds - step.startSeconds;
@@ -121,6 +133,28 @@ export function analyseSteps(result: RunResult, objectives: ReportObjectives): S
       status: failingStages.length > 0 ? 'fail' : judged ? 'pass' : 'insufficient',
       failingStages,
     };
+  });
+}
+
+/** Adds `saturated` breaches: steps whose arrivals at a stage exceed the most it ever completed. */
+function withSaturation(steps: StepRow[], objectives: ReportObjectives): StepRow[] {
+  const best = {} as Record<FunnelStage, number>;
+  for (const stage of FUNNEL_STAGES) best[stage] = Math.max(0, ...steps.map((step) => step.stages[stage].completedPerSecond));
+  return steps.map((step) => {
+    let changed = false;
+    const stages = { ...step.stages };
+    for (const stage of FUNNEL_STAGES) {
+      const row = stages[stage];
+      if (row.judgement.status === 'insufficient' || row.entered < objectives.minRequests || step.judgedSeconds <= 0) continue;
+      const breach = check('saturated', row.entered / step.judgedSeconds, best[stage] * SATURATION_MARGIN);
+      if (breach.ratio <= 1) continue;
+      const breaches = [...row.judgement.breaches, breach];
+      stages[stage] = { ...row, judgement: { status: 'fail', breaches, worstRatio: Math.max(row.judgement.worstRatio, breach.ratio) } };
+      changed = true;
+    }
+    if (!changed) return step;
+    const failingStages = FUNNEL_STAGES.filter((stage) => stages[stage].judgement.status === 'fail');
+    return { ...step, stages, failingStages, status: 'fail' };
   });
 }
 
@@ -164,6 +198,13 @@ export function findCapacity(steps: readonly StepRow[], objectives: ReportObject
         ': capacity is at least that; run higher steps to find the knee',
     };
   }
+  // A failure of the same stage one passing step below the knee is the knee's noisy edge, not
+  // noise: short steps scatter around the capacity. Bridge such single-step gaps downwards.
+  while (firstFail >= 2 && judged[firstFail - 1]!.status === 'pass' && persistent.some((stage) => judged[firstFail! - 2]!.failingStages.includes(stage))) {
+    const below = judged[firstFail - 2]!;
+    persistent = persistent.filter((stage) => below.failingStages.includes(stage));
+    firstFail -= 2;
+  }
   const failStep = judged[firstFail]!;
   const lastPass = judged.slice(0, firstFail).filter((step) => step.status === 'pass').pop();
   const { stage: limitingStage, breaches } = limitingOf(failStep, persistent, judged.slice(firstFail));
@@ -205,11 +246,14 @@ export function findCapacity(steps: readonly StepRow[], objectives: ReportObject
   };
 }
 
-/** Median of the three highest values (fewer when there are fewer): a plateau robust to one outlier. */
+/**
+ * Mean of the two highest values (the one value when there is one): the throughput a stage
+ * sustains at saturation. Past the knee, timeouts waste capacity and throughput falls again, so
+ * the top of the curve, not its tail, is the stage's capacity; two values temper one noisy step.
+ */
 export function plateau(values: readonly number[]): number {
-  const top = [...values].sort((a, b) => b - a).slice(0, 3);
-  if (top.length === 0) return 0;
-  return top.length === 2 ? (top[0]! + top[1]!) / 2 : top[Math.floor(top.length / 2)]!;
+  const top = [...values].sort((a, b) => b - a).slice(0, 2);
+  return top.length === 0 ? 0 : top.reduce((sum, value) => sum + value, 0) / top.length;
 }
 
 /**
@@ -250,6 +294,9 @@ function nearestStage(steps: readonly StepRow[]): { stage: FunnelStage; ratio: n
 /** "p95 4,210 ms > 3,000 ms" and the like. */
 export function describeBreach(breach: Breach): string {
   if (breach.kind === 'p95') return `p95 ${Math.round(breach.value).toLocaleString('en-US')} ms > ${breach.objective.toLocaleString('en-US')} ms`;
+  if (breach.kind === 'saturated') {
+    return `saturated: ${breach.value.toFixed(1)} arrivals/s > the ${(breach.objective / SATURATION_MARGIN).toFixed(1)}/s it completes at best`;
+  }
   if (breach.kind === 'backlog') return `queue growing: ${(breach.value * 100).toFixed(0)} % of arrivals still waiting > ${(breach.objective * 100).toFixed(0)} %`;
   const label = breach.kind === 'errors' ? 'errors' : 'throttled';
   return `${label} ${(breach.value * 100).toFixed(1)} % > ${(breach.objective * 100).toFixed(1)} %`;

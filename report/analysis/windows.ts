@@ -12,8 +12,11 @@ import { stageStats, totalsOf, type RangeTotals, type StageStats } from './total
 
 /** Why a stage missed its objective. */
 export interface Breach {
-  /** `p95` latency, `errors` rate, `throttled` rate, or `backlog` growth (a queue that grows). */
-  readonly kind: 'p95' | 'errors' | 'throttled' | 'backlog';
+  /**
+   * `p95` latency, `errors` rate, `throttled` rate, `backlog` growth (a queue that grows), or
+   * `saturated`: more arrivals per second than the stage ever completed (breakpoint steps only).
+   */
+  readonly kind: 'p95' | 'errors' | 'throttled' | 'backlog' | 'saturated';
   readonly value: number;
   readonly objective: number;
   /** value / objective; above 1 is a breach. */
@@ -138,7 +141,7 @@ export function binomialUpperTail(k: number, n: number, p: number): number {
   return Math.min(1, Math.max(0, 1 - below));
 }
 
-function check(kind: Breach['kind'], value: number, objective: number): Breach {
+export function check(kind: Breach['kind'], value: number, objective: number): Breach {
   // An objective of 0 tolerates nothing: any value breaches it by a large finite ratio (JSON has no Infinity).
   const ratio = objective > 0 ? value / objective : value > 0 ? 1e6 : 0;
   return { kind, value, objective, ratio };
