@@ -440,14 +440,20 @@ export function createTarget(overrides: Partial<TargetOptions> = {}, deps: Targe
     },
     close() {
       closing ??= (async () => {
-        const targetClosed = closeServer(server);
-        // Closing the ministry first answers waiting NIK checks at once, so requests finish quickly.
-        await ministry?.close();
-        await targetClosed;
-        const deadline = Date.now() + 5000;
-        while (activeHandlers > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-        await ministryClient?.close();
-        store.close();
+        try {
+          const targetClosed = closeServer(server);
+          // Closing the ministry first answers waiting NIK checks at once, so requests finish quickly.
+          await ministry?.close();
+          await targetClosed;
+          const deadline = Date.now() + 5000;
+          while (activeHandlers > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+          const client = ministryClient;
+          ministryClient = undefined;
+          await client?.close();
+        } finally {
+          // Whatever failed above, the database is closed and a temporary one removed.
+          store.close();
+        }
       })();
       return closing;
     },
