@@ -315,7 +315,7 @@ export const TARGET_METRICS = {
   ministryAnswers: def({
     name: 'floodgate_ministry_answers_total',
     type: 'counter',
-    help: 'Answers of the simulated ministry NIK API, by result (match, no_match, queue_full, cancelled, bad_request).',
+    help: 'Answers of the simulated ministry NIK API, by result (match, no_match, queue_full, deadline_exceeded, cancelled, bad_request).',
     unit: '',
     labels: ['result'],
   }),

@@ -4,7 +4,7 @@
  */
 
 import { Agent, request } from 'undici';
-import type { NikVerdict } from './ministry.ts';
+import { DEADLINE_HEADER, type NikVerdict } from './ministry.ts';
 
 /** How a check ended, as the target sees it. */
 export type MinistryCallResult =
@@ -33,12 +33,13 @@ export function createMinistryClient(baseUrl: string, timeoutMs: number): Minist
         const response = await request(url, {
           method: 'POST',
           dispatcher: agent,
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', [DEADLINE_HEADER]: String(timeoutMs) },
           body: JSON.stringify({ nik, dateOfBirth }),
           signal,
         });
         const text = await response.body.text();
         if (response.statusCode === 503) return { outcome: 'unavailable', detail: 'ministry busy (503)' };
+        if (response.statusCode === 504) return { outcome: 'timeout', detail: 'no ministry slot before the deadline (504)' };
         if (response.statusCode !== 200) return { outcome: 'error', detail: `ministry answered ${response.statusCode}` };
         const verdict = JSON.parse(text) as NikVerdict;
         return { outcome: verdict.match ? 'ok' : 'rejected', verdict };

@@ -6,8 +6,10 @@
  *
  * Sustained capacity = capacity / service time: 5 slots × 100 ms = 50 checks per second.
  *
- * API: `POST /api/nik/verify` JSON `{nik, dateOfBirth}` → 200 `{match: true}` or
- * 200 `{match: false, reason}`; 503 `{error: "busy"}` when the queue is full; 400 on bad input.
+ * API: `POST /api/nik/verify` JSON `{nik, dateOfBirth}` (optional header `X-Deadline-Ms`) → 200
+ * `{match: true}` or 200 `{match: false, reason}`; 503 `{error: "busy"}` when the queue is full;
+ * 504 `{error: "deadline_exceeded"}` when no slot frees in time for the caller's deadline; 400 on
+ * bad input.
  * `GET /healthz`, `GET /metrics` (its own prom-client registry).
  */
 
@@ -54,6 +56,12 @@ export interface Ministry {
   stats(): DeskStats;
   close(): Promise<void>;
 }
+
+/**
+ * Request header with the milliseconds the caller will wait for an answer (its timeout). The
+ * ministry does not start a check that cannot end within it: it answers 504 at once instead.
+ */
+export const DEADLINE_HEADER = 'x-deadline-ms';
 
 /** Largest request body the ministry reads, in bytes. */
 const MAX_BODY_BYTES = 4096;
@@ -125,12 +133,17 @@ export function createMinistry(options: MinistryOptions): Ministry {
       if (!response.writableFinished) gaveUp.abort();
     };
     response.once('close', onClose);
-    const outcome = await desk.serve(gaveUp.signal);
+    const outcome = await desk.serve(gaveUp.signal, deadlineOf(request));
     response.off('close', onClose);
     if (outcome.kind === 'queue_full') {
       metrics.answers.inc({ result: 'queue_full' });
       response.setHeader('retry-after', '1');
       return sendJson(response, 503, { error: 'busy', message: 'all service slots and the queue are full' });
+    }
+    if (outcome.kind === 'expired') {
+      metrics.answers.inc({ result: 'deadline_exceeded' });
+      if (!response.destroyed) sendJson(response, 504, { error: 'deadline_exceeded', message: `no slot in time for the caller's ${DEADLINE_HEADER}` });
+      return;
     }
     if (outcome.kind === 'cancelled') {
       metrics.answers.inc({ result: 'cancelled' });
@@ -189,6 +202,12 @@ function createMinistryMetrics(registry: Registry, desk: ServiceDesk, capacityPe
       registers: [registry],
     }),
   };
+}
+
+/** The clock time (performance.now) the caller stops waiting, from its deadline header; none when absent or malformed. */
+function deadlineOf(request: IncomingMessage): number | undefined {
+  const budget = Number(request.headers[DEADLINE_HEADER]);
+  return Number.isFinite(budget) && budget > 0 ? performance.now() + budget : undefined;
 }
 
 type BodyResult = { ok: true; value: unknown } | { ok: false; status: 400 | 413; message: string };

@@ -80,6 +80,41 @@ describe('the ministry service desk', () => {
     expect(service.stats().served).toBe(2);
   });
 
+  test('a queued call that could not finish before its deadline expires without using a slot', async () => {
+    const service = desk(1, 100, 5);
+    const first = service.serve(undefined, Date.now() + 1000);
+    const tooLate = service.serve(undefined, Date.now() + 150); // its turn comes at 100, would end at 200 > 150
+    const inTime = service.serve(undefined, Date.now() + 210); // then starts at 100, ends at 200, 10 ms to spare (no jitter)
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await first).toEqual({ kind: 'served', waitedMs: 0 });
+    expect(await tooLate).toEqual({ kind: 'expired', waitedMs: 100 });
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await inTime).toEqual({ kind: 'served', waitedMs: 100 });
+    expect(service.stats()).toMatchObject({ served: 2, expired: 1, maxBusy: 1 });
+  });
+
+  test('a call whose deadline is shorter than one service time expires at once', async () => {
+    const service = desk(1, 100, 5);
+    expect(await service.serve(undefined, Date.now() + 50)).toEqual({ kind: 'expired', waitedMs: 0 });
+    expect(service.stats()).toMatchObject({ busy: 0, expired: 1 });
+  });
+
+  test('under sustained overload with deadlines every slot-second goes to a call that is still waited for', async () => {
+    // 5 slots × 100 ms = 50/s; 200 calls/s arrive for 10 s, each waiting at most 1 s.
+    const service = desk(5, 100, 1000, 0.2);
+    const outcomes: Array<Promise<DeskOutcome>> = [];
+    for (let tick = 0; tick < 1000; tick += 1) {
+      for (let i = 0; i < 2; i += 1) outcomes.push(service.serve(undefined, Date.now() + 1000));
+      await vi.advanceTimersByTimeAsync(10);
+    }
+    await vi.advanceTimersByTimeAsync(2000);
+    const served = (await Promise.all(outcomes)).filter((outcome) => outcome.kind === 'served') as Array<{ waitedMs: number }>;
+    // Every served call ended before its deadline (waited + at most 120 ms of service ≤ 1 s − 10 ms), at capacity.
+    expect(served.every((outcome) => outcome.waitedMs <= 1000 - 10 - 120)).toBe(true);
+    expect(served.length).toBeGreaterThan(50 * 10 * 0.97);
+    expect(served.length).toBeLessThan(50 * 11 * 1.03);
+  });
+
   test('close() cancels waiting and in-service calls', async () => {
     const service = desk(1, 100, 5);
     const first = service.serve();

@@ -30,6 +30,8 @@ export interface ServiceDeskOptions {
 export type DeskOutcome =
   | { readonly kind: 'served'; readonly waitedMs: number }
   | { readonly kind: 'queue_full' }
+  /** Its deadline would pass before a mean service time could end: not served, no slot used. */
+  | { readonly kind: 'expired'; readonly waitedMs: number }
   | { readonly kind: 'cancelled' };
 
 /** Counters of a desk. */
@@ -39,6 +41,7 @@ export interface DeskStats {
   readonly served: number;
   readonly turnedAway: number;
   readonly cancelled: number;
+  readonly expired: number;
   /** Most slots ever busy at once; never above capacity. */
   readonly maxBusy: number;
 }
@@ -49,17 +52,28 @@ export interface ServiceDesk {
    * Serves one call: takes a free slot or queues for one, holds it for one service time, then
    * resolves `served`. Resolves `queue_full` at once when the queue is full, and `cancelled` when
    * `signal` aborts while the call still waits (a call already in service runs to its end: the
-   * slot stays busy, as a real server finishes work its client gave up on).
+   * slot stays busy, as a real server finishes work its client gave up on). With a `deadlineAt`
+   * (clock time the caller stops waiting), a call whose turn comes too late to finish even the
+   * longest service time (with 10 ms to spare) resolves `expired` without taking the slot, as servers that honour
+   * propagated deadlines do, so overload never turns into service nobody waits for.
    */
-  serve(signal?: AbortSignal): Promise<DeskOutcome>;
+  serve(signal?: AbortSignal, deadlineAt?: number): Promise<DeskOutcome>;
   stats(): DeskStats;
   /** Cancels every waiting call and stops the timers of calls in service (they resolve `cancelled`). */
   close(): void;
 }
 
+/**
+ * A call must be able to end this long before its deadline to be started: room for the answer to
+ * travel back and for the caller's clock starting a little earlier than ours.
+ */
+const DEADLINE_MARGIN_MS = 10;
+
 interface Waiter {
   readonly enqueuedAt: number;
+  readonly deadlineAt: number;
   readonly start: (startAt: number) => void;
+  readonly expire: (at: number) => void;
   readonly cancel: () => void;
 }
 
@@ -84,6 +98,7 @@ export function createServiceDesk(options: ServiceDeskOptions): ServiceDesk {
   let served = 0;
   let turnedAway = 0;
   let cancelled = 0;
+  let expired = 0;
   let maxBusy = 0;
   let closed = false;
 
@@ -106,14 +121,28 @@ export function createServiceDesk(options: ServiceDeskOptions): ServiceDesk {
     inService.add(stop);
   };
 
-  /** A slot became free at `freeAt`: start the next waiting call from then. */
+  /**
+   * True when a call starting at `startAt` might end after its deadline. It is judged on the
+   * longest service time, not the one the call would draw: choosing by the draw would favour
+   * short calls and lift throughput above capacity / serviceMs.
+   */
+  const longestService = serviceMs * (1 + jitter);
+  const tooLate = (startAt: number, deadlineAt: number): boolean => startAt + longestService > deadlineAt - DEADLINE_MARGIN_MS;
+
+  /** A slot became free at `freeAt`: start the next waiting call that can still make its deadline. */
   const handOn = (freeAt: number): void => {
-    const next = queue.shift();
-    if (next) next.start(Math.max(freeAt, next.enqueuedAt));
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const startAt = Math.max(freeAt, next.enqueuedAt);
+      if (!tooLate(startAt, next.deadlineAt)) {
+        next.start(startAt);
+        return;
+      }
+      next.expire(startAt);
+    }
   };
 
   return {
-    serve(signal) {
+    serve(signal, deadlineAt = Number.POSITIVE_INFINITY) {
       return new Promise<DeskOutcome>((resolve) => {
         if (closed || signal?.aborted) {
           cancelled += 1;
@@ -121,46 +150,42 @@ export function createServiceDesk(options: ServiceDeskOptions): ServiceDesk {
           return;
         }
         const arrivedAt = now();
-        const done = (kind: 'served' | 'cancelled', waitedMs: number): void => {
-          signal?.removeEventListener('abort', onAbort);
-          if (kind === 'served') {
-            served += 1;
-            resolve({ kind, waitedMs });
-          } else {
-            cancelled += 1;
-            resolve({ kind });
-          }
-        };
         let waiting = true;
+        const settle = (outcome: DeskOutcome): void => {
+          waiting = false;
+          signal?.removeEventListener('abort', onAbort);
+          if (outcome.kind === 'served') served += 1;
+          else if (outcome.kind === 'expired') expired += 1;
+          else if (outcome.kind === 'cancelled') cancelled += 1;
+          else turnedAway += 1;
+          resolve(outcome);
+        };
         const waiter: Waiter = {
           enqueuedAt: arrivedAt,
+          deadlineAt,
           start: (startAt) => {
             waiting = false;
-            occupy(startAt, (kind) => done(kind, Math.max(0, startAt - arrivedAt)));
+            const waitedMs = Math.max(0, startAt - arrivedAt);
+            occupy(startAt, (kind) => settle(kind === 'served' ? { kind, waitedMs } : { kind }));
           },
-          cancel: () => done('cancelled', 0),
+          expire: (at) => settle({ kind: 'expired', waitedMs: Math.max(0, at - arrivedAt) }),
+          cancel: () => settle({ kind: 'cancelled' }),
         };
         const onAbort = (): void => {
           if (!waiting) return;
-          waiting = false;
           const index = queue.indexOf(waiter);
           if (index >= 0) queue.splice(index, 1);
           waiter.cancel();
         };
         signal?.addEventListener('abort', onAbort, { once: true });
-        if (busy < capacity) {
-          waiter.start(arrivedAt);
-        } else if (queue.length < queueLimit) {
-          queue.push(waiter);
-        } else {
-          signal?.removeEventListener('abort', onAbort);
-          turnedAway += 1;
-          resolve({ kind: 'queue_full' });
-        }
+        if (tooLate(arrivedAt, deadlineAt)) waiter.expire(arrivedAt);
+        else if (busy < capacity) waiter.start(arrivedAt);
+        else if (queue.length < queueLimit) queue.push(waiter);
+        else settle({ kind: 'queue_full' });
       });
     },
     stats() {
-      return { busy, queued: queue.length, served, turnedAway, cancelled, maxBusy };
+      return { busy, queued: queue.length, served, turnedAway, cancelled, expired, maxBusy };
     },
     close() {
       closed = true;

@@ -82,9 +82,32 @@ describe('the ministry NIK API holds its capacity; the target fails fast past it
     await untilIdle(ministry);
     const stats = ministry.stats();
     expect(stats.maxBusy).toBe(5);
-    // Every call the ministry got is accounted for: served, turned away, or left the queue when the target gave up.
-    expect(stats.served + stats.turnedAway + stats.cancelled).toBe(50);
+    // Every call the ministry got is accounted for: served, turned away, expired before its turn
+    // could end in time, or left the queue when the target gave up.
+    expect(stats.served + stats.turnedAway + stats.expired + stats.cancelled).toBe(50);
     expect(stats.served).toBeGreaterThanOrEqual(counts[200]!);
+  });
+
+  test('overloaded twice over through the target, it keeps serving at capacity (5 × 50 ms = 100/s): no collapse into timeouts', async () => {
+    const { target, client } = await startTarget({ nikCapacity: 5, nikServiceMs: 50, nikQueue: 200, nikTimeoutMs: 600 });
+    const ready = await readyForNik(client, 'overload', 400);
+    // Open model: 200 checks/s for 2 s, whatever the answers do.
+    const startedAt = performance.now();
+    const answers = await Promise.all(
+      ready.map(async ([session, nik], index) => {
+        const due = startedAt + index * 5;
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
+        const answer = await client.verifyNik(session, nik);
+        return { status: answer.status, ms: answer.ms, endedAt: performance.now() };
+      }),
+    );
+    const successes = answers.filter((answer) => answer.status === 200);
+    const perSecond = successes.length / ((Math.max(...successes.map((answer) => answer.endedAt)) - startedAt) / 1000);
+    expect(perSecond).toBeGreaterThan(80);
+    expect(perSecond).toBeLessThan(120);
+    expect(answers.every((answer) => [200, 503, 504].includes(answer.status) && answer.ms < 600 + 1000)).toBe(true);
+    await untilIdle(target.ministry!);
+    expect(target.ministry!.stats().maxBusy).toBe(5);
   });
 
   test('saturated, it serves capacity / service time (5 × 50 ms = 100 checks/s, ±20 %)', async () => {
