@@ -24,15 +24,19 @@ export async function main(argv: readonly string[], commands: readonly CommandDe
     for (const argument of definition.arguments ?? []) {
       command.argument(argument.required ? `<${argument.name}>` : `[${argument.name}]`, argument.description);
     }
+    const attributes = new Map<string, string>();
     for (const spec of definition.options) {
       const option = new Option(spec.flag, spec.description + (spec.env ? ` (env ${spec.env})` : ''));
       if (spec.default !== undefined) option.default(undefined, String(spec.default)); // shown in --help, resolved by resolveConfig
       if (spec.repeatable) option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
       command.addOption(option);
+      // commander names a value after its flag (--error-rate → errorRate); the config uses the spec's key
+      attributes.set(spec.key, option.attributeName());
     }
     command.action(async (...received: unknown[]) => {
       const positional = received.slice(0, definition.arguments?.length ?? 0) as Array<string | undefined>;
-      const flags = command.opts();
+      const given = command.opts();
+      const flags = Object.fromEntries([...attributes].map(([key, attribute]) => [key, given[attribute]]));
       const config = resolveConfig(definition.options, flags);
       exitCode = await runWithSignals((signal) =>
         definition.run({
