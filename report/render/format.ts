@@ -45,6 +45,7 @@ export interface Table {
 export function keyFigures(analysis: Analysis): Array<[string, string]> {
   const { capacity, forecast, reconciliation, funnel, validity } = analysis;
   const rows: Array<[string, string]> = [['Run', `${analysis.run} (${analysis.scenario}, ${analysis.engine} engine)`]];
+  if (!validity.valid) rows.push(['Warning', 'invalid run: the figures below describe the load generator, not the target']);
   if (capacity.outcome !== 'not-measured') {
     rows.push(['Sustained capacity', capacity.sustainedPerMinute !== undefined ? `${perMinute(capacity.sustainedPerMinute)} (${perSecond(capacity.sustainedPerSecond)})` : 'below the first step']);
     rows.push(['Capacity range (last pass – first fail)', `${perMinute(capacity.range[0])} – ${capacity.range[1] === null ? 'not reached' : perMinute(capacity.range[1])}`]);
