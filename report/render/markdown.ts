@@ -43,7 +43,7 @@ function cell(text: string): string {
   return inline(text).replace(/\|/g, '\\|');
 }
 
-/** Text safe inside a Markdown line: no newlines, no HTML. */
+/** Text safe inside a Markdown line: no newlines, no HTML tags (a `<` could open one; `>` mid-line is plain text). */
 function inline(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return text.replace(/\s*\n\s*/g, ' ').replace(/</g, '&lt;');
 }
