@@ -17,6 +17,7 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { FloodgateError } from '../contracts/errors.ts';
+import { RUN_METRICS } from '../contracts/metrics.ts';
 import { createExporter, exporterConfig, type Exporter } from '../exporter/index.ts';
 import { runScenario, type LocalEngine, type RunOutcome } from '../runner/index.ts';
 import type { EngineChoice } from '../runner/engine-choice.ts';
@@ -127,7 +128,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
       const prometheus = await startPrometheus({ exporter: exporterAddress.url, target: addresses.url, signal: options.signal });
       if (prometheus) {
         cleanups.push(() => prometheus.stop());
-        say(`prometheus: ${prometheus.url} (pid ${prometheus.pid}; try floodgate_funnel_stage_total)`);
+        say(`prometheus: ${prometheus.url} (pid ${prometheus.pid}; try ${RUN_METRICS.funnelStage.name})`);
       } else say('prometheus: not installed, skipped (apt-get install -y --no-install-recommends prometheus)');
     }
     throwIfInterrupted(options.signal);
