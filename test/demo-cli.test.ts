@@ -48,8 +48,10 @@ async function expectNothingLeft(output: string, out: string): Promise<void> {
     await expect(fetch(url, { signal: AbortSignal.timeout(2000) }), url).rejects.toThrow();
   }
   if (prometheusPid !== undefined) expect(() => process.kill(prometheusPid, 0)).toThrow(/ESRCH/);
+  // Only this demo's processes: others may run a demo on the same machine at the same time.
   const processes = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
-  expect(processes).not.toContain('floodgate-demo-prometheus-');
+  const prometheusUrl = /^prometheus:\s+(http:\/\/127\.0\.0\.1:\d+)/m.exec(output)?.[1];
+  if (prometheusUrl) expect(processes).not.toContain(`--web.listen-address=${new URL(prometheusUrl).host}`);
   expect(processes).not.toContain(`demo --out ${out}`);
 }
 
