@@ -187,3 +187,13 @@ describe('conversion to k6 ramping-arrival-rate stages', () => {
     expect(() => parseDurationSeconds(text)).toThrow(/not a duration/);
   });
 });
+
+describe('compressed per-minute bins', () => {
+  test('keep each bin’s rate for most of its (one-second) length', () => {
+    const profile = binnedProfile('logs', [60, 120, 60], { rateScale: 0.1, timeScale: 60 });
+    const config = toRampingArrivalRate(profile);
+    expect(rampingRateAt(config, 1.5)).toBeCloseTo(12, 9);
+    expect(rampingRateAt(config, 1.95)).toBeCloseTo(12, 9);
+    expect(rampingArrivals(config)).toBeCloseTo(24, 6);
+  });
+});

@@ -437,9 +437,16 @@ function piecewiseLinearProfile(name: string, description: string, points: Reado
 
 function knotsFor(profile: TrafficProfile, tolerance: number, minStage: number, maxStages: number): number[] {
   // A jump cannot be a k6 stage boundary (stages ramp from the previous target), so each jump
-  // gets a ramp of one shortest stage after it.
+  // gets a short ramp after it: one shortest stage, or a tenth of the way to the next corner when
+  // that is shorter (compressed per-minute bins can be a second long).
+  const corners = [...profile.corners, profile.durationSeconds].sort((x, y) => x - y);
   const jumps = profile.corners.filter((c) => Math.abs(profile.rateAt(c - 1e-6) - profile.rateAt(c + 1e-6)) > 1e-9);
-  const afterJumps = jumps.map((c) => c + minStage).filter((t) => t < profile.durationSeconds);
+  const afterJumps = jumps
+    .map((c) => {
+      const next = corners.find((corner) => corner > c) ?? profile.durationSeconds;
+      return c + Math.max(0.001, Math.min(minStage, (next - c) / 10));
+    })
+    .filter((t) => t < profile.durationSeconds);
   const fixed = [...new Set([0, ...profile.corners, ...afterJumps, profile.durationSeconds])].sort((x, y) => x - y);
   const knots: number[] = [0];
   const total = profile.arrivalsBetween(0, profile.durationSeconds);

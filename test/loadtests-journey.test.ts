@@ -184,7 +184,10 @@ describe('open scenarios on the local engine', () => {
     expect(arrivals(outcome)).toBeGreaterThanOrEqual(22);
     expect(arrivals(outcome)).toBeLessThanOrEqual(25); // 0.1 × 240 in 3 s
     const planned = pointsOf(outcome, 'planned_arrival_rate').map((p) => p.value);
-    expect(Math.max(...planned)).toBeCloseTo(12, 5); // 0.1 × 120/min × 60 = 12/s in the middle second
+    // 0.1 × 120/min × 60 = 12/s in the middle second; the gauge is read about once a second, and a
+    // read a few ms past the bin's end catches the start of the short ramp down to 6/s
+    expect(Math.max(...planned)).toBeGreaterThan(11.5);
+    expect(Math.max(...planned)).toBeLessThanOrEqual(12 + 1e-9);
     expect(JSON.parse(readFileSync(join(outcome.outDir, 'run.json'), 'utf8')).env.PROFILE).toBe(csv); // made absolute for open()
   });
 
