@@ -10,6 +10,8 @@
  * Identities are never metric labels and never logged.
  */
 
+import { fnv1a } from './random.ts';
+
 /** Domain of every synthetic email. `.invalid` is reserved and never resolves. */
 export const SYNTHETIC_EMAIL_DOMAIN = 'floodgate.invalid';
 
@@ -60,7 +62,7 @@ export function syntheticApplicant(run: string, vu: number, iteration: number): 
   if (!Number.isInteger(iteration) || iteration < 0 || iteration >= MAX_IDENTITY_ITERATION) {
     throw new RangeError(`iteration must be an integer in [0, ${MAX_IDENTITY_ITERATION}), got ${iteration}`);
   }
-  const key = hashString(run);
+  const key = fnv1a(run);
   const permuted = feistel42(vu * MAX_IDENTITY_ITERATION + iteration, key);
   const nikParts = nikFromIndex(permuted);
   const nameSeed = mix32(permuted % 0x7fffffff ^ key);
@@ -162,16 +164,6 @@ function mix32(value: number): number {
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
-  return h >>> 0;
-}
-
-/** FNV-1a over the UTF-16 code units of `text`. */
-function hashString(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i += 1) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
   return h >>> 0;
 }
 

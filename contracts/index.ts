@@ -8,4 +8,5 @@ export * from './profiles.ts';
 export * from './metrics.ts';
 export * from './slo.ts';
 export * from './errors.ts';
+export * from './random.ts';
 export * from './run-result.ts';

@@ -1,11 +1,11 @@
 import { describe, expect, test } from 'vitest';
 import type { ExplicitHistogram } from '../contracts/run-result.ts';
 import { LogHistogramBuilder, logBucketIndex, logBucketUpper, mean, mergeHistograms, quantile, shareAtOrBelow } from './histogram.ts';
-import { mulberry32 } from './analysis/usl.ts';
+import { seededRandom } from '../contracts/random.ts';
 
 /** Log-normal durations (ms), seeded. */
 function durations(count: number, medianMs: number, sigma: number, seed: number): number[] {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   return Array.from({ length: count }, () => medianMs * Math.exp(sigma * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())));
 }
 

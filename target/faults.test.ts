@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { isFloodgateError } from '../contracts/errors.ts';
-import { createFaultInjector, parseErrorRates, seededRandom } from './faults.ts';
+import { seededRandom } from '../contracts/random.ts';
+import { createFaultInjector, parseErrorRates } from './faults.ts';
 
 describe('error rates parse from stage=p pairs', () => {
   test.each([

@@ -6,29 +6,10 @@
 
 import { FloodgateError } from '../contracts/errors.ts';
 import { FUNNEL_STAGES, isFunnelStage, type FunnelStage } from '../contracts/funnel.ts';
+import { seededRandom } from '../contracts/random.ts';
 
 /** Probability (0..1) of an injected 500 answer, per funnel stage; missing stages never fail. */
 export type ErrorRates = Readonly<Partial<Record<FunnelStage, number>>>;
-
-/** A source of uniform numbers in [0, 1). */
-export type RandomSource = () => number;
-
-/**
- * A seeded generator of uniform numbers in [0, 1) (mulberry32: 32-bit state, fast, good enough
- * for fault draws; not for anything secret).
- *
- * @param seed - any integer; the same seed gives the same sequence
- */
-export function seededRandom(seed: number): RandomSource {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /**
  * Parses `stage=p` pairs (from a repeatable flag, or one comma-separated text from the

@@ -17,7 +17,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { isSyntheticNik } from '../contracts/identity.ts';
 import { TARGET_METRICS } from '../contracts/metrics.ts';
-import { seededRandom } from './faults.ts';
+import { seededRandom } from '../contracts/random.ts';
 import { closeServer, listenOn } from './listen.ts';
 import { createServiceDesk, type DeskStats, type ServiceDesk } from './service-desk.ts';
 

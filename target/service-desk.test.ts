@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { seededRandom } from './faults.ts';
+import { seededRandom } from '../contracts/random.ts';
 import { createServiceDesk, type DeskOutcome } from './service-desk.ts';
 
 beforeEach(() => {

@@ -5,7 +5,7 @@
  * and once the queue is full calls are turned away at once.
  */
 
-import type { RandomSource } from './faults.ts';
+import type { RandomSource } from '../contracts/random.ts';
 
 /** How the desk is sized. */
 export interface ServiceDeskOptions {

@@ -4,36 +4,17 @@
  * two applicants never share a stream. Pure: no k6 imports.
  */
 
+import { seededRandom, seedFrom } from '../../contracts/random.ts';
+
 /** A stream of pseudo-random numbers in [0, 1). */
 export interface RandomStream {
   /** The next number in [0, 1). */
   next(): number;
 }
 
-/**
- * A mulberry32 stream seeded from the given integers (each mixed in with FNV-1a). Small, fast and
- * good enough for behavioural draws; not for anything secret.
- */
+/** A stream seeded from the given parts (contracts/random.ts: mulberry32 over an FNV-1a seed). */
 export function seededStream(...parts: ReadonlyArray<number | string>): RandomStream {
-  let state = 0x811c9dc5;
-  for (const part of parts) {
-    const text = String(part);
-    for (let i = 0; i < text.length; i += 1) {
-      state ^= text.charCodeAt(i);
-      state = Math.imul(state, 0x01000193);
-    }
-    state ^= 0x2f; // separator, so ("1", "23") and ("12", "3") differ
-    state = Math.imul(state, 0x01000193);
-  }
-  return {
-    next() {
-      state = (state + 0x6d2b79f5) | 0;
-      let t = state;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    },
-  };
+  return { next: seededRandom(seedFrom(...parts)) };
 }
 
 /** A standard normal draw (Box–Muller). */

@@ -1,9 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import { fitUsl, mulberry32, percentile, uslThroughput, type UslPoint } from './usl.ts';
+import { seededRandom } from '../../contracts/random.ts';
+import { fitUsl, percentile, uslThroughput, type UslPoint } from './usl.ts';
 
 /** Ten load levels of a known law, with seeded multiplicative noise of `noise` (0.03 = 3 %). */
 function synthetic(truth: { lambda: number; sigma: number; kappa: number }, levels: number[], noise: number, seed: number): UslPoint[] {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const gaussian = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   return levels.map((n) => ({ n, x: uslThroughput(truth, n) * (1 + noise * gaussian()) }));
 }

@@ -9,6 +9,8 @@
  * search. Only fitted with at least {@link USL_MIN_POINTS} load levels.
  */
 
+import { seededRandom } from '../../contracts/random.ts';
+
 /** Fewest load levels the fit accepts (R's `usl` warns below this too). */
 export const USL_MIN_POINTS = 6;
 
@@ -73,7 +75,7 @@ export function fitUsl(points: readonly UslPoint[], options: UslOptions = {}): U
   const peak = peakOf(fit);
 
   const resamples = options.resamples ?? 200;
-  const random = mulberry32(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const relative = usable.map((point, index) => (fitted[index]! > 0 ? point.x / fitted[index]! - 1 : 0));
   const samples: Array<{ sigma: number; kappa: number; n: number | null; x: number | null }> = [];
   for (let sample = 0; sample < resamples; sample += 1) {
@@ -197,16 +199,4 @@ export function percentile(values: readonly number[], p: number): number {
   const lower = Math.floor(position);
   const upper = Math.ceil(position);
   return sorted[lower]! + (sorted[upper]! - sorted[lower]!) * (position - lower);
-}
-
-/** A small seeded PRNG (mulberry32): the same seed gives the same bootstrap. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
