@@ -10,3 +10,4 @@ export * from './slo.ts';
 export * from './errors.ts';
 export * from './random.ts';
 export * from './run-result.ts';
+export * from './thresholds.ts';

@@ -3,8 +3,8 @@ import { MetricTracker, parseThreshold, thresholdHolds } from './thresholds.ts';
 
 describe('parseThreshold', () => {
   test.each([
-    ['p(95)<500', 'trend', { aggregation: 'percentile', percentile: 0.95, operator: '<', bound: 500 }],
-    ['p(99.9) <= 1500', 'trend', { aggregation: 'percentile', percentile: expect.closeTo(0.999, 12), operator: '<=', bound: 1500 }],
+    ['p(95)<500', 'trend', { aggregation: 'p', percentile: 0.95, operator: '<', bound: 500 }],
+    ['p(99.9) <= 1500', 'trend', { aggregation: 'p', percentile: expect.closeTo(0.999, 12), operator: '<=', bound: 1500 }],
     ['avg<200', 'trend', { aggregation: 'avg', operator: '<', bound: 200 }],
     ['med>=1', 'trend', { aggregation: 'med', operator: '>=', bound: 1 }],
     ['rate<0.01', 'rate', { aggregation: 'rate', operator: '<', bound: 0.01 }],
@@ -53,7 +53,7 @@ describe('thresholds on the data seen', () => {
     const sorted = [...values].sort((a, b) => a - b);
     for (const p of [0.5, 0.9, 0.95, 0.99]) {
       const exact = sorted[Math.floor(p * (sorted.length - 1))]!;
-      expect(Math.abs(tracker.aggregate({ aggregation: 'percentile', percentile: p, operator: '<', bound: 0 }, 1) - exact) / exact).toBeLessThan(0.01);
+      expect(Math.abs(tracker.aggregate({ aggregation: 'p', percentile: p, operator: '<', bound: 0 }, 1) - exact) / exact).toBeLessThan(0.01);
     }
   });
 

@@ -9,37 +9,19 @@
  * in k6's NDJSON and so are not evaluated here.
  */
 
+import { compareThreshold, parseThresholdExpression, supportsAggregation, type ThresholdExpression } from '../contracts/thresholds.ts';
 import type { K6MetricType } from './parse.ts';
 
-/** One parsed threshold expression: `<aggregation> <operator> <bound>`. */
-export interface ThresholdExpression {
-  readonly aggregation: 'count' | 'rate' | 'value' | 'avg' | 'min' | 'max' | 'med' | 'percentile';
-  /** 0..1, for `p(N)`. */
-  readonly percentile?: number;
-  readonly operator: '>' | '>=' | '<' | '<=' | '==' | '===' | '!=';
-  readonly bound: number;
-}
-
-const EXPRESSION = /^\s*(count|rate|value|avg|min|max|med|p\(\s*(\d+(?:\.\d+)?)\s*\))\s*(===|==|!=|>=|<=|>|<)\s*(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*$/;
-
-/** Which aggregations each k6 metric type supports (k6's `supportedAggregationMethods`). */
-const SUPPORTED: Readonly<Record<K6MetricType, ReadonlySet<ThresholdExpression['aggregation']>>> = {
-  counter: new Set(['count', 'rate']),
-  gauge: new Set(['value']),
-  rate: new Set(['rate']),
-  trend: new Set(['avg', 'min', 'max', 'med', 'percentile']),
-};
+export type { ThresholdExpression };
 
 /** Parses an expression for a metric of `type`; undefined when k6 would reject it. */
 export function parseThreshold(text: string, type: K6MetricType): ThresholdExpression | undefined {
-  const match = EXPRESSION.exec(text);
-  if (!match) return undefined;
-  const [, head, percentText, operator, boundText] = match;
-  const aggregation = (head!.startsWith('p(') ? 'percentile' : head) as ThresholdExpression['aggregation'];
-  if (!SUPPORTED[type].has(aggregation)) return undefined;
-  const percentile = percentText === undefined ? undefined : Number(percentText) / 100;
-  if (percentile !== undefined && (percentile < 0 || percentile > 1)) return undefined;
-  return { aggregation, percentile, operator: operator as ThresholdExpression['operator'], bound: Number(boundText) };
+  try {
+    const expression = parseThresholdExpression(text);
+    return supportsAggregation(type, expression.aggregation) ? expression : undefined;
+  } catch {
+    return undefined; // k6 refuses such a script before it runs, so real output never carries one
+  }
 }
 
 /** Relative width of the trend buckets used for percentiles. */
@@ -102,7 +84,7 @@ export class MetricTracker {
         return this.count === 0 ? 0 : this.max;
       case 'med':
         return this.percentile(0.5);
-      case 'percentile':
+      case 'p':
         return this.percentile(expression.percentile ?? 0);
     }
   }
@@ -127,21 +109,5 @@ export class MetricTracker {
 
 /** True when the threshold holds for `tracker` (an empty tracker evaluates as k6's zero values). */
 export function thresholdHolds(expression: ThresholdExpression, tracker: MetricTracker, runSeconds: number): boolean {
-  const value = tracker.aggregate(expression, runSeconds);
-  const bound = expression.bound;
-  switch (expression.operator) {
-    case '>':
-      return value > bound;
-    case '>=':
-      return value >= bound;
-    case '<':
-      return value < bound;
-    case '<=':
-      return value <= bound;
-    case '==':
-    case '===':
-      return value === bound;
-    case '!=':
-      return value !== bound;
-  }
+  return compareThreshold(tracker.aggregate(expression, runSeconds), expression.operator, expression.bound);
 }

@@ -3,8 +3,10 @@
  * selected by tags, and the registry holding the built-in and the script's custom metrics.
  */
 
+import type { K6MetricType } from '../../contracts/thresholds.ts';
+
 /** k6 metric types. */
-export type MetricType = 'counter' | 'gauge' | 'rate' | 'trend';
+export type MetricType = K6MetricType;
 /** What a metric's values are: plain numbers, milliseconds or bytes. */
 export type ValueType = 'default' | 'time' | 'data';
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { MetricRegistry, TrendSink } from './metric.ts';
-import { buildThresholds, parseThresholdExpression, splitMetricKey } from './thresholds.ts';
+import { buildThresholds } from './thresholds.ts';
 import { buildSummaryData, GroupNode } from './summary.ts';
 import { formatBytes, formatTime } from './text-summary.ts';
 
@@ -22,28 +22,6 @@ describe('trend percentiles', () => {
 });
 
 describe('thresholds', () => {
-  test.each([
-    ['p(95)<500', { aggregation: 'p', percentile: 0.95, operator: '<', value: 500 }],
-    ['p(99.9) <= 1e3', { aggregation: 'p', percentile: 99.9 / 100, operator: '<=', value: 1000 }],
-    ['rate<0.01', { aggregation: 'rate', operator: '<', value: 0.01 }],
-    ['count>=10', { aggregation: 'count', operator: '>=', value: 10 }],
-    [' avg != 3 ', { aggregation: 'avg', operator: '!=', value: 3 }],
-  ])('%s parses', (source, expected) => {
-    expect(parseThresholdExpression(source)).toEqual(expected);
-  });
-
-  test.each(['p95<500', 'rate', 'p(101)<1', 'avg ~ 3'])('%s is rejected', (source) => {
-    expect(() => parseThresholdExpression(source)).toThrow();
-  });
-
-  test.each([
-    ['http_req_duration{stage:register}', { name: 'http_req_duration', selector: 'stage:register' }],
-    ['group_duration{group:::setup}', { name: 'group_duration', selector: 'group:::setup' }],
-    ['checks', { name: 'checks', selector: undefined }],
-  ])('%s splits into metric and selector', (key, expected) => {
-    expect(splitMetricKey(key)).toEqual(expected);
-  });
-
   test('a submetric selector matches samples carrying its tags, quotes trimmed', () => {
     const registry = new MetricRegistry();
     const [threshold] = buildThresholds({ "http_req_duration{stage:'register', method:POST}": ['max<100'] }, registry);

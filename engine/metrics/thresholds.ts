@@ -1,47 +1,19 @@
 /**
- * k6 thresholds: parse `options.thresholds` (k6-contract.md §6), attach them to metrics and
- * submetrics, and evaluate them on the whole-run sinks. Pure apart from reading the sinks.
+ * k6 thresholds: read `options.thresholds` (k6-contract.md §6; the expression grammar is in
+ * contracts/thresholds.ts), attach them to metrics and submetrics, and evaluate them on the
+ * whole-run sinks. Pure apart from reading the sinks.
  */
 
 import { parseDuration } from '../durations.ts';
-import type { Metric, MetricRegistry, MetricType, Submetric, ThresholdRef } from './metric.ts';
+import {
+  THRESHOLD_AGGREGATIONS,
+  compareThreshold,
+  parseThresholdExpression,
+  splitMetricKey,
+  type ThresholdExpression,
+} from '../../contracts/thresholds.ts';
+import type { Metric, MetricRegistry, Submetric, ThresholdRef } from './metric.ts';
 import { CounterSink, GaugeSink, RateSink, type TrendSink } from './metric.ts';
-
-/** Comparison operators k6 accepts. */
-export type ThresholdOperator = '>' | '>=' | '<' | '<=' | '==' | '===' | '!=';
-
-/** A parsed threshold expression such as `p(95)<500`. */
-export interface ThresholdExpression {
-  /** `count`, `rate`, `value`, `avg`, `min`, `max`, `med` or `p(N)`. */
-  readonly aggregation: string;
-  /** For `p(N)`: N/100. */
-  readonly percentile?: number;
-  readonly operator: ThresholdOperator;
-  readonly value: number;
-}
-
-const EXPRESSION = /^\s*(count|rate|value|avg|min|max|med|p\(\s*([0-9]*\.?[0-9]+)\s*\))\s*(>=|<=|===|==|!=|>|<)\s*([-+]?(?:[0-9]*\.?[0-9]+)(?:[eE][-+]?[0-9]+)?)\s*$/;
-
-/** Aggregations each metric type supports (k6's supportedAggregationMethods). */
-const SUPPORTED: Readonly<Record<MetricType, readonly string[]>> = {
-  counter: ['count', 'rate'],
-  gauge: ['value'],
-  rate: ['rate'],
-  trend: ['avg', 'min', 'max', 'med', 'p'],
-};
-
-/** Parses one threshold expression; throws an Error naming what is wrong. */
-export function parseThresholdExpression(source: string): ThresholdExpression {
-  const match = EXPRESSION.exec(source);
-  if (!match) throw new Error(`"${source}" is not a threshold expression; write <aggregation> <operator> <number>, e.g. "p(95)<500"`);
-  const [, aggregation, percentileText, operator, valueText] = match as unknown as [string, string, string | undefined, ThresholdOperator, string];
-  if (percentileText !== undefined) {
-    const percent = Number(percentileText);
-    if (!(percent >= 0 && percent <= 100)) throw new Error(`"${source}": the percentile must be between 0 and 100`);
-    return { aggregation: 'p', percentile: percent / 100, operator, value: Number(valueText) };
-  }
-  return { aggregation, operator, value: Number(valueText) };
-}
 
 /** One threshold of a run, with its target and last result. */
 export class Threshold implements ThresholdRef {
@@ -65,7 +37,7 @@ export class Threshold implements ThresholdRef {
   /** Evaluates on the current sink; `runDurationMs` feeds counter rates. Returns true when it holds. */
   evaluate(runDurationMs: number): boolean {
     const actual = aggregate(this.target.sink, this.expression, runDurationMs);
-    const ok = compare(actual, this.expression.operator, this.expression.value);
+    const ok = compareThreshold(actual, this.expression.operator, this.expression.bound);
     this.failed = !ok;
     return ok;
   }
@@ -92,32 +64,6 @@ function aggregate(sink: CounterSink | GaugeSink | RateSink | TrendSink, express
   }
 }
 
-function compare(actual: number, operator: ThresholdOperator, expected: number): boolean {
-  switch (operator) {
-    case '>':
-      return actual > expected;
-    case '>=':
-      return actual >= expected;
-    case '<':
-      return actual < expected;
-    case '<=':
-      return actual <= expected;
-    case '==':
-    case '===':
-      return actual === expected;
-    case '!=':
-      return actual !== expected;
-  }
-}
-
-/** Splits `metric{k:v}` into the metric name and the selector text (undefined without braces). */
-export function splitMetricKey(key: string): { name: string; selector: string | undefined } {
-  const open = key.indexOf('{');
-  if (open < 0) return { name: key.trim(), selector: undefined };
-  if (!key.trimEnd().endsWith('}')) throw new Error(`"${key}" has an opening "{" without a closing "}"`);
-  return { name: key.slice(0, open).trim(), selector: key.slice(open + 1, key.trimEnd().length - 1) };
-}
-
 /**
  * Builds the thresholds of `options.thresholds`, attaching them to the registry's metrics.
  * Throws an Error (the engine maps it to exit code 104) for unknown metrics, bad expressions,
@@ -137,7 +83,7 @@ export function buildThresholds(config: unknown, registry: MetricRegistry): Thre
       const spec = typeof entry === 'string' ? { threshold: entry } : (entry as Record<string, unknown> | null);
       if (!spec || typeof spec.threshold !== 'string') throw new Error(`threshold on ${key} must be a string or {threshold, abortOnFail, delayAbortEval}`);
       const expression = parseThresholdExpression(spec.threshold);
-      const allowed = SUPPORTED[metric.type];
+      const allowed = THRESHOLD_AGGREGATIONS[metric.type];
       if (!allowed.includes(expression.aggregation)) {
         throw new Error(
           `invalid threshold "${spec.threshold}" on ${key}: ${metric.type} metrics support ${allowed.map((a) => (a === 'p' ? 'p(N)' : a)).join(', ')}`,
