@@ -49,6 +49,15 @@ describe('the profile a run played', () => {
       window: { fromMinute: 0, toMinute: 30 },
     });
   });
+
+  test("an opening without variables discloses the script's defaults: 1 % of the seed, the first hour", () => {
+    expect(profileFromEnv('opening', {}, [], 1, 0)).toEqual({
+      name: 'opening-exp',
+      rateScale: 0.01,
+      timeScale: 1,
+      window: { fromMinute: 0, toMinute: 60 },
+    });
+  });
 });
 
 describe('thresholds', () => {

@@ -19,6 +19,7 @@ import {
   type RunTruth,
   type ThresholdResult,
 } from '../contracts/run-result.ts';
+import { readBreakpointEnv, readOpeningEnv, readSoakEnv, type BreakpointEnv } from '../load-tests/lib/env.ts';
 import { readNdjson, type NdjsonAggregate } from './read-ndjson.ts';
 
 /** The fields of `run.json` the report reads (COMMON.md: written by `floodgate run`). */
@@ -99,15 +100,13 @@ export function assembleRunResult(parts: RunParts): RunResult {
   };
 }
 
-/** The breakpoint script's defaults for BREAKPOINT_START/STEP/STEPS/STEP_SECONDS (load-tests/lib/env.ts). */
-export const BREAKPOINT_DEFAULTS = Object.freeze({ start: 2, step: 2, steps: 8, stepSeconds: 120 });
-
 /**
- * The profile a run played, from its env: RATE_SCALE, TIME_SCALE, WINDOW, and for a breakpoint
- * the steps from BREAKPOINT_* as the script builds them (rates × RATE_SCALE, step length ÷
- * TIME_SCALE). A step's rate is the planned rate measured over the step when
- * the run emitted `planned_arrival_rate` (that is what the generator was asked for), else the
- * env's. Without BREAKPOINT_* env, steps are found as plateaus of the planned rate.
+ * The profile a run played, from its env read exactly as the scenario script read it
+ * (load-tests/lib/env.ts: the same validation and defaults), so RATE_SCALE, TIME_SCALE, WINDOW
+ * and BREAKPOINT_* mean here what they meant to the run. For a breakpoint, a step's rate is the
+ * planned rate measured over the step when the run emitted `planned_arrival_rate` (that is what
+ * the generator was asked for), else the variables'. When the variables cannot be read (a
+ * hand-edited run.json), breakpoint steps are found as plateaus of the planned rate.
  */
 export function profileFromEnv(
   scenario: string,
@@ -116,27 +115,27 @@ export function profileFromEnv(
   resolutionSeconds: number,
   scenarioStartSeconds: number,
 ): RunProfile {
-  const rateScale = positiveNumber(env.RATE_SCALE) ?? 1;
-  const timeScale = Math.max(1, positiveNumber(env.TIME_SCALE) ?? 1);
-  const window = parseWindow(env.WINDOW);
-  const name = scenario === 'opening' ? (env.PROFILE ?? 'opening-exp') : scenario;
-  const base: RunProfile = { name, rateScale, timeScale, ...(window ? { window } : {}) };
-  if (scenario !== 'breakpoint' && name !== 'breakpoint') return base;
-  // The breakpoint script's defaults (load-tests/lib/env.ts) apply when the run did not set a variable.
-  const start = positiveNumber(env.BREAKPOINT_START) ?? BREAKPOINT_DEFAULTS.start;
-  const step = env.BREAKPOINT_STEP !== undefined && env.BREAKPOINT_STEP.trim() !== '' ? Number(env.BREAKPOINT_STEP) : BREAKPOINT_DEFAULTS.step;
-  const count = positiveNumber(env.BREAKPOINT_STEPS) ?? BREAKPOINT_DEFAULTS.steps;
-  const seconds = (positiveNumber(env.BREAKPOINT_STEP_SECONDS) ?? BREAKPOINT_DEFAULTS.stepSeconds) / timeScale;
+  const script = readScenarioVariables(scenario, env);
+  const base: RunProfile = {
+    name: script.name,
+    rateScale: script.rateScale,
+    timeScale: script.timeScale,
+    ...(script.window ? { window: script.window } : {}),
+  };
+  if (scenario !== 'breakpoint') return base;
+  const breakpoint = script.breakpoint;
   let steps: RunProfile['steps'];
-  if (Number.isFinite(step) && step >= 0) {
-    try {
-      steps = breakpointSteps({ startRate: start, stepRate: step, steps: count, stepSeconds: seconds, rateScale }).map((planned) => {
-        const measured = plannedRateBetween(slots, resolutionSeconds, scenarioStartSeconds + planned.startSeconds, scenarioStartSeconds + planned.endSeconds);
-        return { ...planned, rate: measured ?? planned.rate };
-      });
-    } catch {
-      steps = undefined;
-    }
+  if (breakpoint) {
+    steps = breakpointSteps({
+      startRate: breakpoint.startRate,
+      stepRate: breakpoint.stepRate,
+      steps: breakpoint.steps,
+      stepSeconds: breakpoint.stepSeconds / breakpoint.timeScale,
+      rateScale: breakpoint.rateScale,
+    }).map((planned) => {
+      const measured = plannedRateBetween(slots, resolutionSeconds, scenarioStartSeconds + planned.startSeconds, scenarioStartSeconds + planned.endSeconds);
+      return { ...planned, rate: measured ?? planned.rate };
+    });
   }
   if (!steps) steps = stepsFromPlannedRate(slots, resolutionSeconds, scenarioStartSeconds);
   return steps && steps.length > 0 ? { ...base, steps } : base;
@@ -268,23 +267,31 @@ function plannedRateBetween(slots: readonly RunSlot[], resolution: number, fromS
   return covered > 0 && planned > 0 ? planned / covered : undefined;
 }
 
-function parseWindow(text: string | undefined): RunProfile['window'] {
-  if (!text) return undefined;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(?:-|\.\.|:)\s*(\d+(?:\.\d+)?)\s*$/.exec(text);
-  if (match) {
-    const [fromMinute, toMinute] = [Number(match[1]), Number(match[2])];
-    return toMinute > fromMinute ? { fromMinute, toMinute } : undefined;
-  }
-  const single = positiveNumber(text);
-  return single !== undefined ? { fromMinute: 0, toMinute: single } : undefined;
-}
-
-function positiveNumber(text: string | undefined): number | undefined {
-  if (text === undefined || text.trim() === '') return undefined;
-  const value = Number(text);
-  return Number.isFinite(value) && value > 0 ? value : undefined;
-}
-
 function mean(values: readonly number[]): number {
   return values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
+}
+
+/** What a scenario script made of its variables; scales of 1 when they cannot be read. */
+function readScenarioVariables(
+  scenario: string,
+  env: Readonly<Record<string, string>>,
+): { name: string; rateScale: number; timeScale: number; window?: RunProfile['window']; breakpoint?: BreakpointEnv } {
+  try {
+    if (scenario === 'opening') {
+      const opening = readOpeningEnv(env);
+      const name = opening.profile.kind === 'builtin' ? opening.profile.name : opening.profile.path;
+      return { name, rateScale: opening.rateScale, timeScale: opening.timeScale, window: opening.window };
+    }
+    if (scenario === 'breakpoint') {
+      const breakpoint = readBreakpointEnv(env);
+      return { name: 'breakpoint', rateScale: breakpoint.rateScale, timeScale: breakpoint.timeScale, breakpoint };
+    }
+    if (scenario === 'soak') {
+      const soak = readSoakEnv(env);
+      return { name: 'soak', rateScale: soak.rateScale, timeScale: soak.timeScale };
+    }
+  } catch {
+    // the run validated its variables before it started; only a hand-edited run.json lands here
+  }
+  return { name: scenario, rateScale: 1, timeScale: 1 };
 }
