@@ -157,6 +157,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     };
 
     const { start, step, steps, stepSeconds } = plan.breakpoint;
+    say(
+      `\nThe breakpoint climbs past what the target can take, on purpose: its top steps break the SLOs, ` +
+        `so expect failed thresholds (exit 99) there; the report reads the knee from them.`,
+    );
     const breakpoint = await run('breakpoint', runIds.breakpoint, {
       env: [`BREAKPOINT_START=${start}`, `BREAKPOINT_STEP=${step}`, `BREAKPOINT_STEPS=${steps}`, `BREAKPOINT_STEP_SECONDS=${stepSeconds}`],
     });

@@ -149,8 +149,10 @@ export function formatMinutes(minutes: number): string {
 
 /** Seconds as m:ss. */
 export function formatClock(seconds: number): string {
-  const whole = Math.max(0, Math.round(seconds));
-  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`;
+  // windows can begin before the scenario (setup runs first), so axes may start below zero
+  const whole = Math.round(Math.abs(seconds));
+  const sign = seconds <= -0.5 ? '-' : '';
+  return `${sign}${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`;
 }
 
 function capitalise(text: string): string {

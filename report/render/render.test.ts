@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { analyseRun, type Analysis } from '../analysis/index.ts';
 import { linearSteps, simulateRun, simulatedRunResult } from '../fixtures/simulated-run.ts';
+import { formatClock } from './format.ts';
 import { RENDERERS } from './index.ts';
 import { renderJson } from './json.ts';
 import { renderJunit } from './junit.ts';
@@ -72,5 +73,16 @@ describe('the renderer list', () => {
   test('writes the four formats', () => {
     expect(RENDERERS.map((renderer) => renderer.file)).toEqual(['report.html', 'report.md', 'report.json', 'junit.xml']);
     for (const renderer of RENDERERS) expect(renderer.render(analysis).length).toBeGreaterThan(500);
+  });
+});
+
+describe('clock labels', () => {
+  test.each([
+    [0, '0:00'],
+    [75, '1:15'],
+    [-30, '-0:30'],
+    [-0.2, '0:00'],
+  ])('%d seconds reads %s', (seconds, text) => {
+    expect(formatClock(seconds)).toBe(text);
   });
 });
