@@ -47,6 +47,34 @@ export function renderErrorTable(): string {
   return rows.join('\n');
 }
 
+/** Markers around the part of `.env.example` rendered from the command options. */
+export const ENV_EXAMPLE_MARKERS = { open: '# --- generated from the command options: do not edit by hand ---', close: '# --- end of generated options ---' } as const;
+
+/** `.env.example` lines for every option that has an environment variable, grouped by command. */
+export function renderEnvExample(commands: readonly CommandDefinition<never>[]): string {
+  const lines: string[] = [];
+  const seen = new Set<string>();
+  for (const command of commands) {
+    const specs = command.options.filter((spec) => spec.env && !seen.has(spec.env));
+    if (specs.length === 0) continue;
+    lines.push('', `# floodgate ${command.name}`);
+    for (const spec of specs) {
+      seen.add(spec.env!);
+      lines.push(`# ${spec.description.replace(/\n/g, ' ')} (${spec.flag.split(/[ ,]/)[0]})`);
+      lines.push(`# ${spec.env}=${spec.default === undefined ? '' : String(spec.default)}`);
+    }
+  }
+  return lines.join('\n').trimStart();
+}
+
+/** Replaces the generated part of `.env.example`. */
+export function replaceEnvExample(text: string, body: string): string {
+  const start = text.indexOf(ENV_EXAMPLE_MARKERS.open);
+  const end = text.indexOf(ENV_EXAMPLE_MARKERS.close);
+  if (start < 0 || end < start) throw new Error('.env.example has no generated section markers');
+  return `${text.slice(0, start + ENV_EXAMPLE_MARKERS.open.length)}\n${body}\n${text.slice(end)}`;
+}
+
 /** Replaces the text between `<!-- generated:NAME -->` and `<!-- /generated:NAME -->` markers. */
 export function replaceGeneratedSections(readme: string, sections: Record<string, string>): string {
   let result = readme;

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { COMMANDS } from '../cli/commands.ts';
-import { renderReadmeSections, replaceGeneratedSections } from '../cli/docs.ts';
+import { renderEnvExample, renderReadmeSections, replaceEnvExample, replaceGeneratedSections } from '../cli/docs.ts';
 
 const README = new URL('../README.md', import.meta.url);
 
@@ -10,6 +10,14 @@ describe('the README', () => {
     const current = readFileSync(README, 'utf8');
     const expected = replaceGeneratedSections(current, renderReadmeSections(COMMANDS));
     if (process.env.UPDATE_GOLDEN === '1' && expected !== current) writeFileSync(README, expected);
+    else expect(current).toBe(expected);
+  });
+
+  test('.env.example lists every option that has an environment variable (UPDATE_GOLDEN=1 rewrites it)', () => {
+    const file = new URL('../.env.example', import.meta.url);
+    const current = readFileSync(file, 'utf8');
+    const expected = replaceEnvExample(current, renderEnvExample(COMMANDS));
+    if (process.env.UPDATE_GOLDEN === '1' && expected !== current) writeFileSync(file, expected);
     else expect(current).toBe(expected);
   });
 
