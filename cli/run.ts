@@ -6,24 +6,13 @@
 
 import { z } from 'zod';
 import { SCENARIO_NAMES } from '../load-tests/lib/plan.ts';
-import { ENGINE_CHOICES, type EngineChoice } from '../runner/engine-choice.ts';
-import { runScenario, type LocalEngine } from '../runner/index.ts';
+import { ENGINE_CHOICES } from '../runner/engine-choice.ts';
+import { runScenario, type LocalEngine, type RunScenarioOptions } from '../runner/index.ts';
 import { defineCommand } from './command.ts';
 import { option, schemas } from './config.ts';
 
-/** The resolved config of `floodgate run`. */
-export interface RunCommandConfig {
-  readonly target: string;
-  readonly scenario: string;
-  readonly engine: EngineChoice;
-  readonly rateScale?: number;
-  readonly timeScale?: number;
-  readonly runId?: string;
-  readonly out?: string;
-  readonly env?: readonly string[];
-  readonly executionSegment?: string;
-  readonly executionSegmentSequence?: string;
-}
+/** The resolved config of `floodgate run`: the runner's options, named like its flags. */
+export type RunCommandConfig = RunScenarioOptions;
 
 /** Loads the local engine only when it runs. */
 const localEngine = async (): Promise<LocalEngine> => (await import('../engine/index.ts')).runScript;

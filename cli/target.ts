@@ -6,35 +6,13 @@
 import { z } from 'zod';
 import { isFloodgateError } from '../contracts/errors.ts';
 import { parseErrorRates, type ErrorRates } from '../target/faults.ts';
-import { DEFAULT_TARGET_OPTIONS as D } from '../target/options.ts';
+import { DEFAULT_TARGET_OPTIONS as D, type TargetOptions } from '../target/options.ts';
 import { createTarget } from '../target/target.ts';
 import { defineCommand } from './command.ts';
 import { option, schemas } from './config.ts';
 
-/** The resolved config of `floodgate target`. */
-export interface TargetCommandConfig {
-  readonly host: string;
-  readonly port: number;
-  readonly ministryHost?: string;
-  readonly ministryPort: number;
-  readonly ministryUrl?: string;
-  readonly db?: string;
-  readonly batches: number;
-  readonly batchSeats: number;
-  readonly photoMaxBytes: number;
-  readonly nikCapacity: number;
-  readonly nikServiceMs: number;
-  readonly nikQueue: number;
-  readonly nikJitter: number;
-  readonly nikTimeoutMs: number;
-  readonly waitingRoom: number;
-  readonly latencyMs: number;
-  /** From the repeatable `--error-rate` flag: commander names its value `errorRate`. */
-  readonly errorRate?: ErrorRates;
-  readonly lostWriteRate: number;
-  readonly testHooks: boolean;
-  readonly seed: number;
-}
+/** The resolved config of `floodgate target`: the target's own options, some left unset. */
+export type TargetCommandConfig = Omit<TargetOptions, 'errorRates'> & { readonly errorRates?: ErrorRates };
 
 const errorRatesSchema = z.union([z.string(), z.array(z.string())]).transform((value, context): ErrorRates => {
   try {
@@ -72,14 +50,13 @@ export const targetCommand = defineCommand<TargetCommandConfig>({
     option({ key: 'nikTimeoutMs', env: env('NIK_TIMEOUT_MS'), flag: '--nik-timeout-ms <ms>', default: D.nikTimeoutMs, description: "the target's timeout for a ministry call, in milliseconds (then 504)", schema: schemas.positiveInt }),
     option({ key: 'waitingRoom', env: env('WAITING_ROOM'), flag: '--waiting-room <max>', default: D.waitingRoom, description: 'funnel requests in flight before 429 + Retry-After; 0 = off', schema: schemas.count }),
     option({ key: 'latencyMs', env: env('LATENCY_MS'), flag: '--latency-ms <ms>', default: D.latencyMs, description: 'delay added to every funnel request, in milliseconds', schema: schemas.count }),
-    option({ key: 'errorRate', env: env('ERROR_RATE'), flag: '--error-rate <stage=p>', description: 'inject 500 answers at a stage with probability p (repeatable; env: comma-separated; all=p)', schema: errorRatesSchema, repeatable: true }),
+    option({ key: 'errorRates', env: env('ERROR_RATE'), flag: '--error-rate <stage=p>', description: 'inject 500 answers at a stage with probability p (repeatable; env: comma-separated; all=p)', schema: errorRatesSchema, repeatable: true }),
     option({ key: 'lostWriteRate', env: env('LOST_WRITE_RATE'), flag: '--lost-write-rate <p>', default: D.lostWriteRate, description: 'probability that a registration is acknowledged (201) but not stored', schema: schemas.probability }),
     option({ key: 'testHooks', env: env('TEST_HOOKS'), flag: '--test-hooks', default: D.testHooks, description: 'enable the test mailbox and X-Test-Email-Token (loopback only)', schema: schemas.boolean }),
     option({ key: 'seed', env: env('SEED'), flag: '--seed <n>', default: D.seed, description: 'seed of the fault and service-time draws', schema: schemas.count }),
   ],
   async run({ config, signal, stdout }) {
-    const { errorRate, ...options } = config;
-    const target = createTarget({ ...options, errorRates: errorRate });
+    const target = createTarget(config);
     try {
       const { url, ministryUrl } = await target.listen();
       stdout.write(`listening on ${url}\n`);
