@@ -20,6 +20,7 @@ import {
   type ThresholdResult,
 } from '../contracts/run-result.ts';
 import { readBreakpointEnv, readOpeningEnv, readSoakEnv, type BreakpointEnv } from '../load-tests/lib/env.ts';
+import { breakpointParameters } from '../load-tests/lib/plan.ts';
 import { readNdjson, type NdjsonAggregate } from './read-ndjson.ts';
 
 /** The fields of `run.json` the report reads (COMMON.md: written by `floodgate run`). */
@@ -126,13 +127,7 @@ export function profileFromEnv(
   const breakpoint = script.breakpoint;
   let steps: RunProfile['steps'];
   if (breakpoint) {
-    steps = breakpointSteps({
-      startRate: breakpoint.startRate,
-      stepRate: breakpoint.stepRate,
-      steps: breakpoint.steps,
-      stepSeconds: breakpoint.stepSeconds / breakpoint.timeScale,
-      rateScale: breakpoint.rateScale,
-    }).map((planned) => {
+    steps = breakpointSteps(breakpointParameters(breakpoint)).map((planned) => {
       const measured = plannedRateBetween(slots, resolutionSeconds, scenarioStartSeconds + planned.startSeconds, scenarioStartSeconds + planned.endSeconds);
       return { ...planned, rate: measured ?? planned.rate };
     });

@@ -16,6 +16,7 @@ import {
   rampingRateAt,
   stagesDurationSeconds,
   toRampingArrivalRate,
+  type BreakpointParameters,
   type RampingArrivalRate,
   type TrafficProfile,
 } from '../../contracts/profiles.ts';
@@ -107,17 +108,25 @@ export function planOpening(env: OpeningEnv, profileCsv?: string): ScenarioPlan 
   return fromRampingProfile('opening', profile);
 }
 
+/**
+ * The breakpoint's parameters as the script plays them: rates × RATE_SCALE, step lengths ÷
+ * TIME_SCALE. The report rebuilds a run's steps with the same function.
+ */
+export function breakpointParameters(env: BreakpointEnv): BreakpointParameters {
+  return {
+    startRate: env.startRate,
+    stepRate: env.stepRate,
+    steps: env.steps,
+    stepSeconds: env.stepSeconds / env.timeScale,
+    rateScale: env.rateScale,
+  };
+}
+
 /** The `breakpoint` plan: stepped rates for finding capacity. */
 export function planBreakpoint(env: BreakpointEnv): ScenarioPlan {
   let profile: TrafficProfile;
   try {
-    profile = breakpointProfile({
-      startRate: env.startRate,
-      stepRate: env.stepRate,
-      steps: env.steps,
-      stepSeconds: env.stepSeconds / env.timeScale,
-      rateScale: env.rateScale,
-    });
+    profile = breakpointProfile(breakpointParameters(env));
   } catch (error) {
     throw profileError(error);
   }
