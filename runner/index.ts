@@ -111,6 +111,13 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
   const runId = checkRunId(options.runId ?? defaultRunId(options.scenario, now()));
   const out = options.out ?? join('results', runId);
   const outDir = resolve(context.cwd, out);
+  if (options.executionSegment !== undefined && options.executionSegmentSequence === undefined) {
+    // without the full sequence k6 builds one around this instance's segment alone: the parts of a
+    // distributed run no longer add up, and the planned-rate reporter may run nowhere
+    throw new FloodgateError('USAGE', {
+      detail: '--execution-segment needs --execution-segment-sequence, the same full sequence on every instance (e.g. 0,1/4,1/2,3/4,1)',
+    });
+  }
   const env = scriptVariables(options, runId, out, context.cwd);
   const variables = Object.fromEntries(env);
   // The same checks the script makes in its init context, before any engine starts.

@@ -105,6 +105,7 @@ describe('script variables', () => {
     [{ WINDOW: 'all' }, 'WINDOW'],
     [{ TIME_SCALE: '0.5' }, 'TIME_SCALE'],
     [{ RATE_SCALE: '0' }, 'RATE_SCALE'],
+    [{ PROFILE: 'profiles/day.csv' }, 'PROFILE'], // k6 would look for it beside the script
   ] as Array<[ScriptVariables, string]>)('opening variables %j are rejected naming %s', (variables, name) => {
     expect(codeAndName(() => readOpeningEnv(variables))).toEqual({ code: 'SCRIPT_ENV_INVALID', name });
   });
@@ -114,6 +115,11 @@ describe('script variables', () => {
     expect(readSoakEnv({})).toEqual({ rate: 2, durationSeconds: 3600, rateScale: 1, timeScale: 1 });
     expect(codeAndName(() => readBreakpointEnv({ BREAKPOINT_STEPS: '0' }))).toEqual({ code: 'SCRIPT_ENV_INVALID', name: 'BREAKPOINT_STEPS' });
     expect(codeAndName(() => readSoakEnv({ SOAK_DURATION: 'forever' }))).toEqual({ code: 'SCRIPT_ENV_INVALID', name: 'SOAK_DURATION' });
+  });
+
+  test('a soak compressed below one second is refused before k6 would refuse it', () => {
+    expect(codeAndName(() => readSoakEnv({ SOAK_DURATION: '30s', TIME_SCALE: '60' }))).toEqual({ code: 'SCRIPT_ENV_INVALID', name: 'SOAK_DURATION' });
+    expect(readSoakEnv({ SOAK_DURATION: '60s', TIME_SCALE: '60' }).durationSeconds).toBe(60);
   });
 });
 
@@ -138,14 +144,14 @@ describe('plans', () => {
   });
 
   test('a CSV profile is planned from its text', () => {
-    const plan = planOpening(readOpeningEnv({ PROFILE: 'day.csv', RATE_SCALE: '1', WINDOW: '0-3' }), 'minute,arrivals\n0,60\n1,120\n2,60\n');
+    const plan = planOpening(readOpeningEnv({ PROFILE: '/profiles/day.csv', RATE_SCALE: '1', WINDOW: '0-3' }), 'minute,arrivals\n0,60\n1,120\n2,60\n');
     expect(plan.plannedArrivals).toBeGreaterThan(237);
     expect(plan.plannedArrivals).toBeLessThan(243);
   });
 
   test('a bad CSV profile is PROFILE_INVALID with the line', () => {
-    expect(() => planOpening(readOpeningEnv({ PROFILE: 'day.csv' }), 'minute,arrivals\n0,x\n')).toThrow(/line 2/);
-    expect(codeAndName(() => planOpening(readOpeningEnv({ PROFILE: 'day.csv' }), '0,x')).code).toBe('PROFILE_INVALID');
+    expect(() => planOpening(readOpeningEnv({ PROFILE: '/profiles/day.csv' }), 'minute,arrivals\n0,x\n')).toThrow(/line 2/);
+    expect(codeAndName(() => planOpening(readOpeningEnv({ PROFILE: '/profiles/day.csv' }), '0,x')).code).toBe('PROFILE_INVALID');
   });
 
   test('breakpoint steps hold their rates; time scale shortens the steps only', () => {

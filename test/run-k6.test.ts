@@ -169,6 +169,12 @@ describe('runScenario', () => {
     expect(await errorCodeOf(runScenario({ ...base, scenario }, quietContext(folder('no-k6'))))).toBe('SCENARIO_UNKNOWN');
   });
 
+  test('an execution segment without the full sequence is refused: the parts would not add up', async () => {
+    const k6 = fakeK6('never-started-segment', 'exit 0');
+    const code = await errorCodeOf(runScenario({ ...base, executionSegment: '0:1/3', out: join(scratch, 'segment') }, quietContext(k6)));
+    expect(code).toBe('USAGE');
+  });
+
   test('a bad script variable is found before any engine starts', async () => {
     const k6 = fakeK6('never-started', 'exit 0');
     const code = await errorCodeOf(runScenario({ ...base, scenario: 'opening', env: ['WINDOW=late'], out: join(scratch, 'bad-var') }, quietContext(k6)));

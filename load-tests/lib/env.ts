@@ -148,7 +148,13 @@ export function readOpeningEnv(variables: ScriptVariables): OpeningEnv {
   const profileText = read.text('PROFILE') ?? 'opening-exp';
   let profile: ProfileSource;
   if (profileText === 'opening-exp' || profileText === 'opening-hyperbolic') profile = { kind: 'builtin', name: profileText };
-  else if (/\.csv$/i.test(profileText)) profile = { kind: 'file', path: profileText };
+  else if (/\.csv$/i.test(profileText)) {
+    // k6's open() resolves a relative path against the script's folder, not the working directory
+    if (!/^(\/|file:\/\/|[A-Za-z]:[\\/])/.test(profileText)) {
+      throw invalid('PROFILE', profileText, 'give the CSV file as an absolute path (k6 opens relative paths from the script folder); floodgate run makes a relative path absolute for you');
+    }
+    profile = { kind: 'file', path: profileText };
+  }
   else {
     throw invalid('PROFILE', profileText, `expected opening-exp, opening-hyperbolic or a path to a .csv file (built-in profiles: ${PROFILE_NAMES.join(', ')})`);
   }
@@ -213,11 +219,16 @@ export function readSoakEnv(variables: ScriptVariables): SoakEnv {
   const durationText = read.text('SOAK_DURATION') ?? '1h';
   let durationSeconds = 0;
   read.check('SOAK_DURATION', durationText, () => (durationSeconds = parseDurationSeconds(durationText)) > 0, 'expected a duration such as 30m or 2h');
+  const timeScale = read.number('TIME_SCALE', { min: 1 }) ?? 1;
+  // k6's constant-arrival-rate refuses a duration under one second (exit 104): say so first
+  if (durationSeconds / timeScale < 1) {
+    throw invalid('SOAK_DURATION', durationText, `divided by TIME_SCALE ${timeScale} it lasts under one second, the shortest k6 accepts`);
+  }
   return {
     rate: read.number('SOAK_RATE', { min: 0, exclusiveMin: true }) ?? 2,
     durationSeconds,
     rateScale: read.number('RATE_SCALE', { min: 0, exclusiveMin: true }) ?? 1,
-    timeScale: read.number('TIME_SCALE', { min: 1 }) ?? 1,
+    timeScale,
   };
 }
 

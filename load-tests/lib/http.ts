@@ -1,6 +1,6 @@
 /**
- * The HTTP client journeys and adapters use: every request is tagged with its funnel `stage` and
- * a stable `name`, sent with `http.asyncRequest`, and retried on 429 after the Retry-After the
+ * The HTTP client journeys and adapters use: every request is tagged with its funnel `stage` (or,
+ * for test scaffolding such as a mailbox, `helper`) and a stable `name`, sent with `http.asyncRequest`, and retried on 429 after the Retry-After the
  * target asked for (bounded), with timers awaited so the VU's event loop stays free.
  */
 
@@ -10,19 +10,28 @@ import { setTimeout } from 'k6/timers';
 import type { FunnelStage } from '../../contracts/funnel.ts';
 import { retryWaitSeconds } from './retry.ts';
 
-/** One request of a stage. */
-export interface StageRequest {
+/** What a request is for: a funnel stage, or test scaffolding around one (reading an email token). */
+export type RequestPurpose =
+  /** A request of the system under test, measured against its stage's objectives. */
+  | { readonly stage: FunnelStage; readonly helper?: never }
+  /**
+   * A helper request (a test mailbox, a mail catcher): tagged `helper` instead of `stage`, so its
+   * latency and answers stay out of the stage's thresholds, throughput and report.
+   */
+  | { readonly helper: 'email_token'; readonly stage?: never };
+
+/** One request of a stage, or of a helper. */
+export type StageRequest = RequestPurpose & {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** A path on the target (`/api/register`) or an absolute URL (another service, e.g. Mailpit). */
   readonly url: string;
   readonly body?: string | ArrayBuffer | null;
   readonly headers?: Readonly<Record<string, string>>;
-  readonly stage: FunnelStage;
   /** Stable request name for metrics, never holding ids: `POST /api/batches/:id/join`. */
   readonly name: string;
   /** Statuses besides 2xx/3xx and 429 that are answers, not failures (e.g. 409 "batch full"). */
   readonly alsoExpected?: readonly number[];
-}
+};
 
 /** The answer to a request, after any retries. */
 export interface StageResponse {
@@ -89,7 +98,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const responseCallback = callbackFor(request.alsoExpected ?? []);
       const params = {
         headers: { ...request.headers },
-        tags: { stage: request.stage, name: request.name },
+        tags: requestTags(request),
         timeout: options.timeout,
         ...(responseCallback ? { responseCallback } : {}),
       };
@@ -101,6 +110,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       }
     },
   };
+}
+
+/** The tags of a request: its stage (or helper role) and its name. */
+function requestTags(request: StageRequest): Record<string, string> {
+  return request.stage !== undefined ? { stage: request.stage, name: request.name } : { helper: request.helper, name: request.name };
 }
 
 /** Resolves after `seconds` (a timer: the VU's event loop keeps running, unlike k6's sleep()). */

@@ -4,7 +4,7 @@
  * (÷ TIME_SCALE), on an open model. Steps should be long enough for journeys to settle: several
  * journey lengths. The report finds the last step that met the objectives.
  *
- *   k6 run --out json=results/$RUN_ID/k6.ndjson -e RUN_ID=$RUN_ID -e BREAKPOINT_START=5 -e BREAKPOINT_STEP=5 \
+ *   mkdir -p results/$RUN_ID && k6 run --out json=results/$RUN_ID/k6.ndjson -e RUN_ID=$RUN_ID -e BREAKPOINT_START=5 -e BREAKPOINT_STEP=5 \
  *     -e BREAKPOINT_STEPS=8 -e BREAKPOINT_STEP_SECONDS=120 load-tests/scenarios/breakpoint.ts
  */
 

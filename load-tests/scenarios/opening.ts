@@ -4,7 +4,7 @@
  * compressed by TIME_SCALE and cut to WINDOW, on an open model (ramping-arrival-rate): a slow
  * target cannot slow the arrivals. Thresholds per stage from the SLO table.
  *
- *   k6 run --out json=results/$RUN_ID/k6.ndjson -e RUN_ID=$RUN_ID -e RATE_SCALE=0.01 -e WINDOW=0-30 load-tests/scenarios/opening.ts
+ *   mkdir -p results/$RUN_ID && k6 run --out json=results/$RUN_ID/k6.ndjson -e RUN_ID=$RUN_ID -e RATE_SCALE=0.01 -e WINDOW=0-30 load-tests/scenarios/opening.ts
  */
 
 import { applicantJourney } from '../journeys/applicant.ts';

@@ -4,7 +4,7 @@
  * stage meets its latency objective. A quick proof that the target and the adapter agree; a stage
  * that does not complete is printed with its status and error code.
  *
- *   k6 run --out json=results/$RUN_ID/k6.ndjson -e RUN_ID=$RUN_ID -e TARGET_URL=http://127.0.0.1:18081 load-tests/scenarios/smoke.ts
+ *   mkdir -p results/$RUN_ID && k6 run --out json=results/$RUN_ID/k6.ndjson -e RUN_ID=$RUN_ID -e TARGET_URL=http://127.0.0.1:18081 load-tests/scenarios/smoke.ts
  */
 
 import { applicantJourney } from '../journeys/applicant.ts';

@@ -3,7 +3,7 @@
  * (SOAK_DURATION, ÷ TIME_SCALE), on an open model (constant-arrival-rate): finds what only time
  * shows — leaks, growing queues, filling disks, expiring sessions.
  *
- *   k6 run --out json=results/$RUN_ID/k6.ndjson -e RUN_ID=$RUN_ID -e SOAK_RATE=5 -e SOAK_DURATION=2h load-tests/scenarios/soak.ts
+ *   mkdir -p results/$RUN_ID && k6 run --out json=results/$RUN_ID/k6.ndjson -e RUN_ID=$RUN_ID -e SOAK_RATE=5 -e SOAK_DURATION=2h load-tests/scenarios/soak.ts
  */
 
 import { applicantJourney } from '../journeys/applicant.ts';
