@@ -12,7 +12,7 @@ import { forecastOpening, type ForecastResult } from './forecast.ts';
 import { analyseFunnel, continuationFor, type FunnelResult } from './funnel.ts';
 import { DEFAULT_OBJECTIVES, type ReportObjectives } from './objectives.ts';
 import { reconcile, type ReconciliationResult } from './reconciliation.ts';
-import { slotsBetween, totalsOf } from './totals.ts';
+import { runSlots, totalsOf } from './totals.ts';
 import { fitUsl, type UslFit } from './usl.ts';
 import { analyseValidity, type ValidityResult } from './validity.ts';
 import { writeVerdict, type Verdict } from './verdict.ts';
@@ -71,8 +71,7 @@ export interface AnalysisOptions {
 /** Analyses a run. Pure: the same run-result and options give the same analysis. */
 export function analyseRun(result: RunResult, options: AnalysisOptions = {}): Analysis {
   const objectives = options.objectives ?? DEFAULT_OBJECTIVES;
-  const runSlots = slotsBetween(result, result.scenarioStartSeconds - result.resolutionSeconds, Infinity);
-  const runTotals = totalsOf(runSlots, result.resolutionSeconds);
+  const runTotals = totalsOf(runSlots(result), result.resolutionSeconds);
   const activeSeconds = Math.max(result.resolutionSeconds, result.durationSeconds - result.scenarioStartSeconds);
   const overall = stageRows(runTotals, activeSeconds, objectives);
   const windows = analyseWindows(result, objectives);

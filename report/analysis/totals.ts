@@ -36,11 +36,28 @@ export interface RangeTotals {
   readonly arrivals: number;
 }
 
-/** The slots whose whole length lies in [fromSeconds, toSeconds) from the run's origin. */
+/**
+ * The slots whose whole length lies in [fromSeconds, toSeconds) from the run's origin: for rates
+ * over a part of the run (a window, a step's judged part), where a partial slot would skew them.
+ * Whole-run sums use {@link runSlots}.
+ */
 export function slotsBetween(result: RunResult, fromSeconds: number, toSeconds: number): RunSlot[] {
   const resolution = result.resolutionSeconds;
   const epsilon = 1e-9;
   return result.slots.filter((slot) => slot.t >= fromSeconds - epsilon && slot.t + resolution <= toSeconds + epsilon);
+}
+
+/**
+ * Every slot of the run from the one holding the scenario's start through the one holding the
+ * last sample: what whole-run totals (validity, funnel, reconciliation, the stage table) sum, so
+ * they equal the counts in the NDJSON. The scenario rarely starts on a slot boundary (k6 samples
+ * arrive 0.1–0.5 s after the first whole second), and dropping its first slot lost the first
+ * journeys of a run — all of them in a smoke run. A slot that ends at or before the start holds
+ * only what ran before the scenario (setup) and is left out.
+ */
+export function runSlots(result: RunResult): RunSlot[] {
+  const epsilon = 1e-9;
+  return result.slots.filter((slot) => slot.t + result.resolutionSeconds > result.scenarioStartSeconds + epsilon);
 }
 
 /** Sums `slots` (of a run with slot length `resolutionSeconds`). */

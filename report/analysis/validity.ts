@@ -10,7 +10,7 @@
 import type { RunResult } from '../../contracts/run-result.ts';
 import type { CapacityResult, StepRow } from './capacity.ts';
 import type { ReportObjectives } from './objectives.ts';
-import { slotsBetween, totalsOf } from './totals.ts';
+import { runSlots, totalsOf } from './totals.ts';
 
 /** The validity box. */
 export interface ValidityResult {
@@ -78,8 +78,7 @@ export function analyseValidity(
       );
     }
   } else {
-    const slots = slotsBetween(result, result.scenarioStartSeconds, Infinity);
-    const totals = totalsOf(slots, result.resolutionSeconds);
+    const totals = totalsOf(runSlots(result), result.resolutionSeconds);
     planned = totals.planned;
     hasPlanned = totals.hasPlanned;
     arrivals = totals.arrivals;
