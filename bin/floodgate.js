@@ -3,11 +3,12 @@
 // same process, so signals (Ctrl-C) reach it directly.
 import { register } from 'tsx/esm/api';
 
-// A closed pipe (`floodgate … | head`) is the reader saying it has seen enough, not an error.
+// A closed pipe (`floodgate … | head`) means the reader has seen enough: stop writing to it, but
+// let the command finish its work (a load test still ends, writes its results and its exit code).
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw error;
+    if (error.code !== 'EPIPE') throw error;
+    stream.write = () => true;
   });
 }
 

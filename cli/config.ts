@@ -67,12 +67,30 @@ export function resolveConfig<T extends Record<string, unknown>>(
     if (!parsed.success) {
       const where =
         origin === 'flag' ? spec.flag.split(/[ ,]/)[0] : origin === 'default' ? `default of ${spec.key}` : `${spec.env} (${origin})`;
-      const problem = parsed.error.issues.map((issue) => issue.message).join('; ');
+      const problem = parsed.error.issues.map(describeIssue).join('; ');
       throw new FloodgateError('CONFIG_INVALID', { detail: `${where} = ${JSON.stringify(raw)}: ${problem}` });
     }
     resolved[spec.key] = parsed.data;
   }
   return Object.freeze(resolved) as Readonly<T>;
+}
+
+/** A validation problem in plain words: "expected a whole number ≥ 0", not the schema library's phrasing. */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.expected === 'number' ? 'expected a number' : issue.expected === 'int' ? 'expected a whole number' : `expected ${issue.expected}`;
+    case 'too_small':
+      return `must be ${issue.inclusive ? '≥' : '>'} ${String(issue.minimum)}`;
+    case 'too_big':
+      return `must be ${issue.inclusive ? '≤' : '<'} ${String(issue.maximum)}`;
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((value) => String(value)).join(', ')}`;
+    case 'invalid_format':
+      return issue.format === 'url' ? 'expected a URL such as http://127.0.0.1:18081' : `expected ${issue.format}`;
+    default:
+      return issue.message;
+  }
 }
 
 /** Schemas for the kinds of values options take, accepting the text forms env and flags give. */
@@ -101,7 +119,13 @@ export const schemas = {
     return z.NEVER;
   }),
   /** An http(s) URL. */
-  url: z.string().url().refine((text) => /^https?:\/\//.test(text), 'expected an http:// or https:// URL'),
+  url: z.string().refine((text) => {
+    try {
+      return ['http:', 'https:'].includes(new URL(text).protocol);
+    } catch {
+      return false; // not a URL at all
+    }
+  }, 'expected an http:// or https:// URL, e.g. http://127.0.0.1:18081'),
   /** Non-empty text. */
   text: z.string().min(1),
 };

@@ -47,8 +47,8 @@ describe('the floodgate command line', () => {
       output.restore();
     }
     expect(code).toBe(2);
-    expect(output.text()).toMatch(/^error: configuration is invalid: --port = "nope"/m);
-    expect(output.text()).toMatch(/^hint: /m);
+    expect(output.text()).toMatch(/^error: configuration is invalid: --port = "nope": expected a number$/m);
+    expect(output.text()).toMatch(/^hint: .*`floodgate probe --help`/m);
     expect(output.text()).not.toMatch(/\n\s+at /);
   });
 

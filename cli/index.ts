@@ -18,6 +18,7 @@ export async function main(argv: readonly string[], commands: readonly CommandDe
     .configureOutput({ writeOut: (text) => process.stdout.write(text), writeErr: (text) => process.stderr.write(text) });
 
   let exitCode = 0;
+  let current = '<command>';
   for (const definition of commands as readonly CommandDefinition<Record<string, unknown>>[]) {
     const command = program.command(definition.name).description(definition.summary).exitOverride();
     if (definition.help) command.addHelpText('after', `\n${definition.help}`);
@@ -34,6 +35,7 @@ export async function main(argv: readonly string[], commands: readonly CommandDe
       attributes.set(spec.key, option.attributeName());
     }
     command.action(async (...received: unknown[]) => {
+      current = definition.name;
       const positional = received.slice(0, definition.arguments?.length ?? 0) as Array<string | undefined>;
       const given = command.opts();
       const flags = Object.fromEntries([...attributes].map(([key, attribute]) => [key, given[attribute]]));
@@ -54,7 +56,7 @@ export async function main(argv: readonly string[], commands: readonly CommandDe
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (error) {
-    return reportError(error);
+    return reportError(error, current);
   }
 }
 
@@ -65,7 +67,8 @@ async function runWithSignals(action: (signal: AbortSignal) => Promise<number>):
   const onSignal = (name: NodeJS.Signals): void => {
     received += 1;
     if (received === 1) {
-      process.stderr.write(`\n${name}: stopping; press Ctrl-C again to exit at once\n`);
+      const again = name === 'SIGINT' ? 'press Ctrl-C again' : `send ${name} again`;
+      process.stderr.write(`\n${name}: stopping; ${again} to exit at once\n`);
       controller.abort(new FloodgateError('INTERRUPTED', { signal: name }));
     } else {
       process.exit(130);
@@ -81,13 +84,13 @@ async function runWithSignals(action: (signal: AbortSignal) => Promise<number>):
   }
 }
 
-function reportError(error: unknown): number {
+function reportError(error: unknown, command: string): number {
   if (error instanceof CommanderError) {
     // commander has printed its own message; help and version exit 0
     return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.help' ? 0 : 2;
   }
   if (isFloodgateError(error)) {
-    process.stderr.write(`error: ${error.message}\nhint: ${error.hint}\n`);
+    process.stderr.write(`error: ${error.message}\nhint: ${error.hint.replaceAll('<command>', command)}\n`);
     return error.exitCode;
   }
   const wrapped = new FloodgateError('INTERNAL', { detail: error instanceof Error ? error.message : String(error) }, { cause: error });

@@ -67,7 +67,7 @@ export const ERROR_TABLE = {
   },
   PROMETHEUS_UNAVAILABLE: {
     message: 'Prometheus at {url} does not answer: {detail}',
-    hint: 'check --prometheus, or install Prometheus (`apt-get install -y --no-install-recommends prometheus`)',
+    hint: 'check the Prometheus URL given, that Prometheus runs there, or install it (`apt-get install -y --no-install-recommends prometheus`)',
     exitCode: 4,
   },
   K6_NOT_FOUND: {
@@ -132,7 +132,7 @@ export const ERROR_TABLE = {
   },
   THRESHOLDS_FAILED: {
     message: 'some thresholds have failed: {detail}',
-    hint: 'the run did not meet its pass criteria; the summary marks the failing metrics with ✗',
+    hint: 'the run did not meet its pass criteria; the summary lists each threshold with ok or FAIL',
     exitCode: 99,
   },
   SCRIPT_ABORTED: {
