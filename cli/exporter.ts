@@ -24,6 +24,7 @@ export const EXPORTER_OPTIONS = [
   option({ key: 'maxRemoteSeries', env: 'FLOODGATE_EXPORTER_MAX_REMOTE_SERIES', flag: '--max-remote-series <n>', default: EXPORTER_DEFAULTS.maxRemoteSeries, description: 'remote-write series tracked for counter merging; new ones beyond it are rejected (series_limit)', schema: schemas.positiveInt }),
   option({ key: 'truthInterval', env: 'FLOODGATE_EXPORTER_TRUTH_INTERVAL', flag: '--truth-interval <seconds>', default: EXPORTER_DEFAULTS.truthInterval, description: 'seconds between truth polls', schema: schemas.positive }),
   option({ key: 'followInterval', env: 'FLOODGATE_EXPORTER_FOLLOW_INTERVAL', flag: '--follow-interval <ms>', default: EXPORTER_DEFAULTS.followInterval, description: 'milliseconds between scans of the followed files', schema: schemas.positiveInt }),
+  option({ key: 'planStaleAfter', env: 'FLOODGATE_EXPORTER_PLAN_STALE_AFTER', flag: '--plan-stale-after <seconds>', default: EXPORTER_DEFAULTS.planStaleAfter, description: "seconds without a sample of a run after which its planned rate shows 0 (a run cut short never emits its plan's final 0)", schema: schemas.positive }),
 ] as const;
 
 /** The `exporter` command. */

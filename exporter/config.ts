@@ -29,6 +29,13 @@ export interface ExporterConfig {
   readonly truthInterval: number;
   /** Milliseconds between scans of the followed globs and reads of the files. Default 500. */
   readonly followInterval: number;
+  /**
+   * Seconds without a sample of a run after which its planned rate shows 0, for runs whose
+   * planned-rate helper never emitted its final 0 (cut by Ctrl-C or killed). Default 15: samples
+   * arrive every second from files and every 5 s by remote write, and 15 s plus the recording
+   * rules' 30 s window stays under FloodgateArrivalsBelowPlan's `for: 1m` (exporter/README.md).
+   */
+  readonly planStaleAfter: number;
 }
 
 /** Defaults of every option. */
@@ -43,6 +50,7 @@ export const EXPORTER_DEFAULTS = Object.freeze({
   maxRemoteSeries: 100_000,
   truthInterval: 5,
   followInterval: 500,
+  planStaleAfter: 15,
 }) satisfies Omit<ExporterConfig, 'targetTruth' | 'token'>;
 
 /** A complete, frozen config: the defaults with `overrides` on top. */

@@ -71,6 +71,7 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
   const guard = new LabelGuard(config.labelCap, (label) => health.fold(label));
   const store = new RunStore({
     guard,
+    clock,
     maxRuns: config.maxRuns,
     onEvict: () => {
       health.runsEvicted += 1;
@@ -84,7 +85,7 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
   const remoteWrite = (body: Buffer): RemoteWriteResult =>
     ingestWriteRequest(context, tracker, (instance) => store.layer(remoteSenders.id(instance), 'remote_write'), decodeWriteRequest(body, config.maxBodyBytes));
 
-  const snapshot = snapshotOnce(store);
+  const snapshot = snapshotOnce(store, () => ({ nowMs: clock.now(), staleMs: config.planStaleAfter * 1000 }));
   registerCollectors(registry, snapshot, { store, health });
   registerCollectors(openMetricsRegistry, snapshot, { store, health });
 

@@ -4,6 +4,7 @@
  * rejection is counted by reason and skipped; nothing here throws on bad input.
  */
 
+import { K6_METRICS } from '../contracts/metrics.ts';
 import type { Clock } from './clock.ts';
 import type { ExporterHealth, InputSource } from './health.ts';
 import { OTHER } from './labels.ts';
@@ -132,7 +133,12 @@ export function ingestWriteRequest(
       continue;
     }
     for (const { value, timestamp } of series.samples) {
-      if (isStaleMarker(value)) continue; // the runner stopped sending this series; nothing to count
+      if (isStaleMarker(value)) {
+        // The runner stopped sending this series: nothing to count, but a planned rate it ends is
+        // over (k6 sends stale markers when a test ends, also when it was interrupted).
+        if (kind.kind === 'gauge' && kind.metric === K6_METRICS.plannedArrivalRate) store.endPlanned(layer, tags);
+        continue;
+      }
       if (!Number.isFinite(value)) {
         reject('bad_value');
         continue;

@@ -40,12 +40,36 @@ export interface RunView {
   readonly truth: RunEntry['truth'];
 }
 
-/** Merges each run's slices into one view. */
-export function viewRuns(store: RunStore): RunView[] {
+/**
+ * When a run's plan counts as over although its planned-rate helper never said 0 (a run cut by
+ * Ctrl-C or killed): nothing of the run has arrived for `staleMs` by the exporter's clock.
+ */
+export interface PlanStaleness {
+  /** Now, Unix ms. */
+  readonly nowMs: number;
+  /** Milliseconds without a sample of the run after which its planned rate shows 0. */
+  readonly staleMs: number;
+}
+
+/**
+ * Merges each run's slices into one view. A run's planned rate shows 0 (and planned arrivals stop
+ * growing) once its plan is over: the layer's summary.json agrees with the data read, the sender
+ * ended the series (remote-write stale marker), or, with `staleness`, nothing of the run arrived
+ * for `staleness.staleMs`. Without `staleness` no run goes stale.
+ */
+export function viewRuns(store: RunStore, staleness?: PlanStaleness): RunView[] {
   const views: RunView[] = [];
   const settled = settledSummaries(store);
-  for (const [run, entry] of store.runs) views.push(viewRun(store, run, entry, settled));
+  for (const [run, entry] of store.runs) views.push(viewRun(store, run, entry, settled, staleness));
   return views;
+}
+
+/** True when no layer of the run took a sample within the stale period. */
+function runIsStale(entry: RunEntry, staleness: PlanStaleness | undefined): boolean {
+  if (!staleness) return false;
+  let receivedMs = Number.NEGATIVE_INFINITY;
+  for (const slice of entry.slices.values()) receivedMs = Math.max(receivedMs, slice.receivedMs);
+  return staleness.nowMs - receivedMs > staleness.staleMs;
 }
 
 /**
@@ -74,8 +98,11 @@ function settledSummaries(store: RunStore): ReadonlySet<string> {
   return settled;
 }
 
-function viewRun(store: RunStore, run: string, entry: RunEntry, settled: ReadonlySet<string>): RunView {
+function viewRun(store: RunStore, run: string, entry: RunEntry, settled: ReadonlySet<string>, staleness: PlanStaleness | undefined): RunView {
   const slices = [...entry.slices];
+  // Per run, not per layer: while one runner of a distributed run still sends, the plan of one
+  // that went silent still counts (its missing arrivals are what the alert is for).
+  const stale = runIsStale(entry, staleness);
   const single = slices.length === 1 ? slices[0]![1] : undefined;
   const merged = {
     requests: single?.requests ?? new CounterFamily(),
@@ -107,9 +134,11 @@ function viewRun(store: RunStore, run: string, entry: RunEntry, settled: Readonl
     // Several layers of one run are parallel generators (segments, runners): their gauges add up.
     if (slice.vus) vus = (vus ?? 0) + slice.vus.value;
     if (slice.vusMax) vusMax = (vusMax ?? 0) + slice.vusMax.value;
+    // The helper emits 0 at the end of its plan, but a run cut short never gets there.
+    const planOver = stale || settled.has(layerId);
     for (const [scenario, rate] of slice.planned) {
       const sum = planned.get(scenario) ?? { rate: 0, arrivals: 0 };
-      planned.set(scenario, { rate: sum.rate + rate.rate, arrivals: sum.arrivals + rate.arrivals });
+      planned.set(scenario, { rate: sum.rate + (planOver || rate.ended ? 0 : rate.rate), arrivals: sum.arrivals + rate.arrivals });
     }
     const layer = store.layers.get(layerId);
     if (!layer) continue;
@@ -179,11 +208,11 @@ export function registerCollectors(registry: Registry<RegistryContentType>, snap
  * A snapshot function that renders the run metrics at most once per scrape: the first collector
  * asked builds it, and it is dropped on the next turn of the event loop.
  */
-export function snapshotOnce(store: RunStore): () => Snapshot {
+export function snapshotOnce(store: RunStore, staleness?: () => PlanStaleness): () => Snapshot {
   let cached: Snapshot | undefined;
   return () => {
     if (!cached) {
-      cached = renderRuns(viewRuns(store));
+      cached = renderRuns(viewRuns(store, staleness?.()));
       setImmediate(() => {
         cached = undefined;
       });

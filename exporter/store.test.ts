@@ -85,6 +85,19 @@ describe('RunStore maps k6 samples onto the catalog', () => {
     expect(rendered(store, M.plannedArrivals)).toEqual({ '{r1,opening}': 200 });
   });
 
+  test('planned arrivals integrate the rate only up to its last sample: 12/s at t = 0…4, then 0 at t = 5, is 60', () => {
+    const { store } = newStore();
+    const layer = store.layer('file:a', 'file');
+    const tags = { run: 'r1', scenario: 'planned_rate', planned_scenario: 'opening' };
+    for (const seconds of [0, 1, 2, 3, 4]) store.addSample(layer, sample('planned_arrival_rate', 12, tags, seconds));
+    store.addSample(layer, sample('planned_arrival_rate', 0, tags, 5));
+    expect(rendered(store, M.plannedArrivals)).toEqual({ '{r1,opening}': 60 });
+    // later samples of other metrics (journeys finishing) and time passing add nothing
+    store.addSample(layer, sample('iterations', 1, { run: 'r1', scenario: 'opening' }, 30));
+    const later = renderRuns(viewRuns(store, { nowMs: Date.now() + 3600_000, staleMs: 15_000 })).values.get(M.plannedArrivals.name);
+    expect(later?.map((entry) => entry.value)).toEqual([60]);
+  });
+
   test('vus keep the newest value; first and last sample times are tracked', () => {
     const { store } = newStore();
     const layer = store.layer('file:a', 'file');
@@ -144,6 +157,46 @@ describe('layers', () => {
       store.addSample(layer, sample('http_req_failed', failed, { run: 'r1' }));
     }
     expect(rendered(store, M.thresholdPassing)).toEqual({ '{r1,http_req_failed,rate<0.5}': 0 });
+  });
+});
+
+describe('the end of a plan', () => {
+  const tags = { run: 'r1', scenario: 'planned_rate', planned_scenario: 'opening' };
+  function plannedAt(store: RunStore, nowMs: number): { rate: number; arrivals: number } {
+    const views = viewRuns(store, { nowMs, staleMs: 15_000 });
+    return { ...(views[0]?.planned.get('opening') ?? { rate: Number.NaN, arrivals: Number.NaN }) };
+  }
+
+  test('a run with no sample received for the stale period shows a planned rate of 0; its arrivals stay', () => {
+    let now = T0;
+    const store = new RunStore({ guard: new LabelGuard(100), maxRuns: 10, clock: { now: () => now } });
+    const layer = store.layer('file:a', 'file');
+    store.addSample(layer, sample('planned_arrival_rate', 12, tags, 0));
+    now = T0 + 1000;
+    store.addSample(layer, sample('planned_arrival_rate', 12, tags, 1));
+    expect(plannedAt(store, now + 15_000)).toEqual({ rate: 12, arrivals: 12 });
+    expect(plannedAt(store, now + 15_001)).toEqual({ rate: 0, arrivals: 12 });
+  });
+
+  test('staleness is per run: while one layer still sends, the plan of a silent layer still counts', () => {
+    let now = T0;
+    const store = new RunStore({ guard: new LabelGuard(100), maxRuns: 10, clock: { now: () => now } });
+    store.addSample(store.layer('remote_write:1', 'remote_write'), sample('planned_arrival_rate', 12, tags, 0));
+    now = T0 + 60_000;
+    store.addSample(store.layer('remote_write:2', 'remote_write'), sample('vus', 3, { run: 'r1' }, 60));
+    expect(plannedAt(store, now + 1000).rate).toBe(12);
+    expect(plannedAt(store, now + 16_000).rate).toBe(0);
+  });
+
+  test('a stale marker ends the plan without integrating up to it; a later sample adds nothing for the gap', () => {
+    const { store } = newStore();
+    const layer = store.layer('remote_write:1', 'remote_write');
+    store.addSample(layer, sample('planned_arrival_rate', 12, tags, 0));
+    store.addSample(layer, sample('planned_arrival_rate', 12, tags, 2));
+    store.endPlanned(layer, tags);
+    expect(plannedAt(store, Date.now())).toEqual({ rate: 0, arrivals: 24 });
+    store.addSample(layer, sample('planned_arrival_rate', 5, tags, 10));
+    expect(plannedAt(store, Date.now())).toEqual({ rate: 5, arrivals: 24 });
   });
 });
 

@@ -12,6 +12,7 @@
  */
 
 import { K6_BUILTIN, K6_METRICS, RUN_METRICS } from '../contracts/metrics.ts';
+import { type Clock, systemClock } from './clock.ts';
 import type { K6MetricDeclaration, K6MetricType, K6Sample, RejectReason } from './parse.ts';
 import {
   checkLabel,
@@ -105,12 +106,19 @@ export interface PlannedRate {
   timeMs: number;
   /** Applicants planned so far: the left Riemann sum of the rate over sample times. */
   arrivals: number;
+  /**
+   * The sender said the series ended (a remote-write stale marker): the plan shows 0 until a
+   * newer sample arrives. The integral is not extended to the marker's time.
+   */
+  ended: boolean;
 }
 
 /** One run as one layer saw it. */
 export class RunSlice {
   firstMs = Number.POSITIVE_INFINITY;
   lastMs = Number.NEGATIVE_INFINITY;
+  /** When the exporter last took a sample of this run from this layer, by its clock (Unix ms). */
+  receivedMs = Number.NEGATIVE_INFINITY;
   /** Scenario label values seen (for floodgate_run_info). */
   readonly scenarios = new Set<string>();
   /** scenario, stage, method, status, outcome */
@@ -185,6 +193,8 @@ export interface RunStoreOptions {
   readonly maxRuns: number;
   /** Called with the run id each time a run is evicted. */
   readonly onEvict?: (run: string) => void;
+  /** Stamps when samples arrive (see {@link RunSlice.receivedMs}); the system clock when omitted. */
+  readonly clock?: Clock;
 }
 
 const KNOWN = {
@@ -209,11 +219,13 @@ export class RunStore {
   private readonly guard: LabelGuard;
   private readonly maxRuns: number;
   private readonly onEvict: (run: string) => void;
+  private readonly clock: Clock;
 
   constructor(options: RunStoreOptions) {
     this.guard = options.guard;
     this.maxRuns = options.maxRuns;
     this.onEvict = options.onEvict ?? (() => {});
+    this.clock = options.clock ?? systemClock;
   }
 
   /** The layer `id`, created on first use. */
@@ -262,7 +274,7 @@ export class RunStore {
     if (!labelTagsPrintable(tags)) return 'bad_tags';
     const slice = this.slice(runLabel(tags), layer);
     const scenario = scenarioLabel(this.guard, tags.scenario);
-    touch(slice, timeMs, scenario);
+    touch(slice, timeMs, scenario, this.clock.now());
     switch (metric) {
       case KNOWN.httpReqs:
         slice.requests.add(this.requestLabels(tags, scenario), value);
@@ -316,9 +328,21 @@ export class RunStore {
     if (!labelTagsPrintable(tags)) return 'bad_tags';
     const slice = this.slice(runLabel(tags), layer);
     const scenario = scenarioLabel(this.guard, tags.scenario);
-    touch(slice, timeMs, scenario);
+    touch(slice, timeMs, scenario, this.clock.now());
     slice.durations.addCounts([scenario, stageLabel(tags.stage), outcomeLabel(tags)], counts, sum, count);
     return undefined;
+  }
+
+  /**
+   * Ends the planned rate a sender stopped (a remote-write stale marker at the end of a k6 test):
+   * it shows 0 from now on, and planned arrivals stay where the last sample put them. A later
+   * sample starts the plan again. Does not count as a sample of the run.
+   */
+  endPlanned(layer: Layer, tags: Readonly<Record<string, string>>): void {
+    if (!labelTagsPrintable(tags)) return;
+    const slice = this.runs.get(runLabel(tags))?.slices.get(layer.id);
+    const planned = slice?.planned.get(scenarioLabel(this.guard, tags.planned_scenario ?? tags.scenario));
+    if (planned) planned.ended = true;
   }
 
   /** Completions per stage for `run`, summed over layers and scenarios (what the target acknowledged). */
@@ -382,9 +406,10 @@ function labelTagsPrintable(tags: Readonly<Record<string, string>>): boolean {
   return true;
 }
 
-function touch(slice: RunSlice, timeMs: number, scenario: string): void {
+function touch(slice: RunSlice, timeMs: number, scenario: string, receivedMs: number): void {
   if (timeMs < slice.firstMs) slice.firstMs = timeMs;
   if (timeMs > slice.lastMs) slice.lastMs = timeMs;
+  slice.receivedMs = receivedMs;
   if (scenario !== NONE) slice.scenarios.add(scenario);
 }
 
@@ -395,11 +420,14 @@ function newest(current: GaugeValue | undefined, value: number, timeMs: number):
 function addPlanned(slice: RunSlice, scenario: string, rate: number, timeMs: number): void {
   const current = slice.planned.get(scenario);
   if (!current) {
-    slice.planned.set(scenario, { rate, timeMs, arrivals: 0 });
+    slice.planned.set(scenario, { rate, timeMs, arrivals: 0, ended: false });
     return;
   }
   if (timeMs < current.timeMs) return; // late sample: the integral has moved past it
-  current.arrivals += (current.rate * (timeMs - current.timeMs)) / 1000;
+  // Sample and hold: the previous rate holds until this sample, never past the last one; after a
+  // stale marker the plan was over, so the gap adds nothing.
+  if (!current.ended) current.arrivals += (current.rate * (timeMs - current.timeMs)) / 1000;
   current.rate = rate;
   current.timeMs = timeMs;
+  current.ended = false;
 }
