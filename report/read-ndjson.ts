@@ -23,6 +23,8 @@ export const HELPER_SCENARIOS: readonly string[] = ['planned_rate'];
 const PLANNED_HOLD_SECONDS = 5;
 /** Distinct status codes kept per stage before the rest count as `other`. */
 const MAX_STATUSES = 32;
+/** Other run ids remembered, to say which runs a file holds when the one asked for is not there. */
+export const MAX_OTHER_RUNS = 20;
 /** Distinct check names kept before the rest are folded into one row. */
 const MAX_CHECKS = 200;
 const RESULTS = new Set<string>(STAGE_RESULTS);
@@ -52,6 +54,12 @@ export interface NdjsonAggregate {
   /** Thresholds declared on Metric lines: metric → expressions. */
   readonly declaredThresholds: ReadonlyArray<{ metric: string; expression: string }>;
   readonly checks: CheckResult[];
+  /** Points aggregated (whether or not they carried a `run` tag). */
+  readonly points: number;
+  /** Points whose `run` tag is {@link run}. */
+  readonly pointsOfRun: number;
+  /** Other run ids whose samples were skipped (at most {@link MAX_OTHER_RUNS}, in order seen). */
+  readonly otherRuns: readonly string[];
   /** Non-empty lines read. */
   readonly lines: number;
   /** Lines rejected, by reason. */
@@ -78,6 +86,9 @@ export class NdjsonAggregator {
   private readonly declared: Array<{ metric: string; expression: string }> = [];
   private readonly checks = new Map<string, { passes: number; fails: number }>();
   private lines = 0;
+  private points = 0;
+  private pointsOfRun = 0;
+  private readonly otherRuns = new Set<string>();
   private readonly rejected: Record<string, number> = {};
   private timeKey = '';
   private timeBaseMs = 0;
@@ -116,8 +127,13 @@ export class NdjsonAggregator {
     const run = tags.run;
     if (typeof run === 'string') {
       if (this.run === undefined) this.run = run;
-      else if (run !== this.run) return this.reject('other_run');
+      else if (run !== this.run) {
+        if (this.otherRuns.size < MAX_OTHER_RUNS) this.otherRuns.add(run);
+        return this.reject('other_run');
+      }
+      this.pointsOfRun += 1;
     }
+    this.points += 1;
     this.addPoint(entry.metric, ms, data.value, tags);
   }
 
@@ -146,6 +162,9 @@ export class NdjsonAggregator {
       slots: this.slots.map((slot, index) => (slot ?? new SlotAccumulator()).toJSON(index * resolutionSeconds)),
       declaredThresholds: this.declared,
       checks: [...this.checks.entries()].map(([name, counts]) => ({ name, ...counts })),
+      points: this.points,
+      pointsOfRun: this.pointsOfRun,
+      otherRuns: [...this.otherRuns],
       lines: this.lines,
       rejected: this.rejected,
     };

@@ -96,6 +96,26 @@ describe('a results folder', () => {
     await expect(readRunDirectory(join(dir, 'missing'))).rejects.toMatchObject({ code: 'RESULTS_NOT_FOUND' });
   });
 
+  test.each([
+    ['--run names an id no sample carries', { run: 'nope' }, {}, /no samples of run "nope".*holds run sim-run/],
+    ["run.json names an id no sample carries", {}, { run: 'renamed' }, /no samples of run "renamed".*holds run sim-run/],
+  ])('%s: RESULTS_NOT_FOUND names the runs the NDJSON holds', async (_case, options, manifest, message) => {
+    const folder = mkdtempSync(join(dir, 'other-run-'));
+    const simulation = simulateRun({ steps: linearSteps(5, 5, 2, 20), seed: 1 });
+    writeFileSync(join(folder, 'k6.ndjson'), simulation.lines.join('\n'));
+    writeFileSync(join(folder, 'run.json'), JSON.stringify({ ...simulation.manifest, ...manifest }));
+    const error = await readRunDirectory(folder, { truth: 'off', ...options }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'RESULTS_NOT_FOUND' });
+    expect((error as Error).message).toMatch(message);
+  });
+
+  test('a k6.ndjson without a single sample is no run to report on', async () => {
+    const folder = mkdtempSync(join(dir, 'empty-'));
+    writeFileSync(join(folder, 'k6.ndjson'), '');
+    writeFileSync(join(folder, 'run.json'), JSON.stringify({ run: 'r1', scenario: 'smoke' }));
+    await expect(readRunDirectory(folder, { truth: 'off' })).rejects.toMatchObject({ code: 'RESULTS_NOT_FOUND', message: expect.stringMatching(/holds no samples/) });
+  });
+
   test('truth off, or a target that does not answer, gives no truth rather than an error', async () => {
     expect(await readTruth(dir, 'sim-run', undefined, { truth: 'off' })).toBeUndefined();
     expect(await readTruth(join(dir, 'none'), 'sim-run', 'http://127.0.0.1:9', { truthTimeoutMs: 500 })).toBeUndefined();

@@ -21,7 +21,7 @@ import {
 } from '../contracts/run-result.ts';
 import { readBreakpointEnv, readOpeningEnv, readSoakEnv, type BreakpointEnv } from '../load-tests/lib/env.ts';
 import { breakpointParameters } from '../load-tests/lib/plan.ts';
-import { readNdjson, type NdjsonAggregate } from './read-ndjson.ts';
+import { MAX_OTHER_RUNS, readNdjson, type NdjsonAggregate } from './read-ndjson.ts';
 
 /** The fields of `run.json` the report reads (COMMON.md: written by `floodgate run`). */
 export interface RunManifest {
@@ -60,9 +60,24 @@ export async function readRunDirectory(dir: string, options: ReadRunOptions = {}
   if (run === undefined) {
     throw new FloodgateError('RESULTS_NOT_FOUND', { dir, detail: 'no run id: run.json is missing and no sample carries a run tag' });
   }
+  const missing = missingRun(aggregate, run, options.run !== undefined ? '--run' : 'run.json');
+  if (missing) throw new FloodgateError('RESULTS_NOT_FOUND', { dir, detail: missing });
   const result = assembleRunResult({ manifest, aggregate, summary, run, ndjsonPath });
   const truth = await readTruth(dir, run, manifest.target, options);
   return truth ? { ...result, truth } : result;
+}
+
+/**
+ * Why the NDJSON holds nothing to report on for `run`, or undefined when it holds the run: no
+ * sample at all, or only samples of other runs (a mistyped `--run`, a run.json copied into the
+ * wrong folder). Samples without a `run` tag count as the run's (hand-made files lack the tag).
+ */
+export function missingRun(aggregate: NdjsonAggregate, run: string, source: string): string | undefined {
+  if (aggregate.points === 0 && aggregate.otherRuns.length === 0) return `k6.ndjson holds no samples (${aggregate.lines} lines read)`;
+  if (aggregate.pointsOfRun > 0 || aggregate.otherRuns.length === 0) return undefined;
+  const held = [...new Set([...(aggregate.run !== undefined && aggregate.run !== run ? [aggregate.run] : []), ...aggregate.otherRuns])];
+  const more = held.length >= MAX_OTHER_RUNS ? ' (and maybe more)' : '';
+  return `k6.ndjson holds no samples of run "${run}" (from ${source}); it holds run${held.length === 1 ? '' : 's'} ${held.join(', ')}${more}: pass one of them with --run`;
 }
 
 /** The parts a run-result is assembled from; pure, for tests. */
