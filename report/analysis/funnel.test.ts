@@ -1,12 +1,19 @@
 import { describe, expect, test } from 'vitest';
-import { continuationTable } from '../../contracts/funnel.ts';
+import { FUNNEL_STAGES, continuationTable, type ContinuationTable } from '../../contracts/funnel.ts';
 import { linearSteps, simulateRun, simulatedRunResult } from '../fixtures/simulated-run.ts';
 import { analyseFunnel, continuationFor } from './funnel.ts';
+import { analyseRun } from './index.ts';
 import { totalsOf } from './totals.ts';
+
+/** join_batch continuation of the seed at the assumed photo share. */
+const SEED_JOIN_BATCH = continuationTable().join_batch;
+
+/** Everyone attempts every stage, as smoke.ts makes its applicant do. */
+const EVERY_STAGE = Object.fromEntries(FUNNEL_STAGES.map((stage) => [stage, 1])) as unknown as ContinuationTable;
 
 function funnelOf(options: Parameters<typeof simulateRun>[0]) {
   const result = simulatedRunResult(simulateRun(options));
-  return analyseFunnel(totalsOf(result.slots, result.resolutionSeconds), continuationFor(result.env));
+  return analyseFunnel(totalsOf(result.slots, result.resolutionSeconds), continuationFor(result.env, result.scenario));
 }
 
 describe('funnel completion against the seed', () => {
@@ -49,11 +56,31 @@ describe('funnel completion against the seed', () => {
 
   test.each([
     [{}, 0.9, /assumption/],
-    [{ PHOTO_SHARE: '0.5' }, 0.5, /PHOTO_SHARE/],
+    [{ PHOTO_SHARE: '0.7' }, 0.7, /PHOTO_SHARE/],
     [{ CONTINUATION: 'full' }, 1, /every stage/],
   ])('the run env %j sets the expected photo share to %f', (env, photo, source) => {
-    const { table, source: text } = continuationFor(env);
+    const { table, source: text } = continuationFor(env, 'opening');
     expect(table.upload_photo).toBe(photo);
     expect(text).toMatch(source);
+  });
+
+  test.each([
+    ['smoke', {}, 1, /smoke scenario's default/],
+    ['smoke', { CONTINUATION: 'seed' }, SEED_JOIN_BATCH, /seed/],
+    ['opening', {}, SEED_JOIN_BATCH, /seed/],
+    ['breakpoint', { CONTINUATION: 'full' }, 1, /CONTINUATION=full\)/],
+    ['soak', {}, SEED_JOIN_BATCH, /seed/],
+  ] as const)('a %s run with %j expects join_batch continuation %f, as its script read it', (scenario, env, joinBatch, source) => {
+    const { table, source: text } = continuationFor({ RUN_ID: 'r1', ...env }, scenario);
+    expect(table.join_batch).toBeCloseTo(joinBatch, 9);
+    expect(text).toMatch(source);
+  });
+
+  test('a smoke run where everyone walks every stage is within the expected funnel at every stage', () => {
+    const simulation = simulateRun({ scenario: 'smoke', steps: [{ rate: 1, seconds: 1 }], continuation: EVERY_STAGE, seed: 2 });
+    const analysis = analyseRun(simulatedRunResult(simulation));
+    expect(analysis.funnel.stages.join_batch.entered).toBe(1);
+    for (const stage of FUNNEL_STAGES) expect(analysis.funnel.stages[stage].continuationStatus, stage).not.toBe('above');
+    expect(analysis.funnel.stages.join_batch.continuationStatus).toBe('within');
   });
 });

@@ -7,12 +7,14 @@
  */
 
 import {
+  DEFAULT_PHOTO_UPLOAD_SHARE,
   FUNNEL_STAGES,
   continuationTable,
   expectedCompletion,
   type ContinuationTable,
   type FunnelStage,
 } from '../../contracts/funnel.ts';
+import { readCommonEnv, type CommonDefaults, type CommonEnv } from '../../load-tests/lib/env.ts';
 import type { RangeTotals } from './totals.ts';
 
 /** z for a two-sided 95 % band. */
@@ -65,24 +67,39 @@ export interface FunnelResult {
 }
 
 /**
- * The continuation the run was asked to follow: the seed's, with the photo-upload share the run
- * set (`PHOTO_SHARE`), or 1 everywhere when the run made every applicant try every stage
- * (`CONTINUATION=full`). Variables as load-tests/lib/env.ts reads them.
+ * Defaults of the common script variables that a scenario script passes to `readCommonEnv` where
+ * they differ from its own, for the variables the report reads (CONTINUATION). A COPY of what
+ * load-tests/scenarios/smoke.ts passes — the script cannot be imported here (it runs k6 code when
+ * loaded) and neither run.json's `env` nor its `plan` records the continuation — until load-tests
+ * exports the scenario defaults for the report to import.
  */
-export function continuationFor(env: Readonly<Record<string, string>>): { table: ContinuationTable; source: string } {
-  if (env.CONTINUATION?.trim() === 'full') {
+const SCENARIO_COMMON_DEFAULTS: Readonly<Record<string, CommonDefaults>> = Object.freeze({ smoke: { continuation: 'full' } });
+
+/**
+ * The continuation the run was asked to follow, read from its variables exactly as its scenario
+ * script read them (load-tests/lib/env.ts `readCommonEnv`, with the scenario's defaults): the
+ * seed's, with the photo-upload share the run set (`PHOTO_SHARE`), or 1 everywhere when every
+ * applicant tried every stage (`CONTINUATION=full`, the smoke scenario's default).
+ */
+export function continuationFor(env: Readonly<Record<string, string>>, scenario: string): { table: ContinuationTable; source: string } {
+  const defaults = SCENARIO_COMMON_DEFAULTS[scenario] ?? {};
+  let common: Pick<CommonEnv, 'continuation' | 'photoShare'>;
+  try {
+    // RUN_ID only names the run; a run.json without one still says how applicants continued
+    common = readCommonEnv({ ...env, RUN_ID: env.RUN_ID ?? 'report' }, defaults);
+  } catch {
+    // the run validated its variables before it started; only a hand-edited run.json lands here
+    common = { continuation: defaults.continuation ?? 'seed', photoShare: DEFAULT_PHOTO_UPLOAD_SHARE };
+  }
+  if (common.continuation === 'full') {
     const table = Object.freeze(Object.fromEntries(FUNNEL_STAGES.map((stage) => [stage, 1]))) as ContinuationTable;
-    return { table, source: 'every applicant tries every stage (CONTINUATION=full)' };
+    const why = env.CONTINUATION === undefined || env.CONTINUATION.trim() === '' ? `, the ${scenario} scenario's default` : '';
+    return { table, source: `every applicant tries every stage (CONTINUATION=full${why})` };
   }
-  const share = Number(env.PHOTO_SHARE);
-  if (env.PHOTO_SHARE !== undefined && env.PHOTO_SHARE.trim() !== '' && Number.isFinite(share)) {
-    try {
-      return { table: continuationTable(share), source: `seed (SEED.md), photo-upload share ${share} (PHOTO_SHARE)` };
-    } catch {
-      // an out-of-range share falls back to the documented assumption
-    }
+  if (env.PHOTO_SHARE !== undefined && env.PHOTO_SHARE.trim() !== '') {
+    return { table: continuationTable(common.photoShare), source: `seed (SEED.md), photo-upload share ${common.photoShare} (PHOTO_SHARE)` };
   }
-  return { table: continuationTable(), source: 'seed (SEED.md), photo-upload share 0.9 (an assumption: the seed gives none)' };
+  return { table: continuationTable(), source: `seed (SEED.md), photo-upload share ${DEFAULT_PHOTO_UPLOAD_SHARE} (an assumption: the seed gives none)` };
 }
 
 /** The funnel over `totals` (usually the whole run). */

@@ -201,12 +201,12 @@ function charts(analysis: Analysis): string[] {
   figure(
     barChart({
       title: 'Funnel: completed against expected',
-      description: 'Applicants completing each stage, against what the seed’s continuation expects for this many arrivals (whisker: 95 % band).',
+      description: 'Applicants completing each stage, against what the run’s expected continuation (see the funnel table) gives for this many arrivals (whisker: 95 % band).',
       categories: [...FUNNEL_STAGES],
       yLabel: 'applicants',
       series: [
         {
-          name: 'expected (seed)',
+          name: 'expected',
           color: '#afb8c1',
           values: FUNNEL_STAGES.map((stage) => funnel.stages[stage].expectedCompleted),
           ranges: FUNNEL_STAGES.map((stage) => funnel.stages[stage].expectedCompletedBand),
