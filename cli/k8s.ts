@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { FloodgateError } from '../contracts/errors.ts';
 import { buildDistributedRun, collectScriptFiles, CONFIGMAP_LIMIT_BYTES, DEFAULT_K6_IMAGE, renderManifests } from '../deploy/k8s/testrun.ts';
+import { SCENARIO_NAMES } from '../load-tests/lib/plan.ts';
 import { defineCommand } from './command.ts';
 import { option, schemas } from './config.ts';
 
@@ -41,11 +42,12 @@ export const k8sCommand = defineCommand<K8sCommandConfig>({
   summary: 'Write a k6-operator TestRun and a ConfigMap with the scripts, runners pushing remote write to the exporter.',
   help: [
     'Writes <out>/<name>.yaml (ConfigMap + TestRun) and prints the k6 commands for the same run on plain machines.',
+    'The -e variables are checked first, as floodgate run checks them: a bad value stops here, not in every runner.',
     'Example: floodgate k8s --scenario opening --parallelism 4 --exporter-url http://floodgate-exporter:18080 --target http://staging:8080 -e RATE_SCALE=0.1',
     'The exporter must be reachable from the runners; beyond loopback it needs a token: put it in a Secret (key "token") named by --token-secret.',
   ].join('\n'),
   options: [
-    option({ key: 'scenario', env: 'FLOODGATE_K8S_SCENARIO', flag: '--scenario <name>', default: 'opening', description: 'scenario under load-tests/scenarios/', schema: schemas.text }),
+    option({ key: 'scenario', env: 'FLOODGATE_K8S_SCENARIO', flag: '--scenario <name>', default: 'opening', description: `scenario: ${SCENARIO_NAMES.join(', ')}`, schema: schemas.text }),
     option({ key: 'parallelism', env: 'FLOODGATE_K8S_PARALLELISM', flag: '--parallelism <n>', default: 4, description: 'runner pods (or machines), each running one execution segment', schema: schemas.positiveInt }),
     option({ key: 'runId', env: 'FLOODGATE_K8S_RUN_ID', flag: '--run-id <id>', description: 'run id (default: k8s-<date>-<time>-<scenario>)', schema: schemas.text }),
     option({ key: 'out', env: 'FLOODGATE_K8S_OUT', flag: '--out <dir>', default: join('results', 'k8s'), description: 'folder for the manifests', schema: schemas.text }),

@@ -1,8 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { parseAllDocuments, parse } from 'yaml';
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test, vi } from 'vitest';
+import { main } from '../cli/index.ts';
+import { isFloodgateError } from '../contracts/errors.ts';
+import { SCENARIO_NAMES } from '../load-tests/lib/plan.ts';
 import {
   buildDistributedRun,
   collectScriptFiles,
@@ -182,11 +186,84 @@ describe('inputs', () => {
     expect(() => buildDistributedRun({ ...options, ...overrides }, [])).toThrow(message);
   });
 
-  test('refuses an unknown scenario, naming it', () => {
+  test('refuses an unknown scenario, naming it and the scenarios there are', () => {
     expect(() => collectScriptFiles(REPO, 'no-such-scenario')).toThrow(/no scenario "no-such-scenario"/);
+    const error = catchError(() => collectScriptFiles(REPO, 'no-such-scenario'));
+    expect(isFloodgateError(error, 'SCENARIO_UNKNOWN') && error.hint).toBe(`choose one of: ${SCENARIO_NAMES.join(', ')}`);
+    // a file in the folder is not yet a scenario: the planner must know it
+    expect(isFloodgateError(catchError(() => buildDistributedRun({ ...options, scenario: 'nope' }, [])), 'SCENARIO_UNKNOWN')).toBe(true);
   });
 
   test('maps paths to ConfigMap keys without slashes', () => {
     expect(configMapKey('load-tests/lib/env.ts')).toBe('load-tests__lib__env.ts');
+  });
+});
+
+function catchError(action: () => unknown): unknown {
+  try {
+    action();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error');
+}
+
+describe('script variables are checked as floodgate run checks them, before anything is written', () => {
+  test.each<{ scenario: string; env: Record<string, string>; code: string; message: RegExp }>([
+    { scenario: 'opening', env: { RATE_SCALE: '-5' }, code: 'SCRIPT_ENV_INVALID', message: /RATE_SCALE = "-5" is invalid/ },
+    { scenario: 'opening', env: { WINDOW: '9-3' }, code: 'SCRIPT_ENV_INVALID', message: /WINDOW = "9-3" is invalid/ },
+    { scenario: 'opening', env: { TIME_SCALE: '0.5' }, code: 'SCRIPT_ENV_INVALID', message: /TIME_SCALE/ },
+    { scenario: 'opening', env: { PRE_ALLOCATED_VUS: '10', MAX_VUS: '5' }, code: 'SCRIPT_ENV_INVALID', message: /MAX_VUS/ },
+    { scenario: 'opening', env: { PROFILE: '/data/profile.csv' }, code: 'SCRIPT_ENV_INVALID', message: /PROFILE .* runners/ },
+    { scenario: 'breakpoint', env: { BREAKPOINT_STEPS: '0' }, code: 'SCRIPT_ENV_INVALID', message: /BREAKPOINT_STEPS/ },
+    { scenario: 'soak', env: { SOAK_DURATION: '5s', TIME_SCALE: '10' }, code: 'SCRIPT_ENV_INVALID', message: /SOAK_DURATION/ },
+    { scenario: 'smoke', env: { EMAIL_TOKEN_SOURCE: 'pigeon' }, code: 'SCRIPT_ENV_INVALID', message: /EMAIL_TOKEN_SOURCE/ },
+  ])('$scenario with $env is $code', ({ scenario, env, code, message }) => {
+    const error = catchError(() => buildDistributedRun({ ...options, scenario, env }, []));
+    expect(isFloodgateError(error) && error.code).toBe(code);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  test.each(SCENARIO_NAMES.map((scenario) => [scenario]))('%s with its defaults passes', (scenario) => {
+    expect(() => buildDistributedRun({ ...options, scenario, env: {} }, [])).not.toThrow();
+  });
+
+  describe('floodgate k8s', () => {
+    const out = mkdtempSync(join(tmpdir(), 'floodgate-k8s-'));
+    afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+    async function k8s(...args: string[]): Promise<{ code: number; text: string }> {
+      let text = '';
+      const write = (chunk: unknown): boolean => ((text += String(chunk)), true);
+      const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(write);
+      const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(write);
+      try {
+        return { code: await main(['k8s', ...args]), text };
+      } finally {
+        stdout.mockRestore();
+        stderr.mockRestore();
+      }
+    }
+
+    test.each([['RATE_SCALE=-5'], ['WINDOW=9-3']])('-e %s exits 2 with the variable named, and writes no manifest', async (pair) => {
+      const folder = join(out, pair.replace(/\W/g, '_'));
+      const { code, text } = await k8s('--scenario', 'opening', '--run-id', 'k8s-check', '--out', folder, '-e', pair);
+      expect(code).toBe(2);
+      expect(text).toMatch(new RegExp(`^error: script variable ${pair.split('=')[0]} = "${pair.split('=')[1]}" is invalid`, 'm'));
+      expect(text).not.toMatch(/\n\s+at /);
+      expect(existsSync(folder)).toBe(false);
+    });
+
+    test('--scenario nope lists the scenarios there are', async () => {
+      const { code, text } = await k8s('--scenario', 'nope', '--out', join(out, 'nope'));
+      expect(code).toBe(2);
+      expect(text).toContain(`hint: choose one of: ${SCENARIO_NAMES.join(', ')}`);
+    });
+
+    test('good variables still write the manifest', async () => {
+      const { code, text } = await k8s('--scenario', 'opening', '--run-id', 'k8s-check', '--out', join(out, 'good'), '-e', 'RATE_SCALE=0.1', '-e', 'WINDOW=0-3');
+      expect(code, text).toBe(0);
+      expect(existsSync(join(out, 'good', 'floodgate-opening.yaml'))).toBe(true);
+    });
   });
 });

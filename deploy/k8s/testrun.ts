@@ -11,6 +11,8 @@ import { dirname, join, normalize, sep } from 'node:path';
 import { stringify } from 'yaml';
 import { FloodgateError } from '../../contracts/errors.ts';
 import { RUN_ID_PATTERN } from '../../contracts/identity.ts';
+import { readCommonEnv } from '../../load-tests/lib/env.ts';
+import { isScenarioName, planScenario, SCENARIO_NAMES, type ScenarioName } from '../../load-tests/lib/plan.ts';
 
 /** Largest ConfigMap Kubernetes stores (etcd's object limit), in bytes. */
 export const CONFIGMAP_LIMIT_BYTES = 1_048_576;
@@ -47,9 +49,7 @@ export function relativeImports(source: string): string[] {
  */
 export function collectScriptFiles(repoRoot: string, scenario: string): ScriptFile[] {
   const entry = join('load-tests', 'scenarios', `${scenario}.ts`);
-  if (!existsSync(join(repoRoot, entry))) {
-    throw new FloodgateError('SCENARIO_UNKNOWN', { scenario, known: 'the files in load-tests/scenarios/' });
-  }
+  if (!isScenarioName(scenario) || !existsSync(join(repoRoot, entry))) throw unknownScenario(scenario);
   const files = new Map<string, string>();
   const pending = [entry];
   while (pending.length > 0) {
@@ -136,6 +136,30 @@ export function executionSegments(n: number): { segments: string[]; sequence: st
   return { segments, sequence: Array.from({ length: n + 1 }, (_, i) => point(i)).join(',') };
 }
 
+function unknownScenario(scenario: string): FloodgateError {
+  return new FloodgateError('SCENARIO_UNKNOWN', { scenario, known: SCENARIO_NAMES.join(', ') });
+}
+
+/**
+ * Checks the script variables every runner will get (the `-e` pairs with TARGET_URL, RUN_ID and
+ * RESULTS_DIR as set here) the way the scenario reads them, with the planner `floodgate run`
+ * uses: a bad value stops the command here instead of in every runner pod. Throws the planner's
+ * FloodgateError (SCRIPT_ENV_INVALID, PROFILE_INVALID).
+ */
+export function checkScriptVariables(options: DistributedRunOptions): void {
+  if (!isScenarioName(options.scenario)) throw unknownScenario(options.scenario);
+  const variables = scriptEnv(options);
+  readCommonEnv(variables);
+  planScenario(options.scenario as ScenarioName, variables, (path) => {
+    // The ConfigMap carries the scenario's imports only, so the runners would not find the file.
+    throw new FloodgateError('SCRIPT_ENV_INVALID', {
+      name: 'PROFILE',
+      value: path,
+      detail: 'floodgate k8s does not ship profile files to the runners; use opening-exp or opening-hyperbolic, or run the CSV profile with floodgate run',
+    });
+  });
+}
+
 function validate(options: DistributedRunOptions): void {
   if (!RUN_ID_PATTERN.test(options.runId)) throw new FloodgateError('RUN_ID_INVALID', { run: options.runId });
   if (!Number.isInteger(options.parallelism) || options.parallelism < 1 || options.parallelism > 1000) {
@@ -146,6 +170,7 @@ function validate(options: DistributedRunOptions): void {
     // The operator splits `arguments` on whitespace.
     if (/\s/.test(value)) throw new FloodgateError('USAGE', { detail: `-e ${key}=${value}: values cannot hold spaces in a TestRun's arguments` });
   }
+  checkScriptVariables(options);
 }
 
 function scriptEnv(options: DistributedRunOptions): Record<string, string> {
@@ -162,7 +187,11 @@ function k6Flags(options: DistributedRunOptions): string[] {
   return ['--out', 'experimental-prometheus-rw', '--tag', `run=${options.runId}`, ...env.flatMap(([key, value]) => ['-e', `${key}=${value}`])];
 }
 
-/** Builds the ConfigMap, the TestRun and the segment commands. Throws when the scripts do not fit a ConfigMap. */
+/**
+ * Builds the ConfigMap, the TestRun and the segment commands. Throws a FloodgateError for a bad
+ * run id, parallelism or script variable (see {@link checkScriptVariables}), or when the scripts
+ * do not fit a ConfigMap.
+ */
 export function buildDistributedRun(options: DistributedRunOptions, files: readonly ScriptFile[]): DistributedRun {
   validate(options);
   const name = options.name ?? `floodgate-${options.scenario}`;
