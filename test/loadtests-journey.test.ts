@@ -185,8 +185,8 @@ describe('open scenarios on the local engine', () => {
     expect(arrivals(outcome)).toBeGreaterThanOrEqual(22);
     expect(arrivals(outcome)).toBeLessThanOrEqual(25); // 0.1 × 240 in 3 s
     const planned = pointsOf(outcome, 'planned_arrival_rate').map((p) => p.value);
-    // 0.1 × 120/min × 60 = 12/s in the middle second; the gauge is read about once a second, and a
-    // read a few ms past the bin's end catches the start of the short ramp down to 6/s
+    // 0.1 × 120/min × 60 = 12/s in the middle second; each report is the mean planned rate over its
+    // second, which includes the short ramp up from 6/s at the bin's start
     expect(Math.max(...planned)).toBeGreaterThan(11.5);
     expect(Math.max(...planned)).toBeLessThanOrEqual(12 + 1e-9);
     expect(JSON.parse(readFileSync(join(outcome.outDir, 'run.json'), 'utf8')).env.PROFILE).toBe(csv); // made absolute for open()
@@ -197,10 +197,13 @@ describe('open scenarios on the local engine', () => {
     expect({ code: outcome.exitCode, output: outcome.output }).toMatchObject({ code: 0 });
     expect(arrivals(outcome)).toBeGreaterThanOrEqual(17);
     expect(arrivals(outcome)).toBeLessThanOrEqual(19); // 3/s for 6 s
-    expect(pointsOf(outcome, 'planned_arrival_rate').slice(0, -1).every((p) => p.value === 3)).toBe(true);
+    const planned = pointsOf(outcome, 'planned_arrival_rate').map((p) => p.value);
+    const end = planned.indexOf(0); // the plan's end; teardown adds another 0
+    expect(planned.slice(0, end)).toEqual([3, 3, 3, 3, 3, 3]);
+    expect(planned.slice(end).every((rate) => rate === 0)).toBe(true);
   });
 
-  test('two execution segments split the arrivals, and exactly one reports the planned rate', async () => {
+  test('two execution segments split the arrivals, and exactly one reports the planned rate (the other only teardown’s 0)', async () => {
     const common = {
       target: targetUrl,
       scenario: 'breakpoint',
@@ -214,8 +217,10 @@ describe('open scenarios on the local engine', () => {
     expect(arrivals(first) + arrivals(second)).toBeGreaterThanOrEqual(11);
     expect(arrivals(first) + arrivals(second)).toBeLessThanOrEqual(12);
     expect(Math.abs(arrivals(first) - arrivals(second))).toBeLessThanOrEqual(1);
-    const reporting = [first, second].filter((outcome) => pointsOf(outcome, 'planned_arrival_rate').length > 0);
+    const reporting = [first, second].filter((outcome) => pointsOf(outcome, 'planned_arrival_rate').some((p) => p.value > 0));
     expect(reporting).toHaveLength(1);
+    const other = [first, second].find((outcome) => !reporting.includes(outcome))!;
+    expect(pointsOf(other, 'planned_arrival_rate').map((p) => p.value)).toEqual([0]);
     expect(pointsOf(reporting[0]!, 'planned_arrival_rate')[0]!.value).toBe(4); // the whole plan, not half
   });
 });

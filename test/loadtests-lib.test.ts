@@ -18,8 +18,10 @@ import {
   planOpening,
   plannedArrivalsUntil,
   plannedRateAt,
+  plannedRateReport,
   planScenario,
   planSoak,
+  type ScenarioPlan,
 } from '../load-tests/lib/plan.ts';
 import { lognormalDraw, seededStream } from '../load-tests/lib/random.ts';
 import { parseRetryAfter, retryWaitSeconds } from '../load-tests/lib/retry.ts';
@@ -183,6 +185,43 @@ describe('plans', () => {
     expect(plannedArrivalsUntil(plan, 10)).toBeCloseTo(10, 5);
     expect(plannedArrivalsUntil(plan, plan.durationSeconds)).toBeCloseTo(plan.plannedArrivals, 5);
     expect(plannedArrivalsUntil(plan, plan.durationSeconds + 100)).toBeCloseTo(plan.plannedArrivals, 5);
+  });
+
+  /** Plays the planned-rate helper on a simulated clock that starts, and fires each timer, `lateSeconds` late: the reports and their times. */
+  function playReports(plan: ScenarioPlan, lateSeconds: number): Array<{ at: number; rate: number }> {
+    const reports: Array<{ at: number; rate: number }> = [];
+    let now = lateSeconds;
+    for (let report = plannedRateReport(plan, now); report !== undefined; report = plannedRateReport(plan, now)) {
+      reports.push({ at: now, rate: report.rate });
+      expect(report.untilSeconds).toBeGreaterThan(now);
+      now = report.untilSeconds + lateSeconds;
+    }
+    return [...reports, { at: now, rate: 0 }];
+  }
+
+  /** Holds each report until the next one (how the exporter integrates the gauge). */
+  const sampleAndHold = (reports: ReadonlyArray<{ at: number; rate: number }>): number =>
+    reports.slice(0, -1).reduce((sum, report, index) => sum + report.rate * (reports[index + 1]!.at - report.at), 0);
+
+  test.each([
+    ['a short decaying opening', planOpening(readOpeningEnv({ RATE_SCALE: '0.0002', TIME_SCALE: '60', WINDOW: '0-5' }))],
+    ['a breakpoint with fractional steps', planBreakpoint(readBreakpointEnv({ BREAKPOINT_START: '5', BREAKPOINT_STEP: '5', BREAKPOINT_STEPS: '3', BREAKPOINT_STEP_SECONDS: '7', TIME_SCALE: '2' }))],
+    ['a soak', planSoak(readSoakEnv({ SOAK_RATE: '3', SOAK_DURATION: '10m', TIME_SCALE: '120' }))],
+  ])('the planned-rate reports of %s, each held until the next, add up to the planned arrivals', (_name, plan) => {
+    const onTime = playReports(plan, 0);
+    expect(sampleAndHold(onTime)).toBeCloseTo(plan.plannedArrivals, 6);
+    // the last report, 0, comes at the plan's end, not a second later
+    expect(onTime.at(-1)!.at).toBeCloseTo(plan.durationSeconds, 9);
+    expect(onTime.length).toBe(Math.ceil(plan.durationSeconds) + 1);
+    // timers a few ms late move the integral by about rate × lateness per report, not by a second's worth
+    expect(Math.abs(sampleAndHold(playReports(plan, 0.004)) / plan.plannedArrivals - 1)).toBeLessThan(0.01);
+  });
+
+  test('a report woken just before a whole second covers the next second, not the few ms left', () => {
+    const plan = planSoak(readSoakEnv({ SOAK_RATE: '2', SOAK_DURATION: '10s' }));
+    expect(plannedRateReport(plan, 2.9995)).toEqual({ rate: 2, untilSeconds: 4 });
+    expect(plannedRateReport(plan, 9.9995)).toBeUndefined(); // the plan has ended
+    expect(plannedRateReport(planScenario('smoke', {}, () => ''), 0)).toBeUndefined();
   });
 
   test('planScenario reads the file only for a file profile', () => {

@@ -161,6 +161,41 @@ export function plannedRateAt(plan: ScenarioPlan, tSeconds: number): number {
   return arrivals.rate / unitSeconds(arrivals.timeUnit);
 }
 
+/** One report of the `planned_rate` helper: the rate to add now, and when to report next. */
+export interface PlannedRateReport {
+  /** Mean planned new applicants per second from now until `untilSeconds`. */
+  readonly rate: number;
+  /** Seconds after the start of the next report: the next whole second, or the plan's end. */
+  readonly untilSeconds: number;
+}
+
+/**
+ * Shortest time, in seconds, a report may cover before its next whole second: a timer that
+ * fires a little early (or a clock read just before the second) does not add a report that
+ * lasts a few milliseconds.
+ */
+const REPORT_EARLY_SECONDS = 0.05;
+/** Within this many seconds of the plan's end the plan counts as ended. */
+const PLAN_END_SECONDS = 0.001;
+
+/**
+ * What the `planned_rate` helper reports at `elapsedSeconds` after the start: the mean planned
+ * rate from now until its next report (the next whole second, or the plan's end), or undefined
+ * once the plan has ended (the helper then reports 0). The mean rather than the rate at this
+ * instant, so that holding each report until the next one — how the exporter and the report
+ * read a gauge — adds up to the plan's arrivals, also where the rate falls or climbs within the
+ * second.
+ */
+export function plannedRateReport(plan: ScenarioPlan, elapsedSeconds: number): PlannedRateReport | undefined {
+  const from = Math.max(0, elapsedSeconds);
+  const end = plan.durationSeconds;
+  if (plan.arrivals === undefined || end - from < PLAN_END_SECONDS) return undefined;
+  const untilSeconds = Math.min(Math.floor(from + REPORT_EARLY_SECONDS) + 1, end);
+  if (plan.arrivals.executor === 'constant-arrival-rate') return { rate: plannedRateAt(plan, from), untilSeconds };
+  const rate = (plannedArrivalsUntil(plan, untilSeconds) - plannedArrivalsUntil(plan, from)) / (untilSeconds - from);
+  return { rate, untilSeconds };
+}
+
 /** Applicants the plan has started by `tSeconds` after the start (the integral of the planned rate). */
 export function plannedArrivalsUntil(plan: ScenarioPlan, tSeconds: number): number {
   const arrivals = plan.arrivals;

@@ -13,7 +13,7 @@ import { readBreakpointEnv, readCommonEnv } from '../lib/env.ts';
 import { configureHttp } from '../lib/http.ts';
 import { openScenarioOptions } from '../lib/options.ts';
 import { planBreakpoint } from '../lib/plan.ts';
-import { reportPlannedRate } from '../lib/planned-rate.ts';
+import { reportPlanEnded, reportPlannedRate } from '../lib/planned-rate.ts';
 import { summaryOutputs, type SummaryData } from '../lib/summary.ts';
 
 const env = readCommonEnv(__ENV);
@@ -30,6 +30,11 @@ export default async function breakpoint(): Promise<void> {
 
 export async function plannedRate(): Promise<void> {
   await reportPlannedRate(plan);
+}
+
+// k6 runs teardown also after Ctrl-C or an abort, which cut the planned_rate helper short.
+export function teardown(): void {
+  reportPlanEnded(plan);
 }
 
 export function handleSummary(data: SummaryData): Record<string, string> {

@@ -12,7 +12,7 @@ import { readCommonEnv, readOpeningEnv } from '../lib/env.ts';
 import { configureHttp } from '../lib/http.ts';
 import { openScenarioOptions } from '../lib/options.ts';
 import { planOpening } from '../lib/plan.ts';
-import { reportPlannedRate } from '../lib/planned-rate.ts';
+import { reportPlanEnded, reportPlannedRate } from '../lib/planned-rate.ts';
 import { summaryOutputs, type SummaryData } from '../lib/summary.ts';
 
 const env = readCommonEnv(__ENV);
@@ -31,6 +31,11 @@ export default async function opening(): Promise<void> {
 
 export async function plannedRate(): Promise<void> {
   await reportPlannedRate(plan);
+}
+
+// k6 runs teardown also after Ctrl-C or an abort, which cut the planned_rate helper short.
+export function teardown(): void {
+  reportPlanEnded(plan);
 }
 
 export function handleSummary(data: SummaryData): Record<string, string> {

@@ -11,7 +11,7 @@ import { readCommonEnv, readSoakEnv } from '../lib/env.ts';
 import { configureHttp } from '../lib/http.ts';
 import { openScenarioOptions } from '../lib/options.ts';
 import { planSoak } from '../lib/plan.ts';
-import { reportPlannedRate } from '../lib/planned-rate.ts';
+import { reportPlanEnded, reportPlannedRate } from '../lib/planned-rate.ts';
 import { summaryOutputs, type SummaryData } from '../lib/summary.ts';
 
 const env = readCommonEnv(__ENV);
@@ -28,6 +28,11 @@ export default async function soak(): Promise<void> {
 
 export async function plannedRate(): Promise<void> {
   await reportPlannedRate(plan);
+}
+
+// k6 runs teardown also after Ctrl-C or an abort, which cut the planned_rate helper short.
+export function teardown(): void {
+  reportPlanEnded(plan);
 }
 
 export function handleSummary(data: SummaryData): Record<string, string> {
