@@ -33,6 +33,12 @@ export interface ForecastResult {
   /** The seed's peak: sign-up attempts in the first minute. */
   readonly demandPeakPerMinute: number;
   readonly capacityPerMinute?: number;
+  /**
+   * True when the capacity is only a lower bound (a breakpoint whose every step passed): then the
+   * ratio and headroom are at least, the scale-out factor, backlogs and waits at most, the values
+   * given.
+   */
+  readonly capacityIsLowerBound: boolean;
   /** capacity / demand. */
   readonly capacityRatio?: number;
   /** (capacity − demand) / demand. */
@@ -47,7 +53,10 @@ export interface ForecastResult {
    * new applicants per minute: more load cannot get more out of it; only scale-out can.
    */
   readonly uslCeilingPerMinute?: number;
-  /** True when the capacity covers the required capacity. */
+  /**
+   * True when the capacity covers the required capacity; false when it does not; undefined without
+   * a capacity, or when a lower-bound capacity falls short (the run cannot tell).
+   */
   readonly ready?: boolean;
   /** The limiting stage and the rate it must sustain at the demand peak (requests per second). */
   readonly limitingStage?: string;
@@ -59,6 +68,8 @@ export interface ForecastResult {
 export interface ForecastInputs {
   /** Sustained capacity, new applicants per minute; undefined when not measured. */
   readonly capacityPerMinute?: number;
+  /** The capacity is a lower bound: the run did not reach the limit. Default false. */
+  readonly capacityIsLowerBound?: boolean;
   readonly targetUtilisation: number;
   readonly uslCeilingPerMinute?: number;
   readonly limitingStage?: string;
@@ -78,9 +89,11 @@ export function forecastOpening(inputs: ForecastInputs, surges: readonly Traffic
   const demand = SEED_FIGURES.peakPerMinute;
   const required = demand / inputs.targetUtilisation;
   const capacity = inputs.capacityPerMinute;
+  const capacityIsLowerBound = inputs.capacityIsLowerBound ?? false;
   if (capacity === undefined || !(capacity > 0)) {
     return {
       available: false,
+      capacityIsLowerBound,
       reason: inputs.missingReason ?? 'no capacity figure: run the breakpoint scenario to measure one',
       demandPeakPerMinute: demand,
       targetUtilisation: inputs.targetUtilisation,
@@ -92,13 +105,14 @@ export function forecastOpening(inputs: ForecastInputs, surges: readonly Traffic
     available: true,
     demandPeakPerMinute: demand,
     capacityPerMinute: capacity,
+    capacityIsLowerBound,
     capacityRatio: capacity / demand,
     headroom: (capacity - demand) / demand,
     targetUtilisation: inputs.targetUtilisation,
     requiredCapacityPerMinute: required,
     scaleOutFactor: required / capacity,
     ...(inputs.uslCeilingPerMinute !== undefined ? { uslCeilingPerMinute: inputs.uslCeilingPerMinute } : {}),
-    ready: capacity >= required,
+    ...(capacity >= required ? { ready: true } : capacityIsLowerBound ? {} : { ready: false }),
     ...(inputs.limitingStage ? { limitingStage: inputs.limitingStage } : {}),
     ...(inputs.limitingStageRequestsPerArrival !== undefined
       ? { requiredStageRatePerSecond: (demand / 60) * inputs.limitingStageRequestsPerArrival }

@@ -83,6 +83,7 @@ export function analyseRun(result: RunResult, options: AnalysisOptions = {}): An
   const validity = analyseValidity(result, steps, capacity, objectives);
   const forecast = forecastOpening({
     ...(capacity.sustainedPerMinute !== undefined ? { capacityPerMinute: capacity.sustainedPerMinute } : {}),
+    capacityIsLowerBound: capacity.outcome === 'not-reached',
     targetUtilisation: objectives.targetUtilisation,
     ...(usl?.ceilingPerMinute !== undefined ? { uslCeilingPerMinute: usl.ceilingPerMinute } : {}),
     ...(capacity.limitingStage ? { limitingStage: capacity.limitingStage } : {}),

@@ -12,10 +12,11 @@ import type { Analysis } from './index.ts';
 export interface Verdict {
   /**
    * `invalid`: the generator was the bottleneck; `ready`/`not-ready`: a capacity was measured and
-   * compared with the opening; `pass`/`fail`: a non-breakpoint run met or broke its SLOs;
-   * `unknown`: nothing to judge.
+   * compared with the opening; `limit-not-reached`: a breakpoint passed every step, so its
+   * capacity is only a lower bound, and that bound is short of the opening (run higher steps);
+   * `pass`/`fail`: a non-breakpoint run met or broke its SLOs; `unknown`: nothing to judge.
    */
-  readonly status: 'invalid' | 'ready' | 'not-ready' | 'pass' | 'fail' | 'unknown';
+  readonly status: 'invalid' | 'ready' | 'not-ready' | 'limit-not-reached' | 'pass' | 'fail' | 'unknown';
   /** A few words: "Not ready", "Invalid run", … */
   readonly headline: string;
   /** The paragraph. */
@@ -39,9 +40,10 @@ export function writeVerdict(analysis: Omit<Analysis, 'verdict'>): Verdict {
     if (capacity.outcome === 'knee' || capacity.outcome === 'not-reached') {
       const [low, high] = capacity.rangePerSecond;
       const range = high !== null ? `; the knee lies between ${formatRate(low! * 60)} and ${perMinute(high)}` : '';
-      const atLeast = capacity.outcome === 'not-reached' ? 'at least ' : '≈ ';
       sentences.push(
-        `Capacity ${atLeast}${formatRate(capacity.sustainedPerSecond! * 60)} new applicants/min (${formatRate(capacity.sustainedPerSecond!)}/s${range}) with every stage within its SLO.`,
+        capacity.outcome === 'not-reached'
+          ? `Capacity at least ${formatRate(capacity.sustainedPerSecond! * 60)} new applicants/min (${formatRate(capacity.sustainedPerSecond!)}/s): every step up to that met every SLO, so the run did not reach the limit and this is a lower bound, not the capacity.`
+          : `Capacity ≈ ${formatRate(capacity.sustainedPerSecond! * 60)} new applicants/min (${formatRate(capacity.sustainedPerSecond!)}/s${range}) with every stage within its SLO.`,
       );
     } else {
       sentences.push(`Capacity is below the first step of the test (${perMinute(capacity.rangePerSecond[1]!)}): even that broke an SLO.`);
@@ -61,11 +63,20 @@ export function writeVerdict(analysis: Omit<Analysis, 'verdict'>): Verdict {
     }
     if (forecast.available) {
       const ratio = forecast.capacityRatio!;
+      const atLeast = forecast.capacityIsLowerBound ? 'at least ' : '';
       if (forecast.ready) {
         sentences.push(
-          `Against an 80,000/min opening that is ${formatFactor(ratio)} the peak: ready, with room for the ${Math.round(forecast.targetUtilisation * 100)} % target utilisation.`,
+          `Against an 80,000/min opening that is ${atLeast}${formatFactor(ratio)} the peak: ready, with room for the ${Math.round(forecast.targetUtilisation * 100)} % target utilisation.`,
         );
         return { status: 'ready', headline: 'Ready for the opening', text: withTail(sentences, analysis) };
+      }
+      if (forecast.capacityIsLowerBound) {
+        const top = capacity.sustainedPerSecond!;
+        sentences.push(
+          `Against an 80,000/min opening the lower bound is ${formatFactor(ratio)} the peak; the opening needs ${formatRate(forecast.requiredCapacityPerMinute)}/min at ${Math.round(forecast.targetUtilisation * 100)} % utilisation, at most ${formatFactor(forecast.scaleOutFactor!)} what was measured.`,
+          `Whether the target can take it is not known from this run: run the breakpoint again with higher steps (raise BREAKPOINT_START, BREAKPOINT_STEP or BREAKPOINT_STEPS well past ${formatRate(top)}/s) until a stage breaks its SLO.`,
+        );
+        return { status: 'limit-not-reached', headline: `Limit not reached: capacity at least ${perMinute(top)}`, text: withTail(sentences, analysis) };
       }
       const waits = forecast.surges
         .filter((surge) => surge.overCapacity)

@@ -47,7 +47,13 @@ export function keyFigures(analysis: Analysis): Array<[string, string]> {
   const rows: Array<[string, string]> = [['Run', `${analysis.run} (${analysis.scenario}, ${analysis.engine} engine)`]];
   if (!validity.valid) rows.push(['Warning', 'invalid run: the figures below describe the load generator, not the target']);
   if (capacity.outcome !== 'not-measured') {
-    rows.push(['Sustained capacity', capacity.sustainedPerMinute !== undefined ? `${perMinute(capacity.sustainedPerMinute)} (${perSecond(capacity.sustainedPerSecond)})` : 'below the first step']);
+    const sustained =
+      capacity.sustainedPerMinute === undefined
+        ? 'below the first step'
+        : capacity.outcome === 'not-reached'
+          ? `at least ${perMinute(capacity.sustainedPerMinute)} (${perSecond(capacity.sustainedPerSecond)}): the run did not reach the limit`
+          : `${perMinute(capacity.sustainedPerMinute)} (${perSecond(capacity.sustainedPerSecond)})`;
+    rows.push(['Sustained capacity', sustained]);
     rows.push(['Capacity range (last pass – first fail)', `${perMinute(capacity.range[0])} – ${capacity.range[1] === null ? 'not reached' : perMinute(capacity.range[1])}`]);
     if (capacity.limitingStage) {
       rows.push(['Limiting stage', `${capacity.limitingStage}: ${(capacity.limitingBreaches ?? []).map(describeBreach).join(', ')}`]);
@@ -61,16 +67,26 @@ export function keyFigures(analysis: Analysis): Array<[string, string]> {
     }
   } else rows.push(['Capacity', capacity.explanation]);
   if (forecast.available) {
-    rows.push(['Against 80,000/min', `${formatFactor(forecast.capacityRatio!)} the peak; headroom ${pct(forecast.headroom, 0)}`]);
-    rows.push(['Scale-out needed', `${formatFactor(forecast.scaleOutFactor!)} (to ${perMinute(forecast.requiredCapacityPerMinute)} at ${pct(forecast.targetUtilisation, 0)} utilisation)`]);
+    const { atLeast, atMost } = boundWords(analysis);
+    rows.push(['Against 80,000/min', `${atLeast}${formatFactor(forecast.capacityRatio!)} the peak; headroom ${atLeast}${pct(forecast.headroom, 0)}`]);
+    rows.push(['Scale-out needed', `${atMost}${formatFactor(forecast.scaleOutFactor!)} (to ${perMinute(forecast.requiredCapacityPerMinute)} at ${pct(forecast.targetUtilisation, 0)} utilisation)`]);
     for (const surge of forecast.surges.filter((item) => item.overCapacity)) {
-      rows.push([`Waiting room, ${surge.shape}`, `up to ${count(surge.maxBacklog)} waiting, longest wait ${formatMinutes(surge.maxWaitMinutes)}, ${formatMinutes(surge.minutesOverCapacity)} over capacity`]);
+      const waiting = `${count(surge.maxBacklog)} waiting, longest wait ${formatMinutes(surge.maxWaitMinutes)}, ${formatMinutes(surge.minutesOverCapacity)} over capacity`;
+      rows.push([`Waiting room, ${surge.shape}`, forecast.capacityIsLowerBound ? `at most: ${waiting}` : `up to ${waiting}`]);
     }
   }
   rows.push(['Arrivals', `${count(funnel.arrivals)} journeys; errors ended ${count(funnel.errorDrops)}`]);
   rows.push(['Reconciliation', reconciliation.available ? `${count(reconciliation.lost)} lost (${pct(reconciliation.lostShare, 2)}), ${count(reconciliation.unacknowledged)} stored but unacknowledged` : 'not available (no truth from the target)']);
   rows.push(['Valid run', validity.valid ? 'yes' : `no — ${validity.reasons.join('; ')}`]);
   return rows;
+}
+
+/**
+ * Words before forecast figures: on a lower-bound capacity (the run did not reach the limit) the
+ * ratio and headroom are "at least", the scale-out factor, queues and waits "at most".
+ */
+export function boundWords(analysis: Analysis): { atLeast: string; atMost: string } {
+  return analysis.forecast.capacityIsLowerBound ? { atLeast: 'at least ', atMost: 'at most ' } : { atLeast: '', atMost: '' };
 }
 
 /** The breakpoint steps, one row each. */

@@ -11,8 +11,10 @@ import { seedSurges } from '../analysis/forecast.ts';
 import type { Analysis } from '../analysis/index.ts';
 import type { StageRow } from '../analysis/windows.ts';
 import {
+  boundWords,
   count,
   formatClock,
+  formatFactor,
   formatMinutes,
   formatRate,
   funnelTable,
@@ -31,6 +33,7 @@ const surgeProfiles = seedSurges();
 
 const STATUS_COLORS: Record<Analysis['verdict']['status'], string> = {
   invalid: '#9a6700',
+  'limit-not-reached': '#9a6700',
   ready: '#1a7f37',
   'not-ready': '#cf222e',
   pass: '#1a7f37',
@@ -253,7 +256,7 @@ function charts(analysis: Analysis): string[] {
         series: [
           { name: 'exponential surge', points: curve('opening-exp'), color: '#0969da' },
           { name: 'heavy-tailed surge', points: curve('opening-hyperbolic'), color: '#8250df' },
-          { name: 'capacity', points: [[0, capacity], [horizon, capacity]], color: '#cf222e', dashed: true },
+          { name: analysis.forecast.capacityIsLowerBound ? 'capacity (lower bound)' : 'capacity', points: [[0, capacity], [horizon, capacity]], color: '#cf222e', dashed: true },
           { name: `needed at ${Math.round(analysis.forecast.targetUtilisation * 100)} % utilisation`, points: [[0, analysis.forecast.requiredCapacityPerMinute], [horizon, analysis.forecast.requiredCapacityPerMinute]], color: '#1a7f37', dashed: true },
         ],
       }),
@@ -284,16 +287,21 @@ function demandPerMinute(shape: string, minute: number): number {
 function forecastSection(analysis: Analysis): string {
   const { forecast } = analysis;
   if (!forecast.available) return section('Forecast for an 80,000/min opening', `<p>${escapeHtml(forecast.reason ?? '')}.</p>`);
+  const { atLeast, atMost } = boundWords(analysis);
+  const most = forecast.capacityIsLowerBound ? '≤ ' : '';
   const rows = forecast.surges.map((surge) => [
     surge.shape,
-    surge.overCapacity ? count(surge.maxBacklog) : '0',
-    surge.overCapacity ? formatMinutes(surge.maxWaitMinutes) : '—',
-    surge.overCapacity ? formatMinutes(surge.minutesOverCapacity) : '—',
-    surge.queueClearsAtMinute === null ? 'not within 21 h' : surge.overCapacity ? formatMinutes(surge.queueClearsAtMinute) : '—',
+    surge.overCapacity ? `${most}${count(surge.maxBacklog)}` : '0',
+    surge.overCapacity ? `${most}${formatMinutes(surge.maxWaitMinutes)}` : '—',
+    surge.overCapacity ? `${most}${formatMinutes(surge.minutesOverCapacity)}` : '—',
+    surge.queueClearsAtMinute === null ? 'not within 21 h' : surge.overCapacity ? `${most}${formatMinutes(surge.queueClearsAtMinute)}` : '—',
   ]);
   const notes = [
-    `Capacity ${formatRate(forecast.capacityPerMinute!)}/min is ${forecast.capacityRatio!.toFixed(3)}× the 80,000/min peak (headroom ${pct(forecast.headroom, 0)}).`,
-    `At ${pct(forecast.targetUtilisation, 0)} target utilisation the opening needs ${formatRate(forecast.requiredCapacityPerMinute)}/min: ${forecast.scaleOutFactor!.toFixed(1)}× what was measured (linear scale-out; N+1 spare not included).`,
+    forecast.capacityIsLowerBound
+      ? `Capacity is at least ${formatRate(forecast.capacityPerMinute!)}/min: every step met every SLO, so the run did not reach the limit. Every figure below rests on that lower bound: the ratio and headroom are at least, the scale-out factor, queues and waits at most, what is shown; run higher steps to measure the capacity itself.`
+      : `Capacity ${formatRate(forecast.capacityPerMinute!)}/min.`,
+    `It is ${atLeast}${formatFactor(forecast.capacityRatio!)} the 80,000/min peak (headroom ${atLeast}${pct(forecast.headroom, 0)}).`,
+    `At ${pct(forecast.targetUtilisation, 0)} target utilisation the opening needs ${formatRate(forecast.requiredCapacityPerMinute)}/min: ${atMost}${formatFactor(forecast.scaleOutFactor!)} what was measured (linear scale-out; N+1 spare not included).`,
   ];
   if (forecast.uslCeilingPerMinute !== undefined) notes.push(`The USL fit puts this deployment’s ceiling near ${formatRate(forecast.uslCeilingPerMinute)}/min whatever the load: more load cannot get more out of it.`);
   if (forecast.limitingStage && forecast.requiredStageRatePerSecond !== undefined) {
