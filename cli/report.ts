@@ -6,6 +6,8 @@
 
 import { relative } from 'node:path';
 import { z } from 'zod';
+import { FloodgateError } from '../contracts/errors.ts';
+import { FAIL_ON_CHOICES, gateFailure, type FailOn } from '../report/gate.ts';
 import { buildReport } from '../report/index.ts';
 import { defineCommand } from './command.ts';
 import { option, schemas } from './config.ts';
@@ -19,6 +21,7 @@ export interface ReportCommandConfig {
   readonly targetTruth?: string;
   readonly out?: string;
   readonly window?: number;
+  readonly failOn?: FailOn;
 }
 
 export const reportCommand = defineCommand<ReportCommandConfig>({
@@ -28,6 +31,7 @@ export const reportCommand = defineCommand<ReportCommandConfig>({
     'Reads <dir>/k6.ndjson (one streaming pass), run.json, summary.json and the target\'s truth; writes run-result.json, report.html, report.md, report.json and junit.xml into <dir> (or --out).',
     'Distributed run: floodgate report results/<run> --prometheus http://127.0.0.1:9090 --run <run>',
     'Compare: floodgate report results/<run> --baseline results/<earlier-run>',
+    'CI gate: floodgate report results/<run> --fail-on slo — exits 0 unless asked: --fail-on invalid exits 7 (REPORT_RUN_INVALID) on an invalid run; slo also exits 99 (REPORT_GATE_FAILED) when a stage SLO or k6 threshold broke or a breakpoint is not ready for the opening; any also exits 99 when the report cannot conclude (too little traffic, limit not reached) or records were lost.',
   ].join('\n'),
   arguments: [{ name: 'dir', description: 'results folder of the run (written by floodgate run)', required: true }],
   options: [
@@ -44,6 +48,12 @@ export const reportCommand = defineCommand<ReportCommandConfig>({
     }),
     option({ key: 'out', flag: '--out <dir>', description: 'output folder (default <dir>)', schema: schemas.text }),
     option({ key: 'window', flag: '--window <seconds>', description: 'length of a report window in seconds (default 10)', schema: schemas.positive }),
+    option({
+      key: 'failOn',
+      flag: '--fail-on <level>',
+      description: 'exit non-zero when the report finds: invalid (exit 7), slo (also SLO broken or not ready: exit 99) or any (also inconclusive or records lost: exit 99); default: always exit 0',
+      schema: z.enum(FAIL_ON_CHOICES),
+    }),
   ],
   async run({ config, args, signal, stdout }) {
     const dir = args[0]!;
@@ -63,6 +73,8 @@ export const reportCommand = defineCommand<ReportCommandConfig>({
     if (!validity.valid) stdout.write(`\nInvalid run: ${validity.reasons.join('; ')}\n`);
     stdout.write(`\nreport: ${relative(process.cwd(), outcome.html) || outcome.html}\n`);
     for (const file of outcome.files.filter((path) => path !== outcome.html)) stdout.write(`        ${relative(process.cwd(), file) || file}\n`);
+    const failure = config.failOn === undefined ? undefined : gateFailure(outcome.analysis, config.failOn);
+    if (failure) throw new FloodgateError(failure.code, { failOn: config.failOn!, detail: failure.detail });
     return 0;
   },
 });

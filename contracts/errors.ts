@@ -160,6 +160,16 @@ export const ERROR_TABLE = {
     hint: 'make teardown faster or raise options.teardownTimeout',
     exitCode: 101,
   },
+  REPORT_RUN_INVALID: {
+    message: 'the run is invalid (--fail-on {failOn}): {detail}',
+    hint: 'the load generator, not the target, limited the run: give it more VUs (MAX_VUS) or machines and run again; report.html says why',
+    exitCode: 7,
+  },
+  REPORT_GATE_FAILED: {
+    message: 'the report fails --fail-on {failOn}: {detail}',
+    hint: 'the run did not meet its pass criteria (exit 99, as k6 exits on failed thresholds); report.html and junit.xml say what broke',
+    exitCode: 99,
+  },
   INTERNAL: {
     message: 'internal error: {detail}',
     hint: 'this is a floodgate bug; please report it with the command you ran',

@@ -93,6 +93,13 @@ export interface ThresholdResult {
   readonly expression: string;
   /** True when it held; undefined when the run has no summary to say. */
   readonly ok?: boolean;
+  /**
+   * The value the expression's aggregation had at the end of the run (summary.json's
+   * `values[<aggregation>]`, e.g. `p(95)`), when the summary gives it; in {@link unit}.
+   */
+  readonly measured?: number;
+  /** Unit of `measured` and of the expression's number: `ms` for time metrics; absent for plain numbers. */
+  readonly unit?: string;
 }
 
 /** One k6 check and its counts. */
@@ -222,8 +229,10 @@ export function validateRunResult(value: unknown): RunResultValidation {
     value.thresholds.forEach((threshold: unknown, index: number) => {
       if (!isRecord(threshold) || typeof threshold.metric !== 'string' || typeof threshold.expression !== 'string') {
         problem(`$.thresholds[${index}]`, 'expected {metric, expression, ok?}');
-      } else if (threshold.ok !== undefined && typeof threshold.ok !== 'boolean') {
-        problem(`$.thresholds[${index}].ok`, 'expected a boolean');
+      } else {
+        if (threshold.ok !== undefined && typeof threshold.ok !== 'boolean') problem(`$.thresholds[${index}].ok`, 'expected a boolean');
+        if (threshold.measured !== undefined && !isNumber(threshold.measured)) problem(`$.thresholds[${index}].measured`, 'expected a number');
+        if (threshold.unit !== undefined && typeof threshold.unit !== 'string') problem(`$.thresholds[${index}].unit`, 'expected a string');
       }
     });
   }

@@ -61,6 +61,22 @@ describe('the profile a run played', () => {
 });
 
 describe('thresholds', () => {
+  test('carry the value summary.json measured for their aggregation, with its unit', () => {
+    const results = thresholdResults([], {
+      metrics: {
+        'http_req_duration{stage:verify_nik}': { contains: 'time', values: { 'p(95)': 3120.4, 'p(99)': 4000 }, thresholds: { 'p(95)<3000': { ok: false }, 'p( 99 ) < 5000': { ok: true } } },
+        http_req_failed: { contains: 'default', values: { rate: 0.0125 }, thresholds: { 'rate==0': { ok: false } } },
+        checks: { thresholds: { 'rate==1': { ok: true } } },
+      },
+    });
+    expect(results).toEqual([
+      { metric: 'http_req_duration{stage:verify_nik}', expression: 'p(95)<3000', ok: false, measured: 3120.4, unit: 'ms' },
+      { metric: 'http_req_duration{stage:verify_nik}', expression: 'p( 99 ) < 5000', ok: true, measured: 4000, unit: 'ms' },
+      { metric: 'http_req_failed', expression: 'rate==0', ok: false, measured: 0.0125 },
+      { metric: 'checks', expression: 'rate==1', ok: true },
+    ]);
+  });
+
   test('come from summary.json with their result, and from Metric lines when the summary lacks them', () => {
     const results = thresholdResults(
       [

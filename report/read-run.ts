@@ -186,12 +186,25 @@ export function stepsFromPlannedRate(
 
 /** k6's handleSummary data, the parts read here (k6-contract §3). */
 export interface K6Summary {
-  readonly metrics?: Record<string, { thresholds?: Record<string, { ok?: boolean } | boolean> }>;
+  readonly metrics?: Record<
+    string,
+    {
+      /** `time` (values in ms), `data` (bytes) or `default`. */
+      contains?: string;
+      /** The aggregations at the end of the run: `count`, `rate`, `avg`, `p(95)`, … */
+      values?: Record<string, number>;
+      thresholds?: Record<string, { ok?: boolean } | boolean>;
+    }
+  >;
 }
 
+/** Units of summary.json values by the metric's `contains`. */
+const SUMMARY_UNITS: Readonly<Record<string, string>> = { time: 'ms', data: 'B' };
+
 /**
- * Threshold results: every threshold named in summary.json with its `ok`, plus thresholds
- * declared on NDJSON Metric lines that the summary does not cover (their result unknown).
+ * Threshold results: every threshold named in summary.json with its `ok` and the value its
+ * aggregation measured, plus thresholds declared on NDJSON Metric lines that the summary does not
+ * cover (their result unknown).
  */
 export function thresholdResults(
   declared: ReadonlyArray<{ metric: string; expression: string }>,
@@ -201,13 +214,25 @@ export function thresholdResults(
   for (const [metric, entry] of Object.entries(summary?.metrics ?? {})) {
     for (const [expression, verdict] of Object.entries(entry.thresholds ?? {})) {
       const ok = typeof verdict === 'boolean' ? verdict : verdict?.ok;
-      results.push({ metric, expression, ...(typeof ok === 'boolean' ? { ok } : {}) });
+      const measured = entry.values?.[aggregationKey(expression)];
+      const unit = entry.contains === undefined ? undefined : SUMMARY_UNITS[entry.contains];
+      results.push({
+        metric,
+        expression,
+        ...(typeof ok === 'boolean' ? { ok } : {}),
+        ...(typeof measured === 'number' && Number.isFinite(measured) ? { measured, ...(unit ? { unit } : {}) } : {}),
+      });
     }
   }
   for (const threshold of declared) {
     if (!results.some((seen) => seen.metric === threshold.metric && seen.expression === threshold.expression)) results.push(threshold);
   }
   return results;
+}
+
+/** The key of summary.json's `values` an expression's aggregation reads: `p( 95 ) < 500` → `p(95)`. */
+function aggregationKey(expression: string): string {
+  return (/^\s*([a-z]+(?:\(\s*[0-9.]+\s*\))?)/.exec(expression)?.[1] ?? '').replace(/\s+/g, '');
 }
 
 /**

@@ -12,6 +12,7 @@ import { forecastOpening, type ForecastResult } from './forecast.ts';
 import { analyseFunnel, continuationFor, type FunnelResult } from './funnel.ts';
 import { DEFAULT_OBJECTIVES, type ReportObjectives } from './objectives.ts';
 import { reconcile, type ReconciliationResult } from './reconciliation.ts';
+import { reportedThresholds } from './thresholds.ts';
 import { runSlots, totalsOf } from './totals.ts';
 import { fitUsl, type UslFit } from './usl.ts';
 import { analyseValidity, type ValidityResult } from './validity.ts';
@@ -55,6 +56,7 @@ export interface Analysis {
   readonly funnel: FunnelResult;
   readonly reconciliation: ReconciliationResult;
   readonly forecast: ForecastResult;
+  /** The run's k6 thresholds (summary.json), less the bookkeeping ones that can never fail. */
   readonly thresholds: readonly ThresholdResult[];
   readonly comparison?: ComparisonResult;
 }
@@ -117,7 +119,7 @@ export function analyseRun(result: RunResult, options: AnalysisOptions = {}): An
     funnel,
     reconciliation,
     forecast,
-    thresholds: result.thresholds,
+    thresholds: reportedThresholds(result.thresholds),
   };
   const comparison = options.baseline ? compareRuns(partial, options.baseline) : undefined;
   const withComparison = { ...partial, ...(comparison ? { comparison } : {}) };

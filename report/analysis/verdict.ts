@@ -7,6 +7,7 @@
 import { FUNNEL_STAGES } from '../../contracts/funnel.ts';
 import { describeBreach, formatRate } from './capacity.ts';
 import type { Analysis } from './index.ts';
+import { describeThresholdFailure } from './thresholds.ts';
 
 /** The verdict. */
 export interface Verdict {
@@ -102,12 +103,27 @@ export function writeVerdict(analysis: Omit<Analysis, 'verdict'>): Verdict {
   }).filter((entry) => entry.rows.length > 0);
   const judgedWindows = analysis.windows.rows.filter((row) => FUNNEL_STAGES.some((stage) => row.stages[stage].judgement.status !== 'insufficient'));
   const thresholdsFailed = analysis.thresholds.filter((threshold) => threshold.ok === false);
-  const peak = Math.max(0, ...analysis.windows.rows.map((row) => row.plannedPerSecond ?? row.arrivalsPerSecond));
-  const load = `the ${analysis.scenario} run (peak ${formatRate(peak * 60)} new applicants/min${
-    analysis.profile.rateScale !== 1 ? `, rates × ${analysis.profile.rateScale}` : ''
-  }${analysis.profile.timeScale !== 1 ? `, time ÷ ${analysis.profile.timeScale}` : ''})`;
+  const plannedRows = analysis.windows.rows.filter((row) => row.plannedPerSecond !== undefined);
+  const scaling = `${analysis.profile.rateScale !== 1 ? `, rates × ${analysis.profile.rateScale}` : ''}${
+    analysis.profile.timeScale !== 1 ? `, time ÷ ${analysis.profile.timeScale}` : ''
+  }`;
+  // A peak needs a planned rate: one journey in a one-second window is not "60/min"
+  const size =
+    plannedRows.length > 0
+      ? `peak ${formatRate(Math.max(0, ...plannedRows.map((row) => row.plannedPerSecond!)) * 60)} new applicants/min`
+      : `${analysis.funnel.arrivals.toLocaleString('en-US')} applicant journey${analysis.funnel.arrivals === 1 ? '' : 's'}`;
+  const load = `the ${analysis.scenario} run (${size}${scaling})`;
   if (judgedWindows.length === 0) {
-    sentences.push(`Too little traffic to judge ${load} against the SLOs.`);
+    const tooLittle = `Too little traffic to judge ${load} against the SLOs window by window (fewer than ${analysis.objectives.minRequests} requests per stage and window)`;
+    if (thresholdsFailed.length > 0) {
+      sentences.push(`${tooLittle}, and ${thresholdsFailed.length} of its k6 thresholds failed: ${thresholdsFailed.map(describeThresholdFailure).join('; ')}.`);
+      return { status: 'fail', headline: 'Broke its k6 thresholds', text: withTail(sentences, analysis) };
+    }
+    if (analysis.thresholds.length > 0 && analysis.thresholds.every((threshold) => threshold.ok === true)) {
+      sentences.push(`${tooLittle}; all ${analysis.thresholds.length} of its k6 thresholds held.`);
+      return { status: 'pass', headline: 'Met its k6 thresholds', text: withTail(sentences, analysis) };
+    }
+    sentences.push(`${tooLittle}.`);
     return { status: 'unknown', headline: 'Nothing to judge', text: withTail(sentences, analysis) };
   }
   if (failing.length === 0 && thresholdsFailed.length === 0) {
@@ -121,7 +137,7 @@ export function writeVerdict(analysis: Omit<Analysis, 'verdict'>): Verdict {
   });
   if (details.length > 0) sentences.push(`${capitalise(load)} broke its SLOs: ${details.join('; ')}.`);
   if (thresholdsFailed.length > 0) {
-    sentences.push(`${thresholdsFailed.length} k6 threshold(s) failed: ${thresholdsFailed.map((t) => `${t.metric} ${t.expression}`).join(', ')}.`);
+    sentences.push(`${thresholdsFailed.length} k6 threshold(s) failed: ${thresholdsFailed.map(describeThresholdFailure).join('; ')}.`);
   }
   return { status: 'fail', headline: 'Broke its SLOs', text: withTail(sentences, analysis) };
 }

@@ -6,6 +6,7 @@
 import { FUNNEL_STAGES } from '../../contracts/funnel.ts';
 import { describeBreach, formatRate } from '../analysis/capacity.ts';
 import type { Analysis } from '../analysis/index.ts';
+import { formatMeasured } from '../analysis/thresholds.ts';
 import { formatClock, formatFactor, formatMinutes } from '../analysis/verdict.ts';
 
 export { formatClock, formatFactor, formatMinutes, formatRate };
@@ -169,7 +170,12 @@ export function reconciliationTable(analysis: Analysis): Table {
 /** Thresholds and their results. */
 export function thresholdTable(analysis: Analysis): Table {
   return {
-    header: ['metric', 'threshold', 'result'],
-    rows: analysis.thresholds.map((threshold) => [threshold.metric, threshold.expression, threshold.ok === undefined ? 'unknown' : threshold.ok ? 'pass' : 'FAIL']),
+    header: ['metric', 'threshold', 'measured', 'result'],
+    rows: analysis.thresholds.map((threshold) => [
+      threshold.metric,
+      threshold.expression,
+      threshold.measured === undefined ? '—' : `${formatMeasured(threshold.measured)}${threshold.unit ? ` ${threshold.unit}` : ''}`,
+      threshold.ok === undefined ? 'unknown' : threshold.ok ? 'pass' : 'FAIL',
+    ]),
   };
 }

@@ -1,10 +1,14 @@
 /**
  * `junit.xml`: for CI systems that show test results. One test case per k6 threshold (failed when
- * the threshold failed, skipped when the run has no summary to say), plus floodgate's own checks:
- * the run is valid, and no acknowledged record was lost.
+ * the threshold failed, with the measured value; skipped when the run has no summary to say;
+ * the `count>=0` bookkeeping thresholds left out), plus floodgate's own checks: the run is valid,
+ * the report's verdict (SLOs met, or capacity covers the opening), and no acknowledged record was
+ * lost.
  */
 
 import type { Analysis } from '../analysis/index.ts';
+import { describeThresholdFailure } from '../analysis/thresholds.ts';
+import { verdictOutcome } from '../gate.ts';
 
 interface Case {
   readonly name: string;
@@ -18,7 +22,7 @@ export function renderJunit(analysis: Analysis): string {
   const thresholds: Case[] = analysis.thresholds.map((threshold) => ({
     name: `${threshold.metric}: ${threshold.expression}`,
     classname: `k6.thresholds.${analysis.scenario}`,
-    ...(threshold.ok === false ? { failure: `threshold ${threshold.expression} on ${threshold.metric} failed` } : {}),
+    ...(threshold.ok === false ? { failure: describeThresholdFailure(threshold) } : {}),
     ...(threshold.ok === undefined ? { skipped: 'no summary.json result for this threshold' } : {}),
   }));
   const checks: Case[] = [
@@ -27,6 +31,7 @@ export function renderJunit(analysis: Analysis): string {
       classname: 'floodgate.report',
       ...(analysis.valid ? {} : { failure: analysis.validity.reasons.join('; ') }),
     },
+    verdictCase(analysis),
     {
       name: 'every acknowledged record was stored',
       classname: 'floodgate.report',
@@ -41,6 +46,26 @@ export function renderJunit(analysis: Analysis): string {
   const failures = [...thresholds, ...checks].filter((item) => item.failure !== undefined).length;
   const total = thresholds.length + checks.length;
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="floodgate" tests="${total}" failures="${failures}">\n${suites.join('\n')}\n</testsuites>\n`;
+}
+
+/** The report's own verdict: did the run meet its SLOs (a breakpoint: does its capacity cover the opening)? */
+function verdictCase(analysis: Analysis): Case {
+  const { verdict } = analysis;
+  const name =
+    analysis.capacity.outcome === 'not-measured'
+      ? 'every stage met its SLO (report verdict)'
+      : 'capacity covers an 80,000/min opening (report verdict)';
+  const said = `${verdict.headline}: ${verdict.text}`;
+  switch (verdictOutcome(verdict.status)) {
+    case 'pass':
+      return { name, classname: 'floodgate.report' };
+    case 'fail':
+      return { name, classname: 'floodgate.report', failure: said };
+    case 'invalid':
+      return { name, classname: 'floodgate.report', skipped: 'not judged: the run is invalid (see the valid-run case)' };
+    case 'inconclusive':
+      return { name, classname: 'floodgate.report', skipped: said };
+  }
 }
 
 function suite(name: string, cases: readonly Case[]): string {

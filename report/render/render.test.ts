@@ -16,6 +16,9 @@ function breakpointAnalysis(): Analysis {
       { metric: 'http_req_duration{stage:verify_nik}', expression: 'p(95)<3000', ok: false },
       { metric: 'http_req_failed', expression: 'rate<0.5', ok: true },
       { metric: 'iteration_duration', expression: 'p(99)<3000' },
+      // bookkeeping: declared only so handleSummary gets the counts; they can never fail
+      { metric: 'funnel_stage{stage:landing,result:entered}', expression: 'count>=0', ok: true },
+      { metric: 'iterations{scenario:breakpoint}', expression: 'count>=0', ok: true },
     ],
   });
 }
@@ -52,11 +55,47 @@ describe('report.json', () => {
 describe('junit.xml', () => {
   const xml = renderJunit(analysis);
   test('has a case per threshold plus the report checks, failures where they failed', () => {
-    expect(xml.match(/<testcase /g)).toHaveLength(5);
+    expect(xml.match(/<testcase /g)).toHaveLength(6);
     expect(xml).toContain('<failure message="threshold p(95)&lt;3000 on http_req_duration{stage:verify_nik} failed"/>');
     expect(xml).toContain('<skipped message="no summary.json result for this threshold"/>');
     expect(xml).toMatch(/every acknowledged record was stored.*<failure message="\d+ acknowledged records were not stored"\/>/);
-    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="floodgate" tests="5" failures="2">/);
+    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="floodgate" tests="6" failures="3">/);
+  });
+
+  test('leaves out the count>=0 bookkeeping thresholds, which can never fail', () => {
+    expect(xml).not.toContain('count&gt;=0');
+    expect(analysis.thresholds.map((threshold) => threshold.expression)).not.toContain('count>=0');
+  });
+
+  test("carries the report's own verdict as a test case", () => {
+    expect(analysis.verdict.status).toBe('not-ready');
+    expect(xml).toMatch(
+      /<testcase name="capacity covers an 80,000\/min opening \(report verdict\)" classname="floodgate.report"><failure message="Not ready for an 80,000\/min opening: Capacity ≈ /,
+    );
+  });
+
+  test.each([
+    [{ metric: 'http_req_duration{stage:verify_nik}', expression: 'p(95)<3000', ok: false, measured: 3120.4, unit: 'ms' }, 'http_req_duration{stage:verify_nik}: p(95)=3,120 ms ≥ 3,000 ms (threshold p(95)&lt;3000)'],
+    [{ metric: 'http_req_failed', expression: 'rate==0', ok: false, measured: 0.0125 }, 'http_req_failed: rate=0.0125 ≠ 0 (threshold rate==0)'],
+    [{ metric: 'checks', expression: 'rate>0.99', ok: false, measured: 0.95 }, 'checks: rate=0.95 ≤ 0.99 (threshold rate&gt;0.99)'],
+    [{ metric: 'iterations', expression: 'count==1', ok: false }, 'threshold count==1 on iterations failed'],
+  ] as const)('a failed threshold %j says what was measured', (threshold, message) => {
+    expect(renderJunit({ ...analysis, thresholds: [threshold] })).toContain(`<failure message="${message}"/>`);
+  });
+
+  test.each([
+    ['pass', undefined],
+    ['ready', undefined],
+    ['fail', 'failure'],
+    ['not-ready', 'failure'],
+    ['invalid', 'skipped'],
+    ['limit-not-reached', 'skipped'],
+    ['unknown', 'skipped'],
+  ] as const)('a %s verdict makes the verdict case %s', (status, kind) => {
+    const xml = renderJunit({ ...analysis, verdict: { ...analysis.verdict, status } });
+    const verdictCase = /<testcase name="[^"]*\(report verdict\)"[^>]*>(.*?)<\/testcase>/.exec(xml)![1]!;
+    if (kind === undefined) expect(verdictCase).toBe('');
+    else expect(verdictCase).toMatch(new RegExp(`^<${kind} message="`));
   });
 });
 
