@@ -22,6 +22,7 @@ export const runCommand = defineCommand<RunCommandConfig>({
   summary: 'Run a load-test scenario (smoke, opening, breakpoint, soak) on k6, or on the local engine when k6 is not installed.',
   help: [
     'Writes <out>/k6.ndjson (k6 --out json), summary.json, summary.txt and run.json; exits with the engine\'s exit code (99: thresholds failed).',
+    'Before the engine starts: one GET of --target (any HTTP answer will do; else exit 4, TARGET_UNREACHABLE), and a folder that already holds a run.json is refused.',
     'Example: floodgate run --scenario opening --rate-scale 0.001 --time-scale 60 -e WINDOW=0-10',
     'Script variables (-e KEY=VALUE) are listed in load-tests/README.md.',
   ].join('\n'),
@@ -36,6 +37,7 @@ export const runCommand = defineCommand<RunCommandConfig>({
     option({ key: 'env', flag: '-e, --env <KEY=VALUE>', description: 'script variable, repeatable (see load-tests/README.md)', schema: z.array(z.string()), repeatable: true }),
     option({ key: 'executionSegment', flag: '--execution-segment <segment>', description: 'run this part of the test, e.g. 0:1/4 (k6 --execution-segment)', schema: schemas.text }),
     option({ key: 'executionSegmentSequence', flag: '--execution-segment-sequence <sequence>', description: 'all parts of a distributed run, e.g. 0,1/4,1/2,3/4,1', schema: schemas.text }),
+    option({ key: 'preflight', flag: '--no-preflight', default: true, description: 'skip the one GET of the target that checks it answers before the test starts', schema: schemas.boolean }),
   ],
   async run({ config, signal, stdout, stderr }) {
     const outcome = await runScenario(
@@ -50,6 +52,7 @@ export const runCommand = defineCommand<RunCommandConfig>({
         env: config.env ?? [],
         ...(config.executionSegment === undefined ? {} : { executionSegment: config.executionSegment }),
         ...(config.executionSegmentSequence === undefined ? {} : { executionSegmentSequence: config.executionSegmentSequence }),
+        preflight: config.preflight ?? true,
       },
       { cwd: process.cwd(), stdout, stderr, signal, localEngine },
     );

@@ -2,7 +2,8 @@
  * Where progress and the engine's own output meet on one terminal. On a TTY the progress block is
  * redrawn in place, and engine output is printed above it (the block is wiped, the output
  * written, the block drawn again), so neither garbles the other. Elsewhere output passes straight
- * through and progress is a line every few seconds.
+ * through and progress is a line every few seconds. A stream that throws on write (a closed pipe,
+ * `floodgate run … | head`) is written to no more; the run goes on to its end either way.
  */
 
 import { Writable } from 'node:stream';
@@ -28,23 +29,32 @@ export function createRunDisplay(stdout: OutputStream, stderr: OutputStream, liv
   let drawnLines = 0;
   let block = '';
   let finished = false;
+  const closed = new Set<OutputStream>();
 
+  const write = (target: OutputStream, text: string): void => {
+    if (closed.has(target)) return;
+    try {
+      target.write(text);
+    } catch {
+      closed.add(target); // nobody reads it any more; the results folder still gets everything
+    }
+  };
   const wipe = (): void => {
-    if (drawnLines > 0) stdout.write(`\x1b[${drawnLines}A\x1b[J`);
+    if (drawnLines > 0) write(stdout, `\x1b[${drawnLines}A\x1b[J`);
     drawnLines = 0;
   };
   const draw = (): void => {
     if (finished || block === '') return;
-    stdout.write(block);
+    write(stdout, block);
     drawnLines = block.split('\n').length - 1;
   };
   const above = (target: OutputStream, text: string): void => {
     if (!live) {
-      target.write(text);
+      write(target, text);
       return;
     }
     wipe();
-    target.write(text.endsWith('\n') ? text : `${text}\n`);
+    write(target, text.endsWith('\n') ? text : `${text}\n`);
     draw();
   };
   const passthrough = (target: OutputStream): Writable =>
@@ -61,7 +71,7 @@ export function createRunDisplay(stdout: OutputStream, stderr: OutputStream, liv
     progress(text) {
       if (finished) return;
       if (!live) {
-        stdout.write(text);
+        write(stdout, text);
         return;
       }
       wipe();

@@ -17,7 +17,9 @@ import { followLines } from './follow.ts';
 import { k6Command } from './k6-command.ts';
 import { applyLine, emptyProgress, renderProgressBlock, renderProgressLine, type ProgressState } from './progress.ts';
 import { checkRunId, defaultRunId } from './run-id.ts';
-import { writeRunRecord, type RunRecord } from './run-record.ts';
+import { RUN_RECORD_FILE, writeRunRecord, type RunRecord } from './run-record.ts';
+import { checkTargetAnswers } from './preflight.ts';
+import { unknownVariables, unknownVariableWarning } from './variables.ts';
 
 /** The project's root folder (holding load-tests/). */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -51,6 +53,11 @@ export interface RunScenarioOptions {
   readonly env?: readonly string[];
   readonly executionSegment?: string;
   readonly executionSegmentSequence?: string;
+  /**
+   * One GET of the target before any engine starts; TARGET_UNREACHABLE when nothing answers.
+   * Default true; false for a system that must see nothing but the test itself.
+   */
+  readonly preflight?: boolean;
 }
 
 /** Options the local engine's `runScript` takes (engine/index.ts). */
@@ -89,6 +96,8 @@ export interface RunContext {
   readonly now?: () => Date;
   /** Redraw interval of the live block, default 1000 ms; the non-TTY line comes every 5th redraw. */
   readonly progressIntervalMs?: number;
+  /** How long the pre-flight waits for the target, default 5000 ms (preflight.ts). */
+  readonly preflightTimeoutMs?: number;
 }
 
 /** How a run ended. */
@@ -111,6 +120,7 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
   const runId = checkRunId(options.runId ?? defaultRunId(options.scenario, now()));
   const out = options.out ?? join('results', runId);
   const outDir = resolve(context.cwd, out);
+  refuseEarlierRun(outDir, out, runId);
   if (options.executionSegment !== undefined && options.executionSegmentSequence === undefined) {
     // without the full sequence k6 builds one around this instance's segment alone: the parts of a
     // distributed run no longer add up, and the planned-rate reporter may run nowhere
@@ -123,6 +133,7 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
   // The same checks the script makes in its init context, before any engine starts.
   readCommonEnv(variables);
   const plan = planScenario(options.scenario as Parameters<typeof planScenario>[0], variables, (path) => readProfileFile(path));
+  const unknown = unknownVariables((options.env ?? []).map((pair) => pair.slice(0, pair.indexOf('='))));
 
   const k6Path = findK6(context.pathVariable ?? process.env.PATH);
   const engine = chooseEngine(options.engine, k6Path);
@@ -130,10 +141,17 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
   const display = createRunDisplay(context.stdout, context.stderr, live);
   if (options.engine === 'auto' && engine === 'local') display.note('k6 not found on PATH; using the local engine');
   if (engine === 'k6') display.note(`using k6 at ${k6Path}`);
+  for (const variable of unknown) display.note(unknownVariableWarning(variable));
+  if (options.preflight !== false) {
+    await checkTargetAnswers(options.target, {
+      ...(context.preflightTimeoutMs === undefined ? {} : { timeoutMs: context.preflightTimeoutMs }),
+      ...(context.signal ? { signal: context.signal } : {}),
+    });
+  }
 
   mkdirSync(outDir, { recursive: true });
   const ndjson = join(outDir, 'k6.ndjson');
-  rmSync(ndjson, { force: true }); // a re-run with the same id starts a fresh stream, as k6 would
+  rmSync(ndjson, { force: true }); // a folder k6 wrote into by hand (no run.json) starts a fresh stream, as k6 would
   const script = k6ScriptArgument(scriptPath, context.cwd);
   const command =
     engine === 'k6'
@@ -242,6 +260,30 @@ export function scriptVariables(
     pairs.push([key, value]);
   }
   return pairs;
+}
+
+/**
+ * USAGE when `outDir` already holds a run.json. A second run there would overwrite the earlier
+ * results, and with the same run id its synthetic applicants (emails and NIKs derive from the
+ * run id) collide with the records the earlier run left on the target: 409 duplicate_email.
+ */
+export function refuseEarlierRun(outDir: string, out: string, runId: string): void {
+  const path = join(outDir, RUN_RECORD_FILE);
+  if (!existsSync(path)) return;
+  let earlier: string | undefined;
+  try {
+    earlier = (JSON.parse(readFileSync(path, 'utf8')) as { run?: unknown }).run as string | undefined;
+  } catch {
+    earlier = undefined; // unreadable: still a run's folder
+  }
+  const detail =
+    earlier === runId
+      ? `${out} already holds run "${runId}" (${RUN_RECORD_FILE}): running it again would overwrite its results, and its applicants ` +
+        `(emails and NIKs derive from the run id) would collide with the records the earlier run left on the target (409 duplicate_email). ` +
+        `Pass another --run-id, leave --run-id out for a fresh one, or remove ${out}`
+      : `${out} already holds the results of ${earlier === undefined ? 'an earlier run' : `run "${earlier}"`} (${RUN_RECORD_FILE}); ` +
+        `run "${runId}" would overwrite them. Pass another --out, leave --out out (results/<run>), or remove ${out}`;
+  throw new FloodgateError('USAGE', { detail });
 }
 
 /** Absolute path of a scenario's script; SCENARIO_UNKNOWN when there is none. */

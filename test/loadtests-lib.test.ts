@@ -9,7 +9,7 @@ import { FUNNEL_STAGES, SEED_CONTINUATION, continuationTable } from '../contract
 import { isFloodgateError } from '../contracts/errors.ts';
 import { RUN_OBJECTIVES, STAGE_OBJECTIVES } from '../contracts/slo.ts';
 import { applicantBehaviour, meanJourneyThinkSeconds, THINK_TIMES, THINK_TIME_CAP_MEDIANS } from '../load-tests/journeys/behaviour.ts';
-import { readBreakpointEnv, readCommonEnv, readOpeningEnv, readSoakEnv, type ScriptVariables } from '../load-tests/lib/env.ts';
+import { readBreakpointEnv, readCommonEnv, readOpeningEnv, readSoakEnv, SCRIPT_VARIABLE_NAMES, type ScriptVariables } from '../load-tests/lib/env.ts';
 import { openScenarioOptions, PLANNED_RATE_SCENARIO, sizeVUs, smokeOptions } from '../load-tests/lib/options.ts';
 import { crc32, MIN_PHOTO_BYTES, multipartFile, pngPhoto } from '../load-tests/lib/photo.ts';
 import {
@@ -125,6 +125,24 @@ describe('script variables', () => {
   });
 });
 
+describe('the list of script variables', () => {
+  test('holds exactly the variables the readers read, in every scenario', () => {
+    const read = new Set<string>();
+    const recording = (values: Record<string, string>): ScriptVariables =>
+      new Proxy(values, {
+        get(target, name) {
+          if (typeof name === 'string') read.add(name);
+          return target[name as string];
+        },
+      });
+    readCommonEnv(recording({ RUN_ID: 'unit-1', EMAIL_TOKEN_SOURCE: 'mailpit', MAILPIT_URL: 'http://127.0.0.1:8025' }));
+    readOpeningEnv(recording({}));
+    readBreakpointEnv(recording({}));
+    readSoakEnv(recording({}));
+    expect([...read].sort()).toEqual([...SCRIPT_VARIABLE_NAMES].sort());
+  });
+});
+
 describe('plans', () => {
   test('opening at rate scale 0.01 plans the seed surge within 1 % of its integral', () => {
     const plan = planOpening(readOpeningEnv({ RATE_SCALE: '0.01', WINDOW: '0-60' }));
@@ -224,6 +242,15 @@ describe('plans', () => {
     expect(plannedRateReport(planScenario('smoke', {}, () => ''), 0)).toBeUndefined();
   });
 
+  test.each([
+    ['opening', { RATE_SCALE: '1e-9' }, /the opening plan starts 0 applicants in 3600s, fewer than one.*widen WINDOW/],
+    ['breakpoint', { RATE_SCALE: '0.0001', BREAKPOINT_STEPS: '1', BREAKPOINT_STEP_SECONDS: '10' }, /the breakpoint plan starts 0\.0028 applicants in 10s.*BREAKPOINT_START/],
+    ['soak', { SOAK_RATE: '0.0001', SOAK_DURATION: '1m' }, /the soak plan starts 0\.017 applicants in 60s.*SOAK_RATE/],
+  ] as const)('a %s plan that starts fewer than one applicant is PROFILE_INVALID, saying what to raise', (scenario, variables, message) => {
+    expect(() => planScenario(scenario, variables, () => '')).toThrow(message);
+    expect(codeAndName(() => planScenario(scenario, variables, () => '')).code).toBe('PROFILE_INVALID');
+  });
+
   test('planScenario reads the file only for a file profile', () => {
     const reads: string[] = [];
     const reader = (path: string): string => {
@@ -231,7 +258,7 @@ describe('plans', () => {
       return '0,10\n1,10\n';
     };
     planScenario('opening', { PROFILE: 'opening-exp' }, reader);
-    planScenario('opening', { PROFILE: '/x/p.csv', WINDOW: '0-2' }, reader);
+    planScenario('opening', { PROFILE: '/x/p.csv', WINDOW: '0-2', RATE_SCALE: '1' }, reader);
     expect(reads).toEqual(['/x/p.csv']);
     expect(planScenario('smoke', {}, reader).plannedArrivals).toBe(1);
   });

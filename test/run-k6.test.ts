@@ -1,10 +1,13 @@
 /**
  * `floodgate run` on k6, without k6: the exact command line is built and checked as data, and a
  * stand-in `k6` on PATH (a shell script that records its argv and writes NDJSON) proves the runner
- * starts it, follows its output, passes Ctrl-C on and exits with its code.
+ * starts it, follows its output, passes Ctrl-C on and exits with its code. Before k6 starts, the
+ * runner checks what it can: the target answers (pre-flight), the results folder holds no earlier
+ * run, the plan starts someone, and `-e` names are ones the scripts read (a warning).
  */
 
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -16,7 +19,36 @@ import { defaultRunId } from '../runner/run-id.ts';
 import type { RunRecord } from '../runner/run-record.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'floodgate-run-k6-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const servers: Server[] = [];
+afterAll(async () => {
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+/** An HTTP server on a free loopback port, closed in afterAll; resolves with its base URL. */
+async function serve(handler: Parameters<typeof createServer>[1]): Promise<string> {
+  const server = createServer(handler);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+}
+
+/** A port nothing listens on: a server's, after it closed. */
+async function deadUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+}
+
+// Any HTTP answer passes the pre-flight, a 404 included.
+let preflightRequests = 0;
+const target = await serve((_request, response) => {
+  preflightRequests += 1;
+  response.writeHead(404).end();
+});
 
 function folder(name: string): string {
   const path = join(scratch, name);
@@ -157,7 +189,7 @@ describe('choosing the engine', () => {
 });
 
 describe('runScenario', () => {
-  const base: RunScenarioOptions = { target: 'http://127.0.0.1:18081', scenario: 'smoke', engine: 'k6' };
+  const base: RunScenarioOptions = { target, scenario: 'smoke', engine: 'k6' };
 
   test('--engine k6 without k6 on PATH is K6_NOT_FOUND, and nothing is written', async () => {
     const out = join(scratch, 'never');
@@ -190,7 +222,7 @@ describe('runScenario', () => {
 
     const expected = [
       'k6', 'run', '--quiet', '--include-system-env-vars=false', '--out', `json=${out}/k6.ndjson`, '--tag', 'run=fake-run',
-      '-e', 'TARGET_URL=http://127.0.0.1:18081', '-e', 'RUN_ID=fake-run', '-e', `RESULTS_DIR=${out}`, '-e', 'SEED=7',
+      '-e', `TARGET_URL=${target}`, '-e', 'RUN_ID=fake-run', '-e', `RESULTS_DIR=${out}`, '-e', 'SEED=7',
       'load-tests/scenarios/smoke.ts',
     ];
     expect(outcome).toMatchObject({ exitCode: 99, engine: 'k6', runId: 'fake-run', outDir: out, command: expected });
@@ -206,11 +238,11 @@ describe('runScenario', () => {
       run: 'fake-run',
       scenario: 'smoke',
       engine: 'k6',
-      target: 'http://127.0.0.1:18081',
+      target,
       startedAt: '2026-11-27T10:15:00.000Z',
       endedAt: '2026-11-27T10:15:00.000Z',
       exitCode: 99,
-      env: { TARGET_URL: 'http://127.0.0.1:18081', RUN_ID: 'fake-run', RESULTS_DIR: out, SEED: '7' },
+      env: { TARGET_URL: target, RUN_ID: 'fake-run', RESULTS_DIR: out, SEED: '7' },
       plan: { scenario: 'smoke', description: 'one applicant through every stage', durationSeconds: 0, plannedArrivals: 1, peakRatePerSecond: 0 },
       command: expected,
     });
@@ -228,5 +260,110 @@ describe('runScenario', () => {
     expect(outcome.exitCode).toBe(105);
     expect(context.output()).toMatch(/got SIGINT/);
     expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'))).toMatchObject({ exitCode: 105, engine: 'k6' });
+  });
+});
+
+describe('the pre-flight', () => {
+  const base: RunScenarioOptions = { target, scenario: 'smoke', engine: 'k6' };
+
+  test('a target that refuses connections is TARGET_UNREACHABLE with the cause, before k6 starts or anything is written', async () => {
+    const k6 = fakeK6('preflight-refused', 'exit 0');
+    const out = join(scratch, 'preflight-refused-results');
+    const dead = await deadUrl();
+    const error = await runScenario({ ...base, target: dead, out }, quietContext(k6)).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'TARGET_UNREACHABLE', exitCode: 4, details: { url: dead } });
+    expect((error as Error).message).toMatch(/does not answer: connect ECONNREFUSED/);
+    expect(existsSync(join(k6, 'argv.txt'))).toBe(false);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  test('a target that accepts but does not answer is TARGET_UNREACHABLE after the timeout', async () => {
+    const silent = await serve(() => {
+      // never answers
+    });
+    const k6 = fakeK6('preflight-silent', 'exit 0');
+    const error = await runScenario({ ...base, target: silent, out: join(scratch, 'preflight-silent') }, quietContext(k6, { preflightTimeoutMs: 200 })).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'TARGET_UNREACHABLE', details: { detail: 'no answer within 0.2 s' } });
+    expect(existsSync(join(k6, 'argv.txt'))).toBe(false);
+  });
+
+  test('any HTTP answer will do: a 404 from the base URL lets the run start, with one request', async () => {
+    const k6 = fakeK6('preflight-404', 'exit 0');
+    const before = preflightRequests;
+    const outcome = await runScenario({ ...base, out: join(scratch, 'preflight-404') }, quietContext(k6));
+    expect(outcome.exitCode).toBe(0);
+    expect(preflightRequests - before).toBe(1);
+  });
+
+  test('preflight: false (--no-preflight) sends nothing and starts k6 even when the target is down', async () => {
+    const k6 = fakeK6('no-preflight', 'exit 99');
+    const before = preflightRequests;
+    const down = await runScenario({ ...base, target: await deadUrl(), preflight: false, out: join(scratch, 'no-preflight') }, quietContext(k6));
+    expect(down.exitCode).toBe(99);
+    expect(existsSync(join(k6, 'argv.txt'))).toBe(true);
+    await runScenario({ ...base, preflight: false, out: join(scratch, 'no-preflight-up') }, quietContext(k6));
+    expect(preflightRequests).toBe(before);
+  });
+});
+
+describe('a results folder that already holds a run', () => {
+  const base: RunScenarioOptions = { target, scenario: 'smoke', engine: 'k6' };
+
+  test('is refused for the same run id: its applicants would collide with the earlier run’s records', async () => {
+    const k6 = fakeK6('reuse', 'exit 0');
+    const out = join(scratch, 'reuse');
+    await runScenario({ ...base, runId: 'reused', out }, quietContext(k6));
+    const record = join(out, 'run.json');
+    const written = readFileSync(record, 'utf8');
+    const modified = statSync(record).mtimeMs;
+    rmSync(join(k6, 'argv.txt'));
+
+    const error = await runScenario({ ...base, runId: 'reused', out }, quietContext(k6)).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'USAGE', exitCode: 2 });
+    expect((error as Error).message).toMatch(/already holds run "reused" \(run\.json\).*collide with the records the earlier run left on the target \(409 duplicate_email\)\. Pass another --run-id, leave --run-id out for a fresh one, or remove /);
+    expect(existsSync(join(k6, 'argv.txt'))).toBe(false);
+    expect(readFileSync(record, 'utf8')).toBe(written);
+    expect(statSync(record).mtimeMs).toBe(modified);
+  });
+
+  test('is refused for another run id too: its results would be overwritten', async () => {
+    const k6 = fakeK6('reuse-other', 'exit 0');
+    const out = join(scratch, 'reuse-other');
+    await runScenario({ ...base, runId: 'first', out }, quietContext(k6));
+    await expect(runScenario({ ...base, runId: 'second', out }, quietContext(k6))).rejects.toThrow(/holds the results of run "first" \(run\.json\); run "second" would overwrite them\. Pass another --out/);
+  });
+
+  test('a folder without run.json (k6 run by hand) is used, its stale NDJSON replaced', async () => {
+    const k6 = fakeK6('by-hand', 'exit 0');
+    const out = folder('by-hand-results');
+    writeFileSync(join(out, 'k6.ndjson'), 'stale\n');
+    const outcome = await runScenario({ ...base, runId: 'by-hand', out }, quietContext(k6));
+    expect(outcome.exitCode).toBe(0);
+    expect(readFileSync(join(out, 'k6.ndjson'), 'utf8')).not.toContain('stale');
+  });
+});
+
+describe('checks of the plan and the variables', () => {
+  const base: RunScenarioOptions = { target, scenario: 'opening', engine: 'k6' };
+
+  test.each([
+    ['opening', { rateScale: 1e-9 }, /the opening plan starts 0 applicants in 3600s, fewer than one.*raise RATE_SCALE \(--rate-scale\) or widen WINDOW/],
+    ['soak', { env: ['SOAK_RATE=0.0001', 'SOAK_DURATION=1m'] }, /the soak plan starts 0\.017 applicants in 60s, fewer than one/],
+  ])('a plan with fewer than one arrival (%s) is refused before k6 starts', async (scenario, extra, message) => {
+    const k6 = fakeK6(`tiny-${scenario}`, 'exit 0');
+    const error = await runScenario({ ...base, scenario, ...extra, out: join(scratch, `tiny-${scenario}`) }, quietContext(k6)).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'PROFILE_INVALID' });
+    expect((error as Error).message).toMatch(message);
+    expect(existsSync(join(k6, 'argv.txt'))).toBe(false);
+  });
+
+  test('an -e name no script reads is warned about, with the closest known one, and still passed on', async () => {
+    const k6 = fakeK6('unknown-variable', 'exit 0');
+    const context = quietContext(k6);
+    const outcome = await runScenario({ ...base, scenario: 'breakpoint', env: ['BREAKPONT_START=5', 'ACME_API_KEY=x', 'BREAKPOINT_STEPS=2'], out: join(scratch, 'unknown-variable') }, context);
+    expect(context.output()).toContain("warning: -e BREAKPONT_START is not a variable floodgate's scripts read (did you mean BREAKPOINT_START?); it is passed on");
+    expect(context.output()).toMatch(/warning: -e ACME_API_KEY is not a variable floodgate's scripts read; it is passed on/);
+    expect(context.output()).not.toMatch(/-e BREAKPOINT_STEPS is not/);
+    expect(outcome.command).toEqual(expect.arrayContaining(['BREAKPONT_START=5', 'ACME_API_KEY=x']));
   });
 });

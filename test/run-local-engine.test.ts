@@ -2,11 +2,12 @@
  * End to end, as a user runs it: the reference target in its own process, and `floodgate run` in
  * another, on the local engine. The smoke scenario passes and its NDJSON holds what the
  * acceptance names; every line of a run's NDJSON has a shape from k6-contract.md §1; a small
- * opening run reports the planned rate; and a target that does not answer fails the smoke with
- * k6's threshold exit code.
+ * opening run reports the planned rate; a target that does not answer stops the run before it
+ * starts (TARGET_UNREACHABLE), or with --no-preflight fails the smoke with k6's threshold exit
+ * code; and a run whose output pipe closes early still runs to its end.
  */
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -209,10 +210,21 @@ describe('floodgate run on the local engine', () => {
     expect(output).toMatch(/arrivals \d+\/\d+ · completed: landing \d+/);
   });
 
-  test('a smoke against a target that does not answer fails its thresholds with exit code 99', async () => {
+  test('a target that does not answer is TARGET_UNREACHABLE (exit 4) with the cause, before the engine starts', async () => {
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const out = join(scratch, 'smoke-unreachable');
+    const { code, output } = await floodgateRun(['--target', closed, '--scenario', 'smoke', '--run-id', 'smoke-unreachable', '--out', out]);
+    expect({ code, output }).toMatchObject({ code: 4 });
+    expect(output).toContain(`error: the target at ${closed} does not answer: connect ECONNREFUSED`);
+    expect(output).toMatch(/hint: start it \(`floodgate target`\) or pass the right --target URL/);
+    expect(output).not.toMatch(/\n\s+at /); // no stack trace
+    expect(existsSync(out)).toBe(false);
+  });
+
+  test('with --no-preflight, a smoke against a target that does not answer fails its thresholds with exit code 99', async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
     const out = join(scratch, 'smoke-down');
-    const { code, output } = await floodgateRun(['--target', closed, '--scenario', 'smoke', '--run-id', 'smoke-down', '--out', out, '-e', 'REQUEST_TIMEOUT=2s']);
+    const { code, output } = await floodgateRun(['--target', closed, '--scenario', 'smoke', '--run-id', 'smoke-down', '--out', out, '-e', 'REQUEST_TIMEOUT=2s', '--no-preflight']);
     expect({ code, output }).toMatchObject({ code: 99 });
     const lines = readNdjson(join(out, 'k6.ndjson'));
     const failed = points(lines, 'funnel_stage').filter((point) => (point.tags as Json).result === 'failed');
@@ -220,6 +232,25 @@ describe('floodgate run on the local engine', () => {
     expect(output).toMatch(/landing failed: landing page: .*(refused|ECONNREFUSED)/);
     expect(readFileSync(join(out, 'summary.txt'), 'utf8')).toMatch(/FAIL funnel_stage\{stage:landing,result:completed\} count==1/);
     expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'))).toMatchObject({ exitCode: 99 });
+  });
+
+  test('a run whose output pipe closes early (| head -1) still runs to its end: run.json has its exit code, k6.ndjson is complete', async () => {
+    const out = join(scratch, 'piped');
+    const command = [
+      process.execPath, FLOODGATE, 'run', '--target', targetUrl, '--scenario', 'opening', '--run-id', 'piped', '--out', out,
+      '--rate-scale', '0.0001', '--time-scale', '60', '-e', 'WINDOW=0-6', '-e', 'THINK_TIME_SCALE=0.002',
+    ].map((word) => `'${word}'`).join(' ');
+    const child = startProcess('bash', ['-c', `${command} 2>&1 | head -1; echo "floodgate exited with \${PIPESTATUS[0]}"`], { cwd: PROJECT_ROOT, env: { ...process.env, PATH: '/usr/bin:/bin' } });
+    await new Promise<void>((resolve) => child.child.once('exit', () => resolve()));
+    // head printed one line and closed the pipe; floodgate went on and ended with the engine's code
+    expect(child.output()).toMatch(/^k6 not found on PATH; using the local engine\nfloodgate exited with 0\n$/);
+    const record = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunRecord;
+    expect(record).toMatchObject({ exitCode: 0 });
+    expect(record.endedAt).not.toBeNull();
+    const lines = readNdjson(join(out, 'k6.ndjson'));
+    expect(streamProblems(lines, 'piped')).toEqual([]);
+    expect(points(lines, 'planned_arrival_rate').at(-1)!.value).toBe(0); // to the end, teardown included
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))).toHaveProperty('metrics');
   });
 
   test('--engine k6 without k6 on PATH says so and exits with K6_NOT_FOUND’s code', async () => {

@@ -147,6 +147,22 @@ describe('the display', () => {
     expect(out.text()).toBe('a\nb\n\x1b[2A\x1b[Jengine says hi\na\nb\n\x1b[2A\x1b[Jc\nd\n');
   });
 
+  test('a stream that throws on write (a closed pipe) is written to no more, and the engine is never held up', async () => {
+    let attempts = 0;
+    const closedPipe = {
+      isTTY: false,
+      write: () => {
+        attempts += 1;
+        throw Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+      },
+    } as unknown as NodeJS.WritableStream;
+    const display = createRunDisplay(closedPipe, closedPipe, false);
+    expect(() => display.progress('line 1\n')).not.toThrow();
+    display.note('note');
+    await new Promise<void>((resolve, reject) => display.engineStdout.write('engine says hi\n', (error) => (error ? reject(error) : resolve())));
+    expect(attempts).toBe(1);
+  });
+
   test('elsewhere, output and progress lines pass straight through', () => {
     const out = sink(false);
     const display = createRunDisplay(out.stream, out.stream, false);

@@ -76,6 +76,20 @@ export const DEFAULT_EMAIL_TOKEN_PATTERN = 'token=([A-Za-z0-9._~-]+)';
 /** Default think-time scale of the open scenarios: a journey then takes a few seconds. */
 export const DEFAULT_THINK_TIME_SCALE = 0.01;
 
+/**
+ * Every variable floodgate's scripts read, in every scenario (the readers below; a test keeps the
+ * list and the readers in step). `floodgate run` warns about `-e` names not in it, which are
+ * often typos; it still passes them on, because a custom adapter may read its own.
+ */
+export const SCRIPT_VARIABLE_NAMES = [
+  'RUN_ID', 'TARGET_URL', 'RESULTS_DIR', 'ADAPTER', 'EMAIL_TOKEN_SOURCE', 'MAILPIT_URL', 'EMAIL_TOKEN_PATTERN',
+  'THINK_TIME_SCALE', 'PHOTO_SHARE', 'PHOTO_BYTES', 'CONTINUATION', 'SEED', 'REQUEST_TIMEOUT', 'RETRY_429_MAX',
+  'RETRY_AFTER_MAX_SECONDS', 'LOG_FAILURES', 'PRE_ALLOCATED_VUS', 'MAX_VUS',
+  'PROFILE', 'RATE_SCALE', 'TIME_SCALE', 'WINDOW',
+  'BREAKPOINT_START', 'BREAKPOINT_STEP', 'BREAKPOINT_STEPS', 'BREAKPOINT_STEP_SECONDS',
+  'SOAK_RATE', 'SOAK_DURATION',
+] as const;
+
 /** Reads the variables every scenario shares. Throws SCRIPT_ENV_INVALID naming the variable. */
 export function readCommonEnv(variables: ScriptVariables, defaults: CommonDefaults = {}): CommonEnv {
   const read = reader(variables);

@@ -140,14 +140,14 @@ export function planSoak(env: SoakEnv): ScenarioPlan {
   const duration = formatDuration(durationSeconds);
   const arrivals = constantArrivalRate(ratePerSecond, duration);
   const perSecond = arrivals.rate / unitSeconds(arrivals.timeUnit);
-  return {
+  return atLeastOneArrival({
     scenario: 'soak',
     description: `steady ${round(perSecond)}/s for ${duration}`,
     arrivals,
     durationSeconds,
     plannedArrivals: perSecond * durationSeconds,
     peakRatePerSecond: perSecond,
-  };
+  });
 }
 
 /**
@@ -244,14 +244,36 @@ function fromRampingProfile(scenario: ScenarioName, profile: TrafficProfile): Sc
   }
   const unit = unitSeconds(arrivals.timeUnit);
   const peak = Math.max(arrivals.startRate, ...arrivals.stages.map((stage) => stage.target)) / unit;
-  return {
+  return atLeastOneArrival({
     scenario,
     description: profile.description,
     arrivals,
     durationSeconds: stagesDurationSeconds(arrivals.stages),
     plannedArrivals: rampingArrivals(arrivals),
     peakRatePerSecond: peak,
-  };
+  });
+}
+
+/** What raises a scenario's planned arrivals, for the message of a plan with none. */
+const MORE_ARRIVALS: Readonly<Record<ScenarioName, string>> = {
+  smoke: '',
+  opening: 'raise RATE_SCALE (--rate-scale) or widen WINDOW',
+  breakpoint: 'raise BREAKPOINT_START, BREAKPOINT_STEP or RATE_SCALE (--rate-scale), or lengthen BREAKPOINT_STEP_SECONDS',
+  soak: 'raise SOAK_RATE or RATE_SCALE (--rate-scale), or lengthen SOAK_DURATION',
+};
+
+/**
+ * `plan` when it starts at least one applicant; else PROFILE_INVALID. An open-model test with
+ * fewer than one planned arrival would run its whole length and measure nothing (say
+ * `--rate-scale 1e-9`).
+ */
+function atLeastOneArrival(plan: ScenarioPlan): ScenarioPlan {
+  if (plan.plannedArrivals >= 1) return plan;
+  throw new FloodgateError('PROFILE_INVALID', {
+    detail:
+      `the ${plan.scenario} plan starts ${Number(plan.plannedArrivals.toPrecision(2))} applicants in ${formatDuration(plan.durationSeconds)}, ` +
+      `fewer than one, so the test would run its full length and measure nothing; ${MORE_ARRIVALS[plan.scenario]}`,
+  });
 }
 
 function unitSeconds(timeUnit: string): number {
