@@ -69,6 +69,15 @@ export interface CommonDefaults {
   readonly continuation?: 'seed' | 'full';
 }
 
+/**
+ * The common-variable defaults each scenario script passes to {@link readCommonEnv} where they
+ * differ from the general ones: the smoke walks one applicant through every stage at once, loudly.
+ * The report reads a run's variables with the same defaults.
+ */
+export const SCENARIO_COMMON_DEFAULTS: Readonly<Record<string, CommonDefaults>> = Object.freeze({
+  smoke: Object.freeze({ thinkTimeScale: 0, continuation: 'full', logFailures: true }),
+});
+
 /** Default base URL of the reference target. */
 export const DEFAULT_TARGET_URL = 'http://127.0.0.1:18081';
 /** Default pattern of the email token in a verification mail: the `token=` parameter of a link. */

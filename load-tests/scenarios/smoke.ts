@@ -8,12 +8,12 @@
  */
 
 import { applicantJourney } from '../journeys/applicant.ts';
-import { readCommonEnv } from '../lib/env.ts';
+import { SCENARIO_COMMON_DEFAULTS, readCommonEnv } from '../lib/env.ts';
 import { configureHttp } from '../lib/http.ts';
 import { smokeOptions } from '../lib/options.ts';
 import { summaryOutputs, type SummaryData } from '../lib/summary.ts';
 
-const env = readCommonEnv(__ENV, { thinkTimeScale: 0, continuation: 'full', logFailures: true });
+const env = readCommonEnv(__ENV, SCENARIO_COMMON_DEFAULTS.smoke);
 configureHttp();
 
 export const options = smokeOptions(env);

@@ -14,7 +14,7 @@ import {
   type ContinuationTable,
   type FunnelStage,
 } from '../../contracts/funnel.ts';
-import { readCommonEnv, type CommonDefaults, type CommonEnv } from '../../load-tests/lib/env.ts';
+import { SCENARIO_COMMON_DEFAULTS, readCommonEnv, type CommonEnv } from '../../load-tests/lib/env.ts';
 import type { RangeTotals } from './totals.ts';
 
 /** z for a two-sided 95 % band. */
@@ -65,15 +65,6 @@ export interface FunnelResult {
   readonly errorDrops: number;
   readonly behaviouralDrops: number;
 }
-
-/**
- * Defaults of the common script variables that a scenario script passes to `readCommonEnv` where
- * they differ from its own, for the variables the report reads (CONTINUATION). A COPY of what
- * load-tests/scenarios/smoke.ts passes — the script cannot be imported here (it runs k6 code when
- * loaded) and neither run.json's `env` nor its `plan` records the continuation — until load-tests
- * exports the scenario defaults for the report to import.
- */
-const SCENARIO_COMMON_DEFAULTS: Readonly<Record<string, CommonDefaults>> = Object.freeze({ smoke: { continuation: 'full' } });
 
 /**
  * The continuation the run was asked to follow, read from its variables exactly as its scenario
