@@ -82,10 +82,14 @@ describe('load-tests imports', () => {
   test('every scenario script exports a default function, options and handleSummary', () => {
     for (const scenario of ['smoke', 'opening', 'breakpoint', 'soak']) {
       const text = readFileSync(join(LOAD_TESTS, 'scenarios', `${scenario}.ts`), 'utf8');
-      expect(text).toMatch(/^export default async function /m);
+      expect(text).toMatch(/^export default (async function |scenario\.iteration;)/m);
       expect(text).toMatch(/^export const options = /m);
-      expect(text).toMatch(/^export function handleSummary\(/m);
-      if (scenario !== 'smoke') expect(text).toMatch(/^export async function plannedRate\(/m);
+      expect(text).toMatch(/^export (function handleSummary\(|const handleSummary = )/m);
+      if (scenario !== 'smoke') {
+        // the helper scenario's function, and the teardown that ends the plan after an interrupt
+        expect(text).toMatch(/^export (async function plannedRate\(|const plannedRate = )/m);
+        expect(text).toMatch(/^export (function teardown\(|const teardown = )/m);
+      }
     }
   });
 });
