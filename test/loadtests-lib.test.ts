@@ -239,6 +239,7 @@ describe('plans', () => {
     const plan = planSoak(readSoakEnv({ SOAK_RATE: '2', SOAK_DURATION: '10s' }));
     expect(plannedRateReport(plan, 2.9995)).toEqual({ rate: 2, untilSeconds: 4 });
     expect(plannedRateReport(plan, 9.9995)).toBeUndefined(); // the plan has ended
+    expect(plannedRateReport(plan, 9.998)).toBeUndefined(); // woken 2 ms early for the end: no 2 ms report
     expect(plannedRateReport(planScenario('smoke', {}, () => ''), 0)).toBeUndefined();
   });
 

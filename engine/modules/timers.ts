@@ -25,8 +25,18 @@ export function createTimersModule(runtime: Runtime): Record<string, (...args: n
           iteration.release();
         }
       : undefined;
+    const due = performance.now() + ms;
     const fire = (): void => {
       if (!repeat) {
+        // libuv measures from its cached loop time, so a timer can fire a moment before `delay`
+        // has passed by the monotonic clock; k6's never fire early, so wait out the remainder
+        const early = due - performance.now();
+        if (early > 0) {
+          const again = setTimeout(fire, Math.ceil(early));
+          owners.set(id, { timer: again, release });
+          iteration?.timers.set(id, again);
+          return;
+        }
         owners.delete(id);
         release?.();
       }

@@ -175,8 +175,11 @@ export interface PlannedRateReport {
  * lasts a few milliseconds.
  */
 const REPORT_EARLY_SECONDS = 0.05;
-/** Within this many seconds of the plan's end the plan counts as ended. */
-const PLAN_END_SECONDS = 0.001;
+/**
+ * Within this many seconds of the plan's end the plan counts as ended, for the same reason: a
+ * wake-up a few milliseconds before the end must not add a report of those milliseconds.
+ */
+const PLAN_END_SECONDS = REPORT_EARLY_SECONDS;
 
 /**
  * What the `planned_rate` helper reports at `elapsedSeconds` after the start: the mean planned
