@@ -6,6 +6,7 @@
 
 import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { TARGET_METRICS } from '../contracts/metrics.ts';
+import { catalogMetric } from './catalog-metric.ts';
 import type { FunnelStage } from '../contracts/funnel.ts';
 import type { MinistryOutcome } from './ministry-client.ts';
 import { RECORD_STAGES, type StageCounts } from './store.ts';
@@ -30,28 +31,13 @@ export interface TargetMetrics {
 export function createTargetMetrics(registry: Registry, storedRecords: () => Readonly<StageCounts>): TargetMetrics {
   const m = TARGET_METRICS;
   collectDefaultMetrics({ register: registry });
-  const requests = new Counter({ name: m.httpRequests.name, help: m.httpRequests.help, labelNames: m.httpRequests.labels, registers: [registry] });
-  const duration = new Histogram({
-    name: m.httpRequestDuration.name,
-    help: m.httpRequestDuration.help,
-    labelNames: m.httpRequestDuration.labels,
-    buckets: [...m.httpRequestDuration.buckets],
-    registers: [registry],
-  });
-  const calls = new Counter({ name: m.ministryCalls.name, help: m.ministryCalls.help, labelNames: m.ministryCalls.labels, registers: [registry] });
-  const callDuration = new Histogram({
-    name: m.ministryCallDuration.name,
-    help: m.ministryCallDuration.help,
-    labelNames: m.ministryCallDuration.labels,
-    buckets: [...m.ministryCallDuration.buckets],
-    registers: [registry],
-  });
-  const injected = new Counter({ name: m.injectedErrors.name, help: m.injectedErrors.help, labelNames: m.injectedErrors.labels, registers: [registry] });
+  const requests = new Counter(catalogMetric(m.httpRequests, registry));
+  const duration = new Histogram(catalogMetric(m.httpRequestDuration, registry));
+  const calls = new Counter(catalogMetric(m.ministryCalls, registry));
+  const callDuration = new Histogram(catalogMetric(m.ministryCallDuration, registry));
+  const injected = new Counter(catalogMetric(m.injectedErrors, registry));
   new Gauge({
-    name: m.records.name,
-    help: m.records.help,
-    labelNames: m.records.labels,
-    registers: [registry],
+    ...catalogMetric(m.records, registry),
     collect() {
       const counts = storedRecords();
       for (const stage of RECORD_STAGES) this.set({ stage }, counts[stage]);
@@ -66,10 +52,10 @@ export function createTargetMetrics(registry: Registry, storedRecords: () => Rea
       calls.inc({ outcome });
       callDuration.observe({ outcome }, seconds);
     },
-    ministryInFlight: new Gauge({ name: m.ministryInFlight.name, help: m.ministryInFlight.help, registers: [registry] }),
-    waitingRoomInFlight: new Gauge({ name: m.waitingRoomInFlight.name, help: m.waitingRoomInFlight.help, registers: [registry] }),
-    waitingRoomRejected: new Counter({ name: m.waitingRoomRejected.name, help: m.waitingRoomRejected.help, registers: [registry] }),
-    lostWrites: new Counter({ name: m.lostWrites.name, help: m.lostWrites.help, registers: [registry] }),
+    ministryInFlight: new Gauge(catalogMetric(m.ministryInFlight, registry)),
+    waitingRoomInFlight: new Gauge(catalogMetric(m.waitingRoomInFlight, registry)),
+    waitingRoomRejected: new Counter(catalogMetric(m.waitingRoomRejected, registry)),
+    lostWrites: new Counter(catalogMetric(m.lostWrites, registry)),
     injectedError(stage) {
       injected.inc({ stage });
     },

@@ -17,6 +17,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { isSyntheticNik } from '../contracts/identity.ts';
 import { TARGET_METRICS } from '../contracts/metrics.ts';
+import { catalogMetric } from './catalog-metric.ts';
 import { seededRandom } from '../contracts/random.ts';
 import { closeServer, listenOn } from './listen.ts';
 import { createServiceDesk, type DeskStats, type ServiceDesk } from './service-desk.ts';
@@ -172,35 +173,21 @@ export function createMinistry(options: MinistryOptions): Ministry {
 function createMinistryMetrics(registry: Registry, desk: ServiceDesk, capacityPerSecond: number) {
   const { ministryBusySlots, ministryQueuedCalls, ministryCapacity, ministryAnswers, ministryQueueWait } = TARGET_METRICS;
   new Gauge({
-    name: ministryBusySlots.name,
-    help: ministryBusySlots.help,
-    registers: [registry],
+    ...catalogMetric(ministryBusySlots, registry),
     collect() {
       this.set(desk.stats().busy);
     },
   });
   new Gauge({
-    name: ministryQueuedCalls.name,
-    help: ministryQueuedCalls.help,
-    registers: [registry],
+    ...catalogMetric(ministryQueuedCalls, registry),
     collect() {
       this.set(desk.stats().queued);
     },
   });
-  new Gauge({ name: ministryCapacity.name, help: ministryCapacity.help, registers: [registry] }).set(capacityPerSecond);
+  new Gauge(catalogMetric(ministryCapacity, registry)).set(capacityPerSecond);
   return {
-    answers: new Counter({
-      name: ministryAnswers.name,
-      help: ministryAnswers.help,
-      labelNames: ministryAnswers.labels,
-      registers: [registry],
-    }),
-    queueWait: new Histogram({
-      name: ministryQueueWait.name,
-      help: ministryQueueWait.help,
-      buckets: [...ministryQueueWait.buckets],
-      registers: [registry],
-    }),
+    answers: new Counter(catalogMetric(ministryAnswers, registry)),
+    queueWait: new Histogram(catalogMetric(ministryQueueWait, registry)),
   };
 }
 

@@ -5,7 +5,7 @@
  * segments splitting the arrivals while exactly one segment reports the planned rate.
  */
 
-import { createServer, type Server } from 'node:http';
+import { startTestServer, type TestServer } from '../engine/testing.ts';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -14,7 +14,7 @@ import { PROJECT_ROOT, runScenario, type RunOutcome, type RunScenarioOptions } f
 import { startProcess, stopAll } from './support/processes.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'floodgate-journey-'));
-const servers: Server[] = [];
+const servers: TestServer[] = [];
 let targetUrl: string;
 
 beforeAll(async () => {
@@ -24,17 +24,15 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopAll();
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  await Promise.all(servers.map((server) => server.close()));
   rmSync(scratch, { recursive: true, force: true });
 });
 
-/** Starts an HTTP server on a free loopback port; closed in afterAll. */
-async function serve(handler: Parameters<typeof createServer>[1]): Promise<string> {
-  const server = createServer(handler);
+/** Starts an HTTP server on a free loopback port (engine/testing.ts); closed in afterAll. */
+async function serve(handler: Parameters<typeof startTestServer>[0]): Promise<string> {
+  const server = await startTestServer(handler);
   servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  return server.url;
 }
 
 /** Runs a scenario in this process on the local engine; output is kept, not printed. */

@@ -6,7 +6,8 @@
  * run, the plan starts someone, and `-e` names are ones the scripts read (a warning).
  */
 
-import { createServer, type Server } from 'node:http';
+import { startTestServer, type TestServer } from '../engine/testing.ts';
+import { freePort } from './support/processes.ts';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,28 +20,22 @@ import { defaultRunId } from '../runner/run-id.ts';
 import type { RunRecord } from '../runner/run-record.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'floodgate-run-k6-'));
-const servers: Server[] = [];
+const servers: TestServer[] = [];
 afterAll(async () => {
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  await Promise.all(servers.map((server) => server.close()));
   rmSync(scratch, { recursive: true, force: true });
 });
 
-/** An HTTP server on a free loopback port, closed in afterAll; resolves with its base URL. */
-async function serve(handler: Parameters<typeof createServer>[1]): Promise<string> {
-  const server = createServer(handler);
+/** Starts an HTTP server on a free loopback port (engine/testing.ts); closed in afterAll. */
+async function serve(handler: Parameters<typeof startTestServer>[0]): Promise<string> {
+  const server = await startTestServer(handler);
   servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  return server.url;
 }
 
-/** A port nothing listens on: a server's, after it closed. */
+/** A port nothing listens on (test/support: free a moment ago). */
 async function deadUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  return `http://127.0.0.1:${await freePort()}`;
 }
 
 // Any HTTP answer passes the pre-flight, a 404 included.
