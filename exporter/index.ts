@@ -50,8 +50,11 @@ export interface Exporter {
   ingestLine(line: string, sender?: string): void;
   /** Ingests an NDJSON stream as if POSTed by `sender`; resolves with its counts. */
   ingestStream(stream: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, sender?: string): Promise<{ lines: number; rejected: number }>;
-  /** Decodes and applies one snappy-compressed remote-write body; throws RemoteWriteError (400/413). */
-  ingestRemoteWrite(body: Buffer): RemoteWriteResult;
+  /**
+   * Decodes and applies one snappy-compressed remote-write body sent from `address` (the sender's
+   * IP, which tells plain k6 runners apart); throws RemoteWriteError (400/413).
+   */
+  ingestRemoteWrite(body: Buffer, address?: string): RemoteWriteResult;
   /** Starts following files and polling truth. */
   start(): void;
   /** Checks the token rule, listens, and starts; resolves with the URL. */
@@ -82,8 +85,8 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
   const ingestSenders = new SenderLayers('ingest', config.labelCap);
   const remoteSenders = new SenderLayers('remote_write', config.labelCap);
   const ingestBatch = (sender: string): NdjsonBatch => new NdjsonBatch(context, store.layer(ingestSenders.id(sender), 'ingest'), 'ingest');
-  const remoteWrite = (body: Buffer): RemoteWriteResult =>
-    ingestWriteRequest(context, tracker, (instance) => store.layer(remoteSenders.id(instance), 'remote_write'), decodeWriteRequest(body, config.maxBodyBytes));
+  const remoteWrite = (body: Buffer, address = ''): RemoteWriteResult =>
+    ingestWriteRequest(context, tracker, (runner) => store.layer(remoteSenders.id(runner), 'remote_write'), decodeWriteRequest(body, config.maxBodyBytes), address);
 
   const snapshot = snapshotOnce(store, () => ({ nowMs: clock.now(), staleMs: config.planStaleAfter * 1000 }));
   registerCollectors(registry, snapshot, { store, health });
@@ -138,7 +141,24 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
     openMetricsRegistry,
     ingestBatch,
     remoteWrite,
-    status: () => ({ runs: store.runs.size, followedFiles: follower?.files().length ?? 0 }),
+    status: () => ({
+      runs: store.runs.size,
+      followedFiles: follower?.files().length ?? 0,
+      remoteWrite: {
+        series: tracker.size,
+        restarts: tracker.restarts,
+        // Runner identities (address + instance_id …) that turned out to be two senders: rejected as sender_conflict.
+        conflicts: { count: tracker.conflictCount, runners: tracker.conflicts },
+        ...(health.remoteWriteTrendStats > 0
+          ? {
+              trendStats: {
+                received: health.remoteWriteTrendStats,
+                note: 'k6 trend stats (k6_*_p99 and the like) are per-runner percentiles and cannot be converted into floodgate_http_request_duration_seconds; run k6 with K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM=true',
+              },
+            }
+          : {}),
+      },
+    }),
   });
 
   let server: Server | undefined;
