@@ -4,7 +4,9 @@
  * run metrics and its own health on `/metrics`. See exporter/README.md.
  */
 
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { dirname, join } from 'node:path';
 import type express from 'express';
 import { type OpenMetricsContentType, Registry } from 'prom-client';
 import { FloodgateError } from '../contracts/errors.ts';
@@ -20,13 +22,23 @@ import { CumulativeTracker, decodeWriteRequest } from './remote-write.ts';
 import { registerCollectors, snapshotOnce } from './render.ts';
 import { RunStore } from './store.ts';
 import { parseRunSummary } from './summary.ts';
-import { createTruthPoller, type TruthPoller } from './truth.ts';
+import { createTruthPoller, type TruthPoller, TruthTargeting } from './truth.ts';
+import { readRunManifest } from '../contracts/run-record.ts';
 
 export { exporterConfig, EXPORTER_DEFAULTS, isLoopbackHost, type ExporterConfig } from './config.ts';
 export type { Clock } from './clock.ts';
 
 /** How long after its last sample a run is still polled for truth, ms. */
 const TRUTH_WINDOW_MS = 10 * 60 * 1000;
+
+/** The run.json at `path`, read as far as it is valid; undefined when missing or unreadable (it may be mid-write). */
+function readRunManifestFile(path: string): ReturnType<typeof readRunManifest> | undefined {
+  try {
+    return readRunManifest(JSON.parse(readFileSync(path, 'utf8')));
+  } catch {
+    return undefined;
+  }
+}
 
 /** Dependencies of {@link createExporter}. */
 export interface ExporterDependencies {
@@ -80,7 +92,20 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
       health.runsEvicted += 1;
     },
   });
-  const context: IngestContext = { store, health, clock, maxLineBytes: config.maxLineBytes };
+  const targeting = config.targetTruth === undefined ? undefined : new TruthTargeting(config.targetTruth);
+  const context: IngestContext = {
+    store,
+    health,
+    clock,
+    maxLineBytes: config.maxLineBytes,
+    ...(targeting ? { runTarget: (run: string, target: string) => targeting.learn(run, target) } : {}),
+  };
+  /** Learns the target of the run in `file`'s folder from its run.json (written by `floodgate run`). */
+  const learnRunRecord = (file: string): void => {
+    if (!targeting) return;
+    const record = readRunManifestFile(join(dirname(file), 'run.json'));
+    if (record?.run !== undefined && record.target !== undefined) targeting.learn(record.run, record.target);
+  };
   const tracker = new CumulativeTracker(config.maxRemoteSeries);
   const ingestSenders = new SenderLayers('ingest', config.labelCap);
   const remoteSenders = new SenderLayers('remote_write', config.labelCap);
@@ -99,7 +124,10 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
       : createFollower(
           { patterns: config.follow, intervalMs: config.followInterval, maxLineBytes: config.maxLineBytes },
           {
-            batch: (file) => new NdjsonBatch(context, store.layer(fileLayer(file), 'file'), 'file'),
+            batch: (file) => {
+              learnRunRecord(file);
+              return new NdjsonBatch(context, store.layer(fileLayer(file), 'file'), 'file');
+            },
             reset: (file) => store.dropLayer(fileLayer(file)),
             error: () => health.error('file'),
             summary: (file, text) => {
@@ -124,8 +152,11 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
           baseUrl: config.targetTruth,
           intervalMs: config.truthInterval * 1000,
           // `unknown` and `other` are placeholders, not runs the target could know.
+          // Only runs made against this target (run.json or a floodgate_target tag): see TruthTargeting.
           runs: () =>
-            [...store.runs.keys()].filter((run) => run !== UNKNOWN_RUN && run !== OTHER && clock.now() - store.lastSampleMs(run) <= TRUTH_WINDOW_MS),
+            [...store.runs.keys()].filter(
+              (run) => run !== UNKNOWN_RUN && run !== OTHER && clock.now() - store.lastSampleMs(run) <= TRUTH_WINDOW_MS && targeting!.polls(run),
+            ),
           acknowledged: (run) => store.acknowledged(run),
           update: (run, snapshotOfTruth) => {
             const entry = store.runs.get(run);
@@ -144,6 +175,7 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
     status: () => ({
       runs: store.runs.size,
       followedFiles: follower?.files().length ?? 0,
+      ...(targeting ? { truth: targeting.status([...store.runs.keys()].filter((run) => run !== UNKNOWN_RUN && run !== OTHER)) } : {}),
       remoteWrite: {
         series: tracker.size,
         restarts: tracker.restarts,

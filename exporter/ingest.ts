@@ -8,7 +8,7 @@ import { sampleRejection } from '../contracts/k6-json.ts';
 import { K6_BUILTIN, K6_METRICS } from '../contracts/metrics.ts';
 import type { Clock } from './clock.ts';
 import type { ExporterHealth, InputSource } from './health.ts';
-import { OTHER } from './labels.ts';
+import { OTHER, runLabel } from './labels.ts';
 import type { LineSink } from './lines.ts';
 import { parseK6Line, type RejectReason } from './parse.ts';
 import {
@@ -31,6 +31,8 @@ export interface IngestContext {
   readonly health: ExporterHealth;
   readonly clock: Clock;
   readonly maxLineBytes: number;
+  /** Called with a run and the target its samples name in a `floodgate_target` tag (truth targeting). */
+  readonly runTarget?: (run: string, target: string) => void;
 }
 
 /** Lines of one batch: counted, parsed, stored. End the batch to update the lag gauge. */
@@ -61,6 +63,8 @@ export class NdjsonBatch implements LineSink {
       this.context.store.declare(this.layer, parsed.declaration);
     } else {
       const reason = this.context.store.addSample(this.layer, parsed.sample);
+      const target = parsed.sample.tags.floodgate_target;
+      if (target !== undefined) this.context.runTarget?.(runLabel(parsed.sample.tags), target);
       if (reason) this.reject(reason);
       else if (parsed.sample.timeMs > this.newestMs) this.newestMs = parsed.sample.timeMs;
     }
@@ -144,6 +148,7 @@ export function ingestWriteRequest(
       continue;
     }
     const layer = layerFor(runner);
+    if (tags.floodgate_target !== undefined) context.runTarget?.(runLabel(tags), tags.floodgate_target);
     const catalogKey = catalogSeriesKey(runner, name, tags);
     if (kind.kind === 'duration') {
       for (const histogram of series.histograms) {

@@ -11,7 +11,7 @@ import { validateRunResult, type RunResult } from '../contracts/run-result.ts';
 import { analyseRun, type Analysis } from './analysis/index.ts';
 import { DEFAULT_OBJECTIVES, type ReportObjectives } from './analysis/objectives.ts';
 import { readPrometheusRun, type PrometheusApi } from './read-prometheus.ts';
-import { findNdjson, readJsonFile, readRunDirectory, type RunManifest, type TruthSource } from './read-run.ts';
+import { findNdjson, readRunDirectory, readRunJson, type TruthSource } from './read-run.ts';
 import { RENDERERS } from './render/index.ts';
 import { loadObjectives } from './slo-file.ts';
 
@@ -82,7 +82,7 @@ export async function buildReport(options: ReportOptions): Promise<ReportOutcome
 async function readRun(dir: string, options: ReportOptions): Promise<RunResult> {
   if (options.prometheus) {
     if (!options.run) throw new FloodgateError('USAGE', { detail: '--prometheus needs --run <id>: the run to read' });
-    const manifest = readJsonFile<RunManifest>(join(dir, 'run.json'));
+    const manifest = existsSync(join(dir, 'run.json')) ? readRunJson(dir) : undefined;
     return readPrometheusRun({
       url: options.prometheus,
       run: options.run,

@@ -21,6 +21,7 @@ import {
 } from '../contracts/run-result.ts';
 import { readBreakpointEnv, readOpeningEnv, readSoakEnv, type BreakpointEnv } from '../load-tests/lib/env.ts';
 import { breakpointParameters } from '../load-tests/lib/plan.ts';
+import { readRunManifest, type RunManifest } from '../contracts/run-record.ts';
 import { K6_SUMMARY_SHAPE_NAMES, parseK6Summary, type K6Summary } from '../contracts/k6-summary.ts';
 import { MAX_OTHER_RUNS, readNdjson, type NdjsonAggregate } from './read-ndjson.ts';
 
@@ -58,16 +59,19 @@ export function readSummaryFile(dir: string): { file: string; summary: K6Summary
   return undefined;
 }
 
-/** The fields of `run.json` the report reads (COMMON.md: written by `floodgate run`). */
-export interface RunManifest {
-  readonly run?: string;
-  readonly scenario?: string;
-  readonly engine?: string;
-  readonly target?: string;
-  readonly startedAt?: string;
-  readonly endedAt?: string;
-  readonly exitCode?: number;
-  readonly env?: Record<string, string>;
+/** The fields of `run.json` the report reads: one type and one reader, in contracts/run-record.ts. */
+export type { RunManifest } from '../contracts/run-record.ts';
+
+/** The run.json of `dir`, each field type-checked; {} when there is none; INPUT_INVALID when it is not a JSON object. */
+export function readRunJson(dir: string): RunManifest {
+  const path = join(dir, 'run.json');
+  const value = readJsonFile<unknown>(path);
+  if (value === undefined) return {};
+  try {
+    return readRunManifest(value);
+  } catch (error) {
+    throw new FloodgateError('INPUT_INVALID', { what: path, detail: (error as Error).message }, { cause: error });
+  }
 }
 
 /** Where to get the target's truth: `auto` (truth.json, else the run's target), `off`, or a base URL. */
@@ -88,7 +92,7 @@ export interface ReadRunOptions {
 export async function readRunDirectory(dir: string, options: ReadRunOptions = {}): Promise<RunResult> {
   const ndjsonPath = findNdjson(dir);
   if (!ndjsonPath) throw new FloodgateError('RESULTS_NOT_FOUND', { dir, detail: `${NDJSON_FILES.join(' and ')} are missing` });
-  const manifest = readJsonFile<RunManifest>(join(dir, 'run.json')) ?? {};
+  const manifest = readRunJson(dir);
   const summaryFile = readSummaryFile(dir);
   const summary = summaryFile?.summary;
   const aggregate = await readNdjson(ndjsonPath, { run: options.run ?? manifest.run, signal: options.signal, maxSlots: options.maxSlots });
