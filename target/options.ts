@@ -13,7 +13,10 @@ export interface TargetOptions {
   readonly port: number;
   /** Address the simulated ministry listens on. Default: the same as `host`. */
   readonly ministryHost?: string;
-  /** Port of the simulated ministry; 0 = a free port. Default 18082. */
+  /**
+   * Port of the simulated ministry; 0 = a free port. Default 18082, or 0 when `port` is 0: a target
+   * asked for any free port opens no fixed port either.
+   */
   readonly ministryPort: number;
   /**
    * Use a ministry NIK API already running at this URL instead of starting one (e.g. a second

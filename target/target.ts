@@ -66,7 +66,10 @@ const RETRY_AFTER_SECONDS = 1;
  * non-loopback address, DATABASE_FAILED when the database cannot be opened.
  */
 export function createTarget(overrides: Partial<TargetOptions> = {}, deps: TargetDependencies = {}): Target {
-  const options: TargetOptions = Object.freeze({ ...DEFAULT_TARGET_OPTIONS, ...withoutUndefined(overrides) });
+  const given = withoutUndefined(overrides);
+  // --port 0 means every port the target opens is free: its ministry's too, unless one was given.
+  const ministryPort = given.ministryPort ?? (given.port === 0 ? 0 : DEFAULT_TARGET_OPTIONS.ministryPort);
+  const options: TargetOptions = Object.freeze({ ...DEFAULT_TARGET_OPTIONS, ...given, ministryPort });
   if (options.testHooks && !isLoopbackHost(options.host)) {
     throw new FloodgateError('TEST_HOOKS_NOT_LOOPBACK', { host: options.host });
   }
