@@ -105,6 +105,16 @@ export const ERROR_TABLE = {
     hint: 'point at a folder written by `floodgate run` (it holds k6.ndjson), or pass --prometheus and --run',
     exitCode: 6,
   },
+  RESULTS_UNREADABLE: {
+    message: 'cannot read the results in {dir}: {detail}',
+    hint: 'check the permissions: this user must be able to list the folder and read k6.ndjson, run.json and summary.json in it',
+    exitCode: 6,
+  },
+  OUTPUT_FAILED: {
+    message: 'cannot write {path}: {detail}',
+    hint: 'pick an output folder this user may create and write (--out <dir>); /proc, /sys and read-only mounts cannot hold files',
+    exitCode: 3,
+  },
   INPUT_INVALID: {
     message: '{what} is invalid: {detail}',
     hint: 'fix the input named above and run again',
