@@ -1,0 +1,65 @@
+/**
+ * The engine against k6's semantics, one probe script per behaviour (engine/conformance/probes/,
+ * each written from the k6 source file it names): what k6 would produce, or a load-time refusal
+ * with exit 107. k6's own examples/ are checked by engine/conformance/examples.ts against a k6
+ * mirror, which a clean clone does not have; see engine/README.md for that table.
+ */
+
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { runScript } from '../engine/index.ts';
+import { captureStream, points, readNdjson, scriptFolder, startTestServer, type TestServer } from '../engine/testing.ts';
+
+const PROBES = fileURLToPath(new URL('../engine/conformance/probes/', import.meta.url));
+let server: TestServer;
+const folder = scriptFolder('floodgate-conformance-');
+
+beforeAll(async () => {
+  server = await startTestServer((request, response) => {
+    if (request.url?.startsWith('/status/')) {
+      response.statusCode = Number(request.url.slice('/status/'.length));
+      response.end();
+      return;
+    }
+    response.setHeader('content-type', 'application/json');
+    response.end(JSON.stringify({ path: request.url, items: [{ name: 'a' }, { name: 'b' }] }));
+  });
+});
+
+afterAll(async () => {
+  await server?.close();
+  folder.cleanup();
+});
+
+/** Runs one probe with TARGET pointing at the test server; returns the result, NDJSON lines and output. */
+async function probe(name: string, extra: Partial<Parameters<typeof runScript>[0]> = {}) {
+  const stdout = captureStream();
+  const stderr = captureStream();
+  const out = folder.path(`${name}.ndjson`);
+  const result = await runScript({ script: `${PROBES}${name}`, out, env: { TARGET: server.url }, includeSystemEnv: false, stdout, stderr, cwd: folder.dir, ...extra });
+  return { result, lines: readNdjson(out), stdout: stdout.text(), stderr: stderr.text() };
+}
+
+const sum = (lines: ReturnType<typeof readNdjson>, metric: string): number => points(lines, metric).reduce((total, point) => total + point.data.value, 0);
+
+describe('an iteration ends when its event loop is empty (k6 internal/js/eventloop)', () => {
+  test('a fire-and-forget chain of two requests sends both and counts both checks', async () => {
+    const { result, lines } = await probe('async-chain.js');
+    expect(result.exitCode).toBe(0);
+    expect(points(lines, 'http_reqs').map((point) => point.data.tags.url)).toEqual([`${server.url}/first`, `${server.url}/second`]);
+    expect(points(lines, 'checks').map((point) => point.data.value)).toEqual([1, 1]);
+    expect(sum(lines, 'iterations')).toBe(1);
+  });
+
+  test('five nested setTimeout callbacks all fire inside the one iteration', async () => {
+    const { lines } = await probe('nested-timers.js');
+    expect(sum(lines, 'probe_timer_fired')).toBe(5);
+    expect(sum(lines, 'iterations')).toBe(1);
+  });
+
+  test('a timer started three promise reactions deep holds the iteration open', async () => {
+    const { lines } = await probe('promise-then-timer.js');
+    expect(sum(lines, 'probe_timer_fired')).toBe(2);
+    expect(sum(lines, 'iterations')).toBe(2);
+  });
+});
