@@ -5,6 +5,7 @@
  * mirror, which a clean clone does not have; see engine/README.md for that table.
  */
 
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runScript } from '../engine/index.ts';
@@ -37,7 +38,7 @@ async function probe(name: string, extra: Partial<Parameters<typeof runScript>[0
   const stderr = captureStream();
   const out = folder.path(`${name}.ndjson`);
   const result = await runScript({ script: `${PROBES}${name}`, out, env: { TARGET: server.url }, includeSystemEnv: false, stdout, stderr, cwd: folder.dir, ...extra });
-  return { result, lines: readNdjson(out), stdout: stdout.text(), stderr: stderr.text() };
+  return { result, lines: existsSync(out) ? readNdjson(out) : [], stdout: stdout.text(), stderr: stderr.text() };
 }
 
 const sum = (lines: ReturnType<typeof readNdjson>, metric: string): number => points(lines, metric).reduce((total, point) => total + point.data.value, 0);
@@ -61,5 +62,39 @@ describe('an iteration ends when its event loop is empty (k6 internal/js/eventlo
     const { lines } = await probe('promise-then-timer.js');
     expect(sum(lines, 'probe_timer_fired')).toBe(2);
     expect(sum(lines, 'iterations')).toBe(2);
+  });
+});
+
+describe('check, params.throw and options as k6 does them', () => {
+  test('a throwing check callback pushes a failed check, then fails the iteration and the threshold', async () => {
+    const { result, lines, stderr } = await probe('check-throws.js');
+    expect(points(lines, 'checks').map((point) => [point.data.tags.check, point.data.value])).toEqual([
+      ['passes first', 1],
+      ['throws', 0],
+    ]);
+    expect(sum(lines, 'iterations')).toBe(1); // an iteration that threw still counts, as in k6
+    expect(stderr).toMatch(/TypeError/);
+    expect(result.exitCode).toBe(99);
+  });
+
+  test('params.throw: true rejects on a network error while the default returns a response', async () => {
+    const { result, lines } = await probe('params-throw.js');
+    expect(result.exitCode).toBe(0);
+    expect(sum(lines, 'probe_caught')).toBe(1);
+    expect(sum(lines, 'iterations')).toBe(1);
+  });
+
+  test('options.rps is refused at load time with exit 107, naming the option', async () => {
+    const { result } = await probe('option-rps.js');
+    expect(result.exitCode).toBe(107);
+    expect(result.error?.message).toMatch(/options\.rps/);
+  });
+
+  test('options.minIterationDuration spaces the iterations of a VU', async () => {
+    const { result, lines } = await probe('min-iteration-duration.js');
+    expect(result.exitCode).toBe(0);
+    const count = sum(lines, 'iterations');
+    expect(count).toBeGreaterThanOrEqual(1);
+    expect(count).toBeLessThanOrEqual(4);
   });
 });

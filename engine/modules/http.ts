@@ -286,9 +286,10 @@ interface RequestParams {
   cookies?: unknown;
   jar?: unknown;
   compression?: string;
+  throw?: unknown;
 }
 
-const KNOWN_PARAMS = new Set(['headers', 'tags', 'timeout', 'redirects', 'responseType', 'responseCallback', 'auth', 'cookies', 'jar', 'compression']);
+const KNOWN_PARAMS = new Set(['headers', 'tags', 'timeout', 'redirects', 'responseType', 'responseCallback', 'auth', 'cookies', 'jar', 'compression', 'throw']);
 
 function cleanUrl(url: URL): string {
   if (!url.username && !url.password) return url.toString();
@@ -403,6 +404,8 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
     const callback = params.responseCallback !== undefined ? params.responseCallback : responseCallback;
     if (callback !== null && !(callback instanceof ExpectedStatuses)) throw new TypeError('params.responseCallback must come from http.expectedStatuses() or be null');
     let redirectsLeft = params.redirects ?? options.maxRedirects;
+    // params.throw overrides options.throw for this request (k6 http/request.go parseRequest).
+    const throwOnError = params.throw !== undefined ? Boolean(params.throw) : options.throwOnHttpError;
 
     const headers: Record<string, string> = { 'User-Agent': options.userAgent };
     for (const [name, value] of Object.entries(params.headers ?? {})) {
@@ -456,7 +459,7 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
           }
           continue;
         }
-        if (result.error && options.throwOnHttpError) throw new Error(result.error.message);
+        if (result.error && throwOnError) throw new Error(result.error.message);
         const requestHeaders: Record<string, string[]> = {};
         for (const [name, value] of Object.entries(sent)) requestHeaders[canonicalHeaderName(name)] = [value];
         const sentCookies: Record<string, RequestCookie[]> = {};
