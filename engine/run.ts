@@ -234,7 +234,7 @@ class TestRun {
   private readonly cleanups: Array<() => void> = [];
   private startedMono = 0;
   private endedMono = 0;
-  private emitVus: (() => void) | undefined;
+  private reportProgress: (() => void) | undefined;
 
   constructor(
     private readonly runtime: Runtime,
@@ -307,10 +307,7 @@ class TestRun {
     const vus = runtime.registry.builtin('vus');
     const vusMax = runtime.registry.builtin('vus_max');
     const runTags: Tags = Object.freeze({ ...runtime.runTags });
-    const emitVus = (): void => {
-      const time = wallNow();
-      runtime.pipeline.push({ metric: vus, time, value: runtime.vusActive, tags: runTags });
-      runtime.pipeline.push({ metric: vusMax, time, value: runtime.vusInitialized, tags: runTags });
+    const reportProgress = (): void =>
       this.runOptions.onProgress?.({
         elapsedMs: monoNow() - this.startedMono,
         vus: runtime.vusActive,
@@ -319,16 +316,22 @@ class TestRun {
         iterationsInterrupted: runtime.iterationsInterrupted,
         droppedIterations: this.dropped,
       });
+    const emitVus = (): void => {
+      const time = wallNow();
+      runtime.pipeline.push({ metric: vus, time, value: runtime.vusActive, tags: runTags });
+      runtime.pipeline.push({ metric: vusMax, time, value: runtime.vusInitialized, tags: runTags });
+      reportProgress();
     };
     this.tickers.push(setInterval(emitVus, VUS_PERIOD_MS));
-    this.emitVus = emitVus;
+    this.reportProgress = reportProgress;
     if (this.thresholds.length > 0) this.tickers.push(setInterval(() => this.checkAbortThresholds(), THRESHOLD_PERIOD_MS));
   }
 
   private stopTickers(): void {
     for (const ticker of this.tickers) clearInterval(ticker);
     this.tickers.length = 0;
-    this.emitVus?.(); // the last vus / vus_max values, as k6 emits them when execution ends
+    // k6 writes vus / vus_max only from its once-a-second ticker, never a final sample at the end
+    this.reportProgress?.();
   }
 
   private checkAbortThresholds(): void {

@@ -98,3 +98,52 @@ describe('check, params.throw and options as k6 does them', () => {
     expect(count).toBeLessThanOrEqual(4);
   });
 });
+
+describe('a k6 realm', () => {
+  test('the script sees no Node globals (process, Buffer, fetch, Intl, structuredClone, WeakRef) but has TextEncoder and timers', async () => {
+    const { result, lines } = await probe('realm-globals.js');
+    expect(points(lines, 'checks').filter((point) => point.data.value === 0).map((point) => point.data.tags.check)).toEqual([]);
+    expect(result.exitCode).toBe(0);
+  });
+
+  test('a regex with the d flag (sobek has none) is refused at load time with exit 107', async () => {
+    const { result } = await probe('regex-indices.js');
+    expect(result.exitCode).toBe(107);
+    expect(result.error?.message).toMatch(/flag d/);
+  });
+
+  test('TypeScript is transformed without the project tsconfig: a type-only import drops its module, as in k6', async () => {
+    const { result } = await probe('type-import.ts');
+    expect(result.exitCode).toBe(104);
+    expect(result.error?.message).toMatch(/probe_side_effect/);
+  });
+});
+
+describe('smaller k6 details', () => {
+  test('exec.vu.metrics.tags reads run tags, the scenario and its tags besides those the script set', async () => {
+    const { result, lines } = await probe('vu-tags.js');
+    expect(points(lines, 'checks').filter((point) => point.data.value === 0).map((point) => point.data.tags.check)).toEqual([]);
+    expect(result.exitCode).toBe(0);
+  });
+
+  test('Response.json() takes gjson paths: items.#, items.#.name, items.1.name', async () => {
+    const { result, lines } = await probe('json-selectors.js');
+    expect(points(lines, 'checks').filter((point) => point.data.value === 0).map((point) => point.data.tags.check)).toEqual([]);
+    expect(result.exitCode).toBe(0);
+  });
+
+  test('http_req_blocked is never below http_req_connecting', async () => {
+    const { lines } = await probe('blocked-connecting.js');
+    const blocked = points(lines, 'http_req_blocked').map((point) => point.data.value);
+    const connecting = points(lines, 'http_req_connecting').map((point) => point.data.value);
+    expect(blocked).toHaveLength(4);
+    blocked.forEach((value, index) => expect(value).toBeGreaterThanOrEqual(connecting[index] as number));
+    expect(connecting.some((value) => value > 0)).toBe(true);
+  });
+
+  test('vus and vus_max come only from the once-a-second ticker: a sub-second run writes none', async () => {
+    const { lines } = await probe('nested-timers.js');
+    expect(points(lines, 'vus')).toEqual([]);
+    expect(points(lines, 'vus_max')).toEqual([]);
+  });
+});

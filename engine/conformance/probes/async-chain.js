@@ -1,3 +1,4 @@
+/* eslint-disable -- a k6 script written as k6 users write them (k6 globals, no project style), linted by k6, not by this repo */
 // Probe (issue 10): a fire-and-forget chain of two requests. k6 ends an iteration only when its
 // event loop is empty (internal/js/eventloop), so both requests are sent and both checks counted.
 import http from 'k6/http';

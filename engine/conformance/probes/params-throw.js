@@ -1,3 +1,4 @@
+/* eslint-disable -- a k6 script written as k6 users write them (k6 globals, no project style), linted by k6, not by this repo */
 // Probe (issue 10): params.throw overrides options.throw for one request (k6
 // internal/js/modules/k6/http/request.go): a refused connection rejects the promise.
 import http from 'k6/http';
