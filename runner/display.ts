@@ -22,13 +22,28 @@ export interface RunDisplay {
   note(text: string): void;
   /** Leaves the last block on screen and stops redrawing. */
   finish(): void;
+  /**
+   * What to show when the engine starts its end-of-test summary: the final progress, drawn once
+   * above the summary; after it no progress is drawn, so the summary is the last thing on screen.
+   */
+  beforeSummary(finalProgress: () => string | undefined): void;
+  /** True once the engine's summary began. */
+  summaryShown(): boolean;
 }
+
+/**
+ * Where the engine's end-of-test summary starts in its stdout: k6's own blocks, or the header of
+ * floodgate's handleSummary text.
+ */
+export const SUMMARY_START = /^(?:floodgate · run |\s*█ (?:THRESHOLDS|TOTAL RESULTS) ?$)/m;
 
 /** A display for `stdout`/`stderr`; live redraws only when `live` (stdout is a TTY). */
 export function createRunDisplay(stdout: OutputStream, stderr: OutputStream, live: boolean): RunDisplay {
   let drawnLines = 0;
   let block = '';
   let finished = false;
+  let summaryStarted = false;
+  let finalProgress: () => string | undefined = () => undefined;
   const closed = new Set<OutputStream>();
 
   const write = (target: OutputStream, text: string): void => {
@@ -57,17 +72,36 @@ export function createRunDisplay(stdout: OutputStream, stderr: OutputStream, liv
     write(target, text.endsWith('\n') ? text : `${text}\n`);
     draw();
   };
-  const passthrough = (target: OutputStream): Writable =>
+  const startSummary = (): void => {
+    summaryStarted = true;
+    const last = finalProgress();
+    wipe();
+    if (last !== undefined) write(stdout, last.endsWith('\n') ? last : `${last}\n`);
+    block = '';
+    finished = true;
+  };
+  const passthrough = (target: OutputStream, watchForSummary: boolean): Writable =>
     new Writable({
       write(chunk: Buffer | string, _encoding, callback) {
-        above(target, chunk.toString());
+        const text = chunk.toString();
+        if (watchForSummary && !summaryStarted) {
+          const at = text.search(SUMMARY_START);
+          if (at >= 0) {
+            if (at > 0) above(target, text.slice(0, at));
+            startSummary();
+            write(target, text.slice(at));
+            callback();
+            return;
+          }
+        }
+        above(target, text);
         callback();
       },
     });
 
   return {
-    engineStdout: passthrough(stdout),
-    engineStderr: passthrough(stderr),
+    engineStdout: passthrough(stdout, true),
+    engineStderr: passthrough(stderr, false),
     progress(text) {
       if (finished) return;
       if (!live) {
@@ -83,6 +117,12 @@ export function createRunDisplay(stdout: OutputStream, stderr: OutputStream, liv
     },
     finish() {
       finished = true;
+    },
+    beforeSummary(render) {
+      finalProgress = render;
+    },
+    summaryShown() {
+      return summaryStarted;
     },
   };
 }
