@@ -23,10 +23,12 @@ export interface RunDisplay {
   /** Leaves the last block on screen and stops redrawing. */
   finish(): void;
   /**
-   * What to show when the engine starts its end-of-test summary: the final progress, drawn once
-   * above the summary; after it no progress is drawn, so the summary is the last thing on screen.
+   * Ends the display once the engine is done and the NDJSON fully read: draws `finalProgress`
+   * (the exact end state) and then whatever the engine wrote from its end-of-test summary on,
+   * which was held back, so the summary is the last thing on screen and the progress above it
+   * has the summary's numbers.
    */
-  beforeSummary(finalProgress: () => string | undefined): void;
+  finishWithSummary(finalProgress: string | undefined): void;
   /** True once the engine's summary began. */
   summaryShown(): boolean;
 }
@@ -43,7 +45,7 @@ export function createRunDisplay(stdout: OutputStream, stderr: OutputStream, liv
   let block = '';
   let finished = false;
   let summaryStarted = false;
-  let finalProgress: () => string | undefined = () => undefined;
+  const held: Array<[OutputStream, string]> = [];
   const closed = new Set<OutputStream>();
 
   const write = (target: OutputStream, text: string): void => {
@@ -72,29 +74,20 @@ export function createRunDisplay(stdout: OutputStream, stderr: OutputStream, liv
     write(target, text.endsWith('\n') ? text : `${text}\n`);
     draw();
   };
-  const startSummary = (): void => {
-    summaryStarted = true;
-    const last = finalProgress();
-    wipe();
-    if (last !== undefined) write(stdout, last.endsWith('\n') ? last : `${last}\n`);
-    block = '';
-    finished = true;
-  };
   const passthrough = (target: OutputStream, watchForSummary: boolean): Writable =>
     new Writable({
       write(chunk: Buffer | string, _encoding, callback) {
         const text = chunk.toString();
-        if (watchForSummary && !summaryStarted) {
+        if (summaryStarted) {
+          held.push([target, text]); // after the summary began, everything waits for the end, in order
+        } else if (watchForSummary && SUMMARY_START.test(text)) {
           const at = text.search(SUMMARY_START);
-          if (at >= 0) {
-            if (at > 0) above(target, text.slice(0, at));
-            startSummary();
-            write(target, text.slice(at));
-            callback();
-            return;
-          }
+          if (at > 0) above(target, text.slice(0, at));
+          summaryStarted = true;
+          held.push([target, text.slice(at)]);
+        } else {
+          above(target, text);
         }
-        above(target, text);
         callback();
       },
     });
@@ -118,8 +111,16 @@ export function createRunDisplay(stdout: OutputStream, stderr: OutputStream, liv
     finish() {
       finished = true;
     },
-    beforeSummary(render) {
-      finalProgress = render;
+    finishWithSummary(finalProgress) {
+      if (finalProgress !== undefined && !finished) {
+        wipe();
+        write(stdout, finalProgress.endsWith('\n') ? finalProgress : `${finalProgress}\n`);
+        drawnLines = 0;
+      } else {
+        wipe();
+      }
+      finished = true;
+      for (const [target, text] of held.splice(0)) write(target, text);
     },
     summaryShown() {
       return summaryStarted;

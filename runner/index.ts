@@ -20,7 +20,8 @@ import { localEngineOptions, type GivenK6Flag } from './k6-flags.ts';
 import { applyCliOptions, checkExecutionFlags, executionArgv, hasExecutionFlags, localOutputRefusal, parseOutputs, type ExecutionFlags } from './k6-options.ts';
 import { plannedStartsBy } from './planned-starts.ts';
 import { summaryExport, type LegacySummaryData } from './summary-export.ts';
-import { applyLine, emptyProgress, renderProgressBlock, renderProgressLine, type ProgressState } from './progress.ts';
+import { applyLine, emptyProgress, type ProgressState } from './progress.ts';
+import { createStageWindow, renderTerminalLine, renderTerminalView, type ViewFrame } from './terminal-view.ts';
 import { checkRunId, defaultRunId } from './run-id.ts';
 import { RUN_RECORD_FILE, writeRunRecord, type RunRecord } from './run-record.ts';
 import { checkTargetAnswers } from './preflight.ts';
@@ -249,10 +250,12 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
   display.note(`run ${runId}: ${plan ? plan.description : `${script}${overridden ? ` (${executionArgv(execution).join(' ')})` : ''}`}; results in ${out}`);
 
   const state = emptyProgress();
+  const window = createStageWindow();
   // On k6, k6 writes the json outputs itself; on the local engine the runner copies the stream as it grows.
   const copies = engine === 'local' ? jsonCopies.map((path) => createNdjsonCopy(path)) : [];
   const follower = followLines(ndjson, (line) => {
     applyLine(state, line);
+    window.addLine(line);
     for (const copy of copies) copy.write(line);
   });
   const frameAt = (at: Date) => progressFrame(state, plan, runId, scenario ?? chosen.name, engine, at);
@@ -262,11 +265,10 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
   const timer = setInterval(() => {
     ticks += 1;
     if (quiet) return;
-    if (live) display.progress(renderProgressBlock(state, frameAt(now())));
-    else if (ticks % 5 === 0) display.progress(renderProgressLine(state, frameAt(now())));
+    if (live) display.progress(renderTerminalView(state, window.rows(), frameAt(now())));
+    else if (ticks % 5 === 0) display.progress(renderTerminalLine(state, window.rows(), frameAt(now())));
   }, interval);
-  // The summary is the last thing on screen: the final progress goes above it, none after.
-  display.beforeSummary(() => (quiet ? undefined : live ? renderProgressBlock(state, frameAt(now())) : renderProgressLine(state, frameAt(now()))));
+  const finalView = (at: Date): string => (live ? renderTerminalView(state, window.rows(), frameAt(at)) : renderTerminalLine(state, window.rows(), frameAt(at)));
 
   let exitCode: number;
   let summaryData: unknown;
@@ -307,6 +309,7 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
     clearInterval(timer);
     await follower.stop();
     await Promise.all(copies.map((copy) => copy.close()));
+    display.finishWithSummary(undefined);
     writeRunRecord(outDir, { ...record, endedAt: now().toISOString(), exitCode: exitCodeOf(error) });
     throw error;
   }
@@ -314,8 +317,8 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
   await follower.stop();
   await Promise.all(copies.map((copy) => copy.close()));
   const endedAt = now();
-  if (!display.summaryShown() && !quiet) display.progress(live ? renderProgressBlock(state, frameAt(endedAt)) : renderProgressLine(state, frameAt(endedAt)));
-  display.finish();
+  // The summary is the last thing on screen, with the exact end state above it.
+  display.finishWithSummary(quiet ? undefined : finalView(endedAt));
   if (engine === 'local' && options.summaryExport !== undefined && summaryData !== undefined) {
     writeFileSync(resolve(context.cwd, options.summaryExport), summaryExport(summaryData as LegacySummaryData));
   }
@@ -476,7 +479,7 @@ export function k6ScriptArgument(scriptPath: string, cwd: string): string {
   return relativePath.startsWith('..') || isAbsolute(relativePath) ? scriptPath : relativePath;
 }
 
-function progressFrame(state: ProgressState, plan: ScenarioPlan | null, runId: string, scenario: string, engine: Engine, at: Date) {
+function progressFrame(state: ProgressState, plan: ScenarioPlan | null, runId: string, scenario: string, engine: Engine, at: Date): ViewFrame {
   const elapsedSeconds = state.firstSampleMs === undefined ? 0 : Math.max(0, (at.getTime() - state.firstSampleMs) / 1000);
   return {
     runId,
@@ -486,6 +489,7 @@ function progressFrame(state: ProgressState, plan: ScenarioPlan | null, runId: s
     plannedSeconds: plan?.durationSeconds ?? 0,
     plannedArrivals: plan ? plannedStartsBy(plan, elapsedSeconds) : 0,
     hasPlan: plan !== null,
+    windowSeconds: 10,
   };
 }
 
