@@ -19,6 +19,8 @@ export async function main(argv: readonly string[], commands: readonly CommandDe
 
   let exitCode = 0;
   let current = '<command>';
+  let extracted: unknown;
+  let words = [...argv];
   for (const definition of commands as readonly CommandDefinition<Record<string, unknown>>[]) {
     const command = program.command(definition.name).description(definition.summary).exitOverride();
     if (definition.help) command.addHelpText('after', `\n${definition.help}`);
@@ -47,13 +49,22 @@ export async function main(argv: readonly string[], commands: readonly CommandDe
           signal,
           stdout: process.stdout,
           stderr: process.stderr,
+          extracted,
         }),
       );
     });
   }
 
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    // A command that passes flags on (run: k6's) takes them out before commander parses the rest.
+    const at = words.findIndex((word) => !word.startsWith('-'));
+    const extracting = at >= 0 ? (commands as readonly CommandDefinition<Record<string, unknown>>[]).find((definition) => definition.name === words[at]) : undefined;
+    if (extracting?.extractFlags) {
+      const result = extracting.extractFlags(words.slice(at + 1));
+      extracted = result.extracted;
+      words = [...words.slice(0, at + 1), ...result.rest];
+    }
+    await program.parseAsync(words, { from: 'user' });
     return exitCode;
   } catch (error) {
     return reportError(error, current);

@@ -99,6 +99,21 @@ export const SCRIPT_VARIABLE_NAMES = [
   'SOAK_RATE', 'SOAK_DURATION',
 ] as const;
 
+/** The variables every scenario reads (readCommonEnv). */
+export const COMMON_VARIABLE_NAMES: readonly string[] = SCRIPT_VARIABLE_NAMES.slice(0, SCRIPT_VARIABLE_NAMES.indexOf('MAX_VUS') + 1);
+
+/**
+ * The variables each scenario reads beyond the common ones (its reader below). `floodgate run`
+ * refuses a variable only another scenario reads (`--scenario opening -e SOAK_DURATION=2h` would
+ * run the opening's hour, not two hours of soak).
+ */
+export const SCENARIO_VARIABLE_NAMES: Readonly<Record<'smoke' | 'opening' | 'breakpoint' | 'soak', readonly string[]>> = Object.freeze({
+  smoke: [],
+  opening: ['PROFILE', 'RATE_SCALE', 'TIME_SCALE', 'WINDOW'],
+  breakpoint: ['BREAKPOINT_START', 'BREAKPOINT_STEP', 'BREAKPOINT_STEPS', 'BREAKPOINT_STEP_SECONDS', 'RATE_SCALE', 'TIME_SCALE'],
+  soak: ['SOAK_RATE', 'SOAK_DURATION', 'RATE_SCALE', 'TIME_SCALE'],
+});
+
 /** Reads the variables every scenario shares. Throws SCRIPT_ENV_INVALID naming the variable. */
 export function readCommonEnv(variables: ScriptVariables, defaults: CommonDefaults = {}): CommonEnv {
   const read = reader(variables);
