@@ -116,7 +116,7 @@ export function writeAnswer(analysis: AnswerInputs): ManagerAnswer {
         'not-yet-known',
         `Not yet known: the test stopped before our system reached its limit (it handled ${number!.text})`,
         [
-          `Not yet known. Every load step passed, up to ${number!.text}; the opening needs ${required}.`,
+          `Not yet known. Every load step passed, the highest at ${formatRate(number!.perMinute)} new applicants a minute; the opening needs ${required}.`,
           caps,
           `Run the load test again with higher steps, up to at least ${formatRate(forecast.requiredCapacityPerMinute)} new applicants a minute, until a stage breaks its objectives.`,
         ],
