@@ -59,7 +59,11 @@ export async function profileFromLogs(options: ProfileFromLogsOptions): Promise<
       ...(options.use === undefined ? {} : { use: options.use }),
     });
   } catch (error) {
-    if (error instanceof RangeError) throw new FloodgateError('PROFILE_INVALID', { detail: error.message }, { cause: error });
+    if (error instanceof RangeError) {
+      const counts = (label: string, counter: Readonly<Record<string, number>>): string =>
+        Object.keys(counter).length === 0 ? '' : `; ${label}: ${Object.entries(counter).map(([reason, n]) => `${reason} ${n}`).join(', ')}`;
+      throw new FloodgateError('LOGS_UNUSABLE', { detail: `${error.message} (${read.lines} lines read${counts('unreadable', read.rejected)}${counts('left out', read.ignored)})` }, { cause: error });
+    }
     throw error;
   }
   if (options.out !== undefined) await writeFile(options.out, `${JSON.stringify(profile, null, 2)}\n`);
@@ -86,11 +90,11 @@ export async function readProfileFile(path: string): Promise<ProfileFile> {
   try {
     value = JSON.parse(await readFile(path, 'utf8'));
   } catch (error) {
-    throw new FloodgateError('PROFILE_INVALID', { detail: `cannot read ${path}: ${(error as Error).message}` }, { cause: error });
+    throw new FloodgateError('PROFILE_FILE_INVALID', { detail: `cannot read ${path}: ${(error as Error).message}` }, { cause: error });
   }
   try {
     return parseProfileFile(value, path);
   } catch (error) {
-    throw new FloodgateError('PROFILE_INVALID', { detail: (error as Error).message }, { cause: error });
+    throw new FloodgateError('PROFILE_FILE_INVALID', { detail: (error as Error).message }, { cause: error });
   }
 }
