@@ -101,7 +101,7 @@ export async function readLogs(options: ReadLogsOptions): Promise<LogRead> {
   for (const file of options.files) {
     let format = options.format === undefined ? undefined : logFormat(options.format);
     let parse = format?.createParser();
-    await forEachLine(file, options.signal, (line) => {
+    await forEachLogLine(file, options.signal, (line) => {
       if (line === '') return;
       lines += 1;
       if (line.length > MAX_LOG_LINE) {
@@ -149,8 +149,8 @@ function count(counter: Record<string, number>, key: string): void {
   counter[key] = (counter[key] ?? 0) + 1;
 }
 
-/** Calls `onLine` for each line of a file, gunzipped when it starts with gzip's magic bytes. */
-async function forEachLine(file: string, signal: AbortSignal | undefined, onLine: (line: string) => void): Promise<void> {
+/** Calls `onLine` for each line of a file (the bare baseline of bench/logs.ts too), gunzipped when it starts with gzip's magic bytes. */
+export async function forEachLogLine(file: string, signal: AbortSignal | undefined, onLine: (line: string) => void): Promise<void> {
   let gzip = false;
   try {
     const handle = await open(file, 'r');
