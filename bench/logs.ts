@@ -19,7 +19,7 @@ import { syntheticCombinedLog } from '../profile/synthetic.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'floodgate-bench-logs-'));
 try {
-  const log = syntheticCombinedLog({
+  const log = await syntheticCombinedLog({
     model: 'opening-exp',
     amplitudePerMinute: 8_000,
     shapeMinutes: 17.4,

@@ -34,7 +34,7 @@ const within = (actual: number, expected: number, share: number): void => {
 
 describe('a profile from the access logs of a known opening', () => {
   test('over a million combined lines in three files, one gzipped, out of order, in four time zones: curve, model, stage mix and retry shares come back', async () => {
-    const log = syntheticCombinedLog({ ...base, model: 'opening-exp', amplitudePerMinute: 20_000, shapeMinutes: 17.4, minutes: 120, seed: 11 });
+    const log = await syntheticCombinedLog({ ...base, model: 'opening-exp', amplitudePerMinute: 20_000, shapeMinutes: 17.4, minutes: 120, seed: 11 });
     expect(log.lines.length).toBeGreaterThanOrEqual(1_000_000);
     // three files in the wrong order: the last third first, the middle one gzipped
     const third = Math.ceil(log.lines.length / 3);
@@ -74,7 +74,7 @@ describe('a profile from the access logs of a known opening', () => {
   });
 
   test('ALB logs of a hyperbolic opening: the hyperbolic wins, and the retry delays come back within 5 %', async () => {
-    const log = syntheticAlbLog({ ...base, model: 'opening-hyperbolic', amplitudePerMinute: 8_000, shapeMinutes: 2.383, minutes: 240, seed: 12 });
+    const log = await syntheticAlbLog({ ...base, model: 'opening-hyperbolic', amplitudePerMinute: 8_000, shapeMinutes: 2.383, minutes: 240, seed: 12 });
     const file = join(folder, 'alb.log');
     writeFileSync(file, `${log.lines.join('\n')}\n`);
 

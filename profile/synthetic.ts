@@ -28,7 +28,7 @@ export interface SyntheticOpening {
   readonly seed: number;
 }
 
-/** A log line generator's output: the lines (not in time order), and what they hold. */
+/** A log line generator's output: the lines (not in time order), and what they hold. Made asynchronously, yielding once a minute of the opening. */
 export interface SyntheticLog {
   readonly lines: string[];
   readonly arrivalsPerMinute: number[];
@@ -86,7 +86,7 @@ interface SyntheticRequest {
 }
 
 /** Lines in nginx `combined` + `$request_time`, with noise, across time zones. */
-export function syntheticCombinedLog(opening: SyntheticOpening, options: { readonly noise?: boolean } = {}): SyntheticLog {
+export function syntheticCombinedLog(opening: SyntheticOpening, options: { readonly noise?: boolean } = {}): Promise<SyntheticLog> {
   return syntheticLog(opening, options.noise ?? true, (request, random) => {
     const endMs = request.startMs + request.durationSeconds * 1000;
     const zone = ZONES[Math.floor(random() * ZONES.length)]!;
@@ -100,7 +100,7 @@ export function syntheticCombinedLog(opening: SyntheticOpening, options: { reado
  * Lines in AWS ALB's format: its time has microseconds, so delays between requests are exact
  * (the combined format logs whole seconds).
  */
-export function syntheticAlbLog(opening: SyntheticOpening, options: { readonly noise?: boolean } = {}): SyntheticLog {
+export function syntheticAlbLog(opening: SyntheticOpening, options: { readonly noise?: boolean } = {}): Promise<SyntheticLog> {
   return syntheticLog(opening, options.noise ?? true, (request) => {
     const endMs = request.startMs + request.durationSeconds * 1000;
     const [method, stagePath] = PATHS[request.stage];
@@ -111,7 +111,7 @@ export function syntheticAlbLog(opening: SyntheticOpening, options: { readonly n
   });
 }
 
-function syntheticLog(opening: SyntheticOpening, noise: boolean, format: (request: SyntheticRequest, random: RandomSource) => string): SyntheticLog {
+async function syntheticLog(opening: SyntheticOpening, noise: boolean, format: (request: SyntheticRequest, random: RandomSource) => string): Promise<SyntheticLog> {
   const random = seededRandom(opening.seed);
   const lines: string[] = [];
   const arrivalsPerMinute: number[] = [];
@@ -122,6 +122,8 @@ function syntheticLog(opening: SyntheticOpening, noise: boolean, format: (reques
     : { model: opening.model, amplitudePerMinute: opening.amplitudePerMinute, cMinutes: opening.shapeMinutes };
   let applicant = 0;
   for (let minute = 0; minute < opening.minutes; minute += 1) {
+    // a million lines take a while: let the event loop (a test runner's heartbeat) breathe
+    await new Promise((resolve) => setImmediate(resolve));
     const arrivals = poisson(fittedArrivalsInMinute(curve, minute), random);
     arrivalsPerMinute.push(arrivals);
     for (let a = 0; a < arrivals; a += 1) {
