@@ -14,7 +14,7 @@ import { option, schemas } from './config.ts';
 
 /** The resolved config of `floodgate adapter`. */
 export interface AdapterCommandConfig {
-  readonly targetsDir: string;
+  readonly targetsDir?: string;
 }
 
 export const adapterCommand = defineCommand<AdapterCommandConfig>({
@@ -29,14 +29,15 @@ export const adapterCommand = defineCommand<AdapterCommandConfig>({
     { name: 'name', description: 'adapter name: lower-case letters, digits, dashes (the file name and -e ADAPTER=<name>)', required: true },
   ],
   options: [
-    option({ key: 'targetsDir', flag: '--targets-dir <dir>', default: join(PROJECT_ROOT, 'load-tests', 'targets'), description: 'folder of the adapters and their index.ts', schema: schemas.text }),
+    option({ key: 'targetsDir', flag: '--targets-dir <dir>', description: "folder of the adapters and their index.ts (default floodgate's load-tests/targets)", schema: schemas.text }),
   ],
   async run({ config, args, stdout }) {
     const [action, name] = args;
     if (action !== 'new' || name === undefined) throw new FloodgateError('USAGE', { detail: `floodgate adapter knows one action: new <name> (got "${args.join(' ')}")` });
     const factory = adapterFactoryName(name);
-    const file = join(config.targetsDir, `${name}.ts`);
-    const index = join(config.targetsDir, 'index.ts');
+    const targetsDir = config.targetsDir ?? join(PROJECT_ROOT, 'load-tests', 'targets');
+    const file = join(targetsDir, `${name}.ts`);
+    const index = join(targetsDir, 'index.ts');
     if (existsSync(file)) throw new FloodgateError('USAGE', { detail: `${file} exists already; pick another name or edit that file` });
     if (!existsSync(index)) throw new FloodgateError('USAGE', { detail: `${index} not found: --targets-dir must be the folder of load-tests/targets/` });
     const registered = registerAdapter(readFileSync(index, 'utf8'), name);
