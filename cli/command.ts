@@ -22,6 +22,8 @@ export interface ArgumentSpec {
   readonly name: string;
   readonly description: string;
   readonly required: boolean;
+  /** Takes every remaining word (only the last argument may). */
+  readonly variadic?: boolean;
 }
 
 /** One command. */

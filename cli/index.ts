@@ -25,7 +25,8 @@ export async function main(argv: readonly string[], commands: readonly CommandDe
     const command = program.command(definition.name).description(definition.summary).exitOverride();
     if (definition.help) command.addHelpText('after', `\n${definition.help}`);
     for (const argument of definition.arguments ?? []) {
-      command.argument(argument.required ? `<${argument.name}>` : `[${argument.name}]`, argument.description);
+      const name = argument.variadic ? `${argument.name}...` : argument.name;
+      command.argument(argument.required ? `<${name}>` : `[${name}]`, argument.description);
     }
     const attributes = new Map<string, string>();
     for (const spec of definition.options) {
@@ -45,7 +46,7 @@ export async function main(argv: readonly string[], commands: readonly CommandDe
       exitCode = await runWithSignals((signal) =>
         definition.run({
           config,
-          args: positional.filter((value): value is string => value !== undefined),
+          args: positional.flat().filter((value): value is string => value !== undefined),
           signal,
           stdout: process.stdout,
           stderr: process.stderr,

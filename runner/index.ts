@@ -449,7 +449,7 @@ export function scriptVariables(
       throw new FloodgateError('USAGE', { detail: `set ${key} with ${flag}, not with -e` });
     }
     if (seen.has(key)) throw new FloodgateError('USAGE', { detail: `-e ${key} is given twice` });
-    if (key === 'PROFILE' && /\.csv$/i.test(value) && !isAbsolute(value)) value = resolve(cwd, value);
+    if (key === 'PROFILE' && /\.(csv|json)$/i.test(value) && !isAbsolute(value)) value = resolve(cwd, value);
     seen.add(key);
     pairs.push([key, value]);
   }
