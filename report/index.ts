@@ -11,7 +11,7 @@ import { validateRunResult, type RunResult } from '../contracts/run-result.ts';
 import { analyseRun, type Analysis } from './analysis/index.ts';
 import { DEFAULT_OBJECTIVES, type ReportObjectives } from './analysis/objectives.ts';
 import { readPrometheusRun, type PrometheusApi } from './read-prometheus.ts';
-import { readJsonFile, readRunDirectory, type RunManifest, type TruthSource } from './read-run.ts';
+import { findNdjson, readRunDirectory, readRunJson, type TruthSource } from './read-run.ts';
 import { RENDERERS } from './render/index.ts';
 import { loadObjectives } from './slo-file.ts';
 
@@ -203,7 +203,7 @@ export function describeFileError(error: unknown): string {
 async function readRun(dir: string, options: ReportOptions): Promise<RunResult> {
   if (options.prometheus) {
     if (!options.run) throw new FloodgateError('USAGE', { detail: '--prometheus needs --run <id>: the run to read' });
-    const manifest = readJsonFile<RunManifest>(join(dir, 'run.json'));
+    const manifest = existsSync(join(dir, 'run.json')) ? readRunJson(dir) : undefined;
     return readPrometheusRun({
       url: options.prometheus,
       run: options.run,
@@ -234,7 +234,7 @@ async function readBaseline(dir: string, options: ReportOptions): Promise<RunRes
     }
     const checked = validateRunResult(parsed);
     if (checked.ok) return checked.value;
-    if (!existsSync(join(dir, 'k6.ndjson'))) {
+    if (!findNdjson(dir)) {
       throw new FloodgateError('INPUT_INVALID', { what: stored, detail: checked.problems.slice(0, 3).join('; ') });
     }
   }
