@@ -69,6 +69,8 @@ export interface RunScenarioOptions {
   readonly engine: EngineChoice;
   /** RATE_SCALE, when set. */
   readonly rateScale?: number;
+  /** PROFILE of the opening: a profile file from `floodgate profile from-logs` (or a CSV), made absolute. */
+  readonly profile?: string;
   /** TIME_SCALE, when set. */
   readonly timeScale?: number;
   /** Run id; default `<yyyymmdd-hhmmss>-<scenario>`. */
@@ -421,12 +423,12 @@ function createNdjsonCopy(path: string): { write(line: string): void; close(): P
 }
 
 /**
- * The script variables of a run, in order: TARGET_URL, RUN_ID, RESULTS_DIR, RATE_SCALE and
- * TIME_SCALE when given, then every `-e` pair. A relative PROFILE file becomes absolute (k6's
+ * The script variables of a run, in order: TARGET_URL, RUN_ID, RESULTS_DIR, RATE_SCALE,
+ * TIME_SCALE and PROFILE when given, then every `-e` pair. A relative PROFILE file becomes absolute (k6's
  * `open()` does not resolve against the working directory).
  */
 export function scriptVariables(
-  options: Pick<RunScenarioOptions, 'target' | 'rateScale' | 'timeScale' | 'env'>,
+  options: Pick<RunScenarioOptions, 'target' | 'rateScale' | 'timeScale' | 'env' | 'profile'>,
   runId: string,
   out: string,
   cwd: string,
@@ -438,13 +440,14 @@ export function scriptVariables(
   ];
   if (options.rateScale !== undefined) pairs.push(['RATE_SCALE', String(options.rateScale)]);
   if (options.timeScale !== undefined) pairs.push(['TIME_SCALE', String(options.timeScale)]);
+  if (options.profile !== undefined) pairs.push(['PROFILE', isAbsolute(options.profile) ? options.profile : resolve(cwd, options.profile)]);
   const seen = new Set(pairs.map(([key]) => key));
   for (const text of options.env ?? []) {
     const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(text);
     if (!match) throw new FloodgateError('USAGE', { detail: `-e expects KEY=VALUE, got "${text}"` });
     const key = match[1]!;
     let value = match[2]!;
-    const flag = RESERVED_VARIABLES[key] ?? (key === 'RATE_SCALE' ? '--rate-scale' : key === 'TIME_SCALE' ? '--time-scale' : undefined);
+    const flag = RESERVED_VARIABLES[key] ?? ({ RATE_SCALE: '--rate-scale', TIME_SCALE: '--time-scale', PROFILE: '--profile' } as Readonly<Record<string, string>>)[key];
     if (flag !== undefined && (RESERVED_VARIABLES[key] !== undefined || seen.has(key))) {
       throw new FloodgateError('USAGE', { detail: `set ${key} with ${flag}, not with -e` });
     }
