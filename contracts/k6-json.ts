@@ -281,6 +281,8 @@ export interface K6LineSink {
   tooLong(): void;
 }
 
+/** The WHATWG decoder of Node (and browsers); declared here because load-tests type-check contracts/ with k6's types only, and no k6 script loads this splitter. */
+declare const TextDecoder: new (label: 'utf-8') => { decode(bytes: Uint8Array): string };
 const utf8 = new TextDecoder('utf-8');
 
 /**
