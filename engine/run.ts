@@ -64,6 +64,11 @@ export interface EngineRunOptions {
   signal?: AbortSignal;
   /** Called about once a second while scenarios run. */
   onProgress?: (progress: EngineProgress) => void;
+  /**
+   * The command line's layer over the script's exported `options`, applied before they are read,
+   * as k6 applies CLI flags over script options (`floodgate run -u/-d/-i/-s …`, runner/k6-options.ts).
+   */
+  overrideOptions?: (exported: unknown) => unknown;
 }
 
 /** A progress snapshot. */
@@ -159,6 +164,7 @@ export async function runScript(options: EngineRunOptions): Promise<EngineRunRes
   let thresholds: Threshold[] = [];
   let trendStats: readonly string[];
   try {
+    if (options.overrideOptions) exports = { ...exports, options: options.overrideOptions(exports.options) };
     engineOptions = consolidateOptions(exports.options);
     runtime.systemTags = options.systemTags ? parseSystemTags(options.systemTags) : engineOptions.systemTags;
     runtime.runTags = Object.freeze({ ...engineOptions.tags, ...options.tags });
