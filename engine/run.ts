@@ -183,7 +183,9 @@ export async function runScript(options: EngineRunOptions): Promise<EngineRunRes
     thresholds = asOptionsError(() => (options.noThresholds ? [] : buildThresholds(engineOptions.thresholds, registry)));
     if (runtime.systemTags.has('expected_response')) asOptionsError(() => registry.builtin('http_req_duration').submetric('expected_response:true'));
   } catch (error) {
-    // Only the script's options are blamed with 104; anything else is an engine bug and rejects.
+    // Only the script's options are blamed with 104; a FloodgateError (e.g. a bad CLI override)
+    // keeps its own code; anything else is an engine bug and rejects.
+    if (isFloodgateError(error)) return report(error);
     if (error instanceof OptionsError || error instanceof SegmentError) {
       return report(new FloodgateError('SCRIPT_OPTIONS_INVALID', { script, detail: error.message }, { cause: error }));
     }
