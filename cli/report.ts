@@ -73,6 +73,7 @@ export const reportCommand = defineCommand<ReportCommandConfig>({
     if (!validity.valid) stdout.write(`\nInvalid run: ${validity.reasons.join('; ')}\n`);
     stdout.write(`\nreport: ${relative(process.cwd(), outcome.html) || outcome.html}\n`);
     for (const file of outcome.files.filter((path) => path !== outcome.html)) stdout.write(`        ${relative(process.cwd(), file) || file}\n`);
+    if ('skipped' in outcome.pdf) stdout.write(`        (${outcome.pdf.skipped})\n`);
     const failure = config.failOn === undefined ? undefined : gateFailure(outcome.analysis, config.failOn);
     if (failure) throw new FloodgateError(failure.code, { failOn: config.failOn!, detail: failure.detail });
     return 0;
