@@ -151,7 +151,7 @@ export function stepStageTable(analysis: Analysis, what: 'p95' | 'errors'): Tabl
 /** The funnel, one row per stage. */
 export function funnelTable(analysis: Analysis): Table {
   return {
-    header: ['stage', 'entered', 'completed', 'failed', 'throttled', 'abandoned', 'went on (observed)', 'went on (expected, 95 % band)', 'completed of arrivals', 'expected'],
+    header: ['stage', 'entered', 'completed', 'failed', 'throttled', 'abandoned', 'went on', 'expected to go on (95 % band)', 'completed of arrivals', 'expected'],
     rows: FUNNEL_STAGES.map((stage) => {
       const row = analysis.funnel.stages[stage];
       const band = row.continuationBand ? ` (${(row.continuationBand[0] * 100).toFixed(1)}–${pct(row.continuationBand[1])})` : '';

@@ -243,11 +243,14 @@ footer { color: #57606a; font-size: 0.8rem; padding-bottom: 24px; }
   header, main, footer { max-width: none; padding: 0; }
   .answer-grid { grid-template-columns: minmax(0, 1fr); }
   .answer-side { max-width: 150mm; }
-  section { break-inside: avoid; }
+  section { break-inside: avoid; padding: 6px 0; border: none; border-top: 1px solid #d0d7de; border-radius: 0; }
+  .answer { border: none; border-top: 4px solid currentColor; padding: 4px 0; }
+  .validity.ok, .validity.bad, .verdict { border-left: none; }
+  th, td { padding: 2px 3px; }
   section:has(table), section:has(figure + figure) { break-inside: auto; }
   tr, figure { break-inside: avoid; }
   thead { display: table-header-group; }
   .screen-only { display: none; }
-  table { font-size: 8.5pt; }
+  table { font-size: 8pt; }
 }
 `;

@@ -14,6 +14,9 @@ import type { BrowserContext, BrowserType } from 'playwright-core';
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] as const;
 
+/** How the page is printed: A4 (the page's @page rule), with its backgrounds. */
+export const PDF_OPTIONS = Object.freeze({ format: 'A4', printBackground: true, preferCSSPageSize: true });
+
 /** What printing did: the file written, or why it was skipped. */
 export type PdfOutcome = { readonly written: string } | { readonly skipped: string };
 
@@ -46,7 +49,7 @@ export async function printPdf(htmlPath: string, pdfPath: string, options: PdfOp
     // offline: the report is self-contained; anything else it asked for would be a bug
     await page.route(/^(?!file:)/, (route) => route.abort());
     await page.goto(pathToFileURL(htmlPath).href, { timeout });
-    await page.pdf({ path: pdfPath, format: 'A4', printBackground: true, preferCSSPageSize: true });
+    await page.pdf({ ...PDF_OPTIONS, path: pdfPath });
     return { written: pdfPath };
   } catch (error) {
     return { skipped: `report.pdf not written: Chromium failed to print (${(error as Error).message.split('\n')[0]})` };
