@@ -83,7 +83,7 @@ export function keyFigures(analysis: Analysis): Array<[string, string]> {
   } else rows.push(['Capacity', capacity.explanation]);
   if (forecast.available) {
     const { atLeast, atMost } = boundWords(analysis);
-    rows.push(['Capacity against the 80,000/min peak', `${atLeast}${pct(forecast.capacityRatio!, forecast.capacityRatio! < 0.1 ? 2 : 0)} of it; headroom ${atLeast}${pct(forecast.headroom, 0)}`]);
+    rows.push(['Capacity against the 80,000/min peak', `${atLeast}${formatFactor(forecast.capacityRatio!)} the peak; headroom ${atLeast}${pct(forecast.headroom, 0)}`]);
     rows.push([`Scale-out needed (at ${pct(forecast.targetUtilisation, 0)} utilisation)`, `${atMost}${formatFactor(forecast.scaleOutFactor!)}, to ${perMinute(forecast.requiredCapacityPerMinute)}`]);
     for (const surge of forecast.surges.filter((item) => item.overCapacity)) {
       const waiting = `${count(surge.maxBacklog)} waiting, longest wait ${formatMinutes(surge.maxWaitMinutes)}, ${formatMinutes(surge.minutesOverCapacity)} over capacity`;
