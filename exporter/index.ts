@@ -21,6 +21,7 @@ import { registerCollectors, snapshotOnce } from './render.ts';
 import { RunStore } from './store.ts';
 import { parseRunSummary } from './summary.ts';
 import { createTruthPoller, type TruthPoller } from './truth.ts';
+import { createLivePage, type LivePage } from './live/index.ts';
 
 export { exporterConfig, EXPORTER_DEFAULTS, isLoopbackHost, type ExporterConfig } from './config.ts';
 export type { Clock } from './clock.ts';
@@ -46,6 +47,8 @@ export interface Exporter {
   readonly follower: Follower | undefined;
   /** The truth poller, when `config.targetTruth` is set. */
   readonly truth: TruthPoller | undefined;
+  /** The live page at /live. */
+  readonly live: LivePage;
   /** Ingests one NDJSON line as if POSTed by `sender` (source `ingest`). */
   ingestLine(line: string, sender?: string): void;
   /** Ingests an NDJSON stream as if POSTed by `sender`; resolves with its counts. */
@@ -131,7 +134,9 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
           error: () => health.error('truth'),
         });
 
+  const live = createLivePage({ registry, now: () => clock.now(), active: () => store.runs.size > 0, ...(config.prometheus ? { prometheus: config.prometheus } : {}) });
   const app = createApp({
+    live: live.router,
     config,
     health,
     registry,
@@ -148,6 +153,7 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
     started = true;
     follower?.start();
     truth?.start();
+    live.start();
   };
 
   return {
@@ -157,6 +163,7 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
     health,
     follower,
     truth,
+    live,
     ingestLine(line, sender = '') {
       const batch = ingestBatch(sender);
       batch.line(line);
@@ -186,6 +193,7 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
       return { url: `http://${shownHost}:${port}`, host: config.host, port };
     },
     async close() {
+      live.close();
       await Promise.all([follower?.close(), truth?.close()]);
       if (server) {
         const closing = server;
@@ -213,6 +221,7 @@ export async function serveExporter(config: ExporterConfig, options: ServeOption
   const exporter = createExporter({ config, clock: options.clock });
   const { url } = await exporter.listen();
   options.log(`listening on ${url}`);
+  options.log(`live page: ${url}/live (${config.prometheus ? `queries on Prometheus ${config.prometheus}` : "the exporter's own data; --prometheus <url> for every panel"})`);
   if (config.follow.length > 0) options.log(`following ${config.follow.join(', ')}`);
   if (config.targetTruth) options.log(`polling truth from ${config.targetTruth} every ${config.truthInterval} s`);
   try {
