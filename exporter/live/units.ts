@@ -15,8 +15,9 @@ function autoDecimals(value: number): number {
 }
 
 function fixed(value: number, decimals: number | undefined): string {
-  const digits = decimals ?? autoDecimals(value);
-  return Number(value.toFixed(digits)).toString();
+  // A panel's own decimals are kept ("48.0"); automatic ones drop trailing zeros ("0.25", "12").
+  if (decimals !== undefined) return value.toFixed(decimals);
+  return Number(value.toFixed(autoDecimals(value))).toString();
 }
 
 /** `short`: 1.2 K, 3.4 Mil, as Grafana's scaled SI-free units. */

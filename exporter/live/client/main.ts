@@ -37,6 +37,8 @@ let config: LiveConfig;
 let board: LiveBoard;
 let timer: number | undefined;
 let generation = 0;
+/** A refresh is under way: the timer skips a tick rather than start a second one (a slow machine would otherwise never finish one). */
+let refreshing = false;
 const plots = new Map<string, uPlot>();
 
 async function api(path: string, params: Record<string, string>): Promise<PromAnswer> {
@@ -89,7 +91,7 @@ async function start(): Promise<void> {
     $<HTMLSelectElement>('run').append(new Option(snapshot.snapshot.runs.join(', ') || 'All', ''));
   }
   await refresh();
-  if (!snapshot) timer = window.setInterval(() => void refresh(), config.refreshSeconds * 1000);
+  if (!snapshot) timer = window.setInterval(() => void (refreshing ? undefined : refresh()), config.refreshSeconds * 1000);
 }
 
 function selectBoard(uid: string): void {
@@ -152,6 +154,7 @@ async function timeRange(runs: readonly string[]): Promise<{ start: number; end:
 async function refresh(): Promise<void> {
   const current = ++generation;
   const status = $('status');
+  refreshing = true;
   try {
     let runs: string[];
     let start: number;
@@ -205,6 +208,8 @@ async function refresh(): Promise<void> {
     if (current === generation) status.textContent = snapshot ? `${board.panels.length} panels` : `updated ${new Date().toLocaleTimeString()} · every ${config.refreshSeconds} s`;
   } catch (error) {
     status.textContent = `cannot reach the exporter: ${(error as Error).message}`;
+  } finally {
+    if (current === generation) refreshing = false;
   }
 }
 
@@ -362,7 +367,8 @@ function drawTimeseries(panel: LivePanel, element: HTMLElement, body: HTMLElemen
     stroke: '#8e8e9e',
     grid: { show: side === 3, stroke: '#2c3235', width: 1 },
     ticks: { show: false },
-    size: 64,
+    // Wide enough for the longest tick label ("12.5 applicants/s"), as Grafana sizes its axes.
+    size: (_plot: uPlot, values: string[] | null) => Math.max(40, Math.round(Math.max(0, ...(values ?? []).map((value) => value.length)) * 6.6) + 16),
     values: (_plot, splits) => splits.map((value) => formatValue(value, unit)),
   });
   const options: uPlot.Options = {
