@@ -259,10 +259,12 @@ export function demoPrometheusConfig(addresses: { exporter: string; target: stri
   const config = (existsSync(file) ? parseYaml(readFileSync(file, 'utf8')) : {}) as {
     global?: Record<string, unknown>;
     rule_files?: string[];
-    scrape_configs?: Array<{ job_name: string; static_configs?: Array<{ targets: string[] }> }>;
+    scrape_configs?: Array<{ job_name: string; static_configs?: Array<{ targets: string[] }>; authorization?: { credentials_file?: string } }>;
   };
   const byJob: Record<string, string> = { 'floodgate-exporter': addresses.exporter, 'floodgate-target': addresses.target, prometheus: addresses.prometheus };
   const jobs = config.scrape_configs ?? [];
+  // The demo's exporter has no token: drop the credentials file (its path is relative to deploy/).
+  for (const job of jobs) delete job.authorization;
   for (const [job, address] of Object.entries(byJob)) {
     const existing = jobs.find((entry) => entry.job_name === job);
     if (existing) existing.static_configs = [{ targets: [address] }];

@@ -67,13 +67,13 @@ async function visit(name: 'local' | 'proxied', base: string): Promise<PageVisit
   });
   page.on('pageerror', (error) => consoleErrors.push(error.message));
   page.on('request', (request) => requests.push(request.url()));
-  const opened = Date.now();
   await page.goto(`${base}/live`);
   const states: Record<string, string> = {};
   let drawnWithinMs = 0;
   for (const spec of DASHBOARDS) {
-    await page.click(`nav.boards button[data-uid="${spec.uid}"]`);
+    // The first board is on screen from the start; the clock runs from the page load or the click.
     const boardStart = Date.now();
+    await page.click(`nav.boards button[data-uid="${spec.uid}"]`);
     let current: Record<string, string> = {};
     for (;;) {
       current = await panelStates(page);
@@ -85,7 +85,6 @@ async function visit(name: 'local' | 'proxied', base: string): Promise<PageVisit
     Object.assign(states, current);
     await page.screenshot({ path: join(ARTIFACTS, `${name}-${spec.file.replace(/\.json$/, '')}.png`), fullPage: true });
   }
-  void opened;
   return { page, consoleErrors, requests, states, drawnWithinMs };
 }
 

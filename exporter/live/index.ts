@@ -238,7 +238,13 @@ export function createLivePage(options: LiveOptions): LivePage {
 
   return {
     router,
-    start: () => history?.start(),
+    start() {
+      history?.start();
+      // Bundle now, not on the first visit: esbuild takes a moment on a busy machine.
+      void script().catch(() => {
+        bundle = undefined;
+      });
+    },
     close: () => history?.stop(),
     config,
     query,

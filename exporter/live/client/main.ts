@@ -76,6 +76,7 @@ async function start(): Promise<void> {
     button.textContent = candidate.title.replace(/^floodgate \/ /, '');
     button.dataset.uid = candidate.uid;
     button.addEventListener('click', () => {
+      if (board?.uid === candidate.uid) return;
       selectBoard(candidate.uid);
       void refresh();
     });
