@@ -84,6 +84,7 @@ async function visit(name: 'local' | 'proxied', base: string): Promise<PageVisit
     drawnWithinMs = Math.max(drawnWithinMs, Date.now() - boardStart);
     Object.assign(states, current);
     await page.screenshot({ path: join(ARTIFACTS, `${name}-${spec.file.replace(/\.json$/, '')}.png`), fullPage: true });
+    if (spec === DASHBOARDS[0]) await page.screenshot({ path: join(ARTIFACTS, `${name}-first-screen.png`) });
   }
   return { page, consoleErrors, requests, states, drawnWithinMs };
 }
@@ -110,10 +111,11 @@ beforeAll(async () => {
   );
   // The run has begun and Prometheus holds a few scrapes of it.
   await run.waitFor(/running|iterations|VUs|live/i, 60_000).catch(() => undefined);
+  // Applicants have reached every stage (a panel can only draw data that exists).
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    const data = await prometheus.query(`sum(floodgate_iterations_total{run="${RUN}"})`);
-    if (Number(data.result[0]?.value?.[1] ?? 0) > 0) break;
+    const data = await prometheus.query(`count(sum by (stage) (floodgate_funnel_stage_total{run="${RUN}"}))`);
+    if (Number(data.result[0]?.value?.[1] ?? 0) === 6) break;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   await new Promise((resolve) => setTimeout(resolve, 6000));

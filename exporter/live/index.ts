@@ -31,6 +31,8 @@ export const DASHBOARDS_DIR = join(PROJECT_ROOT, 'dashboards', 'generated');
 /** Where the generated recording rules live. */
 export const RULES_DIR = join(PROJECT_ROOT, 'deploy', 'prometheus', 'rules');
 /** Board order on the page: the launch overview first (the SRE's first screen). */
+/** Queries one batch request may carry (the largest board has about 40). */
+const MAX_BATCH = 200;
 const BOARD_ORDER = ['floodgate-launch-overview', 'floodgate-funnel', 'floodgate-capacity', 'floodgate-exporter-health'];
 
 /** What {@link createLivePage} needs. */
@@ -226,6 +228,26 @@ export function createLivePage(options: LiveOptions): LivePage {
   router.use('/api', express.urlencoded({ extended: false, limit: '64kb' }));
   router.all('/api/v1/query', (request, response) => api(request, response, false));
   router.all('/api/v1/query_range', (request, response) => api(request, response, true));
+  // Every query of a board in one request: the page would otherwise queue them behind the
+  // browser's six connections per origin; here they go to Prometheus at once.
+  router.post('/api/batch', express.json({ limit: '512kb' }), async (request, response) => {
+    const body = request.body as { queries?: unknown };
+    const list = Array.isArray(body?.queries) ? (body.queries as Array<Record<string, unknown>>).slice(0, MAX_BATCH) : [];
+    const answers = await Promise.all(
+      list.map(async (entry) => {
+        const params: QueryParams =
+          entry.start === undefined
+            ? { query: String(entry.query ?? ''), ...(entry.time === undefined ? {} : { time: Number(entry.time) }) }
+            : { query: String(entry.query ?? ''), start: Number(entry.start), end: Number(entry.end), step: Number(entry.step) };
+        try {
+          return await query(params);
+        } catch (error) {
+          return { status: 'error', errorType: 'unavailable', error: (error as Error).message };
+        }
+      }),
+    );
+    response.json({ results: answers });
+  });
   router.get('/snapshot', async (request, response) => {
     const runs = typeof request.query.run === 'string' ? request.query.run.split(',').filter(Boolean) : [];
     const rangeSeconds = Math.max(60, Math.min(24 * 3600, Number(request.query.range ?? 900) || 900));
@@ -332,7 +354,9 @@ export function evaluateLocally(history: History, params: QueryParams): unknown 
         entry.values.push([t / 1000, format(sample.value)]);
       }
     }
-    return { status: 'success', data: { resultType: 'matrix', result: [...series.values()] } };
+    // Prometheus answers a range query sorted by labels; so do we, so colours follow the same order.
+    const sorted = [...series.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, entry]) => entry);
+    return { status: 'success', data: { resultType: 'matrix', result: sorted } };
   } catch (error) {
     if (error instanceof PromqlError) return { status: 'error', errorType: 'execution', error: error.message };
     throw error;

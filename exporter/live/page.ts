@@ -68,7 +68,8 @@ th, td { text-align: left; padding: 3px 6px; border-bottom: 1px solid var(--bord
 th { color: var(--accent); font-weight: 500; }
 .table-wrap { height: 100%; overflow: auto; }
 .uplot, .uplot * { font-family: inherit; }
-.u-legend { font-size: 11px; color: var(--text); max-height: 40px; overflow: auto; }
+.u-legend { font-size: 11px; color: var(--text); max-height: 62px; overflow: auto; }
+.u-legend .u-series > * { padding: 1px 2px; }
 .u-legend .u-marker { width: 10px; height: 3px; }
 footer { color: var(--muted); padding: 0 16px 16px; }
 `;

@@ -183,29 +183,37 @@ async function refresh(): Promise<void> {
     const stage = $<HTMLSelectElement>('stage').value;
     const variables = { runs, stages: stage ? [stage] : [], rateIntervalSeconds, intervalSeconds: stepSeconds, rangeSeconds: end - start };
     const boardAtStart = board;
-    await Promise.all(
-      board.panels.map(async (panel) => {
-        const element = document.querySelector<HTMLElement>(`section.panel[data-key="${panel.key}"]`);
-        if (!element) return;
-        const reason = config.unavailable[panel.key];
-        if (reason && !snapshot) return show(element, 'unavailable', reason);
-        try {
-          const answers = await Promise.all(
-            panel.targets.map(async (target) => {
-              if (snapshot) return (snapshot.snapshot.results[`${panel.key}/${target.refId}`] ?? { status: 'error', error: 'not in the snapshot' }) as PromAnswer;
-              const expr = substitute(target.expr, boardAtStart, variables);
-              return api(target.instant ? 'query' : 'query_range', target.instant ? { query: expr, time: String(end) } : { query: expr, start: String(start), end: String(end), step: String(stepSeconds) });
-            }),
-          );
-          if (current !== generation || board !== boardAtStart) return;
-          const failed = answers.find((answer) => answer.status !== 'success');
-          if (failed) return show(element, reason ? 'unavailable' : 'error', reason ?? failed.error ?? 'query failed');
-          draw(panel, element, answers.map(seriesOf), { start, end });
-        } catch (error) {
-          show(element, 'error', (error as Error).message);
-        }
+    const drawable = board.panels.filter((panel) => !config.unavailable[panel.key]);
+    for (const panel of board.panels) {
+      const reason = config.unavailable[panel.key];
+      const element = document.querySelector<HTMLElement>(`section.panel[data-key="${panel.key}"]`);
+      if (reason && element) show(element, 'unavailable', reason);
+    }
+    // One request for the whole board (see /live/api/batch); a snapshot has its answers inlined.
+    const requests = drawable.flatMap((panel) =>
+      panel.targets.map((target) => {
+        const query = substitute(target.expr, boardAtStart, variables);
+        return target.instant ? { query, time: end } : { query, start, end, step: stepSeconds };
       }),
     );
+    const answers: PromAnswer[] = snapshot
+      ? drawable.flatMap((panel) => panel.targets.map((target) => (snapshot.snapshot.results[`${panel.key}/${target.refId}`] ?? { status: 'error', error: 'not in the snapshot' }) as PromAnswer))
+      : ((await (await fetch('/live/api/batch', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ queries: requests }) })).json()) as { results: PromAnswer[] }).results;
+    if (current !== generation || board !== boardAtStart) return;
+    let at = 0;
+    for (const panel of drawable) {
+      const element = document.querySelector<HTMLElement>(`section.panel[data-key="${panel.key}"]`);
+      const mine = answers.slice(at, at + panel.targets.length);
+      at += panel.targets.length;
+      if (!element) continue;
+      try {
+        const failed = mine.find((answer) => answer?.status !== 'success');
+        if (failed) show(element, 'error', failed?.error ?? 'query failed');
+        else draw(panel, element, mine.map(seriesOf), { start, end });
+      } catch (error) {
+        show(element, 'error', (error as Error).message);
+      }
+    }
     if (current === generation) status.textContent = snapshot ? `${board.panels.length} panels` : `updated ${new Date().toLocaleTimeString()} · every ${config.refreshSeconds} s`;
   } catch (error) {
     status.textContent = `cannot reach the exporter: ${(error as Error).message}`;
@@ -353,7 +361,7 @@ function drawTimeseries(panel: LivePanel, element: HTMLElement, body: HTMLElemen
   const rightUnit = lines.find((line) => line.right)?.unit;
   const key = panel.key;
   const width = Math.max(120, body.clientWidth - 4);
-  const height = Math.max(60, element.clientHeight - 30 - 44);
+  const height = Math.max(60, body.clientHeight - 48);
   const signature = lines.map((line) => line.name).join('\u0000');
   const existing = plots.get(key);
   if (existing && existing.root.dataset.signature === signature && existing.root.isConnected) {
@@ -382,7 +390,12 @@ function drawTimeseries(panel: LivePanel, element: HTMLElement, body: HTMLElemen
       y: { range: (_plot, dataMin, dataMax) => [panel.min ?? Math.min(0, dataMin ?? 0), panel.max ?? (dataMax && dataMax > 0 ? dataMax * 1.1 : 1)] },
       ...(rightUnit ? { y2: { range: (_plot: uPlot, dataMin: number | null, dataMax: number | null) => [Math.min(0, dataMin ?? 0), dataMax && dataMax > 0 ? dataMax * 1.1 : 1] as uPlot.Range.MinMax } } : {}),
     },
-    axes: [{ stroke: '#8e8e9e', grid: { stroke: '#2c3235', width: 1 }, ticks: { show: false } }, axis(panel.unit, 3, 'y'), ...(rightUnit ? [axis(rightUnit, 1, 'y2')] : [])],
+    axes: [
+      // Clock time only (uPlot's default adds the date to the first tick, which collides in narrow panels).
+      { stroke: '#8e8e9e', grid: { stroke: '#2c3235', width: 1 }, ticks: { show: false }, space: 64, values: (_plot, splits) => splits.map(clockTime) },
+      axis(panel.unit, 3, 'y'),
+      ...(rightUnit ? [axis(rightUnit, 1, 'y2')] : []),
+    ],
     series: [
       {},
       ...lines.map((line, index) => {
@@ -403,7 +416,17 @@ function drawTimeseries(panel: LivePanel, element: HTMLElement, body: HTMLElemen
   body.replaceChildren();
   const plot = new uPlot(options, data, body);
   plot.root.dataset.signature = signature;
+  // The legend takes what it needs (several lines for many series); the plot gets the rest.
+  const legend = plot.root.querySelector<HTMLElement>('.u-legend')?.offsetHeight ?? 0;
+  const fitted = Math.max(60, body.clientHeight - legend - 8);
+  if (fitted !== plot.height) plot.setSize({ width, height: fitted });
   plots.set(key, plot);
+}
+
+function clockTime(seconds: number): string {
+  const date = new Date(seconds * 1000);
+  const two = (value: number): string => String(value).padStart(2, '0');
+  return `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
 }
 
 window.addEventListener('resize', () => {
