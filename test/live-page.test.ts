@@ -123,7 +123,7 @@ beforeAll(async () => {
   visits.local = localVisit;
   visits.proxied = proxiedVisit;
   writeFileSync(join(ARTIFACTS, 'states.json'), `${JSON.stringify({ local: localVisit.states, proxied: proxiedVisit.states }, null, 2)}\n`);
-}, 240_000);
+}, 420_000);
 
 afterAll(async () => {
   await browser?.close();

@@ -367,6 +367,7 @@ function drawTimeseries(panel: LivePanel, element: HTMLElement, body: HTMLElemen
   if (existing && existing.root.dataset.signature === signature && existing.root.isConnected) {
     existing.setData(data, false);
     existing.setScale('x', { min: range.start, max: range.end });
+    fit(existing, body);
     return;
   }
   existing?.destroy();
@@ -416,11 +417,16 @@ function drawTimeseries(panel: LivePanel, element: HTMLElement, body: HTMLElemen
   body.replaceChildren();
   const plot = new uPlot(options, data, body);
   plot.root.dataset.signature = signature;
-  // The legend takes what it needs (several lines for many series); the plot gets the rest.
-  const legend = plot.root.querySelector<HTMLElement>('.u-legend')?.offsetHeight ?? 0;
-  const fitted = Math.max(60, body.clientHeight - legend - 8);
-  if (fitted !== plot.height) plot.setSize({ width, height: fitted });
+  fit(plot, body);
   plots.set(key, plot);
+}
+
+/** The legend takes what it needs (several lines for many series); the plot gets the rest of the panel. */
+function fit(plot: uPlot, body: HTMLElement): void {
+  const legend = plot.root.querySelector<HTMLElement>('.u-legend')?.offsetHeight ?? 0;
+  const height = Math.max(60, body.clientHeight - legend - 8);
+  const width = Math.max(120, body.clientWidth - 4);
+  if (Math.abs(height - plot.height) > 2 || Math.abs(width - plot.width) > 2) plot.setSize({ width, height });
 }
 
 function clockTime(seconds: number): string {
