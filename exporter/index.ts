@@ -4,7 +4,9 @@
  * run metrics and its own health on `/metrics`. See exporter/README.md.
  */
 
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { dirname, join } from 'node:path';
 import type express from 'express';
 import { type OpenMetricsContentType, Registry } from 'prom-client';
 import { FloodgateError } from '../contracts/errors.ts';
@@ -20,7 +22,8 @@ import { CumulativeTracker, decodeWriteRequest } from './remote-write.ts';
 import { registerCollectors, snapshotOnce } from './render.ts';
 import { RunStore } from './store.ts';
 import { parseRunSummary } from './summary.ts';
-import { createTruthPoller, type TruthPoller } from './truth.ts';
+import { createTruthPoller, type TruthPoller, TruthTargeting } from './truth.ts';
+import { readRunManifest } from '../contracts/run-record.ts';
 import { createLivePage, type LivePage } from './live/index.ts';
 
 export { exporterConfig, EXPORTER_DEFAULTS, isLoopbackHost, type ExporterConfig } from './config.ts';
@@ -28,6 +31,15 @@ export type { Clock } from './clock.ts';
 
 /** How long after its last sample a run is still polled for truth, ms. */
 const TRUTH_WINDOW_MS = 10 * 60 * 1000;
+
+/** The run.json at `path`, read as far as it is valid; undefined when missing or unreadable (it may be mid-write). */
+function readRunManifestFile(path: string): ReturnType<typeof readRunManifest> | undefined {
+  try {
+    return readRunManifest(JSON.parse(readFileSync(path, 'utf8')));
+  } catch {
+    return undefined;
+  }
+}
 
 /** Dependencies of {@link createExporter}. */
 export interface ExporterDependencies {
@@ -53,8 +65,11 @@ export interface Exporter {
   ingestLine(line: string, sender?: string): void;
   /** Ingests an NDJSON stream as if POSTed by `sender`; resolves with its counts. */
   ingestStream(stream: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, sender?: string): Promise<{ lines: number; rejected: number }>;
-  /** Decodes and applies one snappy-compressed remote-write body; throws RemoteWriteError (400/413). */
-  ingestRemoteWrite(body: Buffer): RemoteWriteResult;
+  /**
+   * Decodes and applies one snappy-compressed remote-write body sent from `address` (the sender's
+   * IP, which tells plain k6 runners apart); throws RemoteWriteError (400/413).
+   */
+  ingestRemoteWrite(body: Buffer, address?: string): RemoteWriteResult;
   /** Starts following files and polling truth. */
   start(): void;
   /** Checks the token rule, listens, and starts; resolves with the URL. */
@@ -80,13 +95,26 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
       health.runsEvicted += 1;
     },
   });
-  const context: IngestContext = { store, health, clock, maxLineBytes: config.maxLineBytes };
+  const targeting = config.targetTruth === undefined ? undefined : new TruthTargeting(config.targetTruth);
+  const context: IngestContext = {
+    store,
+    health,
+    clock,
+    maxLineBytes: config.maxLineBytes,
+    ...(targeting ? { runTarget: (run: string, target: string) => targeting.learn(run, target) } : {}),
+  };
+  /** Learns the target of the run in `file`'s folder from its run.json (written by `floodgate run`). */
+  const learnRunRecord = (file: string): void => {
+    if (!targeting) return;
+    const record = readRunManifestFile(join(dirname(file), 'run.json'));
+    if (record?.run !== undefined && record.target !== undefined) targeting.learn(record.run, record.target);
+  };
   const tracker = new CumulativeTracker(config.maxRemoteSeries);
   const ingestSenders = new SenderLayers('ingest', config.labelCap);
   const remoteSenders = new SenderLayers('remote_write', config.labelCap);
   const ingestBatch = (sender: string): NdjsonBatch => new NdjsonBatch(context, store.layer(ingestSenders.id(sender), 'ingest'), 'ingest');
-  const remoteWrite = (body: Buffer): RemoteWriteResult =>
-    ingestWriteRequest(context, tracker, (instance) => store.layer(remoteSenders.id(instance), 'remote_write'), decodeWriteRequest(body, config.maxBodyBytes));
+  const remoteWrite = (body: Buffer, address = ''): RemoteWriteResult =>
+    ingestWriteRequest(context, tracker, (runner) => store.layer(remoteSenders.id(runner), 'remote_write'), decodeWriteRequest(body, config.maxBodyBytes), address);
 
   const snapshot = snapshotOnce(store, () => ({ nowMs: clock.now(), staleMs: config.planStaleAfter * 1000 }));
   registerCollectors(registry, snapshot, { store, health });
@@ -99,7 +127,10 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
       : createFollower(
           { patterns: config.follow, intervalMs: config.followInterval, maxLineBytes: config.maxLineBytes },
           {
-            batch: (file) => new NdjsonBatch(context, store.layer(fileLayer(file), 'file'), 'file'),
+            batch: (file) => {
+              learnRunRecord(file);
+              return new NdjsonBatch(context, store.layer(fileLayer(file), 'file'), 'file');
+            },
             reset: (file) => store.dropLayer(fileLayer(file)),
             error: () => health.error('file'),
             summary: (file, text) => {
@@ -124,8 +155,11 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
           baseUrl: config.targetTruth,
           intervalMs: config.truthInterval * 1000,
           // `unknown` and `other` are placeholders, not runs the target could know.
+          // Only runs made against this target (run.json or a floodgate_target tag): see TruthTargeting.
           runs: () =>
-            [...store.runs.keys()].filter((run) => run !== UNKNOWN_RUN && run !== OTHER && clock.now() - store.lastSampleMs(run) <= TRUTH_WINDOW_MS),
+            [...store.runs.keys()].filter(
+              (run) => run !== UNKNOWN_RUN && run !== OTHER && clock.now() - store.lastSampleMs(run) <= TRUTH_WINDOW_MS && targeting!.polls(run),
+            ),
           acknowledged: (run) => store.acknowledged(run),
           update: (run, snapshotOfTruth) => {
             const entry = store.runs.get(run);
@@ -143,7 +177,25 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
     openMetricsRegistry,
     ingestBatch,
     remoteWrite,
-    status: () => ({ runs: store.runs.size, followedFiles: follower?.files().length ?? 0 }),
+    status: () => ({
+      runs: store.runs.size,
+      followedFiles: follower?.files().length ?? 0,
+      ...(targeting ? { truth: targeting.status([...store.runs.keys()].filter((run) => run !== UNKNOWN_RUN && run !== OTHER)) } : {}),
+      remoteWrite: {
+        series: tracker.size,
+        restarts: tracker.restarts,
+        // Runner identities (address + instance_id …) that turned out to be two senders: rejected as sender_conflict.
+        conflicts: { count: tracker.conflictCount, runners: tracker.conflicts },
+        ...(health.remoteWriteTrendStats > 0
+          ? {
+              trendStats: {
+                received: health.remoteWriteTrendStats,
+                note: 'k6 trend stats (k6_*_p99 and the like) are per-runner percentiles and cannot be converted into floodgate_http_request_duration_seconds; run k6 with K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM=true',
+              },
+            }
+          : {}),
+      },
+    }),
   });
 
   let server: Server | undefined;
