@@ -189,31 +189,37 @@ async function refresh(): Promise<void> {
       const element = document.querySelector<HTMLElement>(`section.panel[data-key="${panel.key}"]`);
       if (reason && element) show(element, 'unavailable', reason);
     }
-    // One request for the whole board (see /live/api/batch); a snapshot has its answers inlined.
-    const requests = drawable.flatMap((panel) =>
-      panel.targets.map((target) => {
-        const query = substitute(target.expr, boardAtStart, variables);
-        return target.instant ? { query, time: end } : { query, start, end, step: stepSeconds };
+    // One request per row of the board (see /live/api/batch), sent together: a slow query holds
+    // back its own row only. A snapshot has its answers inlined.
+    const rows = [...new Set(drawable.map((panel) => panel.row))].map((row) => drawable.filter((panel) => panel.row === row));
+    await Promise.all(
+      rows.map(async (panels) => {
+        const requests = panels.flatMap((panel) =>
+          panel.targets.map((target) => {
+            const query = substitute(target.expr, boardAtStart, variables);
+            return target.instant ? { query, time: end } : { query, start, end, step: stepSeconds };
+          }),
+        );
+        const answers: PromAnswer[] = snapshot
+          ? panels.flatMap((panel) => panel.targets.map((target) => (snapshot.snapshot.results[`${panel.key}/${target.refId}`] ?? { status: 'error', error: 'not in the snapshot' }) as PromAnswer))
+          : ((await (await fetch('/live/api/batch', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ queries: requests }) })).json()) as { results: PromAnswer[] }).results;
+        if (current !== generation || board !== boardAtStart) return;
+        let at = 0;
+        for (const panel of panels) {
+          const element = document.querySelector<HTMLElement>(`section.panel[data-key="${panel.key}"]`);
+          const mine = answers.slice(at, at + panel.targets.length);
+          at += panel.targets.length;
+          if (!element) continue;
+          try {
+            const failed = mine.find((answer) => answer?.status !== 'success');
+            if (failed) show(element, 'error', failed?.error ?? 'query failed');
+            else draw(panel, element, mine.map(seriesOf), { start, end });
+          } catch (error) {
+            show(element, 'error', (error as Error).message);
+          }
+        }
       }),
     );
-    const answers: PromAnswer[] = snapshot
-      ? drawable.flatMap((panel) => panel.targets.map((target) => (snapshot.snapshot.results[`${panel.key}/${target.refId}`] ?? { status: 'error', error: 'not in the snapshot' }) as PromAnswer))
-      : ((await (await fetch('/live/api/batch', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ queries: requests }) })).json()) as { results: PromAnswer[] }).results;
-    if (current !== generation || board !== boardAtStart) return;
-    let at = 0;
-    for (const panel of drawable) {
-      const element = document.querySelector<HTMLElement>(`section.panel[data-key="${panel.key}"]`);
-      const mine = answers.slice(at, at + panel.targets.length);
-      at += panel.targets.length;
-      if (!element) continue;
-      try {
-        const failed = mine.find((answer) => answer?.status !== 'success');
-        if (failed) show(element, 'error', failed?.error ?? 'query failed');
-        else draw(panel, element, mine.map(seriesOf), { start, end });
-      } catch (error) {
-        show(element, 'error', (error as Error).message);
-      }
-    }
     if (current === generation) status.textContent = snapshot ? `${board.panels.length} panels` : `updated ${new Date().toLocaleTimeString()} · every ${config.refreshSeconds} s`;
   } catch (error) {
     status.textContent = `cannot reach the exporter: ${(error as Error).message}`;
