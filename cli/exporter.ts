@@ -25,6 +25,7 @@ export const EXPORTER_OPTIONS = [
   option({ key: 'truthInterval', env: 'FLOODGATE_EXPORTER_TRUTH_INTERVAL', flag: '--truth-interval <seconds>', default: EXPORTER_DEFAULTS.truthInterval, description: 'seconds between truth polls', schema: schemas.positive }),
   option({ key: 'followInterval', env: 'FLOODGATE_EXPORTER_FOLLOW_INTERVAL', flag: '--follow-interval <ms>', default: EXPORTER_DEFAULTS.followInterval, description: 'milliseconds between scans of the followed files', schema: schemas.positiveInt }),
   option({ key: 'planStaleAfter', env: 'FLOODGATE_EXPORTER_PLAN_STALE_AFTER', flag: '--plan-stale-after <seconds>', default: EXPORTER_DEFAULTS.planStaleAfter, description: "seconds without a sample of a run after which its planned rate shows 0 (a run cut short never emits its plan's final 0)", schema: schemas.positive }),
+  option({ key: 'prometheus', env: 'FLOODGATE_EXPORTER_PROMETHEUS', flag: '--prometheus <url>', description: 'Prometheus the live page (/live) runs the dashboard queries on; unset: the exporter evaluates them on its own data', schema: schemas.url }),
 ] as const;
 
 /** The `exporter` command. */
@@ -35,7 +36,7 @@ export const exporterCommand = defineCommand<Partial<ExporterConfig>>({
     'Examples:',
     '  floodgate exporter --follow "results/*/k6.ndjson" --target-truth http://127.0.0.1:18081',
     '  K6_PROMETHEUS_RW_SERVER_URL=http://127.0.0.1:18080/api/v1/write k6 run -o experimental-prometheus-rw script.ts',
-    'Endpoints: GET /metrics, GET /healthz, POST /ingest/k6 (NDJSON), POST /api/v1/write (remote write).',
+    'Endpoints: GET /live (the dashboards, live), GET /metrics, GET /healthz, POST /ingest/k6 (NDJSON), POST /api/v1/write (remote write).',
   ].join('\n'),
   options: EXPORTER_OPTIONS,
   async run({ config, signal, stdout }) {

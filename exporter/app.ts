@@ -27,6 +27,8 @@ export interface AppHandlers {
   remoteWrite(body: Buffer, address: string): RemoteWriteResult;
   /** Counts of runs and files, and what else /healthz says (remote-write conflicts, truth targeting). */
   status(): { runs: number; followedFiles: number } & Record<string, unknown>;
+  /** The live page's router, mounted at /live (exporter/live/). */
+  readonly live?: express.Router;
 }
 
 /** Builds the express app. */
@@ -41,9 +43,11 @@ export function createApp(handlers: AppHandlers): express.Express {
       .type('html')
       .send(
         '<!doctype html><html><head><title>floodgate exporter</title></head><body><h1>floodgate exporter</h1>' +
-          '<p><a href="metrics">/metrics</a> · <a href="healthz">/healthz</a></p></body></html>',
+          '<p><a href="live">/live</a> (the dashboards, live) · <a href="metrics">/metrics</a> · <a href="healthz">/healthz</a></p></body></html>',
       );
   });
+
+  if (handlers.live) app.use('/live', liveGuard(config.token), handlers.live);
 
   app.get('/healthz', (_request, response) => {
     response.json({ status: 'ok', ...handlers.status() });
@@ -123,6 +127,20 @@ function bearerGuard(token: string | undefined): (request: Request, response: Re
     if (match && timingSafeEqual(digest(match[1]!.trim()), expected)) return next();
     request.resume();
     response.status(401).set('WWW-Authenticate', 'Bearer realm="floodgate-exporter"').type('text').send('a bearer token is required\n');
+  };
+}
+
+/**
+ * The live page shows what /metrics shows. A browser cannot send a bearer token, so with a token
+ * configured the page answers loopback clients only (or requests that carry the token).
+ */
+function liveGuard(token: string | undefined): (request: Request, response: Response, next: NextFunction) => void {
+  const bearer = bearerGuard(token);
+  if (!token) return (_request, _response, next) => next();
+  return (request, response, next) => {
+    const peer = (request.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    if (peer === '::1' || /^127\./.test(peer)) return next();
+    bearer(request, response, next);
   };
 }
 

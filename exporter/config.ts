@@ -36,6 +36,8 @@ export interface ExporterConfig {
    * rules' 30 s window stays under FloodgateArrivalsBelowPlan's `for: 1m` (exporter/README.md).
    */
   readonly planStaleAfter: number;
+  /** Prometheus base URL the live page (/live) runs the panels' queries on; unset = the exporter's own data. */
+  readonly prometheus?: string;
 }
 
 /** Defaults of every option. */
@@ -51,7 +53,7 @@ export const EXPORTER_DEFAULTS = Object.freeze({
   truthInterval: 5,
   followInterval: 500,
   planStaleAfter: 15,
-}) satisfies Omit<ExporterConfig, 'targetTruth' | 'token'>;
+}) satisfies Omit<ExporterConfig, 'targetTruth' | 'token' | 'prometheus'>;
 
 /** A complete, frozen config: the defaults with `overrides` on top. */
 export function exporterConfig(overrides: Partial<ExporterConfig> = {}): ExporterConfig {

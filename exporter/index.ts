@@ -24,6 +24,7 @@ import { RunStore } from './store.ts';
 import { parseRunSummary } from './summary.ts';
 import { createTruthPoller, type TruthPoller, TruthTargeting } from './truth.ts';
 import { readRunManifest } from '../contracts/run-record.ts';
+import { createLivePage, type LivePage } from './live/index.ts';
 
 export { exporterConfig, EXPORTER_DEFAULTS, isLoopbackHost, type ExporterConfig } from './config.ts';
 export type { Clock } from './clock.ts';
@@ -58,6 +59,8 @@ export interface Exporter {
   readonly follower: Follower | undefined;
   /** The truth poller, when `config.targetTruth` is set. */
   readonly truth: TruthPoller | undefined;
+  /** The live page at /live. */
+  readonly live: LivePage;
   /** Ingests one NDJSON line as if POSTed by `sender` (source `ingest`). */
   ingestLine(line: string, sender?: string): void;
   /** Ingests an NDJSON stream as if POSTed by `sender`; resolves with its counts. */
@@ -165,7 +168,9 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
           error: () => health.error('truth'),
         });
 
+  const live = createLivePage({ registry, now: () => clock.now(), active: () => store.runs.size > 0, ...(config.prometheus ? { prometheus: config.prometheus } : {}) });
   const app = createApp({
+    live: live.router,
     config,
     health,
     registry,
@@ -200,6 +205,7 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
     started = true;
     follower?.start();
     truth?.start();
+    live.start();
   };
 
   return {
@@ -209,6 +215,7 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
     health,
     follower,
     truth,
+    live,
     ingestLine(line, sender = '') {
       const batch = ingestBatch(sender);
       batch.line(line);
@@ -238,6 +245,7 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
       return { url: `http://${shownHost}:${port}`, host: config.host, port };
     },
     async close() {
+      live.close();
       await Promise.all([follower?.close(), truth?.close()]);
       if (server) {
         const closing = server;
@@ -265,6 +273,7 @@ export async function serveExporter(config: ExporterConfig, options: ServeOption
   const exporter = createExporter({ config, clock: options.clock });
   const { url } = await exporter.listen();
   options.log(`listening on ${url}`);
+  options.log(`live page: ${url}/live (${config.prometheus ? `queries on Prometheus ${config.prometheus}` : "the exporter's own data; --prometheus <url> for every panel"})`);
   if (config.follow.length > 0) options.log(`following ${config.follow.join(', ')}`);
   if (config.targetTruth) options.log(`polling truth from ${config.targetTruth} every ${config.truthInterval} s`);
   try {
