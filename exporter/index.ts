@@ -16,7 +16,8 @@ import { ExporterHealth } from './health.ts';
 import { ingestBody, ingestWriteRequest, NdjsonBatch, type IngestContext, type RemoteWriteResult, SenderLayers } from './ingest.ts';
 import { LabelGuard, OTHER, UNKNOWN_RUN } from './labels.ts';
 import { LineSplitter } from './lines.ts';
-import { CumulativeTracker, decodeWriteRequest } from './remote-write.ts';
+import { CumulativeTracker } from './remote-write.ts';
+import { decodeWriteRequestBounded, REMOTE_WRITE_LIMITS } from './remote-write-decode.ts';
 import { registerCollectors, snapshotOnce } from './render.ts';
 import { RunStore } from './store.ts';
 import { parseRunSummary } from './summary.ts';
@@ -79,11 +80,12 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
   });
   const context: IngestContext = { store, health, clock, maxLineBytes: config.maxLineBytes };
   const tracker = new CumulativeTracker(config.maxRemoteSeries);
+  const remoteLimits = { ...REMOTE_WRITE_LIMITS, maxDecompressedBytes: config.maxBodyBytes };
   const ingestSenders = new SenderLayers('ingest', config.labelCap);
   const remoteSenders = new SenderLayers('remote_write', config.labelCap);
   const ingestBatch = (sender: string): NdjsonBatch => new NdjsonBatch(context, store.layer(ingestSenders.id(sender), 'ingest'), 'ingest');
   const remoteWrite = (body: Buffer): RemoteWriteResult =>
-    ingestWriteRequest(context, tracker, (instance) => store.layer(remoteSenders.id(instance), 'remote_write'), decodeWriteRequest(body, config.maxBodyBytes));
+    ingestWriteRequest(context, tracker, (instance) => store.layer(remoteSenders.id(instance), 'remote_write'), decodeWriteRequestBounded(body, remoteLimits));
 
   const snapshot = snapshotOnce(store, () => ({ nowMs: clock.now(), staleMs: config.planStaleAfter * 1000 }));
   registerCollectors(registry, snapshot, { store, health });
