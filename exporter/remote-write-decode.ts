@@ -146,8 +146,16 @@ function snappyDecompress(block: Uint8Array, start: number, out: Uint8Array, pro
         out.copyWithin(produced, produced - offset, produced - offset + length);
         produced += length;
       } else {
-        // Overlapping copy (a run): byte by byte, as the format defines it.
-        for (let index = 0; index < length; index += 1, produced += 1) out[produced] = out[produced - offset]!;
+        // Overlapping copy (a run): the format defines it byte by byte, which is the pattern of
+        // the last `offset` bytes repeated; copied in doubling chunks.
+        const from = produced - offset;
+        let copied = 0;
+        while (copied < length) {
+          const chunk = Math.min(length - copied, offset + copied);
+          out.copyWithin(produced + copied, from, from + chunk);
+          copied += chunk;
+        }
+        produced += length;
       }
     }
     if (produced >= nextProgress) {
