@@ -5,6 +5,7 @@
  */
 
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { createGunzip } from 'node:zlib';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { OpenMetricsContentType, Registry } from 'prom-client';
 import type { ExporterConfig } from './config.ts';
@@ -28,6 +29,9 @@ export interface AppHandlers {
   /** Counts of runs and files, for /healthz. */
   status(): { runs: number; followedFiles: number };
 }
+
+/** Content encodings /ingest/k6 reads; anything else is 415 (never read as if it were plain NDJSON). */
+const INGEST_ENCODINGS: ReadonlySet<string> = new Set(['identity', 'gzip', 'x-gzip']);
 
 /** Builds the express app. */
 export function createApp(handlers: AppHandlers): express.Express {
@@ -62,12 +66,20 @@ export function createApp(handlers: AppHandlers): express.Express {
 
   app.post('/ingest/k6', requireToken, async (request, response) => {
     if (tooLarge(request, config.maxBodyBytes)) return refuseTooLarge(request, response, config.maxBodyBytes);
+    const encoding = (request.get('content-encoding') ?? 'identity').trim().toLowerCase();
+    if (!INGEST_ENCODINGS.has(encoding)) {
+      request.resume();
+      return response.status(415).type('text').send(`Content-Encoding ${encoding} is not supported on /ingest/k6; send identity or gzip\n`);
+    }
     const sender = typeof request.query.instance === 'string' ? request.query.instance : '';
     const batch = handlers.ingestBatch(sender);
     const splitter = new LineSplitter(config.maxLineBytes);
+    // gzip is inflated as it streams; the limit applies to the inflated bytes too (a gzip bomb
+    // stops at maxBodyBytes, like an oversized plain body).
+    const body: AsyncIterable<Buffer> = encoding === 'identity' ? request : inflate(request);
     let received = 0;
     try {
-      for await (const chunk of request as AsyncIterable<Buffer>) {
+      for await (const chunk of body) {
         received += chunk.length;
         if (received > config.maxBodyBytes) {
           batch.end();
@@ -81,7 +93,7 @@ export function createApp(handlers: AppHandlers): express.Express {
     } catch (error) {
       batch.end();
       health.error('ingest');
-      if (!response.headersSent) response.status(400).json({ error: `cannot read the body: ${(error as Error).message}` });
+      if (!response.headersSent) response.status(400).json({ error: `cannot read the body: ${(error as Error).message}`, lines: batch.lines, rejected: batch.rejected });
     }
   });
 
@@ -111,6 +123,13 @@ export function createApp(handlers: AppHandlers): express.Express {
   });
 
   return app;
+}
+
+/** The request body through gunzip; a request error (client gone) ends the inflated stream too. */
+function inflate(request: Request): AsyncIterable<Buffer> {
+  const gunzip = createGunzip();
+  request.once('error', (error) => gunzip.destroy(error));
+  return request.pipe(gunzip);
 }
 
 /** Middleware: with a token configured, requests must carry `Authorization: Bearer <token>`. */
