@@ -28,6 +28,12 @@ export interface AppHandlers {
   remoteWrite(body: Buffer): RemoteWriteResult;
   /** Counts of runs and files, for /healthz. */
   status(): { runs: number; followedFiles: number };
+  /**
+   * False while followed files are being read from their start (after a start, or a file reset):
+   * /metrics answers 503 meanwhile, so Prometheus never scrapes a partial re-read as a counter
+   * reset. Always true when omitted.
+   */
+  ready?(): boolean;
 }
 
 /** Content encodings /ingest/k6 reads; anything else is 415 (never read as if it were plain NDJSON). */
@@ -54,6 +60,13 @@ export function createApp(handlers: AppHandlers): express.Express {
   });
 
   app.get('/metrics', requireToken, async (request, response) => {
+    if (handlers.ready && !handlers.ready()) {
+      return response
+        .status(503)
+        .set('Retry-After', '1')
+        .type('text')
+        .send('catching up: followed files are being read from their start; /metrics answers once every count is back where it was\n');
+    }
     const openMetrics = /application\/openmetrics-text/.test(request.get('accept') ?? '');
     const registry = openMetrics ? handlers.openMetricsRegistry : handlers.registry;
     try {

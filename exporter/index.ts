@@ -74,9 +74,11 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
     guard,
     clock,
     maxRuns: config.maxRuns,
+    maxSeries: config.maxSeries,
     onEvict: () => {
       health.runsEvicted += 1;
     },
+    onBudgetFold: (label) => health.fold(label),
   });
   const context: IngestContext = { store, health, clock, maxLineBytes: config.maxLineBytes };
   const tracker = new CumulativeTracker(config.maxRemoteSeries);
@@ -98,8 +100,13 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
       : createFollower(
           { patterns: config.follow, intervalMs: config.followInterval, maxLineBytes: config.maxLineBytes },
           {
-            batch: (file) => new NdjsonBatch(context, store.layer(fileLayer(file), 'file'), 'file'),
-            reset: (file) => store.dropLayer(fileLayer(file)),
+            batch: (key) => {
+              const layer = store.layer(fileLayer(key), 'file');
+              layer.held = true;
+              return new NdjsonBatch(context, layer, 'file');
+            },
+            reset: (key) => store.dropLayer(fileLayer(key)),
+            hold: (key, followed) => store.hold(fileLayer(key), followed),
             error: () => health.error('file'),
             summary: (file, text) => {
               try {
@@ -141,6 +148,7 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
     ingestBatch,
     remoteWrite,
     status: () => ({ runs: store.runs.size, followedFiles: follower?.files().length ?? 0 }),
+    ready: () => follower === undefined || follower.ready(),
   });
 
   let server: Server | undefined;
