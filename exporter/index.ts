@@ -81,7 +81,7 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
     onBudgetFold: (label) => health.fold(label),
   });
   const context: IngestContext = { store, health, clock, maxLineBytes: config.maxLineBytes };
-  const tracker = new CumulativeTracker(config.maxRemoteSeries);
+  const tracker = new CumulativeTracker(config.maxRemoteSeries, { now: () => clock.now() });
   const remoteLimits = { ...REMOTE_WRITE_LIMITS, maxDecompressedBytes: config.maxBodyBytes };
   const ingestSenders = new SenderLayers('ingest', config.labelCap);
   const remoteSenders = new SenderLayers('remote_write', config.labelCap);

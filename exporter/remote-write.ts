@@ -296,9 +296,37 @@ export type TrackedDelta =
 export class CumulativeTracker {
   private readonly last = new Map<string, Tracked>();
   private readonly maxSeries: number;
+  /** Last push per key, by the exporter's clock; the map is kept in that order (oldest first). */
+  private readonly seenMs = new Map<string, number>();
+  private readonly idleMs: number;
+  private readonly now: () => number;
 
-  constructor(maxSeries: number) {
+  /**
+   * @param maxSeries - series tracked at once
+   * @param expiry - when the table is full, series not pushed for `idleMs` (default 10 min) are
+   *   forgotten, oldest first, to make room; a forgotten series that comes back counts its whole
+   *   value again, so the idle period must be far above any push interval (k6: 5 s).
+   */
+  constructor(maxSeries: number, expiry: { idleMs?: number; now?: () => number } = {}) {
     this.maxSeries = maxSeries;
+    this.idleMs = expiry.idleMs ?? 10 * 60 * 1000;
+    this.now = expiry.now ?? Date.now;
+  }
+
+  /** True when a new series may be added, after forgetting idle ones if the table is full. */
+  private room(key: string, known: boolean): boolean {
+    const nowMs = this.now();
+    if (known) this.seenMs.delete(key);
+    else if (this.last.size >= this.maxSeries) {
+      for (const [oldest, seen] of this.seenMs) {
+        if (nowMs - seen < this.idleMs || this.last.size < this.maxSeries) break;
+        this.seenMs.delete(oldest);
+        this.last.delete(oldest);
+      }
+      if (this.last.size >= this.maxSeries) return false;
+    }
+    this.seenMs.set(key, nowMs);
+    return true;
   }
 
   /** Series tracked now. */
@@ -316,7 +344,7 @@ export class CumulativeTracker {
   /** The growth of a counter since its last push; `series_limit` when a new series would exceed the cap. */
   counter(key: string, value: number): TrackedDelta | RejectReason {
     const previous = this.last.get(key);
-    if (!previous && this.last.size >= this.maxSeries) return 'series_limit';
+    if (!this.room(key, previous !== undefined)) return 'series_limit';
     const before = previous?.kind === 'counter' ? previous.value : 0;
     this.last.set(key, { kind: 'counter', value });
     return { kind: 'counter', increment: value >= before ? value - before : value };
@@ -325,7 +353,7 @@ export class CumulativeTracker {
   /** The growth of a folded histogram since its last push; a lower count (or reset hint) is a reset. */
   histogram(key: string, folded: FoldedHistogram, resetHint: boolean): TrackedDelta | RejectReason {
     const previous = this.last.get(key);
-    if (!previous && this.last.size >= this.maxSeries) return 'series_limit';
+    if (!this.room(key, previous !== undefined)) return 'series_limit';
     this.last.set(key, { kind: 'histogram', counts: folded.counts, sum: folded.sum, count: folded.count });
     if (previous?.kind !== 'histogram' || resetHint || !grew(previous.counts, folded.counts) || folded.count < previous.count) {
       return { kind: 'histogram', counts: folded.counts, sum: folded.sum, count: folded.count };

@@ -41,8 +41,8 @@ export const DURATION_BUCKETS: readonly number[] = RUN_METRICS.httpRequestDurati
 export class CounterFamily {
   readonly series = new Map<string, { readonly labels: readonly string[]; value: number }>();
 
-  add(labels: readonly string[], value: number): void {
-    const key = labels.join('\u0001');
+  /** `key` is `labels.join('\u0001')` when the caller has it already. */
+  add(labels: readonly string[], value: number, key = labels.join('\u0001')): void {
     const entry = this.series.get(key);
     if (entry) entry.value += value;
     else this.series.set(key, { labels, value });
@@ -66,16 +66,15 @@ export interface HistogramSeries {
 export class HistogramFamily {
   readonly series = new Map<string, HistogramSeries>();
 
-  private entry(labels: readonly string[]): HistogramSeries {
-    const key = labels.join('\u0001');
+  private entry(labels: readonly string[], key = labels.join('\u0001')): HistogramSeries {
     let entry = this.series.get(key);
     if (!entry) this.series.set(key, (entry = { labels, counts: new Float64Array(DURATION_BUCKETS.length + 1), sum: 0, count: 0 }));
     return entry;
   }
 
-  /** Records one observation, in seconds. */
-  observe(labels: readonly string[], seconds: number): void {
-    const entry = this.entry(labels);
+  /** Records one observation, in seconds; `key` as in {@link CounterFamily.add}. */
+  observe(labels: readonly string[], seconds: number, key?: string): void {
+    const entry = this.entry(labels, key);
     let index = 0;
     while (index < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[index]!) index += 1;
     entry.counts[index]! += 1;
@@ -84,8 +83,8 @@ export class HistogramFamily {
   }
 
   /** Adds bucket counts computed elsewhere (remote-write native histograms). */
-  addCounts(labels: readonly string[], counts: ArrayLike<number>, sum: number, count: number): void {
-    const entry = this.entry(labels);
+  addCounts(labels: readonly string[], counts: ArrayLike<number>, sum: number, count: number, key?: string): void {
+    const entry = this.entry(labels, key);
     for (let index = 0; index < entry.counts.length; index += 1) entry.counts[index]! += counts[index] ?? 0;
     entry.sum += sum;
     entry.count += count;
@@ -262,6 +261,8 @@ export class RunStore {
   private readonly clock: Clock;
   /** Series the budget counts, over all runs. */
   private seriesTotal = 0;
+  /** The family key (`labels.join`) of the labels {@link budgeted} returned last, so it is joined once. */
+  private ownKey = '';
 
   constructor(options: RunStoreOptions) {
     this.guard = options.guard;
@@ -341,13 +342,13 @@ export class RunStore {
     touch(slice, timeMs, scenario, this.clock.now());
     switch (metric) {
       case KNOWN.httpReqs:
-        slice.requests.add(this.budgeted(entry, slice.requests.series, 'requests', this.requestLabels(tags, scenario)), value);
+        slice.requests.add(this.budgeted(entry, slice.requests.series, 'requests', this.requestLabels(tags, scenario)), value, this.ownKey);
         break;
       case KNOWN.httpReqDuration:
-        slice.durations.observe(this.budgeted(entry, slice.durations.series, 'durations', [scenario, stageLabel(tags.stage), outcomeLabel(tags)]), value / 1000);
+        slice.durations.observe(this.budgeted(entry, slice.durations.series, 'durations', [scenario, stageLabel(tags.stage), outcomeLabel(tags)]), value / 1000, this.ownKey);
         break;
       case KNOWN.funnel:
-        slice.funnel.add(this.budgeted(entry, slice.funnel.series, 'funnel', [scenario, stageLabel(tags.stage), resultLabel(tags.result)]), value);
+        slice.funnel.add(this.budgeted(entry, slice.funnel.series, 'funnel', [scenario, stageLabel(tags.stage), resultLabel(tags.result)]), value, this.ownKey);
         break;
       case KNOWN.planned: {
         const [planned] = this.budgeted(entry, slice.planned, 'planned', [scenarioLabel(this.guard, tags.planned_scenario ?? tags.scenario)], false);
@@ -355,10 +356,10 @@ export class RunStore {
         break;
       }
       case KNOWN.iterations:
-        slice.iterations.add(this.budgeted(entry, slice.iterations.series, 'iterations', [scenario]), value);
+        slice.iterations.add(this.budgeted(entry, slice.iterations.series, 'iterations', [scenario]), value, this.ownKey);
         break;
       case KNOWN.dropped:
-        slice.dropped.add(this.budgeted(entry, slice.dropped.series, 'dropped', [scenario]), value);
+        slice.dropped.add(this.budgeted(entry, slice.dropped.series, 'dropped', [scenario]), value, this.ownKey);
         break;
       case KNOWN.vus:
         slice.vus = newest(slice.vus, value, timeMs);
@@ -367,7 +368,7 @@ export class RunStore {
         slice.vusMax = newest(slice.vusMax, value, timeMs);
         break;
       case KNOWN.checks:
-        slice.checks.add(this.budgeted(entry, slice.checks.series, 'checks', [checkLabel(this.guard, tags.check), value !== 0 ? 'pass' : 'fail']), 1);
+        slice.checks.add(this.budgeted(entry, slice.checks.series, 'checks', [checkLabel(this.guard, tags.check), value !== 0 ? 'pass' : 'fail']), 1, this.ownKey);
         break;
     }
     const declared = layer.thresholds.get(metric);
@@ -397,7 +398,7 @@ export class RunStore {
     const { entry, slice } = found;
     const scenario = scenarioLabel(this.guard, tags.scenario);
     touch(slice, timeMs, scenario, this.clock.now());
-    slice.durations.addCounts(this.budgeted(entry, slice.durations.series, 'durations', [scenario, stageLabel(tags.stage), outcomeLabel(tags)]), counts, sum, count);
+    slice.durations.addCounts(this.budgeted(entry, slice.durations.series, 'durations', [scenario, stageLabel(tags.stage), outcomeLabel(tags)]), counts, sum, count, this.ownKey);
     return undefined;
   }
 
@@ -456,8 +457,9 @@ export class RunStore {
    */
   private budgeted(entry: RunEntry, onSlice: { has(key: string): boolean }, family: FamilyName, labels: string[], joined = true): string[] {
     const own = joined ? labels.join(SEP) : labels[0]!;
+    this.ownKey = own;
     if (onSlice.has(own)) return labels;
-    const key = `${family}${SEP}${labels.join(SEP)}`;
+    const key = family + SEP + own;
     const holders = entry.keys.get(key);
     if (holders !== undefined) {
       entry.keys.set(key, holders + 1);
@@ -468,8 +470,9 @@ export class RunStore {
       const folded = this.fold(family, labels);
       if (folded !== labels) {
         const foldedOwn = joined ? folded.join(SEP) : folded[0]!;
+        this.ownKey = foldedOwn;
         if (onSlice.has(foldedOwn)) return folded;
-        return this.admit(entry, `${family}${SEP}${folded.join(SEP)}`, weight, folded);
+        return this.admit(entry, family + SEP + foldedOwn, weight, folded);
       }
     }
     return this.admit(entry, key, weight, labels);
