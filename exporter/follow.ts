@@ -31,8 +31,8 @@
  * counter reset and count twice in `increase()`).
  */
 
-import { type FSWatcher, watch } from 'node:fs';
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { type Dirent, type FSWatcher, readdirSync, statSync, watch } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { constants as zlibConstants, createGunzip, type Gunzip } from 'node:zlib';
 import picomatch from 'picomatch';
@@ -99,6 +99,8 @@ export interface Follower {
 
 /** Longest wait between checks of an idle file when folder events arrive. */
 export const WATCHED_BACKSTOP_MS = 30_000;
+/** Longest wait between walks of the globs when folder events arrive (new files and folders raise events). */
+export const WATCHED_WALK_BACKSTOP_MS = 120_000;
 /** Longest wait between checks of an idle file when no folder can be watched. */
 export const POLLED_BACKOFF_MS = 10_000;
 /** Longest wait between walks while a glob matches nothing yet (its base folder may not exist, so nothing is watched). */
@@ -220,7 +222,8 @@ export function createFollower(options: FollowerOptions, handlers: FollowerHandl
     } else {
       state.backoffMs = Math.min(state.backoffMs * 2, maxBackoff());
     }
-    state.nextCheckMs = now() + state.backoffMs;
+    // A little jitter, so thousands of idle files are not all checked in the same poll.
+    state.nextCheckMs = now() + state.backoffMs * (0.75 + Math.random() * 0.5);
   }
 
   /** Bytes of `handle` in [from, to). */
@@ -310,13 +313,10 @@ export function createFollower(options: FollowerOptions, handlers: FollowerHandl
 
   async function readSummary(state: FileState): Promise<void> {
     const path = join(dirname(state.path), SUMMARY_FILE);
-    let info;
-    try {
-      info = await stat(path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw error;
-    }
+    // Synchronous: a stat of a cached inode costs microseconds, a promise round trip through the
+    // thread pool far more, and idle files are checked thousands of times.
+    const info = statSync(path, { throwIfNoEntry: false });
+    if (!info) return;
     const stamp = `${info.mtimeMs}:${info.size}`;
     if (!info.isFile() || stamp === state.summaryStamp) return;
     state.summaryStamp = stamp;
@@ -423,7 +423,8 @@ export function createFollower(options: FollowerOptions, handlers: FollowerHandl
       const found = await walk();
       if (found) {
         const changed = found.size !== atPath.size || [...found].some((path) => !atPath.has(path));
-        walkBackoffMs = changed ? options.intervalMs : Math.min(walkBackoffMs * 2, baseMissing ? BASE_MISSING_BACKOFF_MS : maxBackoff());
+        const walkCap = baseMissing ? BASE_MISSING_BACKOFF_MS : watchEnabled && watchers.size > 0 ? WATCHED_WALK_BACKSTOP_MS : POLLED_BACKOFF_MS;
+        walkBackoffMs = changed ? options.intervalMs : Math.min(walkBackoffMs * 2, walkCap);
         nextWalkMs = now() + walkBackoffMs;
         // Paths gone: their files are released (what they contributed stays).
         for (const [path, identity] of atPath) {
@@ -445,7 +446,11 @@ export function createFollower(options: FollowerOptions, handlers: FollowerHandl
     const seen: Array<{ path: string; identity: string; size: number; stamp: string }> = [];
     for (const path of due(paths, full, nowMs)) {
       try {
-        const info = await stat(path);
+        const info = statSync(path, { throwIfNoEntry: false });
+        if (!info) {
+          walkNeeded = true;
+          continue;
+        }
         if (info.isFile()) seen.push({ path, identity: `${info.dev}:${info.ino}`, size: info.size, stamp: `${info.size}:${info.mtimeMs}` });
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') walkNeeded = true;
@@ -522,44 +527,54 @@ function compileGlob(pattern: string): CompiledGlob {
       base: pattern,
       async files(visit) {
         visit(dirname(pattern));
-        try {
-          await stat(pattern);
-          return [pattern];
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-          throw error;
-        }
+        return statSync(pattern, { throwIfNoEntry: false }) ? [pattern] : [];
       },
     };
   }
   const base = scan.base === '' ? '.' : scan.base;
   const matches = picomatch(pattern, { dot: false });
   const maxDepth = scan.glob.includes('**') ? 32 : scan.glob.split('/').length;
+  /** Per folder: its mtime when listed, its subfolders and its matching files (a folder's mtime changes when entries come or go). */
+  const listed = new Map<string, { mtimeMs: number; folders: string[]; files: string[] }>();
   return {
     base,
     async files(visit) {
       const found: string[] = [];
-      await walk(base, 1);
+      const walked = new Set<string>();
+      walk(base, 1);
+      for (const folder of listed.keys()) if (!walked.has(folder)) listed.delete(folder);
       return found;
 
-      async function walk(folder: string, depth: number): Promise<void> {
-        let entries;
-        try {
-          entries = await readdir(folder, { withFileTypes: true });
-        } catch (error) {
-          // The base folder may not exist yet (no run has started); deeper folders may vanish.
-          if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-          throw error;
-        }
+      function walk(folder: string, depth: number): void {
+        // Synchronous: a stat or a listing costs microseconds, a promise round trip far more, and
+        // thousands of folders are walked.
+        const info = statSync(folder, { throwIfNoEntry: false });
+        // The base folder may not exist yet (no run has started); deeper folders may vanish.
+        if (!info?.isDirectory()) return;
+        walked.add(folder);
         visit(folder);
-        for (const entry of entries) {
-          const path = base === '.' && folder === '.' ? entry.name : join(folder, entry.name);
-          if (entry.isDirectory()) {
-            if (depth < maxDepth && !SKIPPED_FOLDERS.has(entry.name)) await walk(path, depth + 1);
-          } else if ((entry.isFile() || entry.isSymbolicLink()) && matches(path)) {
-            found.push(path);
+        let entry = listed.get(folder);
+        if (!entry || entry.mtimeMs !== info.mtimeMs) {
+          let entries: Dirent[];
+          try {
+            entries = readdirSync(folder, { withFileTypes: true });
+          } catch (error) {
+            if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+            throw error;
           }
+          entry = { mtimeMs: info.mtimeMs, folders: [], files: [] };
+          for (const child of entries) {
+            const path = base === '.' && folder === '.' ? child.name : join(folder, child.name);
+            if (child.isDirectory()) {
+              if (!SKIPPED_FOLDERS.has(child.name)) entry.folders.push(path);
+            } else if ((child.isFile() || child.isSymbolicLink()) && matches(path)) {
+              entry.files.push(path);
+            }
+          }
+          listed.set(folder, entry);
         }
+        found.push(...entry.files);
+        if (depth < maxDepth) for (const child of entry.folders) walk(child, depth + 1);
       }
     },
   };
