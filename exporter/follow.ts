@@ -206,6 +206,7 @@ export function createFollower(options: FollowerOptions, handlers: FollowerHandl
     const state = identity === undefined ? undefined : states.get(identity);
     if (state && !state.missing) {
       state.dirty = true;
+      kick();
       return;
     }
     if (text === SUMMARY_FILE) {
@@ -486,19 +487,40 @@ export function createFollower(options: FollowerOptions, handlers: FollowerHandl
     return running;
   }
 
-  function schedule(): void {
+  let started = false;
+  let polledAtMs = 0;
+  let dueAtMs = 0;
+  function schedule(delayMs = options.intervalMs): void {
     if (closed) return;
+    dueAtMs = now() + delayMs;
     timer = setTimeout(() => {
-      void poll(false).then(schedule);
-    }, options.intervalMs);
+      timer = undefined;
+      void poll(false).then(() => {
+        polledAtMs = now();
+        if (!timer) schedule();
+      });
+    }, delayMs);
+  }
+
+  /** A folder event: poll soon (a fifth of the interval after the last poll at the earliest), not at the next tick. */
+  function kick(): void {
+    if (closed || !timer || running) return;
+    const at = Math.max(now() + 5, polledAtMs + options.intervalMs / 5);
+    if (at >= dueAtMs) return;
+    clearTimeout(timer);
+    schedule(at - now());
   }
 
   return {
     files: () => [...states.values()].filter((state) => !state.missing).map((state) => state.path),
     poll: () => poll(true),
     start() {
-      if (closed || timer) return;
-      void poll(true).then(schedule);
+      if (closed || started) return;
+      started = true;
+      void poll(true).then(() => {
+        polledAtMs = now();
+        schedule();
+      });
     },
     async close() {
       closed = true;
