@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** The benchmarks, in the order they run. */
-const BENCHMARKS = ['engine', 'exporter', 'report'] as const;
+const BENCHMARKS = ['engine', 'exporter', 'report', 'logs'] as const;
 
 const wanted = process.argv.slice(2);
 const selected = wanted.length > 0 ? BENCHMARKS.filter((name) => wanted.includes(name)) : BENCHMARKS;

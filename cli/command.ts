@@ -13,6 +13,8 @@ export interface CommandContext<C> {
   readonly signal: AbortSignal;
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** What the command's `extractFlags` took out of its argv before parsing (undefined without one). */
+  readonly extracted?: unknown;
 }
 
 /** A positional argument. */
@@ -20,6 +22,8 @@ export interface ArgumentSpec {
   readonly name: string;
   readonly description: string;
   readonly required: boolean;
+  /** Takes every remaining word (only the last argument may). */
+  readonly variadic?: boolean;
 }
 
 /** One command. */
@@ -31,6 +35,11 @@ export interface CommandDefinition<C = Record<string, unknown>> {
   readonly help?: string;
   readonly arguments?: readonly ArgumentSpec[];
   readonly options: readonly OptionSpec[];
+  /**
+   * Takes flags the command passes on unparsed (k6's, for `run`) out of the words after the
+   * command's name, before the parser sees them; what it returns arrives as `extracted`.
+   */
+  extractFlags?(argv: readonly string[]): { rest: string[]; extracted: unknown };
   /** Runs the command; resolves to the process exit code. Throws FloodgateError for expected failures. */
   run(context: CommandContext<C>): Promise<number>;
 }

@@ -8,6 +8,7 @@ import { dashboardsCommand } from './dashboards.ts';
 import { demoCommand } from './demo.ts';
 import { exporterCommand } from './exporter.ts';
 import { k8sCommand } from './k8s.ts';
+import { profileCommand } from './profile.ts';
 import { reportCommand } from './report.ts';
 import { runCommand } from './run.ts';
 import { targetCommand } from './target.ts';
@@ -20,4 +21,5 @@ export const COMMANDS: readonly CommandDefinition<never>[] = [
   reportCommand,
   dashboardsCommand,
   k8sCommand,
+  profileCommand,
 ];

@@ -19,11 +19,14 @@ export async function main(argv: readonly string[], commands: readonly CommandDe
 
   let exitCode = 0;
   let current = '<command>';
+  let extracted: unknown;
+  let words = [...argv];
   for (const definition of commands as readonly CommandDefinition<Record<string, unknown>>[]) {
     const command = program.command(definition.name).description(definition.summary).exitOverride();
     if (definition.help) command.addHelpText('after', `\n${definition.help}`);
     for (const argument of definition.arguments ?? []) {
-      command.argument(argument.required ? `<${argument.name}>` : `[${argument.name}]`, argument.description);
+      const name = argument.variadic ? `${argument.name}...` : argument.name;
+      command.argument(argument.required ? `<${name}>` : `[${name}]`, argument.description);
     }
     const attributes = new Map<string, string>();
     for (const spec of definition.options) {
@@ -43,17 +46,26 @@ export async function main(argv: readonly string[], commands: readonly CommandDe
       exitCode = await runWithSignals((signal) =>
         definition.run({
           config,
-          args: positional.filter((value): value is string => value !== undefined),
+          args: positional.flat().filter((value): value is string => value !== undefined),
           signal,
           stdout: process.stdout,
           stderr: process.stderr,
+          extracted,
         }),
       );
     });
   }
 
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    // A command that passes flags on (run: k6's) takes them out before commander parses the rest.
+    const at = words.findIndex((word) => !word.startsWith('-'));
+    const extracting = at >= 0 ? (commands as readonly CommandDefinition<Record<string, unknown>>[]).find((definition) => definition.name === words[at]) : undefined;
+    if (extracting?.extractFlags) {
+      const result = extracting.extractFlags(words.slice(at + 1));
+      extracted = result.extracted;
+      words = [...words.slice(0, at + 1), ...result.rest];
+    }
+    await program.parseAsync(words, { from: 'user' });
     return exitCode;
   } catch (error) {
     return reportError(error, current);

@@ -4,7 +4,7 @@
  * adapter over report/index.ts.
  */
 
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { z } from 'zod';
 import { FloodgateError } from '../contracts/errors.ts';
 import { FAIL_ON_CHOICES, gateFailure, type FailOn } from '../report/gate.ts';
@@ -73,8 +73,20 @@ export const reportCommand = defineCommand<ReportCommandConfig>({
     if (!validity.valid) stdout.write(`\nInvalid run: ${validity.reasons.join('; ')}\n`);
     stdout.write(`\nreport: ${relative(process.cwd(), outcome.html) || outcome.html}\n`);
     for (const file of outcome.files.filter((path) => path !== outcome.html)) stdout.write(`        ${relative(process.cwd(), file) || file}\n`);
-    const failure = config.failOn === undefined ? undefined : gateFailure(outcome.analysis, config.failOn);
+    const truthSkipped = config.targetTruth === 'off';
+    if (!outcome.analysis.reconciliation.available) stdout.write(`\n${describeMissingTruth(dir, config.targetTruth, outcome.runResult.target, truthSkipped)}\n`);
+    const failure = config.failOn === undefined ? undefined : gateFailure(outcome.analysis, config.failOn, { truthSkipped });
     if (failure) throw new FloodgateError(failure.code, { failOn: config.failOn!, detail: failure.detail });
     return 0;
   },
 });
+
+/** Says that the run was not reconciled with the target's truth, and where the truth was looked for. */
+function describeMissingTruth(dir: string, truth: string | undefined, target: string | undefined, skipped: boolean): string {
+  if (skipped) return 'Reconciliation skipped (--target-truth off): lost records were not checked.';
+  const tried =
+    truth !== undefined
+      ? `${truth.replace(/\/+$/, '')}/truth`
+      : [`${join(dir, 'truth.json')}`, target ? `${target.replace(/\/+$/, '')}/truth` : "run.json's target (none recorded)"].join(', then ');
+  return `Reconciliation not done: the target's truth could not be read (tried ${tried}); lost records cannot be ruled out. Pass --target-truth <url> of the run's target, or --target-truth off.`;
+}

@@ -12,7 +12,7 @@ import { defineCommand } from './command.ts';
 import { option, schemas } from './config.ts';
 
 /** The resolved config of `floodgate target`: the target's own options, some left unset. */
-export type TargetCommandConfig = Omit<TargetOptions, 'errorRates'> & { readonly errorRates?: ErrorRates };
+export type TargetCommandConfig = Omit<TargetOptions, 'errorRates' | 'ministryPort'> & { readonly errorRates?: ErrorRates; readonly ministryPort?: number };
 
 const errorRatesSchema = z.union([z.string(), z.array(z.string())]).transform((value, context): ErrorRates => {
   try {
@@ -37,7 +37,7 @@ export const targetCommand = defineCommand<TargetCommandConfig>({
     option({ key: 'host', env: env('HOST'), flag: '--host <host>', default: D.host, description: 'address to listen on', schema: schemas.host }),
     option({ key: 'port', env: env('PORT'), flag: '--port <port>', default: D.port, description: 'port of the target, 0 = any free port', schema: schemas.port }),
     option({ key: 'ministryHost', env: env('MINISTRY_HOST'), flag: '--ministry-host <host>', description: 'address of the simulated ministry (default: --host)', schema: schemas.host }),
-    option({ key: 'ministryPort', env: env('MINISTRY_PORT'), flag: '--ministry-port <port>', default: D.ministryPort, description: 'port of the simulated ministry NIK API, 0 = any free port', schema: schemas.port }),
+    option({ key: 'ministryPort', env: env('MINISTRY_PORT'), flag: '--ministry-port <port>', description: `port of the simulated ministry NIK API, 0 = any free port (default ${D.ministryPort}; with --port 0 also 0)`, schema: schemas.port }),
     option({ key: 'ministryUrl', env: env('MINISTRY_URL'), flag: '--ministry-url <url>', description: 'use the ministry NIK API at this URL instead of starting one', schema: schemas.url }),
     option({ key: 'db', env: env('DB'), flag: '--db <path>', description: 'SQLite file (default: a temporary file, deleted on exit; :memory: for memory)', schema: schemas.text }),
     option({ key: 'batches', env: env('BATCHES'), flag: '--batches <n>', default: D.batches, description: 'training batches created in an empty database', schema: schemas.positiveInt }),
@@ -48,14 +48,17 @@ export const targetCommand = defineCommand<TargetCommandConfig>({
     option({ key: 'nikQueue', env: env('NIK_QUEUE'), flag: '--nik-queue <n>', default: D.nikQueue, description: 'ministry calls that may wait for a slot; beyond, 503 at once', schema: schemas.count }),
     option({ key: 'nikJitter', env: env('NIK_JITTER'), flag: '--nik-jitter <fraction>', default: D.nikJitter, description: 'spread of the ministry service time: each check takes service-ms × (1 ± fraction), uniform; 0–0.9', schema: z.coerce.number().min(0).max(0.9) }),
     option({ key: 'nikTimeoutMs', env: env('NIK_TIMEOUT_MS'), flag: '--nik-timeout-ms <ms>', default: D.nikTimeoutMs, description: "the target's timeout for a ministry call, in milliseconds (then 504)", schema: schemas.positiveInt }),
-    option({ key: 'waitingRoom', env: env('WAITING_ROOM'), flag: '--waiting-room <max>', default: D.waitingRoom, description: 'funnel requests in flight before 429 + Retry-After; 0 = off', schema: schemas.count }),
+    option({ key: 'waitingRoom', env: env('WAITING_ROOM'), flag: '--waiting-room <max>', default: D.waitingRoom, description: 'funnel requests in flight or queued before 429 + Retry-After; 0 = off', schema: schemas.count }),
+    option({ key: 'maxConcurrency', env: env('MAX_CONCURRENCY'), flag: '--max-concurrency <max>', default: D.maxConcurrency, description: 'funnel requests in flight or queued before 503 + Retry-After (overload shedding); 0 = off', schema: schemas.count }),
     option({ key: 'latencyMs', env: env('LATENCY_MS'), flag: '--latency-ms <ms>', default: D.latencyMs, description: 'delay added to every funnel request, in milliseconds', schema: schemas.count }),
     option({ key: 'errorRates', env: env('ERROR_RATE'), flag: '--error-rate <stage=p>', description: 'inject 500 answers at a stage with probability p (repeatable; env: comma-separated; all=p)', schema: errorRatesSchema, repeatable: true }),
     option({ key: 'lostWriteRate', env: env('LOST_WRITE_RATE'), flag: '--lost-write-rate <p>', default: D.lostWriteRate, description: 'probability that a registration is acknowledged (201) but not stored', schema: schemas.probability }),
     option({ key: 'testHooks', env: env('TEST_HOOKS'), flag: '--test-hooks', default: D.testHooks, description: 'enable the test mailbox and X-Test-Email-Token (loopback only)', schema: schemas.boolean }),
     option({ key: 'seed', env: env('SEED'), flag: '--seed <n>', default: D.seed, description: 'seed of the fault and service-time draws', schema: schemas.count }),
   ],
-  async run({ config, signal, stdout }) {
+  async run({ config, signal: interrupted, stdout }) {
+    const orphaned = watchLauncher();
+    const signal = AbortSignal.any([interrupted, orphaned.signal]);
     const target = createTarget(config);
     try {
       const { url, ministryUrl } = await target.listen();
@@ -68,11 +71,35 @@ export const targetCommand = defineCommand<TargetCommandConfig>({
       });
       return 0;
     } finally {
+      orphaned.stop();
       await target.close();
-      if (signal.aborted) stdout.write('target stopped\n');
+      if (signal.aborted) stdout.write(orphaned.signal.aborted ? 'target stopped: its launcher (npm exec / npx) has exited\n' : 'target stopped\n');
     }
   },
 });
+
+/** How often the launcher of an npm-started target is looked for, in milliseconds. */
+const LAUNCHER_POLL_MS = 250;
+
+/**
+ * Aborts when the process that started us has gone, if npm started us (`npx floodgate target`,
+ * `npm exec`, `npm run`). npm runs a command through `sh -c`, forwards SIGTERM and SIGINT to that
+ * shell, and the shell exits without passing them on: the target would be left running,
+ * re-parented, after its npx pid was stopped. A process started by npm has no reason to outlive
+ * it, so when our parent changes we stop as on SIGTERM. (A target started directly, e.g. under
+ * nohup, keeps running when its shell goes.)
+ */
+function watchLauncher(): { readonly signal: AbortSignal; stop(): void } {
+  const controller = new AbortController();
+  const launchedByNpm = process.env.npm_command !== undefined || process.env.npm_lifecycle_event !== undefined;
+  if (!launchedByNpm) return { signal: controller.signal, stop: () => undefined };
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) controller.abort();
+  }, LAUNCHER_POLL_MS);
+  timer.unref();
+  return { signal: controller.signal, stop: () => clearInterval(timer) };
+}
 
 function describeMinistry(config: TargetCommandConfig): string {
   const perSecond = config.nikCapacity / (config.nikServiceMs / 1000);

@@ -90,6 +90,16 @@ export const ERROR_TABLE = {
     hint: 'see the profile options in the README (PROFILE, RATE_SCALE, TIME_SCALE, WINDOW, BREAKPOINT_*)',
     exitCode: 2,
   },
+  PROFILE_FILE_INVALID: {
+    message: 'profile file is unusable: {detail}',
+    hint: 'write it with `floodgate profile from-logs <logs> --out <file>`; profile/README.md describes the format',
+    exitCode: 2,
+  },
+  LOGS_UNUSABLE: {
+    message: 'the access logs give no profile: {detail}',
+    hint: 'check --format, --stage-map and --opening against profile/README.md; the counts above say which lines were rejected or left out',
+    exitCode: 2,
+  },
   SCRIPT_UNSUPPORTED: {
     message: 'the local engine cannot run {script}: {detail}',
     hint: 'use only the k6 APIs the local engine supports (engine/README.md), or run the script with real k6 (--engine k6)',
@@ -104,6 +114,16 @@ export const ERROR_TABLE = {
     message: 'no results in {dir}: {detail}',
     hint: 'point at a folder written by `floodgate run` (it holds k6.ndjson), or pass --prometheus and --run',
     exitCode: 6,
+  },
+  RESULTS_UNREADABLE: {
+    message: 'cannot read the results in {dir}: {detail}',
+    hint: 'check the permissions: this user must be able to list the folder and read k6.ndjson, run.json and summary.json in it',
+    exitCode: 6,
+  },
+  OUTPUT_FAILED: {
+    message: 'cannot write {path}: {detail}',
+    hint: 'pick an output folder this user may create and write (--out <dir>); /proc, /sys and read-only mounts cannot hold files',
+    exitCode: 3,
   },
   INPUT_INVALID: {
     message: '{what} is invalid: {detail}',

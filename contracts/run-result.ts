@@ -8,6 +8,7 @@
  */
 
 import { FUNNEL_STAGES, STAGE_RESULTS, type FunnelStage, type StageResult } from './funnel.ts';
+import type { K6SummaryShape } from './k6-summary.ts';
 import { REQUEST_OUTCOMES, type RequestOutcome } from './metrics.ts';
 
 /** `kind` of every run-result document. */
@@ -118,6 +119,8 @@ export type RunSource =
       /** Lines read, and lines rejected by reason (malformed input is counted, never silently dropped). */
       readonly lines: number;
       readonly rejected: Readonly<Record<string, number>>;
+      /** True when the file was gzip (`--out json=FILE.gz`). */
+      readonly gzip?: boolean;
     }
   | {
       readonly kind: 'prometheus';
@@ -177,7 +180,19 @@ export interface RunResult {
   readonly thresholds: readonly ThresholdResult[];
   readonly checks: readonly CheckResult[];
   readonly truth?: RunTruth;
+  /** The end-of-test summary the threshold verdicts came from, when the folder held one. */
+  readonly summary?: RunSummarySource;
   readonly source: RunSource;
+}
+
+/** Which k6 summary a report read (contracts/k6-summary.ts reads every shape). */
+export interface RunSummarySource {
+  /** The file read, e.g. `results/r1/summary.json`. */
+  readonly file: string;
+  /** `handleSummary`, `summary-export` or `machine-readable`. */
+  readonly shape: K6SummaryShape;
+  /** False when the shape carries no threshold verdicts (the machine-readable summary): thresholds are unknown, not passed. */
+  readonly thresholds: boolean;
 }
 
 /** The outcome of {@link validateRunResult}. */

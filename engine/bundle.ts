@@ -120,6 +120,9 @@ function shimSource(module: string): string {
   return lines.join('\n');
 }
 
+/** `new RegExp("...", "flags")` with a flag sobek lacks, as esbuild writes a lowered regex literal. */
+const SOBEK_REGEX_FLAGS = /new RegExp\((?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'),\s*["']([a-z]*[dv][a-z]*)["']\)/g;
+
 const ALLOWED_EXTENSIONS = new Set(['.js', '.mjs', '.cjs', '.ts']);
 
 function enginePlugin(findings: Finding[]): Plugin {
@@ -201,6 +204,11 @@ export async function bundleScript(script: string): Promise<Bundle> {
       sourcemap: 'external',
       outfile: `${entry}.bundle.js`,
       define: { __ENV: `${HOST_NAME}.ENV`, __VU: `${HOST_NAME}.VU`, __ITER: `${HOST_NAME}.ITER` },
+      // k6 (internal/js/compiler/enhanced.go) strips types file by file with esbuild and no
+      // tsconfig, so no tsconfig of the project decides which imports survive.
+      tsconfigRaw: '{}',
+      // Regex features sobek lacks become `new RegExp(..., flags)` calls, found below and refused.
+      supported: { 'regexp-match-indices': false, 'regexp-set-notation': false },
       plugins: [enginePlugin(findings)],
     });
     code = (result.outputFiles.find((file) => file.path.endsWith('.js'))?.text ?? '').replace(/\/\/# sourceMappingURL=.*\s*$/, '');
@@ -212,6 +220,10 @@ export async function bundleScript(script: string): Promise<Bundle> {
       (message) => `${message.location ? `${message.location.file}:${message.location.line}: ` : ''}${message.text}`,
     );
     throw new FloodgateError('SCRIPT_UNSUPPORTED', { script, detail: messages.join('; ') || String(error) }, { cause: error });
+  }
+  for (const match of code.matchAll(SOBEK_REGEX_FLAGS)) {
+    const flag = (match[1] ?? '').includes('d') ? 'd (match indices)' : 'v (set notation)';
+    findings.push({ file: entry, line: lineOf(code, match.index ?? 0), text: `a regular expression with the flag ${flag}, which k6's JavaScript runtime (sobek) does not support` });
   }
   if (findings.length > 0) {
     throw new FloodgateError('SCRIPT_UNSUPPORTED', {

@@ -111,8 +111,17 @@ export interface EngineOptions {
   readonly noCookiesReset: boolean;
   readonly executionSegment: string | undefined;
   readonly executionSegmentSequence: string | undefined;
-  /** Options present in the script that the engine ignores (warned once). */
+  /** `minIterationDuration`: a VU waits out the rest of it after a full iteration (k6 js/runner.go). */
+  readonly minIterationDurationMs: number;
+  /** `noSetup` / `noTeardown`: skip setup() / teardown(). */
+  readonly noSetup: boolean;
+  readonly noTeardown: boolean;
+  /** `handleSummaryTimeout` (default 2 min). */
+  readonly handleSummaryTimeoutMs: number;
+  /** Options present in the script that change nothing the engine measures, ignored with a warning. */
   readonly ignored: readonly string[];
+  /** k6 options that change results and the engine cannot do: option → why (refused at load, exit 107). */
+  readonly refused: Readonly<Record<string, string>>;
 }
 
 /** The user agent the engine sends unless `options.userAgent` says otherwise. */
@@ -141,7 +150,31 @@ const HANDLED_KEYS = new Set([
   'noCookiesReset',
   'executionSegment',
   'executionSegmentSequence',
+  'minIterationDuration',
+  'noSetup',
+  'noTeardown',
+  'handleSummaryTimeout',
 ]);
+
+/**
+ * k6 options (lib/options.go) that change what a run measures or sends and the engine does not
+ * implement: refused at load time rather than ignored. Options that change nothing measured
+ * (`cloud`, `ext`, `httpDebug`, `metricSamplesBufferSize`, `batch`, `batchPerHost` with http.batch
+ * refused) are ignored with a warning.
+ */
+export const REFUSED_OPTIONS: Readonly<Record<string, string>> = {
+  rps: 'options.rps (a global request-rate limit) is not implemented by the local engine; use an arrival-rate scenario',
+  dns: 'options.dns (k6 DNS caching and selection) is not implemented by the local engine',
+  hosts: 'options.hosts (host name overrides) is not implemented by the local engine',
+  blacklistIPs: 'options.blacklistIPs is not implemented by the local engine',
+  blockHostnames: 'options.blockHostnames is not implemented by the local engine',
+  tlsAuth: 'options.tlsAuth (client certificates) is not implemented by the local engine',
+  tlsCipherSuites: 'options.tlsCipherSuites is not implemented by the local engine',
+  tlsVersion: 'options.tlsVersion is not implemented by the local engine',
+  noVUConnectionReuse: 'options.noVUConnectionReuse is not implemented by the local engine (noConnectionReuse is)',
+  paused: 'options.paused (start paused, resume through the REST API) is not implemented by the local engine',
+  localIPs: 'options.localIPs is not implemented by the local engine',
+};
 
 const SCENARIO_NAME = /^[0-9a-zA-Z_-]+$/;
 
@@ -360,7 +393,12 @@ export function consolidateOptions(exported: unknown): EngineOptions {
     noCookiesReset: raw.noCookiesReset === true,
     executionSegment: raw.executionSegment === undefined ? undefined : String(raw.executionSegment),
     executionSegmentSequence: raw.executionSegmentSequence === undefined ? undefined : String(raw.executionSegmentSequence),
-    ignored: Object.keys(raw).filter((key) => !HANDLED_KEYS.has(key)),
+    minIterationDurationMs: duration('options.minIterationDuration', raw.minIterationDuration, 0),
+    noSetup: raw.noSetup === true,
+    noTeardown: raw.noTeardown === true,
+    handleSummaryTimeoutMs: duration('options.handleSummaryTimeout', raw.handleSummaryTimeout, 120_000),
+    ignored: Object.keys(raw).filter((key) => !HANDLED_KEYS.has(key) && !(key in REFUSED_OPTIONS)),
+    refused: Object.fromEntries(Object.keys(raw).filter((key) => key in REFUSED_OPTIONS && raw[key] !== undefined && raw[key] !== null).map((key) => [key, REFUSED_OPTIONS[key] as string])),
   };
 }
 

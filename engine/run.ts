@@ -63,6 +63,11 @@ export interface EngineRunOptions {
   signal?: AbortSignal;
   /** Called about once a second while scenarios run. */
   onProgress?: (progress: EngineProgress) => void;
+  /**
+   * The command line's layer over the script's exported `options`, applied before they are read,
+   * as k6 applies CLI flags over script options (`floodgate run -u/-d/-i/-s …`, runner/k6-options.ts).
+   */
+  overrideOptions?: (exported: unknown) => unknown;
 }
 
 /** A progress snapshot. */
@@ -97,7 +102,6 @@ export interface EngineRunResult {
 
 const VUS_PERIOD_MS = 1000;
 const THRESHOLD_PERIOD_MS = 2000;
-const HANDLE_SUMMARY_TIMEOUT_MS = 120_000;
 const MAX_REPEATED_ERRORS = 10;
 
 /** Runs a k6 script on the local engine. Resolves with k6's exit code; rejects only on engine bugs. */
@@ -159,6 +163,7 @@ export async function runScript(options: EngineRunOptions): Promise<EngineRunRes
   let thresholds: Threshold[] = [];
   let trendStats: readonly string[];
   try {
+    if (options.overrideOptions) exports = { ...exports, options: options.overrideOptions(exports.options) };
     engineOptions = consolidateOptions(exports.options);
     runtime.systemTags = options.systemTags ? parseSystemTags(options.systemTags) : engineOptions.systemTags;
     runtime.runTags = Object.freeze({ ...engineOptions.tags, ...options.tags });
@@ -174,14 +179,17 @@ export async function runScript(options: EngineRunOptions): Promise<EngineRunRes
         throw new OptionsError(`scenario ${scenario.name}: the script exports no function "${scenario.exec}"`);
       }
     }
-    if (!options.noThresholds) thresholds = buildThresholds(engineOptions.thresholds, registry);
-    if (runtime.systemTags.has('expected_response')) registry.builtin('http_req_duration').submetric('expected_response:true');
+    thresholds = asOptionsError(() => (options.noThresholds ? [] : buildThresholds(engineOptions.thresholds, registry)));
+    if (runtime.systemTags.has('expected_response')) asOptionsError(() => registry.builtin('http_req_duration').submetric('expected_response:true'));
   } catch (error) {
-    if (error instanceof OptionsError || error instanceof SegmentError || error instanceof Error) {
+    // Only the script's options are blamed with 104; anything else is an engine bug and rejects.
+    if (error instanceof OptionsError || error instanceof SegmentError) {
       return report(new FloodgateError('SCRIPT_OPTIONS_INVALID', { script, detail: error.message }, { cause: error }));
     }
     throw error;
   }
+  const refused = Object.values(engineOptions.refused);
+  if (refused.length > 0) return report(new FloodgateError('SCRIPT_UNSUPPORTED', { script, detail: refused.join('; ') }));
   for (const key of engineOptions.ignored) runtime.warnOnce(`options.${key} is not supported by the local engine and is ignored`);
   runtime.options = Object.freeze(JSON.parse(JSON.stringify(exports.options ?? {})) as Record<string, unknown>);
   Object.assign(httpDefaults, {
@@ -232,7 +240,7 @@ class TestRun {
   private readonly cleanups: Array<() => void> = [];
   private startedMono = 0;
   private endedMono = 0;
-  private emitVus: (() => void) | undefined;
+  private reportProgress: (() => void) | undefined;
 
   constructor(
     private readonly runtime: Runtime,
@@ -305,10 +313,7 @@ class TestRun {
     const vus = runtime.registry.builtin('vus');
     const vusMax = runtime.registry.builtin('vus_max');
     const runTags: Tags = Object.freeze({ ...runtime.runTags });
-    const emitVus = (): void => {
-      const time = wallNow();
-      runtime.pipeline.push({ metric: vus, time, value: runtime.vusActive, tags: runTags });
-      runtime.pipeline.push({ metric: vusMax, time, value: runtime.vusInitialized, tags: runTags });
+    const reportProgress = (): void =>
       this.runOptions.onProgress?.({
         elapsedMs: monoNow() - this.startedMono,
         vus: runtime.vusActive,
@@ -317,16 +322,22 @@ class TestRun {
         iterationsInterrupted: runtime.iterationsInterrupted,
         droppedIterations: this.dropped,
       });
+    const emitVus = (): void => {
+      const time = wallNow();
+      runtime.pipeline.push({ metric: vus, time, value: runtime.vusActive, tags: runTags });
+      runtime.pipeline.push({ metric: vusMax, time, value: runtime.vusInitialized, tags: runTags });
+      reportProgress();
     };
     this.tickers.push(setInterval(emitVus, VUS_PERIOD_MS));
-    this.emitVus = emitVus;
+    this.reportProgress = reportProgress;
     if (this.thresholds.length > 0) this.tickers.push(setInterval(() => this.checkAbortThresholds(), THRESHOLD_PERIOD_MS));
   }
 
   private stopTickers(): void {
     for (const ticker of this.tickers) clearInterval(ticker);
     this.tickers.length = 0;
-    this.emitVus?.(); // the last vus / vus_max values, as k6 emits them when execution ends
+    // k6 writes vus / vus_max only from its once-a-second ticker, never a final sample at the end
+    this.reportProgress?.();
   }
 
   private checkAbortThresholds(): void {
@@ -357,7 +368,7 @@ class TestRun {
   /** Runs setup() or teardown() like an iteration of VU 0 in group ::setup / ::teardown. */
   private async runLifecycle(phase: 'setup' | 'teardown', timeoutMs: number): Promise<{ error?: FloodgateError; json?: string; stopped?: boolean }> {
     const fn = this.exports[phase];
-    if (typeof fn !== 'function') return {};
+    if (typeof fn !== 'function' || (phase === 'setup' ? this.options.noSetup : this.options.noTeardown)) return {};
     const runtime = this.runtime;
     const group = new GroupNode(phase, `::${phase}`);
     const vu = new Vu(0, 0, group);
@@ -530,6 +541,9 @@ class TestRun {
             : { metric: iterationDuration, time, value: ended - started, tags },
         );
         runtime.iterationsCompleted += 1;
+        // k6 (js/runner.go): after a full iteration the VU waits out the rest of minIterationDuration.
+        const rest = this.options.minIterationDurationMs - (ended - started);
+        if (rest > 0) await waitUntil(monoNow() + rest, hardStop);
         return true;
       },
     };
@@ -569,7 +583,7 @@ class TestRun {
       result = await Promise.race([
         this.runtime.within(context, async () => (handler as (data: unknown) => unknown)(JSON.parse(JSON.stringify(data)))),
         new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`handleSummary() did not finish within ${formatDuration(HANDLE_SUMMARY_TIMEOUT_MS)}`)), HANDLE_SUMMARY_TIMEOUT_MS);
+          timer = setTimeout(() => reject(new Error(`handleSummary() did not finish within ${formatDuration(this.options.handleSummaryTimeoutMs)}`)), this.options.handleSummaryTimeoutMs);
         }),
       ]).finally(() => clearTimeout(timer));
     } catch (error) {
@@ -603,6 +617,16 @@ class TestRun {
     for (const ticker of this.tickers) clearInterval(ticker);
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     this.stop.abort();
+  }
+}
+
+/** Runs a validation step whose plain Errors describe the script's options (thresholds, submetrics). */
+function asOptionsError<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    if (error instanceof Error && !(error instanceof OptionsError) && error.constructor === Error) throw new OptionsError(error.message);
+    throw error;
   }
 }
 

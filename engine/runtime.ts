@@ -69,6 +69,9 @@ export class IterationState {
   bytesSent = 0;
   bytesReceived = 0;
   private waiter: (() => void) | undefined;
+  private checkScheduled = false;
+  /** Runs a callback after the promise reactions queued so far (setImmediate; the script realm swaps in its pump). */
+  scheduleCheck: (check: () => void) => void = (check) => setImmediate(check);
 
   constructor(
     /** `exec.scenario.iterationInInstance` */
@@ -97,10 +100,10 @@ export class IterationState {
     this.pending += 1;
   }
 
-  /** Marks that work as done. */
+  /** Marks that work as done; the iteration may be idle once the reactions it triggers have run. */
   release(): void {
     this.pending -= 1;
-    if (this.pending <= 0) this.wake();
+    if (this.pending <= 0) this.checkIdleSoon();
   }
 
   /** Records an uncaught error; the iteration ends at once. */
@@ -109,11 +112,26 @@ export class IterationState {
     this.wake();
   }
 
-  /** Resolves when nothing is pending any more, or an error ended the iteration. */
+  /**
+   * Resolves when the iteration's event loop is empty, as k6's (js/eventloop): nothing pending
+   * (timers, requests) once every promise reaction queued so far has run — checked from a
+   * macrotask, so a reaction that starts new work (a chained request, a nested timer) holds the
+   * iteration open however the chain is built — or when an error ended the iteration.
+   */
   whenIdle(): Promise<void> {
-    if (this.pending <= 0 || this.error !== undefined) return Promise.resolve();
+    if (this.error !== undefined || this.interrupted) return Promise.resolve();
     return new Promise((resolve) => {
       this.waiter = resolve;
+      this.checkIdleSoon();
+    });
+  }
+
+  private checkIdleSoon(): void {
+    if (this.checkScheduled || this.waiter === undefined) return;
+    this.checkScheduled = true;
+    this.scheduleCheck(() => {
+      this.checkScheduled = false;
+      if (this.pending <= 0) this.wake();
     });
   }
 

@@ -64,31 +64,55 @@ function shiftedSourceMap(json: string): string {
   return `data:application/json;base64,${Buffer.from(JSON.stringify(map)).toString('base64')}`;
 }
 
+/**
+ * Globals Node has and k6 (sobek plus internal/js/bundle.go registerGlobals: timers, crypto,
+ * TextEncoder/TextDecoder, console) does not. The bundle sees them as undefined.
+ */
+export const NODE_ONLY_GLOBALS: readonly string[] = [
+  'process', 'Buffer', 'require', 'global', 'fetch', 'Intl', 'structuredClone', 'WeakRef', 'FinalizationRegistry',
+  'queueMicrotask', 'setImmediate', 'clearImmediate', 'performance', 'URL', 'URLSearchParams', 'AbortController',
+  'AbortSignal', 'Headers', 'Request', 'Response', 'FormData', 'Blob', 'File', 'EventTarget', 'Event', 'MessageChannel',
+  'MessagePort', 'BroadcastChannel', 'atob', 'btoa', 'navigator', 'WebAssembly', 'WebSocket', 'ReadableStream',
+  'WritableStream', 'TransformStream', 'CompressionStream', 'DecompressionStream', 'SharedArrayBuffer', 'Atomics',
+];
+
+/**
+ * The names the bundle's code sees as globals: k6's own, the Node-only ones shadowed by
+ * undefined, and a `globalThis` holding only what k6's global object holds.
+ */
+function k6Realm(globals: ScriptGlobals): Record<string, unknown> {
+  const k6Globals: Record<string, unknown> = {
+    console: globals.console,
+    setTimeout: globals.timers.setTimeout,
+    clearTimeout: globals.timers.clearTimeout,
+    setInterval: globals.timers.setInterval,
+    clearInterval: globals.timers.clearInterval,
+  };
+  const fakeGlobal: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const name of Object.getOwnPropertyNames(globalThis)) {
+    if (!NODE_ONLY_GLOBALS.includes(name) && name !== 'globalThis') fakeGlobal[name] = (globalThis as Record<string, unknown>)[name];
+  }
+  Object.assign(fakeGlobal, k6Globals);
+  fakeGlobal.globalThis = fakeGlobal;
+  const realm: Record<string, unknown> = { ...k6Globals };
+  for (const name of NODE_ONLY_GLOBALS) realm[name] = undefined;
+  realm.globalThis = fakeGlobal;
+  return realm;
+}
+
 /** Runs the bundle's top-level code (the init context) and returns its exports. Throws what the script throws. */
 export function evaluateBundle(bundle: Bundle, host: ScriptHost, globals: ScriptGlobals): Record<string, unknown> {
-  const parameters = [HOST_NAME, 'module', 'exports', 'open', 'console', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'require', 'process', 'Buffer', 'global'];
+  const realm = k6Realm(globals);
+  const parameters = [HOST_NAME, 'module', 'exports', 'open', ...Object.keys(realm)];
   // Stack traces through the source map name the script's files and lines (process-wide setting).
   if (!(process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled) process.setSourceMapsEnabled(true);
   // The bundle is code the user asked the engine to run, as k6 would; Function keeps it in this realm.
   const factory = new Function(
     ...parameters,
-    `${bundle.code}\n//# sourceMappingURL=${shiftedSourceMap(bundle.sourceMap)}\n//# sourceURL=${bundle.entry}.bundle.js`,
+    // a block, so the script's own top-level let/const may reuse a shadowed global's name
+    `{${bundle.code}\n}\n//# sourceMappingURL=${shiftedSourceMap(bundle.sourceMap)}\n//# sourceURL=${bundle.entry}.bundle.js`,
   ) as (...args: unknown[]) => void;
   const module = { exports: {} as Record<string, unknown> };
-  factory(
-    host,
-    module,
-    module.exports,
-    host.openFrom(resolve(bundle.entry, '..')),
-    globals.console,
-    globals.timers.setTimeout,
-    globals.timers.clearTimeout,
-    globals.timers.setInterval,
-    globals.timers.clearInterval,
-    undefined,
-    undefined,
-    undefined,
-    globalThis,
-  );
+  factory(host, module, module.exports, host.openFrom(resolve(bundle.entry, '..')), ...Object.values(realm));
   return module.exports;
 }

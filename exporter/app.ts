@@ -24,10 +24,10 @@ export interface AppHandlers {
   readonly openMetricsRegistry: Registry<OpenMetricsContentType>;
   /** A batch for one ingest request from `sender`. */
   ingestBatch(sender: string): NdjsonBatch;
-  /** Decodes and applies one remote-write body; throws RemoteWriteError. */
-  remoteWrite(body: Buffer): RemoteWriteResult;
-  /** Counts of runs and files, for /healthz. */
-  status(): { runs: number; followedFiles: number };
+  /** Decodes and applies one remote-write body from the sender at `address`; throws RemoteWriteError. */
+  remoteWrite(body: Buffer, address: string): RemoteWriteResult;
+  /** Counts of runs and files, and what else /healthz says (remote-write conflicts, truth targeting). */
+  status(): { runs: number; followedFiles: number } & Record<string, unknown>;
   /**
    * False while followed files are being read from their start (after a start, or a file reset):
    * /metrics answers 503 meanwhile, so Prometheus never scrapes a partial re-read as a counter
@@ -126,7 +126,7 @@ export function createApp(handlers: AppHandlers): express.Express {
         if (received > config.maxBodyBytes) return refuseTooLarge(request, response, config.maxBodyBytes);
         chunks.push(chunk);
       }
-      handlers.remoteWrite(Buffer.concat(chunks));
+      handlers.remoteWrite(Buffer.concat(chunks), request.socket.remoteAddress ?? '');
       response.status(204).end();
     } catch (error) {
       health.error('remote_write');

@@ -28,6 +28,13 @@ export class ExporterHealth {
   runsEvicted = 0;
   followedFiles = 0;
   remoteWriteSeries = 0;
+  /** Remote-write runner identities found to be two senders (the first few), and how many in all. */
+  remoteWriteConflicts: readonly string[] = [];
+  remoteWriteConflictCount = 0;
+  /** Remote-write runner restarts seen. */
+  remoteWriteRestarts = 0;
+  /** k6 trend-stat gauges received (`k6_*_p99`, …): per-runner percentiles, not convertible. */
+  remoteWriteTrendStats = 0;
 
   /** `count` lines (or remote-write series) read from `source`. */
   read(source: InputSource, count = 1): void {

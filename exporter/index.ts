@@ -4,7 +4,9 @@
  * run metrics and its own health on `/metrics`. See exporter/README.md.
  */
 
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { dirname, join } from 'node:path';
 import type express from 'express';
 import { type OpenMetricsContentType, Registry } from 'prom-client';
 import { FloodgateError } from '../contracts/errors.ts';
@@ -21,13 +23,23 @@ import { decodeWriteRequestBounded, REMOTE_WRITE_LIMITS } from './remote-write-d
 import { registerCollectors, snapshotOnce } from './render.ts';
 import { RunStore } from './store.ts';
 import { parseRunSummary } from './summary.ts';
-import { createTruthPoller, type TruthPoller } from './truth.ts';
+import { createTruthPoller, type TruthPoller, TruthTargeting } from './truth.ts';
+import { readRunManifest } from '../contracts/run-record.ts';
 
 export { exporterConfig, EXPORTER_DEFAULTS, isLoopbackHost, type ExporterConfig } from './config.ts';
 export type { Clock } from './clock.ts';
 
 /** How long after its last sample a run is still polled for truth, ms. */
 const TRUTH_WINDOW_MS = 10 * 60 * 1000;
+
+/** The run.json at `path`, read as far as it is valid; undefined when missing or unreadable (it may be mid-write). */
+function readRunManifestFile(path: string): ReturnType<typeof readRunManifest> | undefined {
+  try {
+    return readRunManifest(JSON.parse(readFileSync(path, 'utf8')));
+  } catch {
+    return undefined;
+  }
+}
 
 /** Dependencies of {@link createExporter}. */
 export interface ExporterDependencies {
@@ -51,8 +63,11 @@ export interface Exporter {
   ingestLine(line: string, sender?: string): void;
   /** Ingests an NDJSON stream as if POSTed by `sender`; resolves with its counts. */
   ingestStream(stream: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, sender?: string): Promise<{ lines: number; rejected: number }>;
-  /** Decodes and applies one snappy-compressed remote-write body; throws RemoteWriteError (400/413). */
-  ingestRemoteWrite(body: Buffer): RemoteWriteResult;
+  /**
+   * Decodes and applies one snappy-compressed remote-write body sent from `address` (the sender's
+   * IP, which tells plain k6 runners apart); throws RemoteWriteError (400/413).
+   */
+  ingestRemoteWrite(body: Buffer, address?: string): RemoteWriteResult;
   /** Starts following files and polling truth. */
   start(): void;
   /** Checks the token rule, listens, and starts; resolves with the URL. */
@@ -80,14 +95,27 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
     },
     onBudgetFold: (label) => health.fold(label),
   });
-  const context: IngestContext = { store, health, clock, maxLineBytes: config.maxLineBytes };
-  const tracker = new CumulativeTracker(config.maxRemoteSeries, { now: () => clock.now() });
+  const targeting = config.targetTruth === undefined ? undefined : new TruthTargeting(config.targetTruth);
+  const context: IngestContext = {
+    store,
+    health,
+    clock,
+    maxLineBytes: config.maxLineBytes,
+    ...(targeting ? { runTarget: (run: string, target: string) => targeting.learn(run, target) } : {}),
+  };
+  /** Learns the target of the run in `file`'s folder from its run.json (written by `floodgate run`). */
+  const learnRunRecord = (file: string): void => {
+    if (!targeting) return;
+    const record = readRunManifestFile(join(dirname(file), 'run.json'));
+    if (record?.run !== undefined && record.target !== undefined) targeting.learn(record.run, record.target);
+  };
+  const tracker = new CumulativeTracker(config.maxRemoteSeries);
   const remoteLimits = { ...REMOTE_WRITE_LIMITS, maxDecompressedBytes: config.maxBodyBytes };
   const ingestSenders = new SenderLayers('ingest', config.labelCap);
   const remoteSenders = new SenderLayers('remote_write', config.labelCap);
   const ingestBatch = (sender: string): NdjsonBatch => new NdjsonBatch(context, store.layer(ingestSenders.id(sender), 'ingest'), 'ingest');
-  const remoteWrite = (body: Buffer): RemoteWriteResult =>
-    ingestWriteRequest(context, tracker, (instance) => store.layer(remoteSenders.id(instance), 'remote_write'), decodeWriteRequestBounded(body, remoteLimits));
+  const remoteWrite = (body: Buffer, address = ''): RemoteWriteResult =>
+    ingestWriteRequest(context, tracker, (runner) => store.layer(remoteSenders.id(runner), 'remote_write'), decodeWriteRequestBounded(body, remoteLimits), address);
 
   const snapshot = snapshotOnce(store, () => ({ nowMs: clock.now(), staleMs: config.planStaleAfter * 1000 }));
   registerCollectors(registry, snapshot, { store, health });
@@ -100,7 +128,8 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
       : createFollower(
           { patterns: config.follow, intervalMs: config.followInterval, maxLineBytes: config.maxLineBytes },
           {
-            batch: (key) => {
+            batch: (key, path) => {
+              learnRunRecord(path);
               const layer = store.layer(fileLayer(key), 'file');
               layer.held = true;
               return new NdjsonBatch(context, layer, 'file');
@@ -130,8 +159,11 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
           baseUrl: config.targetTruth,
           intervalMs: config.truthInterval * 1000,
           // `unknown` and `other` are placeholders, not runs the target could know.
+          // Only runs made against this target (run.json or a floodgate_target tag): see TruthTargeting.
           runs: () =>
-            [...store.runs.keys()].filter((run) => run !== UNKNOWN_RUN && run !== OTHER && clock.now() - store.lastSampleMs(run) <= TRUTH_WINDOW_MS),
+            [...store.runs.keys()].filter(
+              (run) => run !== UNKNOWN_RUN && run !== OTHER && clock.now() - store.lastSampleMs(run) <= TRUTH_WINDOW_MS && targeting!.polls(run),
+            ),
           acknowledged: (run) => store.acknowledged(run),
           update: (run, snapshotOfTruth) => {
             const entry = store.runs.get(run);
@@ -147,8 +179,26 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
     openMetricsRegistry,
     ingestBatch,
     remoteWrite,
-    status: () => ({ runs: store.runs.size, followedFiles: follower?.files().length ?? 0 }),
     ready: () => follower === undefined || follower.ready(),
+    status: () => ({
+      runs: store.runs.size,
+      followedFiles: follower?.files().length ?? 0,
+      ...(targeting ? { truth: targeting.status([...store.runs.keys()].filter((run) => run !== UNKNOWN_RUN && run !== OTHER)) } : {}),
+      remoteWrite: {
+        series: tracker.size,
+        restarts: tracker.restarts,
+        // Runner identities (address + instance_id …) that turned out to be two senders: rejected as sender_conflict.
+        conflicts: { count: tracker.conflictCount, runners: tracker.conflicts },
+        ...(health.remoteWriteTrendStats > 0
+          ? {
+              trendStats: {
+                received: health.remoteWriteTrendStats,
+                note: 'k6 trend stats (k6_*_p99 and the like) are per-runner percentiles and cannot be converted into floodgate_http_request_duration_seconds; run k6 with K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM=true',
+              },
+            }
+          : {}),
+      },
+    }),
   });
 
   let server: Server | undefined;

@@ -4,17 +4,22 @@
  * rejection is counted by reason and skipped; nothing here throws on bad input.
  */
 
-import { K6_METRICS } from '../contracts/metrics.ts';
+import { sampleRejection } from '../contracts/k6-json.ts';
+import { K6_BUILTIN, K6_METRICS } from '../contracts/metrics.ts';
 import type { Clock } from './clock.ts';
 import type { ExporterHealth, InputSource } from './health.ts';
-import { OTHER } from './labels.ts';
+import { OTHER, runLabel } from './labels.ts';
 import type { LineSink } from './lines.ts';
 import { parseK6Line, type RejectReason } from './parse.ts';
 import {
+  catalogSeriesKey,
   CumulativeTracker,
   foldNativeHistogram,
   isStaleMarker,
+  isTrendStatSeries,
+  type ObservedTotal,
   type RemoteLabel,
+  runnerIdentity,
   seriesKind,
   type WriteRequest,
 } from './remote-write.ts';
@@ -26,6 +31,8 @@ export interface IngestContext {
   readonly health: ExporterHealth;
   readonly clock: Clock;
   readonly maxLineBytes: number;
+  /** Called with a run and the target its samples name in a `floodgate_target` tag (truth targeting). */
+  readonly runTarget?: (run: string, target: string) => void;
 }
 
 /** Lines of one batch: counted, parsed, stored. End the batch to update the lag gauge. */
@@ -56,6 +63,8 @@ export class NdjsonBatch implements LineSink {
       this.context.store.declare(this.layer, parsed.declaration);
     } else {
       const reason = this.context.store.addSample(this.layer, parsed.sample);
+      const target = parsed.sample.tags.floodgate_target;
+      if (target !== undefined) this.context.runTarget?.(runLabel(parsed.sample.tags), target);
       if (reason) this.reject(reason);
       else if (parsed.sample.timeMs > this.newestMs) this.newestMs = parsed.sample.timeMs;
     }
@@ -85,14 +94,19 @@ export interface RemoteWriteResult {
 }
 
 /**
- * Applies one decoded write request: each series goes to the layer of its runner
- * (`instance_id`), cumulative values become increments through `tracker`.
+ * Applies one decoded write request from `address` (the sender's IP): each series goes to the
+ * layer of its runner ({@link runnerIdentity}: address plus instance_id and the other runner
+ * labels), cumulative values become increments through `tracker`, which finds restarts per runner
+ * and senders it cannot tell apart (`sender_conflict`). Every sample is checked as a k6 line's
+ * would be (contracts/k6-json.ts sampleRejection). Trend-stat gauges (`k6_*_p99`, …) are not
+ * convertible and only counted.
  */
 export function ingestWriteRequest(
   context: IngestContext,
   tracker: CumulativeTracker,
-  layerFor: (instance: string) => Layer,
+  layerFor: (runner: string) => Layer,
   request: WriteRequest,
+  address = '',
 ): RemoteWriteResult {
   const { health, store } = context;
   let rejected = 0;
@@ -101,17 +115,41 @@ export function ingestWriteRequest(
     rejected += 1;
     health.reject('remote_write', reason);
   };
-  for (const series of request.timeseries) {
+  const prepared = request.timeseries.map((series) => {
+    const { name, tags } = splitLabels(series.labels);
+    const runner = runnerIdentity(address, series.labels);
+    return { series, name, tags, runner, kind: name === undefined ? undefined : seriesKind(name), key: CumulativeTracker.key(series.labels) };
+  });
+  // Restarts and conflicts are decided on the whole request before any of it is counted.
+  const totals: ObservedTotal[] = [];
+  for (const { series, kind, runner, key } of prepared) {
+    if (kind?.kind === 'counter') {
+      for (const { value } of series.samples) if (Number.isFinite(value)) totals.push({ runner, key, total: value });
+    } else if (kind?.kind === 'duration') {
+      for (const histogram of series.histograms) {
+        const count = histogram.countFloat || histogram.countInt || 0;
+        if (Number.isFinite(count)) totals.push({ runner, key, total: count });
+      }
+    }
+  }
+  tracker.observe(totals);
+  for (const { series, name, tags, runner, kind, key } of prepared) {
     health.read('remote_write');
-    const { name, instance, tags } = splitLabels(series.labels);
-    if (name === undefined) {
+    if (name === undefined || kind === undefined) {
       reject('missing_field');
       continue;
     }
-    const kind = seriesKind(name);
-    if (kind.kind === 'ignored') continue;
-    const layer = layerFor(instance);
-    const key = CumulativeTracker.key(instance, series.labels);
+    if (kind.kind === 'ignored') {
+      if (isTrendStatSeries(name)) health.remoteWriteTrendStats += 1;
+      continue;
+    }
+    if (tracker.conflicted(runner)) {
+      for (let index = 0; index < series.samples.length + series.histograms.length; index += 1) reject('sender_conflict');
+      continue;
+    }
+    const layer = layerFor(runner);
+    if (tags.floodgate_target !== undefined) context.runTarget?.(runLabel(tags), tags.floodgate_target);
+    const catalogKey = catalogSeriesKey(runner, name, tags);
     if (kind.kind === 'duration') {
       for (const histogram of series.histograms) {
         let folded;
@@ -121,7 +159,7 @@ export function ingestWriteRequest(
           reject('bad_histogram');
           continue;
         }
-        const delta = tracker.histogram(key, folded, histogram.resetHint === 'YES');
+        const delta = tracker.histogram(runner, key, catalogKey, folded, histogram.resetHint === 'YES');
         if (typeof delta === 'string') {
           reject(delta);
           continue;
@@ -134,18 +172,22 @@ export function ingestWriteRequest(
     }
     for (const { value, timestamp } of series.samples) {
       if (isStaleMarker(value)) {
-        // The runner stopped sending this series: nothing to count, but a planned rate it ends is
-        // over (k6 sends stale markers when a test ends, also when it was interrupted).
+        // The runner stopped sending this series: nothing to count. A planned rate or a VU count
+        // it ends is over (k6 sends stale markers when a test ends, also when it was interrupted),
+        // and the runner's next push is a new process.
         if (kind.kind === 'gauge' && kind.metric === K6_METRICS.plannedArrivalRate) store.endPlanned(layer, tags);
+        if (kind.kind === 'gauge' && kind.metric === K6_BUILTIN.vus) store.endVus(layer, tags);
+        tracker.stale(runner);
         continue;
       }
-      if (!Number.isFinite(value)) {
-        reject('bad_value');
+      const invalid = sampleRejection(kind.metric, value, tags);
+      if (invalid) {
+        reject(invalid);
         continue;
       }
       let sampleValue = value;
       if (kind.kind === 'counter') {
-        const delta = tracker.counter(key, value);
+        const delta = tracker.counter(runner, key, catalogKey, value);
         if (typeof delta === 'string') {
           reject(delta);
           continue;
@@ -158,20 +200,21 @@ export function ingestWriteRequest(
     }
   }
   health.remoteWriteSeries = tracker.size;
+  health.remoteWriteConflicts = tracker.conflicts;
+  health.remoteWriteConflictCount = tracker.conflictCount;
+  health.remoteWriteRestarts = tracker.restarts;
   if (Number.isFinite(newestMs)) health.lag('remote_write', (context.clock.now() - newestMs) / 1000);
   return { series: request.timeseries.length, rejected };
 }
 
-function splitLabels(labels: readonly RemoteLabel[]): { name: string | undefined; instance: string; tags: Record<string, string> } {
+function splitLabels(labels: readonly RemoteLabel[]): { name: string | undefined; tags: Record<string, string> } {
   let name: string | undefined;
-  let instance = '';
   const tags: Record<string, string> = {};
   for (const { name: key, value } of labels) {
     if (key === '__name__') name = value;
-    else if (key === 'instance_id') instance = value;
     else tags[key] = value;
   }
-  return { name, instance, tags };
+  return { name, tags };
 }
 
 /**

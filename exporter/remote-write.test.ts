@@ -2,6 +2,8 @@ import { compress } from 'snappyjs';
 import { describe, expect, test } from 'vitest';
 import {
   CumulativeTracker,
+  isTrendStatSeries,
+  runnerIdentity,
   decodeWriteRequest,
   encodeWriteRequest,
   foldNativeHistogram,
@@ -125,22 +127,61 @@ describe('folding native histograms into the catalog buckets', () => {
 });
 
 describe('CumulativeTracker', () => {
-  test('turns cumulative pushes into growth: a re-push adds nothing, a drop is a restart', () => {
+  const key = CumulativeTracker.key(labels('k6_http_reqs_total'));
+  const push = (tracker: CumulativeTracker, runner: string, values: Record<string, number>): Record<string, unknown> => {
+    tracker.observe(Object.entries(values).map(([series, total]) => ({ runner, key: series, total })));
+    return Object.fromEntries(Object.entries(values).map(([series, value]) => [series, tracker.counter(runner, series, series, value)]));
+  };
+
+  test('counts cumulative counters by their growth; a value below the last one is a restart, counted whole', () => {
     const tracker = new CumulativeTracker(10);
-    const key = CumulativeTracker.key('1', labels('k6_http_reqs_total'));
-    expect([5, 5, 8, 3, 4].map((value) => tracker.counter(key, value))).toEqual([
+    expect([5, 5, 8, 3, 4].map((value) => push(tracker, 'r', { [key]: value })[key])).toEqual([
       { kind: 'counter', increment: 5 },
       { kind: 'counter', increment: 0 },
       { kind: 'counter', increment: 3 },
       { kind: 'counter', increment: 3 },
       { kind: 'counter', increment: 1 },
     ]);
+    expect(tracker.restarts).toBe(1);
   });
 
-  test('keys runners apart: the same series from two runners is two series', () => {
-    const series = labels('k6_http_reqs_total', { status: '200' });
-    expect(CumulativeTracker.key('1', series)).not.toBe(CumulativeTracker.key('2', series));
-    expect(CumulativeTracker.key('1', series)).toBe(CumulativeTracker.key('1', labels('k6_http_reqs_total', { status: '200' })));
+  test('finds a restart per runner: a series whose first value after it is above its last one is counted whole', () => {
+    const tracker = new CumulativeTracker(10);
+    push(tracker, 'r', { a: 100, b: 5 });
+    // The restarted process: a is back low, b is already above where the old process left it.
+    expect(push(tracker, 'r', { a: 2, b: 8 })).toEqual({ a: { kind: 'counter', increment: 2 }, b: { kind: 'counter', increment: 8 } });
+    expect(push(tracker, 'r', { a: 4, b: 9 })).toEqual({ a: { kind: 'counter', increment: 2 }, b: { kind: 'counter', increment: 1 } });
+    // Back to where the old process was within two pushes (a young process): still a restart.
+    expect(push(tracker, 'r', { a: 100, b: 10 })).toEqual({ a: { kind: 'counter', increment: 96 }, b: { kind: 'counter', increment: 1 } });
+    expect(tracker.conflictCount).toBe(0);
+  });
+
+  test('a runner that sent stale markers starts over with its next push, even when every value is above', () => {
+    const tracker = new CumulativeTracker(10);
+    push(tracker, 'r', { a: 5 });
+    tracker.stale('r');
+    expect(push(tracker, 'r', { a: 7 })).toEqual({ a: { kind: 'counter', increment: 7 } });
+  });
+
+  test('two senders that cannot be told apart go down, up and down again: a conflict, rejected from then on', () => {
+    const tracker = new CumulativeTracker(10);
+    // Sender A and sender B push the same series under one identity, alternately.
+    expect(push(tracker, 'same', { a: 10 })).toEqual({ a: { kind: 'counter', increment: 10 } });
+    expect(push(tracker, 'same', { a: 6 })).toEqual({ a: { kind: 'counter', increment: 6 } });
+    expect(push(tracker, 'same', { a: 12 })).toEqual({ a: { kind: 'counter', increment: 6 } });
+    expect(push(tracker, 'same', { a: 7 })).toEqual({ a: 'sender_conflict' });
+    expect(push(tracker, 'same', { a: 14 })).toEqual({ a: 'sender_conflict' });
+    expect(tracker.conflicts).toEqual(['same']);
+    expect(tracker.conflicted('same')).toBe(true);
+    expect(tracker.conflicted('other')).toBe(false);
+  });
+
+  test('keys series by all their labels, and runners by address plus instance_id', () => {
+    expect(CumulativeTracker.key(labels('k6_http_reqs_total', { status: '200' }))).toBe(CumulativeTracker.key(labels('k6_http_reqs_total', { status: '200' })));
+    expect(CumulativeTracker.key(labels('k6_http_reqs_total', { url: '/a' }))).not.toBe(CumulativeTracker.key(labels('k6_http_reqs_total', { url: '/b' })));
+    expect(runnerIdentity('10.0.0.1', labels('k6_vus'))).not.toBe(runnerIdentity('10.0.0.2', labels('k6_vus')));
+    expect(runnerIdentity('10.0.0.1', labels('k6_vus', { instance_id: '1' }))).not.toBe(runnerIdentity('10.0.0.1', labels('k6_vus', { instance_id: '2' })));
+    expect(runnerIdentity('10.0.0.1', labels('k6_vus', { testid: 'x' }))).toBe(runnerIdentity('10.0.0.1', labels('k6_vus', { testid: 'y' })));
   });
 
   test('histograms: growth per bucket, and a lower count is a reset', () => {
@@ -150,16 +191,26 @@ describe('CumulativeTracker', () => {
       sum: counts.reduce((a, b) => a + b, 0) / 10,
       count: counts.reduce((a, b) => a + b, 0),
     });
-    tracker.histogram('h', folded([1, 2]), false);
-    expect(tracker.histogram('h', folded([3, 2]), false)).toMatchObject({ counts: Float64Array.from([2, 0]), count: 2 });
-    expect(tracker.histogram('h', folded([1, 0]), false)).toMatchObject({ counts: Float64Array.from([1, 0]), count: 1 });
+    tracker.histogram('r', 'h', 'h', folded([1, 2]), false);
+    expect(tracker.histogram('r', 'h', 'h', folded([3, 2]), false)).toMatchObject({ counts: Float64Array.from([2, 0]), count: 2 });
+    expect(tracker.histogram('r', 'h', 'h', folded([1, 0]), false)).toMatchObject({ counts: Float64Array.from([1, 0]), count: 1 });
   });
 
-  test('refuses new series beyond its cap, but keeps following the ones it has', () => {
-    const tracker = new CumulativeTracker(1);
-    expect(tracker.counter('a', 1)).toEqual({ kind: 'counter', increment: 1 });
-    expect(tracker.counter('b', 1)).toBe('series_limit');
-    expect(tracker.counter('a', 3)).toEqual({ kind: 'counter', increment: 2 });
-    expect(tracker.size).toBe(1);
+  test('the limit counts catalog series: labels outside the catalog (url) never make it refuse', () => {
+    const tracker = new CumulativeTracker(2);
+    for (let url = 0; url < 6; url += 1) expect(tracker.counter('r', `url-${url}`, 'k6_http_reqs_total status=200', 1)).toEqual({ kind: 'counter', increment: 1 });
+    expect(tracker.catalogSize).toBe(1);
+    expect(tracker.counter('r', 'x', 'k6_http_reqs_total status=500', 1)).toEqual({ kind: 'counter', increment: 1 });
+    expect(tracker.counter('r', 'y', 'k6_http_reqs_total status=503', 1)).toBe('series_limit');
+    expect(tracker.counter('r', 'url-0', 'k6_http_reqs_total status=200', 3)).toEqual({ kind: 'counter', increment: 2 });
+  });
+});
+
+describe('trend stats', () => {
+  test.each(['k6_http_req_duration_p99', 'k6_iteration_duration_p95', 'k6_http_req_duration_avg', 'k6_http_req_waiting_med'])('%s is a not-convertible trend stat', (name) => {
+    expect(isTrendStatSeries(name)).toBe(true);
+  });
+  test.each(['k6_http_reqs_total', 'k6_vus', 'k6_http_req_duration_seconds'])('%s is not', (name) => {
+    expect(isTrendStatSeries(name)).toBe(false);
   });
 });

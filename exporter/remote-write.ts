@@ -17,6 +17,7 @@
 import { createHash } from 'node:crypto';
 import protobuf from 'protobufjs';
 import { compress, uncompress } from 'snappyjs';
+import { K6_LABEL_TAGS } from '../contracts/k6-json.ts';
 import { K6_BUILTIN, K6_METRICS } from '../contracts/metrics.ts';
 import type { RejectReason } from './parse.ts';
 import { DURATION_BUCKETS } from './store.ts';
@@ -290,77 +291,238 @@ export type TrackedDelta =
   | { readonly kind: 'histogram'; readonly counts: Float64Array; readonly sum: number; readonly count: number };
 
 /**
- * Per (runner, input series) last cumulative values, bounded by `maxSeries`: turns cumulative
- * pushes into increments, treating a decrease as a reset (see the module comment).
+ * Labels that tell runners apart besides the sender's address: k6-operator's `--tag instance_id=<i>`
+ * and `testrun_name`, and `floodgate_runner`, which `floodgate k8s` and the README's plain-k6 example
+ * set (`--tag floodgate_runner=<host>`) so runners behind one address (a NAT, a proxy) stay apart.
+ */
+export const RUNNER_LABELS = ['instance_id', 'testrun_name', 'floodgate_runner'] as const;
+
+/**
+ * The runner a series comes from: the sender's address plus the runner labels it carries. Two
+ * plain `k6 run -o experimental-prometheus-rw` on two machines differ by address; k6-operator
+ * runners by `instance_id`. Runners that share all of these cannot be told apart: their pushes
+ * are detected as a conflict (see {@link CumulativeTracker}), never summed silently.
+ */
+export function runnerIdentity(address: string, labels: readonly RemoteLabel[]): string {
+  let identity = address === '' ? 'unknown-address' : address;
+  for (const name of RUNNER_LABELS) {
+    const label = labels.find((candidate) => candidate.name === name);
+    if (label && label.value !== '') identity += ` ${name}=${label.value}`;
+  }
+  return identity;
+}
+
+/** Requests after a restart during which another drop means two senders, not a restart. */
+const CONFLICT_WATCH_REQUESTS = 2;
+/** Runner identities named in /healthz as conflicting (the count has no limit). */
+export const MAX_CONFLICTS_LISTED = 20;
+
+/** One runner identity's state. */
+interface RunnerState {
+  /** Last cumulative value per input series (hashed labels). */
+  readonly last: Map<string, Tracked>;
+  /** Requests left after a restart during which another drop means two senders. */
+  watchLeft: number;
+  /** The runner sent stale markers (k6 stopped): its next push is a new process. */
+  stopped: boolean;
+  conflicted: boolean;
+  restarts: number;
+}
+
+/** One cumulative total in a request, for {@link CumulativeTracker.observe}. */
+export interface ObservedTotal {
+  readonly runner: string;
+  readonly key: string;
+  /** Counter value, or histogram count. */
+  readonly total: number;
+}
+
+/**
+ * Per runner and input series, the last cumulative value, turning k6's cumulative pushes into
+ * increments.
+ *
+ * Restarts are found per runner, not per series: when any counter or histogram of a runner goes
+ * down in a request, or the runner sent stale markers (k6 stopped), the runner restarted, and
+ * every one of its series counts whole from then on, also those whose first value after the
+ * restart is above their last one before it (a per-series rule would count only the difference).
+ *
+ * Two senders that cannot be told apart ({@link runnerIdentity}) look like a runner that restarts
+ * on every push: its series go down, up again (the other sender's level) and down again within
+ * {@link CONFLICT_WATCH_REQUESTS} requests of a restart. That is a conflict: the identity is
+ * marked, every later sample from it is rejected as `sender_conflict` (counted, shown in /healthz
+ * and on the exporter-health board), and nothing more of it is summed. What was counted before the
+ * conflict was seen (two or three pushes) may be off by one sender's total; the conflict says so.
+ *
+ * Memory is bounded: at most `maxSeries` distinct catalog series (the name and the labels that
+ * become floodgate labels, per runner), and at most 4 × that many input series; labels outside
+ * the catalog (url, name, error, proto, …) only count against the second, generous bound, so a
+ * run's counts never depend on how many URLs it had.
  */
 export class CumulativeTracker {
-  private readonly last = new Map<string, Tracked>();
+  private readonly runners = new Map<string, RunnerState>();
+  private readonly catalog = new Set<string>();
   private readonly maxSeries: number;
-  /** Last push per key, by the exporter's clock; the map is kept in that order (oldest first). */
-  private readonly seenMs = new Map<string, number>();
-  private readonly idleMs: number;
-  private readonly now: () => number;
+  private readonly maxInputSeries: number;
+  private inputSeries = 0;
+  /** Runner identities found in conflict (the first {@link MAX_CONFLICTS_LISTED}). */
+  readonly conflicts: string[] = [];
+  /** Runner identities found in conflict, all of them. */
+  conflictCount = 0;
+  /** Runner restarts seen. */
+  restarts = 0;
 
-  /**
-   * @param maxSeries - series tracked at once
-   * @param expiry - when the table is full, series not pushed for `idleMs` (default 10 min) are
-   *   forgotten, oldest first, to make room; a forgotten series that comes back counts its whole
-   *   value again, so the idle period must be far above any push interval (k6: 5 s).
-   */
-  constructor(maxSeries: number, expiry: { idleMs?: number; now?: () => number } = {}) {
+  constructor(maxSeries: number) {
     this.maxSeries = maxSeries;
-    this.idleMs = expiry.idleMs ?? 10 * 60 * 1000;
-    this.now = expiry.now ?? Date.now;
+    this.maxInputSeries = maxSeries * 4;
   }
 
-  /** True when a new series may be added, after forgetting idle ones if the table is full. */
-  private room(key: string, known: boolean): boolean {
-    const nowMs = this.now();
-    if (known) this.seenMs.delete(key);
-    else if (this.last.size >= this.maxSeries) {
-      for (const [oldest, seen] of this.seenMs) {
-        if (nowMs - seen < this.idleMs || this.last.size < this.maxSeries) break;
-        this.seenMs.delete(oldest);
-        this.last.delete(oldest);
-      }
-      if (this.last.size >= this.maxSeries) return false;
-    }
-    this.seenMs.set(key, nowMs);
-    return true;
-  }
-
-  /** Series tracked now. */
+  /** Input series tracked now. */
   get size(): number {
-    return this.last.size;
+    return this.inputSeries;
   }
 
-  /** A stable key for (instance, series labels); hashed so hostile label sizes do not grow memory. */
-  static key(instance: string, labels: readonly RemoteLabel[]): string {
+  /** Catalog series tracked now (what `maxSeries` bounds). */
+  get catalogSize(): number {
+    return this.catalog.size;
+  }
+
+  /** A stable key for an input series' labels; hashed so hostile label sizes do not grow memory. */
+  static key(labels: readonly RemoteLabel[]): string {
     const hash = createHash('sha1');
     for (const { name, value } of labels) hash.update(`${name}\u0000${value}\u0001`);
-    return `${instance}\u0000${hash.digest('base64')}`;
+    return hash.digest('base64');
   }
 
-  /** The growth of a counter since its last push; `series_limit` when a new series would exceed the cap. */
-  counter(key: string, value: number): TrackedDelta | RejectReason {
-    const previous = this.last.get(key);
-    if (!this.room(key, previous !== undefined)) return 'series_limit';
+  /** True when `runner` was found to be two senders; its samples are rejected. */
+  conflicted(runner: string): boolean {
+    return this.runners.get(runner)?.conflicted ?? false;
+  }
+
+  /**
+   * Reads a request's cumulative totals before any is applied: finds restarts (per runner) and
+   * conflicts (see the class comment). Call once per request, then {@link counter}/{@link histogram}.
+   */
+  observe(totals: readonly ObservedTotal[]): void {
+    const byRunner = new Map<string, ObservedTotal[]>();
+    for (const total of totals) {
+      const list = byRunner.get(total.runner);
+      if (list) list.push(total);
+      else byRunner.set(total.runner, [total]);
+    }
+    for (const [runner, list] of byRunner) {
+      const state = this.state(runner);
+      if (state.conflicted) continue;
+      const dropped = list.some(({ key, total }) => {
+        const before = totalOf(state.last.get(key));
+        return before !== undefined && total < before;
+      });
+      // Down, up, and down again within a few requests: no runner restarts that often.
+      if (dropped && state.watchLeft > 0) {
+        this.markConflict(runner, state);
+        continue;
+      }
+      if (state.watchLeft > 0) state.watchLeft -= 1;
+      if (!dropped && !state.stopped) continue;
+      this.inputSeries -= state.last.size;
+      state.last.clear();
+      state.watchLeft = dropped ? CONFLICT_WATCH_REQUESTS : 0;
+      state.stopped = false;
+      state.restarts += 1;
+      this.restarts += 1;
+    }
+  }
+
+  /** A stale marker of `runner`: k6 stopped, so its next push starts from zero. */
+  stale(runner: string): void {
+    const state = this.runners.get(runner);
+    if (state) state.stopped = true;
+  }
+
+  /** Whether a new series may be tracked; registers its catalog series. */
+  private admit(state: RunnerState, key: string, catalogKey: string): RejectReason | undefined {
+    if (state.last.has(key)) return undefined;
+    if (!this.catalog.has(catalogKey)) {
+      if (this.catalog.size >= this.maxSeries) return 'series_limit';
+      this.catalog.add(catalogKey);
+    }
+    if (this.inputSeries >= this.maxInputSeries) return 'series_limit';
+    this.inputSeries += 1;
+    return undefined;
+  }
+
+  /** The growth of a counter since its last push (a value below it is a reset: the whole value is new). */
+  counter(runner: string, key: string, catalogKey: string, value: number): TrackedDelta | RejectReason {
+    const state = this.state(runner);
+    if (state.conflicted) return 'sender_conflict';
+    const refused = this.admit(state, key, catalogKey);
+    if (refused) return refused;
+    const previous = state.last.get(key);
     const before = previous?.kind === 'counter' ? previous.value : 0;
-    this.last.set(key, { kind: 'counter', value });
+    state.last.set(key, { kind: 'counter', value });
     return { kind: 'counter', increment: value >= before ? value - before : value };
   }
 
   /** The growth of a folded histogram since its last push; a lower count (or reset hint) is a reset. */
-  histogram(key: string, folded: FoldedHistogram, resetHint: boolean): TrackedDelta | RejectReason {
-    const previous = this.last.get(key);
-    if (!this.room(key, previous !== undefined)) return 'series_limit';
-    this.last.set(key, { kind: 'histogram', counts: folded.counts, sum: folded.sum, count: folded.count });
+  histogram(runner: string, key: string, catalogKey: string, folded: FoldedHistogram, resetHint: boolean): TrackedDelta | RejectReason {
+    const state = this.state(runner);
+    if (state.conflicted) return 'sender_conflict';
+    const refused = this.admit(state, key, catalogKey);
+    if (refused) return refused;
+    const previous = state.last.get(key);
+    state.last.set(key, { kind: 'histogram', counts: folded.counts, sum: folded.sum, count: folded.count });
     if (previous?.kind !== 'histogram' || resetHint || !grew(previous.counts, folded.counts) || folded.count < previous.count) {
       return { kind: 'histogram', counts: folded.counts, sum: folded.sum, count: folded.count };
     }
     const counts = folded.counts.map((value, index) => value - previous.counts[index]!);
     return { kind: 'histogram', counts, sum: folded.sum - previous.sum, count: folded.count - previous.count };
   }
+
+  private state(runner: string): RunnerState {
+    let state = this.runners.get(runner);
+    if (!state) this.runners.set(runner, (state = { last: new Map(), watchLeft: 0, stopped: false, conflicted: false, restarts: 0 }));
+    return state;
+  }
+
+  private markConflict(runner: string, state: RunnerState): void {
+    state.conflicted = true;
+    this.inputSeries -= state.last.size;
+    state.last.clear();
+    this.conflictCount += 1;
+    if (this.conflicts.length < MAX_CONFLICTS_LISTED) this.conflicts.push(runner);
+  }
+}
+
+function totalOf(tracked: Tracked | undefined): number | undefined {
+  if (tracked === undefined) return undefined;
+  return tracked.kind === 'counter' ? tracked.value : tracked.count;
+}
+
+/**
+ * The catalog series of an input series: its name, runner and the values of the tags that become
+ * floodgate labels (contracts/k6-json.ts K6_LABEL_TAGS). Labels outside the catalog are dropped
+ * here, before any limit counts the series.
+ */
+export function catalogSeriesKey(runner: string, name: string, tags: Readonly<Record<string, string>>): string {
+  let key = `${runner}\u0000${name}`;
+  for (const tag of K6_LABEL_TAGS) {
+    const value = tags[tag];
+    if (value !== undefined) key += `\u0000${tag}=${value}`;
+  }
+  return key;
+}
+
+/**
+ * k6's default trend mapping (`K6_PROMETHEUS_RW_TREND_STATS`, default `p(99)`): one gauge per
+ * stat, `k6_<trend>_<stat>`, each a percentile (or min, max, avg, …) over one runner's whole test
+ * so far. Percentiles of different runners cannot be added or merged into a histogram, so these
+ * are not converted; they are counted and named in /healthz, which says to run k6 with
+ * `K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM=true` (floodgate's commands and docs set it).
+ */
+export const TREND_STAT_SERIES = /^k6_[a-zA-Z0-9_]+_(p\d+|min|max|avg|med|count|sum)$/;
+
+/** True when `name` is one of k6's per-runner trend-stat gauges (see {@link TREND_STAT_SERIES}). */
+export function isTrendStatSeries(name: string): boolean {
+  return TREND_STAT_SERIES.test(name) && !name.endsWith('_total');
 }
 
 function grew(before: Float64Array, after: Float64Array): boolean {

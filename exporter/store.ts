@@ -414,6 +414,15 @@ export class RunStore {
     if (planned) planned.ended = true;
   }
 
+  /**
+   * Ends the VU count a sender stopped (a remote-write stale marker of `k6_vus`): floodgate_vus no
+   * longer shows its last value for this layer. A later sample sets it again.
+   */
+  endVus(layer: Layer, tags: Readonly<Record<string, string>>): void {
+    const slice = this.runs.get(runLabel(tags))?.slices.get(layer.id);
+    if (slice) slice.vus = undefined;
+  }
+
   /** Completions per stage for `run`, summed over layers and scenarios (what the target acknowledged). */
   acknowledged(run: string): Record<string, number> {
     const totals: Record<string, number> = {};

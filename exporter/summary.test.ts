@@ -15,6 +15,7 @@ describe('parseRunSummary', () => {
       }),
     );
     expect(summary).toEqual({
+      shape: 'handleSummary',
       thresholds: [
         { metric: 'http_req_duration{stage:register}', threshold: 'p(95)<1500', ok: false },
         { metric: 'http_req_failed', threshold: 'rate<0.5', ok: true },

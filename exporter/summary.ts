@@ -1,9 +1,12 @@
 /**
- * A run's `summary.json` (k6's handleSummary data, written next to k6.ndjson at the end of a run):
- * the final verdict of every threshold, submetric thresholds included. k6's NDJSON carries only
- * thresholds keyed on a parent metric, so this is where `http_req_duration{stage:register}:
- * p(95)<1500` and the like come from. Pure: parsing only.
+ * A run's `summary.json` (written next to k6.ndjson at the end of a run): the final verdict of
+ * every threshold, submetric thresholds included. k6's NDJSON carries only thresholds keyed on a
+ * parent metric, so this is where `http_req_duration{stage:register}: p(95)<1500` and the like
+ * come from. Every shape k6 writes is read by contracts/k6-summary.ts (handleSummary data, a
+ * `--summary-export` file, the machine-readable summary); this module keeps what the exporter uses.
  */
+
+import { parseK6Summary, type K6SummaryShape } from '../contracts/k6-summary.ts';
 
 /** One threshold's final verdict. */
 export interface FinalThreshold {
@@ -15,31 +18,22 @@ export interface FinalThreshold {
 
 /** What the exporter uses of a summary. */
 export interface RunSummary {
+  /** The shape read. */
+  readonly shape: K6SummaryShape;
+  /** Verdicts; empty for the machine-readable summary, which carries none. */
   readonly thresholds: readonly FinalThreshold[];
   /** `http_reqs` count and `iterations` count, to check the summary belongs to the data read. */
   readonly httpReqs: number | undefined;
   readonly iterations: number | undefined;
 }
 
-/** Reads the parts of handleSummary data the exporter uses; throws TypeError when the shape is wrong. */
+/** Reads the parts of a summary the exporter uses; throws (SyntaxError, TypeError) when it is no k6 summary. */
 export function parseRunSummary(text: string): RunSummary {
-  const data = JSON.parse(text) as unknown;
-  if (typeof data !== 'object' || data === null) throw new TypeError('summary is not a JSON object');
-  const metrics = (data as { metrics?: unknown }).metrics;
-  if (typeof metrics !== 'object' || metrics === null) throw new TypeError('summary has no "metrics" object');
-  const thresholds: FinalThreshold[] = [];
-  for (const [metric, entry] of Object.entries(metrics as Record<string, unknown>)) {
-    const verdicts = typeof entry === 'object' && entry !== null ? (entry as { thresholds?: unknown }).thresholds : undefined;
-    if (typeof verdicts !== 'object' || verdicts === null) continue;
-    for (const [threshold, verdict] of Object.entries(verdicts as Record<string, unknown>)) {
-      const ok = typeof verdict === 'object' && verdict !== null ? (verdict as { ok?: unknown }).ok : undefined;
-      if (typeof ok !== 'boolean') throw new TypeError(`threshold ${metric}: ${threshold} has no boolean "ok"`);
-      thresholds.push({ metric, threshold, ok });
-    }
-  }
-  const count = (name: string): number | undefined => {
-    const value = ((metrics as Record<string, { values?: { count?: unknown } }>)[name]?.values ?? {}).count;
-    return typeof value === 'number' ? value : undefined;
+  const summary = parseK6Summary(text);
+  return {
+    shape: summary.shape,
+    thresholds: (summary.thresholds ?? []).map(({ metric, expression, ok }) => ({ metric, threshold: expression, ok })),
+    httpReqs: summary.httpReqs,
+    iterations: summary.iterations,
   };
-  return { thresholds, httpReqs: count('http_reqs'), iterations: count('iterations') };
 }

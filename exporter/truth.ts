@@ -121,3 +121,85 @@ export function createTruthPoller(options: TruthPollerOptions): TruthPoller {
     },
   };
 }
+
+/** Runs named in /healthz's truth section, per list. */
+const MAX_RUNS_LISTED = 20;
+/** Runs whose target is remembered (the oldest is forgotten beyond it). */
+const MAX_TARGETS = 1000;
+
+/**
+ * A base URL in the form targets are compared in: origin plus path, without a trailing `/truth`
+ * or slash. `http://127.0.0.1:3000/` and `http://127.0.0.1:3000/truth` are the same target;
+ * `localhost` and `127.0.0.1` are not (the exporter cannot know they are one machine).
+ */
+export function targetKey(url: string): string | undefined {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname.replace(/\/truth\/?$/, '').replace(/\/+$/, '')}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why a run is polled for truth or not, for /healthz. */
+export interface TruthTargetingStatus {
+  /** The `--target-truth` URL. */
+  readonly url: string;
+  /** Runs polled: made against that target (the first few). */
+  readonly polled: readonly string[];
+  /** Runs not polled: made against another target, or of unknown target (the first few). */
+  readonly notPolled: ReadonlyArray<{ readonly run: string; readonly target?: string; readonly reason: string }>;
+}
+
+/**
+ * Which runs were made against the target whose truth is polled: only those are polled, so a
+ * glob that matches older runs against other targets never makes their records look lost
+ * (FloodgateRecordsLost). A run's target comes from its folder's run.json (`target`, written by
+ * `floodgate run`) or from a `floodgate_target` tag on its samples (`k6 run --tag
+ * floodgate_target=<url>`, set by `floodgate k8s` and the README's remote-write example). A run
+ * of unknown target is not polled, and /healthz says so.
+ */
+export class TruthTargeting {
+  private readonly url: string;
+  private readonly key: string | undefined;
+  private readonly targets = new Map<string, string>();
+
+  constructor(truthUrl: string) {
+    this.url = truthUrl;
+    this.key = targetKey(truthUrl);
+  }
+
+  /** `run` was made against `target` (a base URL). */
+  learn(run: string, target: string): void {
+    if (this.targets.get(run) === target) return;
+    this.targets.delete(run);
+    if (this.targets.size >= MAX_TARGETS) this.targets.delete(this.targets.keys().next().value!);
+    this.targets.set(run, target);
+  }
+
+  /** True when `run` is known to be made against the polled target. */
+  polls(run: string): boolean {
+    const target = this.targets.get(run);
+    return target !== undefined && this.key !== undefined && targetKey(target) === this.key;
+  }
+
+  /** What /healthz says about `runs` (the runs the exporter holds). */
+  status(runs: readonly string[]): TruthTargetingStatus {
+    const polled: string[] = [];
+    const notPolled: Array<{ run: string; target?: string; reason: string }> = [];
+    for (const run of runs) {
+      if (this.polls(run)) {
+        if (polled.length < MAX_RUNS_LISTED) polled.push(run);
+        continue;
+      }
+      if (notPolled.length >= MAX_RUNS_LISTED) continue;
+      const target = this.targets.get(run);
+      notPolled.push(
+        target === undefined
+          ? { run, reason: 'target unknown: no run.json beside its file and no floodgate_target tag' }
+          : { run, target, reason: 'made against another target' },
+      );
+    }
+    return { url: this.url, polled, notPolled };
+  }
+}

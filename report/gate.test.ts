@@ -6,14 +6,14 @@ import { FAIL_ON_CHOICES, gateFailure, type FailOn } from './gate.ts';
 const base = analyseRun(simulatedRunResult(simulateRun({ steps: linearSteps(2, 2, 3, 20), seed: 5 })));
 
 /** The analysis with its verdict status, validity and lost records set as a case needs them. */
-function withVerdict(status: Analysis['verdict']['status'], options: { valid?: boolean; lost?: number } = {}): Analysis {
+function withVerdict(status: Analysis['verdict']['status'], options: { valid?: boolean; lost?: number; truth?: boolean } = {}): Analysis {
   const valid = options.valid ?? status !== 'invalid';
   return {
     ...base,
     valid,
     validity: { ...base.validity, valid, reasons: valid ? [] : ['the load generator dropped 120 iterations'] },
     verdict: { status, headline: `headline of ${status}`, text: 'text' },
-    reconciliation: { ...base.reconciliation, available: true, lost: options.lost ?? 0 },
+    reconciliation: { ...base.reconciliation, available: options.truth ?? true, lost: options.lost ?? 0 },
   };
 }
 
@@ -39,6 +39,15 @@ describe('--fail-on', () => {
     ['a passing run that lost records', withVerdict('pass', { lost: 3 }), 'any', 'REPORT_GATE_FAILED'],
   ])('%s with --fail-on %s: %s', (_case, analysis, failOn, code) => {
     expect(gateFailure(analysis, failOn)?.code).toBe(code);
+  });
+
+  test("a passing run whose target's truth could not be read fails --fail-on any, passes slo, and passes any with --target-truth off", () => {
+    const unreconciled = withVerdict('pass', { truth: false });
+    const failure = gateFailure(unreconciled, 'any');
+    expect(failure?.code).toBe('REPORT_GATE_FAILED');
+    expect(failure?.detail).toMatch(/truth could not be read, so lost records cannot be ruled out/);
+    expect(gateFailure(unreconciled, 'slo')).toBeUndefined();
+    expect(gateFailure(unreconciled, 'any', { truthSkipped: true })).toBeUndefined();
   });
 
   test('the failure says why, in the words of the report', () => {

@@ -10,7 +10,8 @@
  *   not be judged.
  * - `any`: also when the report could not conclude (`unknown`: too little traffic;
  *   `limit-not-reached`: a breakpoint whose capacity is only a lower bound short of the opening),
- *   or when the target lost acknowledged records → REPORT_GATE_FAILED.
+ *   when the target lost acknowledged records, or when its truth could not be read (unless
+ *   `--target-truth off` said to go without) → REPORT_GATE_FAILED.
  */
 
 import type { ErrorCode } from '../contracts/errors.ts';
@@ -48,8 +49,14 @@ export function verdictOutcome(status: Verdict['status']): 'pass' | 'fail' | 'in
   }
 }
 
+/** What the gate knows beyond the analysis. */
+export interface GateContext {
+  /** The user turned reconciliation off (`--target-truth off`): no truth is then no failure. */
+  readonly truthSkipped?: boolean;
+}
+
 /** The first reason `analysis` fails the `failOn` gate, or undefined when it passes. */
-export function gateFailure(analysis: Analysis, failOn: FailOn): GateFailure | undefined {
+export function gateFailure(analysis: Analysis, failOn: FailOn, context: GateContext = {}): GateFailure | undefined {
   const level = FAIL_ON_CHOICES.indexOf(failOn);
   if (!analysis.valid) return { code: 'REPORT_RUN_INVALID', detail: analysis.validity.reasons.join('; ') };
   const outcome = verdictOutcome(analysis.verdict.status);
@@ -58,6 +65,12 @@ export function gateFailure(analysis: Analysis, failOn: FailOn): GateFailure | u
   if (level >= FAIL_ON_CHOICES.indexOf('any')) {
     if (outcome !== 'pass') return { code: 'REPORT_GATE_FAILED', detail: `the report could not conclude: ${verdict}` };
     const { reconciliation } = analysis;
+    if (!reconciliation.available && !context.truthSkipped) {
+      return {
+        code: 'REPORT_GATE_FAILED',
+        detail: "the target's truth could not be read, so lost records cannot be ruled out (pass --target-truth <url> of the run's target, or --target-truth off to gate without it)",
+      };
+    }
     if (reconciliation.available && reconciliation.lost > 0) {
       return { code: 'REPORT_GATE_FAILED', detail: `${reconciliation.lost.toLocaleString('en-US')} acknowledged records were not stored` };
     }

@@ -4,14 +4,14 @@
  * output folder. Read → parse → compute → render, each step its own module.
  */
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { FloodgateError } from '../contracts/errors.ts';
 import { validateRunResult, type RunResult } from '../contracts/run-result.ts';
 import { analyseRun, type Analysis } from './analysis/index.ts';
 import { DEFAULT_OBJECTIVES, type ReportObjectives } from './analysis/objectives.ts';
 import { readPrometheusRun, type PrometheusApi } from './read-prometheus.ts';
-import { readJsonFile, readRunDirectory, type RunManifest, type TruthSource } from './read-run.ts';
+import { findNdjson, readRunDirectory, readRunJson, type TruthSource } from './read-run.ts';
 import { RENDERERS } from './render/index.ts';
 import { loadObjectives } from './slo-file.ts';
 
@@ -61,28 +61,149 @@ export async function buildReport(options: ReportOptions): Promise<ReportOutcome
   let objectives: ReportObjectives = options.slo ? loadObjectives(options.slo) : DEFAULT_OBJECTIVES;
   if (options.windowSeconds !== undefined) objectives = { ...objectives, windowSeconds: options.windowSeconds };
 
-  const runResult = await readRun(dir, options);
-  const checked = validateRunResult(runResult);
-  if (!checked.ok) throw new FloodgateError('INTERNAL', { detail: `the run-result built from ${dir} is malformed: ${checked.problems.join('; ')}` });
-  const baseline = options.baseline ? analyseRun(await readBaseline(resolve(options.baseline), options), { objectives }) : undefined;
-  const analysis = analyseRun(runResult, { objectives, ...(baseline ? { baseline } : {}) });
+  // Both folders first: a results folder that cannot be read, or an output path that cannot hold
+  // files, fails before a long read, not after it.
+  if (!options.prometheus) checkResultsFolder(dir);
+  const created = ensureOutputFolder(out);
+  try {
+    const runResult = await readRun(dir, options);
+    const checked = validateRunResult(runResult);
+    if (!checked.ok) throw new FloodgateError('INTERNAL', { detail: `the run-result built from ${dir} is malformed: ${checked.problems.join('; ')}` });
+    const baseline = options.baseline ? analyseRun(await readBaseline(resolve(options.baseline), options), { objectives }) : undefined;
+    const analysis = analyseRun(runResult, { objectives, ...(baseline ? { baseline } : {}) });
 
-  mkdirSync(out, { recursive: true });
-  const files = [join(out, RUN_RESULT_FILE)];
-  writeFileSync(files[0]!, `${JSON.stringify(runResult)}\n`);
-  for (const renderer of RENDERERS) {
-    const path = join(out, renderer.file);
-    writeFileSync(path, renderer.render(analysis));
-    files.push(path);
+    const files = [join(out, RUN_RESULT_FILE)];
+    writeOutput(files[0]!, `${JSON.stringify(runResult)}\n`);
+    for (const renderer of RENDERERS) {
+      const path = join(out, renderer.file);
+      writeOutput(path, renderer.render(analysis));
+      files.push(path);
+    }
+    return { analysis, runResult, files, html: join(out, 'report.html') };
+  } catch (error) {
+    // A folder this run created and wrote nothing into is not left behind.
+    for (const folder of created.reverse()) {
+      try {
+        if (readdirSync(folder).length === 0) rmdirSync(folder);
+      } catch {
+        break;
+      }
+    }
+    throw error;
   }
-  return { analysis, runResult, files, html: join(out, 'report.html') };
+}
+
+/** Files of a results folder that are read when present; each must then be readable. */
+const RESULT_FILES = ['k6.ndjson', 'run.json', 'summary.json', 'truth.json'] as const;
+
+/**
+ * Checks that `dir` is a folder this user may read, and that each results file in it is
+ * readable: RESULTS_NOT_FOUND when it does not exist or is not a folder, RESULTS_UNREADABLE
+ * when permissions forbid (a missing k6.ndjson is said by the reader).
+ */
+export function checkResultsFolder(dir: string): void {
+  let isFolder: boolean;
+  try {
+    isFolder = statSync(dir).isDirectory();
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') throw new FloodgateError('RESULTS_NOT_FOUND', { dir, detail: 'the folder does not exist' }, { cause: error });
+    throw new FloodgateError('RESULTS_UNREADABLE', { dir, detail: describeFileError(error) }, { cause: error });
+  }
+  if (!isFolder) throw new FloodgateError('RESULTS_NOT_FOUND', { dir, detail: 'it is a file, not a folder' });
+  try {
+    readdirSync(dir);
+  } catch (error) {
+    throw new FloodgateError('RESULTS_UNREADABLE', { dir, detail: `the folder cannot be listed: ${describeFileError(error)}` }, { cause: error });
+  }
+  for (const name of RESULT_FILES) {
+    const path = join(dir, name);
+    if (!existsSync(path)) continue;
+    try {
+      accessSync(path, constants.R_OK);
+      if (statSync(path).isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
+    } catch (error) {
+      throw new FloodgateError('RESULTS_UNREADABLE', { dir, detail: `${name}: ${describeFileError(error)}` }, { cause: error });
+    }
+  }
+}
+
+/**
+ * Creates the output folder and its missing parents, one level at a time (Node's recursive
+ * mkdir never returns on /proc: it retries ENOENT forever at 100 % CPU, deaf to SIGTERM), and
+ * checks it is writable. Returns the folders it created, outermost first. Throws OUTPUT_FAILED.
+ */
+export function ensureOutputFolder(out: string): string[] {
+  const missing: string[] = [];
+  let existing = out;
+  while (!existsSync(existing)) {
+    missing.unshift(existing);
+    const parent = dirname(existing);
+    if (parent === existing) break;
+    existing = parent;
+  }
+  try {
+    if (!statSync(existing).isDirectory()) {
+      throw Object.assign(new Error(`${existing} is a file`), { code: 'ENOTDIR' });
+    }
+  } catch (error) {
+    throw new FloodgateError('OUTPUT_FAILED', { path: out, detail: describeFileError(error) }, { cause: error });
+  }
+  const created: string[] = [];
+  for (const folder of missing) {
+    try {
+      mkdirSync(folder);
+      created.push(folder);
+    } catch (error) {
+      if (errorCode(error) === 'EEXIST' && statSync(folder).isDirectory()) continue;
+      throw new FloodgateError('OUTPUT_FAILED', { path: folder, detail: `cannot create the folder: ${describeFileError(error)}` }, { cause: error });
+    }
+  }
+  try {
+    accessSync(out, constants.W_OK);
+  } catch (error) {
+    throw new FloodgateError('OUTPUT_FAILED', { path: out, detail: `the folder is not writable: ${describeFileError(error)}` }, { cause: error });
+  }
+  return created;
+}
+
+/** Writes one output file; file-system failures become OUTPUT_FAILED naming the file. */
+function writeOutput(path: string, data: string): void {
+  try {
+    writeFileSync(path, data);
+  } catch (error) {
+    throw new FloodgateError('OUTPUT_FAILED', { path, detail: describeFileError(error) }, { cause: error });
+  }
+}
+
+function errorCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** A file-system error in words, with its code: "permission denied (EACCES)". */
+export function describeFileError(error: unknown): string {
+  const code = errorCode(error);
+  const words: Record<string, string> = {
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    EROFS: 'read-only file system',
+    ENOSPC: 'no space left on the device',
+    EDQUOT: 'disk quota exceeded',
+    ENOTDIR: 'a part of the path is a file, not a folder',
+    EISDIR: 'it is a folder, not a file',
+    ENOENT: 'the file system does not allow creating it there',
+    ENAMETOOLONG: 'the name is too long',
+    ELOOP: 'too many symbolic links',
+    EIO: 'input/output error',
+  };
+  const text = code && words[code] ? words[code] : error instanceof Error ? error.message : String(error);
+  return code ? `${text} (${code})` : text;
 }
 
 /** The run, from Prometheus or from the results folder. */
 async function readRun(dir: string, options: ReportOptions): Promise<RunResult> {
   if (options.prometheus) {
     if (!options.run) throw new FloodgateError('USAGE', { detail: '--prometheus needs --run <id>: the run to read' });
-    const manifest = readJsonFile<RunManifest>(join(dir, 'run.json'));
+    const manifest = existsSync(join(dir, 'run.json')) ? readRunJson(dir) : undefined;
     return readPrometheusRun({
       url: options.prometheus,
       run: options.run,
@@ -113,7 +234,7 @@ async function readBaseline(dir: string, options: ReportOptions): Promise<RunRes
     }
     const checked = validateRunResult(parsed);
     if (checked.ok) return checked.value;
-    if (!existsSync(join(dir, 'k6.ndjson'))) {
+    if (!findNdjson(dir)) {
       throw new FloodgateError('INPUT_INVALID', { what: stored, detail: checked.problems.slice(0, 3).join('; ') });
     }
   }

@@ -1,65 +1,82 @@
 /**
- * Reading a text file line by line in one streaming pass with bounded memory: the file is read in
- * chunks and only the current partial line is kept. Shared by the NDJSON reader and the benchmark's
- * bare-parse baseline so both pay the same for I/O and splitting.
+ * Reading a k6 result file line by line in one streaming pass with bounded memory: the file is
+ * read in chunks, gunzipped when it is gzip (k6 writes `--out json=FILE.gz` compressed; the magic
+ * bytes decide, not the name), and split by contracts/k6-json.ts's splitter, the one the
+ * exporter's follower uses, so both count the same lines and the same too-long lines.
  */
 
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
+import { FloodgateError } from '../contracts/errors.ts';
+import { K6_MAX_LINE_BYTES, K6LineSplitter, isGzipMagic } from '../contracts/k6-json.ts';
 
-/** Longest line kept, in characters; longer lines are reported to `onTooLong` and skipped. */
-export const MAX_LINE_LENGTH = 1_048_576;
+/** Longest line kept, in bytes; longer lines are reported to `onTooLong` and skipped. */
+export const MAX_LINE_LENGTH = K6_MAX_LINE_BYTES;
 
 /** What {@link forEachLine} reports at the end. */
 export interface LineCount {
-  /** Lines handed to `onLine` (empty lines are skipped and not counted). */
+  /** Lines handed to `onLine` (empty lines included; the reader decides what is blank). */
   readonly lines: number;
   /** Lines longer than {@link MAX_LINE_LENGTH}. */
   readonly tooLong: number;
+  /** True when the file was gzip. */
+  readonly gzip: boolean;
+}
+
+/** True when the file at `path` starts with gzip's magic bytes. */
+export async function isGzipFile(path: string): Promise<boolean> {
+  const handle = await open(path, 'r');
+  try {
+    const head = new Uint8Array(2);
+    const { bytesRead } = await handle.read(head, 0, 2, 0);
+    return isGzipMagic(head.subarray(0, bytesRead));
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
- * Calls `onLine` for every non-empty line of `path` (LF or CRLF), in order. Stops early, rejecting
- * with the signal's reason, when `signal` aborts.
+ * Calls `onLine` for every line of `path` (LF or CRLF; the CR is left for the line parser), in
+ * order, gunzipping a gzip file. Stops early, rejecting with the signal's reason, when `signal`
+ * aborts. A gzip stream that is cut short (a run still writing, a crash) ends the lines read so
+ * far; the partial last line is still handed over and the parser calls it `truncated`.
  */
 export async function forEachLine(
   path: string,
   onLine: (line: string) => void,
-  options: { signal?: AbortSignal; onTooLong?: () => void } = {},
+  options: { signal?: AbortSignal; onTooLong?: () => void; maxLineBytes?: number } = {},
 ): Promise<LineCount> {
-  let pending = '';
-  let skipping = false;
   let lines = 0;
   let tooLong = 0;
-  const emit = (line: string): void => {
-    const text = line.endsWith('\r') ? line.slice(0, -1) : line;
-    if (text.length === 0) return;
-    lines += 1;
-    onLine(text);
+  const sink = {
+    line(text: string): void {
+      lines += 1;
+      onLine(text);
+    },
+    tooLong(): void {
+      tooLong += 1;
+      options.onTooLong?.();
+    },
   };
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 });
-  for await (const chunk of stream as AsyncIterable<string>) {
-    options.signal?.throwIfAborted();
-    let start = 0;
-    let newline = chunk.indexOf('\n', start);
-    while (newline !== -1) {
-      if (skipping) skipping = false;
-      else if (pending.length > 0) {
-        emit(pending + chunk.slice(start, newline));
-        pending = '';
-      } else emit(chunk.slice(start, newline));
-      start = newline + 1;
-      newline = chunk.indexOf('\n', start);
+  const splitter = new K6LineSplitter(options.maxLineBytes ?? MAX_LINE_LENGTH);
+  const gzip = await isGzipFile(path);
+  const file = createReadStream(path, { highWaterMark: 256 * 1024 });
+  const stream = gzip ? file.pipe(createGunzip({ finishFlush: 2 /* Z_SYNC_FLUSH: keep what a cut stream holds */ })) : file;
+  if (gzip) file.once('error', (error) => stream.destroy(error));
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      options.signal?.throwIfAborted();
+      splitter.push(chunk, sink);
     }
-    if (!skipping) {
-      pending += chunk.slice(start);
-      if (pending.length > MAX_LINE_LENGTH) {
-        pending = '';
-        skipping = true;
-        tooLong += 1;
-        options.onTooLong?.();
-      }
+  } catch (error) {
+    if (gzip && typeof (error as NodeJS.ErrnoException).code === 'string' && (error as NodeJS.ErrnoException).code!.startsWith('Z_')) {
+      throw new FloodgateError('INPUT_INVALID', { what: path, detail: `not a readable gzip stream (${(error as Error).message})` }, { cause: error });
     }
+    throw error;
+  } finally {
+    file.destroy();
   }
-  if (!skipping && pending.length > 0) emit(pending);
-  return { lines, tooLong };
+  splitter.end(sink);
+  return { lines, tooLong, gzip };
 }

@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createGzip, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { quantile } from './histogram.ts';
@@ -65,7 +66,7 @@ describe('aggregating k6 NDJSON lines', () => {
       point('funnel_stage', '2026-08-21T09:00:00Z', 1, { run: 'r1', stage: 'register', result: 'teleported' }),
     ]);
     expect(result.slots[0]!.stages.verify_nik!.funnel).toEqual({ entered: 1, completed: 1 });
-    expect(result.rejected).toEqual({ bad_funnel_tags: 2 });
+    expect(result.rejected).toEqual({ bad_tags: 2 });
   });
 
   test('counts malformed lines by reason and keeps going', () => {
@@ -78,14 +79,16 @@ describe('aggregating k6 NDJSON lines', () => {
       JSON.stringify({ type: 'Point', data: {} }),
       point('vus', '2026-08-21T09:00:00Z', 2, { run: 'r1' }),
     ]);
-    expect(result.rejected).toEqual({ invalid_json: 1, not_an_object: 1, unknown_type: 1, bad_time: 1, bad_value: 1, bad_point: 1 });
+    expect(result.rejected).toEqual({ bad_json: 1, not_object: 1, unknown_type: 1, bad_time: 1, bad_value: 1, missing_field: 1 });
     expect(result.lines).toBe(7);
     expect(result.slots[0]!.vus).toBe(2);
   });
 
-  test('keeps only the asked-for run and counts the others as rejected', () => {
+  test('keeps only the asked-for run and counts the others apart from rejections (the lines are fine)', () => {
     const result = aggregate([point('vus', '2026-08-21T09:00:00Z', 2, { run: 'r2' }), point('vus', '2026-08-21T09:00:00Z', 4, { run: 'r1' })], { run: 'r1' });
-    expect(result.rejected).toEqual({ other_run: 1 });
+    expect(result.rejected).toEqual({});
+    expect(result.otherRunPoints).toBe(1);
+    expect(result.otherRuns).toEqual(['r2']);
     expect(result.slots[0]!.vus).toBe(4);
   });
 
@@ -147,14 +150,42 @@ describe('reading an NDJSON file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'floodgate-ndjson-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  test('streams CRLF lines, skips blank ones, and counts a cut-off last line as invalid', async () => {
+  test('streams CRLF lines, skips blank ones, and counts a cut-off last line as truncated', async () => {
     const path = join(dir, 'k6.ndjson');
     const lines = [...http('2026-08-21T09:00:00.1Z', 'landing', '200', 3), ...http('2026-08-21T09:00:00.2Z', 'landing', '200', 4)];
     writeFileSync(path, `${lines.join('\r\n')}\r\n\r\n{"metric":"http_reqs","type":"Po`);
     const result = await readNdjson(path);
     expect(result.slots[0]!.stages.landing!.requests.ok).toBe(2);
-    expect(result.rejected).toEqual({ invalid_json: 1 });
+    expect(result.rejected).toEqual({ truncated: 1 });
     expect(result.lines).toBe(5);
+    expect(result.gzip).toBe(false);
+  });
+
+  test('reads the gzip output of k6 (--out json=FILE.gz) line for line like the plain file', async () => {
+    const lines = [...http('2026-08-21T09:00:00.1Z', 'landing', '200', 3), ...http('2026-08-21T09:00:00.2Z', 'landing', '503', 4), '{bad'];
+    const text = `${lines.join('\n')}\n`;
+    writeFileSync(join(dir, 'plain.ndjson'), text);
+    writeFileSync(join(dir, 'k6.ndjson.gz'), gzipSync(text));
+    const plain = await readNdjson(join(dir, 'plain.ndjson'));
+    const gzip = await readNdjson(join(dir, 'k6.ndjson.gz'));
+    expect(gzip.gzip).toBe(true);
+    expect({ ...gzip, gzip: false }).toEqual(plain);
+    expect(gzip.rejected).toEqual({ bad_json: 1 });
+  });
+
+  test('reads what a gzip stream cut short holds, and calls the cut line truncated', async () => {
+    const lines = http('2026-08-21T09:00:00.1Z', 'landing', '200', 3);
+    // Flushed up to a point mid-stream, as a k6 still writing (or killed) leaves it.
+    const deflate = createGzip({ level: 1 });
+    const chunks: Buffer[] = [];
+    deflate.on('data', (chunk: Buffer) => chunks.push(chunk));
+    deflate.write(`${lines.join('\n')}\n${lines[0]!.slice(0, 30)}`);
+    await new Promise<void>((resolve) => deflate.flush(() => resolve()));
+    writeFileSync(join(dir, 'cut.ndjson.gz'), Buffer.concat(chunks));
+    const result = await readNdjson(join(dir, 'cut.ndjson.gz'));
+    expect(result.slots[0]!.stages.landing!.requests.ok).toBe(lines.length / 2);
+    expect(result.rejected).toEqual({ truncated: 1 });
+    deflate.destroy();
   });
 
   test('stops when aborted', async () => {

@@ -7,7 +7,8 @@
  * Malformed lines are counted by reason and skipped, never silently dropped.
  */
 
-import { FUNNEL_STAGES, STAGE_RESULTS, isFunnelStage, type FunnelStage, type StageResult } from '../contracts/funnel.ts';
+import { FUNNEL_STAGES, isFunnelStage, type FunnelStage, type StageResult } from '../contracts/funnel.ts';
+import { K6_MAX_LINE_BYTES, parseK6Line, type K6LineRejection, type K6MetricDeclaration } from '../contracts/k6-json.ts';
 import { K6_BUILTIN, K6_METRICS, type RequestOutcome } from '../contracts/metrics.ts';
 import type { CheckResult, RunSlot, StageSlot } from '../contracts/run-result.ts';
 import { LogHistogramBuilder } from './histogram.ts';
@@ -27,7 +28,6 @@ const MAX_STATUSES = 32;
 export const MAX_OTHER_RUNS = 20;
 /** Distinct check names kept before the rest are folded into one row. */
 const MAX_CHECKS = 200;
-const RESULTS = new Set<string>(STAGE_RESULTS);
 
 /** Options of the aggregation. */
 export interface AggregationOptions {
@@ -37,6 +37,8 @@ export interface AggregationOptions {
   readonly maxSlots?: number;
   /** Scenario names that are not load; default {@link HELPER_SCENARIOS}. */
   readonly helperScenarios?: readonly string[];
+  /** Longest line read, bytes; default {@link K6_MAX_LINE_BYTES}, the exporter's default too. */
+  readonly maxLineBytes?: number;
 }
 
 /** What the NDJSON stream held, aggregated. */
@@ -53,6 +55,8 @@ export interface NdjsonAggregate {
   readonly slots: RunSlot[];
   /** Thresholds declared on Metric lines: metric → expressions. */
   readonly declaredThresholds: ReadonlyArray<{ metric: string; expression: string }>;
+  /** What each declared metric contains (`time`, `data`, `default`), from its Metric line. */
+  readonly metricContains: Readonly<Record<string, string>>;
   readonly checks: CheckResult[];
   /** Points aggregated (whether or not they carried a `run` tag). */
   readonly points: number;
@@ -60,10 +64,14 @@ export interface NdjsonAggregate {
   readonly pointsOfRun: number;
   /** Other run ids whose samples were skipped (at most {@link MAX_OTHER_RUNS}, in order seen). */
   readonly otherRuns: readonly string[];
-  /** Non-empty lines read. */
+  /** Points skipped because their `run` tag is another run's (well-formed lines, not rejections). */
+  readonly otherRunPoints: number;
+  /** Lines read (blank lines are not lines; too-long lines are), counted as the exporter counts them. */
   readonly lines: number;
-  /** Lines rejected, by reason. */
-  readonly rejected: Record<string, number>;
+  /** Lines rejected, by reason (contracts/k6-json.ts K6_LINE_REJECTIONS). */
+  readonly rejected: Partial<Record<K6LineRejection, number>>;
+  /** True when the file was gzip (`--out json=FILE.gz`). */
+  readonly gzip: boolean;
 }
 
 /**
@@ -84,57 +92,59 @@ export class NdjsonAggregator {
   private firstPlannedMs = Infinity;
   private readonly planned = new Map<string, { ms: number; rate: number }>();
   private readonly declared: Array<{ metric: string; expression: string }> = [];
+  private readonly contains: Record<string, string> = {};
   private readonly checks = new Map<string, { passes: number; fails: number }>();
+  private readonly maxLineBytes: number;
   private lines = 0;
   private points = 0;
+  private otherRunPoints = 0;
   private pointsOfRun = 0;
   private readonly otherRuns = new Set<string>();
-  private readonly rejected: Record<string, number> = {};
-  private timeKey = '';
-  private timeBaseMs = 0;
+  private readonly rejected: Partial<Record<K6LineRejection, number>> = {};
 
   constructor(options: AggregationOptions = {}) {
     this.runFilter = options.run;
     this.run = options.run;
     this.maxSlots = Math.max(2, options.maxSlots ?? DEFAULT_MAX_SLOTS);
     this.helpers = new Set(options.helperScenarios ?? HELPER_SCENARIOS);
+    this.maxLineBytes = options.maxLineBytes ?? K6_MAX_LINE_BYTES;
   }
 
-  /** Counts one rejected line under `reason`. */
-  reject(reason: string): void {
+  /** Counts one rejected line under `reason` (a line too long to read counts as a line). */
+  reject(reason: K6LineRejection): void {
     this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
   }
 
-  /** Aggregates one NDJSON line (without its newline). */
-  addLine(line: string): void {
+  /** A line longer than the limit was skipped: one line read, rejected `too_long`. */
+  tooLong(): void {
     this.lines += 1;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      return this.reject('invalid_json');
-    }
-    if (typeof parsed !== 'object' || parsed === null) return this.reject('not_an_object');
-    const entry = parsed as { type?: unknown; metric?: unknown; data?: unknown };
-    if (entry.type === 'Metric') return this.addMetricLine(entry.data);
-    if (entry.type !== 'Point') return this.reject('unknown_type');
-    const data = entry.data as { time?: unknown; value?: unknown; tags?: unknown } | null | undefined;
-    if (typeof entry.metric !== 'string' || typeof data !== 'object' || data === null) return this.reject('bad_point');
-    if (typeof data.value !== 'number' || !Number.isFinite(data.value)) return this.reject('bad_value');
-    const ms = typeof data.time === 'string' ? this.parseTime(data.time) : NaN;
-    if (!Number.isFinite(ms)) return this.reject('bad_time');
-    const tags = (typeof data.tags === 'object' && data.tags !== null ? data.tags : {}) as Record<string, unknown>;
+    this.reject('too_long');
+  }
+
+  /**
+   * Aggregates one NDJSON line (without its newline). Parsed by contracts/k6-json.ts, the reader
+   * the exporter uses, so both count and reject the same lines; blank lines are not lines.
+   */
+  addLine(line: string): void {
+    const parsed = parseK6Line(line, this.maxLineBytes);
+    if (parsed.kind === 'blank') return;
+    this.lines += 1;
+    if (parsed.kind === 'rejected') return this.reject(parsed.reason);
+    if (parsed.kind === 'metric') return this.addDeclaration(parsed.declaration);
+    const { metric, timeMs, value, tags } = parsed.sample;
     const run = tags.run;
-    if (typeof run === 'string') {
+    if (run !== undefined) {
       if (this.run === undefined) this.run = run;
       else if (run !== this.run) {
+        // Not a rejection: the line is fine, it belongs to another run (the exporter keeps it there).
         if (this.otherRuns.size < MAX_OTHER_RUNS) this.otherRuns.add(run);
-        return this.reject('other_run');
+        this.otherRunPoints += 1;
+        return;
       }
       this.pointsOfRun += 1;
     }
     this.points += 1;
-    this.addPoint(entry.metric, ms, data.value, tags);
+    this.addPoint(metric, timeMs, value, tags);
   }
 
   /** The aggregate of every line added so far. */
@@ -161,36 +171,30 @@ export class NdjsonAggregator {
       resolutionSeconds,
       slots: this.slots.map((slot, index) => (slot ?? new SlotAccumulator()).toJSON(index * resolutionSeconds)),
       declaredThresholds: this.declared,
+      metricContains: { ...this.contains },
       checks: [...this.checks.entries()].map(([name, counts]) => ({ name, ...counts })),
       points: this.points,
       pointsOfRun: this.pointsOfRun,
       otherRuns: [...this.otherRuns],
+      otherRunPoints: this.otherRunPoints,
       lines: this.lines,
-      rejected: this.rejected,
+      rejected: { ...this.rejected },
+      gzip: false,
     };
   }
 
   // --- internals -----------------------------------------------------------------------------
 
-  private addMetricLine(data: unknown): void {
-    if (typeof data !== 'object' || data === null) return this.reject('bad_metric');
-    const { name, thresholds } = data as { name?: unknown; thresholds?: unknown };
-    if (typeof name !== 'string') return this.reject('bad_metric');
-    if (!Array.isArray(thresholds)) return;
-    for (const threshold of thresholds) {
-      const expression =
-        typeof threshold === 'string'
-          ? threshold
-          : typeof threshold === 'object' && threshold !== null && typeof (threshold as { threshold?: unknown }).threshold === 'string'
-            ? (threshold as { threshold: string }).threshold
-            : undefined;
-      if (expression !== undefined && !this.declared.some((seen) => seen.metric === name && seen.expression === expression)) {
-        this.declared.push({ metric: name, expression });
+  private addDeclaration(declaration: K6MetricDeclaration): void {
+    this.contains[declaration.name] = declaration.contains;
+    for (const expression of declaration.thresholds) {
+      if (!this.declared.some((seen) => seen.metric === declaration.name && seen.expression === expression)) {
+        this.declared.push({ metric: declaration.name, expression });
       }
     }
   }
 
-  private addPoint(metric: string, ms: number, value: number, tags: Record<string, unknown>): void {
+  private addPoint(metric: string, ms: number, value: number, tags: Readonly<Record<string, string>>): void {
     const slot = this.slotAt(ms);
     const scenario = typeof tags.scenario === 'string' ? tags.scenario : undefined;
     if (scenario !== undefined && !this.helpers.has(scenario) && !this.firstByScenario.has(scenario)) this.firstByScenario.set(scenario, ms);
@@ -217,11 +221,9 @@ export class NdjsonAggregator {
         return;
       }
       case K6_METRICS.funnelStage: {
-        const stage = tags.stage;
+        // The line parser rejected funnel samples without a valid stage and result (bad_tags).
+        const stage = tags.stage as FunnelStage;
         const result = tags.result;
-        if (typeof stage !== 'string' || !isFunnelStage(stage) || typeof result !== 'string' || !RESULTS.has(result)) {
-          return this.reject('bad_funnel_tags');
-        }
         const funnel = slot.stage(stage).funnel;
         funnel[result as StageResult] = (funnel[result as StageResult] ?? 0) + value;
         return;
@@ -301,25 +303,6 @@ export class NdjsonAggregator {
     this.slots = merged;
     this.resolutionMs *= 2;
   }
-
-  /** Parses k6's RFC 3339 time (nanoseconds allowed) to Unix ms, caching the part up to seconds. */
-  private parseTime(text: string): number {
-    let index = 19;
-    let fraction = 0;
-    if (text.charCodeAt(index) === 46 /* . */) {
-      let end = index + 1;
-      while (end < text.length && text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 57) end += 1;
-      // Microseconds at most: nanoseconds added to a Unix ms value round up across a second.
-      fraction = Number(text.slice(index, Math.min(end, index + 7))) * 1000;
-      index = end;
-    }
-    const key = text.slice(0, 19) + text.slice(index);
-    if (key !== this.timeKey) {
-      this.timeKey = key;
-      this.timeBaseMs = text.length >= 20 ? Date.parse(key) : NaN;
-    }
-    return this.timeBaseMs + fraction;
-  }
 }
 
 /**
@@ -328,11 +311,12 @@ export class NdjsonAggregator {
  */
 export async function readNdjson(path: string, options: AggregationOptions & { signal?: AbortSignal } = {}): Promise<NdjsonAggregate> {
   const aggregator = new NdjsonAggregator(options);
-  await forEachLine(path, (line) => aggregator.addLine(line), {
+  const { gzip } = await forEachLine(path, (line) => aggregator.addLine(line), {
     signal: options.signal,
-    onTooLong: () => aggregator.reject('line_too_long'),
+    onTooLong: () => aggregator.tooLong(),
+    maxLineBytes: options.maxLineBytes,
   });
-  return aggregator.finish();
+  return { ...aggregator.finish(), gzip };
 }
 
 /**

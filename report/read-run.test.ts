@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { validateRunResult, type RunSlot } from '../contracts/run-result.ts';
 import { linearSteps, simulateRun } from './fixtures/simulated-run.ts';
+import { parseK6Summary } from '../contracts/k6-summary.ts';
 import { profileFromEnv, readRunDirectory, readTruth, stepsFromPlannedRate, thresholdResults, truthStages } from './read-run.ts';
 
 const slotsWithPlanned = (rates: number[]): RunSlot[] => rates.map((rate, index) => ({ t: index, stages: {}, planned: rate }));
@@ -62,13 +64,13 @@ describe('the profile a run played', () => {
 
 describe('thresholds', () => {
   test('carry the value summary.json measured for their aggregation, with its unit', () => {
-    const results = thresholdResults([], {
+    const results = thresholdResults([], parseK6Summary({
       metrics: {
         'http_req_duration{stage:verify_nik}': { contains: 'time', values: { 'p(95)': 3120.4, 'p(99)': 4000 }, thresholds: { 'p(95)<3000': { ok: false }, 'p( 99 ) < 5000': { ok: true } } },
         http_req_failed: { contains: 'default', values: { rate: 0.0125 }, thresholds: { 'rate==0': { ok: false } } },
-        checks: { thresholds: { 'rate==1': { ok: true } } },
+        checks: { values: {}, thresholds: { 'rate==1': { ok: true } } },
       },
-    });
+    }));
     expect(results).toEqual([
       { metric: 'http_req_duration{stage:verify_nik}', expression: 'p(95)<3000', ok: false, measured: 3120.4, unit: 'ms' },
       { metric: 'http_req_duration{stage:verify_nik}', expression: 'p( 99 ) < 5000', ok: true, measured: 4000, unit: 'ms' },
@@ -83,7 +85,12 @@ describe('thresholds', () => {
         { metric: 'http_req_duration', expression: 'p(95)<500' },
         { metric: 'iteration_duration', expression: 'p(99)<3000' },
       ],
-      { metrics: { http_req_duration: { thresholds: { 'p(95)<500': { ok: false } } }, 'http_req_failed{stage:register}': { thresholds: { 'rate<0.01': { ok: true } } } } },
+      parseK6Summary({
+        metrics: {
+          http_req_duration: { values: {}, thresholds: { 'p(95)<500': { ok: false } } },
+          'http_req_failed{stage:register}': { values: {}, thresholds: { 'rate<0.01': { ok: true } } },
+        },
+      }),
     );
     expect(results).toEqual([
       { metric: 'http_req_duration', expression: 'p(95)<500', ok: false },
@@ -106,6 +113,61 @@ describe('a results folder', () => {
     expect(validateRunResult(result).ok).toBe(true);
     expect(result).toMatchObject({ run: 'sim-run', scenario: 'breakpoint', engine: 'local', truth: { source: 'truth.json' } });
     expect(result.exitCode).toBeUndefined();
+  });
+
+  test('reads k6.ndjson.gz (k6 run --out json=k6.ndjson.gz) as it reads k6.ndjson', async () => {
+    const simulation = simulateRun({ steps: linearSteps(5, 5, 2, 20), seed: 1 });
+    const plain = mkdtempSync(join(dir, 'plain-'));
+    const gzip = mkdtempSync(join(dir, 'gzip-'));
+    writeFileSync(join(plain, 'k6.ndjson'), simulation.lines.join('\n'));
+    writeFileSync(join(gzip, 'k6.ndjson.gz'), gzipSync(simulation.lines.join('\n')));
+    for (const folder of [plain, gzip]) writeFileSync(join(folder, 'run.json'), JSON.stringify(simulation.manifest));
+    const fromPlain = await readRunDirectory(plain, { truth: 'off' });
+    const fromGzip = await readRunDirectory(gzip, { truth: 'off' });
+    expect(fromGzip.source).toMatchObject({ kind: 'ndjson', gzip: true, path: join(gzip, 'k6.ndjson.gz') });
+    expect(fromGzip.slots).toEqual(fromPlain.slots);
+    expect(fromGzip.source.kind === 'ndjson' && fromGzip.source.lines).toBe(simulation.lines.length);
+  });
+
+  test.each([
+    [
+      'handleSummary data',
+      { metrics: { 'http_req_duration{stage:register}': { type: 'trend', contains: 'time', values: { 'p(95)': 3120 }, thresholds: { 'p(95)<3000': { ok: false } } } } },
+      'handleSummary',
+      { ok: false, measured: 3120, unit: 'ms' },
+    ],
+    [
+      'a --summary-export file (true = FAILED)',
+      { root_group: { groups: {}, checks: {} }, metrics: { 'http_req_duration{stage:register}': { 'p(95)': 3120, thresholds: { 'p(95)<3000': true } } } },
+      'summary-export',
+      { ok: false, measured: 3120, unit: 'ms' },
+    ],
+    [
+      'the machine-readable summary (no thresholds in it)',
+      { version: '1.0.0', metadata: {}, config: {}, results: { metrics: [{ name: 'http_reqs', type: 'counter', contains: 'default', values: { count: 3 } }] } },
+      'machine-readable',
+      undefined,
+    ],
+  ])('reads %s and says which shape it read', async (_what, summary, shape, verdict) => {
+    const simulation = simulateRun({ steps: linearSteps(5, 5, 2, 20), seed: 1 });
+    const folder = mkdtempSync(join(dir, 'summary-'));
+    const declared = JSON.stringify({ type: 'Metric', metric: 'http_req_duration', data: { name: 'http_req_duration', type: 'trend', contains: 'time', thresholds: ['p(99)<5000'], submetrics: null } });
+    writeFileSync(join(folder, 'k6.ndjson'), [declared, ...simulation.lines].join('\n'));
+    writeFileSync(join(folder, 'run.json'), JSON.stringify(simulation.manifest));
+    writeFileSync(join(folder, 'summary.json'), JSON.stringify(summary));
+    const result = await readRunDirectory(folder, { truth: 'off' });
+    expect(result.summary).toEqual({ file: join(folder, 'summary.json'), shape, thresholds: verdict !== undefined });
+    const register = result.thresholds.find((threshold) => threshold.metric === 'http_req_duration{stage:register}');
+    if (verdict) expect(register).toMatchObject(verdict);
+    else expect(result.thresholds).toEqual([{ metric: 'http_req_duration', expression: 'p(99)<5000' }]);
+  });
+
+  test('a summary.json that is no k6 summary is INPUT_INVALID naming the shapes floodgate reads', async () => {
+    const simulation = simulateRun({ steps: linearSteps(5, 5, 2, 20), seed: 1 });
+    const folder = mkdtempSync(join(dir, 'bad-summary-'));
+    writeFileSync(join(folder, 'k6.ndjson'), simulation.lines.join('\n'));
+    writeFileSync(join(folder, 'summary.json'), '{"hello":1}');
+    await expect(readRunDirectory(folder, { truth: 'off' })).rejects.toMatchObject({ code: 'INPUT_INVALID', message: expect.stringMatching(/summary.json/) });
   });
 
   test('without k6.ndjson says where to point instead', async () => {

@@ -21,18 +21,57 @@ import {
 } from '../contracts/run-result.ts';
 import { readBreakpointEnv, readOpeningEnv, readSoakEnv, type BreakpointEnv } from '../load-tests/lib/env.ts';
 import { breakpointParameters } from '../load-tests/lib/plan.ts';
+import { readRunManifest, type RunManifest } from '../contracts/run-record.ts';
+import { K6_SUMMARY_SHAPE_NAMES, parseK6Summary, type K6Summary } from '../contracts/k6-summary.ts';
 import { MAX_OTHER_RUNS, readNdjson, type NdjsonAggregate } from './read-ndjson.ts';
 
-/** The fields of `run.json` the report reads (COMMON.md: written by `floodgate run`). */
-export interface RunManifest {
-  readonly run?: string;
-  readonly scenario?: string;
-  readonly engine?: string;
-  readonly target?: string;
-  readonly startedAt?: string;
-  readonly endedAt?: string;
-  readonly exitCode?: number;
-  readonly env?: Record<string, string>;
+/**
+ * Names of k6's JSON result stream in a results folder, in the order looked for: `floodgate run`
+ * writes `k6.ndjson`; `k6 run --out json=k6.ndjson.gz` writes it gzipped.
+ */
+export const NDJSON_FILES = ['k6.ndjson', 'k6.ndjson.gz'] as const;
+
+/**
+ * Names of k6's end-of-test summary in a results folder, in the order looked for: `summary.json`
+ * (handleSummary, or whatever shape the user wrote there), then `summary-export.json`
+ * (`k6 run --summary-export=summary-export.json`). The shape is read from the content.
+ */
+export const SUMMARY_FILES = ['summary.json', 'summary-export.json'] as const;
+
+/** The NDJSON file of a results folder, or undefined when it has none. */
+export function findNdjson(dir: string): string | undefined {
+  for (const name of NDJSON_FILES) if (existsSync(join(dir, name))) return join(dir, name);
+  return undefined;
+}
+
+/** The summary of a results folder, read whatever its shape; INPUT_INVALID when it is no k6 summary. */
+export function readSummaryFile(dir: string): { file: string; summary: K6Summary } | undefined {
+  for (const name of SUMMARY_FILES) {
+    const file = join(dir, name);
+    const data = readJsonFile<unknown>(file);
+    if (data === undefined) continue;
+    try {
+      return { file, summary: parseK6Summary(data) };
+    } catch (error) {
+      throw new FloodgateError('INPUT_INVALID', { what: file, detail: `${(error as Error).message} (floodgate reads ${Object.values(K6_SUMMARY_SHAPE_NAMES).join('; ')})` }, { cause: error });
+    }
+  }
+  return undefined;
+}
+
+/** The fields of `run.json` the report reads: one type and one reader, in contracts/run-record.ts. */
+export type { RunManifest } from '../contracts/run-record.ts';
+
+/** The run.json of `dir`, each field type-checked; {} when there is none; INPUT_INVALID when it is not a JSON object. */
+export function readRunJson(dir: string): RunManifest {
+  const path = join(dir, 'run.json');
+  const value = readJsonFile<unknown>(path);
+  if (value === undefined) return {};
+  try {
+    return readRunManifest(value);
+  } catch (error) {
+    throw new FloodgateError('INPUT_INVALID', { what: path, detail: (error as Error).message }, { cause: error });
+  }
 }
 
 /** Where to get the target's truth: `auto` (truth.json, else the run's target), `off`, or a base URL. */
@@ -51,10 +90,11 @@ export interface ReadRunOptions {
 
 /** Reads a results folder into a run-result. Throws RESULTS_NOT_FOUND when there is no k6.ndjson. */
 export async function readRunDirectory(dir: string, options: ReadRunOptions = {}): Promise<RunResult> {
-  const ndjsonPath = join(dir, 'k6.ndjson');
-  if (!existsSync(ndjsonPath)) throw new FloodgateError('RESULTS_NOT_FOUND', { dir, detail: 'k6.ndjson is missing' });
-  const manifest = readJsonFile<RunManifest>(join(dir, 'run.json')) ?? {};
-  const summary = readJsonFile<K6Summary>(join(dir, 'summary.json'));
+  const ndjsonPath = findNdjson(dir);
+  if (!ndjsonPath) throw new FloodgateError('RESULTS_NOT_FOUND', { dir, detail: `${NDJSON_FILES.join(' and ')} are missing` });
+  const manifest = readRunJson(dir);
+  const summaryFile = readSummaryFile(dir);
+  const summary = summaryFile?.summary;
   const aggregate = await readNdjson(ndjsonPath, { run: options.run ?? manifest.run, signal: options.signal, maxSlots: options.maxSlots });
   const run = options.run ?? manifest.run ?? aggregate.run;
   if (run === undefined) {
@@ -62,7 +102,7 @@ export async function readRunDirectory(dir: string, options: ReadRunOptions = {}
   }
   const missing = missingRun(aggregate, run, options.run !== undefined ? '--run' : 'run.json');
   if (missing) throw new FloodgateError('RESULTS_NOT_FOUND', { dir, detail: missing });
-  const result = assembleRunResult({ manifest, aggregate, summary, run, ndjsonPath });
+  const result = assembleRunResult({ manifest, aggregate, summary, summaryPath: summaryFile?.file, run, ndjsonPath });
   const truth = await readTruth(dir, run, manifest.target, options);
   return truth ? { ...result, truth } : result;
 }
@@ -85,6 +125,8 @@ export interface RunParts {
   readonly manifest: RunManifest;
   readonly aggregate: NdjsonAggregate;
   readonly summary?: K6Summary;
+  /** The file the summary came from. */
+  readonly summaryPath?: string;
   readonly run: string;
   readonly ndjsonPath: string;
 }
@@ -110,9 +152,16 @@ export function assembleRunResult(parts: RunParts): RunResult {
     profile: profileFromEnv(scenario, env, aggregate.slots, aggregate.resolutionSeconds, aggregate.scenarioStartSeconds),
     env,
     ...(typeof manifest.exitCode === 'number' ? { exitCode: manifest.exitCode } : {}),
-    thresholds: thresholdResults(aggregate.declaredThresholds, summary),
+    thresholds: thresholdResults(aggregate.declaredThresholds, summary, aggregate.metricContains),
     checks: aggregate.checks,
-    source: { kind: 'ndjson', path: parts.ndjsonPath, lines: aggregate.lines, rejected: aggregate.rejected },
+    ...(summary ? { summary: { file: parts.summaryPath ?? 'summary.json', shape: summary.shape, thresholds: summary.thresholds !== undefined } } : {}),
+    source: {
+      kind: 'ndjson',
+      path: parts.ndjsonPath,
+      lines: aggregate.lines,
+      rejected: aggregate.rejected as Record<string, number>,
+      ...(aggregate.gzip ? { gzip: true } : {}),
+    },
   };
 }
 
@@ -184,48 +233,38 @@ export function stepsFromPlannedRate(
   }));
 }
 
-/** k6's handleSummary data, the parts read here (k6-contract §3). */
-export interface K6Summary {
-  readonly metrics?: Record<
-    string,
-    {
-      /** `time` (values in ms), `data` (bytes) or `default`. */
-      contains?: string;
-      /** The aggregations at the end of the run: `count`, `rate`, `avg`, `p(95)`, … */
-      values?: Record<string, number>;
-      thresholds?: Record<string, { ok?: boolean } | boolean>;
-    }
-  >;
-}
-
 /** Units of summary.json values by the metric's `contains`. */
 const SUMMARY_UNITS: Readonly<Record<string, string>> = { time: 'ms', data: 'B' };
 
 /**
- * Threshold results: every threshold named in summary.json with its `ok` and the value its
+ * Threshold results: every threshold named in the summary with its `ok` and the value its
  * aggregation measured, plus thresholds declared on NDJSON Metric lines that the summary does not
- * cover (their result unknown).
+ * cover (their result unknown). A machine-readable summary carries no verdicts: every threshold
+ * stays unknown, never guessed from the values.
  */
 export function thresholdResults(
   declared: ReadonlyArray<{ metric: string; expression: string }>,
   summary: K6Summary | undefined,
+  metricContains: Readonly<Record<string, string>> = {},
 ): ThresholdResult[] {
   const results: ThresholdResult[] = [];
-  for (const [metric, entry] of Object.entries(summary?.metrics ?? {})) {
-    for (const [expression, verdict] of Object.entries(entry.thresholds ?? {})) {
-      const ok = typeof verdict === 'boolean' ? verdict : verdict?.ok;
-      const measured = entry.values?.[aggregationKey(expression)];
-      const unit = entry.contains === undefined ? undefined : SUMMARY_UNITS[entry.contains];
-      results.push({
-        metric,
-        expression,
-        ...(typeof ok === 'boolean' ? { ok } : {}),
-        ...(typeof measured === 'number' && Number.isFinite(measured) ? { measured, ...(unit ? { unit } : {}) } : {}),
-      });
-    }
+  for (const { metric, expression, ok } of summary?.thresholds ?? []) {
+    const entry = summary?.metrics[metric];
+    const measured = entry?.values[aggregationKey(expression)];
+    // A --summary-export file does not say what a metric contains; the NDJSON's Metric lines do.
+    const contains = entry?.contains ?? metricContains[metric.replace(/\{.*$/, '')];
+    const unit = contains === undefined ? undefined : SUMMARY_UNITS[contains];
+    results.push({
+      metric,
+      expression,
+      ok,
+      ...(typeof measured === 'number' && Number.isFinite(measured) ? { measured, ...(unit ? { unit } : {}) } : {}),
+    });
   }
   for (const threshold of declared) {
-    if (!results.some((seen) => seen.metric === threshold.metric && seen.expression === threshold.expression)) results.push(threshold);
+    if (!results.some((seen) => seen.metric === threshold.metric && seen.expression === threshold.expression)) {
+      results.push({ metric: threshold.metric, expression: threshold.expression });
+    }
   }
   return results;
 }

@@ -22,13 +22,30 @@ export interface RunDisplay {
   note(text: string): void;
   /** Leaves the last block on screen and stops redrawing. */
   finish(): void;
+  /**
+   * Ends the display once the engine is done and the NDJSON fully read: draws `finalProgress`
+   * (the exact end state) and then whatever the engine wrote from its end-of-test summary on,
+   * which was held back, so the summary is the last thing on screen and the progress above it
+   * has the summary's numbers.
+   */
+  finishWithSummary(finalProgress: string | undefined): void;
+  /** True once the engine's summary began. */
+  summaryShown(): boolean;
 }
+
+/**
+ * Where the engine's end-of-test summary starts in its stdout: k6's own blocks, or the header of
+ * floodgate's handleSummary text.
+ */
+export const SUMMARY_START = /^(?:floodgate · run |\s*█ (?:THRESHOLDS|TOTAL RESULTS) ?$)/m;
 
 /** A display for `stdout`/`stderr`; live redraws only when `live` (stdout is a TTY). */
 export function createRunDisplay(stdout: OutputStream, stderr: OutputStream, live: boolean): RunDisplay {
   let drawnLines = 0;
   let block = '';
   let finished = false;
+  let summaryStarted = false;
+  const held: Array<[OutputStream, string]> = [];
   const closed = new Set<OutputStream>();
 
   const write = (target: OutputStream, text: string): void => {
@@ -57,17 +74,27 @@ export function createRunDisplay(stdout: OutputStream, stderr: OutputStream, liv
     write(target, text.endsWith('\n') ? text : `${text}\n`);
     draw();
   };
-  const passthrough = (target: OutputStream): Writable =>
+  const passthrough = (target: OutputStream, watchForSummary: boolean): Writable =>
     new Writable({
       write(chunk: Buffer | string, _encoding, callback) {
-        above(target, chunk.toString());
+        const text = chunk.toString();
+        if (summaryStarted) {
+          held.push([target, text]); // after the summary began, everything waits for the end, in order
+        } else if (watchForSummary && SUMMARY_START.test(text)) {
+          const at = text.search(SUMMARY_START);
+          if (at > 0) above(target, text.slice(0, at));
+          summaryStarted = true;
+          held.push([target, text.slice(at)]);
+        } else {
+          above(target, text);
+        }
         callback();
       },
     });
 
   return {
-    engineStdout: passthrough(stdout),
-    engineStderr: passthrough(stderr),
+    engineStdout: passthrough(stdout, true),
+    engineStderr: passthrough(stderr, false),
     progress(text) {
       if (finished) return;
       if (!live) {
@@ -83,6 +110,20 @@ export function createRunDisplay(stdout: OutputStream, stderr: OutputStream, liv
     },
     finish() {
       finished = true;
+    },
+    finishWithSummary(finalProgress) {
+      if (finalProgress !== undefined && !finished) {
+        wipe();
+        write(stdout, finalProgress.endsWith('\n') ? finalProgress : `${finalProgress}\n`);
+        drawnLines = 0;
+      } else {
+        wipe();
+      }
+      finished = true;
+      for (const [target, text] of held.splice(0)) write(target, text);
+    },
+    summaryShown() {
+      return summaryStarted;
     },
   };
 }

@@ -5,21 +5,27 @@
  */
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { createGzip } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { FloodgateError } from '../contracts/errors.ts';
 import { readCommonEnv } from '../load-tests/lib/env.ts';
-import { SCENARIO_NAMES, isScenarioName, plannedArrivalsUntil, planScenario, type ScenarioPlan } from '../load-tests/lib/plan.ts';
+import { SCENARIO_NAMES, isScenarioName, planScenario, type ScenarioName, type ScenarioPlan } from '../load-tests/lib/plan.ts';
 import { createRunDisplay, type OutputStream } from './display.ts';
 import { chooseEngine, findK6, type Engine, type EngineChoice } from './engine-choice.ts';
 import { followLines } from './follow.ts';
 import { k6Command } from './k6-command.ts';
-import { applyLine, emptyProgress, renderProgressBlock, renderProgressLine, type ProgressState } from './progress.ts';
+import { localEngineOptions, type GivenK6Flag } from './k6-flags.ts';
+import { applyCliOptions, checkExecutionFlags, executionArgv, hasExecutionFlags, localOutputRefusal, parseOutputs, type ExecutionFlags } from './k6-options.ts';
+import { plannedStartsBy } from './planned-starts.ts';
+import { summaryExport, type LegacySummaryData } from './summary-export.ts';
+import { applyLine, emptyProgress, type ProgressState } from './progress.ts';
+import { createStageWindow, renderTerminalLine, renderTerminalView, type ViewFrame } from './terminal-view.ts';
 import { checkRunId, defaultRunId } from './run-id.ts';
 import { RUN_RECORD_FILE, writeRunRecord, type RunRecord } from './run-record.ts';
 import { checkTargetAnswers } from './preflight.ts';
-import { unknownVariables, unknownVariableWarning } from './variables.ts';
+import { checkScenarioVariables, unknownVariableWarning, type UnknownVariable } from './variables.ts';
 
 /** The project's root folder (holding load-tests/). */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -38,8 +44,27 @@ export const RESERVED_VARIABLES: Readonly<Record<string, string>> = Object.freez
 export interface RunScenarioOptions {
   /** Base URL of the target. */
   readonly target: string;
-  /** Scenario name: a script in load-tests/scenarios/. */
+  /** Scenario name: a script in load-tests/scenarios/. Ignored when `script` is given. */
   readonly scenario: string;
+  /**
+   * Path of a k6 script (relative to the working directory): a file of load-tests/scenarios/ runs
+   * as that scenario; any other script runs as it is (no plan, no pre-flight, no variable checks).
+   */
+  readonly script?: string;
+  /** k6's -u/--vus, -d/--duration, -i/--iterations, -s/--stage, with k6's meaning (k6-options.ts). */
+  readonly execution?: ExecutionFlags;
+  /** k6's --tag NAME=VALUE, repeatable; `run` is --run-id's. */
+  readonly tags?: readonly string[];
+  /** k6's -o/--out values: json=FILE and the other k6 outputs (a value that is no output is the old results-folder --out). */
+  readonly outputs?: readonly string[];
+  /** k6's --summary-export FILE: the summary in k6's old JSON export shape. */
+  readonly summaryExport?: string;
+  /** k6's --no-thresholds. */
+  readonly noThresholds?: boolean;
+  /** k6's -q/--quiet: no progress display. */
+  readonly quiet?: boolean;
+  /** Other k6 flags, passed through to k6 (k6-flags.ts); the local engine applies or refuses them. */
+  readonly k6Flags?: readonly GivenK6Flag[];
   readonly engine: EngineChoice;
   /** RATE_SCALE, when set. */
   readonly rateScale?: number;
@@ -75,10 +100,14 @@ export interface LocalEngineOptions {
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
   readonly signal?: AbortSignal;
+  /** k6's --no-thresholds. */
+  readonly noThresholds?: boolean;
+  /** The command line's layer over the script's exported options, as k6 applies CLI flags (k6-options.ts). */
+  readonly overrideOptions?: (exported: unknown) => unknown;
 }
 
-/** The local engine: runs a script with k6 semantics, resolves to k6's exit code. */
-export type LocalEngine = (options: LocalEngineOptions) => Promise<{ exitCode: number }>;
+/** The local engine: runs a script with k6 semantics, resolves to k6's exit code and the handleSummary data. */
+export type LocalEngine = (options: LocalEngineOptions) => Promise<{ exitCode: number; summary?: unknown }>;
 
 /** The edges of a run: where to write, the clock, PATH, and the local engine. */
 export interface RunContext {
@@ -98,6 +127,8 @@ export interface RunContext {
   readonly progressIntervalMs?: number;
   /** How long the pre-flight waits for the target, default 5000 ms (preflight.ts). */
   readonly preflightTimeoutMs?: number;
+  /** The environment k6 settings are read from (K6_WEB_DASHBOARD …); default `process.env`. */
+  readonly environment?: Readonly<Record<string, string | undefined>>;
 }
 
 /** How a run ended. */
@@ -113,12 +144,16 @@ export interface RunOutcome {
   readonly progress: ProgressState;
 }
 
-/** Runs one scenario; see the module comment. Throws FloodgateError before anything starts on bad input. */
+/** Runs one scenario or script; see the module comment. Throws FloodgateError before anything starts on bad input. */
 export async function runScenario(options: RunScenarioOptions, context: RunContext): Promise<RunOutcome> {
   const now = context.now ?? (() => new Date());
-  const scriptPath = scenarioScript(options.scenario);
-  const runId = checkRunId(options.runId ?? defaultRunId(options.scenario, now()));
-  const out = options.out ?? join('results', runId);
+  const environment = context.environment ?? process.env;
+  const chosen = chooseScript(options, context.cwd);
+  const scenario = chosen.scenario;
+  const scriptPath = chosen.path;
+  const parsedOutputs = parseOutputs(options.outputs ?? []);
+  const runId = checkRunId(options.runId ?? defaultRunId(chosen.name, now()));
+  const out = options.out ?? parsedOutputs.resultsDir ?? join('results', runId);
   const outDir = resolve(context.cwd, out);
   refuseEarlierRun(outDir, out, runId);
   if (options.executionSegment !== undefined && options.executionSegmentSequence === undefined) {
@@ -128,21 +163,46 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
       detail: '--execution-segment needs --execution-segment-sequence, the same full sequence on every instance (e.g. 0,1/4,1/2,3/4,1)',
     });
   }
+  const execution = options.execution ?? {};
+  checkExecutionFlags(execution);
+  const overridden = hasExecutionFlags(execution);
+  const tags = runTags(options.tags ?? [], runId);
   const env = scriptVariables(options, runId, out, context.cwd);
   const variables = Object.fromEntries(env);
-  // The same checks the script makes in its init context, before any engine starts.
-  readCommonEnv(variables);
-  const plan = planScenario(options.scenario as Parameters<typeof planScenario>[0], variables, (path) => readProfileFile(path));
-  const unknown = unknownVariables((options.env ?? []).map((pair) => pair.slice(0, pair.indexOf('='))));
+  let plan: ScenarioPlan | null = null;
+  let unknown: UnknownVariable[] = [];
+  if (scenario !== undefined) {
+    // The same checks the script makes in its init context, before any engine starts.
+    unknown = checkScenarioVariables(scenario, env.map(([key]) => key));
+    readCommonEnv(variables);
+    plan = planScenario(scenario, variables, (path) => readProfileFile(path));
+  }
 
   const k6Path = findK6(context.pathVariable ?? process.env.PATH);
   const engine = chooseEngine(options.engine, k6Path);
-  const live = context.stdout.isTTY === true;
+  const k6Flags = options.k6Flags ?? [];
+  // On the local engine, every k6 flag and output is applied or refused here, before anything starts.
+  const localOptions = engine === 'local' ? localEngineOptions(k6Flags) : {};
+  const jsonCopies = parsedOutputs.outputs.filter((output) => output.type === 'json').map((output) => resolve(context.cwd, output.target));
+  if (engine === 'local') {
+    const refused = parsedOutputs.outputs.find((output) => output.type !== 'json');
+    if (refused) throw new FloodgateError('USAGE', { detail: localOutputRefusal(refused) });
+  }
+  const live = context.stdout.isTTY === true && options.quiet !== true;
   const display = createRunDisplay(context.stdout, context.stderr, live);
   if (options.engine === 'auto' && engine === 'local') display.note('k6 not found on PATH; using the local engine');
   if (engine === 'k6') display.note(`using k6 at ${k6Path}`);
+  if (parsedOutputs.resultsDir !== undefined && options.out === undefined) {
+    display.note(`--out ${parsedOutputs.resultsDir} is no k6 output (k6's --out takes type=target, e.g. json=FILE): taken as the results folder, as floodgate's old --out; use --results-dir for that`);
+  }
+  const dashboardNote = webDashboardNote(environment, engine);
+  if (dashboardNote) display.note(dashboardNote);
   for (const variable of unknown) display.note(unknownVariableWarning(variable));
-  if (options.preflight !== false) {
+  if (overridden && plan) {
+    display.note(`${executionArgv(execution).join(' ')} replace the ${scenario} scenario's arrival plan (k6: "cli" level configuration overrides the script's scenarios); the progress shows no plan`);
+    plan = null;
+  }
+  if (options.preflight !== false && scenario !== undefined) {
     await checkTargetAnswers(options.target, {
       ...(context.preflightTimeoutMs === undefined ? {} : { timeoutMs: context.preflightTimeoutMs }),
       ...(context.signal ? { signal: context.signal } : {}),
@@ -162,12 +222,21 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
           env,
           ...(options.executionSegment === undefined ? {} : { executionSegment: options.executionSegment }),
           ...(options.executionSegmentSequence === undefined ? {} : { executionSegmentSequence: options.executionSegmentSequence }),
+          extra: [
+            ...executionArgv(execution),
+            ...Object.entries(tags).filter(([key]) => key !== 'run').flatMap(([key, value]) => ['--tag', `${key}=${value}`]),
+            ...parsedOutputs.outputs.flatMap((output) => ['--out', output.text]),
+            ...(options.summaryExport === undefined ? [] : ['--summary-export', options.summaryExport]),
+            ...(options.noThresholds === true ? ['--no-thresholds'] : []),
+            ...k6Flags.flatMap((flag) => flag.argv),
+          ],
         })
       : undefined;
   const startedAt = now();
   const record: RunRecord = {
     run: runId,
-    scenario: options.scenario,
+    scenario: scenario ?? chosen.name,
+    ...(scenario === undefined ? { script } : {}),
     engine,
     target: options.target,
     startedAt: startedAt.toISOString(),
@@ -178,20 +247,32 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
     ...(command ? { command } : {}),
   };
   writeRunRecord(outDir, record);
-  display.note(`run ${runId}: ${plan.description}; results in ${out}`);
+  display.note(`run ${runId}: ${plan ? plan.description : `${script}${overridden ? ` (${executionArgv(execution).join(' ')})` : ''}`}; results in ${out}`);
 
   const state = emptyProgress();
-  const follower = followLines(ndjson, (line) => applyLine(state, line));
-  const frameAt = (at: Date) => progressFrame(state, plan, runId, options.scenario, engine, at);
+  const window = createStageWindow();
+  // On k6, k6 writes the json outputs itself; on the local engine the runner copies the stream as it grows.
+  const copies = engine === 'local' ? jsonCopies.map((path) => createNdjsonCopy(path)) : [];
+  const follower = followLines(ndjson, (line) => {
+    applyLine(state, line);
+    window.addLine(line);
+    for (const copy of copies) copy.write(line);
+  });
+  const frameAt = (at: Date) => progressFrame(state, plan, runId, scenario ?? chosen.name, engine, at);
   let ticks = 0;
   const interval = context.progressIntervalMs ?? 1000;
+  const quiet = options.quiet === true;
   const timer = setInterval(() => {
     ticks += 1;
-    if (live) display.progress(renderProgressBlock(state, frameAt(now())));
-    else if (ticks % 5 === 0) display.progress(renderProgressLine(state, frameAt(now())));
+    if (quiet) return;
+    if (live) display.progress(renderTerminalView(state, window.rows(), frameAt(now())));
+    else if (ticks % 5 === 0) display.progress(renderTerminalLine(state, window.rows(), frameAt(now())));
   }, interval);
+  const finalView = (at: Date): string => (live ? renderTerminalView(state, window.rows(), frameAt(at)) : renderTerminalLine(state, window.rows(), frameAt(at)));
 
   let exitCode: number;
+  let summaryData: unknown;
+  const layered = overridden || Object.keys(localOptions).length > 0;
   try {
     exitCode =
       engine === 'k6'
@@ -202,7 +283,7 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
             script: scriptPath,
             env: variables,
             out: ndjson,
-            tags: { run: runId },
+            tags,
             includeSystemEnv: false,
             ...(options.executionSegment === undefined ? {} : { executionSegment: options.executionSegment }),
             ...(options.executionSegmentSequence === undefined ? {} : { executionSegmentSequence: options.executionSegmentSequence }),
@@ -210,20 +291,117 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
             stdout: display.engineStdout,
             stderr: display.engineStderr,
             ...(context.signal ? { signal: context.signal } : {}),
-          }).then((result) => result.exitCode);
+            ...(options.noThresholds === true ? { noThresholds: true } : {}),
+            ...(layered
+              ? {
+                  overrideOptions: (exported: unknown) => {
+                    const result = applyCliOptions(exported, execution, localOptions);
+                    for (const warning of result.warnings) display.note(`warning: ${warning}`);
+                    return result.options;
+                  },
+                }
+              : {}),
+          }).then((result) => {
+            summaryData = result.summary;
+            return result.exitCode;
+          });
   } catch (error) {
     clearInterval(timer);
     await follower.stop();
+    await Promise.all(copies.map((copy) => copy.close()));
+    display.finishWithSummary(undefined);
     writeRunRecord(outDir, { ...record, endedAt: now().toISOString(), exitCode: exitCodeOf(error) });
     throw error;
   }
   clearInterval(timer);
   await follower.stop();
+  await Promise.all(copies.map((copy) => copy.close()));
   const endedAt = now();
-  display.progress(live ? renderProgressBlock(state, frameAt(endedAt)) : renderProgressLine(state, frameAt(endedAt)));
-  display.finish();
+  // The summary is the last thing on screen, with the exact end state above it.
+  display.finishWithSummary(quiet ? undefined : finalView(endedAt));
+  if (engine === 'local' && options.summaryExport !== undefined && summaryData !== undefined) {
+    writeFileSync(resolve(context.cwd, options.summaryExport), summaryExport(summaryData as LegacySummaryData));
+  }
   writeRunRecord(outDir, { ...record, endedAt: endedAt.toISOString(), exitCode });
   return { exitCode, runId, engine, outDir, ...(command ? { command } : {}), progress: state };
+}
+
+/** The script a run executes: one of floodgate's scenarios, or a user's own k6 script. */
+interface ChosenScript {
+  readonly path: string;
+  /** Scenario name, or the script's base name for a user's script (run ids, run.json). */
+  readonly name: string;
+  /** Set when the script is one of floodgate's scenarios. */
+  readonly scenario?: ScenarioName;
+}
+
+/**
+ * `options.script` when given (a file of load-tests/scenarios/ is that scenario; SCRIPT_NOT_FOUND
+ * when there is no such file), else the `--scenario`.
+ */
+export function chooseScript(options: Pick<RunScenarioOptions, 'script' | 'scenario'>, cwd: string): ChosenScript {
+  if (options.script === undefined) {
+    const path = scenarioScript(options.scenario);
+    return { path, name: options.scenario, scenario: options.scenario as ScenarioName };
+  }
+  const path = resolve(cwd, options.script);
+  if (!existsSync(path) || !statSync(path).isFile()) {
+    throw new FloodgateError('SCRIPT_NOT_FOUND', { script: options.script, detail: existsSync(path) ? 'it is a folder, not a script file' : 'no such file' });
+  }
+  const base = basename(path).replace(/\.(ts|js|mjs|cjs|mts)$/, '');
+  if (dirname(path) === SCENARIOS_DIR && isScenarioName(base)) return { path, name: base, scenario: base };
+  return { path, name: base.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '') || 'script' };
+}
+
+/** `--tag NAME=VALUE` pairs as run tags, with `run` set from the run id (USAGE on a bad pair or `run=`). */
+export function runTags(pairs: readonly string[], runId: string): Record<string, string> {
+  const tags: Record<string, string> = { run: runId };
+  for (const pair of pairs) {
+    const equals = pair.indexOf('=');
+    if (equals <= 0) throw new FloodgateError('USAGE', { detail: `--tag expects NAME=VALUE, got "${pair}" (k6's --tag)` });
+    const name = pair.slice(0, equals);
+    if (name === 'run') throw new FloodgateError('USAGE', { detail: '--tag run=… is the run id: set it with --run-id' });
+    tags[name] = pair.slice(equals + 1);
+  }
+  return tags;
+}
+
+/**
+ * What to say about K6_WEB_DASHBOARD: with k6 it is passed on (k6 reads it from the environment)
+ * and k6 serves its dashboard; the local engine has none, and says what floodgate offers instead.
+ */
+export function webDashboardNote(environment: Readonly<Record<string, string | undefined>>, engine: Engine): string | undefined {
+  const value = environment.K6_WEB_DASHBOARD;
+  if (value === undefined || !['true', '1', 'yes'].includes(value.trim().toLowerCase())) return undefined;
+  if (engine === 'k6') {
+    const port = environment.K6_WEB_DASHBOARD_PORT ?? '5665';
+    return port === '-1' ? 'K6_WEB_DASHBOARD=true: passed on to k6 (its HTTP server is off: K6_WEB_DASHBOARD_PORT=-1)' : `K6_WEB_DASHBOARD=true: passed on to k6; its web dashboard is at http://127.0.0.1:${port}`;
+  }
+  return (
+    "K6_WEB_DASHBOARD=true: k6's web dashboard needs k6, and the local engine has none. " +
+    "floodgate's live page shows the run instead: `floodgate exporter --follow 'results/*/k6.ndjson'` and open the /live page it prints " +
+    '(the terminal view below shows the same per stage); or install k6 and pass --engine k6'
+  );
+}
+
+/** A file that receives a copy of the NDJSON stream, line by line (gzipped when it ends in .gz, as k6's json output). */
+function createNdjsonCopy(path: string): { write(line: string): void; close(): Promise<void> } {
+  mkdirSync(dirname(path), { recursive: true });
+  const file = createWriteStream(path);
+  const gzip = path.endsWith('.gz') ? createGzip() : undefined;
+  gzip?.pipe(file);
+  const sink: NodeJS.WritableStream = gzip ?? file;
+  return {
+    write(line) {
+      sink.write(`${line}\n`);
+    },
+    close: () =>
+      new Promise((resolveClose, rejectClose) => {
+        file.once('close', () => resolveClose());
+        file.once('error', rejectClose);
+        sink.end();
+      }),
+  };
 }
 
 /**
@@ -255,7 +433,7 @@ export function scriptVariables(
       throw new FloodgateError('USAGE', { detail: `set ${key} with ${flag}, not with -e` });
     }
     if (seen.has(key)) throw new FloodgateError('USAGE', { detail: `-e ${key} is given twice` });
-    if (key === 'PROFILE' && /\.csv$/i.test(value) && !isAbsolute(value)) value = resolve(cwd, value);
+    if (key === 'PROFILE' && /\.(csv|json)$/i.test(value) && !isAbsolute(value)) value = resolve(cwd, value);
     seen.add(key);
     pairs.push([key, value]);
   }
@@ -301,15 +479,17 @@ export function k6ScriptArgument(scriptPath: string, cwd: string): string {
   return relativePath.startsWith('..') || isAbsolute(relativePath) ? scriptPath : relativePath;
 }
 
-function progressFrame(state: ProgressState, plan: ScenarioPlan, runId: string, scenario: string, engine: Engine, at: Date) {
+function progressFrame(state: ProgressState, plan: ScenarioPlan | null, runId: string, scenario: string, engine: Engine, at: Date): ViewFrame {
   const elapsedSeconds = state.firstSampleMs === undefined ? 0 : Math.max(0, (at.getTime() - state.firstSampleMs) / 1000);
   return {
     runId,
     scenario,
     engine,
     elapsedSeconds,
-    plannedSeconds: plan.durationSeconds,
-    plannedArrivals: plannedArrivalsUntil(plan, elapsedSeconds),
+    plannedSeconds: plan?.durationSeconds ?? 0,
+    plannedArrivals: plan ? plannedStartsBy(plan, elapsedSeconds) : 0,
+    hasPlan: plan !== null,
+    windowSeconds: 10,
   };
 }
 

@@ -16,6 +16,8 @@ export interface K6CommandInput {
   readonly executionSegment?: string;
   /** `--execution-segment-sequence`, e.g. `0,1/4,1/2,3/4,1`. */
   readonly executionSegmentSequence?: string;
+  /** k6 flags given to floodgate run, in k6's spelling, passed on before the script (k6-options.ts, k6-flags.ts). */
+  readonly extra?: readonly string[];
 }
 
 /**
@@ -35,6 +37,7 @@ export function k6Command(input: K6CommandInput): string[] {
   for (const [key, value] of input.env) argv.push('-e', `${key}=${value}`);
   if (input.executionSegment !== undefined) argv.push('--execution-segment', input.executionSegment);
   if (input.executionSegmentSequence !== undefined) argv.push('--execution-segment-sequence', input.executionSegmentSequence);
+  argv.push(...(input.extra ?? []));
   argv.push(input.script);
   return argv;
 }

@@ -4,7 +4,8 @@
  * follow.ts feeds the lines and index.ts decides when to draw.
  */
 
-import { FUNNEL_STAGES, STAGE_RESULTS, isFunnelStage, type FunnelStage, type StageResult } from '../contracts/funnel.ts';
+import { FUNNEL_STAGES, STAGE_RESULTS, type FunnelStage, type StageResult } from '../contracts/funnel.ts';
+import { parseK6Line, type K6LineRejection } from '../contracts/k6-json.ts';
 import { K6_BUILTIN, K6_METRICS } from '../contracts/metrics.ts';
 
 /** Everything the progress display knows about a run so far. */
@@ -29,8 +30,9 @@ export interface ProgressState {
   checksFailed: number;
   /** funnel_stage counts per stage and result. */
   funnel: Record<FunnelStage, Record<StageResult, number>>;
-  /** Lines that were not k6 NDJSON (counted, skipped). */
+  /** Lines rejected (counted, skipped): their total, and by reason (contracts/k6-json.ts, the words the exporter and the report use). */
   unreadableLines: number;
+  rejected: Partial<Record<K6LineRejection, number>>;
 }
 
 /** A state before any line. */
@@ -51,47 +53,36 @@ export function emptyProgress(): ProgressState {
     checksFailed: 0,
     funnel,
     unreadableLines: 0,
+    rejected: {},
   };
 }
 
 /** Scenario name of the planned-rate helper, whose iteration is no applicant. */
 const HELPER_SCENARIO = 'planned_rate';
 
-/** Adds one NDJSON line to `state` (in place, for speed on long runs). Metric lines are skipped. */
+/**
+ * Adds one NDJSON line to `state` (in place, for speed on long runs). The line is read by
+ * contracts/k6-json.ts, the reader of the exporter and the report, so a line this display skips is
+ * one they reject for the same reason. Metric lines are skipped.
+ */
 export function applyLine(state: ProgressState, line: string): void {
-  if (line.trim() === '') return;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(line);
-  } catch {
+  const parsed = parseK6Line(line);
+  if (parsed.kind === 'blank' || parsed.kind === 'metric') return;
+  if (parsed.kind === 'rejected') {
     state.unreadableLines += 1;
+    state.rejected[parsed.reason] = (state.rejected[parsed.reason] ?? 0) + 1;
     return;
   }
-  if (!isObject(parsed) || (parsed.type !== 'Point' && parsed.type !== 'Metric')) {
-    state.unreadableLines += 1;
-    return;
-  }
-  if (parsed.type === 'Metric') return;
-  const data = parsed.data;
-  if (typeof parsed.metric !== 'string' || !isObject(data) || typeof data.value !== 'number' || typeof data.time !== 'string') {
-    state.unreadableLines += 1;
-    return;
-  }
-  const time = Date.parse(data.time);
-  if (!Number.isNaN(time)) {
-    if (state.firstSampleMs === undefined || time < state.firstSampleMs) state.firstSampleMs = time;
-    if (state.lastSampleMs === undefined || time > state.lastSampleMs) state.lastSampleMs = time;
-  }
-  const tags: Record<string, unknown> = isObject(data.tags) ? data.tags : {};
-  const value = data.value;
-  switch (parsed.metric) {
+  const { metric, timeMs: time, value, tags } = parsed.sample;
+  if (state.firstSampleMs === undefined || time < state.firstSampleMs) state.firstSampleMs = time;
+  if (state.lastSampleMs === undefined || time > state.lastSampleMs) state.lastSampleMs = time;
+  switch (metric) {
     case K6_METRICS.funnelStage: {
-      const stage = String(tags.stage);
-      const result = String(tags.result) as StageResult;
-      if (isFunnelStage(stage) && (STAGE_RESULTS as readonly string[]).includes(result)) {
-        state.funnel[stage][result] += value;
-        if (stage === FUNNEL_STAGES[0] && result === 'entered') state.arrivals += value;
-      }
+      // The line reader rejected funnel samples without a valid stage and result.
+      const stage = tags.stage as FunnelStage;
+      const result = tags.result as StageResult;
+      state.funnel[stage][result] += value;
+      if (stage === FUNNEL_STAGES[0] && result === 'entered') state.arrivals += value;
       break;
     }
     case K6_METRICS.plannedArrivalRate:
@@ -181,8 +172,4 @@ export function clock(seconds: number): string {
   const m = Math.floor((whole % 3600) / 60);
   const s = String(whole % 60).padStart(2, '0');
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -27,8 +27,11 @@ export interface RunRecord {
   /**
    * The arrival plan the script made from `env`, defaults included (load-tests/lib/plan.ts):
    * description, the k6 executor's rate part, length, planned arrivals, peak rate per second.
+   * Null for a user's own script, and when -u/-d/-i/-s replaced the scenario's plan.
    */
-  readonly plan: ScenarioPlan;
+  readonly plan: ScenarioPlan | null;
+  /** The script as k6 got it, for a user's own script (floodgate's scenarios are named by `scenario`); `plan` is then null. */
+  readonly script?: string;
   /** argv of k6, when k6 ran. */
   readonly command?: readonly string[];
 }

@@ -4,7 +4,8 @@
  * closest known variable, and still passes the pair on. Pure.
  */
 
-import { SCRIPT_VARIABLE_NAMES } from '../load-tests/lib/env.ts';
+import { FloodgateError } from '../contracts/errors.ts';
+import { COMMON_VARIABLE_NAMES, SCENARIO_VARIABLE_NAMES, SCRIPT_VARIABLE_NAMES } from '../load-tests/lib/env.ts';
 
 /** A `-e` name no script of floodgate's reads, and the known name it most resembles. */
 export interface UnknownVariable {
@@ -19,6 +20,32 @@ export function unknownVariables(names: Iterable<string>, known: readonly string
   for (const name of names) {
     if (known.includes(name)) continue;
     const closest = closestName(name, known);
+    unknown.push(closest === undefined ? { name } : { name, closest });
+  }
+  return unknown;
+}
+
+/**
+ * The `-e` names of a run of `scenario`: USAGE for a variable only other scenarios read (it would
+ * change nothing, silently: `--scenario opening -e SOAK_DURATION=2h` runs the opening's hour);
+ * the names no scenario reads, each with the closest name this scenario reads, to warn about.
+ */
+export function checkScenarioVariables(scenario: keyof typeof SCENARIO_VARIABLE_NAMES, names: Iterable<string>): UnknownVariable[] {
+  const own = [...COMMON_VARIABLE_NAMES, ...SCENARIO_VARIABLE_NAMES[scenario]];
+  const unknown: UnknownVariable[] = [];
+  for (const name of names) {
+    if (own.includes(name)) continue;
+    const readBy = Object.entries(SCENARIO_VARIABLE_NAMES).filter(([, list]) => list.includes(name)).map(([other]) => other);
+    if (readBy.length > 0) {
+      const ownList = SCENARIO_VARIABLE_NAMES[scenario];
+      throw new FloodgateError('USAGE', {
+        detail:
+          `-e ${name} is read by the ${readBy.join(' and ')} scenario${readBy.length > 1 ? 's' : ''}, not by ${scenario}, so it would change nothing` +
+          ` (${scenario} reads ${ownList.length > 0 ? `${ownList.join(', ')} and ` : ''}the common variables of load-tests/README.md);` +
+          ` run --scenario ${readBy[0]}, or leave -e ${name} out`,
+      });
+    }
+    const closest = closestName(name, own);
     unknown.push(closest === undefined ? { name } : { name, closest });
   }
   return unknown;

@@ -7,6 +7,14 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FloodgateError } from '../contracts/errors.ts';
 
+/**
+ * Connections the kernel may hold for a server before it accepts them. Node's default (511)
+ * overflows when a thousand clients connect at once: the dropped handshakes are retried only after
+ * 1, 3, 7 s, and the requests on them time out however fast the server answers. Linux caps the
+ * value at net.core.somaxconn (4096 on current kernels).
+ */
+export const LISTEN_BACKLOG = 4096;
+
 /** Listens on host:port (0 = a free port); resolves to the `http://host:port` URL actually bound. */
 export async function listenOn(server: Server, host: string, port: number): Promise<string> {
   await new Promise<void>((resolve, reject) => {
@@ -21,7 +29,7 @@ export async function listenOn(server: Server, host: string, port: number): Prom
     };
     server.once('error', onError);
     server.once('listening', onListening);
-    server.listen(port, host);
+    server.listen({ port, host, backlog: LISTEN_BACKLOG });
   });
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -23,6 +23,9 @@ export interface TargetMetrics {
   injectedError(stage: FunnelStage): void;
 }
 
+/** prom-client default metrics that are gauges named like counters; see createTargetMetrics. */
+export const PROMTOOL_UNCLEAN_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'] as const;
+
 /**
  * Registers the target's metrics on `registry`. `storedRecords` is read at scrape time.
  * Node's default process metrics are registered too (CPU, event-loop lag), to show whether the
@@ -31,6 +34,10 @@ export interface TargetMetrics {
 export function createTargetMetrics(registry: Registry, storedRecords: () => Readonly<StageCounts>): TargetMetrics {
   const m = TARGET_METRICS;
   collectDefaultMetrics({ register: registry });
+  // prom-client names three gauges `…_total`, which Prometheus reserves for counters (`promtool
+  // check metrics` fails on them). Each is the sum of its per-type gauge, which stays:
+  // sum(nodejs_active_handles) is nodejs_active_handles_total, and so on.
+  for (const name of PROMTOOL_UNCLEAN_DEFAULTS) registry.removeSingleMetric(name);
   const requests = new Counter(catalogMetric(m.httpRequests, registry));
   const duration = new Histogram(catalogMetric(m.httpRequestDuration, registry));
   const calls = new Counter(catalogMetric(m.ministryCalls, registry));

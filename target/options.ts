@@ -13,7 +13,10 @@ export interface TargetOptions {
   readonly port: number;
   /** Address the simulated ministry listens on. Default: the same as `host`. */
   readonly ministryHost?: string;
-  /** Port of the simulated ministry; 0 = a free port. Default 18082. */
+  /**
+   * Port of the simulated ministry; 0 = a free port. Default 18082, or 0 when `port` is 0: a target
+   * asked for any free port opens no fixed port either.
+   */
   readonly ministryPort: number;
   /**
    * Use a ministry NIK API already running at this URL instead of starting one (e.g. a second
@@ -41,8 +44,17 @@ export interface TargetOptions {
   readonly nikJitter: number;
   /** How long the target waits for the ministry before answering 504, in milliseconds. Default 2000. */
   readonly nikTimeoutMs: number;
-  /** Funnel requests allowed in flight at once; beyond, 429 with Retry-After. 0 = no waiting room. Default 0. */
+  /**
+   * Funnel requests admitted at once (in a handler or queued for one); beyond, 429 with
+   * Retry-After. 0 = no waiting room. Default 0.
+   */
   readonly waitingRoom: number;
+  /**
+   * Funnel requests admitted at once before the target sheds with 503 + Retry-After: the site's
+   * own safety limit, on even without a waiting room, so overload is answered instead of timing
+   * out. 0 = no limit. Default 512.
+   */
+  readonly maxConcurrency: number;
   /** Delay added before each funnel request is handled, in milliseconds. Default 0. */
   readonly latencyMs: number;
   /** Injected 500 probability per funnel stage. Default none. */
@@ -69,6 +81,7 @@ export const DEFAULT_TARGET_OPTIONS: TargetOptions = Object.freeze({
   nikJitter: 0.2,
   nikTimeoutMs: 2000,
   waitingRoom: 0,
+  maxConcurrency: 512,
   latencyMs: 0,
   errorRates: Object.freeze({}),
   lostWriteRate: 0,

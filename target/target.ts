@@ -14,6 +14,7 @@ import { Registry } from 'prom-client';
 import { FloodgateError } from '../contracts/errors.ts';
 import type { FunnelStage } from '../contracts/funnel.ts';
 import { isRunId, runIdFromEmail } from '../contracts/identity.ts';
+import { createAdmission } from './admission.ts';
 import { createFaultInjector } from './faults.ts';
 import { closeServer, isLoopbackHost, listenOn } from './listen.ts';
 import { createMinistry, type Ministry } from './ministry.ts';
@@ -65,7 +66,10 @@ const RETRY_AFTER_SECONDS = 1;
  * non-loopback address, DATABASE_FAILED when the database cannot be opened.
  */
 export function createTarget(overrides: Partial<TargetOptions> = {}, deps: TargetDependencies = {}): Target {
-  const options: TargetOptions = Object.freeze({ ...DEFAULT_TARGET_OPTIONS, ...withoutUndefined(overrides) });
+  const given = withoutUndefined(overrides);
+  // --port 0 means every port the target opens is free: its ministry's too, unless one was given.
+  const ministryPort = given.ministryPort ?? (given.port === 0 ? 0 : DEFAULT_TARGET_OPTIONS.ministryPort);
+  const options: TargetOptions = Object.freeze({ ...DEFAULT_TARGET_OPTIONS, ...given, ministryPort });
   if (options.testHooks && !isLoopbackHost(options.host)) {
     throw new FloodgateError('TEST_HOOKS_NOT_LOOPBACK', { host: options.host });
   }
@@ -91,6 +95,20 @@ export function createTarget(overrides: Partial<TargetOptions> = {}, deps: Targe
       });
   let ministryClient: MinistryClient | undefined;
   let activeHandlers = 0;
+  // One gate in front of express for the whole funnel: the waiting room and the concurrency limit
+  // count every funnel request admitted and not yet answered, queued or in a handler
+  // (target/admission.ts).
+  const admission = createAdmission({
+    waitingRoom: options.waitingRoom,
+    maxConcurrency: options.maxConcurrency,
+    retryAfterSeconds: RETRY_AFTER_SECONDS,
+    funnelRoute,
+    onReject: (route, method, status) => {
+      if (status === 429) metrics.waitingRoomRejected.inc();
+      metrics.request(route, method, String(status), 0);
+    },
+    onAdmittedChange: (admitted) => metrics.waitingRoomInFlight.set(admitted),
+  });
 
   const app = express();
   app.disable('x-powered-by');
@@ -133,24 +151,6 @@ export function createTarget(overrides: Partial<TargetOptions> = {}, deps: Targe
   /** The waiting room, added latency and injected errors, in front of every funnel request. */
   const funnel = (stage: FunnelStage, injectErrors = true): RequestHandler[] => {
     const gates: RequestHandler[] = [];
-    if (options.waitingRoom > 0) {
-      let inFlight = 0;
-      gates.push((_request, response, next) => {
-        if (inFlight >= options.waitingRoom) {
-          metrics.waitingRoomRejected.inc();
-          response.set('retry-after', String(RETRY_AFTER_SECONDS));
-          sendError(response, 429, 'waiting_room', `the site is full; try again in ${RETRY_AFTER_SECONDS} s`);
-          return;
-        }
-        inFlight += 1;
-        metrics.waitingRoomInFlight.inc();
-        response.once('close', () => {
-          inFlight -= 1;
-          metrics.waitingRoomInFlight.dec();
-        });
-        next();
-      });
-    }
     if (options.latencyMs > 0) {
       gates.push((_request, _response, next) => {
         setTimeout(next, options.latencyMs);
@@ -412,7 +412,7 @@ export function createTarget(overrides: Partial<TargetOptions> = {}, deps: Targe
     sendError(response, mapped.status, mapped.error, mapped.message);
   });
 
-  const server: Server = createServer(app);
+  const server: Server = createServer((request, response) => admission.handle(request, response, app));
   server.keepAliveTimeout = 30_000;
   server.headersTimeout = 35_000;
   server.requestTimeout = 60_000;
@@ -458,6 +458,26 @@ export function createTarget(overrides: Partial<TargetOptions> = {}, deps: Targe
       return closing;
     },
   };
+}
+
+/**
+ * The funnel routes behind the admission gate, matched as express matches them (case-insensitive,
+ * an optional trailing slash; HEAD with GET). Each is declared below with `...funnel(stage)`.
+ */
+const FUNNEL_ROUTES: ReadonlyArray<{ readonly methods: readonly string[]; readonly route: string; readonly path: RegExp }> = [
+  { methods: ['GET', 'HEAD'], route: '/', path: /^\/$/ },
+  { methods: ['POST'], route: '/api/register', path: /^\/api\/register\/?$/i },
+  { methods: ['POST'], route: '/api/verify-email', path: /^\/api\/verify-email\/?$/i },
+  { methods: ['POST'], route: '/api/verify-nik', path: /^\/api\/verify-nik\/?$/i },
+  { methods: ['POST'], route: '/api/photo', path: /^\/api\/photo\/?$/i },
+  { methods: ['GET', 'HEAD'], route: '/api/batches', path: /^\/api\/batches\/?$/i },
+  { methods: ['POST'], route: '/api/batches/:id/join', path: /^\/api\/batches\/[^/]+\/join\/?$/i },
+];
+
+/** The route pattern of a funnel request, or undefined when it is not one. */
+export function funnelRoute(method: string, path: string): string | undefined {
+  for (const entry of FUNNEL_ROUTES) if (entry.methods.includes(method) && entry.path.test(path)) return entry.route;
+  return undefined;
 }
 
 /** Maps errors raised while reading a request (body-parser's `type`s) to an answer. */

@@ -81,7 +81,7 @@ describe('a shared-iterations script', () => {
       if (line.type === 'Metric') seen.add(line.metric);
       else expect(seen.has(line.metric), `Metric line of ${line.metric} comes first`).toBe(true);
     }
-    expect([...seen]).toEqual(expect.arrayContaining(['http_reqs', 'http_req_duration', 'checks', 'iterations', 'funnel_stage', 'vus']));
+    expect([...seen]).toEqual(expect.arrayContaining(['http_reqs', 'http_req_duration', 'checks', 'iterations', 'funnel_stage']));
   });
 
   test('writes RFC 3339 UTC times with nanoseconds, sorted tags and no empty metadata', () => {

@@ -54,7 +54,12 @@ describe('with a token', () => {
   });
 
   test('/healthz and the landing page stay open', async () => {
-    expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok', runs: 0, followedFiles: 0 });
+    expect(await (await fetch(`${url}/healthz`)).json()).toEqual({
+      status: 'ok',
+      runs: 0,
+      followedFiles: 0,
+      remoteWrite: { series: 0, restarts: 0, conflicts: { count: 0, runners: [] } },
+    });
     expect(await (await fetch(`${url}/`)).text()).toContain('href="metrics"');
     expect((await fetch(`${url}/nothing-here`)).status).toBe(404);
   });

@@ -3,7 +3,10 @@
  * shows the stored records, and the acknowledged-but-lost difference, counting poll errors.
  */
 
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type MetricDefinition, RUN_METRICS } from '../contracts/metrics.ts';
 import { valueOf } from '../exporter/fixtures/exposition.ts';
@@ -37,11 +40,16 @@ afterAll(async () => {
   await new Promise((resolve) => target?.close(resolve));
 });
 
-const completed = (run: string, stage: string, count: number, second = 0): string =>
+/** A completion of `run` made against `target` (the `floodgate_target` tag; default: the polled target). */
+const completed = (run: string, stage: string, count: number, second = 0, target: string | null = targetUrl): string =>
   JSON.stringify({
     metric: 'funnel_stage',
     type: 'Point',
-    data: { time: new Date(Date.UTC(2026, 7, 21, 9, 0, second)).toISOString(), value: count, tags: { run, scenario: 'opening', stage, result: 'completed' } },
+    data: {
+      time: new Date(Date.UTC(2026, 7, 21, 9, 0, second)).toISOString(),
+      value: count,
+      tags: { run, scenario: 'opening', stage, result: 'completed', ...(target === null ? {} : { floodgate_target: target }) },
+    },
   });
 
 const gauge = (text: string, metric: MetricDefinition, run: string, stage: string): number | undefined => valueOf(text, metric.name, { run, stage });
@@ -89,7 +97,7 @@ describe('truth polling', () => {
 
   test('counts an unreachable target as an error', async () => {
     const unreachable = createExporter({ config: exporterConfig({ targetTruth: 'http://127.0.0.1:9' }), clock: { now: () => Date.UTC(2026, 7, 21, 9, 1, 0) } });
-    unreachable.ingestLine(completed('truth-d', 'register', 1));
+    unreachable.ingestLine(completed('truth-d', 'register', 1, 0, 'http://127.0.0.1:9'));
     await unreachable.truth!.poll();
     expect(unreachable.health.errors.get('truth')).toBe(1);
     await unreachable.close();
@@ -103,6 +111,57 @@ describe('truth polling', () => {
     await later.truth!.poll();
     expect(asked).toEqual([]);
     await later.close();
+  });
+});
+
+describe('truth only for runs of that target', () => {
+  test('polls a run made against the target, never one made against another target or of unknown target, and /healthz says which', async () => {
+    asked.length = 0;
+    const exporterOfOne = createExporter({ config: exporterConfig({ port: 0, targetTruth: `${targetUrl}/truth` }), clock: { now: () => Date.UTC(2026, 7, 21, 9, 1, 0) } });
+    exporterOfOne.ingestLine(completed('ours', 'register', 4, 0, `${targetUrl}/`));
+    exporterOfOne.ingestLine(completed('theirs', 'register', 4, 0, 'http://10.0.0.9:3000'));
+    exporterOfOne.ingestLine(completed('nobody-knows', 'register', 4, 0, null));
+    truth.ours = { body: { run: 'ours', stages: { register: 4 } } };
+    await exporterOfOne.truth!.poll();
+    expect(asked).toEqual(['GET /truth ours']);
+    const text = await exporterOfOne.registry.metrics();
+    for (const run of ['theirs', 'nobody-knows']) expect(gauge(text, LOST, run, 'register')).toBeUndefined();
+    expect(gauge(text, LOST, 'ours', 'register')).toBe(0);
+    const { url } = await exporterOfOne.listen();
+    const health = (await (await fetch(`${url}/healthz`)).json()) as { truth: unknown };
+    expect(health.truth).toEqual({
+      url: `${targetUrl}/truth`,
+      polled: ['ours'],
+      notPolled: [
+        { run: 'theirs', target: 'http://10.0.0.9:3000', reason: 'made against another target' },
+        { run: 'nobody-knows', reason: 'target unknown: no run.json beside its file and no floodgate_target tag' },
+      ],
+    });
+    await exporterOfOne.close();
+  });
+
+  test('learns the target of a followed file from the run.json beside it', async () => {
+    asked.length = 0;
+    const folder = mkdtempSync(join(tmpdir(), 'floodgate-truth-targets-'));
+    try {
+      for (const [run, target] of [['file-ours', targetUrl], ['file-theirs', 'http://127.0.0.1:1']] as const) {
+        mkdirSync(join(folder, run));
+        writeFileSync(join(folder, run, 'run.json'), JSON.stringify({ run, scenario: 'opening', engine: 'local', target, endedAt: null, exitCode: null, env: {} }));
+        writeFileSync(join(folder, run, 'k6.ndjson'), `${completed(run, 'register', 2, 0, null)}\n`);
+      }
+      truth['file-ours'] = { body: { run: 'file-ours', stages: { register: 2 } } };
+      const following = createExporter({
+        config: exporterConfig({ targetTruth: targetUrl, follow: [join(folder, '*', 'k6.ndjson')], followInterval: 20 }),
+        clock: { now: () => Date.UTC(2026, 7, 21, 9, 1, 0) },
+      });
+      following.start();
+      for (let wait = 0; wait < 100 && following.store.runs.size < 2; wait += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+      await following.truth!.poll();
+      expect(asked).toEqual(['GET /truth file-ours']);
+      await following.close();
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });
 

@@ -66,7 +66,11 @@ function sampleAndHold(samples: readonly RateSample[]): number {
   return samples.slice(0, -1).reduce((sum, sample, index) => sum + (sample.rate * (samples[index + 1]!.ms - sample.ms)) / 1000, 0);
 }
 
-const planOf = (outcome: RunOutcome): RunRecord['plan'] => (JSON.parse(readFileSync(join(outcome.outDir, 'run.json'), 'utf8')) as RunRecord).plan;
+const planOf = (outcome: RunOutcome): NonNullable<RunRecord['plan']> => {
+  const plan = (JSON.parse(readFileSync(join(outcome.outDir, 'run.json'), 'utf8')) as RunRecord).plan;
+  if (plan === null) throw new Error('run.json holds no plan');
+  return plan;
+};
 
 describe('the planned arrival rate, held sample to sample', () => {
   test.each([

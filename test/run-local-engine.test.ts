@@ -170,7 +170,7 @@ describe('floodgate run on the local engine', () => {
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Json;
     expect(Object.keys(summary)).toEqual(expect.arrayContaining(['root_group', 'options', 'state', 'metrics']));
     expect((summary.metrics as Json)['funnel_stage{stage:join_batch,result:completed}']).toMatchObject({ values: { count: 1 }, thresholds: { 'count==1': { ok: true } } });
-    expect(readFileSync(join(out, 'summary.txt'), 'utf8')).toMatch(/^join_batch\s+1\s+1\s+0\s+0\s+0\s/m);
+    expect(readFileSync(join(out, 'summary.txt'), 'utf8')).toMatch(/^\s+join_batch\s+1\s+1\s+0\s+0\s+0\s/m);
 
     const record = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunRecord;
     expect(record).toMatchObject({ run: 'smoke-local', scenario: 'smoke', engine: 'local', target: targetUrl, exitCode: 0, env: { RUN_ID: 'smoke-local', TARGET_URL: targetUrl, RESULTS_DIR: out } });
@@ -230,7 +230,7 @@ describe('floodgate run on the local engine', () => {
     const failed = points(lines, 'funnel_stage').filter((point) => (point.tags as Json).result === 'failed');
     expect(failed.map((point) => (point.tags as Json).stage)).toEqual(['landing']);
     expect(output).toMatch(/landing failed: landing page: .*(refused|ECONNREFUSED)/);
-    expect(readFileSync(join(out, 'summary.txt'), 'utf8')).toMatch(/FAIL funnel_stage\{stage:landing,result:completed\} count==1/);
+    expect(readFileSync(join(out, 'summary.txt'), 'utf8')).toMatch(/✗ funnel_stage\{stage:landing,result:completed\} count==1/);
     expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'))).toMatchObject({ exitCode: 99 });
   });
 

@@ -60,7 +60,9 @@ describe('progress state', () => {
       plannedRate: 3.25,
       checksPassed: 1,
       checksFailed: 1,
-      unreadableLines: 2,
+      // the funnel sample of stage "nowhere" is rejected (bad_tags) as the exporter and the report reject it
+      unreadableLines: 3,
+      rejected: { bad_json: 1, unknown_type: 1, bad_tags: 1 },
       firstSampleMs: Date.parse('2026-11-27T10:00:00.25Z'),
       lastSampleMs: Date.parse('2026-11-27T10:00:04Z'),
     });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -79,6 +79,82 @@ describe('floodgate target', () => {
       expect(code).toBe(3);
       expect(output).toContain(`cannot listen on 127.0.0.1:${port}: the port is in use`);
     });
+  });
+});
+
+/** Pids of every descendant of `root`, read from /proc (Linux). */
+function descendants(root: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Field 4 of /proc/<pid>/stat, after the parenthesised command name.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const found: number[] = [];
+  const walk = (pid: number): void => {
+    for (const [child, parent] of parents) {
+      if (parent === pid) {
+        found.push(child);
+        walk(child);
+      }
+    }
+  };
+  walk(root);
+  return found;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('--port 0 and stopping', () => {
+  const leftovers: number[] = [];
+  afterAll(() => {
+    for (const pid of leftovers) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  });
+
+  test('two targets at --port 0 run side by side: every port each opens is a free one, the ministry\'s too', async () => {
+    const first = startProcess(process.execPath, [FLOODGATE, 'target', '--port', '0'], { cwd: PROJECT_ROOT });
+    const second = startProcess(process.execPath, [FLOODGATE, 'target', '--port', '0'], { cwd: PROJECT_ROOT });
+    const ports = [];
+    for (const child of [first, second]) {
+      const [, target] = await child.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)\n/);
+      const [, ministry] = await child.waitFor(/ministry NIK API on http:\/\/127\.0\.0\.1:(\d+) /);
+      ports.push(Number(target), Number(ministry));
+    }
+    expect(new Set(ports).size).toBe(4);
+    expect(ports).not.toContain(18081);
+    expect(ports).not.toContain(18082);
+    for (const port of ports) expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(200);
+    await Promise.all([first.stop(), second.stop()]);
+  });
+
+  test('SIGTERM to the npx process leaves no process: the target it ran stops and its ports close', async () => {
+    const npx = startProcess('npx', ['floodgate', 'target', '--port', '0'], { cwd: PROJECT_ROOT });
+    const [, url] = await npx.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)\n/, 120_000);
+    const [, ministryUrl] = await npx.waitFor(/ministry NIK API on (http:\/\/127\.0\.0\.1:\d+) /);
+    const started = descendants(npx.child.pid!);
+    leftovers.push(...started);
+    // npm exec → sh -c → node: the target runs two processes below npx.
+    expect(started.length).toBeGreaterThanOrEqual(1);
+    const exited = new Promise<void>((resolve) => npx.child.once('exit', () => resolve()));
+    npx.child.kill('SIGTERM');
+    await exited;
+    const deadline = Date.now() + 10_000;
+    while (started.some(alive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(started.filter(alive)).toEqual([]);
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+    await expect(fetch(`${ministryUrl}/metrics`)).rejects.toThrow();
   });
 });
 

@@ -225,7 +225,10 @@ class Exchange implements Dispatcher.DispatchHandler {
     let connecting = 0;
     let tls = 0;
     if (this.connect) {
-      blocked = Math.max(0, this.connect.start - this.started);
+      // k6 (lib/netext/httpext/tracer.go): blocked is GetConn → GotConn, so it holds the dial
+      // and the TLS handshake of a new connection; connecting and tls_handshaking are parts of it.
+      const gotConnection = this.connect.ready > 0 ? Math.max(this.connect.ready, assigned) : this.connect.start;
+      blocked = Math.max(0, gotConnection - this.started);
       connecting = Math.max(0, this.connect.tcp - this.connect.start);
       tls = this.connect.secure ? Math.max(0, this.connect.ready - this.connect.tcp) : 0;
     } else {

@@ -7,8 +7,26 @@ import { wallNow } from '../clock.ts';
 import type { Runtime, Vu } from '../runtime.ts';
 import { TestAbortSignal } from '../runtime.ts';
 
-function tagProxy(target: Record<string, string>, what: string): Record<string, unknown> {
+/**
+ * `exec.vu.metrics.tags` / `.metadata`. Writes go to the VU; reads see what the VU's samples
+ * carry (`current`: k6 returns state.Tags.GetCurrentValues(), so run tags, scenario and group too).
+ */
+function tagProxy(target: Record<string, string>, what: string, current: () => Readonly<Record<string, string>> = () => target): Record<string, unknown> {
+  const view = (): Record<string, string> => ({ ...current(), ...target });
   return new Proxy(target, {
+    get(_object, key) {
+      return typeof key === 'string' ? view()[key] : undefined;
+    },
+    has(_object, key) {
+      return typeof key === 'string' && key in view();
+    },
+    ownKeys() {
+      return Object.keys(view());
+    },
+    getOwnPropertyDescriptor(_object, key) {
+      const all = view();
+      return typeof key === 'string' && key in all ? { value: all[key], writable: true, enumerable: true, configurable: true } : undefined;
+    },
     set(object, key, value) {
       if (typeof key !== 'string') return false;
       if (!['string', 'number', 'boolean'].includes(typeof value)) {
@@ -35,7 +53,7 @@ export function createExecutionModule(runtime: Runtime): Record<string, unknown>
   const proxiesOf = (vu: Vu): { tags: Record<string, unknown>; metadata: Record<string, unknown> } => {
     let entry = proxies.get(vu);
     if (!entry) {
-      entry = { tags: tagProxy(vu.tags, 'metrics.tags'), metadata: tagProxy(vu.metadata, 'metrics.metadata') };
+      entry = { tags: tagProxy(vu.tags, 'metrics.tags', () => runtime.tags()), metadata: tagProxy(vu.metadata, 'metrics.metadata') };
       proxies.set(vu, entry);
     }
     return entry;

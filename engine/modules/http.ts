@@ -102,15 +102,44 @@ function escapeQuotes(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
 }
 
-/** Reads a gjson-style path (`a.b.0.c`, `items.#`) from parsed JSON. */
+/**
+ * Reads a gjson path (github.com/tidwall/gjson, which k6's Response.json uses) from parsed JSON:
+ * `a.b.0.c`, `items.#` (length), `items.#.name` (that field of every element), `\.` escapes.
+ * Query forms (`#(...)`, wildcards, modifiers) are refused with an error rather than guessed.
+ */
 export function selectJson(value: unknown, selector: string): unknown {
-  let current: unknown = value;
-  for (const part of selector.split('.')) {
-    if (current === undefined || current === null) return undefined;
-    if (part === '#' && Array.isArray(current)) current = current.length;
-    else current = (current as Record<string, unknown>)[part];
+  const parts: string[] = [];
+  let part = '';
+  for (let i = 0; i < selector.length; i += 1) {
+    const char = selector[i] as string;
+    if (char === '\\' && i + 1 < selector.length) {
+      part += selector[i + 1];
+      i += 1;
+    } else if (char === '.') {
+      parts.push(part);
+      part = '';
+    } else part += char;
   }
-  return current;
+  parts.push(part);
+  for (const item of parts) {
+    if (/^#\(|[*?@|]/.test(item) || item.startsWith('#') && item !== '#') {
+      throw new Error(`Response.json("${selector}"): the gjson query "${item}" is not supported by the local engine; select with plain keys, indexes, # and #.key`);
+    }
+  }
+  return walkJson(value, parts);
+}
+
+function walkJson(current: unknown, parts: readonly string[]): unknown {
+  if (parts.length === 0) return current;
+  if (current === undefined || current === null || typeof current !== 'object') return undefined;
+  const [part, ...rest] = parts as [string, ...string[]];
+  if (part === '#' && Array.isArray(current)) {
+    if (rest.length === 0) return current.length;
+    // gjson: `#.key` maps the rest of the path over the elements, skipping those without it
+    return current.map((element) => walkJson(element, rest)).filter((element) => element !== undefined);
+  }
+  if (Array.isArray(current) && !/^\d+$/.test(part)) return undefined;
+  return walkJson((current as Record<string, unknown>)[part], rest);
 }
 
 /** The response object scripts see (k6's Response). */
@@ -286,9 +315,10 @@ interface RequestParams {
   cookies?: unknown;
   jar?: unknown;
   compression?: string;
+  throw?: unknown;
 }
 
-const KNOWN_PARAMS = new Set(['headers', 'tags', 'timeout', 'redirects', 'responseType', 'responseCallback', 'auth', 'cookies', 'jar', 'compression']);
+const KNOWN_PARAMS = new Set(['headers', 'tags', 'timeout', 'redirects', 'responseType', 'responseCallback', 'auth', 'cookies', 'jar', 'compression', 'throw']);
 
 function cleanUrl(url: URL): string {
   if (!url.username && !url.password) return url.toString();
@@ -403,6 +433,8 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
     const callback = params.responseCallback !== undefined ? params.responseCallback : responseCallback;
     if (callback !== null && !(callback instanceof ExpectedStatuses)) throw new TypeError('params.responseCallback must come from http.expectedStatuses() or be null');
     let redirectsLeft = params.redirects ?? options.maxRedirects;
+    // params.throw overrides options.throw for this request (k6 http/request.go parseRequest).
+    const throwOnError = params.throw !== undefined ? Boolean(params.throw) : options.throwOnHttpError;
 
     const headers: Record<string, string> = { 'User-Agent': options.userAgent };
     for (const [name, value] of Object.entries(params.headers ?? {})) {
@@ -456,7 +488,7 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
           }
           continue;
         }
-        if (result.error && options.throwOnHttpError) throw new Error(result.error.message);
+        if (result.error && throwOnError) throw new Error(result.error.message);
         const requestHeaders: Record<string, string[]> = {};
         for (const [name, value] of Object.entries(sent)) requestHeaders[canonicalHeaderName(name)] = [value];
         const sentCookies: Record<string, RequestCookie[]> = {};

@@ -26,9 +26,21 @@ export function createK6Module(runtime: Runtime): Record<string, unknown> {
     if (context.phase === 'init' || !vu) throw new Error('using check() in the init context is not supported');
     let passedAll = true;
     const extra = userTags(tags);
+    // As k6's Check (internal/js/modules/k6/k6.go): a callback that throws counts as a failed
+    // check, its sample is pushed, then the error is rethrown (the iteration fails).
     for (const [name, checker] of Object.entries(sets ?? {})) {
+      if (name.includes('::')) throw new Error('group and check names may not contain \'::\'');
       if (isAsyncFunction(checker)) throw new TypeError(`check "${name}": async functions are not supported in check(); await the value first and pass a plain function`);
-      const passed = Boolean(typeof checker === 'function' ? (checker as (v: unknown) => unknown)(value) : checker);
+      let passed: boolean;
+      let thrown: { error: unknown } | undefined;
+      if (typeof checker === 'function') {
+        try {
+          passed = Boolean((checker as (v: unknown) => unknown)(value));
+        } catch (error) {
+          passed = false;
+          thrown = { error };
+        }
+      } else passed = Boolean(checker);
       if (!context.iteration?.interrupted) {
         const node = vu.group.check(name);
         if (passed) node.passes += 1;
@@ -36,6 +48,7 @@ export function createK6Module(runtime: Runtime): Record<string, unknown> {
         const sampleTags = runtime.tags(runtime.tagOn('check') ? { ...extra, check: name } : extra, context);
         runtime.emit(checks, passed ? 1 : 0, sampleTags, runtime.metadata(context), undefined, context);
       }
+      if (thrown) throw thrown.error;
       if (!passed) passedAll = false;
     }
     return passedAll;

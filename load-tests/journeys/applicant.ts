@@ -3,7 +3,8 @@
  * join_batch, through a target adapter. Before each stage the applicant may stop (continuation
  * from the seed's funnel, recorded as `abandoned`) and thinks for a while (awaited timers, never
  * k6's blocking sleep()). Each attempted stage records `entered`, then exactly one of
- * `completed`, `failed` or `throttled`; the journey ends at the first stage that does not complete.
+ * `completed`, `failed` or `throttled`; the journey ends at the first stage that does not complete
+ * (after the retries a retry law allows: journeys/retries.ts).
  */
 
 import { check } from 'k6';
@@ -17,6 +18,7 @@ import { pngPhoto } from '../lib/photo.ts';
 import type { Photo, Session, StageAnswer, TargetAdapter } from '../targets/adapter.ts';
 import { createAdapter } from '../targets/index.ts';
 import { applicantBehaviour } from './behaviour.ts';
+import { answerClass, type JourneyLaw } from './retries.ts';
 
 /** k6's console (a global in k6; @types/k6 leaves it out, and Node's types must stay out of load-tests). */
 declare const console: { warn(...values: unknown[]): void };
@@ -24,12 +26,16 @@ declare const console: { warn(...values: unknown[]): void };
 /** Runs one applicant's journey; the scenario's default function. */
 export type ApplicantJourney = () => Promise<void>;
 
-/** Builds the journey for a script: adapter, client and photo are made once, in the init context. */
-export function applicantJourney(env: CommonEnv): ApplicantJourney {
+/**
+ * Builds the journey for a script: adapter, client and photo are made once, in the init context.
+ * With a retry law (RETRY_PROFILE), a stage that does not complete is tried again as the law
+ * says, and the law alone decides: the client's own 429 retries are off.
+ */
+export function applicantJourney(env: CommonEnv, law?: JourneyLaw): ApplicantJourney {
   const client = createHttpClient({
     baseUrl: env.targetUrl,
     timeout: env.requestTimeout,
-    retryMax: env.retryMax,
+    retryMax: law ? 0 : env.retryMax,
     retryAfterMaxSeconds: env.retryAfterMaxSeconds,
   });
   const adapter = createAdapter(env.adapter, { client, env });
@@ -46,6 +52,7 @@ export function applicantJourney(env: CommonEnv): ApplicantJourney {
       thinkTimeScale: env.thinkTimeScale,
       continuation: env.continuation,
       photoShare: env.photoShare,
+      ...(law ? { law } : {}),
     });
     let session: Session | undefined;
     for (const stage of FUNNEL_STAGES) {
@@ -55,7 +62,13 @@ export function applicantJourney(env: CommonEnv): ApplicantJourney {
       }
       await pause(behaviour.thinkSeconds(stage));
       recordStage(stage, 'entered');
-      const answer = await runStage(adapter, stage, applicant, session, photo, vu + iteration);
+      let answer = await runStage(adapter, stage, applicant, session, photo, vu + iteration);
+      for (let attempt = 1; answer.result !== 'completed'; attempt += 1) {
+        const wait = behaviour.retryAfterSeconds(answerClass(answer), attempt);
+        if (wait === undefined) break;
+        await pause(wait);
+        answer = await runStage(adapter, stage, applicant, session, photo, vu + iteration);
+      }
       recordStage(stage, answer.result);
       if (answer.result !== 'completed' && env.logFailures) console.warn(`${stage} ${answer.result}: ${answer.reason}`);
       if (answer.result !== 'throttled') {

@@ -5,6 +5,7 @@
 
 import { continuationTable, FUNNEL_STAGES, type FunnelStage } from '../../contracts/funnel.ts';
 import { lognormalDraw, lognormalMean, seededStream, type Lognormal, type RandomStream } from '../lib/random.ts';
+import type { AnswerClass, JourneyLaw } from './retries.ts';
 
 /**
  * Think time before each stage as a person takes it, in seconds (before THINK_TIME_SCALE):
@@ -30,6 +31,12 @@ export interface ApplicantBehaviour {
   thinkSeconds(stage: FunnelStage): number;
   /** True when the applicant goes on to attempt `stage`. */
   continues(stage: FunnelStage): boolean;
+  /**
+   * After a bad answer of class `kind` on attempt `attempt` (1 for the first): seconds to wait
+   * before trying the stage again (scaled as think times are), or undefined to give up. Always
+   * undefined without a retry law (RETRY_PROFILE=off).
+   */
+  retryAfterSeconds(kind: AnswerClass, attempt: number): number | undefined;
 }
 
 /** Options of {@link applicantBehaviour}. */
@@ -44,6 +51,8 @@ export interface BehaviourOptions {
   readonly continuation: 'seed' | 'full';
   /** Share of NIK-verified applicants who upload a photo (an assumption). */
   readonly photoShare: number;
+  /** Retries and measured think times (RETRY_PROFILE); absent: no retries, default think times. */
+  readonly law?: JourneyLaw;
 }
 
 /** The behaviour of the applicant (vu, iteration), reproducible from the seed. */
@@ -52,9 +61,17 @@ export function applicantBehaviour(options: BehaviourOptions): ApplicantBehaviou
   // Separate streams, so changing the think-time scale never changes who stops where.
   const thinking = seededStream(options.seed, options.vu, options.iteration, 'think');
   const choosing = seededStream(options.seed, options.vu, options.iteration, 'continue');
+  const retrying = seededStream(options.seed, options.vu, options.iteration, 'retry');
+  const law = options.law;
   return {
     thinkSeconds(stage) {
-      return scaledThinkSeconds(thinking, THINK_TIMES[stage], options.thinkTimeScale);
+      return scaledThinkSeconds(thinking, law?.thinkTimes[stage] ?? THINK_TIMES[stage], options.thinkTimeScale);
+    },
+    retryAfterSeconds(kind, attempt) {
+      const rule = law?.retries[kind];
+      if (!law || !rule || attempt >= law.maxAttempts) return undefined;
+      if (retrying.next() >= rule.share) return undefined;
+      return scaledThinkSeconds(retrying, rule.delay, options.thinkTimeScale);
     },
     continues(stage) {
       const draw = choosing.next(); // always drawn, so each stage keeps its own draw

@@ -94,10 +94,25 @@ export const SCRIPT_VARIABLE_NAMES = [
   'RUN_ID', 'TARGET_URL', 'RESULTS_DIR', 'ADAPTER', 'EMAIL_TOKEN_SOURCE', 'MAILPIT_URL', 'EMAIL_TOKEN_PATTERN',
   'THINK_TIME_SCALE', 'PHOTO_SHARE', 'PHOTO_BYTES', 'CONTINUATION', 'SEED', 'REQUEST_TIMEOUT', 'RETRY_429_MAX',
   'RETRY_AFTER_MAX_SECONDS', 'LOG_FAILURES', 'PRE_ALLOCATED_VUS', 'MAX_VUS',
-  'PROFILE', 'RATE_SCALE', 'TIME_SCALE', 'WINDOW',
+  'PROFILE', 'RATE_SCALE', 'TIME_SCALE', 'WINDOW', 'RETRY_PROFILE',
   'BREAKPOINT_START', 'BREAKPOINT_STEP', 'BREAKPOINT_STEPS', 'BREAKPOINT_STEP_SECONDS',
   'SOAK_RATE', 'SOAK_DURATION',
 ] as const;
+
+/** The variables every scenario reads (readCommonEnv). */
+export const COMMON_VARIABLE_NAMES: readonly string[] = SCRIPT_VARIABLE_NAMES.slice(0, SCRIPT_VARIABLE_NAMES.indexOf('MAX_VUS') + 1);
+
+/**
+ * The variables each scenario reads beyond the common ones (its reader below). `floodgate run`
+ * refuses a variable only another scenario reads (`--scenario opening -e SOAK_DURATION=2h` would
+ * run the opening's hour, not two hours of soak).
+ */
+export const SCENARIO_VARIABLE_NAMES: Readonly<Record<'smoke' | 'opening' | 'breakpoint' | 'soak', readonly string[]>> = Object.freeze({
+  smoke: [],
+  opening: ['PROFILE', 'RATE_SCALE', 'TIME_SCALE', 'WINDOW'],
+  breakpoint: ['BREAKPOINT_START', 'BREAKPOINT_STEP', 'BREAKPOINT_STEPS', 'BREAKPOINT_STEP_SECONDS', 'RATE_SCALE', 'TIME_SCALE'],
+  soak: ['SOAK_RATE', 'SOAK_DURATION', 'RATE_SCALE', 'TIME_SCALE'],
+});
 
 /** Reads the variables every scenario shares. Throws SCRIPT_ENV_INVALID naming the variable. */
 export function readCommonEnv(variables: ScriptVariables, defaults: CommonDefaults = {}): CommonEnv {
@@ -150,13 +165,24 @@ export function readCommonEnv(variables: ScriptVariables, defaults: CommonDefaul
   };
 }
 
-/** Where an event profile comes from: a built-in shape, or a `minute,arrivals` CSV file. */
+/** Where an event profile comes from: a built-in shape, a `minute,arrivals` CSV file, or a profile file from `floodgate profile from-logs` (`.json`). */
 export type ProfileSource = { readonly kind: 'builtin'; readonly name: 'opening-exp' | 'opening-hyperbolic' } | { readonly kind: 'file'; readonly path: string };
+
+/** The choices of `RETRY_PROFILE`. */
+export const RETRY_PROFILE_CHOICES = ['off', 'logs', 'storm'] as const;
+export type RetryProfileChoice = (typeof RETRY_PROFILE_CHOICES)[number];
 
 /** Variables of the `opening` scenario. */
 export interface OpeningEnv {
-  /** `PROFILE`: `opening-exp` (default), `opening-hyperbolic`, or a path to a `minute,arrivals` CSV file. */
+  /** `PROFILE`: `opening-exp` (default), `opening-hyperbolic`, a path to a `minute,arrivals` CSV file, or to a profile file (`.json`, from `floodgate profile from-logs`). */
   readonly profile: ProfileSource;
+  /**
+   * `RETRY_PROFILE`: what applicants do after a bad answer. `off` (default): the HTTP client
+   * retries 429 (RETRY_429_MAX) and the journey ends at the first failed stage; `logs`: as the
+   * PROFILE file measured (retry share and delay per answer class, think times per stage);
+   * `storm`: nearly everyone tries again within seconds (RETRY_STORM in journeys/retries.ts).
+   */
+  readonly retryProfile: RetryProfileChoice;
   /** `RATE_SCALE`, default 0.01 (the 80,000/min peak becomes 800/min). */
   readonly rateScale: number;
   /** `TIME_SCALE`, ≥ 1, default 1: event minutes per real minute; the count is kept. */
@@ -171,15 +197,19 @@ export function readOpeningEnv(variables: ScriptVariables): OpeningEnv {
   const profileText = read.text('PROFILE') ?? 'opening-exp';
   let profile: ProfileSource;
   if (profileText === 'opening-exp' || profileText === 'opening-hyperbolic') profile = { kind: 'builtin', name: profileText };
-  else if (/\.csv$/i.test(profileText)) {
+  else if (/\.(csv|json)$/i.test(profileText)) {
     // k6's open() resolves a relative path against the script's folder, not the working directory
     if (!/^(\/|file:\/\/|[A-Za-z]:[\\/])/.test(profileText)) {
-      throw invalid('PROFILE', profileText, 'give the CSV file as an absolute path (k6 opens relative paths from the script folder); floodgate run makes a relative path absolute for you');
+      throw invalid('PROFILE', profileText, 'give the profile file as an absolute path (k6 opens relative paths from the script folder); floodgate run makes a relative path absolute for you');
     }
     profile = { kind: 'file', path: profileText };
   }
   else {
-    throw invalid('PROFILE', profileText, `expected opening-exp, opening-hyperbolic or a path to a .csv file (built-in profiles: ${PROFILE_NAMES.join(', ')})`);
+    throw invalid('PROFILE', profileText, `expected opening-exp, opening-hyperbolic or a path to a .csv or .json (floodgate profile from-logs) file (built-in profiles: ${PROFILE_NAMES.join(', ')})`);
+  }
+  const retryProfile = read.oneOf('RETRY_PROFILE', RETRY_PROFILE_CHOICES, 'off');
+  if (retryProfile === 'logs' && !(profile.kind === 'file' && /\.json$/i.test(profile.path))) {
+    throw invalid('RETRY_PROFILE', retryProfile, 'logs needs PROFILE to be a profile file from floodgate profile from-logs (.json); use storm for the built-in retry storm');
   }
   const windowText = read.text('WINDOW') ?? '0-60';
   const match = /^\s*(\d+(?:\.\d+)?)\s*(?:-|\.\.)\s*(\d+(?:\.\d+)?)\s*$/.exec(windowText);
@@ -189,6 +219,7 @@ export function readOpeningEnv(variables: ScriptVariables): OpeningEnv {
   }
   return {
     profile,
+    retryProfile,
     rateScale: read.number('RATE_SCALE', { min: 0, exclusiveMin: true }) ?? 0.01,
     timeScale: read.number('TIME_SCALE', { min: 1 }) ?? 1,
     window,

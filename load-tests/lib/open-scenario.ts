@@ -7,10 +7,11 @@
  */
 
 import { applicantJourney } from '../journeys/applicant.ts';
-import type { CommonEnv } from './env.ts';
+import { journeyLaw, type JourneyLaw } from '../journeys/retries.ts';
+import { readCommonEnv, readOpeningEnv, type CommonEnv, type ScriptVariables } from './env.ts';
 import { configureHttp } from './http.ts';
 import { openScenarioOptions } from './options.ts';
-import type { ScenarioPlan } from './plan.ts';
+import { planOpening, readProfileJson, type ScenarioPlan } from './plan.ts';
 import { reportPlanEnded, reportPlannedRate } from './planned-rate.ts';
 import { summaryOutputs, type SummaryData } from './summary.ts';
 
@@ -25,10 +26,10 @@ export interface OpenScenario {
   readonly handleSummary: (data: SummaryData) => Record<string, string>;
 }
 
-/** Builds an open scenario's exports; call in the init context. */
-export function openScenario(plan: ScenarioPlan, env: CommonEnv): OpenScenario {
+/** Builds an open scenario's exports; call in the init context. `law`: RETRY_PROFILE's retries. */
+export function openScenario(plan: ScenarioPlan, env: CommonEnv, law?: JourneyLaw): OpenScenario {
   configureHttp();
-  const journey = applicantJourney(env);
+  const journey = applicantJourney(env, law);
   return {
     options: openScenarioOptions(plan, env),
     // async functions, as k6 expects of iterations it must wait for
@@ -41,4 +42,19 @@ export function openScenario(plan: ScenarioPlan, env: CommonEnv): OpenScenario {
     teardown: () => reportPlanEnded(plan),
     handleSummary: (data) => summaryOutputs(data, { runId: env.runId, scenario: plan.scenario, resultsDir: env.resultsDir }),
   };
+}
+
+/**
+ * The opening's exports from its variables: the plan from PROFILE (reading its file with
+ * `readFile`, k6's `open`, which works only in the init context) and RETRY_PROFILE's retry law.
+ * The `opening` and `retry-storm` scripts differ only in RETRY_PROFILE's default.
+ */
+export function openingScenario(variables: ScriptVariables, readFile: (path: string) => string): OpenScenario {
+  const env = readCommonEnv(variables);
+  const openingEnv = readOpeningEnv(variables);
+  const path = openingEnv.profile.kind === 'file' ? openingEnv.profile.path : undefined;
+  const text = path === undefined ? undefined : readFile(path);
+  const plan = planOpening(openingEnv, text);
+  const file = path !== undefined && text !== undefined && /\.json$/i.test(path) ? readProfileJson(path, text) : undefined;
+  return openScenario(plan, env, journeyLaw(openingEnv.retryProfile, file));
 }

@@ -21,6 +21,7 @@ import {
   type TrafficProfile,
 } from '../../contracts/profiles.ts';
 import { FloodgateError } from '../../contracts/errors.ts';
+import { parseProfileFile, profileFromFile, type ProfileFile } from '../../contracts/profile-file.ts';
 import { readBreakpointEnv, readOpeningEnv, readSoakEnv, type BreakpointEnv, type OpeningEnv, type ScriptVariables, type SoakEnv } from './env.ts';
 
 /** The scenarios floodgate ships, one script each under load-tests/scenarios/. */
@@ -87,20 +88,22 @@ export function planSmoke(): ScenarioPlan {
 }
 
 /**
- * The `opening` plan: the seed's surge (or a per-minute CSV profile) scaled and windowed, as
- * `ramping-arrival-rate` stages.
+ * The `opening` plan: the seed's surge (or a per-minute CSV profile, or a profile file from
+ * `floodgate profile from-logs`) scaled and windowed, as `ramping-arrival-rate` stages.
  *
- * @param profileCsv - the text of the CSV file when `env.profile` is a file (k6 reads it with `open()`)
+ * @param profileText - the text of the profile file when `env.profile` is a file (k6 reads it with `open()`)
  */
-export function planOpening(env: OpeningEnv, profileCsv?: string): ScenarioPlan {
+export function planOpening(env: OpeningEnv, profileText?: string): ScenarioPlan {
   const scaling = { rateScale: env.rateScale, timeScale: env.timeScale, window: env.window };
   let profile: TrafficProfile;
   try {
     if (env.profile.kind === 'builtin') {
       profile = env.profile.name === 'opening-exp' ? openingExpProfile(scaling) : openingHyperbolicProfile(scaling);
     } else {
-      if (profileCsv === undefined) throw new RangeError(`the profile file ${env.profile.path} was not read`);
-      profile = binnedProfile(env.profile.path, parseProfileCsv(profileCsv), scaling);
+      if (profileText === undefined) throw new RangeError(`the profile file ${env.profile.path} was not read`);
+      profile = /\.json$/i.test(env.profile.path)
+        ? profileFromFile(readProfileJson(env.profile.path, profileText), scaling)
+        : binnedProfile(env.profile.path, parseProfileCsv(profileText), scaling);
     }
   } catch (error) {
     throw profileError(error);
@@ -281,6 +284,17 @@ function atLeastOneArrival(plan: ScenarioPlan): ScenarioPlan {
 
 function unitSeconds(timeUnit: string): number {
   return parseDurationSeconds(timeUnit);
+}
+
+/** A profile file's JSON, checked; a RangeError names the file and the field. */
+export function readProfileJson(path: string, text: string): ProfileFile {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new RangeError(`${path} is not JSON: ${(error as Error).message}`);
+  }
+  return parseProfileFile(value, path);
 }
 
 function profileError(error: unknown): FloodgateError {

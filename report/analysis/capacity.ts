@@ -193,7 +193,7 @@ export function findCapacity(steps: readonly StepRow[], objectives: ReportObject
       lastPassStep: top.index,
       ...(nearest ? { nearestStage: nearest.stage, nearestRatio: nearest.ratio } : {}),
       explanation:
-        `every step up to ${formatRate(top.rate)}/s met every SLO` +
+        `every step up to ${formatRate(top.rate * 60)} new applicants/min met every SLO` +
         (judged.some((step) => step.status === 'fail') ? ' (isolated failing steps were not confirmed by the next step)' : '') +
         ': capacity is at least that; run higher steps to find the knee',
     };
@@ -228,7 +228,7 @@ export function findCapacity(steps: readonly StepRow[], objectives: ReportObject
       range: [null, perMinute(failStep.rate)],
       rangePerSecond: [null, failStep.rate],
       ...common,
-      explanation: `the first step (${formatRate(failStep.rate)}/s) already broke the ${limitingStage} SLO (${how}): capacity is below it; start lower`,
+      explanation: `the first step (${formatRate(failStep.rate * 60)} new applicants/min) already broke the ${limitingStage} SLO (${how}): capacity is below it; start lower`,
     };
   }
   return {
@@ -240,9 +240,9 @@ export function findCapacity(steps: readonly StepRow[], objectives: ReportObject
     lastPassStep: lastPass.index,
     ...common,
     explanation:
-      `${limitingStage} broke its SLO at ${formatRate(failStep.rate)}/s (${how})` +
+      `${limitingStage} broke its SLO at the ${formatRate(failStep.rate * 60)}/min step (${how})` +
       (persistence > 1 ? `, confirmed by the next step` : '') +
-      `; the last step that met every SLO offered ${formatRate(lastPass.rate)}/s`,
+      `; the last step that met every SLO offered ${formatRate(lastPass.rate * 60)} new applicants/min`,
   };
 }
 

@@ -4,7 +4,10 @@
  */
 
 import { FUNNEL_STAGES, type FunnelStage } from '../../contracts/funnel.ts';
-import type { Analysis } from './index.ts';
+import type { CapacityResult } from './capacity.ts';
+import type { FunnelRow } from './funnel.ts';
+import type { ReconciliationResult } from './reconciliation.ts';
+import type { StageRow } from './windows.ts';
 
 /** Relative change below which a capacity or latency difference is noise. */
 const CAPACITY_TOLERANCE = 0.1;
@@ -34,8 +37,21 @@ export interface ComparisonResult {
   readonly improvements: readonly string[];
 }
 
+/**
+ * What a comparison reads of a run's analysis (a structural slice of `Analysis`, declared here so
+ * this module does not import the analysis that calls it).
+ */
+export interface ComparedRun {
+  readonly run: string;
+  readonly scenario: string;
+  readonly capacity: Pick<CapacityResult, 'sustainedPerMinute'>;
+  readonly overall: Readonly<Record<FunnelStage, Pick<StageRow, 'p95Ms' | 'errorRate'>>>;
+  readonly funnel: { readonly stages: Readonly<Record<FunnelStage, Pick<FunnelRow, 'completedShare'>>> };
+  readonly reconciliation: ReconciliationResult;
+}
+
 /** Compares `current` with `baseline`. */
-export function compareRuns(current: Omit<Analysis, 'comparison' | 'verdict'>, baseline: Analysis): ComparisonResult {
+export function compareRuns(current: ComparedRun, baseline: ComparedRun): ComparisonResult {
   const regressions: string[] = [];
   const improvements: string[] = [];
   const capacity = change(current.capacity.sustainedPerMinute, baseline.capacity.sustainedPerMinute);

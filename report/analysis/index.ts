@@ -4,62 +4,23 @@
  * comparison, verdict); this file runs them in order.
  */
 
-import type { FunnelStage } from '../../contracts/funnel.ts';
-import type { RunProfile, RunResult, ThresholdResult } from '../../contracts/run-result.ts';
-import { analyseSteps, findCapacity, type CapacityResult, type StepRow } from './capacity.ts';
-import { compareRuns, type ComparisonResult } from './comparison.ts';
-import { forecastOpening, type ForecastResult } from './forecast.ts';
-import { analyseFunnel, continuationFor, type FunnelResult } from './funnel.ts';
+import type { RunResult } from '../../contracts/run-result.ts';
+import { writeAnswer } from './answer.ts';
+import { analyseSteps, findCapacity, type StepRow } from './capacity.ts';
+import { compareRuns } from './comparison.ts';
+import { forecastOpening } from './forecast.ts';
+import { analyseFunnel, continuationFor } from './funnel.ts';
 import { DEFAULT_OBJECTIVES, type ReportObjectives } from './objectives.ts';
-import { reconcile, type ReconciliationResult } from './reconciliation.ts';
+import { reconcile } from './reconciliation.ts';
 import { reportedThresholds } from './thresholds.ts';
 import { runSlots, totalsOf } from './totals.ts';
-import { fitUsl, type UslFit } from './usl.ts';
-import { analyseValidity, type ValidityResult } from './validity.ts';
-import { writeVerdict, type Verdict } from './verdict.ts';
-import { analyseWindows, stageRows, type StageRow, type WindowRow } from './windows.ts';
+import { REPORT_KIND, REPORT_VERSION, type Analysis, type UslSection } from './types.ts';
+import { fitUsl } from './usl.ts';
+import { analyseValidity } from './validity.ts';
+import { writeVerdict } from './verdict.ts';
+import { analyseWindows, stageRows } from './windows.ts';
 
-/** Kind and version of the analysis document (`report.json`). */
-export const REPORT_KIND = 'floodgate.report';
-export const REPORT_VERSION = 1;
-
-/** The USL fit with the conversion to new applicants. */
-export interface UslSection extends UslFit {
-  /** Successful requests (all stages) per new applicant, measured on passing steps. */
-  readonly requestsPerArrival?: number;
-  /** peakThroughput converted to new applicants per minute. */
-  readonly ceilingPerMinute?: number;
-}
-
-/** Everything the report says about one run. */
-export interface Analysis {
-  readonly kind: typeof REPORT_KIND;
-  readonly version: typeof REPORT_VERSION;
-  readonly run: string;
-  readonly scenario: string;
-  readonly engine: string;
-  readonly target?: string;
-  readonly origin: string;
-  readonly scenarioStartSeconds: number;
-  readonly durationSeconds: number;
-  readonly profile: RunProfile;
-  readonly verdict: Verdict;
-  readonly valid: boolean;
-  readonly validity: ValidityResult;
-  readonly objectives: ReportObjectives;
-  /** Every stage over the whole run (from the scenario's start). */
-  readonly overall: Readonly<Record<FunnelStage, StageRow>>;
-  readonly windows: { readonly seconds: number; readonly rows: readonly WindowRow[] };
-  readonly steps: readonly StepRow[];
-  readonly capacity: CapacityResult;
-  readonly usl?: UslSection;
-  readonly funnel: FunnelResult;
-  readonly reconciliation: ReconciliationResult;
-  readonly forecast: ForecastResult;
-  /** The run's k6 thresholds (summary.json), less the bookkeeping ones that can never fail. */
-  readonly thresholds: readonly ThresholdResult[];
-  readonly comparison?: ComparisonResult;
-}
+export { REPORT_KIND, REPORT_VERSION, type Analysis, type UslSection } from './types.ts';
 
 /** Options of {@link analyseRun}. */
 export interface AnalysisOptions {
@@ -87,7 +48,7 @@ export function analyseRun(result: RunResult, options: AnalysisOptions = {}): An
     ...(capacity.sustainedPerMinute !== undefined ? { capacityPerMinute: capacity.sustainedPerMinute } : {}),
     capacityIsLowerBound: capacity.outcome === 'not-reached',
     targetUtilisation: objectives.targetUtilisation,
-    ...(usl?.ceilingPerMinute !== undefined ? { uslCeilingPerMinute: usl.ceilingPerMinute } : {}),
+    ...(usl?.ceilingPerMinute !== undefined && usl.ceilingDetermined ? { uslCeilingPerMinute: usl.ceilingPerMinute } : {}),
     ...(capacity.limitingStage ? { limitingStage: capacity.limitingStage } : {}),
     ...(capacity.limitingStageRequestsPerArrival !== undefined
       ? { limitingStageRequestsPerArrival: capacity.limitingStageRequestsPerArrival }
@@ -97,7 +58,7 @@ export function analyseRun(result: RunResult, options: AnalysisOptions = {}): An
         ? 'no step met every SLO, so there is no sustained capacity to forecast with'
         : 'capacity is measured by a breakpoint run; this run is not one',
   });
-  const partial: Omit<Analysis, 'verdict' | 'comparison'> = {
+  const partial: Omit<Analysis, 'verdict' | 'answer' | 'comparison'> = {
     kind: REPORT_KIND,
     version: REPORT_VERSION,
     run: result.run,
@@ -123,7 +84,8 @@ export function analyseRun(result: RunResult, options: AnalysisOptions = {}): An
   };
   const comparison = options.baseline ? compareRuns(partial, options.baseline) : undefined;
   const withComparison = { ...partial, ...(comparison ? { comparison } : {}) };
-  return { ...withComparison, verdict: writeVerdict(withComparison) };
+  const verdict = writeVerdict(withComparison);
+  return { ...withComparison, verdict, answer: writeAnswer({ ...withComparison, verdict }) };
 }
 
 /** Fits the USL on the steps (N = requests in flight, X = successful requests/s), converted to applicants. */
@@ -137,10 +99,32 @@ function fitUslSection(steps: readonly StepRow[], seed = 1): UslSection | undefi
   const ok = passing.reduce((sum, step) => sum + step.okPerSecond * step.judgedSeconds, 0);
   const arrivals = passing.reduce((sum, step) => sum + step.arrivalsPerSecond * step.judgedSeconds, 0);
   const requestsPerArrival = arrivals > 0 && ok > 0 ? ok / arrivals : undefined;
+  const undetermined = ceilingProblem(fit);
   return {
     ...fit,
     ...(requestsPerArrival !== undefined ? { requestsPerArrival } : {}),
-    ...(requestsPerArrival !== undefined && fit.peakThroughput !== null ? { ceilingPerMinute: (fit.peakThroughput / requestsPerArrival) * 60 } : {}),
+    ...(requestsPerArrival !== undefined && fit.peakThroughput !== null && !undetermined
+      ? { ceilingPerMinute: (fit.peakThroughput / requestsPerArrival) * 60 }
+      : {}),
+    ceilingDetermined: undetermined === undefined,
+    ...(undetermined ? { ceilingUndeterminedReason: undetermined } : {}),
   };
+}
+
+/** How much wider than 3× end to end, or above the measured throughput, a ceiling range may not be. */
+const CEILING_SPREAD = 3;
+
+/** Why the fit does not pin the throughput ceiling down; undefined when it does. */
+function ceilingProblem(fit: NonNullable<ReturnType<typeof fitUsl>>): string | undefined {
+  const measured = Math.max(...fit.points.map((point) => point.x));
+  const range = fit.bootstrap.peakThroughput;
+  if (fit.peakThroughput === null) return 'the steps fit a straight line: no ceiling within reach of the data';
+  if (!range) return 'most bootstrap refits found no ceiling';
+  const [low, high] = range;
+  if (!(low > 0) || !Number.isFinite(high) || high / low > CEILING_SPREAD) return 'the bootstrap range of the ceiling is too wide to mean anything';
+  if (high > CEILING_SPREAD * measured || fit.peakThroughput > CEILING_SPREAD * measured) {
+    return `the fitted ceiling lies far beyond the ${measured.toFixed(1)} requests/s measured`;
+  }
+  return undefined;
 }
 

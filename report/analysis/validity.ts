@@ -7,6 +7,7 @@
  * passing step); shortfalls at the first failing step only widen the range and are a warning.
  */
 
+import { K6_SUMMARY_SHAPE_NAMES } from '../../contracts/k6-summary.ts';
 import type { RunResult } from '../../contracts/run-result.ts';
 import type { CapacityResult, StepRow } from './capacity.ts';
 import type { ReportObjectives } from './objectives.ts';
@@ -118,7 +119,13 @@ export function analyseValidity(
     warnings.push(`the load run ended with exit code ${result.exitCode} (not a clean finish): later windows may be missing`);
   }
 
+  if (result.summary && !result.summary.thresholds) {
+    warnings.push(`${K6_SUMMARY_SHAPE_NAMES[result.summary.shape]}: k6's threshold verdicts are unknown, not passed`);
+  }
+
   const disclosures: string[] = [];
+  if (result.summary) disclosures.push(`summary read from ${result.summary.file}: ${K6_SUMMARY_SHAPE_NAMES[result.summary.shape]}`);
+  if (result.source.kind === 'ndjson' && result.source.gzip) disclosures.push(`results read from gzip (${result.source.path})`);
   if (result.profile.rateScale !== 1) disclosures.push(`rates scaled × ${result.profile.rateScale} (RATE_SCALE)`);
   if (result.profile.timeScale !== 1) disclosures.push(`time compressed ÷ ${result.profile.timeScale} (TIME_SCALE): event minutes per real minute`);
   if (result.profile.window) disclosures.push(`event minutes ${result.profile.window.fromMinute}–${result.profile.window.toMinute} only (WINDOW)`);

@@ -5,9 +5,37 @@
  */
 
 import { FUNNEL_STAGES } from '../../contracts/funnel.ts';
-import { describeBreach, formatRate } from './capacity.ts';
-import type { Analysis } from './index.ts';
+import type { RunProfile, ThresholdResult } from '../../contracts/run-result.ts';
+import { describeBreach, formatRate, type CapacityResult } from './capacity.ts';
+import type { ForecastResult } from './forecast.ts';
+import type { FunnelResult } from './funnel.ts';
+import type { ReportObjectives } from './objectives.ts';
+import type { ReconciliationResult } from './reconciliation.ts';
+import { formatClock, formatFactor, formatMinutes } from './numbers.ts';
+import { scaleWords } from './scale.ts';
 import { describeThresholdFailure } from './thresholds.ts';
+import type { ValidityResult } from './validity.ts';
+import type { WindowRow } from './windows.ts';
+
+export { formatClock, formatFactor, formatMinutes } from './numbers.ts';
+
+/**
+ * What the verdict reads of a run's analysis (a structural slice of `Analysis`, declared here so
+ * this module does not import the analysis that calls it).
+ */
+export interface VerdictInputs {
+  readonly scenario: string;
+  readonly scenarioStartSeconds: number;
+  readonly profile: RunProfile;
+  readonly validity: ValidityResult;
+  readonly objectives: ReportObjectives;
+  readonly windows: { readonly seconds: number; readonly rows: readonly WindowRow[] };
+  readonly capacity: CapacityResult;
+  readonly funnel: FunnelResult;
+  readonly reconciliation: ReconciliationResult;
+  readonly forecast: ForecastResult;
+  readonly thresholds: readonly ThresholdResult[];
+}
 
 /** The verdict. */
 export interface Verdict {
@@ -25,7 +53,7 @@ export interface Verdict {
 }
 
 /** Writes the verdict of an analysis. */
-export function writeVerdict(analysis: Omit<Analysis, 'verdict'>): Verdict {
+export function writeVerdict(analysis: VerdictInputs): Verdict {
   const { validity, capacity, forecast } = analysis;
   const sentences: string[] = [];
   if (!validity.valid) {
@@ -58,7 +86,7 @@ export function writeVerdict(analysis: Omit<Analysis, 'verdict'>): Verdict {
               ? `, which caps arrivals near ${perMinute(capacity.impliedArrivalRatePerSecond)}`
               : '')
           : '';
-      sentences.push(`${capacity.limitingStage} breaks first (${how} at ${perMinute(capacity.rangePerSecond[1]!)})${throughput}.`);
+      sentences.push(`${capacity.limitingStage} breaks first (at the ${perMinute(capacity.rangePerSecond[1]!)} step: ${how})${throughput}.`);
     } else if (capacity.nearestStage) {
       sentences.push(`Closest to its limit: ${capacity.nearestStage} (at ${Math.round((capacity.nearestRatio ?? 0) * 100)} % of an objective).`);
     }
@@ -117,37 +145,37 @@ export function writeVerdict(analysis: Omit<Analysis, 'verdict'>): Verdict {
     const tooLittle = `Too little traffic to judge ${load} against the SLOs window by window (fewer than ${analysis.objectives.minRequests} requests per stage and window)`;
     if (thresholdsFailed.length > 0) {
       sentences.push(`${tooLittle}, and ${thresholdsFailed.length} of its k6 thresholds failed: ${thresholdsFailed.map(describeThresholdFailure).join('; ')}.`);
-      return { status: 'fail', headline: 'Broke its k6 thresholds', text: withTail(sentences, analysis) };
+      return { status: 'fail', headline: scaled('Broke its k6 thresholds', analysis), text: withTail(sentences, analysis) };
     }
     if (analysis.thresholds.length > 0 && analysis.thresholds.every((threshold) => threshold.ok === true)) {
       sentences.push(`${tooLittle}; all ${analysis.thresholds.length} of its k6 thresholds held.`);
-      return { status: 'pass', headline: 'Met its k6 thresholds', text: withTail(sentences, analysis) };
+      return { status: 'pass', headline: scaled('Met its k6 thresholds', analysis), text: withTail(sentences, analysis) };
     }
     sentences.push(`${tooLittle}.`);
-    return { status: 'unknown', headline: 'Nothing to judge', text: withTail(sentences, analysis) };
+    return { status: 'unknown', headline: scaled('Nothing to judge', analysis), text: withTail(sentences, analysis) };
   }
   if (failing.length === 0 && thresholdsFailed.length === 0) {
     sentences.push(`${capitalise(load)} met every stage's SLO in every ${analysis.windows.seconds}-second window.`);
-    return { status: 'pass', headline: 'Met every SLO', text: withTail(sentences, analysis) };
+    return { status: 'pass', headline: scaled('Met every SLO', analysis), text: withTail(sentences, analysis) };
   }
   const details = failing.map(({ stage, rows }) => {
     const first = rows[0]!;
     const how = first.stages[stage].judgement.breaches.map(describeBreach).join(', ');
-    return `${stage} in ${rows.length} of ${judgedWindows.length} windows from ${formatClock(first.startSeconds - analysis.scenarioStartSeconds)} (${how})`;
+    return `${stage} in ${rows.length} of ${judgedWindows.length} windows, first in the window from ${formatClock(Math.max(0, first.startSeconds - analysis.scenarioStartSeconds))} (${how})`;
   });
   if (details.length > 0) sentences.push(`${capitalise(load)} broke its SLOs: ${details.join('; ')}.`);
   if (thresholdsFailed.length > 0) {
     sentences.push(`${thresholdsFailed.length} k6 threshold(s) failed: ${thresholdsFailed.map(describeThresholdFailure).join('; ')}.`);
   }
-  return { status: 'fail', headline: 'Broke its SLOs', text: withTail(sentences, analysis) };
+  return { status: 'fail', headline: scaled('Broke its SLOs', analysis), text: withTail(sentences, analysis) };
 }
 
 /** Adds the funnel and reconciliation sentences every verdict carries. */
-function withTail(sentences: string[], analysis: Omit<Analysis, 'verdict'>): string {
+function withTail(sentences: string[], analysis: VerdictInputs): string {
   const { funnel, reconciliation } = analysis;
   if (funnel.arrivals > 0 && funnel.errorDrops > 0) {
     sentences.push(
-      `Errors and throttling ended ${funnel.errorDrops.toLocaleString('en-US')} journeys (${((funnel.errorDrops / funnel.arrivals) * 100).toFixed(1)} % of ${funnel.arrivals.toLocaleString('en-US')} arrivals).`,
+      `Over the whole run, errors and throttling ended ${funnel.errorDrops.toLocaleString('en-US')} journeys (${((funnel.errorDrops / funnel.arrivals) * 100).toFixed(1)} % of ${funnel.arrivals.toLocaleString('en-US')} arrivals).`,
     );
   }
   if (reconciliation.available && reconciliation.lost > 0) {
@@ -160,26 +188,10 @@ function withTail(sentences: string[], analysis: Omit<Analysis, 'verdict'>): str
   return sentences.join(' ');
 }
 
-/** "0.018×", "2.4×", "61×". */
-export function formatFactor(value: number): string {
-  if (value >= 10) return `${Math.round(value)}×`;
-  if (value >= 1) return `${value.toFixed(1)}×`;
-  return `${Number(value.toPrecision(2))}×`;
-}
-
-/** "1 h 12 min", "29.6 min", "40 s". */
-export function formatMinutes(minutes: number): string {
-  if (minutes < 1) return `${Math.round(minutes * 60)} s`;
-  if (minutes < 60) return `${minutes < 10 ? minutes.toFixed(1) : Math.round(minutes)} min`;
-  return `${Math.floor(minutes / 60)} h ${Math.round(minutes % 60)} min`;
-}
-
-/** Seconds as m:ss. */
-export function formatClock(seconds: number): string {
-  // windows can begin before the scenario (setup runs first), so axes may start below zero
-  const whole = Math.round(Math.abs(seconds));
-  const sign = seconds <= -0.5 ? '-' : '';
-  return `${sign}${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`;
+/** A non-breakpoint headline with the run's scale: "Met every SLO — at 1/5,000 of the real opening: …". */
+function scaled(headline: string, analysis: VerdictInputs): string {
+  const scale = scaleWords(analysis);
+  return scale ? `${headline} — ${scale}` : headline;
 }
 
 function capitalise(text: string): string {

@@ -3,7 +3,7 @@
  * the key figures, the step table and the funnel table.
  */
 
-import { FUNNEL_STAGES } from '../../contracts/funnel.ts';
+import { FUNNEL_STAGES, type FunnelStage } from '../../contracts/funnel.ts';
 import { describeBreach, formatRate } from '../analysis/capacity.ts';
 import type { Analysis } from '../analysis/index.ts';
 import { formatMeasured } from '../analysis/thresholds.ts';
@@ -42,9 +42,16 @@ export interface Table {
   readonly rows: ReadonlyArray<readonly string[]>;
 }
 
-/** The key figures: label → value. */
+/**
+ * One definition of a stage's error rate, said wherever one is printed: failed requests ÷ all the
+ * stage's requests; a refusal (429) is counted apart as throttled.
+ */
+export const ERROR_RATE_DEFINITION =
+  'Error rate = failed requests (5xx answers, timeouts, network errors) ÷ all requests of that stage, over the span named (a load step, a window, or the whole run); refusals (429) are counted apart as “throttled”. k6’s own http_req_failed counts every answer outside 200–399, refusals included, over all stages together, so it reads differently.';
+
+/** The key figures: label → value, each label saying what the figure is and over what span. */
 export function keyFigures(analysis: Analysis): Array<[string, string]> {
-  const { capacity, forecast, reconciliation, funnel, validity } = analysis;
+  const { capacity, forecast, reconciliation, funnel, validity, usl } = analysis;
   const rows: Array<[string, string]> = [['Run', `${analysis.run} (${analysis.scenario}, ${analysis.engine} engine)`]];
   if (!validity.valid) rows.push(['Warning', 'invalid run: the figures below describe the load generator, not the target']);
   if (capacity.outcome !== 'not-measured') {
@@ -54,32 +61,45 @@ export function keyFigures(analysis: Analysis): Array<[string, string]> {
         : capacity.outcome === 'not-reached'
           ? `at least ${perMinute(capacity.sustainedPerMinute)} (${perSecond(capacity.sustainedPerSecond)}): the run did not reach the limit`
           : `${perMinute(capacity.sustainedPerMinute)} (${perSecond(capacity.sustainedPerSecond)})`;
-    rows.push(['Sustained capacity', sustained]);
-    rows.push(['Capacity range (last pass – first fail)', `${perMinute(capacity.range[0])} – ${capacity.range[1] === null ? 'not reached' : perMinute(capacity.range[1])}`]);
+    rows.push(['Capacity: highest load step with every stage within its objectives', sustained]);
+    rows.push(['First load step that broke an objective', capacity.range[1] === null ? 'none: the test stopped before the limit' : `${perMinute(capacity.range[1])} new applicants`]);
     if (capacity.limitingStage) {
-      rows.push(['Limiting stage', `${capacity.limitingStage}: ${(capacity.limitingBreaches ?? []).map(describeBreach).join(', ')}`]);
+      rows.push([`Limiting stage (at the first failing step)`, `${capacity.limitingStage}: ${(capacity.limitingBreaches ?? []).map(describeBreach).join(', ')}`]);
     }
     if (capacity.limitingStageThroughputPerSecond !== undefined) {
       rows.push([
-        `${capacity.limitingStage} at saturation`,
-        `${formatRate(capacity.limitingStageThroughputPerSecond)} requests/s` +
-          (capacity.impliedArrivalRatePerSecond !== undefined ? ` ≈ ${perMinute(capacity.impliedArrivalRatePerSecond * 60)} new applicants` : ''),
+        `${capacity.limitingStage} at saturation (mean of its two best steps)`,
+        `${formatRate(capacity.limitingStageThroughputPerSecond)} successful requests/s` +
+          (capacity.impliedArrivalRatePerSecond !== undefined ? `, enough for ${perMinute(capacity.impliedArrivalRatePerSecond * 60)} new applicants` : ''),
+      ]);
+    }
+    if (usl) {
+      rows.push([
+        'Throughput ceiling (USL model fit)',
+        usl.ceilingDetermined && usl.ceilingPerMinute !== undefined ? `${perMinute(usl.ceilingPerMinute)} new applicants` : `not determined: ${usl.ceilingUndeterminedReason ?? 'no ceiling'}`,
       ]);
     }
   } else rows.push(['Capacity', capacity.explanation]);
   if (forecast.available) {
     const { atLeast, atMost } = boundWords(analysis);
-    rows.push(['Against 80,000/min', `${atLeast}${formatFactor(forecast.capacityRatio!)} the peak; headroom ${atLeast}${pct(forecast.headroom, 0)}`]);
-    rows.push(['Scale-out needed', `${atMost}${formatFactor(forecast.scaleOutFactor!)} (to ${perMinute(forecast.requiredCapacityPerMinute)} at ${pct(forecast.targetUtilisation, 0)} utilisation)`]);
+    rows.push(['Capacity against the 80,000/min peak', `${atLeast}${pct(forecast.capacityRatio!, forecast.capacityRatio! < 0.1 ? 2 : 0)} of it; headroom ${atLeast}${pct(forecast.headroom, 0)}`]);
+    rows.push([`Scale-out needed (at ${pct(forecast.targetUtilisation, 0)} utilisation)`, `${atMost}${formatFactor(forecast.scaleOutFactor!)}, to ${perMinute(forecast.requiredCapacityPerMinute)}`]);
     for (const surge of forecast.surges.filter((item) => item.overCapacity)) {
       const waiting = `${count(surge.maxBacklog)} waiting, longest wait ${formatMinutes(surge.maxWaitMinutes)}, ${formatMinutes(surge.minutesOverCapacity)} over capacity`;
-      rows.push([`Waiting room, ${surge.shape}`, forecast.capacityIsLowerBound ? `at most: ${waiting}` : `up to ${waiting}`]);
+      rows.push([`Waiting room at capacity, ${surgeName(surge.shape)}`, forecast.capacityIsLowerBound ? `at most: ${waiting}` : `up to ${waiting}`]);
     }
   }
-  rows.push(['Arrivals', `${count(funnel.arrivals)} journeys; errors ended ${count(funnel.errorDrops)}`]);
-  rows.push(['Reconciliation', reconciliation.available ? `${count(reconciliation.lost)} lost (${pct(reconciliation.lostShare, 2)}), ${count(reconciliation.unacknowledged)} stored but unacknowledged` : 'not available (no truth from the target)']);
+  rows.push(['Journeys (whole run)', `${count(funnel.arrivals)} started; errors or throttling ended ${count(funnel.errorDrops)} (${pct(funnel.arrivals > 0 ? funnel.errorDrops / funnel.arrivals : undefined)})`]);
+  rows.push(['Records lost (whole run)', reconciliation.available ? `${count(reconciliation.lost)} lost (${pct(reconciliation.lostShare, 2)}), ${count(reconciliation.unacknowledged)} stored but unacknowledged` : 'not checked (no truth from the target)']);
   rows.push(['Valid run', validity.valid ? 'yes' : `no — ${validity.reasons.join('; ')}`]);
   return rows;
+}
+
+/** "exponential surge" for `opening-exp`, "heavy-tailed surge" for `opening-hyperbolic`. */
+export function surgeName(shape: string): string {
+  if (shape === 'opening-exp') return 'exponential surge';
+  if (shape === 'opening-hyperbolic') return 'heavy-tailed surge';
+  return shape;
 }
 
 /**
@@ -90,20 +110,39 @@ export function boundWords(analysis: Analysis): { atLeast: string; atMost: strin
   return analysis.forecast.capacityIsLowerBound ? { atLeast: 'at least ', atMost: 'at most ' } : { atLeast: '', atMost: '' };
 }
 
-/** The breakpoint steps, one row each. */
+/** Stages with requests in some breakpoint step. */
+function stepStages(analysis: Analysis): FunnelStage[] {
+  return FUNNEL_STAGES.filter((stage) => analysis.steps.some((step) => step.stages[stage].requests > 0));
+}
+
+/** The breakpoint steps, one row each: load, what the generator did, and the step's result. */
 export function stepTable(analysis: Analysis): Table {
-  const stages = FUNNEL_STAGES.filter((stage) => analysis.steps.some((step) => step.stages[stage].requests > 0));
   return {
-    header: ['step', 'offered', 'achieved', 'dropped', 'ok req/s', 'in flight', ...stages.map((stage) => `${stage} p95 · err`), 'verdict'],
+    header: ['step', 'offered (new applicants/min)', 'started (/min)', 'dropped', 'requests in flight', 'result', 'broke (per step)'],
     rows: analysis.steps.map((step) => [
       String(step.index + 1),
-      perSecond(step.rate),
-      perSecond(step.arrivalsPerSecond),
+      formatRate(step.rate * 60),
+      formatRate(step.arrivalsPerSecond * 60),
       count(step.dropped),
-      formatRate(step.okPerSecond),
       formatRate(step.inFlight),
-      ...stages.map((stage) => `${ms(step.stages[stage].p95Ms)} · ${pct(step.stages[stage].errorRate)}`),
-      step.status === 'fail' ? `fail (${step.failingStages.join(', ')})` : step.status,
+      step.status === 'insufficient' ? 'too few requests' : step.status,
+      step.failingStages.length === 0 ? '—' : step.failingStages.join(', '),
+    ]),
+  };
+}
+
+/** One value per step and stage: `p95` latency or `errors` (error rate), for the step tables. */
+export function stepStageTable(analysis: Analysis, what: 'p95' | 'errors'): Table {
+  const stages = stepStages(analysis);
+  return {
+    header: ['step (/min)', ...stages],
+    rows: analysis.steps.map((step) => [
+      `${step.index + 1} (${formatRate(step.rate * 60)})`,
+      ...stages.map((stage) => {
+        const row = step.stages[stage];
+        const mark = row.judgement.breaches.some((breach) => breach.kind === what) ? ' ✗' : '';
+        return `${what === 'p95' ? ms(row.p95Ms) : pct(row.errorRate)}${mark}`;
+      }),
     ]),
   };
 }
@@ -111,10 +150,10 @@ export function stepTable(analysis: Analysis): Table {
 /** The funnel, one row per stage. */
 export function funnelTable(analysis: Analysis): Table {
   return {
-    header: ['stage', 'entered', 'completed', 'failed', 'throttled', 'abandoned', 'continuation (expected, band)', 'completed of arrivals (expected)'],
+    header: ['stage', 'entered', 'completed', 'failed', 'throttled', 'abandoned', 'went on (observed)', 'went on (expected, 95 % band)', 'completed of arrivals', 'expected'],
     rows: FUNNEL_STAGES.map((stage) => {
       const row = analysis.funnel.stages[stage];
-      const band = row.continuationBand ? `${pct(row.continuationBand[0])}–${pct(row.continuationBand[1])}` : '—';
+      const band = row.continuationBand ? ` (${(row.continuationBand[0] * 100).toFixed(1)}–${pct(row.continuationBand[1])})` : '';
       const flag = row.continuationStatus === 'below' || row.continuationStatus === 'above' ? ` ⚠ ${row.continuationStatus}` : '';
       return [
         stage,
@@ -123,8 +162,10 @@ export function funnelTable(analysis: Analysis): Table {
         count(row.failed),
         count(row.throttled),
         count(row.abandoned),
-        `${pct(row.observedContinuation)} (${pct(row.expectedContinuation)}, ${band})${flag}`,
-        `${pct(row.completedShare)} (${pct(row.expectedCompletedShare)})${row.shortfall > 0 ? ` −${count(row.shortfall)}` : ''}`,
+        `${pct(row.observedContinuation)}${flag}`,
+        `${pct(row.expectedContinuation)}${band}`,
+        pct(row.completedShare),
+        `${pct(row.expectedCompletedShare)}${row.shortfall > 0 ? ` (−${count(row.shortfall)})` : ''}`,
       ];
     }),
   };
@@ -133,7 +174,7 @@ export function funnelTable(analysis: Analysis): Table {
 /** Every stage over the whole run. */
 export function stageTable(analysis: Analysis): Table {
   return {
-    header: ['stage', 'requests', 'ok/s', 'p50', 'p95', 'p99', 'errors', 'throttled', 'objective (p95 · errors)'],
+    header: ['stage', 'requests', 'successful/s', 'p50', 'p95', 'p99', 'error rate', 'throttled', 'objective p95', 'objective error rate'],
     rows: FUNNEL_STAGES.map((stage) => {
       const row = analysis.overall[stage];
       const objective = analysis.objectives.stages[stage];
@@ -146,7 +187,8 @@ export function stageTable(analysis: Analysis): Table {
         ms(row.p99Ms),
         pct(row.errorRate),
         pct(row.throttleRate),
-        `${ms(objective.p95Ms)} · ${pct(objective.maxErrorRate)}`,
+        ms(objective.p95Ms),
+        `< ${pct(objective.maxErrorRate)}`,
       ];
     }),
   };

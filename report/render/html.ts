@@ -1,16 +1,15 @@
 /**
- * `report.html`: one self-contained page a manager can read offline — the verdict first, then the
- * validity box, the key figures, the charts (inline SVG: throughput against offered load, latency
- * quantiles over time, error rate over time, the funnel, the step × stage heat grid, demand
- * against capacity) and the detail tables. No scripts, no external fetches; every string escaped.
+ * `report.html`: one self-contained page a manager can read offline. The first screen answers
+ * three questions in plain words and one picture — can we take the opening, what caps us, what
+ * would fix it — with one capacity number; then the validity box, the finding in detail, the
+ * labelled key figures, the forecast, the charts (inline SVG) and the detail tables. No scripts, no
+ * external fetches; every string escaped. Tables wrap to fit a 1280-px screen and an A4 page.
  */
 
-import { FUNNEL_STAGES, type FunnelStage } from '../../contracts/funnel.ts';
-import { describeBreach } from '../analysis/capacity.ts';
-import { seedSurges } from '../analysis/forecast.ts';
 import type { Analysis } from '../analysis/index.ts';
-import type { StageRow } from '../analysis/windows.ts';
+import { charts, demandCaption, demandChart, plannedChart } from './charts.ts';
 import {
+  ERROR_RATE_DEFINITION,
   boundWords,
   count,
   formatClock,
@@ -19,17 +18,16 @@ import {
   formatRate,
   funnelTable,
   keyFigures,
-  ms,
   pct,
   reconciliationTable,
   stageTable,
+  stepStageTable,
   stepTable,
+  surgeName,
   thresholdTable,
   type Table,
 } from './format.ts';
-import { STAGE_COLORS, barChart, escapeHtml, heatGrid, lineChart, type HeatCell, type LineSeries } from './svg.ts';
-
-const surgeProfiles = seedSurges();
+import { escapeHtml } from './svg.ts';
 
 const STATUS_COLORS: Record<Analysis['verdict']['status'], string> = {
   invalid: '#9a6700',
@@ -41,16 +39,20 @@ const STATUS_COLORS: Record<Analysis['verdict']['status'], string> = {
   unknown: '#57606a',
 };
 
+const ANSWER_COLORS: Record<Analysis['answer']['can'], string> = { yes: '#1a7f37', no: '#cf222e', 'not-yet-known': '#6e5a00' };
+
 /** Renders the HTML report. */
 export function renderHtml(analysis: Analysis): string {
   const title = `floodgate capacity report — ${analysis.run}`;
   const sections = [
-    verdictSection(analysis),
+    answerSection(analysis),
     validitySection(analysis),
+    verdictSection(analysis),
     section('Key figures', definitionList(keyFigures(analysis))),
+    forecastSection(analysis),
     section('Charts', charts(analysis).join('\n')),
-    analysis.steps.length > 0 ? section('Load steps', `<p>${escapeHtml(analysis.capacity.explanation)}.</p>${table(stepTable(analysis))}`) : '',
-    section('Stages over the whole run', table(stageTable(analysis))),
+    stepsSection(analysis),
+    section('Stages over the whole run', `<p class="note">${escapeHtml(ERROR_RATE_DEFINITION)}</p>${table(stageTable(analysis))}`),
     section('Funnel', `<p>Expected continuation: ${escapeHtml(analysis.funnel.continuationSource)}. Bands are 95 % binomial.</p>${table(funnelTable(analysis))}`),
     section(
       'Reconciliation',
@@ -58,7 +60,6 @@ export function renderHtml(analysis: Analysis): string {
         ? `<p>Acknowledged (the journey saw success) against stored (the target's truth, ${escapeHtml(analysis.reconciliation.source ?? '')}).</p>${table(reconciliationTable(analysis))}`
         : '<p>The target’s truth was not available, so acknowledged records could not be checked against stored ones.</p>',
     ),
-    forecastSection(analysis),
     uslSection(analysis),
     comparisonSection(analysis),
     analysis.thresholds.length > 0 ? section('k6 thresholds', table(thresholdTable(analysis))) : '',
@@ -85,10 +86,41 @@ ${sections.join('\n')}
 `;
 }
 
+/** The first screen: the answer, the three questions, the one capacity number and the picture. */
+function answerSection(analysis: Analysis): string {
+  const { answer } = analysis;
+  const color = ANSWER_COLORS[answer.can];
+  const questions = answer.questions.map((item) => `<dt>${escapeHtml(item.question)}</dt><dd>${escapeHtml(item.answer)}</dd>`).join('');
+  const number = answer.capacity
+    ? `<div class="capacity-number"><span class="figure">${escapeHtml(`${answer.capacity.lowerBound ? '≥ ' : ''}${formatRate(answer.capacity.perMinute)}`)}</span><span class="unit">new applicants a minute</span><span class="what">${escapeHtml(answer.capacity.label)}</span></div>`
+    : `<div class="capacity-number none"><span class="figure">—</span><span class="unit">capacity not measured</span><span class="what">${escapeHtml(
+        analysis.validity.valid ? 'this run does not measure capacity: the breakpoint test does' : 'an invalid run measures the load generator, not the capacity',
+      )}</span></div>`;
+  return `<section class="answer ${answer.can}" style="border-color:${color}">
+<h2 class="headline" style="color:${color}">${escapeHtml(answer.headline)}</h2>
+<div class="answer-grid">
+<dl class="questions">${questions}</dl>
+<div class="answer-side">${number}${picture(analysis)}</div>
+</div>
+</section>`;
+}
+
+/** The one picture: capacity against the opening's demand, or what the run played against what it planned. */
+function picture(analysis: Analysis): string {
+  if (analysis.forecast.available && analysis.valid) {
+    return `<figure class="picture">${demandChart(analysis, { width: 520, height: 300 })}<figcaption>${escapeHtml(demandCaption(analysis))}</figcaption></figure>`;
+  }
+  return `<figure class="picture">${plannedChart(analysis, { width: 520, height: 300 })}<figcaption>${escapeHtml(
+    analysis.valid
+      ? `What this run played${analysis.answer.scale ? ` (${analysis.answer.scale})` : ''}: planned against started new applicants per minute.`
+      : 'The generator could not send the planned load: the started line falls short of the planned one.',
+  )}</figcaption></figure>`;
+}
+
 function verdictSection(analysis: Analysis): string {
   const color = STATUS_COLORS[analysis.verdict.status];
   return `<section class="verdict" style="border-color:${color}">
-<h2 style="color:${color}">${escapeHtml(analysis.verdict.headline)}</h2>
+<h2>The finding in detail: <span style="color:${color}">${escapeHtml(analysis.verdict.headline)}</span></h2>
 <p>${escapeHtml(analysis.verdict.text)}</p>
 </section>`;
 }
@@ -107,190 +139,26 @@ function validitySection(analysis: Analysis): string {
   return `<section class="validity ${validity.valid ? 'ok' : 'bad'}"><h2>Validity</h2><ul>${items.join('')}</ul></section>`;
 }
 
-function charts(analysis: Analysis): string[] {
-  const figures: string[] = [];
-  const figure = (svg: string, caption: string): void => {
-    figures.push(`<figure>${svg}<figcaption>${escapeHtml(caption)}</figcaption></figure>`);
-  };
-  const { rows } = analysis.windows;
-  const minutes = (seconds: number): number => (seconds - analysis.scenarioStartSeconds) / 60;
-  const clock = (value: number): string => formatClock(value * 60);
-  const stageColor = (stage: FunnelStage): string => STAGE_COLORS[FUNNEL_STAGES.indexOf(stage)]!;
-  const activeStages = FUNNEL_STAGES.filter((stage) => analysis.overall[stage].requests > 0);
-
-  // 1. Throughput against offered load.
-  if (analysis.steps.length > 0) {
-    const steps = analysis.steps;
-    const limiting = analysis.capacity.limitingStage;
-    const series: LineSeries[] = [
-      { name: 'offered (new applicants/s)', points: steps.map((step) => [step.rate, step.rate]), color: '#8c959f', dashed: true },
-      { name: 'journeys started/s', points: steps.map((step) => [step.rate, step.arrivalsPerSecond]), color: '#0969da', dots: true },
-      { name: 'journeys completing register/s', points: steps.map((step) => [step.rate, step.stages.register.completedPerSecond]), color: '#1a7f37', dots: true },
-    ];
-    if (limiting && limiting !== 'register') {
-      series.push({ name: `${limiting} ok requests/s`, points: steps.map((step) => [step.rate, step.stages[limiting].okPerSecond]), color: '#cf222e', dots: true });
-    }
-    const [low, high] = analysis.capacity.rangePerSecond;
-    figure(
-      lineChart({
-        title: 'Throughput against offered load',
-        description: 'For each load step, the offered arrival rate against what the system completed; the shaded band is the capacity range.',
-        xLabel: 'offered load (new applicants per second)',
-        yLabel: 'per second',
-        series,
-        ...(low !== null && high !== null ? { xBand: { from: low, to: high, label: 'knee', color: '#cf222e' } } : {}),
-      }),
-      'Where the completed lines stop following the offered line, the system has stopped keeping up.',
-    );
-  } else {
-    figure(
-      lineChart({
-        title: 'Planned and achieved arrivals over time',
-        description: 'Planned new applicants per second against journeys started and completed per second, per window.',
-        xLabel: 'time since start (m:ss)',
-        yLabel: 'new applicants per second',
-        formatX: clock,
-        series: [
-          { name: 'planned', points: rows.filter((row) => row.plannedPerSecond !== undefined).map((row) => [minutes(row.startSeconds), row.plannedPerSecond!]), color: '#8c959f', dashed: true },
-          { name: 'journeys started', points: rows.map((row) => [minutes(row.startSeconds), row.arrivalsPerSecond]), color: '#0969da' },
-          { name: 'registrations completed', points: rows.map((row) => [minutes(row.startSeconds), row.stages.register.completedPerSecond]), color: '#1a7f37' },
-        ],
-      }),
-      'The achieved line should follow the planned one; a gap means the target or the generator fell behind.',
-    );
-  }
-
-  // 2. Latency quantiles over time, by stage.
-  const p95Series: LineSeries[] = activeStages.map((stage) => ({
-    name: `${stage} p95`,
-    points: rows.filter((row) => row.stages[stage].p95Ms !== undefined).map((row) => [minutes(row.startSeconds), row.stages[stage].p95Ms!]),
-    color: stageColor(stage),
-  }));
-  const limiting = analysis.capacity.limitingStage;
-  figure(
-    lineChart({
-      title: 'p95 latency over time by stage',
-      description: `95th percentile of successful request durations per ${analysis.windows.seconds}-second window and stage, read from merged histograms.`,
-      xLabel: 'time since start (m:ss)',
-      yLabel: 'p95 (ms)',
-      formatX: clock,
-      series: p95Series,
-      yLines: limiting ? [{ y: analysis.objectives.stages[limiting].p95Ms, label: `${limiting} objective`, color: '#cf222e' }] : [],
-    }),
-    'Percentiles of successful requests only: read them with the error-rate chart below.',
+/** The load steps: what each offered and its result, then p95 and error rate per step and stage. */
+function stepsSection(analysis: Analysis): string {
+  if (analysis.steps.length === 0) return '';
+  return section(
+    'Load steps',
+    `<p>${escapeHtml(analysis.capacity.explanation)}. Every figure here is per load step, over its steady part (the first ${pct(analysis.objectives.warmupShare, 0)} of each step is warm-up).</p>` +
+      table(stepTable(analysis)) +
+      `<h3>p95 latency per step (successful requests; ✗: over the stage’s p95 objective)</h3>${table(stepStageTable(analysis, 'p95'))}` +
+      `<h3>Error rate per step (✗: significantly over the stage’s objective)</h3><p class="note">${escapeHtml(ERROR_RATE_DEFINITION)}</p>${table(stepStageTable(analysis, 'errors'))}`,
   );
-
-  // 3. Error rate over time, by stage.
-  figure(
-    lineChart({
-      title: 'Error rate over time by stage',
-      description: `Share of each stage's requests that failed (5xx, timeouts, network errors; throttling apart), per ${analysis.windows.seconds}-second window.`,
-      xLabel: 'time since start (m:ss)',
-      yLabel: 'errors',
-      formatX: clock,
-      formatY: (value) => `${Math.round(value * 100)} %`,
-      series: activeStages.map((stage) => ({
-        name: stage,
-        points: rows.filter((row) => row.stages[stage].errorRate !== undefined).map((row) => [minutes(row.startSeconds), row.stages[stage].errorRate!]),
-        color: stageColor(stage),
-      })),
-      yLines: [{ y: 0.01, label: '1 % objective', color: '#cf222e' }],
-    }),
-    'Errors end journeys: every failed request here is an applicant lost at that stage.',
-  );
-
-  // 4. Funnel.
-  const funnel = analysis.funnel;
-  figure(
-    barChart({
-      title: 'Funnel: completed against expected',
-      description: 'Applicants completing each stage, against what the run’s expected continuation (see the funnel table) gives for this many arrivals (whisker: 95 % band).',
-      categories: [...FUNNEL_STAGES],
-      yLabel: 'applicants',
-      series: [
-        {
-          name: 'expected',
-          color: '#afb8c1',
-          values: FUNNEL_STAGES.map((stage) => funnel.stages[stage].expectedCompleted),
-          ranges: FUNNEL_STAGES.map((stage) => funnel.stages[stage].expectedCompletedBand),
-        },
-        { name: 'completed', color: '#1a7f37', values: FUNNEL_STAGES.map((stage) => funnel.stages[stage].completed) },
-        { name: 'failed or throttled', color: '#cf222e', values: FUNNEL_STAGES.map((stage) => funnel.stages[stage].errorDrops) },
-      ],
-    }),
-    'A completed bar below the expected band with red beside it is load-caused loss; abandonment is behavioural and expected.',
-  );
-
-  // 5. Heat grid: steps × stages, or windows × stages.
-  const useSteps = analysis.steps.length > 0;
-  const columns = useSteps ? analysis.steps.map((step) => `${formatRate(step.rate)}/s`) : rows.map((row) => formatClock(row.startSeconds - analysis.scenarioStartSeconds));
-  const cellsFor = (stage: FunnelStage): HeatCell[] =>
-    (useSteps ? analysis.steps.map((step) => step.stages[stage]) : rows.map((row) => row.stages[stage])).map((row, index) => heatCell(stage, row, columns[index]!));
-  figure(
-    heatGrid({
-      title: useSteps ? 'SLO by load step and stage' : 'SLO by window and stage',
-      description: 'Green: the stage met its objectives; red: it broke one; amber: close to it (over 80 %); grey: too few requests to judge.',
-      rows: [...FUNNEL_STAGES],
-      columns,
-      cells: FUNNEL_STAGES.map((stage) => cellsFor(stage)),
-      columnLabel: useSteps ? 'offered load (new applicants per second)' : 'time since start (m:ss)',
-    }),
-    'When each journey step broke: hover a cell for its numbers.',
-  );
-
-  // 6. Demand against capacity.
-  if (analysis.forecast.available) {
-    const capacity = analysis.forecast.capacityPerMinute!;
-    const horizon = Math.min(180, Math.max(30, ...analysis.forecast.surges.map((surge) => (surge.queueClearsAtMinute ?? 180) * 1.1)));
-    const curve = (shape: string): Array<readonly [number, number]> => {
-      const points: Array<readonly [number, number]> = [];
-      for (let minute = 0; minute <= horizon; minute += horizon / 120) points.push([minute, demandPerMinute(shape, minute)]);
-      return points;
-    };
-    figure(
-      lineChart({
-        title: 'Opening demand against measured capacity',
-        description: 'The seed’s two surge shapes (80,000 in the first minute) against the sustained capacity measured here.',
-        xLabel: 'minutes after the opening',
-        yLabel: 'new applicants per minute',
-        series: [
-          { name: 'exponential surge', points: curve('opening-exp'), color: '#0969da' },
-          { name: 'heavy-tailed surge', points: curve('opening-hyperbolic'), color: '#8250df' },
-          { name: analysis.forecast.capacityIsLowerBound ? 'capacity (lower bound)' : 'capacity', points: [[0, capacity], [horizon, capacity]], color: '#cf222e', dashed: true },
-          { name: `needed at ${Math.round(analysis.forecast.targetUtilisation * 100)} % utilisation`, points: [[0, analysis.forecast.requiredCapacityPerMinute], [horizon, analysis.forecast.requiredCapacityPerMinute]], color: '#1a7f37', dashed: true },
-        ],
-      }),
-      'Everything above the capacity line waits in a queue; the forecast table gives the backlog and the wait.',
-    );
-  }
-  return figures;
 }
-
-function heatCell(stage: FunnelStage, row: StageRow, column: string): HeatCell {
-  const judgement = row.judgement;
-  const numbers = `${stage} at ${column}: ${count(row.requests)} requests, p95 ${ms(row.p95Ms)}, errors ${pct(row.errorRate)}, throttled ${pct(row.throttleRate)}`;
-  if (judgement.status === 'insufficient') return { status: 'none', text: '', detail: `${numbers} (too few requests to judge)` };
-  if (judgement.status === 'fail') return { status: 'fail', text: 'fail', detail: `${numbers} — ${judgement.breaches.map(describeBreach).join(', ')}` };
-  if (judgement.worstRatio > 0.8) return { status: 'warn', text: `${Math.round(judgement.worstRatio * 100)}%`, detail: `${numbers} — at ${Math.round(judgement.worstRatio * 100)} % of an objective` };
-  return { status: 'pass', text: '', detail: numbers };
-}
-
-/** The seed's surge at full scale, per minute, at `minute` after the opening. */
-function demandPerMinute(shape: string, minute: number): number {
-  // Read from the calibrated profiles: arrivals in a 6-second slice, per minute.
-  const profile = surgeProfiles.find((candidate) => candidate.name === shape)!;
-  const seconds = minute * 60;
-  return profile.arrivalsBetween(seconds, seconds + 6) * 10;
-}
-
 
 function forecastSection(analysis: Analysis): string {
   const { forecast } = analysis;
-  if (!forecast.available) return section('Forecast for an 80,000/min opening', `<p>${escapeHtml(forecast.reason ?? '')}.</p>`);
+  const title = 'Forecast for an 80,000/min opening';
+  if (!forecast.available) return section(title, `<p>${escapeHtml(forecast.reason ?? '')}.</p>`);
   const { atLeast, atMost } = boundWords(analysis);
   const most = forecast.capacityIsLowerBound ? '≤ ' : '';
   const rows = forecast.surges.map((surge) => [
-    surge.shape,
+    surgeName(surge.shape),
     surge.overCapacity ? `${most}${count(surge.maxBacklog)}` : '0',
     surge.overCapacity ? `${most}${formatMinutes(surge.maxWaitMinutes)}` : '—',
     surge.overCapacity ? `${most}${formatMinutes(surge.minutesOverCapacity)}` : '—',
@@ -298,37 +166,53 @@ function forecastSection(analysis: Analysis): string {
   ]);
   const notes = [
     forecast.capacityIsLowerBound
-      ? `Capacity is at least ${formatRate(forecast.capacityPerMinute!)}/min: every step met every SLO, so the run did not reach the limit. Every figure below rests on that lower bound: the ratio and headroom are at least, the scale-out factor, queues and waits at most, what is shown; run higher steps to measure the capacity itself.`
-      : `Capacity ${formatRate(forecast.capacityPerMinute!)}/min.`,
-    `It is ${atLeast}${formatFactor(forecast.capacityRatio!)} the 80,000/min peak (headroom ${atLeast}${pct(forecast.headroom, 0)}).`,
+      ? `Capacity is at least ${formatRate(forecast.capacityPerMinute!)} new applicants/min: every step met every objective, so the run did not reach the limit. Every figure below rests on that lower bound: the ratio and headroom are at least, the scale-out factor, queues and waits at most, what is shown; run higher steps to measure the capacity itself.`
+      : `Capacity (the highest load step with every stage within its objectives): ${formatRate(forecast.capacityPerMinute!)} new applicants/min.`,
+    `That is ${atLeast}${formatFactor(forecast.capacityRatio!)} the 80,000/min peak (headroom ${atLeast}${pct(forecast.headroom, 0)}).`,
     `At ${pct(forecast.targetUtilisation, 0)} target utilisation the opening needs ${formatRate(forecast.requiredCapacityPerMinute)}/min: ${atMost}${formatFactor(forecast.scaleOutFactor!)} what was measured (linear scale-out; N+1 spare not included).`,
   ];
-  if (forecast.uslCeilingPerMinute !== undefined) notes.push(`The USL fit puts this deployment’s ceiling near ${formatRate(forecast.uslCeilingPerMinute)}/min whatever the load: more load cannot get more out of it.`);
+  if (forecast.uslCeilingPerMinute !== undefined) {
+    notes.push(`The USL model fit puts this deployment’s throughput ceiling near ${formatRate(forecast.uslCeilingPerMinute)} new applicants/min whatever the load: more load cannot get more out of it.`);
+  } else if (analysis.usl && !analysis.usl.ceilingDetermined) {
+    notes.push(`The USL model’s throughput ceiling is not determined (${analysis.usl.ceilingUndeterminedReason ?? 'no ceiling'}), so it is not used here.`);
+  }
   if (forecast.limitingStage && forecast.requiredStageRatePerSecond !== undefined) {
-    notes.push(`At the peak ${forecast.limitingStage} must answer about ${formatRate(forecast.requiredStageRatePerSecond)} requests/s; if it is a dependency you do not own (the ministry API), that is the figure to ask for.`);
+    notes.push(
+      `At the peak ${forecast.limitingStage} must answer about ${formatRate(forecast.requiredStageRatePerSecond)} successful requests/s (${formatRate(forecast.requiredStageRatePerSecond / forecast.targetUtilisation)}/s at ${pct(forecast.targetUtilisation, 0)} utilisation); if it is a dependency you do not own (the ministry API), that is the figure to ask for.`,
+    );
   }
   notes.push('Fluid model: arrivals above capacity wait in a first-in-first-out queue (a waiting room); the wait is backlog ÷ capacity.');
   return section(
-    'Forecast for an 80,000/min opening',
-    `${notes.map((note) => `<p>${escapeHtml(note)}</p>`).join('')}${table({ header: ['surge shape', 'largest queue', 'longest wait', 'minutes over capacity', 'queue empty again after'], rows })}`,
+    title,
+    `${notes.map((note) => `<p>${escapeHtml(note)}</p>`).join('')}${table({ header: ['surge shape', 'largest queue (applicants)', 'longest wait', 'time over capacity', 'queue empty again after'], rows })}`,
   );
 }
 
 function uslSection(analysis: Analysis): string {
   const usl = analysis.usl;
   if (!usl) {
-    return analysis.steps.length > 0 ? section('Universal Scalability Law', '<p>Not fitted: it needs at least six judged load steps.</p>') : '';
+    return analysis.steps.length > 0 ? section('Universal Scalability Law (model fit)', '<p>Not fitted: it needs at least six judged load steps.</p>') : '';
   }
   const range = (values: readonly [number, number] | null, digits: number): string => (values ? `${values[0].toFixed(digits)}–${values[1].toFixed(digits)}` : 'not identified');
+  const undetermined = `not determined: ${usl.ceilingUndeterminedReason ?? 'no ceiling'}`;
   const rows: Array<[string, string]> = [
     ['σ (contention)', `${usl.sigma.toFixed(4)} (5–95 %: ${range(usl.bootstrap.sigma, 4)})`],
     ['κ (coherency)', `${usl.kappa.toExponential(2)} (5–95 %: ${usl.bootstrap.kappa[0].toExponential(2)}–${usl.bootstrap.kappa[1].toExponential(2)})`],
-    ['peak concurrency N*', usl.peakConcurrency === null ? 'none (κ = 0)' : `${usl.peakConcurrency.toFixed(1)} requests in flight (5–95 %: ${range(usl.bootstrap.peakConcurrency, 1)})`],
-    ['throughput ceiling', usl.peakThroughput === null ? 'unbounded (linear)' : `${formatRate(usl.peakThroughput)} ok requests/s (5–95 %: ${range(usl.bootstrap.peakThroughput, 1)})`],
-    ['in new applicants', usl.ceilingPerMinute === undefined ? '—' : `${formatRate(usl.ceilingPerMinute)}/min (at ${usl.requestsPerArrival!.toFixed(2)} ok requests per applicant)`],
+    [
+      'peak concurrency N*',
+      !usl.ceilingDetermined ? undetermined : usl.peakConcurrency === null ? 'none (κ = 0)' : `${usl.peakConcurrency.toFixed(1)} requests in flight (5–95 %: ${range(usl.bootstrap.peakConcurrency, 1)})`,
+    ],
+    [
+      'throughput ceiling',
+      !usl.ceilingDetermined ? undetermined : `${formatRate(usl.peakThroughput!)} successful requests/s (5–95 %: ${range(usl.bootstrap.peakThroughput, 1)})`,
+    ],
+    ['in new applicants', usl.ceilingPerMinute === undefined ? '—' : `${formatRate(usl.ceilingPerMinute)}/min (at ${usl.requestsPerArrival!.toFixed(2)} successful requests per applicant)`],
     ['fit', `R² ${usl.rSquared.toFixed(3)} over ${usl.points.length} steps; ${usl.bootstrap.samples} bootstrap resamples; do not read beyond N ≈ ${formatRate(2 * usl.maxMeasuredConcurrency)}`],
   ];
-  return section('Universal Scalability Law', `<p>X(N) = λN / (1 + σ(N−1) + κN(N−1)) fitted to successful requests per second against requests in flight (Little’s law), one point per step.</p>${definitionList(rows)}`);
+  return section(
+    'Universal Scalability Law (model fit)',
+    `<p>X(N) = λN / (1 + σ(N−1) + κN(N−1)) fitted to successful requests per second against requests in flight (Little’s law), one point per load step.</p>${definitionList(rows)}`,
+  );
 }
 
 function comparisonSection(analysis: Analysis): string {
@@ -352,36 +236,67 @@ function definitionList(rows: ReadonlyArray<readonly [string, string]>): string 
 
 function table(content: Table): string {
   const head = content.header.map((cell) => `<th>${escapeHtml(cell)}</th>`).join('');
-  const body = content.rows.map((row) => `<tr>${row.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`).join('');
+  // a number keeps its unit on its line when a narrow column wraps ("1,015 ms", "0.9 %")
+  const keep = (text: string): string => text.replace(/(\d) (?=(ms|%|s|min|h)(\b|$))/g, '$1\u00a0');
+  const body = content.rows.map((row) => `<tr>${row.map((cell) => `<td>${escapeHtml(keep(cell))}</td>`).join('')}</tr>`).join('');
   return `<div class="table"><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
 }
 
 const STYLE = `
 :root { color-scheme: light; }
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #24292f; margin: 0; background: #f6f8fa; line-height: 1.45; }
-header, main, footer { max-width: 960px; margin: 0 auto; padding: 0 16px; }
-header h1 { font-size: 1.5rem; margin: 24px 0 4px; }
-.meta { color: #57606a; margin: 0 0 16px; font-size: 0.9rem; }
-section { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; padding: 12px 20px; margin: 0 0 16px; }
+* { box-sizing: border-box; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #24292f; margin: 0; background: #f6f8fa; line-height: 1.4; }
+header, main, footer { max-width: 1120px; margin: 0 auto; padding: 0 16px; }
+header h1 { font-size: 1.2rem; margin: 12px 0 2px; }
+.meta { color: #57606a; margin: 0 0 8px; font-size: 0.85rem; overflow-wrap: anywhere; }
+section { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; padding: 10px 20px; margin: 0 0 14px; min-width: 0; }
 section h2 { font-size: 1.15rem; margin: 6px 0 10px; }
-section h3 { font-size: 1rem; margin: 10px 0 4px; }
-.verdict { border-width: 2px 2px 2px 8px; }
-.verdict p { font-size: 1.05rem; }
-.validity.ok { border-left: 8px solid #2da44e; }
-.validity.bad { border-left: 8px solid #9a6700; background: #fff8c5; }
+section h3 { font-size: 0.95rem; margin: 14px 0 4px; }
+.answer { border-width: 2px 2px 2px 10px; padding-top: 6px; }
+.answer h2.headline { font-size: 1.35rem; line-height: 1.3; margin: 6px 0 10px; }
+.answer-grid { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 520px); gap: 8px 24px; align-items: start; }
+dl.questions { margin: 0; }
+dl.questions dt { font-weight: 700; font-size: 1rem; margin: 8px 0 2px; }
+dl.questions dt:first-child { margin-top: 0; }
+dl.questions dd { margin: 0 0 4px; font-size: 1rem; }
+.capacity-number { display: grid; grid-template-columns: auto 1fr; column-gap: 10px; align-items: baseline; border-bottom: 1px solid #d8dee4; padding-bottom: 4px; }
+.capacity-number .figure { font-size: 2.1rem; font-weight: 700; line-height: 1.1; }
+.capacity-number .unit { font-size: 1rem; font-weight: 600; }
+.capacity-number .what { grid-column: 1 / -1; color: #57606a; font-size: 0.85rem; }
+figure.picture { margin: 6px 0 0; }
+.verdict { border-width: 1px 1px 1px 6px; }
+.verdict h2 { font-size: 1rem; }
+.validity.ok { border-left: 6px solid #2da44e; }
+.validity.bad { border-left: 6px solid #9a6700; background: #fff8c5; }
 .validity li.bad { color: #9a6700; font-weight: 600; }
 .validity li.warn { color: #9a6700; }
-dl.figures { display: grid; grid-template-columns: minmax(180px, 30%) 1fr; gap: 4px 16px; margin: 0; }
+.note { color: #57606a; font-size: 0.85rem; }
+dl.figures { display: grid; grid-template-columns: minmax(160px, 38%) minmax(0, 1fr); gap: 4px 16px; margin: 0; }
 dl.figures dt { color: #57606a; }
-dl.figures dd { margin: 0; }
-figure { margin: 12px 0 20px; }
+dl.figures dd { margin: 0; overflow-wrap: anywhere; }
+figure { margin: 12px 0 20px; min-width: 0; }
 figcaption { color: #57606a; font-size: 0.85rem; margin-top: 4px; }
 svg.chart { max-width: 100%; height: auto; display: block; }
-.table { overflow-x: auto; }
+figure:not(.picture) svg.chart { max-width: 860px; }
+.table { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; font-size: 0.85rem; width: 100%; }
-th, td { border-bottom: 1px solid #d8dee4; padding: 4px 8px; text-align: right; white-space: nowrap; }
+th, td { border-bottom: 1px solid #d8dee4; padding: 3px 6px; text-align: right; vertical-align: top; }
+th { hyphens: auto; }
+th { background: #f6f8fa; font-weight: 600; }
 th:first-child, td:first-child { text-align: left; }
-th { background: #f6f8fa; }
 footer { color: #57606a; font-size: 0.8rem; padding-bottom: 24px; }
-@media print { body { background: #fff; } section { break-inside: avoid; } }
+@media (max-width: 900px) { .answer-grid { grid-template-columns: minmax(0, 1fr); } }
+@page { size: A4; margin: 12mm; }
+@media print {
+  body { background: #fff; font-size: 10pt; }
+  header, main, footer { max-width: none; padding: 0; }
+  .answer-grid { grid-template-columns: minmax(0, 1fr); }
+  .answer-side { max-width: 150mm; }
+  section { break-inside: avoid; }
+  section:has(table), section:has(figure + figure) { break-inside: auto; }
+  tr, figure { break-inside: avoid; }
+  thead { display: table-header-group; }
+  .screen-only { display: none; }
+  table { font-size: 8.5pt; }
+}
 `;

@@ -1,6 +1,6 @@
 /**
  * `report.json`: the analysis for machines (CI gates, dashboards, a later comparison). Stable keys:
- * `valid`, `verdict`, `capacity.sustainedPerMinute`, `capacity.range` ([last pass, first fail]
+ * `valid`, `verdict`, `answer` (the first screen: `can`, `headline`, `questions`), `capacity.sustainedPerMinute`, `capacity.range` ([last pass, first fail]
  * per minute, null where open), `capacity.limitingStage`,
  * `capacity.limitingStageThroughputPerSecond`, `funnel.<stage>.completed`, `reconciliation.lost`,
  * `forecast`, `steps`, `stages`, `windows`. Numbers keep six significant digits.
@@ -25,6 +25,7 @@ export function reportDocument(analysis: Analysis): Record<string, unknown> {
     profile: analysis.profile,
     valid: analysis.valid,
     verdict: analysis.verdict,
+    answer: analysis.answer,
     validity: analysis.validity,
     capacity: analysis.capacity,
     funnel: {

@@ -28,7 +28,14 @@ export interface LineChart {
   readonly yLabel: string;
   readonly series: readonly LineSeries[];
   readonly formatX?: (value: number) => string;
-  readonly formatY?: (value: number) => string;
+  /** Formats a y tick; `step` is the distance between ticks (to choose the decimals). */
+  readonly formatY?: (value: number, step: number) => string;
+  /** Lowest x shown, e.g. 0 for time since the start (points below it are dropped). */
+  readonly xMin?: number;
+  /** `log`: a logarithmic y axis (powers of ten), for figures orders of magnitude apart. */
+  readonly yScale?: 'linear' | 'log';
+  /** Lowest y shown (points below it are dropped), e.g. the floor of a log axis. */
+  readonly yMin?: number;
   /** A shaded vertical band, e.g. the capacity range. */
   readonly xBand?: { readonly from: number; readonly to: number; readonly label: string; readonly color: string };
   /** Horizontal reference lines, e.g. an objective. */
@@ -49,15 +56,28 @@ export function lineChart(chart: LineChart): string {
   const top = MARGIN.top + Math.max(0, legendLayout(chart.series, width).rows - 1) * 16;
   const plotWidth = width - MARGIN.left - MARGIN.right;
   const plotHeight = height - top - MARGIN.bottom;
-  const xs = chart.series.flatMap((series) => series.points.map((point) => point[0]));
-  const ys = chart.series.flatMap((series) => series.points.map((point) => point[1])).concat((chart.yLines ?? []).map((line) => line.y));
+  const log = chart.yScale === 'log';
+  const visible = (point: readonly [number, number]): boolean =>
+    (chart.xMin === undefined || point[0] >= chart.xMin) &&
+    Number.isFinite(point[0]) &&
+    Number.isFinite(point[1]) &&
+    (!log || point[1] > 0) &&
+    (chart.yMin === undefined || point[1] >= chart.yMin);
+  const series = chart.series.map((item) => ({ ...item, points: item.points.filter(visible) }));
+  const xs = series.flatMap((item) => item.points.map((point) => point[0]));
+  const ys = series.flatMap((item) => item.points.map((point) => point[1])).concat((chart.yLines ?? []).map((line) => line.y));
   if (chart.xBand) xs.push(chart.xBand.from, chart.xBand.to);
+  if (chart.xMin !== undefined) xs.push(chart.xMin);
   const xDomain = niceDomain(Math.min(...xs, Infinity), Math.max(...xs, -Infinity), false);
-  const yDomain = niceDomain(chart.yFromZero === false ? Math.min(...ys, Infinity) : 0, Math.max(...ys, -Infinity), chart.yFromZero !== false);
+  const yDomain = log
+    ? logDomain(Math.min(...ys.filter((value) => value > 0), chart.yMin ?? Infinity), Math.max(...ys, -Infinity))
+    : niceDomain(chart.yFromZero === false ? Math.min(...ys, Infinity) : 0, Math.max(...ys, -Infinity), chart.yFromZero !== false);
   const x = (value: number): number => MARGIN.left + ((value - xDomain.min) / (xDomain.max - xDomain.min)) * plotWidth;
-  const y = (value: number): number => top + plotHeight - ((value - yDomain.min) / (yDomain.max - yDomain.min)) * plotHeight;
+  const y = log
+    ? (value: number): number => top + plotHeight - ((Math.log10(Math.max(value, yDomain.min)) - Math.log10(yDomain.min)) / (Math.log10(yDomain.max) - Math.log10(yDomain.min))) * plotHeight
+    : (value: number): number => top + plotHeight - ((value - yDomain.min) / (yDomain.max - yDomain.min)) * plotHeight;
   const formatX = chart.formatX ?? formatNumber;
-  const formatY = chart.formatY ?? formatNumber;
+  const formatY = chart.formatY ?? ((value: number) => formatNumber(value));
   const parts: string[] = [];
   parts.push(`<rect x="${MARGIN.left}" y="${top}" width="${plotWidth}" height="${plotHeight}" fill="#fff" stroke="#d0d7de"/>`);
   if (chart.xBand) {
@@ -71,7 +91,7 @@ export function lineChart(chart: LineChart): string {
   for (const tick of yDomain.ticks) {
     parts.push(
       `<line x1="${MARGIN.left}" x2="${MARGIN.left + plotWidth}" y1="${f(y(tick))}" y2="${f(y(tick))}" stroke="#eaeef2"/>`,
-      `<text x="${MARGIN.left - 6}" y="${f(y(tick) + 4)}" text-anchor="end" font-size="11" fill="#57606a" ${FONT}>${escapeHtml(formatY(tick))}</text>`,
+      `<text x="${MARGIN.left - 6}" y="${f(y(tick) + 4)}" text-anchor="end" font-size="11" fill="#57606a" ${FONT}>${escapeHtml(formatY(tick, yDomain.step))}</text>`,
     );
   }
   for (const tick of xDomain.ticks) {
@@ -82,20 +102,20 @@ export function lineChart(chart: LineChart): string {
   }
   for (const line of chart.yLines ?? []) {
     parts.push(
-      `<line x1="${MARGIN.left}" x2="${MARGIN.left + plotWidth}" y1="${f(y(line.y))}" y2="${f(y(line.y))}" stroke="${line.color}" stroke-dasharray="6 4"/>`,
-      `<text x="${MARGIN.left + plotWidth - 4}" y="${f(y(line.y) - 4)}" text-anchor="end" font-size="10" fill="${line.color}" ${FONT}>${escapeHtml(line.label)}</text>`,
+      `<line x1="${MARGIN.left}" x2="${MARGIN.left + plotWidth}" y1="${f(y(line.y))}" y2="${f(y(line.y))}" stroke="${line.color}" stroke-width="1.5" stroke-dasharray="6 4"/>`,
+      `<text x="${MARGIN.left + plotWidth - 4}" y="${f(y(line.y) - 4)}" text-anchor="end" font-size="11" fill="${line.color}" ${FONT}>${escapeHtml(line.label)}</text>`,
     );
   }
-  for (const series of chart.series) {
-    if (series.points.length === 0) continue;
-    const path = series.points.map((point, index) => `${index === 0 ? 'M' : 'L'}${f(x(point[0]))} ${f(y(point[1]))}`).join(' ');
+  for (const item of series) {
+    if (item.points.length === 0) continue;
+    const path = item.points.map((point, index) => `${index === 0 ? 'M' : 'L'}${f(x(point[0]))} ${f(y(point[1]))}`).join(' ');
     parts.push(
-      `<path d="${path}" fill="none" stroke="${series.color}" stroke-width="2"${series.dashed ? ' stroke-dasharray="5 4"' : ''}><title>${escapeHtml(series.name)}</title></path>`,
+      `<path d="${path}" fill="none" stroke="${item.color}" stroke-width="2"${item.dashed ? ' stroke-dasharray="5 4"' : ''}><title>${escapeHtml(item.name)}</title></path>`,
     );
-    if (series.dots || series.points.length === 1) {
-      for (const point of series.points) {
+    if (item.dots || item.points.length === 1) {
+      for (const point of item.points) {
         parts.push(
-          `<circle cx="${f(x(point[0]))}" cy="${f(y(point[1]))}" r="3" fill="${series.color}"><title>${escapeHtml(`${series.name}: ${formatX(point[0])} → ${formatY(point[1])}`)}</title></circle>`,
+          `<circle cx="${f(x(point[0]))}" cy="${f(y(point[1]))}" r="3" fill="${item.color}"><title>${escapeHtml(`${item.name}: ${formatX(point[0])} → ${formatY(point[1], yDomain.step)}`)}</title></circle>`,
         );
       }
     }
@@ -191,7 +211,16 @@ export interface HeatGrid {
   readonly columns: readonly string[];
   readonly cells: ReadonlyArray<ReadonlyArray<HeatCell>>;
   readonly columnLabel: string;
+  /** What each colour means, in the order pass, warn, fail, none. */
+  readonly legend?: Readonly<Record<HeatCell['status'], string>>;
 }
+
+const HEAT_LEGEND: Readonly<Record<HeatCell['status'], string>> = {
+  pass: 'met its objectives',
+  warn: 'close: over 80 % of an objective',
+  fail: 'broke an objective',
+  none: 'too few requests to judge',
+};
 
 const HEAT_COLORS: Record<HeatCell['status'], string> = { pass: '#2da44e', warn: '#d4a72c', fail: '#cf222e', none: '#d0d7de' };
 
@@ -201,7 +230,7 @@ export function heatGrid(grid: HeatGrid): string {
   const cellWidth = Math.max(18, Math.min(72, Math.floor(600 / Math.max(1, grid.columns.length))));
   const cellHeight = 26;
   const top = 28;
-  const width = labelWidth + cellWidth * grid.columns.length + 16;
+  const width = Math.max(560, labelWidth + cellWidth * grid.columns.length + 16);
   const height = top + cellHeight * grid.rows.length + 40;
   const every = Math.max(1, Math.ceil(grid.columns.length / Math.floor((width - labelWidth) / 48)));
   const parts: string[] = [];
@@ -228,9 +257,19 @@ export function heatGrid(grid: HeatGrid): string {
     );
   });
   parts.push(
-    `<text x="${labelWidth + (width - labelWidth) / 2}" y="${height - 6}" text-anchor="middle" font-size="12" fill="#24292f" ${FONT}>${escapeHtml(grid.columnLabel)}</text>`,
+    `<text x="${labelWidth + (cellWidth * grid.columns.length) / 2}" y="${height - 6}" text-anchor="middle" font-size="12" fill="#24292f" ${FONT}>${escapeHtml(grid.columnLabel)}</text>`,
   );
-  return svg(width, height, grid.title, grid.description, parts);
+  const meanings = grid.legend ?? HEAT_LEGEND;
+  const statuses: Array<HeatCell['status']> = ['pass', 'warn', 'fail', 'none'];
+  let legendX = 8;
+  for (const status of statuses) {
+    parts.push(
+      `<rect x="${legendX}" y="6" width="14" height="12" rx="2" fill="${HEAT_COLORS[status]}"/>`,
+      `<text x="${legendX + 18}" y="16" font-size="11" fill="#24292f" ${FONT}>${escapeHtml(meanings[status])}</text>`,
+    );
+    legendX += 30 + meanings[status].length * 6.2;
+  }
+  return svg(Math.max(width, legendX), height, grid.title, grid.description, parts);
 }
 
 /** Colours for the funnel stages, in stage order. */
@@ -273,8 +312,35 @@ function svg(width: number, height: number, title: string, description: string, 
   );
 }
 
+/** An axis domain: its ends, its ticks and the distance between ticks (for log axes, 10). */
+export interface Domain {
+  readonly min: number;
+  readonly max: number;
+  readonly ticks: number[];
+  readonly step: number;
+}
+
+/** A log domain from the power of ten at or below `min` to the one at or above `max`, a tick per power. */
+export function logDomain(min: number, max: number): Domain {
+  const high = Number.isFinite(max) && max > 0 ? max : 10;
+  const low = Number.isFinite(min) && min > 0 ? Math.min(min, high) : high / 10;
+  const from = Math.floor(Math.log10(low));
+  const to = Math.max(from + 1, Math.ceil(Math.log10(high)));
+  const ticks: number[] = [];
+  for (let power = from; power <= to; power += 1) ticks.push(10 ** power);
+  return { min: 10 ** from, max: 10 ** to, ticks, step: 10 };
+}
+
+/** A percentage tick with as many decimals as the tick distance needs: 0 %, 0.5 %, 1 % — never 1 %, 1 %, 1 %. */
+export function formatPercentTick(share: number, step: number): string {
+  const stepPercent = step * 100;
+  const decimals = stepPercent >= 1 ? 0 : Math.min(4, Math.ceil(-Math.log10(stepPercent) - 1e-9));
+  const rounded = Number((share * 100).toFixed(decimals));
+  return `${rounded.toFixed(decimals)} %`;
+}
+
 /** A domain with round ends and 4–6 round ticks. */
-export function niceDomain(min: number, max: number, fromZero: boolean): { min: number; max: number; ticks: number[] } {
+export function niceDomain(min: number, max: number, fromZero: boolean): Domain {
   let low = Number.isFinite(min) ? min : 0;
   let high = Number.isFinite(max) ? max : 1;
   if (fromZero) low = Math.min(0, low);
@@ -286,7 +352,7 @@ export function niceDomain(min: number, max: number, fromZero: boolean): { min: 
   const end = Math.ceil(high / step) * step;
   const ticks: number[] = [];
   for (let tick = start; tick <= end + step / 2; tick += step) ticks.push(Number(tick.toPrecision(12)));
-  return { min: start, max: end, ticks };
+  return { min: start, max: end, ticks, step };
 }
 
 /** 1,234 · 12.5 · 0.25 — short numbers for axes. */

@@ -1,0 +1,180 @@
+/**
+ * Streams access logs — several files, gzip or plain, in any order — through one format and the
+ * rules, and keeps what the analysis needs of each funnel request in compact columns. Lines that
+ * cannot be read are counted by reason; lines left out on purpose are counted by why. Neither is
+ * ever fatal.
+ */
+
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
+import { FUNNEL_STAGES, type FunnelStage } from '../contracts/funnel.ts';
+import { FloodgateError } from '../contracts/errors.ts';
+import { detectLogFormat, logFormat, LOG_FORMAT_NAMES } from './formats/index.ts';
+import type { LogRejectionReason } from './record.ts';
+import { classifyRecord, type IgnoreReason, type LogRules } from './rules.ts';
+
+/** The longest line read; a longer one is rejected as `line_too_long`. */
+export const MAX_LOG_LINE = 64 * 1024;
+
+/** Funnel requests, one row each, in columns. */
+export interface RequestColumns {
+  readonly count: number;
+  readonly timeMs: Float64Array;
+  /** Index into FUNNEL_STAGES. */
+  readonly stage: Uint8Array;
+  readonly status: Uint16Array;
+  /** Index into `clients`. */
+  readonly client: Uint32Array;
+  /** Seconds; NaN where the format records none. */
+  readonly duration: Float32Array;
+  readonly clients: number;
+}
+
+/** What reading the logs found. */
+export interface LogRead {
+  readonly requests: RequestColumns;
+  readonly format: string;
+  readonly lines: number;
+  readonly rejected: Record<string, number>;
+  readonly ignored: Record<string, number>;
+}
+
+/** Options of {@link readLogs}. */
+export interface ReadLogsOptions {
+  readonly files: readonly string[];
+  /** A format name; detected from each file's first line when absent. */
+  readonly format?: string;
+  readonly rules: LogRules;
+  /** What identifies one applicant: the client address, or address + user agent (default). */
+  readonly clientKey?: 'ip' | 'ip+ua';
+  readonly signal?: AbortSignal;
+}
+
+class Columns {
+  count = 0;
+  timeMs = new Float64Array(1024);
+  stage = new Uint8Array(1024);
+  status = new Uint16Array(1024);
+  client = new Uint32Array(1024);
+  duration = new Float32Array(1024);
+
+  push(timeMs: number, stage: number, status: number, client: number, duration: number): void {
+    if (this.count === this.timeMs.length) this.grow();
+    const i = this.count;
+    this.timeMs[i] = timeMs;
+    this.stage[i] = stage;
+    this.status[i] = status;
+    this.client[i] = client;
+    this.duration[i] = duration;
+    this.count += 1;
+  }
+
+  private grow(): void {
+    const size = this.timeMs.length * 2;
+    const grown = <T extends Float64Array | Uint8Array | Uint16Array | Uint32Array | Float32Array>(old: T, make: (n: number) => T): T => {
+      const next = make(size);
+      next.set(old);
+      return next;
+    };
+    this.timeMs = grown(this.timeMs, (n) => new Float64Array(n));
+    this.stage = grown(this.stage, (n) => new Uint8Array(n));
+    this.status = grown(this.status, (n) => new Uint16Array(n));
+    this.client = grown(this.client, (n) => new Uint32Array(n));
+    this.duration = grown(this.duration, (n) => new Float32Array(n));
+  }
+}
+
+/** Reads every file; throws FloodgateError only for a file that cannot be opened or a format that cannot be told. */
+export async function readLogs(options: ReadLogsOptions): Promise<LogRead> {
+  if (options.format !== undefined && !logFormat(options.format)) {
+    throw new FloodgateError('USAGE', { detail: `unknown log format "${options.format}"; use one of ${LOG_FORMAT_NAMES.join(', ')}` });
+  }
+  const columns = new Columns();
+  const clientIds = new Map<string, number>();
+  const rejected: Record<string, number> = {};
+  const ignored: Record<string, number> = {};
+  const stageIndex = new Map<FunnelStage, number>(FUNNEL_STAGES.map((stage, index) => [stage, index]));
+  const formats = new Set<string>();
+  let lines = 0;
+  const byIp = options.clientKey === 'ip';
+  for (const file of options.files) {
+    let format = options.format === undefined ? undefined : logFormat(options.format);
+    let parse = format?.createParser();
+    await forEachLogLine(file, options.signal, (line) => {
+      if (line === '') return;
+      lines += 1;
+      if (line.length > MAX_LOG_LINE) {
+        count(rejected, 'line_too_long');
+        return;
+      }
+      if (!format) {
+        format = detectLogFormat(line);
+        if (!format) {
+          throw new FloodgateError('USAGE', { detail: `cannot tell the log format of ${file} from its first line; pass --format (${LOG_FORMAT_NAMES.join(', ')})` });
+        }
+        parse = format.createParser();
+      }
+      const record = parse!(line);
+      if (record === undefined) return; // a header
+      if ('rejected' in record) {
+        count(rejected, record.rejected satisfies LogRejectionReason);
+        return;
+      }
+      const stage = classifyRecord(record, options.rules);
+      if (!stageIndex.has(stage as FunnelStage)) {
+        count(ignored, stage satisfies FunnelStage | IgnoreReason);
+        return;
+      }
+      const key = byIp ? record.client : `${record.client} ${record.userAgent}`;
+      let client = clientIds.get(key);
+      if (client === undefined) {
+        client = clientIds.size;
+        clientIds.set(key, client);
+      }
+      columns.push(record.timeMs, stageIndex.get(stage as FunnelStage)!, record.status, client, record.durationSeconds ?? Number.NaN);
+    });
+    if (format) formats.add(format.name);
+  }
+  return {
+    requests: { ...columns, clients: clientIds.size },
+    format: [...formats].join('+') || (options.format ?? 'none'),
+    lines,
+    rejected,
+    ignored,
+  };
+}
+
+function count(counter: Record<string, number>, key: string): void {
+  counter[key] = (counter[key] ?? 0) + 1;
+}
+
+/** Calls `onLine` for each line of a file (the bare baseline of bench/logs.ts too), gunzipped when it starts with gzip's magic bytes. */
+export async function forEachLogLine(file: string, signal: AbortSignal | undefined, onLine: (line: string) => void): Promise<void> {
+  let gzip = false;
+  try {
+    const handle = await open(file, 'r');
+    const head = Buffer.alloc(2);
+    await handle.read(head, 0, 2, 0);
+    await handle.close();
+    gzip = head[0] === 0x1f && head[1] === 0x8b;
+  } catch (error) {
+    throw new FloodgateError('USAGE', { detail: `cannot read log file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }, { cause: error });
+  }
+  const raw = createReadStream(file, signal ? { signal } : {});
+  const stream = gzip ? raw.pipe(createGunzip()) : raw;
+  raw.on('error', (error) => stream.destroy(error));
+  stream.setEncoding('utf8');
+  let rest = '';
+  for await (const chunk of stream as AsyncIterable<string>) {
+    const text = rest + chunk;
+    let start = 0;
+    for (let end = text.indexOf('\n', start); end !== -1; end = text.indexOf('\n', start)) {
+      onLine(text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end));
+      start = end + 1;
+    }
+    rest = text.slice(start);
+    if (rest.length > MAX_LOG_LINE * 2) rest = rest.slice(-MAX_LOG_LINE - 1); // a runaway line: keep enough to reject it
+  }
+  if (rest !== '') onLine(rest);
+}

@@ -1,0 +1,149 @@
+/**
+ * The engine against k6's semantics, one probe script per behaviour (engine/conformance/probes/,
+ * each written from the k6 source file it names): what k6 would produce, or a load-time refusal
+ * with exit 107. k6's own examples/ are checked by engine/conformance/examples.ts against a k6
+ * mirror, which a clean clone does not have; see engine/README.md for that table.
+ */
+
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { runScript } from '../engine/index.ts';
+import { captureStream, points, readNdjson, scriptFolder, startTestServer, type TestServer } from '../engine/testing.ts';
+
+const PROBES = fileURLToPath(new URL('../engine/conformance/probes/', import.meta.url));
+let server: TestServer;
+const folder = scriptFolder('floodgate-conformance-');
+
+beforeAll(async () => {
+  server = await startTestServer((request, response) => {
+    if (request.url?.startsWith('/status/')) {
+      response.statusCode = Number(request.url.slice('/status/'.length));
+      response.end();
+      return;
+    }
+    response.setHeader('content-type', 'application/json');
+    response.end(JSON.stringify({ path: request.url, items: [{ name: 'a' }, { name: 'b' }] }));
+  });
+});
+
+afterAll(async () => {
+  await server?.close();
+  folder.cleanup();
+});
+
+/** Runs one probe with TARGET pointing at the test server; returns the result, NDJSON lines and output. */
+async function probe(name: string, extra: Partial<Parameters<typeof runScript>[0]> = {}) {
+  const stdout = captureStream();
+  const stderr = captureStream();
+  const out = folder.path(`${name}.ndjson`);
+  const result = await runScript({ script: `${PROBES}${name}`, out, env: { TARGET: server.url }, includeSystemEnv: false, stdout, stderr, cwd: folder.dir, ...extra });
+  return { result, lines: existsSync(out) ? readNdjson(out) : [], stdout: stdout.text(), stderr: stderr.text() };
+}
+
+const sum = (lines: ReturnType<typeof readNdjson>, metric: string): number => points(lines, metric).reduce((total, point) => total + point.data.value, 0);
+
+describe('an iteration ends when its event loop is empty (k6 internal/js/eventloop)', () => {
+  test('a fire-and-forget chain of two requests sends both and counts both checks', async () => {
+    const { result, lines } = await probe('async-chain.js');
+    expect(result.exitCode).toBe(0);
+    expect(points(lines, 'http_reqs').map((point) => point.data.tags.url)).toEqual([`${server.url}/first`, `${server.url}/second`]);
+    expect(points(lines, 'checks').map((point) => point.data.value)).toEqual([1, 1]);
+    expect(sum(lines, 'iterations')).toBe(1);
+  });
+
+  test('five nested setTimeout callbacks all fire inside the one iteration', async () => {
+    const { lines } = await probe('nested-timers.js');
+    expect(sum(lines, 'probe_timer_fired')).toBe(5);
+    expect(sum(lines, 'iterations')).toBe(1);
+  });
+
+  test('a timer started three promise reactions deep holds the iteration open', async () => {
+    const { lines } = await probe('promise-then-timer.js');
+    expect(sum(lines, 'probe_timer_fired')).toBe(2);
+    expect(sum(lines, 'iterations')).toBe(2);
+  });
+});
+
+describe('check, params.throw and options as k6 does them', () => {
+  test('a throwing check callback pushes a failed check, then fails the iteration and the threshold', async () => {
+    const { result, lines, stderr } = await probe('check-throws.js');
+    expect(points(lines, 'checks').map((point) => [point.data.tags.check, point.data.value])).toEqual([
+      ['passes first', 1],
+      ['throws', 0],
+    ]);
+    expect(sum(lines, 'iterations')).toBe(1); // an iteration that threw still counts, as in k6
+    expect(stderr).toMatch(/TypeError/);
+    expect(result.exitCode).toBe(99);
+  });
+
+  test('params.throw: true rejects on a network error while the default returns a response', async () => {
+    const { result, lines } = await probe('params-throw.js');
+    expect(result.exitCode).toBe(0);
+    expect(sum(lines, 'probe_caught')).toBe(1);
+    expect(sum(lines, 'iterations')).toBe(1);
+  });
+
+  test('options.rps is refused at load time with exit 107, naming the option', async () => {
+    const { result } = await probe('option-rps.js');
+    expect(result.exitCode).toBe(107);
+    expect(result.error?.message).toMatch(/options\.rps/);
+  });
+
+  test('options.minIterationDuration spaces the iterations of a VU', async () => {
+    const { result, lines } = await probe('min-iteration-duration.js');
+    expect(result.exitCode).toBe(0);
+    const count = sum(lines, 'iterations');
+    expect(count).toBeGreaterThanOrEqual(1);
+    expect(count).toBeLessThanOrEqual(4);
+  });
+});
+
+describe('a k6 realm', () => {
+  test('the script sees no Node globals (process, Buffer, fetch, Intl, structuredClone, WeakRef) but has TextEncoder and timers', async () => {
+    const { result, lines } = await probe('realm-globals.js');
+    expect(points(lines, 'checks').filter((point) => point.data.value === 0).map((point) => point.data.tags.check)).toEqual([]);
+    expect(result.exitCode).toBe(0);
+  });
+
+  test('a regex with the d flag (sobek has none) is refused at load time with exit 107', async () => {
+    const { result } = await probe('regex-indices.js');
+    expect(result.exitCode).toBe(107);
+    expect(result.error?.message).toMatch(/flag d/);
+  });
+
+  test('TypeScript is transformed without the project tsconfig: a type-only import drops its module, as in k6', async () => {
+    const { result } = await probe('type-import.ts');
+    expect(result.exitCode).toBe(104);
+    expect(result.error?.message).toMatch(/probe_side_effect/);
+  });
+});
+
+describe('smaller k6 details', () => {
+  test('exec.vu.metrics.tags reads run tags, the scenario and its tags besides those the script set', async () => {
+    const { result, lines } = await probe('vu-tags.js');
+    expect(points(lines, 'checks').filter((point) => point.data.value === 0).map((point) => point.data.tags.check)).toEqual([]);
+    expect(result.exitCode).toBe(0);
+  });
+
+  test('Response.json() takes gjson paths: items.#, items.#.name, items.1.name', async () => {
+    const { result, lines } = await probe('json-selectors.js');
+    expect(points(lines, 'checks').filter((point) => point.data.value === 0).map((point) => point.data.tags.check)).toEqual([]);
+    expect(result.exitCode).toBe(0);
+  });
+
+  test('http_req_blocked is never below http_req_connecting', async () => {
+    const { lines } = await probe('blocked-connecting.js');
+    const blocked = points(lines, 'http_req_blocked').map((point) => point.data.value);
+    const connecting = points(lines, 'http_req_connecting').map((point) => point.data.value);
+    expect(blocked).toHaveLength(4);
+    blocked.forEach((value, index) => expect(value).toBeGreaterThanOrEqual(connecting[index] as number));
+    expect(connecting.some((value) => value > 0)).toBe(true);
+  });
+
+  test('vus and vus_max come only from the once-a-second ticker: a sub-second run writes none', async () => {
+    const { lines } = await probe('nested-timers.js');
+    expect(points(lines, 'vus')).toEqual([]);
+    expect(points(lines, 'vus_max')).toEqual([]);
+  });
+});

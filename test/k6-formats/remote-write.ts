@@ -1,0 +1,289 @@
+/**
+ * The remote-write requests k6's `experimental-prometheus-rw` output sends for a kit run.
+ *
+ * Follows k6:
+ * - `internal/output/prometheusrw/remotewrite/remotewrite.go`: one sink per series (metric +
+ *   tag set) in `o.tsdb`, never reset while the process lives; every push sends only the series
+ *   that got a sample with a later ms-truncated time than the series' `Latest` (or that are new),
+ *   with the cumulative sink value at `Latest`; counters → `_total` (sum), gauges → no suffix
+ *   (last value), rates → `_rate` (non-zero / total), trends → `trend.go`; a final flush at
+ *   Stop; with stale markers on, one more request after it with every series ever seen, value
+ *   NaN 0x7ff0000000000002 at now+1 ms (native histogram series keep their histogram and get an
+ *   extra stale sample);
+ * - `remotewrite/prometheus.go` `MapSeries`: `k6_` + name + `_suffix`; a label per tag with a
+ *   non-empty key and value; `__name__` added and labels stable-sorted by name;
+ * - `remotewrite/trend.go`: default trend stats `p(99)` → `_p99`, `p(99.9)` → `_p999`; every
+ *   stat, `count` included, goes through `adaptUnit` (÷1000 for time trends; k6 issue #4582);
+ *   native histograms named `_seconds` / `_bytes` by value type;
+ * - `remotewrite/config.go`: push interval 5 s, `trendStats` default `["p(99)"]`;
+ * - `remote/client.go`: `proto.Marshal` then `snappy.Encode` (block format) and the headers
+ *   User-Agent `k6-prometheus-rw-output`, Content-Encoding `snappy`, Content-Type
+ *   `application/x-protobuf`, X-Prometheus-Remote-Write-Version `0.1.0`.
+ *
+ * k6 builds each request's series list by ranging over a Go map, so the series order inside a
+ * request is unspecified; the kit shuffles it with a seeded PRNG so a reader that depends on
+ * order is caught, and the bytes stay the same on every call.
+ */
+import { compress as snappyCompress } from 'snappyjs';
+import { encodeWriteRequest, type PbHistogram, type PbLabel, type PbSample, type PbTimeSeries } from './prompb.ts';
+import { NativeHistogram } from './native-histogram.ts';
+import { k6Percentile, sortFloats } from './expected.ts';
+import type { K6Run, K6Sample, MetricDef } from './model.ts';
+import { seededRandom } from './model.ts';
+import { compareUtf8 } from './go-json.ts';
+
+/** The headers k6's remote-write client sets on every request (`remote/client.go` `Store`). */
+export const K6_REMOTE_WRITE_HEADERS: Readonly<Record<string, string>> = {
+  'User-Agent': 'k6-prometheus-rw-output',
+  'Content-Encoding': 'snappy',
+  'Content-Type': 'application/x-protobuf',
+  'X-Prometheus-Remote-Write-Version': '0.1.0',
+};
+
+/** Options of `remoteWriteRequests`. */
+export interface RemoteWriteOptions {
+  /** `K6_PROMETHEUS_RW_PUSH_INTERVAL` in ms. Default 5000. */
+  readonly pushIntervalMs?: number;
+  /** `K6_PROMETHEUS_RW_TREND_STATS`. Default `['p(99)']`. Ignored with native histograms. */
+  readonly trendStats?: readonly string[];
+  /** Native histograms for trends. Default: the run's `nativeHistograms`. */
+  readonly nativeHistograms?: boolean;
+  /** `K6_PROMETHEUS_RW_STALE_MARKERS=true`. Default false. */
+  readonly staleMarkers?: boolean;
+  /** Seed of the per-request series shuffle. Default 7. */
+  readonly seed?: number;
+}
+
+/** One HTTP request k6 would send. */
+export interface RemoteWriteRequest {
+  /** Loopback address of the sending runner (what the receiver sees as the peer). */
+  readonly sender: string;
+  readonly runner: string;
+  /** 1 for the runner's first k6 process, 2 after its restart. */
+  readonly process: number;
+  /** When k6 sends it, Unix ms (the push tick; stale markers: Stop). Requests are sorted by it. */
+  readonly atMs: number;
+  readonly kind: 'push' | 'stale';
+  readonly headers: Readonly<Record<string, string>>;
+  /** The snappy block (the HTTP body). */
+  readonly body: Buffer;
+  /** The protobuf before snappy, byte-for-byte as Go marshals it. */
+  readonly protobuf: Buffer;
+  /** The WriteRequest the kit encoded (labels, samples, histograms), for asserts and debugging. */
+  readonly decodedForDebug: { readonly timeseries: readonly PbTimeSeries[] };
+}
+
+/** `setTrendStatsResolver`'s series suffix for a trend stat (`p(99.9)` → `p999`). */
+export function trendStatSuffix(stat: string): string {
+  if (!stat.startsWith('p(')) return stat;
+  return 'p' + stat.slice(2, -1).replaceAll('.', '');
+}
+
+function trendStatValue(stat: string, values: number[], sum: number): number {
+  const n = values.length;
+  switch (stat) {
+    case 'avg':
+      return n ? sum / n : 0;
+    case 'min':
+      return n ? values.reduce((a, v) => (v < a ? v : a)) : 0;
+    case 'max':
+      return n ? values.reduce((a, v) => (v > a ? v : a)) : 0;
+    case 'count':
+      return n;
+    case 'sum':
+      return sum;
+    case 'med':
+      return k6Percentile(sortFloats(values), 0.5);
+    default:
+      if (!stat.startsWith('p(') || !stat.endsWith(')')) throw new Error(`kit: invalid trend stat '${stat}'`);
+      return k6Percentile(sortFloats(values), Number(stat.slice(2, -1)) / 100);
+  }
+}
+
+/** k6's label set for a series (`MapSeries`). */
+export function mapSeries(metric: string, tags: Readonly<Record<string, string>>, suffix: string): PbLabel[] {
+  const labels: PbLabel[] = [];
+  for (const [name, value] of Object.entries(tags)) if (name !== '' && value !== '') labels.push({ name, value });
+  labels.push({ name: '__name__', value: 'k6_' + metric + (suffix ? '_' + suffix : '') });
+  // Go: slices.SortStableFunc by cmp.Compare(name) — byte order of the UTF-8 names
+  return labels.sort((a, b) => compareUtf8(a.name, b.name));
+}
+
+interface Series {
+  readonly def: MetricDef;
+  readonly tags: Readonly<Record<string, string>>;
+  latestMs: number;
+  counter: number;
+  gauge: number;
+  trues: number;
+  total: number;
+  trendValues: number[];
+  trendSum: number;
+  histogram?: NativeHistogram;
+  /** Label sets by series-name suffix, computed once. */
+  readonly labels: Map<string, PbLabel[]>;
+}
+
+const tagKeyCache = new WeakMap<object, string>();
+
+/** The key of a k6 TimeSeries: metric + tag set (metadata is not part of it). */
+function seriesKey(s: K6Sample): string {
+  let tagKey = tagKeyCache.get(s.tags);
+  if (tagKey === undefined) {
+    const keys = Object.keys(s.tags).sort();
+    tagKey = keys.map((k) => k + '\u0001' + s.tags[k]).join('\u0000');
+    tagKeyCache.set(s.tags, tagKey);
+  }
+  return s.metric + '\u0000' + tagKey;
+}
+
+function labelsOf(series: Series, suffix: string): PbLabel[] {
+  let labels = series.labels.get(suffix);
+  if (!labels) {
+    labels = mapSeries(series.def.name, series.tags, suffix);
+    series.labels.set(suffix, labels);
+  }
+  return labels;
+}
+
+const toMs = (unixNano: bigint): number => Number(unixNano / 1_000_000n);
+
+function mapToPb(series: Series, trendStats: readonly string[], native: boolean): PbTimeSeries[] {
+  const { def, latestMs } = series;
+  const mono = (suffix: string, value: number): PbTimeSeries => ({ labels: labelsOf(series, suffix), samples: [{ value, timestamp: latestMs }], histograms: [] });
+  switch (def.type) {
+    case 'counter':
+      return [mono('total', series.counter)];
+    case 'gauge':
+      return [mono('', series.gauge)];
+    case 'rate':
+      return [mono('rate', series.total > 0 ? series.trues / series.total : 0)];
+    case 'trend': {
+      if (native) {
+        const suffix = def.contains === 'time' ? 'seconds' : def.contains === 'data' ? 'bytes' : '';
+        return [{ labels: labelsOf(series, suffix), samples: [], histograms: [series.histogram!.toProto(latestMs)] }];
+      }
+      const adapt = (v: number): number => (def.contains === 'time' ? v / 1000 : v);
+      return trendStats.map((stat) => mono(trendStatSuffix(stat), adapt(trendStatValue(stat, series.trendValues, series.trendSum))));
+    }
+  }
+}
+
+function shuffle<T>(items: T[], random: () => number): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}
+
+function makeRequest(
+  base: { sender: string; runner: string; process: number; atMs: number; kind: 'push' | 'stale' },
+  timeseries: PbTimeSeries[],
+): RemoteWriteRequest {
+  const protobuf = encodeWriteRequest({ timeseries });
+  const body = Buffer.from(snappyCompress(new Uint8Array(protobuf)));
+  return { ...base, headers: K6_REMOTE_WRITE_HEADERS, body, protobuf, decodedForDebug: { timeseries } };
+}
+
+/**
+ * Every request every runner's k6 sends for the run, sorted by send time (runners interleaved,
+ * a runner's restart starting a fresh process with fresh sinks).
+ */
+export function remoteWriteRequests(run: K6Run, options: RemoteWriteOptions = {}): RemoteWriteRequest[] {
+  const interval = options.pushIntervalMs ?? 5000;
+  const trendStats = options.trendStats ?? ['p(99)'];
+  const native = options.nativeHistograms ?? run.nativeHistograms;
+  const random = seededRandom(options.seed ?? 7);
+  const requests: RemoteWriteRequest[] = [];
+
+  for (const runner of run.runners) {
+    for (const process of [1, 2]) {
+      const samples = run.samples.filter((s) => s.runner === runner.id && s.process === process);
+      if (samples.length === 0) continue;
+      const tsdb = new Map<string, Series>();
+      // samples of one request share one tags object: find their series without string keys
+      const byTags = new WeakMap<object, Map<string, { key: string; series: Series }>>();
+      const sampleMs = samples.map((s) => toMs(s.unixNano));
+      const startMs = toMs(samples[0]!.unixNano);
+      const lastMs = toMs(samples[samples.length - 1]!.unixNano);
+      let cursor = 0;
+      // periodic flusher ticks every interval from the output's start, plus the flush at Stop
+      const ticks: number[] = [];
+      for (let t = startMs + interval; t <= lastMs; t += interval) ticks.push(t);
+      ticks.push(lastMs + 1);
+      for (const tick of ticks) {
+        const seen = new Set<string>();
+        const order: string[] = [];
+        while (cursor < samples.length && sampleMs[cursor]! < tick) {
+          const truncMs = sampleMs[cursor]!;
+          const s = samples[cursor++]!;
+          let perTags = byTags.get(s.tags);
+          if (!perTags) {
+            perTags = new Map();
+            byTags.set(s.tags, perTags);
+          }
+          const cached = perTags.get(s.metric);
+          const key = cached?.key ?? seriesKey(s);
+          let series = cached?.series ?? tsdb.get(key);
+          if (series && !cached) perTags.set(s.metric, { key, series });
+          if (!series) {
+            const def = run.metrics.get(s.metric);
+            if (!def) throw new Error(`kit: unregistered metric ${s.metric}`);
+            series = { def, tags: s.tags, latestMs: truncMs, counter: 0, gauge: 0, trues: 0, total: 0, trendValues: [], trendSum: 0, labels: new Map(), ...(def.type === 'trend' && native ? { histogram: new NativeHistogram() } : {}) };
+            tsdb.set(key, series);
+            perTags.set(s.metric, { key, series });
+            if (!seen.has(key)) {
+              seen.add(key);
+              order.push(key);
+            }
+          } else if (truncMs > series.latestMs) {
+            series.latestMs = truncMs;
+            if (!seen.has(key)) {
+              seen.add(key);
+              order.push(key);
+            }
+          }
+          switch (series.def.type) {
+            case 'counter':
+              series.counter += s.value;
+              break;
+            case 'gauge':
+              series.gauge = s.value;
+              break;
+            case 'rate':
+              series.total++;
+              if (s.value !== 0) series.trues++;
+              break;
+            case 'trend':
+              if (series.histogram) series.histogram.observe(series.def.contains === 'time' ? s.value / 1000 : s.value);
+              else {
+                series.trendValues.push(s.value);
+                series.trendSum += s.value;
+              }
+              break;
+          }
+        }
+        if (order.length === 0) continue; // k6 skips a flush with no buffered samples
+        const timeseries = shuffle(order.flatMap((k) => mapToPb(tsdb.get(k)!, trendStats, native)), random);
+        requests.push(makeRequest({ sender: runner.address, runner: runner.id, process, atMs: tick, kind: 'push' }, timeseries));
+      }
+      if (options.staleMarkers) {
+        const stopMs = lastMs + 1;
+        const staleTs = stopMs + 1;
+        const timeseries = shuffle(
+          [...tsdb.values()].flatMap((series) =>
+            mapToPb(series, trendStats, native).map((ts) => ({
+              ...ts,
+              samples: [{ value: Number.NaN, stale: true, timestamp: staleTs } satisfies PbSample],
+              histograms: ts.histograms.map((h): PbHistogram => h),
+            })),
+          ),
+          random,
+        );
+        requests.push(makeRequest({ sender: runner.address, runner: runner.id, process, atMs: stopMs, kind: 'stale' }, timeseries));
+      }
+    }
+  }
+  return requests.sort((a, b) => a.atMs - b.atMs);
+}
