@@ -3,6 +3,7 @@
  * Add a command by adding its file and one line here.
  */
 
+import { adapterCommand } from './adapter.ts';
 import type { CommandDefinition } from './command.ts';
 import { dashboardsCommand } from './dashboards.ts';
 import { demoCommand } from './demo.ts';
@@ -17,6 +18,7 @@ export const COMMANDS: readonly CommandDefinition<never>[] = [
   demoCommand,
   targetCommand,
   runCommand,
+  adapterCommand,
   exporterCommand,
   reportCommand,
   dashboardsCommand,

@@ -148,18 +148,21 @@ export function chosenFit(file: ProfileFile): FittedCurve {
  */
 export function profileFromFile(file: ProfileFile, scaling: EventScaling = {}): TrafficProfile {
   const window = scaling.window ?? { fromMinute: 0, toMinute: file.perMinute.length };
-  if (file.use === 'replay') return binnedProfile(file.name, file.perMinute, { ...scaling, window });
+  const played = playedCurve(file, { ...scaling, window });
+  const fit = chosenFit(file);
+  const fitText = fit.model === 'opening-exp' ? `τ ${fit.tauMinutes.toFixed(2)} min` : `c ${fit.cMinutes.toFixed(3)} min`;
+  const what = file.use === 'replay' ? 'the logged minutes replayed' : `fitted ${fit.model} (A ${Math.round(fit.amplitudePerMinute)}/min, ${fitText})`;
+  // the run record and the report name the file and the fit, not only the shape
+  return { ...played, name: file.name, description: `profile ${file.name} from ${file.source.format} logs, ${what}; ${played.description}` };
+}
+
+function playedCurve(file: ProfileFile, scaling: EventScaling): TrafficProfile {
+  if (file.use === 'replay') return binnedProfile(file.name, file.perMinute, scaling);
   const fit = chosenFit(file);
   if (fit.model === 'opening-exp') {
-    return openingExpProfile(
-      { ...scaling, window },
-      { exponential: { amplitudePerMinute: fit.amplitudePerMinute, tauMinutes: fit.tauMinutes }, hyperbolic: { amplitudePerMinute: fit.amplitudePerMinute, cMinutes: 1 } },
-    );
+    return openingExpProfile(scaling, { exponential: { amplitudePerMinute: fit.amplitudePerMinute, tauMinutes: fit.tauMinutes }, hyperbolic: { amplitudePerMinute: fit.amplitudePerMinute, cMinutes: 1 } });
   }
-  return openingHyperbolicProfile(
-    { ...scaling, window },
-    { exponential: { amplitudePerMinute: fit.amplitudePerMinute, tauMinutes: 1 }, hyperbolic: { amplitudePerMinute: fit.amplitudePerMinute, cMinutes: fit.cMinutes } },
-  );
+  return openingHyperbolicProfile(scaling, { exponential: { amplitudePerMinute: fit.amplitudePerMinute, tauMinutes: 1 }, hyperbolic: { amplitudePerMinute: fit.amplitudePerMinute, cMinutes: fit.cMinutes } });
 }
 
 /**

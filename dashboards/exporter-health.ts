@@ -25,7 +25,8 @@ const ingestRate: PanelSpec = {
 const rejected: PanelSpec = {
   kind: 'timeseries',
   title: 'Rejected input by reason',
-  description: 'Input the exporter counted and skipped per second, by source and reason (bad JSON, too long, unknown type, …). Anything here makes dashboard totals short by that much; fix the sender.',
+  description:
+    'Input the exporter counted and skipped per second, by source and reason (bad JSON, too long, unknown type, …). Anything here makes dashboard totals short by that much; fix the sender. remote_write sender_conflict: two k6 runners the exporter cannot tell apart (one address, no instance_id or floodgate_runner tag) push the same series; their samples are rejected, not summed (the runners are named in /healthz).',
   unit: 'suffix: lines/s',
   min: 0,
   width: 8,

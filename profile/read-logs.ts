@@ -12,7 +12,7 @@ import { FUNNEL_STAGES, type FunnelStage } from '../contracts/funnel.ts';
 import { FloodgateError } from '../contracts/errors.ts';
 import { detectLogFormat, logFormat, LOG_FORMAT_NAMES } from './formats/index.ts';
 import type { LogRejectionReason } from './record.ts';
-import { classifyRecord, type IgnoreReason, type LogRules } from './rules.ts';
+import { createClassifier, type IgnoreReason, type LogRules } from './rules.ts';
 
 /** The longest line read; a longer one is rejected as `line_too_long`. */
 export const MAX_LOG_LINE = 64 * 1024;
@@ -98,6 +98,9 @@ export async function readLogs(options: ReadLogsOptions): Promise<LogRead> {
   const formats = new Set<string>();
   let lines = 0;
   const byIp = options.clientKey === 'ip';
+  const classify = createClassifier(options.rules);
+  // user agents are long and few: the applicant key carries a short id of its agent
+  const agentIds = new Map<string, number>();
   for (const file of options.files) {
     let format = options.format === undefined ? undefined : logFormat(options.format);
     let parse = format?.createParser();
@@ -121,12 +124,20 @@ export async function readLogs(options: ReadLogsOptions): Promise<LogRead> {
         count(rejected, record.rejected satisfies LogRejectionReason);
         return;
       }
-      const stage = classifyRecord(record, options.rules);
+      const stage = classify(record);
       if (!stageIndex.has(stage as FunnelStage)) {
         count(ignored, stage satisfies FunnelStage | IgnoreReason);
         return;
       }
-      const key = byIp ? record.client : `${record.client} ${record.userAgent}`;
+      let key = record.client;
+      if (!byIp) {
+        let agent = agentIds.get(record.userAgent);
+        if (agent === undefined) {
+          agent = agentIds.size;
+          agentIds.set(record.userAgent, agent);
+        }
+        key = `${record.client} ${agent}`;
+      }
       let client = clientIds.get(key);
       if (client === undefined) {
         client = clientIds.size;

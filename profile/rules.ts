@@ -63,14 +63,49 @@ export const REFERENCE_TARGET_RULES: LogRules = {
 
 /** The stage of a record, or why it is left out. */
 export function classifyRecord(record: LogRecord, rules: LogRules): FunnelStage | IgnoreReason {
-  if (rules.health.test(record.path)) return 'health';
-  if (rules.static.test(record.path)) return 'static';
-  if (rules.bots.test(record.userAgent)) return 'bot';
-  if (rules.ignoredPaths.some((path) => path.test(record.path))) return 'ignored_path';
+  const byPath = classifyRequest(record.method, record.path, rules);
+  if (byPath === 'health' || byPath === 'static') return byPath;
+  return rules.bots.test(record.userAgent) ? 'bot' : byPath;
+}
+
+function classifyRequest(method: string, path: string, rules: LogRules): FunnelStage | IgnoreReason {
+  if (rules.health.test(path)) return 'health';
+  if (rules.static.test(path)) return 'static';
+  if (rules.ignoredPaths.some((pattern) => pattern.test(path))) return 'ignored_path';
   for (const rule of rules.stages) {
-    if ((rule.method === '*' || rule.method === record.method) && rule.path.test(record.path)) return rule.stage;
+    if ((rule.method === '*' || rule.method === method) && rule.path.test(path)) return rule.stage;
   }
   return 'unmapped';
+}
+
+/** Distinct requests and user agents a classifier remembers before it starts afresh. */
+const CLASSIFIER_MEMORY = 50_000;
+
+/**
+ * {@link classifyRecord} with a memory of the requests and user agents it has seen: a log repeats
+ * them, and the regexes are the dearest part of a line. Bounded: past {@link CLASSIFIER_MEMORY}
+ * entries a cache starts afresh (a log of unique query strings costs the regexes, not memory).
+ */
+export function createClassifier(rules: LogRules): (record: LogRecord) => FunnelStage | IgnoreReason {
+  const requests = new Map<string, FunnelStage | IgnoreReason>();
+  const agents = new Map<string, boolean>();
+  return (record) => {
+    const key = `${record.method} ${record.path}`;
+    let byPath = requests.get(key);
+    if (byPath === undefined) {
+      if (requests.size >= CLASSIFIER_MEMORY) requests.clear();
+      byPath = classifyRequest(record.method, record.path, rules);
+      requests.set(key, byPath);
+    }
+    if (byPath === 'health' || byPath === 'static') return byPath;
+    let bot = agents.get(record.userAgent);
+    if (bot === undefined) {
+      if (agents.size >= CLASSIFIER_MEMORY) agents.clear();
+      bot = rules.bots.test(record.userAgent);
+      agents.set(record.userAgent, bot);
+    }
+    return bot ? 'bot' : byPath;
+  };
 }
 
 /** The class of an answer: undefined for a success (2xx, 3xx). */

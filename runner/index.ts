@@ -11,6 +11,7 @@ import { createGzip } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { FloodgateError } from '../contracts/errors.ts';
 import { readCommonEnv } from '../load-tests/lib/env.ts';
+import { ADAPTER_MAILBOXES } from '../load-tests/targets/mailboxes.ts';
 import { SCENARIO_NAMES, isScenarioName, planScenario, type ScenarioName, type ScenarioPlan } from '../load-tests/lib/plan.ts';
 import { createRunDisplay, type OutputStream } from './display.ts';
 import { chooseEngine, findK6, type Engine, type EngineChoice } from './engine-choice.ts';
@@ -68,6 +69,8 @@ export interface RunScenarioOptions {
   readonly engine: EngineChoice;
   /** RATE_SCALE, when set. */
   readonly rateScale?: number;
+  /** PROFILE of the opening: a profile file from `floodgate profile from-logs` (or a CSV), made absolute. */
+  readonly profile?: string;
   /** TIME_SCALE, when set. */
   readonly timeScale?: number;
   /** Run id; default `<yyyymmdd-hhmmss>-<scenario>`. */
@@ -174,7 +177,8 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
   if (scenario !== undefined) {
     // The same checks the script makes in its init context, before any engine starts.
     unknown = checkScenarioVariables(scenario, env.map(([key]) => key));
-    readCommonEnv(variables);
+    const common = readCommonEnv(variables);
+    refuseMissingMailbox(common.adapter, common.emailTokenSource);
     plan = planScenario(scenario, variables, (path) => readProfileFile(path));
   }
 
@@ -318,7 +322,7 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
   await Promise.all(copies.map((copy) => copy.close()));
   const endedAt = now();
   // The summary is the last thing on screen, with the exact end state above it.
-  display.finishWithSummary(quiet ? undefined : finalView(endedAt));
+  display.finishWithSummary(quiet || state.firstSampleMs === undefined ? undefined : finalView(endedAt));
   if (engine === 'local' && options.summaryExport !== undefined && summaryData !== undefined) {
     writeFileSync(resolve(context.cwd, options.summaryExport), summaryExport(summaryData as LegacySummaryData));
   }
@@ -351,6 +355,20 @@ export function chooseScript(options: Pick<RunScenarioOptions, 'script' | 'scena
   const base = basename(path).replace(/\.(ts|js|mjs|cjs|mts)$/, '');
   if (dirname(path) === SCENARIOS_DIR && isScenarioName(base)) return { path, name: base, scenario: base };
   return { path, name: base.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '') || 'script' };
+}
+
+/**
+ * SCRIPT_ENV_INVALID when the email token source is the test mailbox (the default) and the
+ * adapter has none (load-tests/targets/mailboxes.ts): said before any engine starts, as the
+ * script itself would say it in its init context.
+ */
+export function refuseMissingMailbox(adapter: string, source: string): void {
+  if (source !== 'mailbox' || ADAPTER_MAILBOXES[adapter] !== undefined) return;
+  throw new FloodgateError('SCRIPT_ENV_INVALID', {
+    name: 'EMAIL_TOKEN_SOURCE',
+    value: 'mailbox',
+    detail: `adapter ${adapter} has no test mailbox (mailbox is the default, for the reference target); pass -e EMAIL_TOKEN_SOURCE=header (your staging echoes the token at registration) or -e EMAIL_TOKEN_SOURCE=mailpit -e MAILPIT_URL=<url>`,
+  });
 }
 
 /** `--tag NAME=VALUE` pairs as run tags, with `run` set from the run id (USAGE on a bad pair or `run=`). */
@@ -405,12 +423,12 @@ function createNdjsonCopy(path: string): { write(line: string): void; close(): P
 }
 
 /**
- * The script variables of a run, in order: TARGET_URL, RUN_ID, RESULTS_DIR, RATE_SCALE and
- * TIME_SCALE when given, then every `-e` pair. A relative PROFILE file becomes absolute (k6's
+ * The script variables of a run, in order: TARGET_URL, RUN_ID, RESULTS_DIR, RATE_SCALE,
+ * TIME_SCALE and PROFILE when given, then every `-e` pair. A relative PROFILE file becomes absolute (k6's
  * `open()` does not resolve against the working directory).
  */
 export function scriptVariables(
-  options: Pick<RunScenarioOptions, 'target' | 'rateScale' | 'timeScale' | 'env'>,
+  options: Pick<RunScenarioOptions, 'target' | 'rateScale' | 'timeScale' | 'env' | 'profile'>,
   runId: string,
   out: string,
   cwd: string,
@@ -422,13 +440,14 @@ export function scriptVariables(
   ];
   if (options.rateScale !== undefined) pairs.push(['RATE_SCALE', String(options.rateScale)]);
   if (options.timeScale !== undefined) pairs.push(['TIME_SCALE', String(options.timeScale)]);
+  if (options.profile !== undefined) pairs.push(['PROFILE', isAbsolute(options.profile) ? options.profile : resolve(cwd, options.profile)]);
   const seen = new Set(pairs.map(([key]) => key));
   for (const text of options.env ?? []) {
     const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(text);
     if (!match) throw new FloodgateError('USAGE', { detail: `-e expects KEY=VALUE, got "${text}"` });
     const key = match[1]!;
     let value = match[2]!;
-    const flag = RESERVED_VARIABLES[key] ?? (key === 'RATE_SCALE' ? '--rate-scale' : key === 'TIME_SCALE' ? '--time-scale' : undefined);
+    const flag = RESERVED_VARIABLES[key] ?? ({ RATE_SCALE: '--rate-scale', TIME_SCALE: '--time-scale', PROFILE: '--profile' } as Readonly<Record<string, string>>)[key];
     if (flag !== undefined && (RESERVED_VARIABLES[key] !== undefined || seen.has(key))) {
       throw new FloodgateError('USAGE', { detail: `set ${key} with ${flag}, not with -e` });
     }

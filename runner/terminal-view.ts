@@ -10,6 +10,7 @@
 
 import { FUNNEL_STAGES, STAGE_RESULTS } from '../contracts/funnel.ts';
 import { humanizeDuration } from '../contracts/end-of-test-summary.ts';
+import { parseK6Line } from '../contracts/k6-json.ts';
 import { K6_BUILTIN } from '../contracts/metrics.ts';
 import { clock, type ProgressFrame, type ProgressState } from './progress.ts';
 
@@ -138,32 +139,20 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[lower]! + (lower + 1 < sorted.length ? (sorted[lower + 1]! - sorted[lower]!) * fraction : 0);
 }
 
-/**
- * The three HTTP points of one NDJSON line, or undefined. A reader of its own for the view's three
- * metrics only; the run's counts come from progress.ts's parser.
- */
+/** The three HTTP points of one NDJSON line, read with the shared k6 line reader (contracts/k6-json.ts), or undefined. */
 function requestPointOf(line: string): (RequestSample & { metric: string }) | undefined {
-  if (!line.includes('"http_req')) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(line);
-  } catch {
-    return undefined; // progress.ts counts unreadable lines
-  }
-  if (typeof parsed !== 'object' || parsed === null) return undefined;
-  const { metric, type, data } = parsed as { metric?: unknown; type?: unknown; data?: { time?: unknown; value?: unknown; tags?: Record<string, unknown> } };
-  if (type !== 'Point' || typeof data?.value !== 'number' || typeof data.time !== 'string') return undefined;
+  if (!line.includes('"http_req')) return undefined; // cheap skip: the view reads three metrics only
+  const parsed = parseK6Line(line);
+  if (parsed.kind !== 'point') return undefined; // progress.ts counts rejected lines
+  const { metric, timeMs, value, tags } = parsed.sample;
   if (metric !== K6_BUILTIN.httpReqs && metric !== K6_BUILTIN.httpReqFailed && metric !== K6_BUILTIN.httpReqDuration) return undefined;
-  const timeMs = Date.parse(data.time);
-  if (Number.isNaN(timeMs)) return undefined;
-  const tags = data.tags ?? {};
   const stage = typeof tags.stage === 'string' && tags.stage !== '' ? tags.stage : NO_STAGE;
   return {
     metric,
     timeMs,
     stage,
-    ...(metric === K6_BUILTIN.httpReqDuration ? { durationMs: data.value } : {}),
-    ...(metric === K6_BUILTIN.httpReqFailed ? { failed: data.value !== 0 } : {}),
+    ...(metric === K6_BUILTIN.httpReqDuration ? { durationMs: value } : {}),
+    ...(metric === K6_BUILTIN.httpReqFailed ? { failed: value !== 0 } : {}),
     ...(metric === K6_BUILTIN.httpReqs ? { throttled: tags.status === '429' } : {}),
   };
 }

@@ -22,6 +22,7 @@ const options = (overrides: Partial<AdmissionOptions>): AdmissionOptions => ({
   waitingRoom: 0,
   maxConcurrency: 0,
   retryAfterSeconds: 1,
+  rejectBatchMs: 0,
   funnelRoute: (method, path) => (method === 'POST' && path === '/api/register' ? '/api/register' : undefined),
   ...overrides,
 });
@@ -74,5 +75,20 @@ describe('the admission gate counts what is queued, not only what is in a handle
     expect(passed).toEqual(['healthz']);
     expect(health.written.status).toBeUndefined();
     expect(admission.admitted()).toBe(1);
+  });
+
+  test('turned-away answers wait for their batch (pacing clients that ignore Retry-After), then are all written; flush() writes them at once', async () => {
+    const admission = createAdmission(options({ waitingRoom: 1, rejectBatchMs: 30 }));
+    admission.handle(exchange('POST', '/api/register').request, exchange('POST', '/api/register').response, () => undefined);
+    const turnedAway = Array.from({ length: 3 }, () => exchange('POST', '/api/register'));
+    for (const { request, response } of turnedAway) admission.handle(request, response, () => undefined);
+    expect(turnedAway.map(({ written }) => written.status)).toEqual([undefined, undefined, undefined]);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(turnedAway.map(({ written }) => written.status)).toEqual([429, 429, 429]);
+
+    const late = exchange('POST', '/api/register');
+    admission.handle(late.request, late.response, () => undefined);
+    admission.flush();
+    expect(late.written.status).toBe(429);
   });
 });

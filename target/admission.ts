@@ -10,7 +10,8 @@
  * < 1 s once read). This gate admits a funnel request, counts it, and defers its handling to the
  * check phase of the same turn (`setImmediate`): every request read in this turn is counted
  * before any of them is worked on, so the count is in flight + queued. Those beyond the limit get
- * a small answer written at once, without express, routing or reading their body.
+ * a small answer without express, routing or reading their body, written with the others of its
+ * batch (every 250 ms by default).
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -23,10 +24,17 @@ export interface AdmissionOptions {
   readonly maxConcurrency: number;
   /** Seconds a turned-away client is told to wait. */
   readonly retryAfterSeconds: number;
+  /**
+   * Turned-away answers are written in batches, this often (ms; 0 = at once). A client that
+   * ignores Retry-After and asks again at once would otherwise make the rejections themselves the
+   * overload; and Node accepts one new connection per event-loop turn, so the turns must stay
+   * short for the connections still waiting in the accept queue to get in.
+   */
+  readonly rejectBatchMs?: number;
   /** The route pattern of a funnel request (e.g. `/api/batches/:id/join`), undefined for others. */
   readonly funnelRoute: (method: string, path: string) => string | undefined;
-  /** Called once per request turned away, with its route pattern, method and status. */
-  readonly onReject?: (route: string, method: string, status: 429 | 503) => void;
+  /** Called once per request turned away when its answer is written: route pattern, method, status, seconds held. */
+  readonly onReject?: (route: string, method: string, status: 429 | 503, seconds: number) => void;
   /** Called whenever the admitted count changes. */
   readonly onAdmittedChange?: (admitted: number) => void;
 }
@@ -40,7 +48,12 @@ export interface Admission {
   handle(request: IncomingMessage, response: ServerResponse, next: (request: IncomingMessage, response: ServerResponse) => void): void;
   /** Funnel requests admitted and not yet answered (in flight + queued). */
   admitted(): number;
+  /** Writes every turned-away answer still waiting for its batch (on close). */
+  flush(): void;
 }
+
+/** How often turned-away answers are written, by default: well inside the 1 s of Retry-After. */
+export const DEFAULT_REJECT_BATCH_MS = 250;
 
 /** Creates the admission gate. */
 export function createAdmission(options: AdmissionOptions): Admission {
@@ -49,8 +62,32 @@ export function createAdmission(options: AdmissionOptions): Admission {
   const overloaded = answerBody('overloaded', `the site is overloaded; try again in ${options.retryAfterSeconds} s`);
   const retryAfter = String(options.retryAfterSeconds);
 
+  const batchMs = options.rejectBatchMs ?? DEFAULT_REJECT_BATCH_MS;
+  interface Rejection {
+    readonly response: ServerResponse;
+    readonly route: string;
+    readonly method: string;
+    readonly status: 429 | 503;
+    readonly started: bigint;
+  }
+  let pending: Rejection[] = [];
+  let flushTimer: NodeJS.Timeout | undefined;
+  const flush = (): void => {
+    flushTimer = undefined;
+    const due = pending;
+    pending = [];
+    for (const rejection of due) if (!rejection.response.destroyed) write(rejection);
+  };
+
   const reject = (response: ServerResponse, route: string, method: string, status: 429 | 503): void => {
-    options.onReject?.(route, method, status);
+    const rejection = { response, route, method, status, started: process.hrtime.bigint() };
+    if (batchMs <= 0) return write(rejection);
+    pending.push(rejection);
+    flushTimer ??= setTimeout(flush, batchMs).unref();
+  };
+
+  const write = ({ response, route, method, status, started }: Rejection): void => {
+    options.onReject?.(route, method, status, Number(process.hrtime.bigint() - started) / 1e9);
     const body = status === 429 ? full : overloaded;
     // Written by hand: the cheapest complete answer, so turning a request away costs little.
     // An unread request body is discarded by Node once the answer is sent.
@@ -79,6 +116,10 @@ export function createAdmission(options: AdmissionOptions): Admission {
       setImmediate(next, request, response);
     },
     admitted: () => admitted,
+    flush() {
+      if (flushTimer) clearTimeout(flushTimer);
+      flush();
+    },
   };
 }
 

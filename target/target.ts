@@ -103,9 +103,9 @@ export function createTarget(overrides: Partial<TargetOptions> = {}, deps: Targe
     maxConcurrency: options.maxConcurrency,
     retryAfterSeconds: RETRY_AFTER_SECONDS,
     funnelRoute,
-    onReject: (route, method, status) => {
+    onReject: (route, method, status, seconds) => {
       if (status === 429) metrics.waitingRoomRejected.inc();
-      metrics.request(route, method, String(status), 0);
+      metrics.request(route, method, String(status), seconds);
     },
     onAdmittedChange: (admitted) => metrics.waitingRoomInFlight.set(admitted),
   });
@@ -441,6 +441,7 @@ export function createTarget(overrides: Partial<TargetOptions> = {}, deps: Targe
     close() {
       closing ??= (async () => {
         try {
+          admission.flush();
           const targetClosed = closeServer(server);
           // Closing the ministry first answers waiting NIK checks at once, so requests finish quickly.
           await ministry?.close();

@@ -68,7 +68,7 @@ describe('a fitted profile played by the opening scenario', () => {
     // 10 event minutes in 60 s; the first holds 3,000 × 0.1 ≈ 292 applicants, the last ≈ 182
     const { code, output } = await floodgateRun([
       '--target', targetUrl, '--scenario', 'opening', '--run-id', 'replay', '--out', out,
-      '--rate-scale', '0.1', '--time-scale', '10', '-e', 'WINDOW=0-10', '-e', 'THINK_TIME_SCALE=0.001', '-e', `PROFILE=${profileFile}`,
+      '--rate-scale', '0.1', '--time-scale', '10', '-e', 'WINDOW=0-10', '-e', 'THINK_TIME_SCALE=0.001', '--profile', profileFile,
     ]);
     expect(code, output).not.toBeNull();
     const file = join(out, 'k6.ndjson');

@@ -155,6 +155,12 @@ describe('script variables of a run', () => {
     expect(() => scriptVariables({ ...options, env }, 'r1', 'o', '/w')).toThrow(message);
   });
 
+  test('--profile becomes an absolute PROFILE, and may not be given again with -e', () => {
+    expect(scriptVariables({ target: 'http://t', profile: 'logs/profile.json' }, 'r', 'o', '/w')).toContainEqual(['PROFILE', '/w/logs/profile.json']);
+    expect(() => scriptVariables({ target: 'http://t', profile: '/p.json', env: ['PROFILE=/q.json'] }, 'r', 'o', '/w')).toThrow(/set PROFILE with --profile/);
+    expect(scriptVariables({ target: 'http://t', env: ['PROFILE=p.json'] }, 'r', 'o', '/w')).toContainEqual(['PROFILE', '/w/p.json']);
+  });
+
   test('-e may set TIME_SCALE when the flag is not given', () => {
     expect(scriptVariables({ target: 'http://t', env: ['TIME_SCALE=60'] }, 'r', 'o', '/w')).toContainEqual(['TIME_SCALE', '60']);
   });

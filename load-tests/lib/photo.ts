@@ -91,3 +91,10 @@ export function crc32(bytes: ArrayLike<number>): number {
   for (let i = 0; i < bytes.length; i += 1) crc = crcTable[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
 }
+
+/** The bytes of `view` as an ArrayBuffer of exactly that length (k6 sends ArrayBuffer bodies as-is). */
+export function toArrayBuffer(view: Uint8Array): ArrayBuffer {
+  return view.byteOffset === 0 && view.byteLength === view.buffer.byteLength
+    ? (view.buffer as ArrayBuffer)
+    : (view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength) as ArrayBuffer);
+}

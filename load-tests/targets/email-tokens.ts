@@ -14,6 +14,7 @@
  * count in verify_email's latency, error rate or throughput.
  */
 
+import { FloodgateError } from '../../contracts/errors.ts';
 import type { Applicant } from '../../contracts/identity.ts';
 import type { CommonEnv } from '../lib/env.ts';
 import { pause, type HttpClient } from '../lib/http.ts';
@@ -34,7 +35,14 @@ export function emailTokenReader(client: HttpClient, env: CommonEnv, mailboxPath
     case 'mailpit':
       return mailpitTokenReader(client, env.mailpitUrl ?? '', new RegExp(env.emailTokenPattern));
     case 'mailbox':
-      if (mailboxPath === undefined) throw new RangeError(`adapter ${env.adapter} has no test mailbox; use EMAIL_TOKEN_SOURCE=header or mailpit`);
+      if (mailboxPath === undefined) {
+        // The default source is the reference target's mailbox: an adapter of another system says so plainly.
+        throw new FloodgateError('SCRIPT_ENV_INVALID', {
+          name: 'EMAIL_TOKEN_SOURCE',
+          value: 'mailbox',
+          detail: `adapter ${env.adapter} has no test mailbox (mailbox is the default, for the reference target); pass -e EMAIL_TOKEN_SOURCE=header (your staging echoes the token at registration) or -e EMAIL_TOKEN_SOURCE=mailpit -e MAILPIT_URL=<url>`,
+        });
+      }
       return mailboxTokenReader(client, mailboxPath);
   }
 }

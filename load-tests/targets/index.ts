@@ -1,6 +1,7 @@
 /**
  * The explicit list of target adapters, chosen with `-e ADAPTER=<name>`. Add an adapter by adding
- * its file and one line here.
+ * its file and two lines here (its import and its ADAPTERS entry); `floodgate adapter new <name>`
+ * does all three.
  */
 
 import { FloodgateError } from '../../contracts/errors.ts';

@@ -12,15 +12,16 @@
  */
 
 import type { Applicant } from '../../contracts/identity.ts';
-import { multipartFile } from '../lib/photo.ts';
+import { multipartFile, toArrayBuffer } from '../lib/photo.ts';
 import { completed, notCompleted, type AdapterFactory, type Session, type StageAnswer } from './adapter.ts';
 import { emailTokenReader } from './email-tokens.ts';
+import { ADAPTER_MAILBOXES } from './mailboxes.ts';
 
 /** Response header that carries the email token when the target runs with `--test-hooks`. */
 export const ECHOED_TOKEN_HEADER = 'X-Test-Email-Token';
 
-/** The reference target's test mailbox. */
-export const REFERENCE_MAILBOX_PATH = '/api/test/mailbox';
+/** The reference target's test mailbox (mailboxes.ts, where floodgate run checks EMAIL_TOKEN_SOURCE). */
+export const REFERENCE_MAILBOX_PATH = ADAPTER_MAILBOXES.reference!;
 
 /** A batch as `GET /api/batches` lists it. */
 interface Batch {
@@ -131,10 +132,3 @@ export const referenceAdapter: AdapterFactory = ({ client, env }) => {
     },
   };
 };
-
-/** The bytes of `view` as an ArrayBuffer of exactly that length (k6 sends ArrayBuffer bodies as-is). */
-function toArrayBuffer(view: Uint8Array): ArrayBuffer {
-  return view.byteOffset === 0 && view.byteLength === view.buffer.byteLength
-    ? (view.buffer as ArrayBuffer)
-    : (view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength) as ArrayBuffer);
-}

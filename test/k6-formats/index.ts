@@ -12,3 +12,4 @@ export * from './native-histogram.ts';
 export * from './remote-write.ts';
 export * from './summary.ts';
 export * from './cases.ts';
+export * from './hostile-json.ts';

@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
-import { buildRun, jsonFile, jsonLines, runFromSamples, goJsonString, goRfc3339Nano, goJsonNumber, metricLine } from './index.ts';
+import { buildRun, jsonFile, jsonLines, runFromSamples, goJsonString, goRfc3339Nano, goJsonNumber, hostileJsonFile, metricLine } from './index.ts';
 
 // k6 internal/output/json/json_test.go generateTestMetricSamples + setThresholds, as a kit run.
 const T1 = 1_614_173_830_000_000_000n; // time.Date(2021, 2, 24, 13, 37, 10, 0, time.UTC)
@@ -180,5 +180,28 @@ describe('gzip (--out json=FILE.gz)', () => {
     expect([...gz.subarray(0, 10)]).toEqual([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
     // one member: the trailer's ISIZE is the whole plain length
     expect(gz.readUInt32LE(gz.length - 4)).toBe(plain.length);
+  });
+});
+
+describe('the hostile JSON file', () => {
+  const run = buildRun({ iterationsPerRunner: 5 });
+  const h = hostileJsonFile(run);
+  const lines = h.text.split('\n');
+
+  test('keeps every good line and marks each bad one by its line number', () => {
+    const bad = new Map(h.rejected.map((r) => [r.line, r.reason]));
+    let good = 0;
+    lines.forEach((l, i) => {
+      if (bad.has(i + 1)) return;
+      expect(() => JSON.parse(l)).not.toThrow();
+      good++;
+    });
+    expect(good).toBe(h.goodLines);
+    expect(h.rejected.map((r) => r.reason).sort()).toEqual(['bad_time', 'bad_value', 'bad_value', 'not_an_envelope', 'not_an_envelope', 'not_an_envelope', 'not_json', 'not_json', 'truncated']);
+  });
+
+  test('its last line is cut off without a newline', () => {
+    expect(h.text.endsWith('\n')).toBe(false);
+    expect(() => JSON.parse(lines[lines.length - 1]!)).toThrow();
   });
 });

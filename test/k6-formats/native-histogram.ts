@@ -25,9 +25,10 @@ const BOUNDS_SCHEMA_3 = [
 export const K6_NATIVE_SCHEMA = 3;
 
 /** Go's `math.Frexp` for a positive finite number: v = frac × 2^exp, frac in [0.5, 1). */
+const view = new DataView(new ArrayBuffer(8));
+
 export function frexp(v: number): [number, number] {
   if (v === 0 || !Number.isFinite(v)) return [v, 0];
-  const view = new DataView(new ArrayBuffer(8));
   view.setFloat64(0, v);
   let hi = view.getUint32(0);
   let exp = (hi >>> 20) & 0x7ff;

@@ -148,27 +148,28 @@ const varintSize = (n: number): number => {
 };
 const int64Size = (n: number): number => (n < 0 ? 10 : varintSize(n));
 
-// Encoded Label messages, cached: the same labels repeat in every push of a run.
-const labelCache = new Map<string, Buffer>();
+/**
+ * A cache of encoded label sets, keyed by the labels array: remote-write generation reuses one
+ * array per series across every push of a run, so each set is encoded once.
+ */
+export type LabelBytesCache = Map<readonly PbLabel[], Buffer>;
 
-const labelObjectCache = new WeakMap<PbLabel, Buffer>();
-
-function encodeLabel(l: PbLabel): Buffer {
-  const byObject = labelObjectCache.get(l);
-  if (byObject) return byObject;
-  const key = l.name + '\u0000' + l.value;
-  const hit = labelCache.get(key);
-  if (hit) {
-    labelObjectCache.set(l, hit);
-    return hit;
+/** The `labels` fields (tag 1, each a Label message) of one TimeSeries. */
+function encodeLabels(labels: readonly PbLabel[], cache?: LabelBytesCache): Buffer {
+  const hit = cache?.get(labels);
+  if (hit) return hit;
+  const w = new Writer(256);
+  for (const l of labels) {
+    const nameLen = l.name === '' ? 0 : Buffer.byteLength(l.name, 'utf8');
+    const valueLen = l.value === '' ? 0 : Buffer.byteLength(l.value, 'utf8');
+    const size = (nameLen ? 1 + varintSize(nameLen) + nameLen : 0) + (valueLen ? 1 + varintSize(valueLen) + valueLen : 0);
+    w.tag(1, 2);
+    w.varint(size);
+    if (l.name !== '') w.string(1, l.name);
+    if (l.value !== '') w.string(2, l.value);
   }
-  const w = new Writer();
-  if (l.name !== '') w.string(1, l.name);
-  if (l.value !== '') w.string(2, l.value);
   const bytes = w.result();
-  if (labelCache.size > 500_000) labelCache.clear();
-  labelCache.set(key, bytes);
-  labelObjectCache.set(l, bytes);
+  cache?.set(labels, bytes);
   return bytes;
 }
 
@@ -241,13 +242,12 @@ function encodeHistogram(h: PbHistogram): Buffer {
 }
 
 /** `proto.Marshal(&prompb.WriteRequest{Timeseries: ...})` as Go writes it. */
-export function encodeWriteRequest(req: PbWriteRequest): Buffer {
+export function encodeWriteRequest(req: PbWriteRequest, cache?: LabelBytesCache): Buffer {
   const w = new Writer(1 << 16);
   for (const ts of req.timeseries) {
-    const labels = ts.labels.map(encodeLabel);
+    const labels = encodeLabels(ts.labels, cache);
     const histograms = ts.histograms.map(encodeHistogram);
-    let size = 0;
-    for (const l of labels) size += 1 + varintSize(l.length) + l.length;
+    let size = labels.length;
     for (const s of ts.samples) {
       const n = sampleSize(s);
       size += 1 + varintSize(n) + n;
@@ -255,7 +255,7 @@ export function encodeWriteRequest(req: PbWriteRequest): Buffer {
     for (const h of histograms) size += 1 + varintSize(h.length) + h.length;
     w.tag(1, 2);
     w.varint(size);
-    for (const l of labels) w.lengthDelimited(1, l);
+    w.raw(labels);
     for (const s of ts.samples) {
       w.tag(2, 2);
       w.varint(sampleSize(s));

@@ -25,7 +25,7 @@
  * order is caught, and the bytes stay the same on every call.
  */
 import { compress as snappyCompress } from 'snappyjs';
-import { encodeWriteRequest, type PbHistogram, type PbLabel, type PbSample, type PbTimeSeries } from './prompb.ts';
+import { encodeWriteRequest, type LabelBytesCache, type PbHistogram, type PbLabel, type PbSample, type PbTimeSeries } from './prompb.ts';
 import { NativeHistogram } from './native-histogram.ts';
 import { k6Percentile, sortFloats } from './expected.ts';
 import type { K6Run, K6Sample, MetricDef } from './model.ts';
@@ -124,10 +124,8 @@ interface Series {
   readonly labels: Map<string, PbLabel[]>;
 }
 
-const tagKeyCache = new WeakMap<object, string>();
-
 /** The key of a k6 TimeSeries: metric + tag set (metadata is not part of it). */
-function seriesKey(s: K6Sample): string {
+function seriesKey(s: K6Sample, tagKeyCache: Map<object, string>): string {
   let tagKey = tagKeyCache.get(s.tags);
   if (tagKey === undefined) {
     const keys = Object.keys(s.tags).sort();
@@ -180,8 +178,9 @@ function shuffle<T>(items: T[], random: () => number): T[] {
 function makeRequest(
   base: { sender: string; runner: string; process: number; atMs: number; kind: 'push' | 'stale' },
   timeseries: PbTimeSeries[],
+  cache: LabelBytesCache,
 ): RemoteWriteRequest {
-  const protobuf = encodeWriteRequest({ timeseries });
+  const protobuf = encodeWriteRequest({ timeseries }, cache);
   const body = Buffer.from(snappyCompress(new Uint8Array(protobuf)));
   return { ...base, headers: K6_REMOTE_WRITE_HEADERS, body, protobuf, decodedForDebug: { timeseries } };
 }
@@ -191,11 +190,31 @@ function makeRequest(
  * a runner's restart starting a fresh process with fresh sinks).
  */
 export function remoteWriteRequests(run: K6Run, options: RemoteWriteOptions = {}): RemoteWriteRequest[] {
+  return [...remoteWriteRequestSteps(run, options)].sort((a, b) => a.atMs - b.atMs);
+}
+
+/** `remoteWriteRequests` yielding to the event loop between requests (for the big cases). */
+export async function remoteWriteRequestsAsync(run: K6Run, options: RemoteWriteOptions = {}): Promise<RemoteWriteRequest[]> {
+  const requests: RemoteWriteRequest[] = [];
+  for (const r of remoteWriteRequestSteps(run, options)) {
+    requests.push(r);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return requests.sort((a, b) => a.atMs - b.atMs);
+}
+
+/** The requests one by one, runner by runner (not sorted by time). */
+function* remoteWriteRequestSteps(run: K6Run, options: RemoteWriteOptions): Generator<RemoteWriteRequest> {
   const interval = options.pushIntervalMs ?? 5000;
   const trendStats = options.trendStats ?? ['p(99)'];
   const native = options.nativeHistograms ?? run.nativeHistograms;
   const random = seededRandom(options.seed ?? 7);
-  const requests: RemoteWriteRequest[] = [];
+  const pending: RemoteWriteRequest[] = [];
+  const requests = {
+    push: (r: RemoteWriteRequest): void => {
+      pending.push(r);
+    },
+  };
 
   for (const runner of run.runners) {
     for (const process of [1, 2]) {
@@ -203,7 +222,9 @@ export function remoteWriteRequests(run: K6Run, options: RemoteWriteOptions = {}
       if (samples.length === 0) continue;
       const tsdb = new Map<string, Series>();
       // samples of one request share one tags object: find their series without string keys
-      const byTags = new WeakMap<object, Map<string, { key: string; series: Series }>>();
+      const byTags = new Map<object, Map<string, { key: string; series: Series }>>();
+      const tagKeyCache = new Map<object, string>();
+      const labelBytes: LabelBytesCache = new Map();
       const sampleMs = samples.map((s) => toMs(s.unixNano));
       const startMs = toMs(samples[0]!.unixNano);
       const lastMs = toMs(samples[samples.length - 1]!.unixNano);
@@ -224,7 +245,7 @@ export function remoteWriteRequests(run: K6Run, options: RemoteWriteOptions = {}
             byTags.set(s.tags, perTags);
           }
           const cached = perTags.get(s.metric);
-          const key = cached?.key ?? seriesKey(s);
+          const key = cached?.key ?? seriesKey(s, tagKeyCache);
           let series = cached?.series ?? tsdb.get(key);
           if (series && !cached) perTags.set(s.metric, { key, series });
           if (!series) {
@@ -266,7 +287,8 @@ export function remoteWriteRequests(run: K6Run, options: RemoteWriteOptions = {}
         }
         if (order.length === 0) continue; // k6 skips a flush with no buffered samples
         const timeseries = shuffle(order.flatMap((k) => mapToPb(tsdb.get(k)!, trendStats, native)), random);
-        requests.push(makeRequest({ sender: runner.address, runner: runner.id, process, atMs: tick, kind: 'push' }, timeseries));
+        requests.push(makeRequest({ sender: runner.address, runner: runner.id, process, atMs: tick, kind: 'push' }, timeseries, labelBytes));
+        yield* pending.splice(0);
       }
       if (options.staleMarkers) {
         const stopMs = lastMs + 1;
@@ -281,9 +303,9 @@ export function remoteWriteRequests(run: K6Run, options: RemoteWriteOptions = {}
           ),
           random,
         );
-        requests.push(makeRequest({ sender: runner.address, runner: runner.id, process, atMs: stopMs, kind: 'stale' }, timeseries));
+        requests.push(makeRequest({ sender: runner.address, runner: runner.id, process, atMs: stopMs, kind: 'stale' }, timeseries, labelBytes));
+        yield* pending.splice(0);
       }
     }
   }
-  return requests.sort((a, b) => a.atMs - b.atMs);
 }
