@@ -34,7 +34,7 @@ const HEALTH_NOTES: Readonly<Record<keyof typeof EXPORTER_METRICS, string>> = {
   ingestLag: 'now − newest sample time of the latest batch; 0 once a poll finds the files caught up',
   sourceErrors: 'file read errors, request bodies that could not be read or decoded, failed truth polls',
   followedFiles: 'files matching `--follow` now',
-  runsEvicted: 'runs forgotten beyond `--max-runs`',
+  runsEvicted: 'runs forgotten beyond `--max-runs` (only runs idle for 60 s and not held by a followed file)',
   exposedSeries: 'Prometheus series of the run metrics (a histogram counts its buckets, sum and count)',
   remoteWriteSeries: 'input series whose last cumulative value is kept (≤ `--max-remote-series`)',
 };

@@ -18,7 +18,8 @@ import { ExporterHealth } from './health.ts';
 import { ingestBody, ingestWriteRequest, NdjsonBatch, type IngestContext, type RemoteWriteResult, SenderLayers } from './ingest.ts';
 import { LabelGuard, OTHER, UNKNOWN_RUN } from './labels.ts';
 import { LineSplitter } from './lines.ts';
-import { CumulativeTracker, decodeWriteRequest } from './remote-write.ts';
+import { CumulativeTracker } from './remote-write.ts';
+import { decodeWriteRequestBounded, REMOTE_WRITE_LIMITS } from './remote-write-decode.ts';
 import { registerCollectors, snapshotOnce } from './render.ts';
 import { RunStore } from './store.ts';
 import { parseRunSummary } from './summary.ts';
@@ -91,9 +92,11 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
     guard,
     clock,
     maxRuns: config.maxRuns,
+    maxSeries: config.maxSeries,
     onEvict: () => {
       health.runsEvicted += 1;
     },
+    onBudgetFold: (label) => health.fold(label),
   });
   const targeting = config.targetTruth === undefined ? undefined : new TruthTargeting(config.targetTruth);
   const context: IngestContext = {
@@ -110,11 +113,12 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
     if (record?.run !== undefined && record.target !== undefined) targeting.learn(record.run, record.target);
   };
   const tracker = new CumulativeTracker(config.maxRemoteSeries);
+  const remoteLimits = { ...REMOTE_WRITE_LIMITS, maxDecompressedBytes: config.maxBodyBytes };
   const ingestSenders = new SenderLayers('ingest', config.labelCap);
   const remoteSenders = new SenderLayers('remote_write', config.labelCap);
   const ingestBatch = (sender: string): NdjsonBatch => new NdjsonBatch(context, store.layer(ingestSenders.id(sender), 'ingest'), 'ingest');
   const remoteWrite = (body: Buffer, address = ''): RemoteWriteResult =>
-    ingestWriteRequest(context, tracker, (runner) => store.layer(remoteSenders.id(runner), 'remote_write'), decodeWriteRequest(body, config.maxBodyBytes), address);
+    ingestWriteRequest(context, tracker, (runner) => store.layer(remoteSenders.id(runner), 'remote_write'), decodeWriteRequestBounded(body, remoteLimits), address);
 
   const snapshot = snapshotOnce(store, () => ({ nowMs: clock.now(), staleMs: config.planStaleAfter * 1000 }));
   registerCollectors(registry, snapshot, { store, health });
@@ -127,11 +131,14 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
       : createFollower(
           { patterns: config.follow, intervalMs: config.followInterval, maxLineBytes: config.maxLineBytes },
           {
-            batch: (file) => {
-              learnRunRecord(file);
-              return new NdjsonBatch(context, store.layer(fileLayer(file), 'file'), 'file');
+            batch: (key, path) => {
+              learnRunRecord(path);
+              const layer = store.layer(fileLayer(key), 'file');
+              layer.held = true;
+              return new NdjsonBatch(context, layer, 'file');
             },
-            reset: (file) => store.dropLayer(fileLayer(file)),
+            reset: (key) => store.dropLayer(fileLayer(key)),
+            hold: (key, followed) => store.hold(fileLayer(key), followed),
             error: () => health.error('file'),
             summary: (file, text) => {
               try {
@@ -177,6 +184,7 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
     openMetricsRegistry,
     ingestBatch,
     remoteWrite,
+    ready: () => follower === undefined || follower.ready(),
     status: () => ({
       runs: store.runs.size,
       followedFiles: follower?.files().length ?? 0,
