@@ -208,7 +208,8 @@ describe('floodgate run on the local engine', () => {
     expect(landings.length).toBeLessThan(plan * 1.1);
     expect(points(lines, 'dropped_iterations').reduce((sum, point) => sum + (point.value as number), 0)).toBe(0);
     expect(points(lines, 'http_reqs').every((point) => (point.tags as Json).scenario === 'opening')).toBe(true);
-    expect(output).toMatch(/arrivals \d+\/\d+ · completed: landing \d+/);
+    // the piped progress line (runner/terminal-view.ts): planned vs achieved arrivals, then per-stage rates
+    expect(output).toMatch(/arrivals \d+ of \d+ planned[^\n]*· landing \d+\.\d\/s err /);
   });
 
   test('a target that does not answer is TARGET_UNREACHABLE (exit 4) with the cause, before the engine starts', async () => {
