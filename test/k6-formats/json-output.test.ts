@@ -137,6 +137,15 @@ describe('Metric lines carry thresholds and submetrics as k6 registers them', ()
     }
   });
 
+  test("a submetric is named as k6's AddSubmetric names it: braces' content trimmed, one submetric per tag set", () => {
+    const d = { name: 'http_req_duration', type: 'trend', contains: 'time' } as const;
+    const line = JSON.parse(metricLine(d, { 'http_req_duration{ stage:register }': [{ source: 'p(95)<800' }], 'http_req_duration{expected_response: true}': [{ source: 'p(95)<900' }] }));
+    expect(line.data.submetrics).toEqual([
+      { name: 'http_req_duration{stage:register}', suffix: 'stage:register', tags: { stage: 'register' } },
+      { name: 'http_req_duration{expected_response: true}', suffix: 'expected_response: true', tags: { expected_response: 'true' } },
+    ]);
+  });
+
   test('metricLine with no thresholds writes [] and null submetrics', () => {
     expect(metricLine({ name: 'vus', type: 'gauge', contains: 'default' }, {})).toBe(
       '{"type":"Metric","data":{"name":"vus","type":"gauge","contains":"default","thresholds":[],"submetrics":null},"metric":"vus"}',
