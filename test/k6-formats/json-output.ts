@@ -12,7 +12,7 @@
  * abortOnFail is set. Submetrics as `metrics/metric.go` `Submetric` (name, suffix, tags).
  */
 import { gzipSync } from 'node:zlib';
-import { goJsonNumber, goJsonString, goJsonStringMap, goRfc3339Nano } from './go-json.ts';
+import { goDurationString, goJsonNumber, goJsonString, goJsonStringMap, goRfc3339Nano, k6ParseDuration } from './go-json.ts';
 import type { K6Run, K6Sample, MetricDef, ThresholdDef } from './model.ts';
 import { submetricsFor } from './model.ts';
 
@@ -28,7 +28,9 @@ export interface JsonOutputOptions {
 
 function thresholdJson(t: ThresholdDef): string {
   if (!t.abortOnFail) return goJsonString(t.source);
-  const delay = t.delayAbortEval === undefined || t.delayAbortEval === null ? 'null' : goJsonString(t.delayAbortEval);
+  // `thresholdConfig.AbortGracePeriod` is a `types.NullDuration`: parsed, then re-printed by Go's
+  // `time.Duration.String()` (`lib/types/types.go` `MarshalJSON`), so '10000ms' is written "10s".
+  const delay = t.delayAbortEval === undefined || t.delayAbortEval === null ? 'null' : goJsonString(goDurationString(k6ParseDuration(t.delayAbortEval)));
   return `{"threshold":${goJsonString(t.source)},"abortOnFail":true,"delayAbortEval":${delay}}`;
 }
 
