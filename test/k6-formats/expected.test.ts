@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { LATENCY_BUCKETS_SECONDS } from '../../contracts/metrics.ts';
-import { buildRun, expectedTotals, jsonLines, type K6Sample } from './index.ts';
+import { buildRun, expectedTotals, jsonLines, runFromSamples, type K6Sample } from './index.ts';
 
 // A second, deliberately naive recount over the JSON lines (not the sample objects), so the
 // expectations are checked against what the kit actually writes.
@@ -81,4 +81,40 @@ describe('fixtures are deterministic', () => {
     expect(jsonLines(buildRun({ seed: 5 }))).toEqual(jsonLines(buildRun({ seed: 5 })));
     expect(jsonLines(buildRun({ seed: 5 }))).not.toEqual(jsonLines(buildRun({ seed: 6 })));
   });
+});
+
+describe('thresholds k6 refuses before the run get no outcome', () => {
+  test.each([
+    ['http_req_duration', 'count>5'],
+    ['http_req_duration', 'rate<0.1'],
+    ['http_req_failed', 'count<3'],
+    ['vus', 'max<10'],
+    ['iterations', 'p(95)<1'],
+  ])('%s: %s throws like k6 Thresholds.Validate', (metric, source) => {
+    expect(() => buildRun({ iterationsPerRunner: 2, thresholds: { [metric]: [{ source }] } })).toThrow(/unsupported aggregation method/);
+  });
+
+  test('every aggregation k6 supports for the type still gets an outcome', () => {
+    const run = buildRun({
+      iterationsPerRunner: 2,
+      thresholds: {
+        http_req_duration: [{ source: 'avg<1e9' }, { source: 'min>=0' }, { source: 'max>0' }, { source: 'med>0' }, { source: 'p(99.9)<1e9' }],
+        http_reqs: [{ source: 'count>0' }, { source: 'rate>0' }],
+        vus: [{ source: 'value>=0' }],
+        http_req_failed: [{ source: 'rate<=1' }],
+      },
+    });
+    expect(run.expected.thresholds).toHaveLength(9);
+    expect(run.expected.thresholds.every((t) => t.ok)).toBe(true);
+  });
+});
+
+test('a hand run built like k6 unit tests (unvalidatedThresholds) leaves refused thresholds without an outcome', () => {
+  const run = runFromSamples({
+    metrics: [{ name: 'g', type: 'gauge', contains: 'default' }],
+    thresholds: { g: [{ source: 'rate<0.01' }, { source: 'value<5' }] },
+    samples: [{ metric: 'g', unixNano: 1n, value: 3, tags: {} }],
+    unvalidatedThresholds: true,
+  });
+  expect(run.expected.thresholds.map((t) => t.source)).toEqual(['value<5']);
 });

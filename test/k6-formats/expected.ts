@@ -79,6 +79,8 @@ export interface ExpectedOptions {
   readonly metrics?: ReadonlyMap<string, MetricDef>;
   readonly durationMs?: number;
   readonly runners?: readonly RunnerSpec[];
+  /** Leave out thresholds k6 would refuse instead of throwing (see `K6Run.unvalidatedThresholds`). */
+  readonly skipUnsupportedThresholds?: boolean;
 }
 
 function bump<T extends { count: number }>(map: Map<string, T>, key: string, init: () => T, by = 1): void {
@@ -166,7 +168,10 @@ export function expectedTotals(samples: readonly K6Sample[], options: ExpectedOp
 
   const thresholds: ThresholdOutcome[] = [];
   for (const [key, defs] of Object.entries(options.thresholds ?? {})) {
-    for (const def of defs) thresholds.push(evaluateThreshold(samples, key, def.source, options.metrics, options.durationMs ?? 0));
+    for (const def of defs) {
+      if (options.skipUnsupportedThresholds && !thresholdSupported(key, def.source, options.metrics)) continue;
+      thresholds.push(evaluateThreshold(samples, key, def.source, options.metrics, options.durationMs ?? 0));
+    }
   }
 
   return {
@@ -194,8 +199,15 @@ export function computeExpected(run: {
   readonly metrics: ReadonlyMap<string, MetricDef>;
   readonly durationMs: number;
   readonly runners: readonly RunnerSpec[];
+  readonly unvalidatedThresholds?: boolean;
 }): ExpectedTotals {
-  return expectedTotals(run.samples, { thresholds: run.thresholds, metrics: run.metrics, durationMs: run.durationMs, runners: run.runners });
+  return expectedTotals(run.samples, {
+    thresholds: run.thresholds,
+    metrics: run.metrics,
+    durationMs: run.durationMs,
+    runners: run.runners,
+    skipUnsupportedThresholds: run.unvalidatedThresholds === true,
+  });
 }
 
 /** k6's percentile (`metrics/sink.go` `TrendSink.P`): linear between closest ranks. */
@@ -230,8 +242,9 @@ export function evaluateThreshold(
   const { parent, tags } = parseSubmetric(key);
   const values = samples.filter((s) => s.metric === parent && matchesTags(s, tags)).map((s) => s.value);
   const type = metrics?.get(parent)?.type;
-  let observed: number;
   const aggName = agg.replace(/\s+/g, '');
+  if (type !== undefined) assertAggregationSupported(key, source, type, aggName);
+  let observed: number;
   if (aggName === 'count') observed = values.reduce((a, v) => a + v, 0);
   else if (aggName === 'rate' && type === 'counter') observed = durationMs > 0 ? values.reduce((a, v) => a + v, 0) / (durationMs / 1000) : 0;
   else if (aggName === 'rate') observed = values.length ? values.filter((v) => v !== 0).length / values.length : 0;
@@ -245,4 +258,43 @@ export function evaluateThreshold(
   const ok =
     op === '>' ? observed > rhs : op === '>=' ? observed >= rhs : op === '<' ? observed < rhs : op === '<=' ? observed <= rhs : op === '!=' ? observed !== rhs : observed === rhs;
   return { metric: key, source, observed, ok };
+}
+
+/**
+ * The threshold aggregations k6 accepts per metric type (`metrics/metric_type.go`
+ * `supportedAggregationMethods`): counter `count`, `rate`; gauge `value`; rate `rate`; trend
+ * `avg`, `min`, `max`, `med`, `p(N)`.
+ */
+export const SUPPORTED_AGGREGATIONS: Readonly<Record<MetricDef['type'], readonly string[]>> = {
+  counter: ['count', 'rate'],
+  gauge: ['value'],
+  rate: ['rate'],
+  trend: ['avg', 'min', 'max', 'med', 'p(N)'],
+};
+
+/**
+ * Refuses a threshold whose aggregation the metric's type does not support, as k6's
+ * `Thresholds.Validate` (`metrics/thresholds.go`) does before the run starts (exit code
+ * InvalidConfig): such a threshold never gets an outcome. E.g. `count>5` on a Trend.
+ */
+export function assertAggregationSupported(key: string, source: string, type: MetricDef['type'], aggregation: string): void {
+  const method = /^p\(/.test(aggregation) ? 'p(N)' : aggregation;
+  const supported = SUPPORTED_AGGREGATIONS[type];
+  if (!supported.includes(method)) {
+    throw new Error(
+      `kit: invalid threshold '${source}' applied on metric ${key}: unsupported aggregation method ${method} on metric of type ${type}; ` +
+        `k6 refuses this before the run (supported for ${type}: ${supported.join(', ')})`,
+    );
+  }
+}
+
+/** Whether k6 would accept this threshold on this key (its aggregation fits the metric's type). */
+export function thresholdSupported(key: string, source: string, metrics: ReadonlyMap<string, MetricDef> | undefined): boolean {
+  const match = THRESHOLD_RE.exec(source);
+  if (!match) return false;
+  const type = metrics?.get(parseSubmetric(key).parent)?.type;
+  if (type === undefined) return true;
+  const agg = match[1]!.replace(/\s+/g, '');
+  const method = /^p\(/.test(agg) ? 'p(N)' : agg;
+  return SUPPORTED_AGGREGATIONS[type].includes(method);
 }

@@ -11,6 +11,7 @@ const k6TestRun = runFromSamples({
     { name: 'my_metric2', type: 'counter', contains: 'data' },
   ],
   thresholds: { my_metric1: [{ source: 'rate<0.01' }, { source: 'p(99)<250' }], 'my_metric1{a:1,b:2}': [] },
+  unvalidatedThresholds: true, // json_test.go builds them without Validate (rate and p(99) on a gauge)
   samples: [
     { metric: 'my_metric1', unixNano: T1, value: 1, tags: { tag1: 'val1' }, metadata: { meta1: 'foo', meta2: 'bar' } },
     { metric: 'my_metric1', unixNano: T1, value: 2, tags: { tag2: 'val2' } },

@@ -133,6 +133,12 @@ export interface K6Run {
   readonly setupData: unknown;
   /** Expected totals, recounted from `samples` (see expected.ts). */
   readonly expected: ExpectedTotals;
+  /**
+   * Set only by `runFromSamples({unvalidatedThresholds: true})`: thresholds were taken as given,
+   * as k6's own unit tests build them without `Thresholds.Validate`; those k6 would refuse get no
+   * outcome (left out of `expected.thresholds` and the summaries) instead of throwing.
+   */
+  readonly unvalidatedThresholds?: boolean;
 }
 
 /** k6's built-in metrics this kit emits (`metrics/builtin.go`) plus floodgate's custom ones. */
@@ -478,6 +484,8 @@ export interface HandRun {
   readonly runner?: RunnerSpec;
   readonly nativeHistograms?: boolean;
   readonly setupData?: unknown;
+  /** Take the thresholds as given (like k6's json_test.go); see `K6Run.unvalidatedThresholds`. */
+  readonly unvalidatedThresholds?: boolean;
 }
 
 /**
@@ -500,6 +508,7 @@ export function runFromSamples(hand: HandRun): K6Run {
     samples,
     nativeHistograms: hand.nativeHistograms ?? false,
     setupData: hand.setupData,
+    ...(hand.unvalidatedThresholds ? { unvalidatedThresholds: true } : {}),
   };
   return { ...base, expected: computeExpected(base) };
 }

@@ -28,7 +28,7 @@
  */
 import { createHash } from 'node:crypto';
 import { goRfc3339Nano } from './go-json.ts';
-import { evaluateThreshold, k6Percentile, sortFloats, type ThresholdOutcome } from './expected.ts';
+import { evaluateThreshold, k6Percentile, sortFloats, thresholdSupported, type ThresholdOutcome } from './expected.ts';
 import type { K6Run, MetricType, ValueType } from './model.ts';
 import { matchesTags, parseSubmetric, registeredName, submetricsFor } from './model.ts';
 
@@ -97,7 +97,9 @@ export function summaryInputOf(run: K6Run, options: SummaryOptions = {}): Summar
     const { parent } = parseSubmetric(key);
     const def = run.metrics.get(parent);
     if (!def) continue;
-    const results = defs.map((d) => evaluateThreshold(samples, key, d.source, run.metrics, durationMs));
+    const results = defs
+      .filter((d) => !run.unvalidatedThresholds || thresholdSupported(key, d.source, run.metrics))
+      .map((d) => evaluateThreshold(samples, key, d.source, run.metrics, durationMs));
     outcomes.push(...results);
     const name = registeredName(run.thresholds, key);
     const existing = byName.get(name) ?? { name, type: def.type, contains: def.contains, values: [] };
