@@ -68,7 +68,23 @@ export interface ExpectedTotals {
   readonly vusLastSum: number;
   /** Number of distinct `url` tag values among HTTP samples. */
   readonly distinctUrls: number;
+  /**
+   * Threshold outcomes over the samples of every runner and process together. For a run of one
+   * runner and one process this is exactly what k6 printed. For several runners or a restart, no
+   * k6 process printed these (each evaluates only its own samples): use `thresholdsPerProcess`
+   * for "what k6 said", and `pooledThresholds` (the same value as this field) for floodgate's own
+   * cross-runner verdict.
+   */
   readonly thresholds: readonly ThresholdOutcome[];
+  /** The same outcomes as `thresholds`, under a name that says what they are. */
+  readonly pooledThresholds?: readonly ThresholdOutcome[];
+  /**
+   * What each k6 process evaluated and printed: its own samples only
+   * (`internal/metrics/engine/engine.go` `evaluateThresholds` over that engine's sinks), counter
+   * `rate` over that process's duration. Agrees with `summaryInputOf(run, {runner, process})`.
+   * Set by `computeExpected` (every kit run); absent from a bare `expectedTotals` call.
+   */
+  readonly thresholdsPerProcess?: readonly { readonly runner: string; readonly process: number; readonly thresholds: readonly ThresholdOutcome[] }[];
 }
 
 /** Options of `expectedTotals`. */
@@ -189,6 +205,7 @@ export function expectedTotals(samples: readonly K6Sample[], options: ExpectedOp
     vusLastSum: Object.values(perRunner).reduce((a, r) => a + r.vusLast, 0),
     distinctUrls: urls.size,
     thresholds,
+    pooledThresholds: thresholds,
   };
 }
 
@@ -200,14 +217,46 @@ export function computeExpected(run: {
   readonly durationMs: number;
   readonly runners: readonly RunnerSpec[];
   readonly unvalidatedThresholds?: boolean;
+  readonly startUnixNano?: bigint;
 }): ExpectedTotals {
-  return expectedTotals(run.samples, {
+  const skip = run.unvalidatedThresholds === true;
+  const totals = expectedTotals(run.samples, {
     thresholds: run.thresholds,
     metrics: run.metrics,
     durationMs: run.durationMs,
     runners: run.runners,
-    skipUnsupportedThresholds: run.unvalidatedThresholds === true,
+    skipUnsupportedThresholds: skip,
   });
+  // One k6 process per (runner, process): each evaluates its own samples only.
+  const groups = new Map<string, { runner: string; process: number; samples: K6Sample[] }>();
+  for (const s of run.samples) {
+    const id = `${s.runner}\u0000${s.process}`;
+    let g = groups.get(id);
+    if (!g) groups.set(id, (g = { runner: s.runner, process: s.process, samples: [] }));
+    g.samples.push(s);
+  }
+  const thresholdsPerProcess = [...groups.values()].map((g) => {
+    const durationMs = processDurationMs(g.samples, g.process, run.startUnixNano ?? g.samples[0]!.unixNano);
+    const thresholds: ThresholdOutcome[] = [];
+    for (const [key, defs] of Object.entries(run.thresholds)) {
+      for (const def of defs) {
+        if (skip && !thresholdSupported(key, def.source, run.metrics)) continue;
+        thresholds.push(evaluateThreshold(g.samples, key, def.source, run.metrics, durationMs));
+      }
+    }
+    return { runner: g.runner, process: g.process, thresholds };
+  });
+  return { ...totals, thresholdsPerProcess };
+}
+
+/**
+ * A k6 process's test duration as the kit models it (same rule as the summaries): from the run
+ * start (process 1) or its first sample (a restarted process) to its last sample, + 500 ms.
+ */
+export function processDurationMs(samples: readonly K6Sample[], process: number, runStartUnixNano: bigint): number {
+  const first = process === 1 ? runStartUnixNano : (samples[0]?.unixNano ?? runStartUnixNano);
+  const last = samples.reduce((m, s) => (s.unixNano > m ? s.unixNano : m), first);
+  return Math.ceil(Number(last - first) / 1e6) + 500;
 }
 
 /** k6's percentile (`metrics/sink.go` `TrendSink.P`): linear between closest ranks. */
