@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { runScript } from '../engine/index.ts';
+import { readNdjson } from '../engine/testing.ts';
 
 const DURATION_S = 5;
 const CONNECTIONS = 10;
@@ -85,16 +86,27 @@ async function arrivalAccuracy(url: string, dir: string): Promise<ArrivalAccurac
     script,
     `import http from 'k6/http';
      import exec from 'k6/execution';
+     import { Counter } from 'k6/metrics';
+     const started = new Counter('bench_started');
      export const options = { scenarios: { open: { executor: 'constant-arrival-rate', rate: ${ARRIVAL_RATE}, timeUnit: '1s', duration: '${ARRIVAL_SECONDS}s', preAllocatedVUs: 50, maxVUs: 200 } } };
      export default async function () {
-       globalThis.__engineBenchStarts.push([exec.scenario.iterationInTest, performance.now()]);
+       started.add(1, { i: String(exec.scenario.iterationInTest) });
        await http.asyncRequest('GET', __ENV.TARGET + '/');
      }
      export function handleSummary() { return {}; }`,
   );
-  const starts: Array<[number, number]> = [];
-  (globalThis as { __engineBenchStarts?: unknown }).__engineBenchStarts = starts;
-  const result = await runScript({ script, env: { TARGET: url }, includeSystemEnv: false });
+  // A k6 script sees only k6's globals, so the start times come out as samples: the NDJSON time
+  // of each bench_started point (engine clock, sub-millisecond) and its iteration number.
+  const out = join(dir, 'arrivals.ndjson');
+  const result = await runScript({ script, env: { TARGET: url }, includeSystemEnv: false, out });
+  const starts: Array<[number, number]> = readNdjson(out)
+    .filter((line) => line.type === 'Point' && line.metric === 'bench_started')
+    .map((line) => {
+      const point = line as { data: { time: string; tags: Record<string, string> } };
+      const fraction = /\.(\d+)Z$/.exec(point.data.time)?.[1] ?? '0';
+      const ms = Date.parse(point.data.time.replace(/\.\d+Z$/, 'Z')) + Number(`0.${fraction}`) * 1000;
+      return [Number(point.data.tags.i), ms];
+    });
   const period = 1000 / ARRIVAL_RATE;
   // The scenario's start is not visible to the script; the earliest start relative to its plan is taken as on time.
   const offsets = starts.map(([iteration, at]) => at - iteration * period);

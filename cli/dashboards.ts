@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { checkDashboards, failedChecks, type QueryCheck } from '../dashboards/check.ts';
-import { DASHBOARDS, DEFAULT_OUTPUT, generateFiles, writeFiles } from '../dashboards/index.ts';
+import { DASHBOARDS, DEFAULT_OUTPUT, generateFiles, prometheusConfigFolder, writeFiles } from '../dashboards/index.ts';
 import { defineCommand } from './command.ts';
 import { option, schemas } from './config.ts';
 
@@ -20,6 +20,7 @@ export interface DashboardsCommandConfig {
   readonly check?: string;
   readonly run?: readonly string[];
   readonly range: string;
+  readonly prometheusConfig?: string;
 }
 
 const runs = z.union([z.array(z.string().min(1)), z.string().transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean))]);
@@ -33,6 +34,7 @@ export const dashboardsCommand = defineCommand<DashboardsCommandConfig>({
     'Examples:',
     '  floodgate dashboards                      regenerate after changing dashboards/ or contracts/',
     '  floodgate dashboards --verify             exit 1 when the committed files are stale (CI)',
+    '  floodgate dashboards --prometheus-config /etc/floodgate-prometheus   a self-contained Prometheus config folder',
     '  floodgate dashboards --check http://127.0.0.1:9090 --run <run-id>',
     '                                            run every panel query on Prometheus; exit 1 when one fails',
   ].join('\n'),
@@ -42,11 +44,18 @@ export const dashboardsCommand = defineCommand<DashboardsCommandConfig>({
     option({ key: 'verify', flag: '--verify', default: false, description: 'write nothing; exit 1 if a generated file is missing or differs', schema: schemas.boolean }),
     option({ key: 'check', flag: '--check <prometheus-url>', description: 'write nothing; run every panel query on this Prometheus and report', schema: schemas.url }),
     option({ key: 'run', flag: '--run <id>', repeatable: true, description: 'with --check: the run(s) picked in the run variable (default: all)', schema: runs }),
+    option({ key: 'prometheusConfig', flag: '--prometheus-config <dir>', description: 'write only a self-contained Prometheus config folder there (prometheus.yml, rules/, secrets/exporter-token), to copy as a whole', schema: schemas.text }),
     option({ key: 'range', flag: '--range <duration>', default: '15m', description: 'with --check: the time range ending now ($__range)', schema: duration }),
   ],
   async run({ config, stdout, stderr }) {
     const dirs = { dashboards: config.out, deploy: config.deploy };
     if (config.check) return check(config.check, config, stdout);
+    if (config.prometheusConfig) {
+      const folder = prometheusConfigFolder(config.prometheusConfig);
+      const result = writeFiles(folder, '.', { dashboards: join(config.prometheusConfig, 'no-dashboards-here'), deploy: config.prometheusConfig });
+      stdout.write(`${result.written.length + result.unchanged.length} files in ${config.prometheusConfig}: prometheus --config.file=${join(config.prometheusConfig, 'prometheus.yml')} (write the exporter's token, if any, into ${join(config.prometheusConfig, 'secrets', 'exporter-token')})\n`);
+      return 0;
+    }
     const files = generateFiles(dirs);
     if (config.verify) {
       const stale = files.filter((file) => !existsSync(file.path) || readFileSync(file.path, 'utf8') !== file.content);

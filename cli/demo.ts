@@ -1,13 +1,13 @@
 /**
  * `floodgate demo`: the embedded default — reference target with a slow ministry, exporter (and
  * Prometheus when installed), a breakpoint and a scaled opening, two capacity reports. A thin
- * adapter over report/demo.ts.
+ * adapter over demo/index.ts.
  */
 
 import { z } from 'zod';
 import { ENGINE_CHOICES, type EngineChoice } from '../runner/engine-choice.ts';
 import type { LocalEngine } from '../runner/index.ts';
-import { runDemo } from '../report/demo.ts';
+import { runDemo } from '../demo/index.ts';
 import { defineCommand } from './command.ts';
 import { option, schemas } from './config.ts';
 

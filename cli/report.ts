@@ -73,6 +73,7 @@ export const reportCommand = defineCommand<ReportCommandConfig>({
     if (!validity.valid) stdout.write(`\nInvalid run: ${validity.reasons.join('; ')}\n`);
     stdout.write(`\nreport: ${relative(process.cwd(), outcome.html) || outcome.html}\n`);
     for (const file of outcome.files.filter((path) => path !== outcome.html)) stdout.write(`        ${relative(process.cwd(), file) || file}\n`);
+    if ('skipped' in outcome.pdf) stdout.write(`        (${outcome.pdf.skipped})\n`);
     const truthSkipped = config.targetTruth === 'off';
     if (!outcome.analysis.reconciliation.available) stdout.write(`\n${describeMissingTruth(dir, config.targetTruth, outcome.runResult.target, truthSkipped)}\n`);
     const failure = config.failOn === undefined ? undefined : gateFailure(outcome.analysis, config.failOn, { truthSkipped });

@@ -7,7 +7,7 @@
 import { RUN_METRICS, TARGET_METRICS } from '../contracts/metrics.ts';
 import type { DashboardSpec, PanelSpec } from './panels.ts';
 import { eq, histogramPart, quantile, RANGE, re, RUN_VARIABLE, series, shareOf, STAGE_VARIABLE, sumRate } from './promql.ts';
-import { APPLICANTS_PER_SECOND, outcomeShareByStage } from './queries.ts';
+import { APPLICANTS_PER_SECOND, outcomeShareByStage, TIMES_OBJECTIVE } from './queries.ts';
 import { RECORDED } from './rules/recording.ts';
 
 const http = RUN_METRICS.httpRequests;
@@ -68,8 +68,8 @@ const failuresAgainstLoad: PanelSpec = {
 const latencyHeadroom: PanelSpec = {
   kind: 'bargauge',
   title: 'Latency against objective (p95 ÷ SLO)',
-  description: "Each stage's p95 over the time range divided by its objective: 100 % means exactly at the SLO. The longest bar is the stage closest to its latency limit; red bars broke it.",
-  unit: 'percentunit',
+  description: "Each stage's p95 over the time range divided by its objective: 1× means exactly at the SLO, 2× twice as slow as allowed. The longest bar is the stage closest to its latency limit; red bars broke it.",
+  unit: TIMES_OBJECTIVE,
   min: 0,
   max: 1.5,
   width: 8,
@@ -81,8 +81,8 @@ const latencyHeadroom: PanelSpec = {
 const errorHeadroom: PanelSpec = {
   kind: 'bargauge',
   title: 'Errors against objective (share ÷ allowed)',
-  description: "Each stage's error share over the time range divided by its allowed share: 100 % spends exactly the error budget. Red bars broke their error objective.",
-  unit: 'percentunit',
+  description: "Each stage's error share over the time range divided by its allowed share: 1× spends exactly the error budget, 30× fails thirty times as often as allowed. Red bars broke their error objective.",
+  unit: TIMES_OBJECTIVE,
   min: 0,
   max: 1.5,
   width: 8,
@@ -94,9 +94,9 @@ const errorHeadroom: PanelSpec = {
 const limitingStage: PanelSpec = {
   kind: 'stat',
   title: 'Limiting stage',
-  description: 'The stage with the least headroom over the time range, by latency and by errors (its value as in the two bar gauges). When both name the same stage, that is where capacity must grow first.',
-  unit: 'percentunit',
-  decimals: 0,
+  description: 'The stage with the least headroom over the time range, by latency and by errors (its value as in the two bar gauges, a multiple of the objective). When both name the same stage, that is where capacity must grow first.',
+  unit: TIMES_OBJECTIVE,
+  decimals: 1,
   width: 8,
   height: 9,
   thresholds: HEADROOM_STEPS,
@@ -179,6 +179,37 @@ const targetAnswers: PanelSpec = {
   queries: [{ expr: sumRate(series(TARGET_METRICS.httpRequests, re('status', '.+')), ['status']), legend: '{{status}}' }],
 };
 
+const ministrySelf: PanelSpec = {
+  kind: 'timeseries',
+  title: 'Ministry slots and queue (its own metrics)',
+  description: "The ministry NIK API as it sees itself (scraped from its own /metrics): service slots busy and calls waiting in its queue, with the p95 wait in that queue on the right axis. Busy pinned at the slot count while the queue grows is the ministry at its limit; the target's timeouts follow.",
+  unit: 'short',
+  min: 0,
+  width: 12,
+  height: 8,
+  rightAxis: { match: 'queue wait p95', unit: 's' },
+  queries: [
+    { expr: `sum(${series(TARGET_METRICS.ministryBusySlots)})`, legend: 'busy slots' },
+    { expr: `sum(${series(TARGET_METRICS.ministryQueuedCalls)})`, legend: 'queued calls' },
+    { expr: `histogram_quantile(0.95, ${sumRate(series(histogramPart(TARGET_METRICS.ministryQueueWait, 'bucket')), ['le'])})`, legend: 'queue wait p95' },
+  ],
+};
+
+const ministryAnswers: PanelSpec = {
+  kind: 'timeseries',
+  title: 'Ministry answers against its capacity',
+  description: "Answers per second the ministry NIK API gave, by result (its own count), against the checks per second it is configured to sustain (dashed). Matches and no-matches reaching the dashed line, with queue_full or deadline_exceeded appearing, is the seed's bottleneck at work.",
+  unit: 'reqps',
+  min: 0,
+  width: 12,
+  height: 8,
+  referenceSeries: 'capacity',
+  queries: [
+    { expr: sumRate(series(TARGET_METRICS.ministryAnswers), ['result']), legend: '{{result}}' },
+    { expr: `sum(${series(TARGET_METRICS.ministryCapacity)})`, legend: 'capacity' },
+  ],
+};
+
 const recordedLatency: PanelSpec = {
   kind: 'timeseries',
   title: 'p99 latency by stage (recorded, 30 s)',
@@ -202,5 +233,6 @@ export const capacityBoard: DashboardSpec = {
     { title: 'Latency and errors against load', panels: [latencyAgainstLoad, failuresAgainstLoad, recordedLatency] },
     { title: 'Limiting stage', panels: [latencyHeadroom, errorHeadroom, limitingStage] },
     { title: 'Target saturation', panels: [ministryCalls, ministryQueue, waitingRoom, targetLatency, targetAnswers] },
+    { title: 'Ministry NIK API', panels: [ministrySelf, ministryAnswers] },
   ],
 };

@@ -15,7 +15,7 @@ const ingestRate: PanelSpec = {
   kind: 'timeseries',
   title: 'Ingest rate by source',
   description: 'Input lines (NDJSON files, POSTed NDJSON) or remote-write series the exporter reads per second, by source. It should follow the load: a flat line during a run means the exporter is not reading the run.',
-  unit: 'suffix: lines/s',
+  unit: 'suffix:lines/s',
   min: 0,
   width: 8,
   height: 8,
@@ -25,8 +25,9 @@ const ingestRate: PanelSpec = {
 const rejected: PanelSpec = {
   kind: 'timeseries',
   title: 'Rejected input by reason',
-  description: 'Input the exporter counted and skipped per second, by source and reason (bad JSON, too long, unknown type, …). Anything here makes dashboard totals short by that much; fix the sender.',
-  unit: 'suffix: lines/s',
+  description:
+    'Input the exporter counted and skipped per second, by source and reason (bad JSON, too long, unknown type, …). Anything here makes dashboard totals short by that much; fix the sender. remote_write sender_conflict: two k6 runners the exporter cannot tell apart (one address, no instance_id or floodgate_runner tag) push the same series; their samples are rejected, not summed (the runners are named in /healthz).',
+  unit: 'suffix:lines/s',
   min: 0,
   width: 8,
   height: 8,

@@ -62,6 +62,23 @@ export function generateFiles(dirs: OutputDirs = DEFAULT_OUTPUT): GeneratedFile[
   ];
 }
 
+/** The hand-written Prometheus config the rules go with. */
+export const PROMETHEUS_CONFIG = join('deploy', 'prometheus', 'prometheus.yml');
+
+/**
+ * A self-contained Prometheus config folder under `dir`: prometheus.yml, rules/*.yml and an
+ * empty secrets/exporter-token. prometheus.yml's paths are relative to its own folder, so this
+ * folder works wherever it is copied as a whole (a lone copy of prometheus.yml loads no rule).
+ * Reads `root`/deploy/prometheus/prometheus.yml.
+ */
+export function prometheusConfigFolder(dir: string, root = '.'): GeneratedFile[] {
+  return [
+    { path: join(dir, 'prometheus.yml'), content: readFileSync(resolve(root, PROMETHEUS_CONFIG), 'utf8') },
+    ...RULE_FILES.map((ruleFile) => ({ path: join(dir, 'rules', ruleFile.file), content: renderRuleFile(ruleFile, GENERATOR) })),
+    { path: join(dir, 'secrets', 'exporter-token'), content: '' },
+  ];
+}
+
 /** What {@link writeFiles} did. */
 export interface WriteResult {
   readonly written: readonly string[];

@@ -9,7 +9,7 @@ import { RUN_METRICS } from '../contracts/metrics.ts';
 import { RUN_OBJECTIVES } from '../contracts/slo.ts';
 import type { DashboardSpec, PanelSpec } from './panels.ts';
 import { eq, oneOf, orZero, quantile, re, RUN_VARIABLE, series, STAGE_VARIABLE, sumBy, sumRate } from './promql.ts';
-import { APPLICANTS_PER_SECOND, objectiveByStage, outcomeShareByStage, overRange } from './queries.ts';
+import { APPLICANTS_PER_SECOND, objectiveByStage, outcomeShareByStage, overRange, TIMES_OBJECTIVE } from './queries.ts';
 import { BURN_RATES } from './rules/alerts.ts';
 import { ARRIVAL_MATCHERS, RECORDED } from './rules/recording.ts';
 
@@ -123,7 +123,7 @@ const burnRate: PanelSpec = {
   kind: 'timeseries',
   title: 'Error budget burn by stage (5m)',
   description: `How many times faster than allowed each stage spends its error budget, over the last 5 minutes: 1× spends it exactly over the run. The dashed lines are the alert thresholds: ${BURN_RATES.fast}× pages, ${BURN_RATES.slow}× opens a ticket.`,
-  unit: 'suffix:×',
+  unit: TIMES_OBJECTIVE,
   min: 0,
   width: 6,
   height: 8,

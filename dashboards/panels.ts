@@ -28,7 +28,7 @@ import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { FUNNEL_STAGES } from '../contracts/funnel.ts';
 import { RUN_METRICS } from '../contracts/metrics.ts';
-import { RUN_VARIABLE, series } from './promql.ts';
+import { oneOf, RUN_VARIABLE, series } from './promql.ts';
 
 /** uid of the Prometheus datasource that deploy/grafana/provisioning/datasources provisions. */
 export const DATASOURCE_UID = 'floodgate-prometheus';
@@ -165,7 +165,33 @@ export function buildDashboard(spec: DashboardSpec): Dashboard {
     builder.withRow(new RowBuilder(row.title).id(row.id).gridPos({ x: 0, y: row.y, w: GRID_COLUMNS, h: 1 }));
     for (const panel of panels.filter((candidate) => candidate.row === row.title)) builder.withPanel(panelBuilder(panel));
   }
-  return builder.build();
+  return forGrafana(builder.build());
+}
+
+/**
+ * What the SDK (v0.0.21) still emits but Grafana 12.2, the version docker-compose.yml pins, no
+ * longer reads, brought to 12.2's model:
+ * - table `options.footer`: 12.2's table moved footers to `fieldConfig.defaults.custom.footer`
+ *   (grafana/grafana#102948) and drops the panel option; ours are off, so it goes.
+ * - annotations: the Prometheus datasource reads the query from `target` (`expr`, `interval`,
+ *   `refId`) and migrates the old top-level `expr`/`step` on load; the SDK's
+ *   `placement: inControlsMenu` would hide the run markers' toggles in the controls menu.
+ */
+export function forGrafana(dashboard: Dashboard): Dashboard {
+  for (const panel of dashboard.panels ?? []) {
+    const options = (panel as { type?: string; options?: Record<string, unknown> }).options;
+    if ((panel as { type?: string }).type === 'table' && options) delete options.footer;
+  }
+  for (const annotation of dashboard.annotations?.list ?? []) {
+    const legacy = annotation as unknown as Record<string, unknown>;
+    if (typeof legacy.expr === 'string') {
+      legacy.target = { refId: 'Anno', expr: legacy.expr, interval: legacy.step ?? '', range: true, instant: false };
+      delete legacy.expr;
+      delete legacy.step;
+    }
+    delete legacy.placement;
+  }
+  return dashboard;
 }
 
 function datasourceVariable(): DatasourceVariableBuilder {
@@ -197,7 +223,9 @@ function stageVariable(): CustomVariableBuilder {
     .values(FUNNEL_STAGES.join(','))
     .multi(true)
     .includeAll(true)
-    .allValue('.+')
+    // "All" is the funnel's stages, not `.+`: requests of helpers outside the funnel (the test
+    // mailbox, tagged stage="none") stay out of every stage panel.
+    .allValue(oneOf(FUNNEL_STAGES))
     .current({ selected: true, text: ['All'], value: ['$__all'] });
 }
 

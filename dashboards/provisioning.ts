@@ -10,6 +10,8 @@ import { DATASOURCE_UID } from './panels.ts';
 export const GRAFANA_DASHBOARDS_PATH = '/var/lib/grafana/dashboards/floodgate';
 /** Prometheus as Grafana reaches it on the compose network. */
 export const PROMETHEUS_URL = 'http://prometheus:9090';
+/** The Prometheus version docker-compose.yml pins (prom/prometheus:v2.42.0) and Debian ships. */
+export const PROMETHEUS_VERSION = '2.42.0';
 /** Scrape interval of deploy/prometheus/prometheus.yml; Grafana's smallest step (timeInterval). */
 export const SCRAPE_INTERVAL = '5s';
 
@@ -26,7 +28,9 @@ export function datasourceProvisioning(): unknown {
         url: PROMETHEUS_URL,
         isDefault: true,
         editable: false,
-        jsonData: { httpMethod: 'POST', timeInterval: SCRAPE_INTERVAL },
+        // prometheusType/Version let Grafana use the API this Prometheus has (the compose image's
+        // version) instead of probing or assuming the oldest one.
+        jsonData: { httpMethod: 'POST', timeInterval: SCRAPE_INTERVAL, prometheusType: 'Prometheus', prometheusVersion: PROMETHEUS_VERSION },
       },
     ],
   };

@@ -7,8 +7,13 @@ import { RUN_METRICS } from '../contracts/metrics.ts';
 import type { QuerySpec } from './panels.ts';
 import { eq, RANGE, RUN_VARIABLE, series, shareOf, STAGE_VARIABLE, sumBy, sumRate } from './promql.ts';
 
-/** Applicants per second, as Grafana prints it. */
-export const APPLICANTS_PER_SECOND = 'suffix: applicants/s';
+/**
+ * Applicants per second, as Grafana prints it. No space after the colon: Grafana's suffix
+ * formatter adds one itself ("12 applicants/s", not "12  applicants/s").
+ */
+export const APPLICANTS_PER_SECOND = 'suffix:applicants/s';
+/** A multiple of an objective or a budget: 1× is exactly at it (the unit of "share ÷ allowed"). */
+export const TIMES_OBJECTIVE = 'suffix:×';
 
 /**
  * `sum by (labels) (last_over_time(selector[$__range]))`: a per-run counter's value at the end of

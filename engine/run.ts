@@ -11,6 +11,7 @@ import { FloodgateError, isFloodgateError } from '../contracts/errors.ts';
 import { bundleScript } from './bundle.ts';
 import { monoNow, wallNow } from './clock.ts';
 import { formatDuration } from './durations.ts';
+import { callWithin, RunawayScriptError } from './guard.ts';
 import { executorFor } from './executors/index.ts';
 import type { ScenarioContext } from './executors/types.ts';
 import { aborted, waitUntil } from './executors/timing.ts';
@@ -182,7 +183,9 @@ export async function runScript(options: EngineRunOptions): Promise<EngineRunRes
     thresholds = asOptionsError(() => (options.noThresholds ? [] : buildThresholds(engineOptions.thresholds, registry)));
     if (runtime.systemTags.has('expected_response')) asOptionsError(() => registry.builtin('http_req_duration').submetric('expected_response:true'));
   } catch (error) {
-    // Only the script's options are blamed with 104; anything else is an engine bug and rejects.
+    // Only the script's options are blamed with 104; a FloodgateError (e.g. a bad CLI override)
+    // keeps its own code; anything else is an engine bug and rejects.
+    if (isFloodgateError(error)) return report(error);
     if (error instanceof OptionsError || error instanceof SegmentError) {
       return report(new FloodgateError('SCRIPT_OPTIONS_INVALID', { script, detail: error.message }, { cause: error }));
     }
@@ -374,11 +377,13 @@ class TestRun {
     const vu = new Vu(0, 0, group);
     vu.groupPath = group.path;
     const iteration = new IterationState(0, 0, 0);
+    iteration.deadlineMono = monoNow() + timeoutMs;
     const context: ExecutionContext = { phase, vu, scenario: undefined, iteration };
     let value: unknown;
     const body = runtime.within(context, async () => {
       try {
-        value = await (fn as (data: unknown) => unknown)(phase === 'teardown' ? this.setupData() : undefined);
+        const data = phase === 'teardown' ? this.setupData() : undefined;
+        value = await callWithin(() => (fn as (data: unknown) => unknown)(data), timeoutMs);
       } catch (error) {
         iteration.fail(error);
       }
@@ -400,7 +405,7 @@ class TestRun {
       iteration.interrupt();
       return { stopped: true };
     }
-    const timedOut = ending === 'timeout';
+    const timedOut = ending === 'timeout' || iteration.error instanceof RunawayScriptError;
     if (timedOut) {
       iteration.interrupt();
       return { error: new FloodgateError(phase === 'setup' ? 'SETUP_TIMEOUT' : 'TEARDOWN_TIMEOUT', { script: this.script, timeout: formatDuration(timeoutMs) }) };
@@ -453,6 +458,8 @@ class TestRun {
     const iterations = runtime.registry.builtin('iterations');
     const iterationDuration = runtime.registry.builtin('iteration_duration');
     const droppedMetric = runtime.registry.builtin('dropped_iterations');
+    // The latest moment an iteration's code may run: the scenario's regular end plus gracefulStop.
+    const hardStopMono = monoNow() + regularDurationMs(config) + config.gracefulStopMs;
     return {
       config,
       tuple: this.tuple,
@@ -485,6 +492,11 @@ class TestRun {
         runtime.pipeline.push({ metric: droppedMetric, time: wallNow(), value: count, tags: Object.freeze({ ...runtime.runTags, ...extra }) });
       },
       runIteration: async (vu, hardStop) => {
+        // Past the hard stop nothing starts, even before its timer could fire (a loop held the thread).
+        if (monoNow() >= hardStopMono) {
+          await new Promise((resolve) => setImmediate(resolve)); // a macrotask, so those timers can fire
+          return false;
+        }
         const [local, global] = iterationIndex.next();
         vu.iterationInInstance += 1;
         const inScenario = (vu.scenarioIterations.get(config.name) ?? -1) + 1;
@@ -493,11 +505,12 @@ class TestRun {
         vu.groupPath = '';
         if (!this.options.noCookiesReset) jarOf(vu).clear();
         const iteration = new IterationState(local - 1, global - 1, inScenario);
+        iteration.deadlineMono = hardStopMono;
         const context: ExecutionContext = { phase: 'iteration', vu, scenario: state, iteration };
         const started = monoNow();
         const body = runtime.within(context, async () => {
           try {
-            await fn(vu.setupData);
+            await callWithin(() => fn(vu.setupData), hardStopMono - monoNow());
           } catch (error) {
             iteration.fail(error);
           }
@@ -520,6 +533,16 @@ class TestRun {
         }
         const ended = monoNow();
         if (iteration.error instanceof TestAbortSignal) interrupted = true;
+        if (iteration.error instanceof RunawayScriptError) {
+          // k6 interrupts a VU's JavaScript at the hard stop; so does the guard, but all VUs waited
+          interrupted = true;
+          this.logScriptError(
+            `an iteration ran synchronously past the end of gracefulStop (${formatDuration(config.gracefulStopMs)}) and was interrupted; every VU of the local engine waited for it`,
+            'Interrupted:',
+            config.name,
+          );
+          await new Promise((resolve) => setImmediate(resolve)); // let the deadline timers that waited fire
+        }
         if (interrupted) iteration.interrupt();
         else if (iteration.error !== undefined) {
           this.logScriptError(iteration.error, 'Uncaught (in promise)', config.name);
@@ -581,7 +604,10 @@ class TestRun {
     try {
       let timer: NodeJS.Timeout | undefined;
       result = await Promise.race([
-        this.runtime.within(context, async () => (handler as (data: unknown) => unknown)(JSON.parse(JSON.stringify(data)))),
+        this.runtime.within(context, async () => {
+          const copy: unknown = JSON.parse(JSON.stringify(data));
+          return callWithin(() => (handler as (data: unknown) => unknown)(copy), this.options.handleSummaryTimeoutMs);
+        }),
         new Promise((_, reject) => {
           timer = setTimeout(() => reject(new Error(`handleSummary() did not finish within ${formatDuration(this.options.handleSummaryTimeoutMs)}`)), this.options.handleSummaryTimeoutMs);
         }),

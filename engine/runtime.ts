@@ -68,6 +68,8 @@ export class IterationState {
   readonly timers = new Map<number, NodeJS.Timeout>();
   bytesSent = 0;
   bytesReceived = 0;
+  /** Monotonic ms when the iteration's code is stopped even mid-statement (its scenario's hard stop). */
+  deadlineMono = Number.POSITIVE_INFINITY;
   private waiter: (() => void) | undefined;
   private checkScheduled = false;
   /** Runs a callback after the promise reactions queued so far (setImmediate; the script realm swaps in its pump). */

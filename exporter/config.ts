@@ -23,6 +23,12 @@ export interface ExporterConfig {
   readonly maxBodyBytes: number;
   /** Longest NDJSON line, bytes; longer lines are skipped and counted as `too_long`. Default 64 KiB (k6 lines are well under 4 KiB). */
   readonly maxLineBytes: number;
+  /**
+   * Prometheus series of the label-keyed run metrics over every run and source; beyond it new
+   * series fold scenario, method, status and check into `other` (counted). Default 20,000: a
+   * scrape of that many series costs prom-client a few hundred ms of CPU on a busy machine.
+   */
+  readonly maxSeries: number;
   /** Remote-write series tracked for counter merging; beyond it new series are rejected. Default 100,000. */
   readonly maxRemoteSeries: number;
   /** Seconds between polls of the target's truth endpoint. Default 5. */
@@ -36,6 +42,8 @@ export interface ExporterConfig {
    * rules' 30 s window stays under FloodgateArrivalsBelowPlan's `for: 1m` (exporter/README.md).
    */
   readonly planStaleAfter: number;
+  /** Prometheus base URL the live page (/live) runs the panels' queries on; unset = the exporter's own data. */
+  readonly prometheus?: string;
 }
 
 /** Defaults of every option. */
@@ -47,11 +55,12 @@ export const EXPORTER_DEFAULTS = Object.freeze({
   maxRuns: 50,
   maxBodyBytes: 64 * 1024 * 1024,
   maxLineBytes: 64 * 1024,
+  maxSeries: 20_000,
   maxRemoteSeries: 100_000,
   truthInterval: 5,
   followInterval: 500,
   planStaleAfter: 15,
-}) satisfies Omit<ExporterConfig, 'targetTruth' | 'token'>;
+}) satisfies Omit<ExporterConfig, 'targetTruth' | 'token' | 'prometheus'>;
 
 /** A complete, frozen config: the defaults with `overrides` on top. */
 export function exporterConfig(overrides: Partial<ExporterConfig> = {}): ExporterConfig {

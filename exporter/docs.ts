@@ -4,6 +4,7 @@
  */
 
 import { EXPORTER_METRICS, type MetricDefinition, RUN_METRICS } from '../contracts/metrics.ts';
+import { REJECT_REASONS } from './parse.ts';
 
 /** Where each run metric's values come from, for the README. */
 const RUN_SOURCES: Readonly<Record<keyof typeof RUN_METRICS, string>> = {
@@ -28,12 +29,12 @@ const RUN_SOURCES: Readonly<Record<keyof typeof RUN_METRICS, string>> = {
 /** What each health metric counts. */
 const HEALTH_NOTES: Readonly<Record<keyof typeof EXPORTER_METRICS, string>> = {
   ingestLines: 'lines (blank ones excepted) or remote-write series read',
-  ingestRejected: 'reasons: ' + '`bad_json`, `truncated`, `too_long`, `not_object`, `unknown_type`, `missing_field`, `bad_name`, `bad_value`, `bad_time`, `bad_tags`, `bad_histogram`, `series_limit`',
+  ingestRejected: 'reasons: ' + REJECT_REASONS.map((reason) => `\`${reason}\``).join(', '),
   seriesDropped: 'samples whose `scenario`, `method`, `status`, `check`, `metric` or `threshold` value was folded into `other`',
   ingestLag: 'now − newest sample time of the latest batch; 0 once a poll finds the files caught up',
   sourceErrors: 'file read errors, request bodies that could not be read or decoded, failed truth polls',
   followedFiles: 'files matching `--follow` now',
-  runsEvicted: 'runs forgotten beyond `--max-runs`',
+  runsEvicted: 'runs forgotten beyond `--max-runs` (only runs idle for 60 s and not held by a followed file)',
   exposedSeries: 'Prometheus series of the run metrics (a histogram counts its buckets, sum and count)',
   remoteWriteSeries: 'input series whose last cumulative value is kept (≤ `--max-remote-series`)',
 };

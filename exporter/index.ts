@@ -18,12 +18,14 @@ import { ExporterHealth } from './health.ts';
 import { ingestBody, ingestWriteRequest, NdjsonBatch, type IngestContext, type RemoteWriteResult, SenderLayers } from './ingest.ts';
 import { LabelGuard, OTHER, UNKNOWN_RUN } from './labels.ts';
 import { LineSplitter } from './lines.ts';
-import { CumulativeTracker, decodeWriteRequest } from './remote-write.ts';
+import { CumulativeTracker } from './remote-write.ts';
+import { decodeWriteRequestBounded, REMOTE_WRITE_LIMITS } from './remote-write-decode.ts';
 import { registerCollectors, snapshotOnce } from './render.ts';
 import { RunStore } from './store.ts';
 import { parseRunSummary } from './summary.ts';
 import { createTruthPoller, type TruthPoller, TruthTargeting } from './truth.ts';
 import { readRunManifest } from '../contracts/run-record.ts';
+import { createLivePage, type LivePage } from './live/index.ts';
 
 export { exporterConfig, EXPORTER_DEFAULTS, isLoopbackHost, type ExporterConfig } from './config.ts';
 export type { Clock } from './clock.ts';
@@ -58,6 +60,8 @@ export interface Exporter {
   readonly follower: Follower | undefined;
   /** The truth poller, when `config.targetTruth` is set. */
   readonly truth: TruthPoller | undefined;
+  /** The live page at /live. */
+  readonly live: LivePage;
   /** Ingests one NDJSON line as if POSTed by `sender` (source `ingest`). */
   ingestLine(line: string, sender?: string): void;
   /** Ingests an NDJSON stream as if POSTed by `sender`; resolves with its counts. */
@@ -88,9 +92,11 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
     guard,
     clock,
     maxRuns: config.maxRuns,
+    maxSeries: config.maxSeries,
     onEvict: () => {
       health.runsEvicted += 1;
     },
+    onBudgetFold: (label) => health.fold(label),
   });
   const targeting = config.targetTruth === undefined ? undefined : new TruthTargeting(config.targetTruth);
   const context: IngestContext = {
@@ -107,11 +113,12 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
     if (record?.run !== undefined && record.target !== undefined) targeting.learn(record.run, record.target);
   };
   const tracker = new CumulativeTracker(config.maxRemoteSeries);
+  const remoteLimits = { ...REMOTE_WRITE_LIMITS, maxDecompressedBytes: config.maxBodyBytes };
   const ingestSenders = new SenderLayers('ingest', config.labelCap);
   const remoteSenders = new SenderLayers('remote_write', config.labelCap);
   const ingestBatch = (sender: string): NdjsonBatch => new NdjsonBatch(context, store.layer(ingestSenders.id(sender), 'ingest'), 'ingest');
   const remoteWrite = (body: Buffer, address = ''): RemoteWriteResult =>
-    ingestWriteRequest(context, tracker, (runner) => store.layer(remoteSenders.id(runner), 'remote_write'), decodeWriteRequest(body, config.maxBodyBytes), address);
+    ingestWriteRequest(context, tracker, (runner) => store.layer(remoteSenders.id(runner), 'remote_write'), decodeWriteRequestBounded(body, remoteLimits), address);
 
   const snapshot = snapshotOnce(store, () => ({ nowMs: clock.now(), staleMs: config.planStaleAfter * 1000 }));
   registerCollectors(registry, snapshot, { store, health });
@@ -124,11 +131,14 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
       : createFollower(
           { patterns: config.follow, intervalMs: config.followInterval, maxLineBytes: config.maxLineBytes },
           {
-            batch: (file) => {
-              learnRunRecord(file);
-              return new NdjsonBatch(context, store.layer(fileLayer(file), 'file'), 'file');
+            batch: (key, path) => {
+              learnRunRecord(path);
+              const layer = store.layer(fileLayer(key), 'file');
+              layer.held = true;
+              return new NdjsonBatch(context, layer, 'file');
             },
-            reset: (file) => store.dropLayer(fileLayer(file)),
+            reset: (key) => store.dropLayer(fileLayer(key)),
+            hold: (key, followed) => store.hold(fileLayer(key), followed),
             error: () => health.error('file'),
             summary: (file, text) => {
               try {
@@ -165,13 +175,16 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
           error: () => health.error('truth'),
         });
 
+  const live = createLivePage({ registry, now: () => clock.now(), active: () => store.runs.size > 0, ...(config.prometheus ? { prometheus: config.prometheus } : {}) });
   const app = createApp({
+    live: live.router,
     config,
     health,
     registry,
     openMetricsRegistry,
     ingestBatch,
     remoteWrite,
+    ready: () => follower === undefined || follower.ready(),
     status: () => ({
       runs: store.runs.size,
       followedFiles: follower?.files().length ?? 0,
@@ -200,6 +213,7 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
     started = true;
     follower?.start();
     truth?.start();
+    live.start();
   };
 
   return {
@@ -209,6 +223,7 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
     health,
     follower,
     truth,
+    live,
     ingestLine(line, sender = '') {
       const batch = ingestBatch(sender);
       batch.line(line);
@@ -238,6 +253,7 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
       return { url: `http://${shownHost}:${port}`, host: config.host, port };
     },
     async close() {
+      live.close();
       await Promise.all([follower?.close(), truth?.close()]);
       if (server) {
         const closing = server;
@@ -265,6 +281,7 @@ export async function serveExporter(config: ExporterConfig, options: ServeOption
   const exporter = createExporter({ config, clock: options.clock });
   const { url } = await exporter.listen();
   options.log(`listening on ${url}`);
+  options.log(`live page: ${url}/live (${config.prometheus ? `queries on Prometheus ${config.prometheus}` : "the exporter's own data; --prometheus <url> for every panel"})`);
   if (config.follow.length > 0) options.log(`following ${config.follow.join(', ')}`);
   if (config.targetTruth) options.log(`polling truth from ${config.targetTruth} every ${config.truthInterval} s`);
   try {

@@ -17,7 +17,9 @@ import {
   foldNativeHistogram,
   isStaleMarker,
   isTrendStatSeries,
+  type FoldedHistogram,
   type ObservedTotal,
+  type RemoteHistogram,
   type RemoteLabel,
   runnerIdentity,
   seriesKind,
@@ -118,22 +120,20 @@ export function ingestWriteRequest(
   const prepared = request.timeseries.map((series) => {
     const { name, tags } = splitLabels(series.labels);
     const runner = runnerIdentity(address, series.labels);
-    return { series, name, tags, runner, kind: name === undefined ? undefined : seriesKind(name), key: CumulativeTracker.key(series.labels) };
+    const kind = name === undefined ? undefined : seriesKind(name);
+    const folded = kind?.kind === 'duration' ? series.histograms.map(foldOrUndefined) : [];
+    return { series, name, tags, runner, kind, key: CumulativeTracker.key(series.labels), folded };
   });
   // Restarts and conflicts are decided on the whole request before any of it is counted.
   const totals: ObservedTotal[] = [];
-  for (const { series, kind, runner, key } of prepared) {
+  for (const { series, kind, runner, key, folded } of prepared) {
     if (kind?.kind === 'counter') {
       for (const { value } of series.samples) if (Number.isFinite(value)) totals.push({ runner, key, total: value });
-    } else if (kind?.kind === 'duration') {
-      for (const histogram of series.histograms) {
-        const count = histogram.countFloat || histogram.countInt || 0;
-        if (Number.isFinite(count)) totals.push({ runner, key, total: count });
-      }
     }
+    for (const histogram of folded) if (histogram) totals.push({ runner, key, total: histogram.count, buckets: histogram.counts });
   }
   tracker.observe(totals);
-  for (const { series, name, tags, runner, kind, key } of prepared) {
+  for (const { series, name, tags, runner, kind, key, folded: foldedHistograms } of prepared) {
     health.read('remote_write');
     if (name === undefined || kind === undefined) {
       reject('missing_field');
@@ -151,11 +151,9 @@ export function ingestWriteRequest(
     if (tags.floodgate_target !== undefined) context.runTarget?.(runLabel(tags), tags.floodgate_target);
     const catalogKey = catalogSeriesKey(runner, name, tags);
     if (kind.kind === 'duration') {
-      for (const histogram of series.histograms) {
-        let folded;
-        try {
-          folded = foldNativeHistogram(histogram);
-        } catch {
+      for (const [index, histogram] of series.histograms.entries()) {
+        const folded = foldedHistograms[index];
+        if (!folded) {
           reject('bad_histogram');
           continue;
         }
@@ -205,6 +203,14 @@ export function ingestWriteRequest(
   health.remoteWriteRestarts = tracker.restarts;
   if (Number.isFinite(newestMs)) health.lag('remote_write', (context.clock.now() - newestMs) / 1000);
   return { series: request.timeseries.length, rejected };
+}
+
+function foldOrUndefined(histogram: RemoteHistogram): FoldedHistogram | undefined {
+  try {
+    return foldNativeHistogram(histogram);
+  } catch {
+    return undefined;
+  }
 }
 
 function splitLabels(labels: readonly RemoteLabel[]): { name: string | undefined; tags: Record<string, string> } {

@@ -314,6 +314,11 @@ export function runnerIdentity(address: string, labels: readonly RemoteLabel[]):
 
 /** Requests after a restart during which another drop means two senders, not a restart. */
 const CONFLICT_WATCH_REQUESTS = 2;
+/**
+ * Input series (all labels, url included) tracked at least, whatever `maxSeries`: a run's counts
+ * must not depend on its URL count (about 150 bytes each, so 500,000 cost about 75 MB at worst).
+ */
+const MIN_INPUT_SERIES = 500_000;
 /** Runner identities named in /healthz as conflicting (the count has no limit). */
 export const MAX_CONFLICTS_LISTED = 20;
 
@@ -335,6 +340,8 @@ export interface ObservedTotal {
   readonly key: string;
   /** Counter value, or histogram count. */
   readonly total: number;
+  /** A histogram's folded bucket counts: a bucket that went down is a restart too. */
+  readonly buckets?: Float64Array;
 }
 
 /**
@@ -354,9 +361,9 @@ export interface ObservedTotal {
  * conflict was seen (two or three pushes) may be off by one sender's total; the conflict says so.
  *
  * Memory is bounded: at most `maxSeries` distinct catalog series (the name and the labels that
- * become floodgate labels, per runner), and at most 4 × that many input series; labels outside
- * the catalog (url, name, error, proto, …) only count against the second, generous bound, so a
- * run's counts never depend on how many URLs it had.
+ * become floodgate labels, per runner), and at most 4 × that many input series, never fewer than
+ * {@link MIN_INPUT_SERIES}; labels outside the catalog (url, name, error, proto, …) only count
+ * against the second, generous bound, so a run's counts never depend on how many URLs it had.
  */
 export class CumulativeTracker {
   private readonly runners = new Map<string, RunnerState>();
@@ -373,7 +380,7 @@ export class CumulativeTracker {
 
   constructor(maxSeries: number) {
     this.maxSeries = maxSeries;
-    this.maxInputSeries = maxSeries * 4;
+    this.maxInputSeries = Math.max(maxSeries * 4, MIN_INPUT_SERIES);
   }
 
   /** Input series tracked now. */
@@ -412,9 +419,12 @@ export class CumulativeTracker {
     for (const [runner, list] of byRunner) {
       const state = this.state(runner);
       if (state.conflicted) continue;
-      const dropped = list.some(({ key, total }) => {
-        const before = totalOf(state.last.get(key));
-        return before !== undefined && total < before;
+      const dropped = list.some(({ key, total, buckets }) => {
+        const previous = state.last.get(key);
+        const before = totalOf(previous);
+        if (before !== undefined && total < before) return true;
+        // A new process whose histogram count is already above the old one still has some bucket below it.
+        return buckets !== undefined && previous?.kind === 'histogram' && !grew(previous.counts, buckets);
       });
       // Down, up, and down again within a few requests: no runner restarts that often.
       if (dropped && state.watchLeft > 0) {

@@ -201,14 +201,77 @@ describe('the end of a plan', () => {
 });
 
 describe('runs are capped', () => {
-  test('a new run beyond the cap evicts the run with the oldest last sample', () => {
-    const { store, evicted } = newStore(2);
+  function clockedStore(maxRuns: number): { store: RunStore; evicted: string[]; advance(ms: number): void } {
+    let now = T0;
+    const evicted: string[] = [];
+    const store = new RunStore({ guard: new LabelGuard(100), maxRuns, runIdleMs: 60_000, clock: { now: () => now }, onEvict: (run) => evicted.push(run) });
+    return { store, evicted, advance: (ms) => (now += ms) };
+  }
+
+  test('a new run beyond the cap evicts the idle run with the oldest last sample', () => {
+    const { store, evicted, advance } = clockedStore(2);
     const layer = store.layer('ingest:', 'ingest');
     store.addSample(layer, sample('iterations', 1, { run: 'old', scenario: 's' }, 10));
     store.addSample(layer, sample('iterations', 1, { run: 'older', scenario: 's' }, 5));
-    store.addSample(layer, sample('iterations', 1, { run: 'new', scenario: 's' }, 20));
+    advance(61_000);
+    expect(store.addSample(layer, sample('iterations', 1, { run: 'new', scenario: 's' }, 20))).toBeUndefined();
     expect(evicted).toEqual(['older']);
     expect([...store.runs.keys()]).toEqual(['old', 'new']);
+  });
+
+  test('a run that still receives samples is not evicted: the new run is refused and counted (series_limit)', () => {
+    const { store, evicted, advance } = clockedStore(2);
+    const layer = store.layer('ingest:', 'ingest');
+    store.addSample(layer, sample('iterations', 1, { run: 'a', scenario: 's' }, 10));
+    store.addSample(layer, sample('iterations', 1, { run: 'b', scenario: 's' }, 5));
+    advance(30_000);
+    expect(store.addSample(layer, sample('iterations', 1, { run: 'c', scenario: 's' }, 20))).toBe('series_limit');
+    expect(evicted).toEqual([]);
+    expect([...store.runs.keys()]).toEqual(['a', 'b']);
+  });
+
+  test('a run of a file still followed is never evicted, however idle; once released it may be', () => {
+    const { store, evicted, advance } = clockedStore(1);
+    const file = store.layer('file:k6.ndjson', 'file');
+    store.hold(file.id, true);
+    store.addSample(file, sample('iterations', 1, { run: 'followed', scenario: 's' }, 1));
+    advance(3_600_000);
+    const ingest = store.layer('ingest:', 'ingest');
+    expect(store.addSample(ingest, sample('iterations', 1, { run: 'intruder', scenario: 's' }, 2))).toBe('series_limit');
+    expect(evicted).toEqual([]);
+    store.hold(file.id, false);
+    expect(store.addSample(ingest, sample('iterations', 1, { run: 'intruder', scenario: 's' }, 2))).toBeUndefined();
+    expect(evicted).toEqual(['followed']);
+  });
+});
+
+describe('the series budget', () => {
+  test('beyond the budget new series fold scenario, method and status into other, each fold counted, totals exact', () => {
+    const folds: string[] = [];
+    const store = new RunStore({ guard: new LabelGuard(1000), maxRuns: 10, maxSeries: 10, onBudgetFold: (label) => folds.push(label) });
+    const layer = store.layer('ingest:', 'ingest');
+    for (let i = 0; i < 100; i += 1) store.addSample(layer, sample('http_reqs', 1, { ...http, scenario: `s${i}`, status: '201' }));
+    const requests = rendered(store, M.httpRequests);
+    expect(Object.keys(requests)).toHaveLength(11);
+    expect(requests['{r1,other,register,other,other,ok}']).toBe(90);
+    expect(Object.values(requests).reduce((a, b) => a + b, 0)).toBe(100);
+    expect(folds.filter((label) => label === 'scenario')).toHaveLength(90);
+    expect(folds.filter((label) => label === 'status')).toHaveLength(90);
+    expect(store.budgetedSeries).toBe(11);
+  });
+
+  test('a histogram counts its buckets, sum and count; a dropped layer gives its series back', () => {
+    const store = new RunStore({ guard: new LabelGuard(1000), maxRuns: 10, maxSeries: 1000 });
+    const a = store.layer('file:a', 'file');
+    const b = store.layer('file:b', 'file');
+    store.addSample(a, sample('http_req_duration', 12, { ...http, status: '201' }));
+    store.addSample(b, sample('http_req_duration', 12, { ...http, status: '201' }));
+    expect(store.budgetedSeries).toBe(M.httpRequestDuration.buckets.length + 3);
+    store.addSample(b, sample('http_reqs', 1, { ...http, status: '201' }));
+    store.dropLayer('file:b');
+    expect(store.budgetedSeries).toBe(M.httpRequestDuration.buckets.length + 3);
+    store.dropLayer('file:a');
+    expect(store.budgetedSeries).toBe(0);
   });
 });
 

@@ -15,10 +15,12 @@ import { K6_BUILTIN, K6_METRICS, RUN_METRICS } from '../contracts/metrics.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { K6MetricDeclaration, K6MetricType, K6Sample, RejectReason } from './parse.ts';
 import {
+  type CappedLabel,
   checkLabel,
   type LabelGuard,
   methodLabel,
   NONE,
+  OTHER,
   outcomeLabel,
   resultLabel,
   runLabel,
@@ -39,8 +41,8 @@ export const DURATION_BUCKETS: readonly number[] = RUN_METRICS.httpRequestDurati
 export class CounterFamily {
   readonly series = new Map<string, { readonly labels: readonly string[]; value: number }>();
 
-  add(labels: readonly string[], value: number): void {
-    const key = labels.join('\u0001');
+  /** `key` is `labels.join('\u0001')` when the caller has it already. */
+  add(labels: readonly string[], value: number, key = labels.join('\u0001')): void {
     const entry = this.series.get(key);
     if (entry) entry.value += value;
     else this.series.set(key, { labels, value });
@@ -64,16 +66,15 @@ export interface HistogramSeries {
 export class HistogramFamily {
   readonly series = new Map<string, HistogramSeries>();
 
-  private entry(labels: readonly string[]): HistogramSeries {
-    const key = labels.join('\u0001');
+  private entry(labels: readonly string[], key = labels.join('\u0001')): HistogramSeries {
     let entry = this.series.get(key);
     if (!entry) this.series.set(key, (entry = { labels, counts: new Float64Array(DURATION_BUCKETS.length + 1), sum: 0, count: 0 }));
     return entry;
   }
 
-  /** Records one observation, in seconds. */
-  observe(labels: readonly string[], seconds: number): void {
-    const entry = this.entry(labels);
+  /** Records one observation, in seconds; `key` as in {@link CounterFamily.add}. */
+  observe(labels: readonly string[], seconds: number, key?: string): void {
+    const entry = this.entry(labels, key);
     let index = 0;
     while (index < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[index]!) index += 1;
     entry.counts[index]! += 1;
@@ -82,8 +83,8 @@ export class HistogramFamily {
   }
 
   /** Adds bucket counts computed elsewhere (remote-write native histograms). */
-  addCounts(labels: readonly string[], counts: ArrayLike<number>, sum: number, count: number): void {
-    const entry = this.entry(labels);
+  addCounts(labels: readonly string[], counts: ArrayLike<number>, sum: number, count: number, key?: string): void {
+    const entry = this.entry(labels, key);
     for (let index = 0; index < entry.counts.length; index += 1) entry.counts[index]! += counts[index] ?? 0;
     entry.sum += sum;
     entry.count += count;
@@ -170,6 +171,8 @@ export interface Layer {
   readonly thresholds: Map<string, { readonly type: K6MetricType; readonly metricLabel: string; readonly list: DeclaredThreshold[] }>;
   /** The run's final summary, for a followed file whose folder holds one. */
   summary: LayerSummary | undefined;
+  /** A followed file still followed: its runs are not evicted (see {@link RunStore.hold}). */
+  held: boolean;
 }
 
 /** The target's truth for one run, as last polled. */
@@ -184,6 +187,14 @@ export interface TruthSnapshot {
 export interface RunEntry {
   readonly slices: Map<string, RunSlice>;
   truth?: TruthSnapshot;
+  /**
+   * The run's exposed series of the label-keyed families (requests, durations, funnel,
+   * iterations, dropped, checks, planned), each with the number of slices holding it: what the
+   * series budget counts.
+   */
+  readonly keys: Map<string, number>;
+  /** Prometheus series those keys make (a histogram counts its buckets, sum and count). */
+  series: number;
 }
 
 /** What the store needs from outside. */
@@ -191,8 +202,17 @@ export interface RunStoreOptions {
   readonly guard: LabelGuard;
   /** Runs held at once; see the module comment. */
   readonly maxRuns: number;
+  /**
+   * Prometheus series of the label-keyed run metrics over all runs and sources; beyond it new
+   * series fold their capped labels into `other` (see the module comment). Unlimited when omitted.
+   */
+  readonly maxSeries?: number;
+  /** How long a run must have received nothing before it may be evicted, ms. Default {@link RUN_IDLE_MS}. */
+  readonly runIdleMs?: number;
   /** Called with the run id each time a run is evicted. */
   readonly onEvict?: (run: string) => void;
+  /** Called once per label value folded into `other` because the series budget is full. */
+  readonly onBudgetFold?: (label: CappedLabel) => void;
   /** Stamps when samples arrive (see {@link RunSlice.receivedMs}); the system clock when omitted. */
   readonly clock?: Clock;
 }
@@ -209,6 +229,22 @@ const KNOWN = {
   checks: K6_BUILTIN.checks,
 } as const;
 
+/** A run that received nothing for this long, and is not held by a followed file, may be evicted. */
+export const RUN_IDLE_MS = 60_000;
+
+/** The label-keyed families the series budget counts, with the Prometheus series one key makes. */
+const FAMILY_WEIGHT = {
+  requests: 1,
+  durations: DURATION_BUCKETS.length + 3,
+  funnel: 1,
+  iterations: 1,
+  dropped: 1,
+  checks: 1,
+  planned: 2,
+} as const;
+type FamilyName = keyof typeof FAMILY_WEIGHT;
+const SEP = '\u0001';
+
 /** Metrics whose samples are counts that cannot be negative. */
 const COUNTS: ReadonlySet<string> = new Set([KNOWN.httpReqs, KNOWN.funnel, KNOWN.iterations, KNOWN.dropped, KNOWN.httpReqDuration]);
 
@@ -218,29 +254,56 @@ export class RunStore {
   readonly layers = new Map<string, Layer>();
   private readonly guard: LabelGuard;
   private readonly maxRuns: number;
+  private readonly maxSeries: number;
+  private readonly runIdleMs: number;
   private readonly onEvict: (run: string) => void;
+  private readonly onBudgetFold: (label: CappedLabel) => void;
   private readonly clock: Clock;
+  /** Series the budget counts, over all runs. */
+  private seriesTotal = 0;
+  /** The family key (`labels.join`) of the labels {@link budgeted} returned last, so it is joined once. */
+  private ownKey = '';
 
   constructor(options: RunStoreOptions) {
     this.guard = options.guard;
     this.maxRuns = options.maxRuns;
+    this.maxSeries = options.maxSeries ?? Number.POSITIVE_INFINITY;
+    this.runIdleMs = options.runIdleMs ?? RUN_IDLE_MS;
     this.onEvict = options.onEvict ?? (() => {});
+    this.onBudgetFold = options.onBudgetFold ?? (() => {});
     this.clock = options.clock ?? systemClock;
+  }
+
+  /** Series the budget counts now, over all runs (≤ the budget plus the folded series). */
+  get budgetedSeries(): number {
+    return this.seriesTotal;
   }
 
   /** The layer `id`, created on first use. */
   layer(id: string, source: SourceKind): Layer {
     let layer = this.layers.get(id);
-    if (!layer) this.layers.set(id, (layer = { id, source, thresholds: new Map(), summary: undefined }));
+    if (!layer) this.layers.set(id, (layer = { id, source, thresholds: new Map(), summary: undefined, held: false }));
     return layer;
+  }
+
+  /**
+   * Marks `id` as held (a file still followed) or released. The runs of a held layer are never
+   * evicted: evicting them would lose counts that are never read again.
+   */
+  hold(id: string, held: boolean): void {
+    const layer = this.layers.get(id);
+    if (layer) layer.held = held;
   }
 
   /** Forgets everything `layer` contributed (a truncated or replaced file). */
   dropLayer(id: string): void {
     this.layers.delete(id);
     for (const [run, entry] of this.runs) {
+      const slice = entry.slices.get(id);
+      if (!slice) continue;
       entry.slices.delete(id);
-      if (entry.slices.size === 0) this.runs.delete(run);
+      this.release(entry, slice);
+      if (entry.slices.size === 0) this.removeRun(run, entry);
     }
   }
 
@@ -272,27 +335,31 @@ export class RunStore {
     const { metric, value, tags, timeMs } = sample;
     if (value < 0 && COUNTS.has(metric)) return 'bad_value';
     if (!labelTagsPrintable(tags)) return 'bad_tags';
-    const slice = this.slice(runLabel(tags), layer);
+    const found = this.slice(runLabel(tags), layer);
+    if (!found) return 'series_limit';
+    const { entry, slice } = found;
     const scenario = scenarioLabel(this.guard, tags.scenario);
     touch(slice, timeMs, scenario, this.clock.now());
     switch (metric) {
       case KNOWN.httpReqs:
-        slice.requests.add(this.requestLabels(tags, scenario), value);
+        slice.requests.add(this.budgeted(entry, slice.requests.series, 'requests', this.requestLabels(tags, scenario)), value, this.ownKey);
         break;
       case KNOWN.httpReqDuration:
-        slice.durations.observe([scenario, stageLabel(tags.stage), outcomeLabel(tags)], value / 1000);
+        slice.durations.observe(this.budgeted(entry, slice.durations.series, 'durations', [scenario, stageLabel(tags.stage), outcomeLabel(tags)]), value / 1000, this.ownKey);
         break;
       case KNOWN.funnel:
-        slice.funnel.add([scenario, stageLabel(tags.stage), resultLabel(tags.result)], value);
+        slice.funnel.add(this.budgeted(entry, slice.funnel.series, 'funnel', [scenario, stageLabel(tags.stage), resultLabel(tags.result)]), value, this.ownKey);
         break;
-      case KNOWN.planned:
-        addPlanned(slice, scenarioLabel(this.guard, tags.planned_scenario ?? tags.scenario), value, timeMs);
+      case KNOWN.planned: {
+        const [planned] = this.budgeted(entry, slice.planned, 'planned', [scenarioLabel(this.guard, tags.planned_scenario ?? tags.scenario)], false);
+        addPlanned(slice, planned!, value, timeMs);
         break;
+      }
       case KNOWN.iterations:
-        slice.iterations.add([scenario], value);
+        slice.iterations.add(this.budgeted(entry, slice.iterations.series, 'iterations', [scenario]), value, this.ownKey);
         break;
       case KNOWN.dropped:
-        slice.dropped.add([scenario], value);
+        slice.dropped.add(this.budgeted(entry, slice.dropped.series, 'dropped', [scenario]), value, this.ownKey);
         break;
       case KNOWN.vus:
         slice.vus = newest(slice.vus, value, timeMs);
@@ -301,7 +368,7 @@ export class RunStore {
         slice.vusMax = newest(slice.vusMax, value, timeMs);
         break;
       case KNOWN.checks:
-        slice.checks.add([checkLabel(this.guard, tags.check), value !== 0 ? 'pass' : 'fail'], 1);
+        slice.checks.add(this.budgeted(entry, slice.checks.series, 'checks', [checkLabel(this.guard, tags.check), value !== 0 ? 'pass' : 'fail']), 1, this.ownKey);
         break;
     }
     const declared = layer.thresholds.get(metric);
@@ -326,10 +393,12 @@ export class RunStore {
     count: number,
   ): RejectReason | undefined {
     if (!labelTagsPrintable(tags)) return 'bad_tags';
-    const slice = this.slice(runLabel(tags), layer);
+    const found = this.slice(runLabel(tags), layer);
+    if (!found) return 'series_limit';
+    const { entry, slice } = found;
     const scenario = scenarioLabel(this.guard, tags.scenario);
     touch(slice, timeMs, scenario, this.clock.now());
-    slice.durations.addCounts([scenario, stageLabel(tags.stage), outcomeLabel(tags)], counts, sum, count);
+    slice.durations.addCounts(this.budgeted(entry, slice.durations.series, 'durations', [scenario, stageLabel(tags.stage), outcomeLabel(tags)]), counts, sum, count, this.ownKey);
     return undefined;
   }
 
@@ -376,29 +445,148 @@ export class RunStore {
     return [scenario, stageLabel(tags.stage), methodLabel(this.guard, tags.method), statusLabel(this.guard, tags.status), outcomeLabel(tags)];
   }
 
-  private slice(run: string, layer: Layer): RunSlice {
+  /** The slice of `run` for `layer`, creating the run (evicting an idle one at the cap); undefined when the run is refused. */
+  private slice(run: string, layer: Layer): { entry: RunEntry; slice: RunSlice } | undefined {
     let entry = this.runs.get(run);
     if (!entry) {
-      if (this.runs.size >= this.maxRuns) this.evictOldest();
-      this.runs.set(run, (entry = { slices: new Map() }));
+      if (this.runs.size >= this.maxRuns && !this.evictIdle()) return undefined;
+      this.runs.set(run, (entry = { slices: new Map(), keys: new Map(), series: 0 }));
     }
     let slice = entry.slices.get(layer.id);
     if (!slice) entry.slices.set(layer.id, (slice = new RunSlice()));
-    return slice;
+    return { entry, slice };
   }
 
-  private evictOldest(): void {
+  /**
+   * The labels a sample of `family` is counted under: its own while the run already has that
+   * series or the budget has room; else its capped labels (scenario, method, status, check) fold
+   * into `other`, each fold counted. Folded series are admitted even over the budget: per run
+   * they are bounded by the fixed vocabularies (stage, result, outcome), and refusing them would
+   * lose counts of an accepted run.
+   */
+  private budgeted(entry: RunEntry, onSlice: { has(key: string): boolean }, family: FamilyName, labels: string[], joined = true): string[] {
+    const own = joined ? labels.join(SEP) : labels[0]!;
+    this.ownKey = own;
+    if (onSlice.has(own)) return labels;
+    const key = family + SEP + own;
+    const holders = entry.keys.get(key);
+    if (holders !== undefined) {
+      entry.keys.set(key, holders + 1);
+      return labels;
+    }
+    const weight = FAMILY_WEIGHT[family];
+    if (this.seriesTotal + weight > this.maxSeries) {
+      const folded = this.fold(family, labels);
+      if (folded !== labels) {
+        const foldedOwn = joined ? folded.join(SEP) : folded[0]!;
+        this.ownKey = foldedOwn;
+        if (onSlice.has(foldedOwn)) return folded;
+        return this.admit(entry, family + SEP + foldedOwn, weight, folded);
+      }
+    }
+    return this.admit(entry, key, weight, labels);
+  }
+
+  private admit(entry: RunEntry, key: string, weight: number, labels: string[]): string[] {
+    const holders = entry.keys.get(key);
+    if (holders !== undefined) {
+      entry.keys.set(key, holders + 1);
+      return labels;
+    }
+    entry.keys.set(key, 1);
+    entry.series += weight;
+    this.seriesTotal += weight;
+    return labels;
+  }
+
+  /** `labels` with every capped label value folded into `other` (the same array when nothing changes). */
+  private fold(family: FamilyName, labels: string[]): string[] {
+    const capped = CAPPED_POSITIONS[family];
+    let folded: string[] | undefined;
+    for (const [position, label] of capped) {
+      const value = labels[position]!;
+      if (value === OTHER || value === NONE) continue;
+      folded ??= [...labels];
+      folded[position] = OTHER;
+      this.onBudgetFold(label);
+    }
+    return folded ?? labels;
+  }
+
+  /** A slice leaves its run: the series only it held leave the budget. */
+  private release(entry: RunEntry, slice: RunSlice): void {
+    const families: Array<[FamilyName, Iterable<string>]> = [
+      ['requests', slice.requests.series.keys()],
+      ['durations', slice.durations.series.keys()],
+      ['funnel', slice.funnel.series.keys()],
+      ['iterations', slice.iterations.series.keys()],
+      ['dropped', slice.dropped.series.keys()],
+      ['checks', slice.checks.series.keys()],
+      ['planned', slice.planned.keys()],
+    ];
+    for (const [family, keys] of families) {
+      for (const own of keys) {
+        const key = `${family}${SEP}${own}`;
+        const holders = entry.keys.get(key);
+        if (holders === undefined) continue;
+        if (holders > 1) {
+          entry.keys.set(key, holders - 1);
+        } else {
+          entry.keys.delete(key);
+          entry.series -= FAMILY_WEIGHT[family];
+          this.seriesTotal -= FAMILY_WEIGHT[family];
+        }
+      }
+    }
+  }
+
+  private removeRun(run: string, entry: RunEntry): void {
+    this.runs.delete(run);
+    this.seriesTotal -= entry.series;
+    entry.series = 0;
+    entry.keys.clear();
+  }
+
+  /** True when `run` may be evicted: no layer of it is a followed file, and nothing arrived for the idle period. */
+  private evictable(entry: RunEntry, nowMs: number): boolean {
+    for (const [layerId, slice] of entry.slices) {
+      if (this.layers.get(layerId)?.held) return false;
+      if (nowMs - slice.receivedMs < this.runIdleMs) return false;
+    }
+    return true;
+  }
+
+  /** Evicts the evictable run with the oldest last sample; false when every run is still live or followed. */
+  private evictIdle(): boolean {
+    const nowMs = this.clock.now();
     let oldest: string | undefined;
     let oldestMs = Number.POSITIVE_INFINITY;
-    for (const run of this.runs.keys()) {
+    for (const [run, entry] of this.runs) {
+      if (!this.evictable(entry, nowMs)) continue;
       const last = this.lastSampleMs(run);
       if (oldest === undefined || last < oldestMs) [oldest, oldestMs] = [run, last];
     }
-    if (oldest === undefined) return;
-    this.runs.delete(oldest);
+    if (oldest === undefined) return false;
+    this.removeRun(oldest, this.runs.get(oldest)!);
     this.onEvict(oldest);
+    return true;
   }
 }
+
+/** Per family, the label positions whose values are capped, and the label each is. */
+const CAPPED_POSITIONS: Readonly<Record<FamilyName, ReadonlyArray<readonly [number, CappedLabel]>>> = {
+  requests: [
+    [0, 'scenario'],
+    [2, 'method'],
+    [3, 'status'],
+  ],
+  durations: [[0, 'scenario']],
+  funnel: [[0, 'scenario']],
+  iterations: [[0, 'scenario']],
+  dropped: [[0, 'scenario']],
+  checks: [[0, 'check']],
+  planned: [[0, 'scenario']],
+};
 
 /** Tags that become label values, or decide one. */
 const LABEL_TAGS = ['run', 'testid', 'scenario', 'planned_scenario', 'stage', 'result', 'method', 'status', 'expected_response', 'check'] as const;

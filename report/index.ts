@@ -13,6 +13,7 @@ import { DEFAULT_OBJECTIVES, type ReportObjectives } from './analysis/objectives
 import { readPrometheusRun, type PrometheusApi } from './read-prometheus.ts';
 import { findNdjson, readRunDirectory, readRunJson, type TruthSource } from './read-run.ts';
 import { RENDERERS } from './render/index.ts';
+import { printPdf, type PdfOutcome } from './render/pdf.ts';
 import { loadObjectives } from './slo-file.ts';
 
 export { analyseRun, type Analysis } from './analysis/index.ts';
@@ -40,6 +41,8 @@ export interface ReportOptions {
   /** Report window length in seconds (default 10). */
   readonly windowSeconds?: number;
   readonly signal?: AbortSignal;
+  /** `auto` (default): also print report.pdf when Chromium is installed; `off`: do not. */
+  readonly pdf?: 'auto' | 'off';
   /** Prometheus client (tests). */
   readonly prometheusApi?: PrometheusApi;
 }
@@ -52,6 +55,8 @@ export interface ReportOutcome {
   readonly files: readonly string[];
   /** Absolute path of report.html. */
   readonly html: string;
+  /** report.pdf: written (its path is in `files` too), or why not. */
+  readonly pdf: PdfOutcome;
 }
 
 /** Reads, analyses and renders one run. Throws FloodgateError for expected failures. */
@@ -79,7 +84,10 @@ export async function buildReport(options: ReportOptions): Promise<ReportOutcome
       writeOutput(path, renderer.render(analysis));
       files.push(path);
     }
-    return { analysis, runResult, files, html: join(out, 'report.html') };
+    const html = join(out, 'report.html');
+    const pdf = options.pdf === 'off' ? { skipped: 'report.pdf not asked for' } : await printPdf(html, join(out, 'report.pdf'));
+    if ('written' in pdf) files.push(pdf.written);
+    return { analysis, runResult, files, html, pdf };
   } catch (error) {
     // A folder this run created and wrote nothing into is not left behind.
     for (const folder of created.reverse()) {

@@ -43,6 +43,7 @@ async function eventually(check: () => Promise<boolean>, what: string, timeoutMs
 beforeAll(async () => {
   const target = startProcess(process.execPath, [FLOODGATE, 'target', '--port', '0', '--ministry-port', '0', '--test-hooks', '--db', ':memory:'], { cwd: ROOT });
   const targetUrl = (await target.waitFor(/listening on (http:\/\/\S+)/, 60_000))[1] as string;
+  const ministryUrl = (await target.waitFor(/ministry NIK API on (http:\/\/\S+)/, 10_000))[1] as string;
   const exporter = startProcess(
     process.execPath,
     [FLOODGATE, 'exporter', '--port', '0', '--follow', join(scratch, '*/k6.ndjson'), '--follow-interval', '200', '--target-truth', targetUrl, '--truth-interval', '1'],
@@ -50,7 +51,11 @@ beforeAll(async () => {
   );
   const exporterUrl = (await exporter.waitFor(/listening on (http:\/\/\S+)/, 60_000))[1] as string;
   prometheus = await startPrometheus(
-    projectPrometheusConfig({ [SCRAPE_JOBS.exporter]: new URL(exporterUrl).host, [SCRAPE_JOBS.target]: new URL(targetUrl).host }),
+    projectPrometheusConfig({
+      [SCRAPE_JOBS.exporter]: new URL(exporterUrl).host,
+      [SCRAPE_JOBS.target]: new URL(targetUrl).host,
+      [SCRAPE_JOBS.ministry]: new URL(ministryUrl).host,
+    }),
   );
 
   started = Date.now() / 1000;

@@ -62,6 +62,8 @@ describe('floodgate demo', () => {
     const code = await exitOf(demo, 300_000);
     const output = demo.output();
     expect(code, output.slice(-3000)).toBe(0);
+    // The live page comes first, so a browser can watch from the start.
+    expect(output.split('\n')[0]).toMatch(/^live page:\s+http:\/\/127\.0\.0\.1:\d+\/live\b/);
     for (const kind of ['breakpoint', 'opening']) {
       const path = new RegExp(`^${kind} report:\\s+(\\S+)`, 'm').exec(output)?.[1];
       expect(path, `${kind} report path in the output`).toBeDefined();
@@ -70,6 +72,10 @@ describe('floodgate demo', () => {
       const report = JSON.parse(readFileSync(join(html, '..', 'report.json'), 'utf8')) as { valid: boolean; scenario: string };
       expect(report.scenario).toBe(kind);
       expect(report.valid).toBe(true);
+      // The live page's snapshot of the run, beside its report, opens offline.
+      const snapshot = readFileSync(join(html, '..', 'live.html'), 'utf8');
+      expect(snapshot).toContain('id="floodgate-snapshot"');
+      expect(snapshot).not.toMatch(/(?:src|href)="https?:/);
     }
     const breakpoint = JSON.parse(readFileSync(join(resolve(ROOT, /^breakpoint report:\s+(\S+)/m.exec(output)![1]!), '..', 'report.json'), 'utf8')) as {
       capacity: { limitingStage?: string };

@@ -83,7 +83,10 @@ describe('docker-compose.yml', () => {
     expect(image).toMatch(/^[\w./-]+:v?\d+\.\d+\.\d+$/);
   });
 
-  test.each(services.filter(([, service]) => !service.profiles?.includes('loadtest')))('%s, a long-running service, has a healthcheck', (_name, service) => {
+  /** One-shot services: others wait for them to complete successfully. */
+  const oneShot = new Set(services.flatMap(([, service]) => Object.entries(service.depends_on ?? {}).filter(([, dependency]) => dependency.condition === 'service_completed_successfully').map(([name]) => name)));
+
+  test.each(services.filter(([name, service]) => !service.profiles?.includes('loadtest') && !oneShot.has(name)))('%s, a long-running service, has a healthcheck', (_name, service) => {
     expect(service.healthcheck?.test.length ?? 0).toBeGreaterThan(1);
   });
 
@@ -103,6 +106,31 @@ describe('docker-compose.yml', () => {
         if (/PASSWORD|TOKEN|SECRET/.test(key) && value !== null) expect(value, `${name}.${key}`).toMatch(/^\$\{\w+(:[-?][^}]*)?\}$/);
       }
     }
+  });
+
+  test('has no top-level name: Debian\'s docker-compose 1.29 rejects it', () => {
+    // compose 1.29 validates against its own v3 schema, where the top level allows only
+    // version, services, networks, volumes, secrets, configs and x- extensions.
+    const allowed = new Set(['version', 'services', 'networks', 'volumes', 'secrets', 'configs']);
+    expect(Object.keys(compose).filter((key) => !allowed.has(key) && !key.startsWith('x-'))).toEqual([]);
+  });
+
+  test('.env.example sets no Grafana password: compose\'s required-password check (${GRAFANA_ADMIN_PASSWORD:?…}) must fire', () => {
+    expect(text).toMatch(/GF_SECURITY_ADMIN_PASSWORD: \$\{GRAFANA_ADMIN_PASSWORD:\?/);
+    expect(read('.env.example')).not.toMatch(/^GRAFANA_ADMIN_PASSWORD=/m);
+    expect(read('.env.example')).toMatch(/^# GRAFANA_ADMIN_PASSWORD=/m);
+  });
+
+  test('hands the exporter token to Prometheus where prometheus.yml reads it', () => {
+    const config = parse(read('deploy/prometheus/prometheus.yml')) as { scrape_configs: Array<{ job_name: string; authorization?: { credentials_file?: string } }> };
+    const file = config.scrape_configs.find((job) => job.job_name === 'floodgate-exporter')?.authorization?.credentials_file;
+    expect(file).toBe('secrets/exporter-token');
+    const writer = compose.services['prometheus-token'];
+    expect(writer?.command?.join(' ')).toMatch(/FLOODGATE_EXPORTER_TOKEN.*> \/secrets\/exporter-token/);
+    const secretsVolume = (writer?.volumes ?? []).find((volume) => volume.endsWith(':/secrets'))!.split(':')[0];
+    expect(compose.services.prometheus?.volumes).toContain(`${secretsVolume}:/etc/prometheus/${file!.replace(/\/[^/]+$/, '')}:ro`);
+    expect(compose.services.prometheus?.depends_on?.['prometheus-token']?.condition).toBe('service_completed_successfully');
+    expect((writer?.environment as Record<string, string>).FLOODGATE_EXPORTER_TOKEN).toBe((compose.services.exporter?.environment as Record<string, string>).FLOODGATE_EXPORTER_TOKEN);
   });
 
   test('names every variable it reads from .env in .env.example', () => {

@@ -5,7 +5,7 @@
  * mirror, which a clean clone does not have; see engine/README.md for that table.
  */
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runScript } from '../engine/index.ts';
@@ -145,5 +145,22 @@ describe('smaller k6 details', () => {
     const { lines } = await probe('nested-timers.js');
     expect(points(lines, 'vus')).toEqual([]);
     expect(points(lines, 'vus_max')).toEqual([]);
+  });
+});
+
+describe('a run always ends', () => {
+  test('an endless synchronous loop is interrupted after gracefulStop; the run reports it, writes its summary and a complete NDJSON', async () => {
+    const { result, lines, stderr } = await probe('endless-loop.js');
+    expect(result.exitCode).toBe(0);
+    expect(stderr).toMatch(/ran synchronously past the end of gracefulStop \(500ms\) and was interrupted/);
+    expect(sum(lines, 'probe_started')).toBe(1);
+    expect(sum(lines, 'iterations')).toBe(0);
+    expect(JSON.parse(readFileSync(folder.path('endless-loop-summary.json'), 'utf8'))).toEqual({ started: 1 });
+  });
+
+  test('an endless loop in a timer callback is interrupted at the hard stop too', async () => {
+    const { result, lines } = await probe('endless-timer.js');
+    expect(result.exitCode).toBe(0);
+    expect(sum(lines, 'iterations')).toBe(0);
   });
 });

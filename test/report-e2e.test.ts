@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
-import { DEMO_PLAN } from '../report/demo.ts';
+import { DEMO_PLAN } from '../demo/index.ts';
 import { buildReport } from '../report/index.ts';
 import { createTarget, type Target } from '../target/target.ts';
 import { startProcess, stopAll } from './support/processes.ts';

@@ -151,7 +151,8 @@ describe('floodgate run on the local engine', () => {
 
     const lines = readNdjson(join(out, 'k6.ndjson'));
     expect(streamProblems(lines, 'smoke-local')).toEqual([]);
-    for (const metric of ['http_reqs', 'http_req_duration', 'http_req_failed', 'iterations', 'checks', 'vus', 'funnel_stage']) {
+    // no 'vus': k6 writes it only from its once-a-second ticker, so a short smoke may have none
+    for (const metric of ['http_reqs', 'http_req_duration', 'http_req_failed', 'iterations', 'checks', 'funnel_stage']) {
       expect(lines.some((line) => line.type === 'Metric' && line.metric === metric), `Metric line for ${metric}`).toBe(true);
       expect(points(lines, metric).length, `Point lines for ${metric}`).toBeGreaterThan(0);
     }

@@ -17,6 +17,8 @@ import { RECORDED, recordedQuantile, type AlertRule, type BurnWindow, type RuleG
 export const SCRAPE_JOBS = {
   exporter: 'floodgate-exporter',
   target: 'floodgate-target',
+  /** The simulated ministry NIK API's own /metrics (its queue and busy slots). */
+  ministry: 'floodgate-ministry',
   prometheus: 'prometheus',
 } as const;
 

@@ -4,6 +4,8 @@
  * rule), and so an interrupted iteration's timers never fire.
  */
 
+import { callWithin } from '../guard.ts';
+import { monoNow } from '../clock.ts';
 import type { Runtime } from '../runtime.ts';
 
 /** Builds the timer functions for one run. */
@@ -42,7 +44,8 @@ export function createTimersModule(runtime: Runtime): Record<string, (...args: n
       }
       if (iteration?.interrupted) return;
       try {
-        callback(...args);
+        if (iteration) callWithin(() => callback(...args), iteration.deadlineMono - monoNow());
+        else callback(...args);
       } catch (error) {
         if (iteration) iteration.fail(error);
         else runtime.log('error', [`Uncaught error in a timer callback: ${error instanceof Error ? error.message : String(error)}`]);

@@ -36,17 +36,17 @@ describe('a breakpoint that never reached the limit', () => {
 
   test('labels every forecast figure that rests on the lower bound', () => {
     const figures = Object.fromEntries(keyFigures(notReached));
-    expect(figures['Sustained capacity']).toMatch(/^at least 720\/min/);
-    expect(figures['Against 80,000/min']).toMatch(/^at least 0\.009× the peak; headroom at least -99 %$/);
-    expect(figures['Scale-out needed']).toMatch(/^at most 159×/);
+    expect(figures['Capacity: highest load step with every stage within its objectives']).toMatch(/^at least 720\/min/);
+    expect(figures['Capacity against the 80,000/min peak']).toMatch(/^at least 0\.009× the peak; headroom at least -99 %$/);
+    expect(figures['Scale-out needed (at 70 % utilisation)']).toMatch(/^at most 159×/);
     for (const [label, value] of Object.entries(figures).filter(([label]) => label.startsWith('Waiting room'))) {
       expect(value, label).toMatch(/^at most: /);
     }
     const html = renderHtml(notReached);
-    expect(html).toMatch(/capacity \(lower bound\)/);
-    expect(html).toMatch(/is at least 0\.009× the 80,000\/min peak/);
+    expect(html).toMatch(/our capacity: 720\/min or more/);
+    expect(html).toMatch(/That is at least 0\.009× the 80,000\/min peak/);
     expect(html).toMatch(/at most 159× what was measured/);
-    expect(renderMarkdown(notReached)).toMatch(/at least 0\.009× the peak/);
+    expect(renderMarkdown(notReached)).toMatch(/at least 0\.009× the 80,000\/min peak/);
   });
 });
 
@@ -56,7 +56,7 @@ describe('a breakpoint with a knee', () => {
     expect(knee.forecast.capacityIsLowerBound).toBe(false);
     expect(knee.verdict.status).toBe('not-ready');
     expect(knee.verdict.text).toMatch(/not ready — it needs \d+× the measured capacity/);
-    expect(Object.fromEntries(keyFigures(knee))['Scale-out needed']).not.toMatch(/at most/);
+    expect(Object.fromEntries(keyFigures(knee))['Scale-out needed (at 70 % utilisation)']).not.toMatch(/at most/);
   });
 
   test('shows the capacity ratio and the scale-out factor in one format everywhere', () => {
@@ -67,9 +67,14 @@ describe('a breakpoint with a knee', () => {
       expect(text).toContain(ratio);
       expect(text).toContain(scale);
     }
-    // every factor printed next to "peak" or "measured" is one of the two, never a second rounding of them
-    const factors = [...html.matchAll(/(\d[\d.,]*)×/g)].map((match) => `${match[1]}×`);
+    // below the first screen, every factor printed is one of the two, never a second rounding of them
+    const details = html.slice(html.indexOf('<section class="validity'));
+    const factors = [...details.matchAll(/(\d[\d.,]*)×/g)].map((match) => `${match[1]}×`);
     expect(new Set(factors)).toEqual(new Set([ratio, scale]));
+    // the first screen's factors say what they compare: the peak against capacity, the ask against today
+    const [, , fix] = knee.answer.questions;
+    expect(knee.answer.questions[0].answer).toMatch(/80,000 in its first minute, \d+× as many\.$/);
+    expect(fix.answer).toMatch(/^Ask the ministry for [\d,]+ NIK checks a second \(\d+× the [\d.]+ a second it answers today\)/);
   });
 });
 

@@ -73,7 +73,7 @@ export function demandCaption(analysis: Analysis): string {
   const { forecast } = analysis;
   const over = forecast.surges.filter((surge) => surge.overCapacity);
   const bound = forecast.capacityIsLowerBound ? ' (a lower bound: the test stopped before the limit)' : '';
-  const scale = 'Logarithmic scale: each grid line is 10× the one below.';
+  const scale = 'Logarithmic scale: each grid line is ten times the one below.';
   if (over.length === 0) return `The opening’s demand stays under our capacity${bound}. ${scale}`;
   const wait = Math.max(...over.map((surge) => surge.maxWaitMinutes));
   return `Every applicant above our capacity line${bound} has to wait: the last of the surge ${forecast.capacityIsLowerBound ? 'at most' : 'about'} ${formatMinutes(wait)}. ${scale}`;

@@ -5,6 +5,7 @@
 
 import { FUNNEL_STAGES, type FunnelStage } from '../../contracts/funnel.ts';
 import { describeBreach, formatRate } from '../analysis/capacity.ts';
+import type { ThresholdResult } from '../../contracts/run-result.ts';
 import type { Analysis } from '../analysis/index.ts';
 import { formatMeasured } from '../analysis/thresholds.ts';
 import { formatClock, formatFactor, formatMinutes } from '../analysis/verdict.ts';
@@ -82,7 +83,7 @@ export function keyFigures(analysis: Analysis): Array<[string, string]> {
   } else rows.push(['Capacity', capacity.explanation]);
   if (forecast.available) {
     const { atLeast, atMost } = boundWords(analysis);
-    rows.push(['Capacity against the 80,000/min peak', `${atLeast}${pct(forecast.capacityRatio!, forecast.capacityRatio! < 0.1 ? 2 : 0)} of it; headroom ${atLeast}${pct(forecast.headroom, 0)}`]);
+    rows.push(['Capacity against the 80,000/min peak', `${atLeast}${formatFactor(forecast.capacityRatio!)} the peak; headroom ${atLeast}${pct(forecast.headroom, 0)}`]);
     rows.push([`Scale-out needed (at ${pct(forecast.targetUtilisation, 0)} utilisation)`, `${atMost}${formatFactor(forecast.scaleOutFactor!)}, to ${perMinute(forecast.requiredCapacityPerMinute)}`]);
     for (const surge of forecast.surges.filter((item) => item.overCapacity)) {
       const waiting = `${count(surge.maxBacklog)} waiting, longest wait ${formatMinutes(surge.maxWaitMinutes)}, ${formatMinutes(surge.minutesOverCapacity)} over capacity`;
@@ -150,7 +151,7 @@ export function stepStageTable(analysis: Analysis, what: 'p95' | 'errors'): Tabl
 /** The funnel, one row per stage. */
 export function funnelTable(analysis: Analysis): Table {
   return {
-    header: ['stage', 'entered', 'completed', 'failed', 'throttled', 'abandoned', 'went on (observed)', 'went on (expected, 95 % band)', 'completed of arrivals', 'expected'],
+    header: ['stage', 'entered', 'completed', 'failed', 'throttled', 'abandoned', 'went on', 'expected to go on (95 % band)', 'completed of arrivals', 'expected'],
     rows: FUNNEL_STAGES.map((stage) => {
       const row = analysis.funnel.stages[stage];
       const band = row.continuationBand ? ` (${(row.continuationBand[0] * 100).toFixed(1)}–${pct(row.continuationBand[1])})` : '';
@@ -188,7 +189,7 @@ export function stageTable(analysis: Analysis): Table {
         pct(row.errorRate),
         pct(row.throttleRate),
         ms(objective.p95Ms),
-        `< ${pct(objective.maxErrorRate)}`,
+        `under ${pct(objective.maxErrorRate)}`,
       ];
     }),
   };
@@ -209,6 +210,11 @@ export function reconciliationTable(analysis: Analysis): Table {
   };
 }
 
+/** A threshold's measured value with its unit ("3,120 ms"), or — when the summary gave none. */
+export function formatMeasuredThreshold(threshold: ThresholdResult): string {
+  return threshold.measured === undefined ? '—' : `${formatMeasured(threshold.measured)}${threshold.unit ? ` ${threshold.unit}` : ''}`;
+}
+
 /** Thresholds and their results. */
 export function thresholdTable(analysis: Analysis): Table {
   return {
@@ -216,8 +222,82 @@ export function thresholdTable(analysis: Analysis): Table {
     rows: analysis.thresholds.map((threshold) => [
       threshold.metric,
       threshold.expression,
-      threshold.measured === undefined ? '—' : `${formatMeasured(threshold.measured)}${threshold.unit ? ` ${threshold.unit}` : ''}`,
+      formatMeasuredThreshold(threshold),
       threshold.ok === undefined ? 'unknown' : threshold.ok ? 'pass' : 'FAIL',
     ]),
   };
+}
+
+/** Title of the forecast section. */
+export const FORECAST_TITLE = 'Forecast for an 80,000/min opening';
+
+/** The forecast's sentences: capacity, ratio, scale-out, the model ceiling, the stage rate to ask for. */
+export function forecastNotes(analysis: Analysis): string[] {
+  const { forecast } = analysis;
+  if (!forecast.available) return [`${forecast.reason ?? 'no capacity to forecast with'}.`];
+  const { atLeast, atMost } = boundWords(analysis);
+  const notes = [
+    forecast.capacityIsLowerBound
+      ? `Capacity is at least ${formatRate(forecast.capacityPerMinute!)} new applicants/min: every step met every objective, so the run did not reach the limit. Every figure below rests on that lower bound: the ratio and headroom are at least, the scale-out factor, queues and waits at most, what is shown; run higher steps to measure the capacity itself.`
+      : `Capacity (the highest load step with every stage within its objectives): ${formatRate(forecast.capacityPerMinute!)} new applicants/min.`,
+    `That is ${atLeast}${formatFactor(forecast.capacityRatio!)} the 80,000/min peak (headroom ${atLeast}${pct(forecast.headroom, 0)}).`,
+    `At ${pct(forecast.targetUtilisation, 0)} target utilisation the opening needs ${formatRate(forecast.requiredCapacityPerMinute)}/min: ${atMost}${formatFactor(forecast.scaleOutFactor!)} what was measured (linear scale-out; N+1 spare not included).`,
+  ];
+  if (forecast.uslCeilingPerMinute !== undefined) {
+    notes.push(`The USL model fit puts this deployment’s throughput ceiling near ${formatRate(forecast.uslCeilingPerMinute)} new applicants/min whatever the load: more load cannot get more out of it.`);
+  } else if (analysis.usl && !analysis.usl.ceilingDetermined) {
+    notes.push(`The USL model’s throughput ceiling is not determined (${analysis.usl.ceilingUndeterminedReason ?? 'no ceiling'}), so it is not used here.`);
+  }
+  if (forecast.limitingStage && forecast.requiredStageRatePerSecond !== undefined) {
+    notes.push(
+      `At the peak ${forecast.limitingStage} must answer about ${formatRate(forecast.requiredStageRatePerSecond)} successful requests/s (${formatRate(forecast.requiredStageRatePerSecond / forecast.targetUtilisation)}/s at ${pct(forecast.targetUtilisation, 0)} utilisation); if it is a dependency you do not own (the ministry API), that is the figure to ask for.`,
+    );
+  }
+  notes.push('Fluid model: arrivals above capacity wait in a first-in-first-out queue (a waiting room); the wait is backlog ÷ capacity.');
+  return notes;
+}
+
+/** The waiting room each surge shape would need at the measured capacity. */
+export function forecastTable(analysis: Analysis): Table {
+  const { forecast } = analysis;
+  const most = forecast.capacityIsLowerBound ? '≤ ' : '';
+  return {
+    header: ['surge shape', 'largest queue (applicants)', 'longest wait', 'time over capacity', 'queue empty again after'],
+    rows: forecast.surges.map((surge) => [
+      surgeName(surge.shape),
+      surge.overCapacity ? `${most}${count(surge.maxBacklog)}` : '0',
+      surge.overCapacity ? `${most}${formatMinutes(surge.maxWaitMinutes)}` : '—',
+      surge.overCapacity ? `${most}${formatMinutes(surge.minutesOverCapacity)}` : '—',
+      surge.queueClearsAtMinute === null ? 'not within 21 h' : surge.overCapacity ? `${most}${formatMinutes(surge.queueClearsAtMinute)}` : '—',
+    ]),
+  };
+}
+
+/** Title, introduction and not-fitted note of the USL section. */
+export const USL_TITLE = 'Universal Scalability Law (model fit)';
+export const USL_INTRO =
+  'X(N) = λN / (1 + σ(N−1) + κN(N−1)) fitted to successful requests per second against requests in flight (Little’s law), one point per load step.';
+export const USL_NOT_FITTED = 'Not fitted: it needs at least six judged load steps.';
+
+/** The USL fit, label → value; an undetermined ceiling says so instead of printing its range. Undefined when not fitted. */
+export function uslRows(analysis: Analysis): Array<[string, string]> | undefined {
+  const usl = analysis.usl;
+  if (!usl) return undefined;
+  const range = (values: readonly [number, number] | null, digits: number): string => (values ? `${values[0].toFixed(digits)}–${values[1].toFixed(digits)}` : 'not identified');
+  const undetermined = `not determined: ${usl.ceilingUndeterminedReason ?? 'no ceiling'}`;
+  return [
+    ['σ (contention)', `${usl.sigma.toFixed(4)} (5–95 %: ${range(usl.bootstrap.sigma, 4)})`],
+    ['κ (coherency)', `${usl.kappa.toExponential(2)} (5–95 %: ${usl.bootstrap.kappa[0].toExponential(2)}–${usl.bootstrap.kappa[1].toExponential(2)})`],
+    [
+      'peak concurrency N*',
+      !usl.ceilingDetermined
+        ? undetermined
+        : usl.peakConcurrency === null
+          ? 'none (κ = 0)'
+          : `${usl.peakConcurrency.toFixed(1)} requests in flight (5–95 %: ${range(usl.bootstrap.peakConcurrency, 1)})`,
+    ],
+    ['throughput ceiling', !usl.ceilingDetermined ? undetermined : `${formatRate(usl.peakThroughput!)} successful requests/s (5–95 %: ${range(usl.bootstrap.peakThroughput, 1)})`],
+    ['in new applicants', usl.ceilingPerMinute === undefined ? '—' : `${formatRate(usl.ceilingPerMinute)}/min (at ${usl.requestsPerArrival!.toFixed(2)} successful requests per applicant)`],
+    ['fit', `R² ${usl.rSquared.toFixed(3)} over ${usl.points.length} steps; ${usl.bootstrap.samples} bootstrap resamples; do not read beyond N ≈ ${formatRate(2 * usl.maxMeasuredConcurrency)}`],
+  ];
 }

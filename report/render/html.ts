@@ -10,11 +10,14 @@ import type { Analysis } from '../analysis/index.ts';
 import { charts, demandCaption, demandChart, plannedChart } from './charts.ts';
 import {
   ERROR_RATE_DEFINITION,
-  boundWords,
+  FORECAST_TITLE,
   count,
+  USL_INTRO,
+  USL_NOT_FITTED,
+  USL_TITLE,
+  forecastNotes,
+  forecastTable,
   formatClock,
-  formatFactor,
-  formatMinutes,
   formatRate,
   funnelTable,
   keyFigures,
@@ -23,8 +26,8 @@ import {
   stageTable,
   stepStageTable,
   stepTable,
-  surgeName,
   thresholdTable,
+  uslRows,
   type Table,
 } from './format.ts';
 import { escapeHtml } from './svg.ts';
@@ -153,66 +156,14 @@ function stepsSection(analysis: Analysis): string {
 
 function forecastSection(analysis: Analysis): string {
   const { forecast } = analysis;
-  const title = 'Forecast for an 80,000/min opening';
-  if (!forecast.available) return section(title, `<p>${escapeHtml(forecast.reason ?? '')}.</p>`);
-  const { atLeast, atMost } = boundWords(analysis);
-  const most = forecast.capacityIsLowerBound ? '≤ ' : '';
-  const rows = forecast.surges.map((surge) => [
-    surgeName(surge.shape),
-    surge.overCapacity ? `${most}${count(surge.maxBacklog)}` : '0',
-    surge.overCapacity ? `${most}${formatMinutes(surge.maxWaitMinutes)}` : '—',
-    surge.overCapacity ? `${most}${formatMinutes(surge.minutesOverCapacity)}` : '—',
-    surge.queueClearsAtMinute === null ? 'not within 21 h' : surge.overCapacity ? `${most}${formatMinutes(surge.queueClearsAtMinute)}` : '—',
-  ]);
-  const notes = [
-    forecast.capacityIsLowerBound
-      ? `Capacity is at least ${formatRate(forecast.capacityPerMinute!)} new applicants/min: every step met every objective, so the run did not reach the limit. Every figure below rests on that lower bound: the ratio and headroom are at least, the scale-out factor, queues and waits at most, what is shown; run higher steps to measure the capacity itself.`
-      : `Capacity (the highest load step with every stage within its objectives): ${formatRate(forecast.capacityPerMinute!)} new applicants/min.`,
-    `That is ${atLeast}${formatFactor(forecast.capacityRatio!)} the 80,000/min peak (headroom ${atLeast}${pct(forecast.headroom, 0)}).`,
-    `At ${pct(forecast.targetUtilisation, 0)} target utilisation the opening needs ${formatRate(forecast.requiredCapacityPerMinute)}/min: ${atMost}${formatFactor(forecast.scaleOutFactor!)} what was measured (linear scale-out; N+1 spare not included).`,
-  ];
-  if (forecast.uslCeilingPerMinute !== undefined) {
-    notes.push(`The USL model fit puts this deployment’s throughput ceiling near ${formatRate(forecast.uslCeilingPerMinute)} new applicants/min whatever the load: more load cannot get more out of it.`);
-  } else if (analysis.usl && !analysis.usl.ceilingDetermined) {
-    notes.push(`The USL model’s throughput ceiling is not determined (${analysis.usl.ceilingUndeterminedReason ?? 'no ceiling'}), so it is not used here.`);
-  }
-  if (forecast.limitingStage && forecast.requiredStageRatePerSecond !== undefined) {
-    notes.push(
-      `At the peak ${forecast.limitingStage} must answer about ${formatRate(forecast.requiredStageRatePerSecond)} successful requests/s (${formatRate(forecast.requiredStageRatePerSecond / forecast.targetUtilisation)}/s at ${pct(forecast.targetUtilisation, 0)} utilisation); if it is a dependency you do not own (the ministry API), that is the figure to ask for.`,
-    );
-  }
-  notes.push('Fluid model: arrivals above capacity wait in a first-in-first-out queue (a waiting room); the wait is backlog ÷ capacity.');
-  return section(
-    title,
-    `${notes.map((note) => `<p>${escapeHtml(note)}</p>`).join('')}${table({ header: ['surge shape', 'largest queue (applicants)', 'longest wait', 'time over capacity', 'queue empty again after'], rows })}`,
-  );
+  if (!forecast.available) return section(FORECAST_TITLE, `<p>${escapeHtml(forecast.reason ?? '')}.</p>`);
+  return section(FORECAST_TITLE, `${forecastNotes(analysis).map((note) => `<p>${escapeHtml(note)}</p>`).join('')}${table(forecastTable(analysis))}`);
 }
 
 function uslSection(analysis: Analysis): string {
-  const usl = analysis.usl;
-  if (!usl) {
-    return analysis.steps.length > 0 ? section('Universal Scalability Law (model fit)', '<p>Not fitted: it needs at least six judged load steps.</p>') : '';
-  }
-  const range = (values: readonly [number, number] | null, digits: number): string => (values ? `${values[0].toFixed(digits)}–${values[1].toFixed(digits)}` : 'not identified');
-  const undetermined = `not determined: ${usl.ceilingUndeterminedReason ?? 'no ceiling'}`;
-  const rows: Array<[string, string]> = [
-    ['σ (contention)', `${usl.sigma.toFixed(4)} (5–95 %: ${range(usl.bootstrap.sigma, 4)})`],
-    ['κ (coherency)', `${usl.kappa.toExponential(2)} (5–95 %: ${usl.bootstrap.kappa[0].toExponential(2)}–${usl.bootstrap.kappa[1].toExponential(2)})`],
-    [
-      'peak concurrency N*',
-      !usl.ceilingDetermined ? undetermined : usl.peakConcurrency === null ? 'none (κ = 0)' : `${usl.peakConcurrency.toFixed(1)} requests in flight (5–95 %: ${range(usl.bootstrap.peakConcurrency, 1)})`,
-    ],
-    [
-      'throughput ceiling',
-      !usl.ceilingDetermined ? undetermined : `${formatRate(usl.peakThroughput!)} successful requests/s (5–95 %: ${range(usl.bootstrap.peakThroughput, 1)})`,
-    ],
-    ['in new applicants', usl.ceilingPerMinute === undefined ? '—' : `${formatRate(usl.ceilingPerMinute)}/min (at ${usl.requestsPerArrival!.toFixed(2)} successful requests per applicant)`],
-    ['fit', `R² ${usl.rSquared.toFixed(3)} over ${usl.points.length} steps; ${usl.bootstrap.samples} bootstrap resamples; do not read beyond N ≈ ${formatRate(2 * usl.maxMeasuredConcurrency)}`],
-  ];
-  return section(
-    'Universal Scalability Law (model fit)',
-    `<p>X(N) = λN / (1 + σ(N−1) + κN(N−1)) fitted to successful requests per second against requests in flight (Little’s law), one point per load step.</p>${definitionList(rows)}`,
-  );
+  const rows = uslRows(analysis);
+  if (!rows) return analysis.steps.length > 0 ? section(USL_TITLE, `<p>${escapeHtml(USL_NOT_FITTED)}</p>`) : '';
+  return section(USL_TITLE, `<p>${escapeHtml(USL_INTRO)}</p>${definitionList(rows)}`);
 }
 
 function comparisonSection(analysis: Analysis): string {
@@ -281,7 +232,7 @@ figure:not(.picture) svg.chart { max-width: 860px; }
 .table { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; font-size: 0.85rem; width: 100%; }
 th, td { border-bottom: 1px solid #d8dee4; padding: 3px 6px; text-align: right; vertical-align: top; }
-th { hyphens: auto; }
+
 th { background: #f6f8fa; font-weight: 600; }
 th:first-child, td:first-child { text-align: left; }
 footer { color: #57606a; font-size: 0.8rem; padding-bottom: 24px; }
@@ -292,11 +243,14 @@ footer { color: #57606a; font-size: 0.8rem; padding-bottom: 24px; }
   header, main, footer { max-width: none; padding: 0; }
   .answer-grid { grid-template-columns: minmax(0, 1fr); }
   .answer-side { max-width: 150mm; }
-  section { break-inside: avoid; }
+  section { break-inside: avoid; padding: 6px 0; border: none; border-top: 1px solid #d0d7de; border-radius: 0; }
+  .answer { border: none; border-top: 4px solid currentColor; padding: 4px 0; }
+  .validity.ok, .validity.bad, .verdict { border-left: none; }
+  th, td { padding: 2px 3px; }
   section:has(table), section:has(figure + figure) { break-inside: auto; }
   tr, figure { break-inside: avoid; }
   thead { display: table-header-group; }
   .screen-only { display: none; }
-  table { font-size: 8.5pt; }
+  table { font-size: 8pt; }
 }
 `;

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { analyseRun, type Analysis } from '../analysis/index.ts';
+import { REPORT_FIXTURES } from '../fixtures/report-fixtures.ts';
 import { linearSteps, simulateRun, simulatedRunResult } from '../fixtures/simulated-run.ts';
 import { formatClock } from './format.ts';
 import { RENDERERS } from './index.ts';
@@ -100,11 +101,29 @@ describe('junit.xml', () => {
 });
 
 describe('report.md', () => {
-  test('opens with the verdict and carries the tables', () => {
+  test('opens with the answer and carries the same sections as report.html, forecast included', () => {
     const markdown = renderMarkdown(analysis);
-    expect(markdown.split('\n')[2]).toBe(`**${analysis.verdict.headline}.** ${analysis.verdict.text}`);
-    expect(markdown).toContain('| step | offered | achieved |');
-    expect(markdown).toContain('## Reconciliation');
+    const lines = markdown.split('\n');
+    expect(lines[2]).toBe(`## ${analysis.answer.headline}`);
+    expect(lines[4]).toBe(`**Can we take the 80,000-a-minute opening?** ${analysis.answer.questions[0].answer}`);
+    for (const heading of ['## Validity', '## Key figures', '## Forecast for an 80,000/min opening', '## Load steps', '### p95 latency per step', '## Stages over the whole run', '## Funnel', '## Reconciliation', '## Universal Scalability Law', '## k6 thresholds']) {
+      expect(markdown).toContain(heading);
+    }
+    expect(markdown).toContain('| step | offered (new applicants/min) | started (/min) |');
+    expect(markdown).toContain('| surge shape | largest queue (applicants) | longest wait |');
+  });
+
+  test('escapes untrusted text: no link, image, HTML or entity from run.json or summary.json survives, and count<=10 reads as written', () => {
+    const hostile = REPORT_FIXTURES.find((fixture) => fixture.name === 'hostile-text')!;
+    const markdown = renderMarkdown(analyseRun(hostile.run()));
+    // outside code spans, every [ and < is backslash-escaped, and no & starts an entity
+    const prose = markdown.replace(/(?<!`)(`+)(?!`)[\s\S]*?(?<!`)\1(?!`)/g, '');
+    expect(prose).not.toMatch(/(?<!\\)[[<]/);
+    expect(prose).not.toMatch(/(?<!\\)&[a-z#]/i);
+    expect(markdown).toContain('this !\\[x\\](http://evil.example/x.png) \\<img src=x onerror=alert(1)> run');
+    expect(markdown).toContain('| `iterations{scenario:[x](javascript:alert(1))}` | `count<=10` | 150 | FAIL |');
+    expect(markdown).toContain('| `http_req_failed` | `` rate<0.01 \\| `tick` `` | 0 | pass |');
+    expect(markdown).not.toContain('&lt;');
   });
 });
 

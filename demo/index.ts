@@ -1,12 +1,15 @@
 /**
- * `floodgate demo`: the whole rehearsal in one command on a fresh clone. It starts the reference
- * target with a slow ministry NIK API (the seed's bottleneck), the exporter following the runs'
- * NDJSON, and Prometheus when it is installed; runs a breakpoint and then a scaled opening on the
- * engine `auto` picks; writes both capacity reports; and prints the verdicts and the paths.
+ * demo/: `floodgate demo`, the whole rehearsal in one command on a fresh clone. It starts the
+ * reference target with a slow ministry NIK API (the seed's bottleneck), the exporter following
+ * the runs' NDJSON with its live page (printed first, so a browser can watch from the start), and
+ * Prometheus when it is installed (the live page then runs its queries there); runs a breakpoint
+ * and then a scaled opening on the engine `auto` picks; writes both capacity reports, each with a
+ * live-page snapshot (live.html) beside it; and prints the verdicts and the paths.
  *
- * This is the one module of report/ that reaches other components (target, exporter, runner): the
- * demo wires them together. Everything it starts is stopped in `finally`, also on Ctrl-C (the
- * signal), and a last-resort exit hook kills Prometheus if the process is made to exit at once.
+ * A component of its own: it wires target, exporter, Prometheus, runner and report together, so
+ * none of them depends on another above it. Everything it starts is stopped in `finally`, also on
+ * Ctrl-C (the signal), and a last-resort exit hook kills Prometheus if the process is made to exit
+ * at once.
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -22,7 +25,7 @@ import { createExporter, exporterConfig, type Exporter } from '../exporter/index
 import { runScenario, type LocalEngine, type RunOutcome } from '../runner/index.ts';
 import type { EngineChoice } from '../runner/engine-choice.ts';
 import { createTarget, type Target } from '../target/target.ts';
-import { buildReport, type ReportOutcome } from './index.ts';
+import { buildReport, type ReportOutcome } from '../report/index.ts';
 
 /** The project's root (holding deploy/). */
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -64,10 +67,14 @@ export interface DemoRun {
   readonly runId: string;
   readonly exitCode: number;
   readonly report?: ReportOutcome;
+  /** The live page's snapshot of the run, beside report.html; unset when it could not be taken. */
+  readonly snapshot?: string;
 }
 
 /** What the demo did. */
 export interface DemoOutcome {
+  /** The live page's address. */
+  readonly live?: string;
   readonly breakpoint?: DemoRun;
   readonly opening?: DemoRun;
   /** 0 when both reports were written. */
@@ -96,10 +103,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     cleanups.length = 0;
   };
   const interrupted = (): boolean => options.signal?.aborted === true;
+  let live: string | undefined;
 
   try {
     mkdirSync(out, { recursive: true });
-    say('floodgate demo: a registration opening rehearsed against the reference target');
     const target: Target = createTarget({
       port: 0,
       ministryPort: 0,
@@ -111,30 +118,42 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     cleanups.push(() => target.close());
     const addresses = await target.listen();
     const capacity = (plan.ministry.nikCapacity * 1000) / plan.ministry.nikServiceMs;
-    say(`target:     ${addresses.url} (ministry NIK API ${addresses.ministryUrl}: ${plan.ministry.nikCapacity} slot(s) × ${plan.ministry.nikServiceMs} ms = ${capacity} checks/s)`);
 
+    // Prometheus's port is picked first, so the exporter's live page can run its queries there.
+    const prometheusPort = options.prometheus !== 'off' && onPath('prometheus') ? await freePort() : undefined;
+    const prometheusUrl = prometheusPort === undefined ? undefined : `http://127.0.0.1:${prometheusPort}`;
     const exporter: Exporter = createExporter({
       config: exporterConfig({
         port: 0,
         follow: [join(out, runIds.breakpoint, 'k6.ndjson'), join(out, runIds.opening, 'k6.ndjson')],
         targetTruth: addresses.url,
+        ...(prometheusUrl ? { prometheus: prometheusUrl } : {}),
       }),
     });
     cleanups.push(() => exporter.close());
     const exporterAddress = await exporter.listen();
+    live = `${exporterAddress.url}/live`;
+    say(`live page:  ${live}  (open it in a browser: the dashboards, drawn live)`);
+    say('floodgate demo: a registration opening rehearsed against the reference target');
+    say(`target:     ${addresses.url} (ministry NIK API ${addresses.ministryUrl}: ${plan.ministry.nikCapacity} slot(s) × ${plan.ministry.nikServiceMs} ms = ${capacity} checks/s)`);
     say(`exporter:   ${exporterAddress.url}/metrics`);
 
     if (options.prometheus !== 'off') {
-      const prometheus = await startPrometheus({ exporter: exporterAddress.url, target: addresses.url, signal: options.signal });
+      const prometheus =
+        prometheusPort === undefined
+          ? undefined
+          : await startPrometheus({ port: prometheusPort, exporter: exporterAddress.url, target: addresses.url, ministry: addresses.ministryUrl, signal: options.signal });
       if (prometheus) {
         cleanups.push(() => prometheus.stop());
-        say(`prometheus: ${prometheus.url} (pid ${prometheus.pid}; try ${RUN_METRICS.funnelStage.name})`);
-      } else say('prometheus: not installed, skipped (apt-get install -y --no-install-recommends prometheus)');
+        say(`prometheus: ${prometheus.url} (pid ${prometheus.pid}; try ${RUN_METRICS.funnelStage.name}); the live page queries it`);
+      } else if (prometheusPort === undefined) say("prometheus: not installed, skipped (apt-get install -y --no-install-recommends prometheus); the live page works from the exporter's own data");
+      else say("prometheus: did not start; the live page's queries will fail until it answers");
     }
     throwIfInterrupted(options.signal);
 
     const run = async (scenario: 'breakpoint' | 'opening', runId: string, extra: { rateScale?: number; timeScale?: number; env: string[] }): Promise<DemoRun> => {
       say(`\n== ${scenario}: ${runId}`);
+      const startedAt = Date.now();
       const outcome: RunOutcome = await runScenario(
         {
           target: addresses.url,
@@ -153,7 +172,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
       const report = await buildReport({ dir: outcome.outDir, truth: 'auto', ...(options.signal ? { signal: options.signal } : {}) });
       say(`\n${report.analysis.verdict.headline}: ${report.analysis.verdict.text}`);
       say(`report: ${relative(cwd, report.html) || report.html}`);
-      return { runId, exitCode: outcome.exitCode, report };
+      const snapshot = await saveSnapshot(exporter, runId, outcome.outDir, (Date.now() - startedAt) / 1000);
+      if (snapshot) say(`live snapshot: ${relative(cwd, snapshot) || snapshot}`);
+      return { runId, exitCode: outcome.exitCode, report, ...(snapshot ? { snapshot } : {}) };
     };
 
     const { start, step, steps, stepSeconds } = plan.breakpoint;
@@ -172,7 +193,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     say('\n== done');
     say(`breakpoint report: ${relative(cwd, breakpoint.report!.html)}`);
     say(`opening report:    ${relative(cwd, opening.report!.html)}`);
-    return { breakpoint, opening, exitCode: 0 };
+    return { live, breakpoint, opening, exitCode: 0 };
   } catch (error) {
     if (interrupted()) throw new FloodgateError('INTERRUPTED', { signal: signalName(options.signal) }, { cause: error });
     throw error;
@@ -192,6 +213,19 @@ async function saveTruth(targetUrl: string, runId: string, dir: string): Promise
   }
 }
 
+/** The live page as it was at the end of a run, written as live.html beside the report. */
+async function saveSnapshot(exporter: Exporter, runId: string, dir: string, runSeconds: number): Promise<string | undefined> {
+  try {
+    const html = await exporter.live.snapshot({ runs: [runId], rangeSeconds: Math.ceil(runSeconds) + 30 });
+    const file = join(dir, 'live.html');
+    writeFileSync(file, html);
+    return file;
+  } catch {
+    // the report stands on its own; the snapshot is a view of the same run
+    return undefined;
+  }
+}
+
 /** A Prometheus the demo started. */
 interface DemoPrometheus {
   readonly url: string;
@@ -204,12 +238,12 @@ interface DemoPrometheus {
  * to this demo's addresses (rules included when they load), data in a temporary folder. Resolves
  * undefined when Prometheus is not installed or does not start.
  */
-async function startPrometheus(addresses: { exporter: string; target: string; signal?: AbortSignal }): Promise<DemoPrometheus | undefined> {
+async function startPrometheus(addresses: { port: number; exporter: string; target: string; ministry: string; signal?: AbortSignal }): Promise<DemoPrometheus | undefined> {
   if (!onPath('prometheus')) return undefined;
   const folder = mkdtempSync(join(tmpdir(), 'floodgate-demo-prometheus-'));
-  const port = await freePort();
+  const port = addresses.port;
   const hostPort = (url: string): string => new URL(url).host;
-  const config = demoPrometheusConfig({ exporter: hostPort(addresses.exporter), target: hostPort(addresses.target), prometheus: `127.0.0.1:${port}` });
+  const config = demoPrometheusConfig({ exporter: hostPort(addresses.exporter), target: hostPort(addresses.target), ministry: hostPort(addresses.ministry), prometheus: `127.0.0.1:${port}` });
   const configPath = join(folder, 'prometheus.yml');
   writeFileSync(configPath, config);
   const child: ChildProcess = spawn(
@@ -253,16 +287,23 @@ async function startPrometheus(addresses: { exporter: string; target: string; si
  * by where its component listens now, rule files made absolute. A minimal config when the file
  * is missing.
  */
-export function demoPrometheusConfig(addresses: { exporter: string; target: string; prometheus: string }): string {
+export function demoPrometheusConfig(addresses: { exporter: string; target: string; ministry?: string; prometheus: string }): string {
   const base = join(PROJECT_ROOT, 'deploy', 'prometheus');
   const file = join(base, 'prometheus.yml');
   const config = (existsSync(file) ? parseYaml(readFileSync(file, 'utf8')) : {}) as {
     global?: Record<string, unknown>;
     rule_files?: string[];
-    scrape_configs?: Array<{ job_name: string; static_configs?: Array<{ targets: string[] }> }>;
+    scrape_configs?: Array<{ job_name: string; static_configs?: Array<{ targets: string[] }>; authorization?: { credentials_file?: string } }>;
   };
-  const byJob: Record<string, string> = { 'floodgate-exporter': addresses.exporter, 'floodgate-target': addresses.target, prometheus: addresses.prometheus };
+  const byJob: Record<string, string> = {
+    'floodgate-exporter': addresses.exporter,
+    'floodgate-target': addresses.target,
+    ...(addresses.ministry ? { 'floodgate-ministry': addresses.ministry } : {}),
+    prometheus: addresses.prometheus,
+  };
   const jobs = config.scrape_configs ?? [];
+  // The demo's exporter has no token: drop the credentials file (its path is relative to deploy/).
+  for (const job of jobs) delete job.authorization;
   for (const [job, address] of Object.entries(byJob)) {
     const existing = jobs.find((entry) => entry.job_name === job);
     if (existing) existing.static_configs = [{ targets: [address] }];
