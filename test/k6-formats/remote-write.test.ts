@@ -21,6 +21,7 @@ import {
   type PbTimeSeries,
   type RemoteWriteRequest,
   remoteWriteExpected,
+  runFromSamples,
 } from './index.ts';
 
 // prompb types.proto / remote.proto field numbers (k6 vendored types.pb.go), for protobufjs
@@ -218,6 +219,27 @@ describe('cumulative values equal the totals recounted from the raw samples', ()
 
   test('without native histograms remoteWriteExpected promises no duration count or sum', () => {
     expect(remoteWriteExpected(defaultTrendStats().run, { nativeHistograms: false }).httpDurations).toBeNull();
+  });
+
+  test('a push tick inside a millisecond leaves a same-ms sample unsent, so the last push is below the recount (k6 convertToPbSeries)', () => {
+    const X = 1_787_302_800_000_000_000n;
+    const tags = { scenario: 'registration_opening' };
+    const run = runFromSamples({
+      metrics: [{ name: 'iterations', type: 'counter', contains: 'default' }],
+      samples: [
+        { metric: 'iterations', unixNano: X + 100_000n, value: 1, tags },
+        { metric: 'iterations', unixNano: X + 5_200_000n, value: 1, tags },
+        { metric: 'iterations', unixNano: X + 5_700_000n, value: 1, tags },
+      ],
+    });
+    expect(run.expected.iterationsTotal).toBe(3);
+    // whole-ms ticks (the kit's default): exact
+    expect(lastCounterSums(remoteWriteRequests(run, { pushIntervalMs: 5 }), 'k6_iterations_total')).toBe(3);
+    // a tick 0.5 ms into the ms of the last two samples: the third is added to the sink but its
+    // series is not "seen" again, and the Stop flush has nothing to send
+    const late = remoteWriteRequests(run, { pushIntervalMs: 5, tickOffsetNs: 500_000 });
+    expect(late.map((r) => r.kind)).toEqual(['push']);
+    expect(lastCounterSums(late, 'k6_iterations_total')).toBe(2);
   });
 
   test('native histogram buckets are client_golang schema-3 buckets (1 s is the top of bucket 0)', () => {
