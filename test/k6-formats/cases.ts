@@ -3,13 +3,18 @@
  * it, and what a correct reader must conclude. A case's `expected` comes from `run.expected`
  * (recounted from the raw samples) plus the outcome the case is about.
  */
+import type { ExpectedTotals } from './expected.ts';
 import type { K6Run, RunOptions, RunnerSpec } from './model.ts';
 import { buildRun } from './model.ts';
 import { remoteWriteRequests, remoteWriteRequestsAsync, trendStatSuffix, type RemoteWriteOptions, type RemoteWriteRequest } from './remote-write.ts';
 
 /** What a remote-write reader must conclude about a case. */
 export type RemoteWriteOutcome =
-  /** Every request counted: totals equal `run.expected` exactly. */
+  /**
+   * Every request counted: the recoverable fields, `remoteWriteExpected(run)`, equal the last
+   * pushed values (not the whole `run.expected`: checks, `http_req_failed` counts, catalog buckets
+   * and thresholds are not carried by remote write). Holds for the kit's whole-ms push ticks.
+   */
   | { readonly kind: 'exact' }
   /**
    * Two senders cannot be told apart (same address, same labels): their cumulative series
@@ -178,3 +183,70 @@ export const REMOTE_WRITE_CASES: readonly (() => RemoteWriteCase)[] = [
   manyTrendStats,
   staleMarkers,
 ];
+
+/** One `http_req_duration` series as remote write can carry it: count exact, sum within a tolerance. */
+export interface RemoteWriteDuration {
+  readonly scenario: string;
+  readonly stage: string;
+  readonly expectedResponse: string;
+  readonly count: number;
+  readonly sumSeconds: number;
+  /**
+   * How far a reader's sum may be from `sumSeconds`: the native histogram adds the same values in
+   * its own order (client_golang's atomic float add), so only summation-order rounding may
+   * differ, bounded by `count × ε × sumSeconds` (durations are never negative).
+   */
+  readonly sumToleranceSeconds: number;
+}
+
+/**
+ * The part of `run.expected` a remote-write reader can recover, field by field. This is what the
+ * `exact` outcome means: these totals equal the last pushed cumulative values.
+ *
+ * Carried: counters (`httpRequestsTotal`, `httpRequests`, `funnel`, `iterationsTotal`,
+ * `droppedIterationsTotal`), `vusLastSum` (the `vus` gauges), and, with native histograms,
+ * `http_req_duration` count and sum.
+ *
+ * NOT carried, so absent here: `checks` pass/fail counts and the `http_req_failed` counts (k6 sends
+ * a Rate only as `k6_<name>_rate` = trues/total, `output/remotewrite` `MapPrompb`, no count);
+ * the catalog-bucket counts `httpDurations[].buckets` (native histograms are schema 3, edges
+ * 2^(k/8), which do not line up with `LATENCY_BUCKETS_SECONDS`); thresholds (never sent).
+ */
+export interface RemoteWriteExpected {
+  readonly httpRequestsTotal: number;
+  readonly httpRequests: ExpectedTotals['httpRequests'];
+  readonly funnel: ExpectedTotals['funnel'];
+  readonly iterationsTotal: number;
+  readonly droppedIterationsTotal: number;
+  readonly vusLastSum: number;
+  /** `null` without native histograms: then only `_p99`-style gauges are sent, no count or sum. */
+  readonly httpDurations: readonly RemoteWriteDuration[] | null;
+}
+
+/**
+ * The fields of `run.expected` a remote-write reader can recover (see `RemoteWriteExpected`).
+ * `nativeHistograms` defaults to the run's own setting; pass the `RemoteWriteOptions` value when
+ * the requests were made with a different one.
+ */
+export function remoteWriteExpected(run: K6Run, options: { readonly nativeHistograms?: boolean } = {}): RemoteWriteExpected {
+  const e = run.expected;
+  const native = options.nativeHistograms ?? run.nativeHistograms;
+  return {
+    httpRequestsTotal: e.httpRequestsTotal,
+    httpRequests: e.httpRequests,
+    funnel: e.funnel,
+    iterationsTotal: e.iterationsTotal,
+    droppedIterationsTotal: e.droppedIterationsTotal,
+    vusLastSum: e.vusLastSum,
+    httpDurations: native
+      ? e.httpDurations.map((d) => ({
+          scenario: d.scenario,
+          stage: d.stage,
+          expectedResponse: d.expectedResponse,
+          count: d.count,
+          sumSeconds: d.sumSeconds,
+          sumToleranceSeconds: Math.max(d.count, 1) * Number.EPSILON * Math.abs(d.sumSeconds),
+        }))
+      : null,
+  };
+}

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { LATENCY_BUCKETS_SECONDS } from '../../contracts/metrics.ts';
-import { buildRun, expectedTotals, jsonLines, type K6Sample } from './index.ts';
+import { buildRun, expectedTotals, jsonLines, restartAboveLastPush, runFromSamples, summaryInputOf, twoPlainRunners, type K6Sample } from './index.ts';
 
 // A second, deliberately naive recount over the JSON lines (not the sample objects), so the
 // expectations are checked against what the kit actually writes.
@@ -80,5 +80,62 @@ describe('fixtures are deterministic', () => {
   test('the same options give the same samples', () => {
     expect(jsonLines(buildRun({ seed: 5 }))).toEqual(jsonLines(buildRun({ seed: 5 })));
     expect(jsonLines(buildRun({ seed: 5 }))).not.toEqual(jsonLines(buildRun({ seed: 6 })));
+  });
+});
+
+describe('thresholds k6 refuses before the run get no outcome', () => {
+  test.each([
+    ['http_req_duration', 'count>5'],
+    ['http_req_duration', 'rate<0.1'],
+    ['http_req_failed', 'count<3'],
+    ['vus', 'max<10'],
+    ['iterations', 'p(95)<1'],
+  ])('%s: %s throws like k6 Thresholds.Validate', (metric, source) => {
+    expect(() => buildRun({ iterationsPerRunner: 2, thresholds: { [metric]: [{ source }] } })).toThrow(/unsupported aggregation method/);
+  });
+
+  test('every aggregation k6 supports for the type still gets an outcome', () => {
+    const run = buildRun({
+      iterationsPerRunner: 2,
+      thresholds: {
+        http_req_duration: [{ source: 'avg<1e9' }, { source: 'min>=0' }, { source: 'max>0' }, { source: 'med>0' }, { source: 'p(99.9)<1e9' }],
+        http_reqs: [{ source: 'count>0' }, { source: 'rate>0' }],
+        vus: [{ source: 'value>=0' }],
+        http_req_failed: [{ source: 'rate<=1' }],
+      },
+    });
+    expect(run.expected.thresholds).toHaveLength(9);
+    expect(run.expected.thresholds.every((t) => t.ok)).toBe(true);
+  });
+});
+
+test('a hand run built like k6 unit tests (unvalidatedThresholds) leaves refused thresholds without an outcome', () => {
+  const run = runFromSamples({
+    metrics: [{ name: 'g', type: 'gauge', contains: 'default' }],
+    thresholds: { g: [{ source: 'rate<0.01' }, { source: 'value<5' }] },
+    samples: [{ metric: 'g', unixNano: 1n, value: 3, tags: {} }],
+    unvalidatedThresholds: true,
+  });
+  expect(run.expected.thresholds.map((t) => t.source)).toEqual(['value<5']);
+});
+
+describe('multi-runner threshold outcomes are per k6 process, as each k6 process evaluates only its own samples', () => {
+  test('thresholdsPerProcess agrees with every runner and process summary; pooledThresholds is the cross-runner verdict', () => {
+    for (const c of [twoPlainRunners(), restartAboveLastPush()]) {
+      const per = c.run.expected.thresholdsPerProcess!;
+      const processes = new Set(c.run.samples.map((s) => `${s.runner}/${s.process}`));
+      expect(per.map((p) => `${p.runner}/${p.process}`).sort()).toEqual([...processes].sort());
+      expect(per.length).toBeGreaterThan(1);
+      for (const p of per) expect(p.thresholds).toEqual(summaryInputOf(c.run, { runner: p.runner, process: p.process }).thresholdOutcomes);
+      expect(c.run.expected.pooledThresholds).toEqual(c.run.expected.thresholds);
+      // the pooled p95 is not any single process's p95
+      const p95 = (o: readonly { metric: string; source: string; observed: number }[]): number => o.find((t) => t.metric === 'http_req_duration' && t.source === 'p(95)<3000')!.observed;
+      expect(per.some((p) => p95(p.thresholds) !== p95(c.run.expected.pooledThresholds!))).toBe(true);
+    }
+  });
+
+  test('a one-process run has one entry, equal to the pooled outcomes', () => {
+    const run = buildRun({ iterationsPerRunner: 10 });
+    expect(run.expected.thresholdsPerProcess).toEqual([{ runner: run.runners[0]!.id, process: 1, thresholds: run.expected.thresholds }]);
   });
 });

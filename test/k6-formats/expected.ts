@@ -68,7 +68,23 @@ export interface ExpectedTotals {
   readonly vusLastSum: number;
   /** Number of distinct `url` tag values among HTTP samples. */
   readonly distinctUrls: number;
+  /**
+   * Threshold outcomes over the samples of every runner and process together. For a run of one
+   * runner and one process this is exactly what k6 printed. For several runners or a restart, no
+   * k6 process printed these (each evaluates only its own samples): use `thresholdsPerProcess`
+   * for "what k6 said", and `pooledThresholds` (the same value as this field) for floodgate's own
+   * cross-runner verdict.
+   */
   readonly thresholds: readonly ThresholdOutcome[];
+  /** The same outcomes as `thresholds`, under a name that says what they are. */
+  readonly pooledThresholds?: readonly ThresholdOutcome[];
+  /**
+   * What each k6 process evaluated and printed: its own samples only
+   * (`internal/metrics/engine/engine.go` `evaluateThresholds` over that engine's sinks), counter
+   * `rate` over that process's duration. Agrees with `summaryInputOf(run, {runner, process})`.
+   * Set by `computeExpected` (every kit run); absent from a bare `expectedTotals` call.
+   */
+  readonly thresholdsPerProcess?: readonly { readonly runner: string; readonly process: number; readonly thresholds: readonly ThresholdOutcome[] }[];
 }
 
 /** Options of `expectedTotals`. */
@@ -79,6 +95,8 @@ export interface ExpectedOptions {
   readonly metrics?: ReadonlyMap<string, MetricDef>;
   readonly durationMs?: number;
   readonly runners?: readonly RunnerSpec[];
+  /** Leave out thresholds k6 would refuse instead of throwing (see `K6Run.unvalidatedThresholds`). */
+  readonly skipUnsupportedThresholds?: boolean;
 }
 
 function bump<T extends { count: number }>(map: Map<string, T>, key: string, init: () => T, by = 1): void {
@@ -166,7 +184,10 @@ export function expectedTotals(samples: readonly K6Sample[], options: ExpectedOp
 
   const thresholds: ThresholdOutcome[] = [];
   for (const [key, defs] of Object.entries(options.thresholds ?? {})) {
-    for (const def of defs) thresholds.push(evaluateThreshold(samples, key, def.source, options.metrics, options.durationMs ?? 0));
+    for (const def of defs) {
+      if (options.skipUnsupportedThresholds && !thresholdSupported(key, def.source, options.metrics)) continue;
+      thresholds.push(evaluateThreshold(samples, key, def.source, options.metrics, options.durationMs ?? 0));
+    }
   }
 
   return {
@@ -184,6 +205,7 @@ export function expectedTotals(samples: readonly K6Sample[], options: ExpectedOp
     vusLastSum: Object.values(perRunner).reduce((a, r) => a + r.vusLast, 0),
     distinctUrls: urls.size,
     thresholds,
+    pooledThresholds: thresholds,
   };
 }
 
@@ -194,8 +216,47 @@ export function computeExpected(run: {
   readonly metrics: ReadonlyMap<string, MetricDef>;
   readonly durationMs: number;
   readonly runners: readonly RunnerSpec[];
+  readonly unvalidatedThresholds?: boolean;
+  readonly startUnixNano?: bigint;
 }): ExpectedTotals {
-  return expectedTotals(run.samples, { thresholds: run.thresholds, metrics: run.metrics, durationMs: run.durationMs, runners: run.runners });
+  const skip = run.unvalidatedThresholds === true;
+  const totals = expectedTotals(run.samples, {
+    thresholds: run.thresholds,
+    metrics: run.metrics,
+    durationMs: run.durationMs,
+    runners: run.runners,
+    skipUnsupportedThresholds: skip,
+  });
+  // One k6 process per (runner, process): each evaluates its own samples only.
+  const groups = new Map<string, { runner: string; process: number; samples: K6Sample[] }>();
+  for (const s of run.samples) {
+    const id = `${s.runner}\u0000${s.process}`;
+    let g = groups.get(id);
+    if (!g) groups.set(id, (g = { runner: s.runner, process: s.process, samples: [] }));
+    g.samples.push(s);
+  }
+  const thresholdsPerProcess = [...groups.values()].map((g) => {
+    const durationMs = processDurationMs(g.samples, g.process, run.startUnixNano ?? g.samples[0]!.unixNano);
+    const thresholds: ThresholdOutcome[] = [];
+    for (const [key, defs] of Object.entries(run.thresholds)) {
+      for (const def of defs) {
+        if (skip && !thresholdSupported(key, def.source, run.metrics)) continue;
+        thresholds.push(evaluateThreshold(g.samples, key, def.source, run.metrics, durationMs));
+      }
+    }
+    return { runner: g.runner, process: g.process, thresholds };
+  });
+  return { ...totals, thresholdsPerProcess };
+}
+
+/**
+ * A k6 process's test duration as the kit models it (same rule as the summaries): from the run
+ * start (process 1) or its first sample (a restarted process) to its last sample, + 500 ms.
+ */
+export function processDurationMs(samples: readonly K6Sample[], process: number, runStartUnixNano: bigint): number {
+  const first = process === 1 ? runStartUnixNano : (samples[0]?.unixNano ?? runStartUnixNano);
+  const last = samples.reduce((m, s) => (s.unixNano > m ? s.unixNano : m), first);
+  return Math.ceil(Number(last - first) / 1e6) + 500;
 }
 
 /** k6's percentile (`metrics/sink.go` `TrendSink.P`): linear between closest ranks. */
@@ -230,8 +291,9 @@ export function evaluateThreshold(
   const { parent, tags } = parseSubmetric(key);
   const values = samples.filter((s) => s.metric === parent && matchesTags(s, tags)).map((s) => s.value);
   const type = metrics?.get(parent)?.type;
-  let observed: number;
   const aggName = agg.replace(/\s+/g, '');
+  if (type !== undefined) assertAggregationSupported(key, source, type, aggName);
+  let observed: number;
   if (aggName === 'count') observed = values.reduce((a, v) => a + v, 0);
   else if (aggName === 'rate' && type === 'counter') observed = durationMs > 0 ? values.reduce((a, v) => a + v, 0) / (durationMs / 1000) : 0;
   else if (aggName === 'rate') observed = values.length ? values.filter((v) => v !== 0).length / values.length : 0;
@@ -245,4 +307,43 @@ export function evaluateThreshold(
   const ok =
     op === '>' ? observed > rhs : op === '>=' ? observed >= rhs : op === '<' ? observed < rhs : op === '<=' ? observed <= rhs : op === '!=' ? observed !== rhs : observed === rhs;
   return { metric: key, source, observed, ok };
+}
+
+/**
+ * The threshold aggregations k6 accepts per metric type (`metrics/metric_type.go`
+ * `supportedAggregationMethods`): counter `count`, `rate`; gauge `value`; rate `rate`; trend
+ * `avg`, `min`, `max`, `med`, `p(N)`.
+ */
+export const SUPPORTED_AGGREGATIONS: Readonly<Record<MetricDef['type'], readonly string[]>> = {
+  counter: ['count', 'rate'],
+  gauge: ['value'],
+  rate: ['rate'],
+  trend: ['avg', 'min', 'max', 'med', 'p(N)'],
+};
+
+/**
+ * Refuses a threshold whose aggregation the metric's type does not support, as k6's
+ * `Thresholds.Validate` (`metrics/thresholds.go`) does before the run starts (exit code
+ * InvalidConfig): such a threshold never gets an outcome. E.g. `count>5` on a Trend.
+ */
+export function assertAggregationSupported(key: string, source: string, type: MetricDef['type'], aggregation: string): void {
+  const method = /^p\(/.test(aggregation) ? 'p(N)' : aggregation;
+  const supported = SUPPORTED_AGGREGATIONS[type];
+  if (!supported.includes(method)) {
+    throw new Error(
+      `kit: invalid threshold '${source}' applied on metric ${key}: unsupported aggregation method ${method} on metric of type ${type}; ` +
+        `k6 refuses this before the run (supported for ${type}: ${supported.join(', ')})`,
+    );
+  }
+}
+
+/** Whether k6 would accept this threshold on this key (its aggregation fits the metric's type). */
+export function thresholdSupported(key: string, source: string, metrics: ReadonlyMap<string, MetricDef> | undefined): boolean {
+  const match = THRESHOLD_RE.exec(source);
+  if (!match) return false;
+  const type = metrics?.get(parseSubmetric(key).parent)?.type;
+  if (type === undefined) return true;
+  const agg = match[1]!.replace(/\s+/g, '');
+  const method = /^p\(/.test(agg) ? 'p(N)' : agg;
+  return SUPPORTED_AGGREGATIONS[type].includes(method);
 }

@@ -107,3 +107,81 @@ export function goRfc3339Nano(unixNano: bigint, offsetMinutes: number): string {
     `T${pad(d.getUTCHours(), 2)}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)}${frac}${zone}`
   );
 }
+
+const GO_DURATION_UNITS: Readonly<Record<string, bigint>> = {
+  ns: 1n,
+  us: 1000n,
+  'µs': 1000n, // U+00B5
+  'μs': 1000n, // U+03BC
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
+};
+
+/** Go's `time.ParseDuration` (`[-+]?([0-9]*(\.[0-9]*)?unit)+`, or `0`), in nanoseconds. Throws on bad text. */
+export function goParseDuration(text: string): bigint {
+  let s = text;
+  let neg = false;
+  if (s.startsWith('-') || s.startsWith('+')) {
+    neg = s.startsWith('-');
+    s = s.slice(1);
+  }
+  if (s === '0') return 0n;
+  if (s === '') throw new Error(`kit: invalid Go duration '${text}'`);
+  let total = 0n;
+  const re = /^([0-9]*)(?:\.([0-9]*))?([^0-9.]+)/;
+  while (s !== '') {
+    const m = re.exec(s);
+    if (!m || (m[1] === '' && (m[2] ?? '') === '')) throw new Error(`kit: invalid Go duration '${text}'`);
+    const unitText = /^(ns|us|µs|μs|ms|s|m|h)/.exec(m[3]!)?.[1];
+    if (!unitText) throw new Error(`kit: unknown unit in Go duration '${text}'`);
+    const unit = GO_DURATION_UNITS[unitText]!;
+    let v = BigInt(m[1] === '' ? '0' : m[1]!) * unit;
+    const frac = m[2] ?? '';
+    // Go: v += int64(float64(f) * (float64(unit) / scale)), fraction digits f over scale 10^len.
+    if (frac !== '') v += BigInt(Math.trunc(Number(frac) * (Number(unit) / 10 ** frac.length)));
+    total += v;
+    s = s.slice(m[1]!.length + (m[2] === undefined ? 0 : m[2].length + 1) + unitText.length);
+  }
+  return neg ? -total : total;
+}
+
+/**
+ * k6's `types.ParseExtendedDuration` (`lib/types/types.go`): a bare number is milliseconds, `Nd`
+ * prefixes days, otherwise Go's `time.ParseDuration`. In nanoseconds.
+ */
+export function k6ParseDuration(text: string): bigint {
+  if (/^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(text)) return BigInt(Math.trunc(Number(text) * 1e6));
+  const d = text.indexOf('d');
+  if (d < 0) return goParseDuration(text);
+  const days = text.slice(0, d);
+  if (!/^[-+]?\d+$/.test(days)) throw new Error(`kit: invalid k6 duration '${text}'`);
+  const rest = d + 1 < text.length ? goParseDuration(text.slice(d + 1)) : 0n;
+  if (rest < 0n) throw new Error(`kit: invalid k6 duration '${text}'`);
+  const dayNs = BigInt(days) * 86_400_000_000_000n;
+  return dayNs < 0n ? dayNs - rest : dayNs + rest;
+}
+
+function fracDigits(v: bigint, digits: number): string {
+  const scale = 10n ** BigInt(digits);
+  const frac = (v % scale).toString().padStart(digits, '0').replace(/0+$/, '');
+  return `${v / scale}${frac === '' ? '' : '.' + frac}`;
+}
+
+/** Go's `time.Duration.String()` for a duration in nanoseconds: `10s`, `1m30s`, `1.5s`, `500ms`, `0s`. */
+export function goDurationString(ns: bigint): string {
+  if (ns === 0n) return '0s';
+  const sign = ns < 0n ? '-' : '';
+  const u = ns < 0n ? -ns : ns;
+  if (u < 1000n) return `${sign}${u}ns`;
+  if (u < 1_000_000n) return `${sign}${fracDigits(u, 3)}µs`;
+  if (u < 1_000_000_000n) return `${sign}${fracDigits(u, 6)}ms`;
+  const secs = u / 1_000_000_000n;
+  const s = `${fracDigits((secs % 60n) * 1_000_000_000n + (u % 1_000_000_000n), 9)}s`;
+  const h = secs / 3600n;
+  const m = (secs / 60n) % 60n;
+  if (h > 0n) return `${sign}${h}h${m}m${s}`;
+  if (m > 0n) return `${sign}${m}m${s}`;
+  return `${sign}${s}`;
+}

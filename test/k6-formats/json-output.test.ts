@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
-import { buildRun, jsonFile, jsonLines, runFromSamples, goJsonString, goRfc3339Nano, goJsonNumber, hostileJsonFile, metricLine } from './index.ts';
+import { buildRun, jsonFile, jsonLines, runFromSamples, goJsonString, goRfc3339Nano, goJsonNumber, hostileJsonFile, metricLine, goDurationString, goParseDuration } from './index.ts';
 
 // k6 internal/output/json/json_test.go generateTestMetricSamples + setThresholds, as a kit run.
 const T1 = 1_614_173_830_000_000_000n; // time.Date(2021, 2, 24, 13, 37, 10, 0, time.UTC)
@@ -11,6 +11,7 @@ const k6TestRun = runFromSamples({
     { name: 'my_metric2', type: 'counter', contains: 'data' },
   ],
   thresholds: { my_metric1: [{ source: 'rate<0.01' }, { source: 'p(99)<250' }], 'my_metric1{a:1,b:2}': [] },
+  unvalidatedThresholds: true, // json_test.go builds them without Validate (rate and p(99) on a gauge)
   samples: [
     { metric: 'my_metric1', unixNano: T1, value: 1, tags: { tag1: 'val1' }, metadata: { meta1: 'foo', meta2: 'bar' } },
     { metric: 'my_metric1', unixNano: T1, value: 2, tags: { tag2: 'val2' } },
@@ -135,6 +136,28 @@ describe('Metric lines carry thresholds and submetrics as k6 registers them', ()
         seen.add(o.metric);
       } else expect(seen.has(o.metric)).toBe(true);
     }
+  });
+
+  test("a submetric is named as k6's AddSubmetric names it: braces' content trimmed, one submetric per tag set", () => {
+    const d = { name: 'http_req_duration', type: 'trend', contains: 'time' } as const;
+    const line = JSON.parse(metricLine(d, { 'http_req_duration{ stage:register }': [{ source: 'p(95)<800' }], 'http_req_duration{expected_response: true}': [{ source: 'p(95)<900' }] }));
+    expect(line.data.submetrics).toEqual([
+      { name: 'http_req_duration{stage:register}', suffix: 'stage:register', tags: { stage: 'register' } },
+      { name: 'http_req_duration{expected_response: true}', suffix: 'expected_response: true', tags: { expected_response: 'true' } },
+    ]);
+  });
+
+  test("delayAbortEval is written as Go re-prints the parsed duration ('10000ms' is \"10s\", a bare number is ms)", () => {
+    const d = { name: 'http_req_failed', type: 'rate', contains: 'default' } as const;
+    const delays = ['10000ms', '90s', '1.5s', '500', '1h', '2d3h', '250us', '10s'].map(
+      (delayAbortEval) => JSON.parse(metricLine(d, { http_req_failed: [{ source: 'rate<0.2', abortOnFail: true, delayAbortEval }] })).data.thresholds[0].delayAbortEval,
+    );
+    expect(delays).toEqual(['10s', '1m30s', '1.5s', '500ms', '1h0m0s', '51h0m0s', '250µs', '10s']);
+  });
+
+  test('goDurationString prints like time.Duration.String()', () => {
+    expect([0n, 1n, 1500n, 1_500_000n, 61_000_000_000n, 3_600_000_000_001n, -2_000_000_000n].map(goDurationString)).toEqual(['0s', '1ns', '1.5µs', '1.5ms', '1m1s', '1h0m0.000000001s', '-2s']);
+    expect(() => goParseDuration('10 seconds')).toThrow();
   });
 
   test('metricLine with no thresholds writes [] and null submetrics', () => {

@@ -12,9 +12,9 @@
  * abortOnFail is set. Submetrics as `metrics/metric.go` `Submetric` (name, suffix, tags).
  */
 import { gzipSync } from 'node:zlib';
-import { goJsonNumber, goJsonString, goJsonStringMap, goRfc3339Nano } from './go-json.ts';
+import { goDurationString, goJsonNumber, goJsonString, goJsonStringMap, goRfc3339Nano, k6ParseDuration } from './go-json.ts';
 import type { K6Run, K6Sample, MetricDef, ThresholdDef } from './model.ts';
-import { parseSubmetric, submetricKeys } from './model.ts';
+import { submetricsFor } from './model.ts';
 
 /** Options of `jsonLines` / `jsonFile`. */
 export interface JsonOutputOptions {
@@ -28,21 +28,20 @@ export interface JsonOutputOptions {
 
 function thresholdJson(t: ThresholdDef): string {
   if (!t.abortOnFail) return goJsonString(t.source);
-  const delay = t.delayAbortEval === undefined || t.delayAbortEval === null ? 'null' : goJsonString(t.delayAbortEval);
+  // `thresholdConfig.AbortGracePeriod` is a `types.NullDuration`: parsed, then re-printed by Go's
+  // `time.Duration.String()` (`lib/types/types.go` `MarshalJSON`), so '10000ms' is written "10s".
+  const delay = t.delayAbortEval === undefined || t.delayAbortEval === null ? 'null' : goJsonString(goDurationString(k6ParseDuration(t.delayAbortEval)));
   return `{"threshold":${goJsonString(t.source)},"abortOnFail":true,"delayAbortEval":${delay}}`;
 }
 
 /**
  * The `submetrics` of a metric: every threshold key `parent{...}` registers one, and k6 adds
- * `http_req_duration{expected_response:true}` itself (see model.ts `submetricKeys`).
+ * `http_req_duration{expected_response:true}` itself, deduplicated by tag set and named as k6 names them (see model.ts `submetricsFor`).
  */
 export function submetricsOf(metric: string, thresholds: Readonly<Record<string, readonly ThresholdDef[]>>): { name: string; suffix: string; tags: Record<string, string> }[] {
-  const out: { name: string; suffix: string; tags: Record<string, string> }[] = [];
-  for (const key of submetricKeys(thresholds)) {
-    const p = parseSubmetric(key);
-    if (p.parent === metric && p.suffix !== undefined && p.tags) out.push({ name: key, suffix: p.suffix, tags: p.tags });
-  }
-  return out;
+  return submetricsFor(thresholds)
+    .filter((s) => s.parent === metric)
+    .map((s) => ({ name: s.name, suffix: s.suffix, tags: { ...s.tags } }));
 }
 
 /** One `{"type":"Metric",...}` line (without the newline). */

@@ -133,6 +133,12 @@ export interface K6Run {
   readonly setupData: unknown;
   /** Expected totals, recounted from `samples` (see expected.ts). */
   readonly expected: ExpectedTotals;
+  /**
+   * Set only by `runFromSamples({unvalidatedThresholds: true})`: thresholds were taken as given,
+   * as k6's own unit tests build them without `Thresholds.Validate`; those k6 would refuse get no
+   * outcome (left out of `expected.thresholds` and the summaries) instead of throwing.
+   */
+  readonly unvalidatedThresholds?: boolean;
 }
 
 /** k6's built-in metrics this kit emits (`metrics/builtin.go`) plus floodgate's custom ones. */
@@ -399,17 +405,70 @@ export function matchesTags(sample: K6Sample, tags: Readonly<Record<string, stri
   return Object.entries(tags).every(([k, v]) => sample.tags[k] === v);
 }
 
+/** One submetric as k6 registers it (`metrics/metric.go` `AddSubmetric`). */
+export interface SubmetricSpec {
+  /** k6's `Submetric.Name`: parent + `{` + the trimmed text inside the braces + `}`. */
+  readonly name: string;
+  readonly parent: string;
+  /** k6's `Submetric.Suffix`: the text inside the braces, trimmed (inner spacing kept). */
+  readonly suffix: string;
+  readonly tags: Readonly<Record<string, string>>;
+  /** Every threshold key (or the automatic one) that resolved to this submetric, first one first. */
+  readonly keys: readonly string[];
+}
+
 /**
- * The submetric keys k6 registers for a run: every threshold key `metric{...}`, then
- * `http_req_duration{expected_response:true}`, which `internal/metrics/engine/engine.go`
- * `InitSubMetricsAndThresholds` always adds when the `expected_response` system tag is on (the
- * default). k6 ranges over the thresholds map, so with several submetric keys their order in k6 is
- * unspecified; the kit keeps declaration order.
+ * k6's name for a threshold key: a plain metric keeps its name; `parent{ a:b }` becomes
+ * `parent{a:b}` (`AddSubmetric` trims the text inside the braces, nothing else). This is the name
+ * of a *new* submetric; when a submetric with the same tags exists already, k6 reuses it and its
+ * name (see `submetricsFor`).
+ */
+export function submetricName(key: string): string {
+  const p = parseSubmetric(key);
+  return p.suffix === undefined ? key : `${p.parent}{${p.suffix}}`;
+}
+
+function tagIdentity(parent: string, tags: Readonly<Record<string, string>>): string {
+  return JSON.stringify([parent, Object.entries(tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
+}
+
+/**
+ * The submetrics k6 registers for a run, deduplicated by tag set as `AddSubmetric` does (an
+ * existing submetric with the same tags is returned instead of a new one): every threshold key
+ * `metric{...}` in declaration order, then `http_req_duration{expected_response:true}`, which
+ * `internal/metrics/engine/engine.go` `InitSubMetricsAndThresholds` always adds when the
+ * `expected_response` system tag is on (the default), after the thresholds. k6 ranges over the
+ * thresholds map, so with several submetric keys their order in k6 is unspecified (and when two
+ * keys share a tag set, which spelling names the submetric, and which key's thresholds it keeps,
+ * is unspecified too); the kit keeps declaration order and the first spelling.
+ */
+export function submetricsFor(thresholds: Readonly<Record<string, readonly ThresholdDef[]>>): SubmetricSpec[] {
+  const byIdentity = new Map<string, { name: string; parent: string; suffix: string; tags: Record<string, string>; keys: string[] }>();
+  for (const key of [...Object.keys(thresholds).filter((k) => k.includes('{')), AUTO_SUBMETRIC]) {
+    const p = parseSubmetric(key);
+    if (p.suffix === undefined || !p.tags) continue;
+    const id = tagIdentity(p.parent, p.tags);
+    const found = byIdentity.get(id);
+    if (found) {
+      if (!found.keys.includes(key)) found.keys.push(key);
+    } else byIdentity.set(id, { name: `${p.parent}{${p.suffix}}`, parent: p.parent, suffix: p.suffix, tags: p.tags, keys: [key] });
+  }
+  return [...byIdentity.values()];
+}
+
+/** The name k6 shows for a threshold key in this run: the (possibly reused) submetric's name, or the metric's. */
+export function registeredName(thresholds: Readonly<Record<string, readonly ThresholdDef[]>>, key: string): string {
+  if (!key.includes('{')) return key;
+  return submetricsFor(thresholds).find((s) => s.keys.includes(key))?.name ?? submetricName(key);
+}
+
+/**
+ * The submetric keys k6 registers for a run: the first key of each submetric of `submetricsFor`
+ * (deduplicated by tag set; `http_req_duration{expected_response:true}` only when no threshold key
+ * already names that tag set). For k6's names use `submetricsFor(...).map((s) => s.name)`.
  */
 export function submetricKeys(thresholds: Readonly<Record<string, readonly ThresholdDef[]>>): string[] {
-  const keys = Object.keys(thresholds).filter((k) => k.includes('{'));
-  if (!keys.includes(AUTO_SUBMETRIC)) keys.push(AUTO_SUBMETRIC);
-  return keys;
+  return submetricsFor(thresholds).map((s) => s.keys[0]!);
 }
 
 /** The submetric k6 registers on its own (see `submetricKeys`). */
@@ -425,6 +484,8 @@ export interface HandRun {
   readonly runner?: RunnerSpec;
   readonly nativeHistograms?: boolean;
   readonly setupData?: unknown;
+  /** Take the thresholds as given (like k6's json_test.go); see `K6Run.unvalidatedThresholds`. */
+  readonly unvalidatedThresholds?: boolean;
 }
 
 /**
@@ -447,6 +508,7 @@ export function runFromSamples(hand: HandRun): K6Run {
     samples,
     nativeHistograms: hand.nativeHistograms ?? false,
     setupData: hand.setupData,
+    ...(hand.unvalidatedThresholds ? { unvalidatedThresholds: true } : {}),
   };
   return { ...base, expected: computeExpected(base) };
 }

@@ -20,6 +20,8 @@ import {
   twoPlainRunners,
   type PbTimeSeries,
   type RemoteWriteRequest,
+  remoteWriteExpected,
+  runFromSamples,
 } from './index.ts';
 
 // prompb types.proto / remote.proto field numbers (k6 vendored types.pb.go), for protobufjs
@@ -197,6 +199,47 @@ describe('cumulative values equal the totals recounted from the raw samples', ()
     const last = new Map<string, number>();
     for (const r of c.requests) for (const ts of r.decodedForDebug.timeseries) if (nameOf(ts) === 'k6_http_req_duration_seconds') last.set(labelKey(ts), ts.histograms[0]!.countInt);
     expect([...last.values()].reduce((a, v) => a + v, 0)).toBe(c.run.expected.perMetric.http_req_duration!.samples);
+  });
+
+  test('remoteWriteExpected names only what remote write carries, and the pushes carry exactly that', () => {
+    const c = onePlainRunner();
+    const rw = remoteWriteExpected(c.run);
+    expect(Object.keys(rw).sort()).toEqual(['droppedIterationsTotal', 'funnel', 'httpDurations', 'httpRequests', 'httpRequestsTotal', 'iterationsTotal', 'vusLastSum']);
+    expect(lastCounterSums(c.requests, 'k6_dropped_iterations_total')).toBe(rw.droppedIterationsTotal);
+    expect(lastCounterSums(c.requests, 'k6_vus')).toBe(rw.vusLastSum);
+    expect(rw.droppedIterationsTotal).toBeGreaterThan(0);
+    const last = new Map<string, { count: number; sum: number }>();
+    for (const r of c.requests) for (const ts of r.decodedForDebug.timeseries) if (nameOf(ts) === 'k6_http_req_duration_seconds') last.set(labelKey(ts), { count: ts.histograms[0]!.countInt, sum: ts.histograms[0]!.sum });
+    const pushed = [...last.values()].reduce((a, h) => ({ count: a.count + h.count, sum: a.sum + h.sum }), { count: 0, sum: 0 });
+    const durations = rw.httpDurations!;
+    const want = durations.reduce((a, d) => ({ count: a.count + d.count, sum: a.sum + d.sumSeconds }), { count: 0, sum: 0 });
+    expect(pushed.count).toBe(want.count);
+    expect(Math.abs(pushed.sum - want.sum)).toBeLessThanOrEqual(want.count * Number.EPSILON * want.sum);
+  });
+
+  test('without native histograms remoteWriteExpected promises no duration count or sum', () => {
+    expect(remoteWriteExpected(defaultTrendStats().run, { nativeHistograms: false }).httpDurations).toBeNull();
+  });
+
+  test('a push tick inside a millisecond leaves a same-ms sample unsent, so the last push is below the recount (k6 convertToPbSeries)', () => {
+    const X = 1_787_302_800_000_000_000n;
+    const tags = { scenario: 'registration_opening' };
+    const run = runFromSamples({
+      metrics: [{ name: 'iterations', type: 'counter', contains: 'default' }],
+      samples: [
+        { metric: 'iterations', unixNano: X + 100_000n, value: 1, tags },
+        { metric: 'iterations', unixNano: X + 5_200_000n, value: 1, tags },
+        { metric: 'iterations', unixNano: X + 5_700_000n, value: 1, tags },
+      ],
+    });
+    expect(run.expected.iterationsTotal).toBe(3);
+    // whole-ms ticks (the kit's default): exact
+    expect(lastCounterSums(remoteWriteRequests(run, { pushIntervalMs: 5 }), 'k6_iterations_total')).toBe(3);
+    // a tick 0.5 ms into the ms of the last two samples: the third is added to the sink but its
+    // series is not "seen" again, and the Stop flush has nothing to send
+    const late = remoteWriteRequests(run, { pushIntervalMs: 5, tickOffsetNs: 500_000 });
+    expect(late.map((r) => r.kind)).toEqual(['push']);
+    expect(lastCounterSums(late, 'k6_iterations_total')).toBe(2);
   });
 
   test('native histogram buckets are client_golang schema-3 buckets (1 s is the top of bucket 0)', () => {

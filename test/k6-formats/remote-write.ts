@@ -44,6 +44,16 @@ export const K6_REMOTE_WRITE_HEADERS: Readonly<Record<string, string>> = {
 export interface RemoteWriteOptions {
   /** `K6_PROMETHEUS_RW_PUSH_INTERVAL` in ms. Default 5000. */
   readonly pushIntervalMs?: number;
+  /**
+   * Nanoseconds (0–999,999) after each whole-ms periodic tick at which the flush really happens.
+   * Default 0: ticks on whole ms, where every sample of one truncated ms lands in the same push and
+   * the last pushed cumulative value equals the recount. Real k6 ticks at ns-precise wall times
+   * (`output/helpers.go` `PeriodicFlusher`); with an offset, a tick can fall between two samples of
+   * one series in the same ms, and the later one is then not resent until that series gets a
+   * newer-ms sample (`remotewrite.go` `convertToPbSeries`: `if truncTime.After(swm.Latest)`), or
+   * never. The final flush at Stop stays after every sample.
+   */
+  readonly tickOffsetNs?: number;
   /** `K6_PROMETHEUS_RW_TREND_STATS`. Default `['p(99)']`. Ignored with native histograms. */
   readonly trendStats?: readonly string[];
   /** Native histograms for trends. Default: the run's `nativeHistograms`. */
@@ -206,6 +216,8 @@ export async function remoteWriteRequestsAsync(run: K6Run, options: RemoteWriteO
 /** The requests one by one, runner by runner (not sorted by time). */
 function* remoteWriteRequestSteps(run: K6Run, options: RemoteWriteOptions): Generator<RemoteWriteRequest> {
   const interval = options.pushIntervalMs ?? 5000;
+  const tickOffsetNs = BigInt(options.tickOffsetNs ?? 0);
+  if (tickOffsetNs < 0n || tickOffsetNs >= 1_000_000n) throw new Error('kit: tickOffsetNs must be 0..999999');
   const trendStats = options.trendStats ?? ['p(99)'];
   const native = options.nativeHistograms ?? run.nativeHistograms;
   const random = seededRandom(options.seed ?? 7);
@@ -233,10 +245,12 @@ function* remoteWriteRequestSteps(run: K6Run, options: RemoteWriteOptions): Gene
       const ticks: number[] = [];
       for (let t = startMs + interval; t <= lastMs; t += interval) ticks.push(t);
       ticks.push(lastMs + 1);
-      for (const tick of ticks) {
+      for (const [tickIndex, tick] of ticks.entries()) {
         const seen = new Set<string>();
         const order: string[] = [];
-        while (cursor < samples.length && sampleMs[cursor]! < tick) {
+        // the periodic ticks may fall inside a ms (tickOffsetNs); the Stop flush (last) never does
+        const tickNs = tickOffsetNs === 0n || tickIndex === ticks.length - 1 ? null : BigInt(tick) * 1_000_000n + tickOffsetNs;
+        while (cursor < samples.length && (tickNs === null ? sampleMs[cursor]! < tick : samples[cursor]!.unixNano < tickNs)) {
           const truncMs = sampleMs[cursor]!;
           const s = samples[cursor++]!;
           let perTags = byTags.get(s.tags);

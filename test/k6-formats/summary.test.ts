@@ -136,6 +136,21 @@ describe('a run whose http_req_duration p(95)<3000 FAILED', () => {
   });
 });
 
+describe('submetric names in the summary are k6 names', () => {
+  test("a threshold key with spaces inside the braces is shown under k6's trimmed name, and expected_response is not registered twice", () => {
+    const run = buildRun({
+      iterationsPerRunner: 5,
+      thresholds: { 'http_req_duration{ stage:register }': [{ source: 'p(95)<800' }], 'http_req_duration{expected_response: true}': [{ source: 'p(95)<900' }] },
+    });
+    const names = summaryInputOf(run).metrics.map((m) => m.name);
+    expect(names).toContain('http_req_duration{stage:register}');
+    expect(names).not.toContain('http_req_duration{ stage:register }');
+    expect(names.filter((n) => n.startsWith('http_req_duration{expected_response'))).toEqual(['http_req_duration{expected_response: true}']);
+    const sub = summaryInputOf(run).metrics.find((m) => m.name === 'http_req_duration{stage:register}')!;
+    expect(sub.thresholds?.map((t) => t.source)).toEqual(['p(95)<800']);
+  });
+});
+
 describe('the new machine-readable summary (schema 1.0.0)', () => {
   const run = buildRun();
   const mrs = machineReadableSummary(run) as {

@@ -28,9 +28,9 @@
  */
 import { createHash } from 'node:crypto';
 import { goRfc3339Nano } from './go-json.ts';
-import { evaluateThreshold, k6Percentile, sortFloats, type ThresholdOutcome } from './expected.ts';
+import { evaluateThreshold, k6Percentile, sortFloats, thresholdSupported, type ThresholdOutcome } from './expected.ts';
 import type { K6Run, MetricType, ValueType } from './model.ts';
-import { matchesTags, parseSubmetric, submetricKeys } from './model.ts';
+import { matchesTags, parseSubmetric, registeredName, submetricsFor } from './model.ts';
 
 /** Default `summaryTrendStats` (`lib/options.go`). */
 export const DEFAULT_SUMMARY_TREND_STATS = ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)'] as const;
@@ -86,21 +86,24 @@ export function summaryInputOf(run: K6Run, options: SummaryOptions = {}): Summar
     const values = valuesOf(def.name);
     if (values.length > 0) byName.set(def.name, { name: def.name, type: def.type, contains: def.contains, values });
   }
-  for (const key of submetricKeys(run.thresholds)) {
-    const { parent, tags } = parseSubmetric(key);
-    const def = run.metrics.get(parent);
+  // Summary names are k6's submetric names (`Submetric.Name`, trimmed, reused per tag set).
+  for (const sub of submetricsFor(run.thresholds)) {
+    const def = run.metrics.get(sub.parent);
     if (!def) continue;
-    const values = valuesOf(parent, tags);
-    if (values.length > 0 || run.thresholds[key]) byName.set(key, { name: key, type: def.type, contains: def.contains, values });
+    const values = valuesOf(sub.parent, sub.tags);
+    if (values.length > 0 || sub.keys.some((k) => run.thresholds[k])) byName.set(sub.name, { name: sub.name, type: def.type, contains: def.contains, values });
   }
   for (const [key, defs] of Object.entries(run.thresholds)) {
     const { parent } = parseSubmetric(key);
     const def = run.metrics.get(parent);
     if (!def) continue;
-    const results = defs.map((d) => evaluateThreshold(samples, key, d.source, run.metrics, durationMs));
+    const results = defs
+      .filter((d) => !run.unvalidatedThresholds || thresholdSupported(key, d.source, run.metrics))
+      .map((d) => evaluateThreshold(samples, key, d.source, run.metrics, durationMs));
     outcomes.push(...results);
-    const existing = byName.get(key) ?? { name: key, type: def.type, contains: def.contains, values: [] };
-    byName.set(key, { ...existing, thresholds: results.map((r) => ({ source: r.source, ok: r.ok })) });
+    const name = registeredName(run.thresholds, key);
+    const existing = byName.get(name) ?? { name, type: def.type, contains: def.contains, values: [] };
+    byName.set(name, { ...existing, thresholds: results.map((r) => ({ source: r.source, ok: r.ok })) });
     if (!byName.has(parent)) byName.set(parent, { name: parent, type: def.type, contains: def.contains, values: [] });
   }
 
