@@ -12,7 +12,7 @@ import { chosenFit, fittedArrivalsInMinute } from '../contracts/profile-file.ts'
 import { profileFromLogs } from '../profile/index.ts';
 import { syntheticCombinedLog } from '../profile/synthetic.ts';
 import { PROJECT_ROOT } from '../runner/index.ts';
-import { startProcess, stopAll, type ManagedProcess } from './support/processes.ts';
+import { runToEnd, startProcess, stopAll, type ManagedProcess } from './support/processes.ts';
 
 const FLOODGATE = join(PROJECT_ROOT, 'bin', 'floodgate.js');
 const scratch = mkdtempSync(join(tmpdir(), 'floodgate-profile-replay-'));
@@ -29,17 +29,9 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-async function floodgateRun(args: readonly string[], timeoutMs = 180_000): Promise<{ code: number | null; output: string }> {
-  const child = startProcess(process.execPath, [FLOODGATE, 'run', ...args], { cwd: PROJECT_ROOT, env: { ...process.env, PATH: '/usr/bin:/bin' } });
-  const code = await new Promise<number | null>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`floodgate run did not end within ${timeoutMs} ms:\n${child.output()}`)), timeoutMs);
-    child.child.once('exit', (exitCode) => {
-      clearTimeout(timer);
-      resolve(exitCode);
-    });
-  });
-  await child.stop();
-  return { code, output: child.output() };
+/** Runs `floodgate run …` to its end; resolves with the exit code and the output. */
+function floodgateRun(args: readonly string[], timeoutMs = 180_000): Promise<{ code: number | null; output: string }> {
+  return runToEnd(process.execPath, [FLOODGATE, 'run', ...args], { cwd: PROJECT_ROOT, env: { ...process.env, PATH: '/usr/bin:/bin' }, timeoutMs });
 }
 
 type Point = { type: string; metric: string; data: { time: string; value: number; tags: Record<string, string> } };

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FUNNEL_STAGES } from '../contracts/funnel.ts';
 import { PROJECT_ROOT } from '../runner/index.ts';
 import type { RunRecord } from '../runner/run-record.ts';
-import { freePort, startProcess, stopAll, type ManagedProcess } from './support/processes.ts';
+import { freePort, runToEnd, startProcess, stopAll, type ManagedProcess } from './support/processes.ts';
 
 const FLOODGATE = join(PROJECT_ROOT, 'bin', 'floodgate.js');
 const scratch = mkdtempSync(join(tmpdir(), 'floodgate-run-local-'));
@@ -32,17 +32,8 @@ afterAll(async () => {
 });
 
 /** Runs `floodgate run …` to its end; resolves with the exit code and the output. */
-async function floodgateRun(args: readonly string[], timeoutMs = 120_000): Promise<{ code: number | null; output: string }> {
-  const child = startProcess(process.execPath, [FLOODGATE, 'run', ...args], { cwd: PROJECT_ROOT, env: { ...process.env, PATH: '/usr/bin:/bin' } });
-  const code = await new Promise<number | null>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`floodgate run did not end within ${timeoutMs} ms:\n${child.output()}`)), timeoutMs);
-    child.child.once('exit', (exitCode) => {
-      clearTimeout(timer);
-      resolve(exitCode);
-    });
-  });
-  await child.stop();
-  return { code, output: child.output() };
+function floodgateRun(args: readonly string[], timeoutMs = 120_000): Promise<{ code: number | null; output: string }> {
+  return runToEnd(process.execPath, [FLOODGATE, 'run', ...args], { cwd: PROJECT_ROOT, env: { ...process.env, PATH: '/usr/bin:/bin' }, timeoutMs });
 }
 
 type Json = Record<string, unknown>;

@@ -32,6 +32,28 @@ export interface ManagedProcess {
 
 const running = new Set<ManagedProcess>();
 
+/**
+ * Runs `command` to its end (e.g. `floodgate run …`); resolves with its exit code and output, and
+ * rejects with the output so far when it has not ended within `timeoutMs`.
+ */
+export async function runToEnd(
+  command: string,
+  args: readonly string[],
+  options: SpawnOptions & { readonly timeoutMs?: number } = {},
+): Promise<{ code: number | null; output: string }> {
+  const { timeoutMs = 120_000, ...spawnOptions } = options;
+  const child = startProcess(command, args, spawnOptions);
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not end within ${timeoutMs} ms:\n${child.output()}`)), timeoutMs);
+    child.child.once('exit', (exitCode) => {
+      clearTimeout(timer);
+      resolve(exitCode);
+    });
+  });
+  await child.stop();
+  return { code, output: child.output() };
+}
+
 /** Starts `command`; register `stopAll` in afterAll so nothing outlives the test file. */
 export function startProcess(command: string, args: readonly string[], options: SpawnOptions = {}): ManagedProcess {
   const child = spawn(command, [...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options });
