@@ -370,6 +370,13 @@ export const K6_BUILTIN = {
  * Tags that may become labels. Anything else (url, name, error, ids, emails) never does.
  * `stage` and `result` come from floodgate's scripts; the rest are k6 system tags.
  */
+/**
+ * k6 tags floodgate's commands and docs set on every sample (`--tag NAME=VALUE`): the runner, so
+ * runners behind one address stay apart in remote write, and the target, so truth is polled only
+ * for runs made against it. Tags, not metric labels: the exporter reads them and drops them.
+ */
+export const FLOODGATE_TAGS = Object.freeze({ runner: 'floodgate_runner', target: 'floodgate_target' } as const);
+
 export const LABEL_ALLOW_LIST = ['run', 'scenario', 'stage', 'method', 'status', 'outcome', 'result', 'check', 'metric', 'threshold'] as const;
 
 /** Every metric floodgate exposes, for catalog-wide checks. */

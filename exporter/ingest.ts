@@ -5,7 +5,7 @@
  */
 
 import { sampleRejection } from '../contracts/k6-json.ts';
-import { K6_BUILTIN, K6_METRICS } from '../contracts/metrics.ts';
+import { FLOODGATE_TAGS, K6_BUILTIN, K6_METRICS } from '../contracts/metrics.ts';
 import type { Clock } from './clock.ts';
 import type { ExporterHealth, InputSource } from './health.ts';
 import { OTHER, runLabel } from './labels.ts';
@@ -65,7 +65,7 @@ export class NdjsonBatch implements LineSink {
       this.context.store.declare(this.layer, parsed.declaration);
     } else {
       const reason = this.context.store.addSample(this.layer, parsed.sample);
-      const target = parsed.sample.tags.floodgate_target;
+      const target = parsed.sample.tags[FLOODGATE_TAGS.target];
       if (target !== undefined) this.context.runTarget?.(runLabel(parsed.sample.tags), target);
       if (reason) this.reject(reason);
       else if (parsed.sample.timeMs > this.newestMs) this.newestMs = parsed.sample.timeMs;
@@ -148,7 +148,8 @@ export function ingestWriteRequest(
       continue;
     }
     const layer = layerFor(runner);
-    if (tags.floodgate_target !== undefined) context.runTarget?.(runLabel(tags), tags.floodgate_target);
+    const target = tags[FLOODGATE_TAGS.target];
+    if (target !== undefined) context.runTarget?.(runLabel(tags), target);
     const catalogKey = catalogSeriesKey(runner, name, tags);
     if (kind.kind === 'duration') {
       for (const [index, histogram] of series.histograms.entries()) {

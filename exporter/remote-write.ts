@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import protobuf from 'protobufjs';
 import { compress, uncompress } from 'snappyjs';
 import { K6_LABEL_TAGS } from '../contracts/k6-json.ts';
-import { K6_BUILTIN, K6_METRICS } from '../contracts/metrics.ts';
+import { FLOODGATE_TAGS, K6_BUILTIN, K6_METRICS } from '../contracts/metrics.ts';
 import type { RejectReason } from './parse.ts';
 import { DURATION_BUCKETS } from './store.ts';
 
@@ -295,7 +295,7 @@ export type TrackedDelta =
  * and `testrun_name`, and `floodgate_runner`, which `floodgate k8s` and the README's plain-k6 example
  * set (`--tag floodgate_runner=<host>`) so runners behind one address (a NAT, a proxy) stay apart.
  */
-export const RUNNER_LABELS = ['instance_id', 'testrun_name', 'floodgate_runner'] as const;
+export const RUNNER_LABELS = ['instance_id', 'testrun_name', FLOODGATE_TAGS.runner] as const;
 
 /**
  * The runner a series comes from: the sender's address plus the runner labels it carries. Two
