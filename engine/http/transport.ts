@@ -1,5 +1,5 @@
 /**
- * The engine's HTTP/1.1 transport: one keep-alive undici Pool per origin, and per request the
+ * The engine's HTTP/1.1 transport: keep-alive undici Pools per VU and origin, and per request the
  * phases k6 reports (blocked, connecting, tls_handshaking, sending, waiting, receiving),
  * measured from undici's dispatch callbacks, its `undici:client:sendHeaders` diagnostics
  * channel, and a timing connector.
@@ -268,9 +268,19 @@ export interface TransportOptions {
   readonly noConnectionReuse?: boolean;
 }
 
-/** Sends requests over keep-alive pools, one per origin. */
+/**
+ * One VU's own keep-alive connections, origin → pool: k6 gives every VU its own http.Transport
+ * (internal/js/runner.go newVU), so a VU never takes a connection another VU opened, and a
+ * request's `blocked` includes waiting for a connection of its own VU.
+ */
+export interface VuConnections {
+  readonly pools: Map<string, Pool>;
+}
+
+/** Sends requests over keep-alive pools, one per origin and connection owner (a VU). */
 export class HttpTransport {
   private readonly pools = new Map<string, Pool>();
+  private readonly owners = new Set<VuConnections>();
   private connector: buildConnector.connector;
   private options: TransportOptions;
 
@@ -286,8 +296,22 @@ export class HttpTransport {
     this.connector = createConnector(!options.insecureSkipTLSVerify);
   }
 
-  private pool(origin: string): Pool {
-    let pool = this.pools.get(origin);
+  /** A new, empty set of connections for one VU; closed with the transport. */
+  connectionsForVu(): VuConnections {
+    const connections: VuConnections = { pools: new Map() };
+    this.owners.add(connections);
+    return connections;
+  }
+
+  /** Closes a VU's idle connections (k6's noVUConnectionReuse, after every iteration). */
+  closeIdle(connections: VuConnections): void {
+    const pools = [...connections.pools.values()];
+    connections.pools.clear();
+    for (const pool of pools) pool.close().catch(() => undefined);
+  }
+
+  private pool(origin: string, pools: Map<string, Pool>): Pool {
+    let pool = pools.get(origin);
     if (!pool) {
       pool = new Pool(origin, {
         connections: null,
@@ -298,13 +322,16 @@ export class HttpTransport {
         bodyTimeout: 0,
         connect: this.connector,
       });
-      this.pools.set(origin, pool);
+      pools.set(origin, pool);
     }
     return pool;
   }
 
-  /** Sends one request; never rejects: network errors come back as a result with `error`. */
-  send(request: TransportRequest): Promise<TransportResult> {
+  /**
+   * Sends one request over `connections` (a VU's own; without, a pool shared by callers that
+   * have none); never rejects: network errors come back as a result with `error`.
+   */
+  send(request: TransportRequest, connections?: VuConnections): Promise<TransportResult> {
     return new Promise((resolve) => {
       let forget: (() => void) | undefined = undefined; // set below; the stop callback may run before it is
       const exchange = new Exchange(request, (result) => {
@@ -317,7 +344,7 @@ export class HttpTransport {
       if (exchange.isFinished()) return;
       const url = request.url;
       try {
-        this.pool(url.origin).dispatch(
+        this.pool(url.origin, connections?.pools ?? this.pools).dispatch(
           {
             method: request.method,
             path: `${url.pathname}${url.search}`,
@@ -337,6 +364,8 @@ export class HttpTransport {
   async close(): Promise<void> {
     const pools = [...this.pools.values()];
     this.pools.clear();
+    for (const owner of this.owners) pools.push(...owner.pools.values());
+    this.owners.clear();
     await Promise.all(pools.map((pool) => pool.destroy().catch(() => undefined)));
   }
 }
