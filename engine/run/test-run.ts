@@ -19,7 +19,7 @@ import type { ExecutionTuple } from '../segments.ts';
 import type { Instantiator } from './instances.ts';
 import { scenarioContext } from './iterations.ts';
 import { runLifecycle } from './lifecycle.ts';
-import { plannedVus, VuPool } from './vu-pool.ts';
+import { plannedVus, unplannedVus, VuPool } from './vu-pool.ts';
 
 const VUS_PERIOD_MS = 1000;
 const THRESHOLD_PERIOD_MS = 2000;
@@ -92,7 +92,7 @@ export class TestRun {
     this.cleanups.push(() => process.off('unhandledRejection', onRejection));
 
     try {
-      this.pool.preallocate(plannedVus(options.scenarios, this.dependencies.tuple));
+      this.pool.preallocate(plannedVus(options.scenarios, this.dependencies.tuple), unplannedVus(options.scenarios, this.dependencies.tuple));
     } catch (error) {
       const failed = isFloodgateError(error)
         ? error
