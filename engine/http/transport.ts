@@ -101,9 +101,10 @@ function createConnector(rejectUnauthorized: boolean): buildConnector.connector 
   };
 }
 
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
 /** One request/response exchange: a legacy undici dispatch handler that measures phases. */
 class Exchange implements Dispatcher.DispatchHandler {
-  readonly started = monoNow();
   private assigned = 0;
   private sent = 0;
   private headersAt = 0;
@@ -125,6 +126,10 @@ class Exchange implements Dispatcher.DispatchHandler {
   constructor(
     private readonly request: TransportRequest,
     private readonly resolve: (result: TransportResult) => void,
+    /** When the request started (a retry keeps the first attempt's start, so `blocked` holds both). */
+    readonly started: number = monoNow(),
+    /** Sends the request again on another connection; at most once. */
+    private retry?: () => void,
   ) {}
 
   onSocket(socket: Socket, headers: string): void {
@@ -173,8 +178,27 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onError(error: Error): void {
+    if (this.retry && this.mayRetry(error)) {
+      const retry = this.retry;
+      this.retry = undefined;
+      this.finished = true; // this attempt ends without a result; the retry brings it
+      retry();
+      return;
+    }
     if (this.timeoutHit) this.finish(REQUEST_TIMEOUT);
     else this.finish(k6ErrorFor(error));
+  }
+
+  /**
+   * Go's transport (net/http transport.go, shouldRetryRequest), which k6 uses, sends a request
+   * again when a reused keep-alive connection turns out closed by the server before any answer:
+   * idempotent methods only, connection reset or closed.
+   */
+  private mayRetry(error: Error): boolean {
+    if (this.timeoutHit || this.cancelled || this.headersAt !== 0 || this.connect !== undefined || this.socket === undefined) return false;
+    if (!IDEMPOTENT.has(this.request.method.toUpperCase())) return false;
+    const code = (error as { code?: string }).code;
+    return code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET';
   }
 
   /** True once the exchange has a result. */
@@ -334,31 +358,39 @@ export class HttpTransport {
   send(request: TransportRequest, connections?: VuConnections): Promise<TransportResult> {
     return new Promise((resolve) => {
       let forget: (() => void) | undefined = undefined; // set below; the stop callback may run before it is
-      const exchange = new Exchange(request, (result) => {
+      const done = (result: TransportResult): void => {
         clearTimeout(timer);
         forget?.();
         resolve(result);
+      };
+      const url = request.url;
+      const dispatch = (exchange: Exchange): void => {
+        try {
+          this.pool(url.origin, connections?.pools ?? this.pools).dispatch(
+            {
+              method: request.method,
+              path: `${url.pathname}${url.search}`,
+              headers: request.headers as Record<string, string>,
+              body: request.body,
+              reset: this.options.noConnectionReuse === true,
+            },
+            exchange,
+          );
+        } catch (error) {
+          exchange.onError(error as Error);
+        }
+      };
+      let exchange = new Exchange(request, done, monoNow(), () => {
+        exchange = new Exchange(request, done, exchange.started);
+        dispatch(exchange);
       });
       const timer = setTimeout(() => exchange.stop('timeout'), request.timeoutMs);
       forget = request.onCancel?.(() => exchange.stop('cancel'));
       if (exchange.isFinished()) return;
-      const url = request.url;
-      try {
-        this.pool(url.origin, connections?.pools ?? this.pools).dispatch(
-          {
-            method: request.method,
-            path: `${url.pathname}${url.search}`,
-            headers: request.headers as Record<string, string>,
-            body: request.body,
-            reset: this.options.noConnectionReuse === true,
-          },
-          exchange,
-        );
-      } catch (error) {
-        exchange.onError(error as Error);
-      }
+      dispatch(exchange);
     });
   }
+
 
   /** Closes every pool and its keep-alive connections. */
   async close(): Promise<void> {
