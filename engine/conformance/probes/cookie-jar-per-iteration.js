@@ -1,3 +1,4 @@
+/* eslint-disable -- a k6 script written as k6 users write them (k6 globals, no project style), linted by k6, not by this repo */
 // Probe (issue 10): the cookie jar lives on the VU and is replaced by a new one at every
 // iteration unless noCookiesReset (k6 internal/js/runner.go runFn: state.CookieJar =
 // cookiejar.New). A jar taken with http.cookieJar() in one iteration keeps its cookies; the

@@ -1,3 +1,4 @@
+/* eslint-disable -- a k6 script written as k6 users write them (k6 globals, no project style), linted by k6, not by this repo */
 // Probe (issue 10): options.noVUConnectionReuse closes a VU's idle connections after every
 // iteration (k6 internal/js/runner.go runFn: Transport.CloseIdleConnections), so each
 // iteration connects again while requests within one iteration share the connection.

@@ -1,3 +1,4 @@
+/* eslint-disable -- a k6 script written as k6 users write them (k6 globals, no project style), linted by k6, not by this repo */
 // Probe (issue 10): the init context runs once per VU (k6 internal/js/runner.go newVU →
 // bundle.go Instantiate), plus once for the options and once each for setup, teardown and
 // handleSummary (runPart / HandleSummary call newVU(0, 0)). So a module-level counter counts

@@ -1,3 +1,4 @@
+/* eslint-disable -- a k6 script written as k6 users write them (k6 globals, no project style), linted by k6, not by this repo */
 // Probe (issue 10): every VU has its own connection pool (k6 internal/js/runner.go newVU builds
 // an http.Transport per VU), so a VU never reuses a connection another VU opened: VU 2 starts
 // after VU 1's requests are done and still connects for its first request.
