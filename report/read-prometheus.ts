@@ -319,7 +319,7 @@ async function readHistograms(
 }
 
 /** Where the query grid lies and what sample time each of its points had read (see {@link resample}). */
-interface SampleClock {
+export interface SampleClock {
   /** The run's first sample time, and the start of slot 0 (Unix seconds). */
   readonly first: number;
   readonly origin: number;
@@ -421,27 +421,6 @@ async function plannedPerSlot(
     resample(cumulative, clock, false).forEach((value, slot) => (total[slot]! += value));
   }
   return total;
-}
-
-/**
- * Per-slot increases of a counter sampled on the grid: slot k = value(t_{k+1}) − value(t_k), a
- * missing point counting as 0 (the series did not exist yet) and a drop as a counter reset.
- */
-export function differences(series: PromSeries, start: number, resolution: number, slotCount: number): number[] {
-  const at = new Array<number | undefined>(slotCount + 1).fill(undefined);
-  for (const [time, text] of series.values ?? []) {
-    const index = Math.round((time - start) / resolution);
-    if (index >= 0 && index <= slotCount) at[index] = Number(text);
-  }
-  const result = new Array<number>(slotCount).fill(0);
-  let previous = 0;
-  for (let index = 0; index <= slotCount; index += 1) {
-    const value = at[index];
-    if (value === undefined || !Number.isFinite(value)) continue;
-    if (index > 0) result[index - 1] = value >= previous ? value - previous : value;
-    previous = value;
-  }
-  return result;
 }
 
 /**
