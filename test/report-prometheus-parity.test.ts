@@ -1,11 +1,11 @@
 /**
  * The Prometheus path equals the NDJSON path (issue 9, acceptance 4), as a real chain: the
  * reference target (a slow ministry NIK API, so the run finds a knee), a breakpoint run on the
- * local engine (`floodgate run --engine local`, three 12-s steps), the exporter following its
+ * local engine (`floodgate run --engine local`, two 15-s steps), the exporter following its
  * NDJSON, and a real Prometheus scraping the exporter every second. The report built from
  * Prometheus (`floodgate report <dir> --prometheus <url> --run <id>`) must give the same steps,
  * capacity, limiting stage and verdict as the report built from the run's NDJSON, with throughput
- * per step and funnel completion per stage within 2 %. Bounded: 36 s of load, ~650 journeys.
+ * per step and funnel completion per stage within 2 %. Bounded: 30 s of load, ~600 journeys.
  */
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,14 +24,13 @@ const FLOODGATE = join(ROOT, 'bin', 'floodgate.js');
 const RUN = `prom-parity-${Date.now().toString(36)}`;
 /**
  * The ministry checks 1 NIK per 100 ms (10/s); 0.4–0.5 of applicants reach the check here, so it
- * saturates near 22 new applicants/s: of the steps 6, 18 and 30/s the first two pass with room and
- * the last is well over it (the check's arrivals exceed the most it ever completed), so the knee
- * lies between 18 and 30 on both paths, far from any step. Steps of 12 s hold 8–9 whole seconds
- * past their warm-up, ≥ 150 successful requests even in the first, so that a difference of a few
- * requests at the edges of a judged part stays inside 2 %.
+ * saturates near 22 new applicants/s. The steps, 10 and 30/s, lie far on either side (about 45 %
+ * and 130 % of that): a step verdict that sits within a few requests of its objective could come
+ * out differently on the two paths (see unplaceable below), so neither step is near the knee.
+ * Steps of 15 s hold 11 whole seconds past their warm-up.
  */
 const MINISTRY = ['--nik-capacity', '1', '--nik-service-ms', '100', '--nik-queue', '100', '--nik-timeout-ms', '2000'];
-const BREAKPOINT = ['BREAKPOINT_START=6', 'BREAKPOINT_STEP=12', 'BREAKPOINT_STEPS=3', 'BREAKPOINT_STEP_SECONDS=12', 'THINK_TIME_SCALE=0.02', 'EMAIL_TOKEN_SOURCE=header'];
+const BREAKPOINT = ['BREAKPOINT_START=10', 'BREAKPOINT_STEP=20', 'BREAKPOINT_STEPS=2', 'BREAKPOINT_STEP_SECONDS=15', 'THINK_TIME_SCALE=0.02', 'EMAIL_TOKEN_SOURCE=header'];
 /** Throughput and funnel completion agree within this share. */
 const TOLERANCE = 0.02;
 
@@ -123,7 +122,9 @@ afterAll(async () => {
   await prometheus?.stop();
   await exporter?.close();
   await stopAll();
-  rmSync(scratch, { recursive: true, force: true });
+  // FLOODGATE_KEEP_SCRATCH=1 keeps the run's folder and both reports for a look after a failure.
+  if (process.env.FLOODGATE_KEEP_SCRATCH) console.error(`kept ${scratch}`);
+  else rmSync(scratch, { recursive: true, force: true });
 });
 
 /** |a / b − 1|, 0 when both are 0. */
@@ -139,7 +140,7 @@ describe.skipIf(!installed)('one breakpoint run, reported from Prometheus and fr
   test('has the same steps, with the same bounds', () => {
     const file = fromFile.analysis.steps;
     const prom = fromPrometheus.analysis.steps;
-    expect(file.length).toBe(3);
+    expect(file.length).toBe(2);
     expect(prom.map((step) => [step.index, step.startSeconds, step.endSeconds])).toEqual(file.map((step) => [step.index, step.startSeconds, step.endSeconds]));
     // the offered rate is measured from the planned arrivals on both paths
     prom.forEach((step, index) => expect(gap(step.rate, file[index]!.rate), `step ${index}: ${step.rate} vs ${file[index]!.rate}`).toBeLessThanOrEqual(TOLERANCE));
@@ -155,8 +156,8 @@ describe.skipIf(!installed)('one breakpoint run, reported from Prometheus and fr
   test('finds the same capacity, limiting stage and verdict', () => {
     const file = fromFile.analysis;
     const prom = fromPrometheus.analysis;
-    // A finding with a limiting stage: the knee between 18 and 30/s, or, when this busy machine makes
-    // the first step's landing page slow while the engine warms up, capacity below the first step.
+    // A finding with a limiting stage: the knee between 10 and 30/s, or, when a busy machine makes
+    // the first step's pages slow while the engine warms up, capacity below the first step.
     expect(['knee', 'below-first-step']).toContain(file.capacity.outcome);
     expect(file.capacity.limitingStage).toBeDefined();
     expect(prom.steps.map((step) => step.status)).toEqual(file.steps.map((step) => step.status));
