@@ -11,7 +11,10 @@
  * every reference-target stage but join_batch (it lists the batches, then joins one).
  *
  * The peak: the slots whose planned arrivals (or, without a plan, new applicants over ±5 slots)
- * reach half the busiest slot's — the definition `floodgate profile from-logs` uses for logs.
+ * reach half the busiest slot's — the definition `floodgate profile from-logs` uses for logs; a
+ * stage's own peak is where the applicants entering it do. Requests count where they happen, so
+ * retries made after the peak count off it: in a time-compressed run whose peak lasts seconds
+ * (under {@link PEAK_MIN_SECONDS}) the split understates the peak, and the report says so.
  */
 
 import { FUNNEL_STAGES, type FunnelStage } from '../../contracts/funnel.ts';
@@ -38,6 +41,8 @@ export interface StageAmplification {
   readonly entered: number;
   readonly okRequests: number;
   readonly requestsPerApplicant: number;
+  /** Seconds the figures cover (a stage's own peak or off-peak; the whole span for `overall`). */
+  readonly seconds: number;
   /** (requests − entered) ÷ requests, at least 0: the retries, for a stage of one request per attempt. */
   readonly retryShare: number;
 }
@@ -55,7 +60,7 @@ export interface AmplificationImpact {
   readonly throughputPerSecond: number;
   /** throughputPerSecond ÷ requests per applicant at the peak: applicants per second it serves under the storm. */
   readonly applicantsPerSecondAtPeak: number;
-  /** The same throughput at the off-peak requests per applicant (undefined when off-peak is unmeasured). */
+  /** The same throughput at the off-peak requests per applicant (undefined when off-peak is unmeasured); without a split, at one request per applicant. */
   readonly applicantsPerSecondOffPeak?: number;
   /** 1 − peak ÷ off-peak applicants per second: the capacity the extra requests took (≤ 0: none). */
   readonly capacityLostShare?: number;
@@ -74,6 +79,11 @@ export interface AmplificationResult {
   readonly offPeak: AmplificationSpan;
   /** requests per applicant at the peak ÷ off it. */
   readonly peakOverOffPeak?: number;
+  /**
+   * False when the peak was shorter than {@link PEAK_MIN_SECONDS}: the peak and off-peak figures
+   * are then left unstated (the renderers say why) and the impact rests on the whole run.
+   */
+  readonly split: boolean;
   readonly impact?: AmplificationImpact;
 }
 
@@ -82,30 +92,57 @@ export const PEAK_SHARE = 0.5;
 /** Slots either side a new-applicant count is summed over, when the run carries no plan. */
 const SMOOTH_SLOTS = 5;
 
+/**
+ * A peak shorter than this (seconds) is not split from the rest: a request counts when it is
+ * answered and a retry comes seconds after its first try, so in a time-compressed run whose peak
+ * lasts seconds much of the peak's load lands after it (a 6 s peak read 0.06× the off-peak).
+ */
+export const PEAK_MIN_SECONDS = 120;
+
 /** Measures the amplification of a run. Pure. */
 export function analyseAmplification(result: RunResult, capacity: Pick<CapacityResult, 'limitingStage' | 'limitingStageThroughputPerSecond'>): AmplificationResult {
   const slots = runSlots(result);
   const resolution = result.resolutionSeconds;
   const hasPlanned = slots.some((slot) => (slot.planned ?? 0) > 0);
-  const weights = hasPlanned ? slots.map((slot) => slot.planned ?? 0) : smoothed(slots.map((slot) => slot.stages.landing?.funnel.entered ?? 0), SMOOTH_SLOTS);
-  const busiest = Math.max(0, ...weights);
-  const peakSlots: RunSlot[] = [];
-  const offSlots: RunSlot[] = [];
-  slots.forEach((slot, index) => (busiest > 0 && weights[index]! >= PEAK_SHARE * busiest ? peakSlots : offSlots).push(slot));
+  const isPeak = peakOf(hasPlanned ? slots.map((slot) => slot.planned ?? 0) : smoothed(slots.map((slot) => slot.stages.landing?.funnel.entered ?? 0), SMOOTH_SLOTS));
   const overall = span(totalsOf(slots, resolution));
-  const peak = span(totalsOf(peakSlots, resolution));
-  const offPeak = span(totalsOf(offSlots, resolution));
+  const peakTotals = totalsOf(slots.filter((_, index) => isPeak[index]), resolution);
+  const offTotals = totalsOf(slots.filter((_, index) => !isPeak[index]), resolution);
+  const peak = { ...span(peakTotals), stages: stageSpans(slots, resolution, true) };
+  const offPeak = { ...span(offTotals), stages: stageSpans(slots, resolution, false) };
   const ratio = peak.requestsPerApplicant !== undefined && offPeak.requestsPerApplicant !== undefined && offPeak.requestsPerApplicant > 0 ? peak.requestsPerApplicant / offPeak.requestsPerApplicant : undefined;
-  const impact = impactOf(peak, offPeak, capacity);
+  const split = peak.seconds >= PEAK_MIN_SECONDS && offPeak.seconds > 0;
+  const impact = split ? impactOf(peak, offPeak, capacity) : impactOf({ ...overall, stages: withSeconds(overall.stages, overall.seconds) }, undefined, capacity);
   return {
     available: overall.applicants > 0,
     peakBy: hasPlanned ? 'planned-arrivals' : 'new-applicants',
     overall,
     peak,
     offPeak,
-    ...(ratio !== undefined ? { peakOverOffPeak: ratio } : {}),
+    ...(ratio !== undefined && split ? { peakOverOffPeak: ratio } : {}),
+    split,
     ...(impact ? { impact } : {}),
   };
+}
+
+/** True for the slots whose weight reaches {@link PEAK_SHARE} of the busiest's. */
+function peakOf(weights: readonly number[]): boolean[] {
+  const busiest = Math.max(0, ...weights);
+  return weights.map((weight) => busiest > 0 && weight >= PEAK_SHARE * busiest);
+}
+
+/**
+ * Per stage, its peak: the slots where applicants entering that stage (over ±5 slots) reach half
+ * its busiest — a later stage peaks a little after the landing, by the journey's time to reach it.
+ */
+function stageSpans(slots: readonly RunSlot[], resolution: number, peak: boolean): Partial<Record<FunnelStage, StageAmplification>> {
+  const stages: Partial<Record<FunnelStage, StageAmplification>> = {};
+  for (const stage of FUNNEL_STAGES) {
+    const isPeak = peakOf(smoothed(slots.map((slot) => slot.stages[stage]?.funnel.entered ?? 0), SMOOTH_SLOTS));
+    const figures = span(totalsOf(slots.filter((_, index) => isPeak[index] === peak), resolution)).stages[stage];
+    if (figures) stages[stage] = { ...figures, seconds: isPeak.filter((value) => value === peak).length * resolution };
+  }
+  return stages;
 }
 
 function span(totals: RangeTotals): AmplificationSpan {
@@ -121,6 +158,7 @@ function span(totals: RangeTotals): AmplificationSpan {
       entered,
       okRequests: figures.requests.ok,
       requestsPerApplicant: figures.requestCount / entered,
+      seconds: totals.seconds,
       retryShare: Math.max(0, 1 - entered / figures.requestCount),
     };
   }
@@ -133,9 +171,14 @@ function span(totals: RangeTotals): AmplificationSpan {
   };
 }
 
+function withSeconds(stages: AmplificationSpan['stages'], seconds: number): AmplificationSpan['stages'] {
+  return Object.fromEntries(Object.entries(stages).map(([stage, figures]) => [stage, { ...figures, seconds }]));
+}
+
+/** The impact at the peak against the off-peak; with `offPeak` undefined, over the whole run against one request per applicant. */
 function impactOf(
   peak: AmplificationSpan,
-  offPeak: AmplificationSpan,
+  offPeak: AmplificationSpan | undefined,
   capacity: Pick<CapacityResult, 'limitingStage' | 'limitingStageThroughputPerSecond'>,
 ): AmplificationImpact | undefined {
   let stage: FunnelStage | undefined = capacity.limitingStage;
@@ -152,18 +195,18 @@ function impactOf(
     }
   }
   const atPeak = stage ? peak.stages[stage] : undefined;
-  if (!stage || !atPeak || !(peak.seconds > 0)) return undefined;
-  const okPerSecond = atPeak.okRequests / peak.seconds;
+  if (!stage || !atPeak || !(atPeak.seconds > 0)) return undefined;
+  const okPerSecond = atPeak.okRequests / atPeak.seconds;
   const throughputPerSecond = capacity.limitingStage === stage && capacity.limitingStageThroughputPerSecond !== undefined ? capacity.limitingStageThroughputPerSecond : okPerSecond;
   const applicantsPerSecondAtPeak = throughputPerSecond / atPeak.requestsPerApplicant;
-  const off = offPeak.stages[stage];
-  const applicantsPerSecondOffPeak = off ? throughputPerSecond / off.requestsPerApplicant : undefined;
+  const off = offPeak?.stages[stage];
+  const applicantsPerSecondOffPeak = offPeak ? (off ? throughputPerSecond / off.requestsPerApplicant : undefined) : throughputPerSecond;
   return {
     stage,
     why,
-    requestsPerSecond: atPeak.requests / peak.seconds,
+    requestsPerSecond: atPeak.requests / atPeak.seconds,
     okPerSecond,
-    applicantsPerSecond: atPeak.entered / peak.seconds,
+    applicantsPerSecond: atPeak.entered / atPeak.seconds,
     throughputPerSecond,
     applicantsPerSecondAtPeak,
     ...(applicantsPerSecondOffPeak !== undefined

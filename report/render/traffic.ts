@@ -8,6 +8,7 @@
 import { FUNNEL_STAGES } from '../../contracts/funnel.ts';
 import type { RunProfileRecord } from '../../contracts/run-record.ts';
 import type { Analysis } from '../analysis/index.ts';
+import { PEAK_MIN_SECONDS } from '../analysis/amplification.ts';
 import { formatRate } from '../analysis/capacity.ts';
 import type { Table } from './format.ts';
 
@@ -55,31 +56,50 @@ export function profileRows(analysis: Pick<Analysis, 'profile'>): Array<[string,
 export function amplificationNotes(analysis: Pick<Analysis, 'amplification'>): string[] {
   const amplification = analysis.amplification;
   if (!amplification) return [];
-  const { peak, offPeak, overall, impact } = amplification;
-  const notes = [
-    `Requests per applicant: ${ratio(peak.requestsPerApplicant)} at the peak, ${ratio(offPeak.requestsPerApplicant)} off it (${ratio(overall.requestsPerApplicant)} over the run)` +
-      (amplification.peakOverOffPeak !== undefined ? `: the peak costs ${amplification.peakOverOffPeak.toFixed(2)}× the requests per applicant.` : '.'),
-    `The peak is the ${Math.round(peak.seconds)} s whose ${amplification.peakBy === 'planned-arrivals' ? 'planned arrivals' : 'new applicants'} reach half the busiest second’s. ` +
-      'An applicant is a journey that entered the stage (funnel_stage entered, once per applicant however often it tries); requests beyond one per applicant are retries — exact for stages of one request per attempt (join_batch lists the batches, then joins one).',
-  ];
+  const { peak, offPeak, overall, impact, split } = amplification;
+  const notes = split
+    ? [
+        `Requests per applicant: ${ratio(peak.requestsPerApplicant)} at the peak, ${ratio(offPeak.requestsPerApplicant)} off it (${ratio(overall.requestsPerApplicant)} over the run)` +
+          (amplification.peakOverOffPeak !== undefined ? `: the peak costs ${amplification.peakOverOffPeak.toFixed(2)}× the requests per applicant.` : '.'),
+        `The peak is the ${Math.round(peak.seconds)} s whose ${amplification.peakBy === 'planned-arrivals' ? 'planned arrivals' : 'new applicants'} reach half the busiest second’s; a stage’s own peak is where the applicants entering it do.`,
+      ]
+    : [
+        `Requests per applicant over the run: ${ratio(overall.requestsPerApplicant)} (all stages, per new applicant).`,
+        `The peak lasted ${Math.round(peak.seconds)} s, under ${PEAK_MIN_SECONDS} s (a time-compressed run), so it is not split from the rest: a request counts when it is answered and a retry comes seconds after its first try, so much of the peak’s load would count after it. Run at a smaller TIME_SCALE for peak against off-peak.`,
+      ];
+  notes.push(
+    'An applicant is a journey that entered the stage (funnel_stage entered, once per applicant however often it tries); requests beyond one per applicant are retries — exact for stages of one request per attempt (join_batch lists the batches, then joins one).',
+  );
   if (impact) {
-    const who = impact.why === 'limiting-stage' ? 'the limiting stage' : 'the stage that refused or failed most at the peak';
+    const who = impact.why === 'limiting-stage' ? 'the limiting stage' : `the stage that refused or failed most${split ? ' at the peak' : ''}`;
+    const when = split ? 'at the peak' : 'over the run';
     notes.push(
-      `At ${impact.stage} (${who}): ${formatRate(impact.requestsPerSecond)} requests/s at the peak for ${formatRate(impact.applicantsPerSecond)} applicants/s, ${pct(impact.retryShare)} of them retries. ` +
-        `Its ${formatRate(impact.throughputPerSecond)} successful requests/s${impact.why === 'limiting-stage' ? ' at saturation' : ' at the peak'} serve ${formatRate(impact.applicantsPerSecondAtPeak)} applicants/s at the peak’s requests per applicant` +
+      `At ${impact.stage} (${who}): ${formatRate(impact.requestsPerSecond)} requests/s ${when} for ${formatRate(impact.applicantsPerSecond)} applicants/s, ${pct(impact.retryShare)} of them retries. ` +
+        `Its ${formatRate(impact.throughputPerSecond)} successful requests/s${impact.why === 'limiting-stage' ? ' at saturation' : ` ${when}`} serve ${formatRate(impact.applicantsPerSecondAtPeak)} applicants/s at ${split ? 'the peak’s' : 'the run’s'} requests per applicant` +
         (impact.applicantsPerSecondOffPeak !== undefined
-          ? ` against ${formatRate(impact.applicantsPerSecondOffPeak)} at the off-peak’s: the retries took ${pct(Math.max(0, impact.capacityLostShare ?? 0))} of its capacity in applicants.`
+          ? ` against ${formatRate(impact.applicantsPerSecondOffPeak)} at ${split ? 'the off-peak’s' : 'one request each'}: the retries took ${pct(Math.max(0, impact.capacityLostShare ?? 0))} of its capacity in applicants.`
           : '.'),
     );
   }
   return notes;
 }
 
-/** Per stage: requests per applicant and retry share, at the peak and off it. */
+/** Per stage: requests per applicant and retry share, at the peak and off it (or over the run when the peak is too short to split). */
 export function amplificationTable(analysis: Pick<Analysis, 'amplification'>): Table | undefined {
   const amplification = analysis.amplification;
   if (!amplification) return undefined;
-  const rows = FUNNEL_STAGES.filter((stage) => amplification.overall.stages[stage]).map((stage) => {
+  const stages = FUNNEL_STAGES.filter((stage) => amplification.overall.stages[stage]);
+  const perSecond = (figures: { requests: number; seconds: number } | undefined): string => (figures ? `${formatRate(figures.requests / Math.max(1e-9, figures.seconds))}/s` : '—');
+  if (!amplification.split) {
+    return {
+      header: ['stage', 'requests per applicant, run', 'retries, run', 'requests/s, run'],
+      rows: stages.map((stage) => {
+        const run = amplification.overall.stages[stage]!;
+        return [stage, ratio(run.requestsPerApplicant), pct(run.retryShare), perSecond(run)];
+      }),
+    };
+  }
+  const rows = stages.map((stage) => {
     const peak = amplification.peak.stages[stage];
     const off = amplification.offPeak.stages[stage];
     return [
@@ -88,7 +108,7 @@ export function amplificationTable(analysis: Pick<Analysis, 'amplification'>): T
       peak ? pct(peak.retryShare) : '—',
       off ? ratio(off.requestsPerApplicant) : '—',
       off ? pct(off.retryShare) : '—',
-      peak ? `${formatRate(peak.requests / Math.max(1e-9, amplification.peak.seconds))}/s` : '—',
+      perSecond(peak),
     ];
   });
   return { header: ['stage', 'requests per applicant, peak', 'retries, peak', 'requests per applicant, off-peak', 'retries, off-peak', 'requests/s, peak'], rows };
