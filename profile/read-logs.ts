@@ -10,11 +10,12 @@ import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { FUNNEL_STAGES, type FunnelStage } from '../contracts/funnel.ts';
 import { FloodgateError } from '../contracts/errors.ts';
+import { isGzipMagic, K6LineSplitter } from '../contracts/k6-json.ts';
 import { detectLogFormat, logFormat, LOG_FORMAT_NAMES } from './formats/index.ts';
 import type { LogRejectionReason } from './record.ts';
 import { createClassifier, type IgnoreReason, type LogRules } from './rules.ts';
 
-/** The longest line read; a longer one is rejected as `line_too_long`. */
+/** The longest line read, in bytes; a longer one is rejected as `line_too_long`. */
 export const MAX_LOG_LINE = 64 * 1024;
 
 /** Funnel requests, one row each, in columns. */
@@ -104,13 +105,13 @@ export async function readLogs(options: ReadLogsOptions): Promise<LogRead> {
   for (const file of options.files) {
     let format = options.format === undefined ? undefined : logFormat(options.format);
     let parse = format?.createParser();
+    const tooLong = (): void => {
+      lines += 1;
+      count(rejected, 'line_too_long');
+    };
     await forEachLogLine(file, options.signal, (line) => {
       if (line === '') return;
       lines += 1;
-      if (line.length > MAX_LOG_LINE) {
-        count(rejected, 'line_too_long');
-        return;
-      }
       if (!format) {
         format = detectLogFormat(line);
         if (!format) {
@@ -144,7 +145,7 @@ export async function readLogs(options: ReadLogsOptions): Promise<LogRead> {
         clientIds.set(key, client);
       }
       columns.push(record.timeMs, stageIndex.get(stage as FunnelStage)!, record.status, client, record.durationSeconds ?? Number.NaN);
-    });
+    }, tooLong);
     if (format) formats.add(format.name);
   }
   return {
@@ -160,32 +161,31 @@ function count(counter: Record<string, number>, key: string): void {
   counter[key] = (counter[key] ?? 0) + 1;
 }
 
-/** Calls `onLine` for each line of a file (the bare baseline of bench/logs.ts too), gunzipped when it starts with gzip's magic bytes. */
-export async function forEachLogLine(file: string, signal: AbortSignal | undefined, onLine: (line: string) => void): Promise<void> {
+/**
+ * Calls `onLine` for each line of a file (the bare baseline of bench/logs.ts too), gunzipped when
+ * it starts with gzip's magic bytes, split by the one line splitter of contracts/k6-json.ts (the
+ * report's and the exporter's): LF or CRLF (the CR is dropped here), a line longer than
+ * {@link MAX_LOG_LINE} bytes skipped to its newline and reported once to `onTooLong`.
+ */
+export async function forEachLogLine(file: string, signal: AbortSignal | undefined, onLine: (line: string) => void, onTooLong: () => void = () => {}): Promise<void> {
   let gzip = false;
   try {
     const handle = await open(file, 'r');
     const head = Buffer.alloc(2);
     await handle.read(head, 0, 2, 0);
     await handle.close();
-    gzip = head[0] === 0x1f && head[1] === 0x8b;
+    gzip = isGzipMagic(head);
   } catch (error) {
     throw new FloodgateError('USAGE', { detail: `cannot read log file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }, { cause: error });
   }
-  const raw = createReadStream(file, signal ? { signal } : {});
+  const raw = createReadStream(file, { highWaterMark: 256 * 1024, ...(signal ? { signal } : {}) });
   const stream = gzip ? raw.pipe(createGunzip()) : raw;
   raw.on('error', (error) => stream.destroy(error));
-  stream.setEncoding('utf8');
-  let rest = '';
-  for await (const chunk of stream as AsyncIterable<string>) {
-    const text = rest + chunk;
-    let start = 0;
-    for (let end = text.indexOf('\n', start); end !== -1; end = text.indexOf('\n', start)) {
-      onLine(text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end));
-      start = end + 1;
-    }
-    rest = text.slice(start);
-    if (rest.length > MAX_LOG_LINE * 2) rest = rest.slice(-MAX_LOG_LINE - 1); // a runaway line: keep enough to reject it
-  }
-  if (rest !== '') onLine(rest);
+  const splitter = new K6LineSplitter(MAX_LOG_LINE);
+  const sink = {
+    line: (text: string): void => onLine(text.charCodeAt(text.length - 1) === 13 ? text.slice(0, -1) : text),
+    tooLong: onTooLong,
+  };
+  for await (const chunk of stream as AsyncIterable<Buffer>) splitter.push(chunk, sink);
+  splitter.end(sink);
 }
