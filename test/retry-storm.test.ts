@@ -167,7 +167,7 @@ describe('a retry-storm run against the reference target', () => {
     expect(amplification.impact!.retryShare).toBeCloseTo(1 - nik.entered / nik.requests, 9);
     expect(amplification.impact!.applicantsPerSecondAtPeak).toBeCloseTo(amplification.impact!.throughputPerSecond / nik.requestsPerApplicant, 9);
     const markdown = readFileSync(join(out, 'report.md'), 'utf8');
-    expect(markdown).toMatch(/At verify\\_nik \(the stage that refused or failed most\): [\d.]+ requests\/s over the run/);
+    expect(markdown).toMatch(/At verify_nik \(the stage that refused or failed most\): [\d.,]+ requests\/s over the run/);
     // 12 event minutes of peak at TIME_SCALE=120 last 6 s: too short to split, and the report says so
     expect(amplification.split).toBe(false);
     expect(markdown).toMatch(/The peak lasted \d+ s, under 120 s \(a time-compressed run\), so it is not split/);

@@ -60,7 +60,7 @@ export function amplificationNotes(analysis: Pick<Analysis, 'amplification'>): s
   const notes = split
     ? [
         `Requests per applicant: ${ratio(peak.requestsPerApplicant)} at the peak, ${ratio(offPeak.requestsPerApplicant)} off it (${ratio(overall.requestsPerApplicant)} over the run)` +
-          (amplification.peakOverOffPeak !== undefined ? `: the peak costs ${amplification.peakOverOffPeak.toFixed(2)}× the requests per applicant.` : '.'),
+          (amplification.peakOverOffPeak !== undefined ? `: peak ÷ off-peak = ${amplification.peakOverOffPeak.toFixed(2)}.` : '.'),
         `The peak is the ${Math.round(peak.seconds)} s whose ${amplification.peakBy === 'planned-arrivals' ? 'planned arrivals' : 'new applicants'} reach half the busiest second’s; a stage’s own peak is where the applicants entering it do.`,
       ]
     : [
