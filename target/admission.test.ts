@@ -22,7 +22,6 @@ const options = (overrides: Partial<AdmissionOptions>): AdmissionOptions => ({
   waitingRoom: 0,
   maxConcurrency: 0,
   retryAfterSeconds: 1,
-  rejectBatchMs: 0,
   funnelRoute: (method, path) => (method === 'POST' && path === '/api/register' ? '/api/register' : undefined),
   ...overrides,
 });
@@ -77,18 +76,53 @@ describe('the admission gate counts what is queued, not only what is in a handle
     expect(admission.admitted()).toBe(1);
   });
 
-  test('turned-away answers wait for their batch (pacing clients that ignore Retry-After), then are all written; flush() writes them at once', async () => {
-    const admission = createAdmission(options({ waitingRoom: 1, rejectBatchMs: 30 }));
+  test('a connection turned away again before its Retry-After has passed gets its answer when it has (pacing clients that ignore Retry-After); its first answer comes at once; flush() writes held ones at once', async () => {
+    const admission = createAdmission(options({ waitingRoom: 1, repeatHoldMs: 60 }));
     admission.handle(exchange('POST', '/api/register').request, exchange('POST', '/api/register').response, () => undefined);
-    const turnedAway = Array.from({ length: 3 }, () => exchange('POST', '/api/register'));
-    for (const { request, response } of turnedAway) admission.handle(request, response, () => undefined);
-    expect(turnedAway.map(({ written }) => written.status)).toEqual([undefined, undefined, undefined]);
-    await new Promise((resolve) => setTimeout(resolve, 80));
-    expect(turnedAway.map(({ written }) => written.status)).toEqual([429, 429, 429]);
+    const connection = {};
+    const onConnection = (): ReturnType<typeof exchange> => {
+      const made = exchange('POST', '/api/register');
+      Object.assign(made.request, { socket: connection });
+      admission.handle(made.request, made.response, () => undefined);
+      return made;
+    };
+    const first = onConnection();
+    expect(first.written.status).toBe(429);
+    const again = onConnection();
+    expect(again.written.status).toBeUndefined();
+    // Another connection's first answer is not held by this one's.
+    const other = exchange('POST', '/api/register');
+    Object.assign(other.request, { socket: {} });
+    admission.handle(other.request, other.response, () => undefined);
+    expect(other.written.status).toBe(429);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(again.written.status).toBe(429);
+    expect(again.written.headers!['retry-after']).toBe('1');
 
-    const late = exchange('POST', '/api/register');
-    admission.handle(late.request, late.response, () => undefined);
+    const late = onConnection();
+    expect(late.written.status).toBeUndefined();
     admission.flush();
     expect(late.written.status).toBe(429);
+  });
+
+  test('admitted work is started for at most the turn budget per event-loop turn; the rest waits for the next turn, in order', async () => {
+    const admission = createAdmission(options({ turnBudgetMs: 20 }));
+    const handled: number[] = [];
+    for (let index = 0; index < 4; index += 1) {
+      const { request, response } = exchange('POST', '/api/register');
+      admission.handle(request, response, (_request, answer) => {
+        // The first takes longer than the whole budget; the others are instant.
+        const busyUntil = performance.now() + (index === 0 ? 25 : 0);
+        while (performance.now() < busyUntil);
+        handled.push(index);
+        answer.end();
+      });
+    }
+    expect(admission.admitted()).toBe(4);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(handled).toEqual([0]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(handled).toEqual([0, 1, 2, 3]);
+    expect(admission.admitted()).toBe(0);
   });
 });
