@@ -46,9 +46,3 @@ export async function closeServer(server: Server): Promise<void> {
     setTimeout(() => server.closeAllConnections(), 1000).unref();
   });
 }
-
-/** True when `host` only accepts connections from this machine (127.0.0.0/8, ::1, localhost). */
-export function isLoopbackHost(host: string): boolean {
-  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare) || /^::ffff:127(\.\d{1,3}){3}$/.test(bare);
-}
