@@ -77,7 +77,7 @@ describe('the admission gate counts what is queued, not only what is in a handle
   });
 
   test('a connection turned away again before its Retry-After has passed gets its answer when it has (pacing clients that ignore Retry-After); its first answer comes at once; flush() writes held ones at once', async () => {
-    const admission = createAdmission(options({ waitingRoom: 1, repeatHoldMs: 60 }));
+    const admission = createAdmission(options({ waitingRoom: 1, repeatHoldMs: 300 }));
     admission.handle(exchange('POST', '/api/register').request, exchange('POST', '/api/register').response, () => undefined);
     const connection = {};
     const onConnection = (): ReturnType<typeof exchange> => {
@@ -95,7 +95,7 @@ describe('the admission gate counts what is queued, not only what is in a handle
     Object.assign(other.request, { socket: {} });
     admission.handle(other.request, other.response, () => undefined);
     expect(other.written.status).toBe(429);
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    await new Promise((resolve) => setTimeout(resolve, 450));
     expect(again.written.status).toBe(429);
     expect(again.written.headers!['retry-after']).toBe('1');
 
@@ -103,26 +103,5 @@ describe('the admission gate counts what is queued, not only what is in a handle
     expect(late.written.status).toBeUndefined();
     admission.flush();
     expect(late.written.status).toBe(429);
-  });
-
-  test('admitted work is started for at most the turn budget per event-loop turn; the rest waits for the next turn, in order', async () => {
-    const admission = createAdmission(options({ turnBudgetMs: 20 }));
-    const handled: number[] = [];
-    for (let index = 0; index < 4; index += 1) {
-      const { request, response } = exchange('POST', '/api/register');
-      admission.handle(request, response, (_request, answer) => {
-        // The first takes longer than the whole budget; the others are instant.
-        const busyUntil = performance.now() + (index === 0 ? 25 : 0);
-        while (performance.now() < busyUntil);
-        handled.push(index);
-        answer.end();
-      });
-    }
-    expect(admission.admitted()).toBe(4);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(handled).toEqual([0]);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(handled).toEqual([0, 1, 2, 3]);
-    expect(admission.admitted()).toBe(0);
   });
 });

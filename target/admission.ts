@@ -17,8 +17,8 @@
  * (libuv PR 3696, "don't accept() connections in a loop"; strace: one `accept4` per
  * `epoll_pwait`). The accept rate is the turn rate, so a turn that works through hundreds of
  * requests leaves the connections still in the kernel's accept queue waiting until their requests
- * time out. Admitted work is therefore started for at most `turnBudgetMs` per turn, and held
- * rejections are released a few at a time.
+ * time out. Held rejections are therefore released a few at a time, never as one large batch, and
+ * the target listens with extra accept handles (target/listen.ts).
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -35,17 +35,10 @@ export interface AdmissionOptions {
    * A turned-away answer on a connection whose previous turned-away answer was written less than
    * this long ago (ms) is held until this long after it; default `retryAfterSeconds` (0 = never
    * held). A client that ignores Retry-After and asks again at once is so paced to it: the
-   * rejections cannot themselves become the overload, and event-loop turns stay short (see
-   * `turnBudgetMs`). A client's first turned-away answer is written at once.
+   * rejections cannot themselves become the overload, and event-loop turns stay short. A
+   * client's first turned-away answer is written at once.
    */
   readonly repeatHoldMs?: number;
-  /**
-   * Milliseconds of admitted work (handlers started) per event-loop turn before the rest waits for
-   * the next turn (0 = no bound). Node 20's libuv accepts one new connection per turn (libuv
-   * PR 3696), so the accept rate is the turn rate: long turns leave connections in the kernel's
-   * accept queue until their requests time out, however fast each is answered.
-   */
-  readonly turnBudgetMs?: number;
   /** The route pattern of a funnel request (e.g. `/api/batches/:id/join`), undefined for others. */
   readonly funnelRoute: (method: string, path: string) => string | undefined;
   /** Called once per request turned away when its answer is written: route pattern, method, status, seconds held. */
@@ -73,13 +66,6 @@ export interface Admission {
  * asked again together and the next turn read all 800: turns of 200–900 ms.)
  */
 const RELEASE_TICK_MS = 20;
-
-/**
- * Admitted work per event-loop turn, by default. Measured (1,000 connections, `--waiting-room
- * 100`, target on one core): unbounded turns ran 200–700 ms (70–80 requests each), so one
- * connection was accepted per 250 ms and 580 of the 1,000 were never accepted in 20 s.
- */
-export const DEFAULT_TURN_BUDGET_MS = 2;
 
 /** Creates the admission gate. */
 export function createAdmission(options: AdmissionOptions): Admission {
@@ -120,33 +106,6 @@ export function createAdmission(options: AdmissionOptions): Admission {
     held.set(tick, [rejection]);
     setTimeout(release, tick * RELEASE_TICK_MS - now, tick).unref();
   };
-  // Admitted requests wait here for the check phase; each turn starts handlers for at most
-  // `turnBudgetMs`, then leaves the rest for the next turn (which first accepts a connection).
-  const budgetMs = options.turnBudgetMs ?? DEFAULT_TURN_BUDGET_MS;
-  type Waiting = readonly [IncomingMessage, ServerResponse, (request: IncomingMessage, response: ServerResponse) => void];
-  let waiting: Waiting[] = [];
-  let head = 0;
-  let draining = false;
-  const drain = (): void => {
-    const deadline = budgetMs > 0 ? performance.now() + budgetMs : Infinity;
-    // Only what was queued before this turn's drain began: the rest of the turn's reads are
-    // counted (admitted) before any of them is worked on.
-    const end = waiting.length;
-    do {
-      const [request, response, next] = waiting[head]!;
-      waiting[head] = undefined as unknown as Waiting;
-      head += 1;
-      next(request, response);
-    } while (head < end && performance.now() < deadline);
-    if (head === waiting.length) {
-      waiting = [];
-      head = 0;
-      draining = false;
-    } else {
-      setImmediate(drain);
-    }
-  };
-
   const write = ({ response, socket, route, method, status, started }: Rejection): void => {
     if (socket) lastTurnedAway.set(socket, performance.now());
     options.onReject?.(route, method, status, Number(process.hrtime.bigint() - started) / 1e9);
@@ -175,11 +134,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
         options.onAdmittedChange?.(admitted);
       });
       // Deferred to the check phase: the rest of this turn's reads are counted before any is worked on.
-      waiting.push([request, response, next]);
-      if (!draining) {
-        draining = true;
-        setImmediate(drain);
-      }
+      setImmediate(next, request, response);
     },
     admitted: () => admitted,
     flush() {

@@ -17,7 +17,7 @@ import { isLoopbackHost } from '../contracts/loopback.ts';
 import { createAdmission } from './admission.ts';
 import { createFaultInjector } from './faults.ts';
 import { createFunnelGates, funnelRoute } from './gates.ts';
-import { closeServer, listenOn } from './listen.ts';
+import { addAcceptCopies, closeServer, listenOn } from './listen.ts';
 import { createMinistry, type Ministry } from './ministry.ts';
 import { createMinistryClient, type MinistryClient } from './ministry-client.ts';
 import { createTargetMetrics } from './metrics.ts';
@@ -129,6 +129,8 @@ export function createTarget(overrides: Partial<TargetOptions> = {}, deps: Targe
       ministryClient = createMinistryClient(ministryUrl!, options.nikTimeoutMs);
       try {
         const url = await listenOn(server, options.host, options.port);
+        // More connections accepted per event-loop turn under load (target/listen.ts).
+        await addAcceptCopies(server);
         return { url, ministryUrl: ministryUrl! };
       } catch (error) {
         await ministryClient.close();
