@@ -5,7 +5,7 @@
 
 import { spawn } from 'node:child_process';
 import type { Server } from 'node:http';
-import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 import { FloodgateError } from '../contracts/errors.ts';
 
 /**
@@ -45,14 +45,17 @@ export async function listenOn(server: Server, host: string, port: number): Prom
  */
 export const ACCEPT_COPIES = 8;
 
-/** The copies added to each server, closed with it, and the helper still handing them over. */
-const copiesOf = new WeakMap<Server, { readonly copies: NetServer[]; stop(): void }>();
+/** The copies added to each server, closed with it. */
+const copiesOf = new WeakMap<Server, NetServer[]>();
 
 /**
- * A helper process that receives a listening socket (a raw handle, never listened on there, so
- * the helper accepts nothing) over IPC and sends it back `count` times:
+ * A helper process that receives a listening socket over IPC and sends it back `count` times:
  * every passage over a Unix socket (SCM_RIGHTS) duplicates the file descriptor, which Node has
- * no other way to do. It runs without tsx or the parent's flags and exits when done.
+ * no other way to do. It runs without tsx or the parent's flags and exits when done. While it runs
+ * its own copy listens too and could take a connection: so the target adds its copies before it
+ * says where it listens (with `--port 0` no client can know the port yet). A raw handle, which the
+ * helper would not listen on, does not come back more than once over Node's IPC (measured), hence
+ * the server.
  */
 const DUPLICATOR = `process.once('message', (message, handle) => {
   let left = message.count;
@@ -65,57 +68,43 @@ const DUPLICATOR = `process.once('message', (message, handle) => {
 
 /**
  * Adds `count` accept handles to a listening server (see ACCEPT_COPIES): connections they accept
- * are served by `server` exactly as its own. Resolves to the number added once the helper is done
- * (the server serves meanwhile); on any failure the server keeps working with the copies it got
- * (a slower accept rate under load, nothing else). closeServer() closes them and stops the helper.
+ * are served by `server` exactly as its own. Resolves once all are listening; on any failure the
+ * server keeps working with the copies it got (a slower accept rate, nothing else).
  */
 export async function addAcceptCopies(server: Server, count = ACCEPT_COPIES): Promise<number> {
   if (count <= 0 || !server.listening) return 0;
   const copies: NetServer[] = [];
+  copiesOf.set(server, copies);
   await new Promise<void>((resolve) => {
     const child = spawn(process.execPath, ['-e', DUPLICATOR], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
-    let stopped = false;
     const done = (): void => {
       clearTimeout(timer);
+      child.removeAllListeners('message');
       if (child.exitCode === null) child.kill();
       resolve();
     };
-    copiesOf.set(server, {
-      copies,
-      stop: () => {
-        stopped = true;
-        done();
-      },
-    });
     const timer = setTimeout(done, 10_000).unref();
     child.on('message', (_message, handle) => {
-      if (!handle) return;
-      // One arriving after close (or after the server stopped listening) is closed at once.
-      if (stopped || !server.listening) return void (handle as unknown as { close(): void }).close();
-      // A raw TCP handle (duplicated descriptor of the listening socket), served as the server's own
-      // (http.Server's connection listener takes each connection, with Nagle off as it sets it).
-      const copy = createNetServer({ noDelay: true }, (socket) => server.emit('connection', socket));
+      if (!handle || !server.listening) return;
+      // Node hands the copy over already listening; its connections are served as the server's own
+      // (http.Server's connection listener takes them from here, with Nagle off as http.Server sets it).
+      const copy = handle as NetServer;
+      copy.on('connection', (socket) => server.emit('connection', socket.setNoDelay(true)));
       copy.on('error', () => undefined);
-      // The same backlog: listen(2) on the shared socket would otherwise lower it to Node's 511.
-      copy.listen(handle as unknown as NetServer, LISTEN_BACKLOG);
       copies.push(copy);
       if (copies.length === count) done();
     });
     child.once('error', done);
     child.once('exit', () => setTimeout(done, 100));
-    // The raw handle, not the server: a server would be listening again in the helper, which would
-    // accept (and drop) connections until it exits.
-    child.send({ count }, (server as unknown as { _handle: NetServer })._handle);
+    child.send({ count }, server as unknown as NetServer);
   });
   return copies.length;
 }
 
 /** Stops accepting, ends idle keep-alive connections, and resolves once the server has closed. */
 export async function closeServer(server: Server): Promise<void> {
-  const added = copiesOf.get(server);
+  for (const copy of copiesOf.get(server) ?? []) copy.close();
   copiesOf.delete(server);
-  added?.stop();
-  for (const copy of added?.copies ?? []) copy.close();
   if (!server.listening) return;
   await new Promise<void>((resolve) => {
     server.close(() => resolve());

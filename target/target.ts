@@ -129,9 +129,8 @@ export function createTarget(overrides: Partial<TargetOptions> = {}, deps: Targe
       ministryClient = createMinistryClient(ministryUrl!, options.nikTimeoutMs);
       try {
         const url = await listenOn(server, options.host, options.port);
-        // More connections accepted per event-loop turn under load (target/listen.ts); added in
-        // the background, so listen() does not wait for the helper process.
-        void addAcceptCopies(server);
+        // More connections accepted per event-loop turn under load (target/listen.ts).
+        await addAcceptCopies(server);
         return { url, ministryUrl: ministryUrl! };
       } catch (error) {
         await ministryClient.close();
