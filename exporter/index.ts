@@ -15,7 +15,7 @@ import { type Clock, systemClock } from './clock.ts';
 import { type ExporterConfig, isLoopbackHost } from './config.ts';
 import { createFollower, type Follower } from './follow.ts';
 import { ExporterHealth } from './health.ts';
-import { ingestBody, ingestWriteRequest, NdjsonBatch, type IngestContext, type RemoteWriteResult, SenderLayers } from './ingest.ts';
+import { ingestBody, ingestWriteRequest, NdjsonBatch, type IngestContext, type LineReader, type RemoteWriteResult, SenderLayers } from './ingest.ts';
 import { LabelGuard, OTHER, UNKNOWN_RUN } from './labels.ts';
 import { LineSplitter } from './lines.ts';
 import { CumulativeTracker } from './remote-write.ts';
@@ -48,6 +48,8 @@ export interface ExporterDependencies {
   /** Registry for the text format; a new one when omitted. */
   readonly registry?: Registry;
   readonly clock?: Clock;
+  /** How NDJSON lines are read (see IngestContext.lineReader); `scan` when omitted. */
+  readonly lineReader?: LineReader;
 }
 
 /** A created exporter. Nothing listens or polls until `listen()` (or `start()`). */
@@ -64,6 +66,8 @@ export interface Exporter {
   readonly live: LivePage;
   /** Ingests one NDJSON line as if POSTed by `sender` (source `ingest`). */
   ingestLine(line: string, sender?: string): void;
+  /** Ingests NDJSON lines (without newlines) as one batch, as a followed file's read is; returns its counts. */
+  ingestLines(lines: Iterable<string>, sender?: string): { lines: number; rejected: number };
   /** Ingests an NDJSON stream as if POSTed by `sender`; resolves with its counts. */
   ingestStream(stream: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, sender?: string): Promise<{ lines: number; rejected: number }>;
   /**
@@ -104,6 +108,7 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
     health,
     clock,
     maxLineBytes: config.maxLineBytes,
+    lineReader: dependencies.lineReader ?? 'scan',
     ...(targeting ? { runTarget: (run: string, target: string) => targeting.learn(run, target) } : {}),
   };
   /** Learns the target of the run in `file`'s folder from its run.json (written by `floodgate run`). */
@@ -228,6 +233,12 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
       const batch = ingestBatch(sender);
       batch.line(line);
       batch.end();
+    },
+    ingestLines(lines, sender = '') {
+      const batch = ingestBatch(sender);
+      for (const line of lines) batch.line(line);
+      batch.end();
+      return { lines: batch.lines, rejected: batch.rejected };
     },
     async ingestStream(stream, sender = '') {
       const batch = ingestBatch(sender);

@@ -330,11 +330,17 @@ export class RunStore {
     };
   }
 
-  /** Adds one k6 sample (NDJSON semantics: counters carry increments). Returns why it was rejected, if it was. */
-  addSample(layer: Layer, sample: K6Sample): RejectReason | undefined {
+  /**
+   * Adds one k6 sample (NDJSON semantics: counters carry increments). Returns why it was rejected,
+   * if it was. `checked`: the sample passed contracts/k6-json.ts `sampleRejection` (every k6 line
+   * read, every remote-write sample), which includes this method's value and tag checks.
+   */
+  addSample(layer: Layer, sample: K6Sample, checked = false): RejectReason | undefined {
     const { metric, value, tags, timeMs } = sample;
-    if (value < 0 && COUNTS.has(metric)) return 'bad_value';
-    if (!labelTagsPrintable(tags)) return 'bad_tags';
+    if (!checked) {
+      if (value < 0 && COUNTS.has(metric)) return 'bad_value';
+      if (!labelTagsPrintable(tags)) return 'bad_tags';
+    }
     const found = this.slice(runLabel(tags), layer);
     if (!found) return 'series_limit';
     const { entry, slice } = found;
