@@ -18,7 +18,7 @@ import { ExporterHealth } from './health.ts';
 import { ingestBody, ingestWriteRequest, NdjsonBatch, type IngestContext, type LineReader, type RemoteWriteResult, SenderLayers } from './ingest.ts';
 import { LabelGuard, OTHER, UNKNOWN_RUN } from './labels.ts';
 import { LineSplitter } from './lines.ts';
-import { CumulativeTracker } from './remote-write.ts';
+import { CumulativeTracker, REMOTE_RUN_IDLE_MS } from './remote-write.ts';
 import { decodeWriteRequestBounded, REMOTE_WRITE_LIMITS } from './remote-write-decode.ts';
 import { registerCollectors, snapshotOnce } from './render.ts';
 import { RunStore } from './store.ts';
@@ -117,7 +117,7 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
     const record = readRunManifestFile(join(dirname(file), 'run.json'));
     if (record?.run !== undefined && record.target !== undefined) targeting.learn(record.run, record.target);
   };
-  const tracker = new CumulativeTracker(config.maxRemoteSeries);
+  const tracker = new CumulativeTracker(config.maxRemoteSeries, { now: () => clock.now() });
   const remoteLimits = { ...REMOTE_WRITE_LIMITS, maxDecompressedBytes: config.maxBodyBytes };
   const ingestSenders = new SenderLayers('ingest', config.labelCap);
   const remoteSenders = new SenderLayers('remote_write', config.labelCap);
@@ -197,6 +197,8 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
       remoteWrite: {
         series: tracker.size,
         restarts: tracker.restarts,
+        // Runs silent for REMOTE_RUN_IDLE_MS from a runner: their series left the table (exporter/README.md).
+        expired: { ...tracker.expired, idleSeconds: REMOTE_RUN_IDLE_MS / 1000 },
         // Runner identities (address + instance_id …) that turned out to be two senders: rejected as sender_conflict.
         conflicts: { count: tracker.conflictCount, runners: tracker.conflicts },
         ...(health.remoteWriteTrendStats > 0

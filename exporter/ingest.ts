@@ -144,6 +144,8 @@ export function ingestWriteRequest(
     }
     for (const histogram of folded) if (histogram) totals.push({ runner, key, total: histogram.count, buckets: histogram.counts });
   }
+  // The runs pushing in this request are live: none of their series may expire before it is applied.
+  for (const { runner, kind, tags } of prepared) if (kind !== undefined && kind.kind !== 'ignored') tracker.seen(runner, runLabel(tags));
   tracker.observe(totals);
   for (const { series, name, tags, runner, kind, key, folded: foldedHistograms } of prepared) {
     health.read('remote_write');
@@ -159,6 +161,7 @@ export function ingestWriteRequest(
       for (let index = 0; index < series.samples.length + series.histograms.length; index += 1) reject('sender_conflict');
       continue;
     }
+    tracker.seen(runner, runLabel(tags));
     const layer = layerFor(runner);
     const target = tags[FLOODGATE_TAGS.target];
     if (target !== undefined) context.runTarget?.(runLabel(tags), target);
