@@ -16,7 +16,7 @@
 
 import { createHash } from 'node:crypto';
 import protobuf from 'protobufjs';
-import { compress, uncompress } from 'snappyjs';
+import { compress } from 'snappyjs';
 import { K6_LABEL_TAGS } from '../contracts/k6-json.ts';
 import { FLOODGATE_TAGS, K6_BUILTIN, K6_METRICS } from '../contracts/metrics.ts';
 import type { RejectReason } from './parse.ts';
@@ -153,41 +153,6 @@ export class RemoteWriteError extends Error {
   constructor(status: 400 | 413, message: string) {
     super(message);
     this.status = status;
-  }
-}
-
-/**
- * The uncompressed length a snappy block announces (its varint preamble), read before
- * decompressing so that a small body cannot claim gigabytes. Undefined when malformed.
- */
-export function snappyUncompressedLength(block: Uint8Array): number | undefined {
-  let result = 0;
-  for (let index = 0; index < 5 && index < block.length; index += 1) {
-    const byte = block[index]!;
-    result += (byte & 0x7f) * 2 ** (7 * index);
-    if (byte < 0x80) return result;
-  }
-  return undefined;
-}
-
-/** Decodes a snappy-compressed `WriteRequest`; throws {@link RemoteWriteError} (400 or 413). */
-export function decodeWriteRequest(body: Uint8Array, maxUncompressedBytes: number): WriteRequest {
-  const length = snappyUncompressedLength(body);
-  if (length === undefined) throw new RemoteWriteError(400, 'body is not a snappy block (bad length preamble)');
-  if (length > maxUncompressedBytes) {
-    throw new RemoteWriteError(413, `decompressed body would be ${length} bytes, above the limit of ${maxUncompressedBytes}`);
-  }
-  let raw: Uint8Array;
-  try {
-    raw = uncompress(body instanceof Buffer ? new Uint8Array(body.buffer, body.byteOffset, body.byteLength) : body, maxUncompressedBytes);
-  } catch (error) {
-    throw new RemoteWriteError(400, `body is not valid snappy: ${(error as Error).message}`);
-  }
-  try {
-    const message = WRITE_REQUEST.decode(raw);
-    return WRITE_REQUEST.toObject(message, { longs: Number, enums: String, defaults: true, arrays: true }) as WriteRequest;
-  } catch (error) {
-    throw new RemoteWriteError(400, `body is not a protobuf WriteRequest: ${(error as Error).message}`);
   }
 }
 
