@@ -97,9 +97,7 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
     clock,
     maxRuns: config.maxRuns,
     maxSeries: config.maxSeries,
-    onEvict: () => {
-      health.runsEvicted += 1;
-    },
+    onEvict: () => health.evicted(),
     onBudgetFold: (label) => health.fold(label),
   });
   const targeting = config.targetTruth === undefined ? undefined : new TruthTargeting(config.targetTruth);
@@ -139,7 +137,7 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
             batch: (key, path) => {
               learnRunRecord(path);
               const layer = store.layer(fileLayer(key), 'file');
-              layer.held = true;
+              store.hold(layer.id, true);
               return new NdjsonBatch(context, layer, 'file');
             },
             reset: (key) => store.dropLayer(fileLayer(key)),
@@ -154,7 +152,7 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
               }
             },
             polled: ({ files, readSomething }) => {
-              health.followedFiles = files;
+              health.following(files);
               if (!readSomething) health.lag('file', 0);
             },
           },
@@ -173,10 +171,7 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
               (run) => run !== UNKNOWN_RUN && run !== OTHER && clock.now() - store.lastSampleMs(run) <= TRUTH_WINDOW_MS && targeting!.polls(run),
             ),
           acknowledged: (run) => store.acknowledged(run),
-          update: (run, snapshotOfTruth) => {
-            const entry = store.runs.get(run);
-            if (entry) entry.truth = snapshotOfTruth;
-          },
+          update: (run, snapshotOfTruth) => store.recordTruth(run, snapshotOfTruth),
           error: () => health.error('truth'),
         });
 

@@ -154,7 +154,7 @@ export function ingestWriteRequest(
       continue;
     }
     if (kind.kind === 'ignored') {
-      if (isTrendStatSeries(name)) health.remoteWriteTrendStats += 1;
+      if (isTrendStatSeries(name)) health.trendStat();
       continue;
     }
     if (tracker.conflicted(runner)) {
@@ -213,10 +213,7 @@ export function ingestWriteRequest(
       else newestMs = Math.max(newestMs, timestamp);
     }
   }
-  health.remoteWriteSeries = tracker.size;
-  health.remoteWriteConflicts = tracker.conflicts;
-  health.remoteWriteConflictCount = tracker.conflictCount;
-  health.remoteWriteRestarts = tracker.restarts;
+  health.remoteWrite({ series: tracker.size, conflicts: tracker.conflicts, conflictCount: tracker.conflictCount, restarts: tracker.restarts });
   if (Number.isFinite(newestMs)) health.lag('remote_write', (context.clock.now() - newestMs) / 1000);
   return { series: request.timeseries.length, rejected };
 }

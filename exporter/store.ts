@@ -295,6 +295,12 @@ export class RunStore {
     if (layer) layer.held = held;
   }
 
+  /** Records the target's truth for `run`, as last polled (nothing when the run is not held). */
+  recordTruth(run: string, truth: TruthSnapshot): void {
+    const entry = this.runs.get(run);
+    if (entry) entry.truth = truth;
+  }
+
   /** Forgets everything `layer` contributed (a truncated or replaced file). */
   dropLayer(id: string): void {
     this.layers.delete(id);
