@@ -6,7 +6,7 @@
  */
 
 import { z } from 'zod';
-import { SCENARIO_NAMES } from '../load-tests/lib/plan.ts';
+import { SCENARIO_NAMES } from '../contracts/plan.ts';
 import { ENGINE_CHOICES } from '../runner/engine-choice.ts';
 import { extractK6Flags, type GivenK6Flag } from '../runner/k6-flags.ts';
 import { runScenario, type LocalEngine, type RunScenarioOptions } from '../runner/index.ts';

@@ -6,7 +6,7 @@
 
 import { writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ScenarioPlan } from '../load-tests/lib/plan.ts';
+import type { RunPlan } from '../contracts/plan.ts';
 import type { Engine } from './engine-choice.ts';
 
 /** The content of `<out>/run.json`. */
@@ -25,11 +25,12 @@ export interface RunRecord {
   /** Every `-e KEY=VALUE` pair passed to the script. */
   readonly env: Readonly<Record<string, string>>;
   /**
-   * The arrival plan the script made from `env`, defaults included (load-tests/lib/plan.ts):
-   * description, the k6 executor's rate part, length, planned arrivals, peak rate per second.
-   * Null for a user's own script, and when -u/-d/-i/-s replaced the scenario's plan.
+   * The whole plan the script made from `env`, defaults included (contracts/plan.ts): description,
+   * the k6 executor's rate part, length, planned arrivals, peak rate per second, the profile and
+   * its scales and window, the breakpoint's steps, the continuation. The report reads it from
+   * here. Null for a user's own script, and when -u/-d/-i/-s replaced the scenario's plan.
    */
-  readonly plan: ScenarioPlan | null;
+  readonly plan: RunPlan | null;
   /** The script as k6 got it, for a user's own script (floodgate's scenarios are named by `scenario`); `plan` is then null. */
   readonly script?: string;
   /** argv of k6, when k6 ran. */

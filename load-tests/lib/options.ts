@@ -7,8 +7,8 @@ import { FUNNEL_STAGES } from '../../contracts/funnel.ts';
 import { formatDuration } from '../../contracts/profiles.ts';
 import { STAGE_OBJECTIVES } from '../../contracts/slo.ts';
 import { meanJourneyThinkSeconds } from '../journeys/behaviour.ts';
-import type { CommonEnv } from './env.ts';
-import type { ScenarioPlan } from './plan.ts';
+import type { CommonEnv } from '../../contracts/script-variables.ts';
+import type { ScenarioPlan } from '../../contracts/plan.ts';
 import { openScenarioThresholds, smokeThresholds, type Thresholds } from './thresholds.ts';
 
 /** Name of the helper scenario that reports the planned arrival rate once a second. */
