@@ -7,22 +7,17 @@
  * holds no plan: {@link planFactsFromVariables}, the one place that does).
  */
 
+import { formatK6Duration, parseDurationSeconds } from './durations.ts';
+import { rampingArrivals, rampingRateAt, stagesDurationSeconds, toRampingArrivalRate, type RampingArrivalRate } from './k6-stages.ts';
 import {
   binnedProfile,
   breakpointProfile,
   breakpointSteps,
-  formatDuration,
   openingExpProfile,
   openingHyperbolicProfile,
-  parseDurationSeconds,
   parseProfileCsv,
-  rampingArrivals,
-  rampingRateAt,
-  stagesDurationSeconds,
-  toRampingArrivalRate,
   type BreakpointParameters,
   type BreakpointStep,
-  type RampingArrivalRate,
   type TrafficProfile,
 } from './profiles.ts';
 import { FloodgateError } from './errors.ts';
@@ -246,7 +241,7 @@ export function planBreakpoint(env: BreakpointEnv): ScenarioPlan {
 export function planSoak(env: SoakEnv): ScenarioPlan {
   const ratePerSecond = env.rate * env.rateScale;
   const durationSeconds = env.durationSeconds / env.timeScale;
-  const duration = formatDuration(durationSeconds);
+  const duration = formatK6Duration(durationSeconds);
   const arrivals = constantArrivalRate(ratePerSecond, duration);
   const perSecond = arrivals.rate / unitSeconds(arrivals.timeUnit);
   return atLeastOneArrival({
@@ -385,7 +380,7 @@ function atLeastOneArrival(plan: ScenarioPlan): ScenarioPlan {
   if (plan.plannedArrivals >= 1) return plan;
   throw new FloodgateError('PROFILE_INVALID', {
     detail:
-      `the ${plan.scenario} plan starts ${Number(plan.plannedArrivals.toPrecision(2))} applicants in ${formatDuration(plan.durationSeconds)}, ` +
+      `the ${plan.scenario} plan starts ${Number(plan.plannedArrivals.toPrecision(2))} applicants in ${formatK6Duration(plan.durationSeconds)}, ` +
       `fewer than one, so the test would run its full length and measure nothing; ${MORE_ARRIVALS[plan.scenario]}`,
   });
 }

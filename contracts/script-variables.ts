@@ -8,7 +8,8 @@
 import { DEFAULT_PHOTO_UPLOAD_SHARE, SEED_CONTINUATION } from './funnel.ts';
 import { FloodgateError } from './errors.ts';
 import { isRunId } from './identity.ts';
-import { PROFILE_NAMES, parseDurationSeconds } from './profiles.ts';
+import { parseDurationSeconds } from './durations.ts';
+import { PROFILE_NAMES } from './profiles.ts';
 
 /** Default photo size in bytes (`PHOTO_BYTES`). */
 export const DEFAULT_PHOTO_BYTES = 32 * 1024;

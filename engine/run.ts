@@ -10,7 +10,7 @@ import { dirname, resolve } from 'node:path';
 import { FloodgateError, isFloodgateError } from '../contracts/errors.ts';
 import { bundleScript } from './bundle.ts';
 import { monoNow, wallNow } from './clock.ts';
-import { formatDuration } from './durations.ts';
+import { formatGoDuration as formatDuration } from '../contracts/durations.ts';
 import { callWithin, RunawayScriptError } from './guard.ts';
 import { executorFor } from './executors/index.ts';
 import type { ScenarioContext } from './executors/types.ts';
