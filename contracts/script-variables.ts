@@ -87,7 +87,7 @@ export const SCENARIO_COMMON_DEFAULTS: Readonly<Record<string, CommonDefaults>> 
   smoke: Object.freeze({ thinkTimeScale: 0, continuation: 'full', logFailures: true }),
 });
 
-/** Default base URL of the reference target. */
+/** Default base URL of the reference target: the scripts' `TARGET_URL` and `floodgate run --target`. */
 export const DEFAULT_TARGET_URL = 'http://127.0.0.1:18081';
 /** Default pattern of the email token in a verification mail: the `token=` parameter of a link. */
 export const DEFAULT_EMAIL_TOKEN_PATTERN = 'token=([A-Za-z0-9._~-]+)';
