@@ -51,7 +51,8 @@ export const FLOODGATE_IMPORT_RULE: ImportRule = {
     // the exporter serves the live page; the live page knows nothing of the exporter's insides
     exporter: ['contracts', 'exporter/live'],
     'exporter/live': ['contracts'],
-    dashboards: ['contracts'],
+    // the boards query the series the Prometheus rules record (deploy/prometheus/rules/*.ts)
+    dashboards: ['contracts', 'deploy'],
     report: ['contracts'],
     profile: ['contracts'],
     runner: ['contracts'],
