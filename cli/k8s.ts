@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { FloodgateError } from '../contracts/errors.ts';
 import { buildDistributedRun, collectScriptFiles, CONFIGMAP_LIMIT_BYTES, DEFAULT_K6_IMAGE, renderManifests } from '../deploy/k8s/testrun.ts';
-import { SCENARIO_NAMES } from '../load-tests/lib/plan.ts';
+import { SCENARIO_NAMES } from '../contracts/plan.ts';
 import { defineCommand } from './command.ts';
 import { option, schemas } from './config.ts';
 

@@ -6,7 +6,8 @@
  */
 
 import { z } from 'zod';
-import { SCENARIO_NAMES } from '../load-tests/lib/plan.ts';
+import { SCENARIO_NAMES } from '../contracts/plan.ts';
+import { DEFAULT_TARGET_URL } from '../contracts/script-variables.ts';
 import { ENGINE_CHOICES } from '../runner/engine-choice.ts';
 import { extractK6Flags, type GivenK6Flag } from '../runner/k6-flags.ts';
 import { runScenario, type LocalEngine, type RunScenarioOptions } from '../runner/index.ts';
@@ -45,7 +46,7 @@ export const runCommand = defineCommand<RunCommandConfig>({
     return { rest, extracted: flags };
   },
   options: [
-    option({ key: 'target', env: 'FLOODGATE_TARGET_URL', flag: '--target <url>', default: 'http://127.0.0.1:18081', description: 'base URL of the system under test', schema: schemas.url }),
+    option({ key: 'target', env: 'FLOODGATE_TARGET_URL', flag: '--target <url>', default: DEFAULT_TARGET_URL, description: 'base URL of the system under test', schema: schemas.url }),
     option({ key: 'scenario', env: 'FLOODGATE_SCENARIO', flag: '--scenario <name>', default: 'smoke', description: `scenario: ${SCENARIO_NAMES.join(', ')}`, schema: schemas.text }),
     option({ key: 'engine', env: 'FLOODGATE_ENGINE', flag: '--engine <engine>', default: 'auto', description: 'auto (k6 when on PATH, else local), k6 or local', schema: z.enum(ENGINE_CHOICES) }),
     option({ key: 'rateScale', env: 'FLOODGATE_RATE_SCALE', flag: '--rate-scale <x>', description: 'RATE_SCALE: multiplies every arrival rate (opening default 0.01)', schema: schemas.positive }),

@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { SEED_FIGURES } from './funnel.ts';
+import { parseDurationSeconds } from './durations.ts';
+import { rampingArrivals, rampingRateAt, stagesDurationSeconds, toRampingArrivalRate } from './k6-stages.ts';
 import {
   SEED_OPENING,
   binnedProfile,
@@ -7,13 +9,8 @@ import {
   breakpointSteps,
   openingExpProfile,
   openingHyperbolicProfile,
-  parseDurationSeconds,
   parseProfileCsv,
-  rampingArrivals,
-  rampingRateAt,
   steadyProfile,
-  stagesDurationSeconds,
-  toRampingArrivalRate,
   type TrafficProfile,
 } from './profiles.ts';
 

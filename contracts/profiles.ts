@@ -1,11 +1,13 @@
 /**
- * Traffic profiles: arrival rate over time, and their conversion into k6 `ramping-arrival-rate`
- * stages. The maths is in ../shared/reference/capacity-model.md §3.
+ * Traffic profiles: arrival rate over time (the seed's opening, breakpoint steps, steady,
+ * per-minute bins). Their conversion into k6 stages is in k6-stages.ts, the duration grammar in
+ * durations.ts. The maths is in ../shared/reference/capacity-model.md §3.
  *
  * Time in a profile is real (wall-clock) seconds from the start of the scenario; rates are new
  * applicants (iterations) per second.
  */
 
+import { formatK6Duration } from './durations.ts';
 import { SEED_FIGURES } from './funnel.ts';
 
 /** A rate over time. */
@@ -238,136 +240,6 @@ export function parseProfileCsv(text: string): number[] {
   return counts;
 }
 
-// --- k6 stages ---------------------------------------------------------------------------------
-
-/** One k6 `ramping-arrival-rate` stage: the rate ramps linearly to `target` over `duration`. */
-export interface ArrivalRateStage {
-  /** A k6 duration string, e.g. `"60s"` or `"1500ms"`. */
-  readonly duration: string;
-  /** Iterations per `timeUnit` at the end of the stage (an integer: k6 reads it as int64). */
-  readonly target: number;
-}
-
-/** The rate part of a k6 `ramping-arrival-rate` scenario. */
-export interface RampingArrivalRate {
-  readonly executor: 'ramping-arrival-rate';
-  /** Iterations per `timeUnit` at the start (an integer). */
-  readonly startRate: number;
-  /** A k6 duration string: `"1s"`, `"1m"` or `"1h"`. */
-  readonly timeUnit: string;
-  readonly stages: readonly ArrivalRateStage[];
-}
-
-/** Options of {@link toRampingArrivalRate}. */
-export interface StageConversionOptions {
-  /** Largest relative error of the total arrivals, default 0.005 (the contract is 1 %). */
-  readonly tolerance?: number;
-  /** Shortest stage in seconds, default 1. */
-  readonly minStageSeconds?: number;
-  /** Most stages to emit before giving up, default 2,000. */
-  readonly maxStages?: number;
-}
-
-const TIME_UNITS: ReadonlyArray<{ readonly text: string; readonly seconds: number }> = [
-  { text: '1s', seconds: 1 },
-  { text: '1m', seconds: 60 },
-  { text: '1h', seconds: 3600 },
-];
-
-/**
- * Converts a profile into k6 `ramping-arrival-rate` stages whose integral stays within
- * `tolerance` of the profile's. Knots are kept at every corner of the profile and added where
- * linear interpolation strays from the exact integral; targets are integers per `timeUnit`, with
- * the smallest unit whose rounding keeps the integral within tolerance.
- */
-export function toRampingArrivalRate(profile: TrafficProfile, options: StageConversionOptions = {}): RampingArrivalRate {
-  const tolerance = options.tolerance ?? 0.005;
-  const minStage = options.minStageSeconds ?? 1;
-  const maxStages = options.maxStages ?? 2000;
-  const exact = profile.arrivalsBetween(0, profile.durationSeconds);
-  if (!(exact > 0)) throw new RangeError(`profile ${profile.name} has no arrivals`);
-
-  const knots = knotsFor(profile, tolerance / 4, minStage, maxStages);
-  let best: RampingArrivalRate | undefined;
-  for (const unit of TIME_UNITS) {
-    const startRate = Math.round(profile.rateAt(0) * unit.seconds);
-    const stages: ArrivalRateStage[] = [];
-    for (let i = 1; i < knots.length; i += 1) {
-      const a = knots[i - 1]!;
-      const b = knots[i]!;
-      // Just inside b, so a jump at b belongs to the next stage.
-      const rateAtEnd = b - a > 1e-6 ? profile.rateAt(b - 1e-6) : profile.rateAt(b);
-      stages.push({ duration: formatDuration(b - a), target: Math.round(rateAtEnd * unit.seconds) });
-    }
-    const candidate: RampingArrivalRate = { executor: 'ramping-arrival-rate', startRate, timeUnit: unit.text, stages };
-    best = candidate;
-    if (Math.abs(rampingArrivals(candidate) - exact) <= tolerance * exact) return candidate;
-  }
-  return best!;
-}
-
-/** Total iterations a `ramping-arrival-rate` configuration asks for (the integral of its rate). */
-export function rampingArrivals(config: Pick<RampingArrivalRate, 'startRate' | 'timeUnit' | 'stages'>): number {
-  const unit = parseDurationSeconds(config.timeUnit);
-  let previous = config.startRate;
-  let total = 0;
-  for (const stage of config.stages) {
-    total += ((previous + stage.target) / 2) * (parseDurationSeconds(stage.duration) / unit);
-    previous = stage.target;
-  }
-  return total;
-}
-
-/** Planned arrival rate (iterations per second) of a `ramping-arrival-rate` configuration at `tSeconds`. */
-export function rampingRateAt(config: Pick<RampingArrivalRate, 'startRate' | 'timeUnit' | 'stages'>, tSeconds: number): number {
-  const unit = parseDurationSeconds(config.timeUnit);
-  let previous = config.startRate;
-  let start = 0;
-  for (const stage of config.stages) {
-    const length = parseDurationSeconds(stage.duration);
-    if (tSeconds < start + length) {
-      const share = length > 0 ? (tSeconds - start) / length : 1;
-      return Math.max(0, previous + (stage.target - previous) * share) / unit;
-    }
-    previous = stage.target;
-    start += length;
-  }
-  return tSeconds < 0 ? 0 : tSeconds === start ? previous / unit : 0;
-}
-
-/** Total length in seconds of a list of k6 stages. */
-export function stagesDurationSeconds(stages: readonly ArrivalRateStage[]): number {
-  return stages.reduce((sum, stage) => sum + parseDurationSeconds(stage.duration), 0);
-}
-
-/** Formats seconds as a k6 (Go) duration: whole seconds as `"90s"`, else whole milliseconds. */
-export function formatDuration(seconds: number): string {
-  const ms = Math.round(seconds * 1000);
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
-}
-
-/**
- * Parses a k6 duration: a Go duration string (`"1h2m3.5s"`, `"250ms"`, `"1d"` is accepted as k6
- * does) or a bare number of milliseconds. Returns seconds.
- */
-export function parseDurationSeconds(text: string | number): number {
-  if (typeof text === 'number') return text / 1000;
-  const trimmed = text.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) / 1000;
-  const unitSeconds: Record<string, number> = { d: 86400, h: 3600, m: 60, s: 1, ms: 1e-3, us: 1e-6, 'µs': 1e-6, ns: 1e-9 };
-  const pattern = /(\d+(?:\.\d+)?|\.\d+)(ms|us|µs|ns|d|h|m|s)/gy;
-  let total = 0;
-  let consumed = 0;
-  for (const match of trimmed.matchAll(pattern)) {
-    total += Number(match[1]) * unitSeconds[match[2]!]!;
-    consumed += match[0].length;
-  }
-  if (consumed === 0 || consumed !== trimmed.length) {
-    throw new RangeError(`"${text}" is not a duration; use forms like "30s", "5m", "1h30m" or "250ms"`);
-  }
-  return total;
-}
-
 // --- internals -------------------------------------------------------------------------------
 
 function eventProfile(
@@ -393,7 +265,7 @@ function eventProfile(
     name,
     description:
       `${shape}; rate × ${rateScale}, time ÷ ${timeScale}, ` +
-      `event minutes ${window.fromMinute}–${window.toMinute} in ${formatDuration(durationSeconds)}`,
+      `event minutes ${window.fromMinute}–${window.toMinute} in ${formatK6Duration(durationSeconds)}`,
     durationSeconds,
     rateAt: (t) => (t < 0 || t > durationSeconds ? 0 : (rateScale * timeScale * ratePerMinute(toEventMinute(t))) / 60),
     arrivalsBetween: (a, b) => rateScale * arrivalsInMinutes(toEventMinute(clamp(a)), toEventMinute(clamp(b))),
@@ -433,41 +305,6 @@ function piecewiseLinearProfile(name: string, description: string, points: Reado
     arrivalsBetween: (a, b) => cumulativeAt(Math.min(b, durationSeconds)) - cumulativeAt(Math.max(a, 0)),
     corners: points.map((point) => point.t).filter((t) => t > 0 && t < durationSeconds),
   };
-}
-
-function knotsFor(profile: TrafficProfile, tolerance: number, minStage: number, maxStages: number): number[] {
-  // A jump cannot be a k6 stage boundary (stages ramp from the previous target), so each jump
-  // gets a short ramp after it: one shortest stage, or a tenth of the way to the next corner when
-  // that is shorter (compressed per-minute bins can be a second long).
-  const corners = [...profile.corners, profile.durationSeconds].sort((x, y) => x - y);
-  const jumps = profile.corners.filter((c) => Math.abs(profile.rateAt(c - 1e-6) - profile.rateAt(c + 1e-6)) > 1e-9);
-  const afterJumps = jumps
-    .map((c) => {
-      const next = corners.find((corner) => corner > c) ?? profile.durationSeconds;
-      return c + Math.max(0.001, Math.min(minStage, (next - c) / 10));
-    })
-    .filter((t) => t < profile.durationSeconds);
-  const fixed = [...new Set([0, ...profile.corners, ...afterJumps, profile.durationSeconds])].sort((x, y) => x - y);
-  const knots: number[] = [0];
-  const total = profile.arrivalsBetween(0, profile.durationSeconds);
-  const refine = (a: number, b: number): void => {
-    const exact = profile.arrivalsBetween(a, b);
-    const rateEnd = b - a > 1e-6 ? profile.rateAt(b - 1e-6) : profile.rateAt(b);
-    const linear = ((profile.rateAt(a) + rateEnd) / 2) * (b - a);
-    const error = Math.abs(linear - exact);
-    const allowed = tolerance * Math.max(exact, (total * (b - a)) / profile.durationSeconds);
-    if (error > allowed && b - a >= 2 * minStage && knots.length < maxStages) {
-      const middle = Math.round((a + b) / 2 / minStage) * minStage;
-      if (middle > a && middle < b) {
-        refine(a, middle);
-        refine(middle, b);
-        return;
-      }
-    }
-    knots.push(b);
-  };
-  for (let i = 1; i < fixed.length; i += 1) refine(fixed[i - 1]!, fixed[i]!);
-  return knots;
 }
 
 function bisect(f: (x: number) => number, low: number, high: number): number {

@@ -4,6 +4,10 @@
  * trusting a cast. Pure: parsing only.
  */
 
+import type { PlanFacts, PlanTraffic } from './plan.ts';
+import type { BreakpointStep } from './profiles.ts';
+import type { Continuation } from './script-variables.ts';
+
 /** The fields of `run.json` readers use; each is present only when the file holds it with the right type. */
 export interface RunManifest {
   readonly run?: string;
@@ -17,6 +21,12 @@ export interface RunManifest {
   readonly exitCode?: number;
   /** The `-e KEY=VALUE` pairs the script ran with. */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * What the report needs of the run's plan (`plan` in run.json: profile, scales, window,
+   * breakpoint steps, continuation); absent when run.json holds no plan, or one without these
+   * fields (written before floodgate recorded them) or with a field of the wrong type.
+   */
+  readonly plan?: PlanFacts;
   /** The traffic profile the run played (the opening's PROFILE, its fit, its scales), when recorded. */
   readonly profile?: RunProfileRecord;
 }
@@ -69,6 +79,8 @@ export function readRunManifest(value: unknown): RunManifest {
   if (typeof env === 'object' && env !== null && !Array.isArray(env)) {
     manifest.env = Object.fromEntries(Object.entries(env as Record<string, unknown>).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
   }
+  const plan = readPlanFacts(record.plan);
+  if (plan) manifest.plan = plan;
   const profile = readRunProfileRecord(record.profile);
   if (profile) manifest.profile = profile;
   return manifest as RunManifest;
@@ -97,6 +109,37 @@ export function readRunProfileRecord(value: unknown): RunProfileRecord | undefin
     profile.logAmplification = { overall: amplification.overall, peak: amplification.peak, offPeak: amplification.offPeak };
   }
   return profile as unknown as RunProfileRecord;
+}
+
+/** The plan's facts of a run.json `plan`, or undefined when a field is missing or of the wrong type. */
+function readPlanFacts(value: unknown): PlanFacts | undefined {
+  if (!isObject(value)) return undefined;
+  const traffic = readTraffic(value.traffic);
+  const continuation = readContinuationRecord(value.continuation);
+  if (!traffic || !continuation) return undefined;
+  if (value.steps === undefined) return { traffic, continuation };
+  if (!Array.isArray(value.steps)) return undefined;
+  const steps: BreakpointStep[] = [];
+  for (const step of value.steps as unknown[]) {
+    if (!isObject(step) || !Number.isInteger(step.index) || ![step.rate, step.startSeconds, step.endSeconds].every(isFiniteNumber)) return undefined;
+    steps.push({ index: step.index as number, rate: step.rate as number, startSeconds: step.startSeconds as number, endSeconds: step.endSeconds as number });
+  }
+  return { traffic, steps, continuation };
+}
+
+function readTraffic(value: unknown): PlanTraffic | undefined {
+  if (!isObject(value) || typeof value.name !== 'string' || !isFiniteNumber(value.rateScale) || !isFiniteNumber(value.timeScale)) return undefined;
+  const traffic = { name: value.name, rateScale: value.rateScale, timeScale: value.timeScale };
+  if (value.window === undefined) return traffic;
+  const window = value.window;
+  if (!isObject(window) || !isFiniteNumber(window.fromMinute) || !isFiniteNumber(window.toMinute)) return undefined;
+  return { ...traffic, window: { fromMinute: window.fromMinute, toMinute: window.toMinute } };
+}
+
+function readContinuationRecord(value: unknown): Continuation | undefined {
+  if (!isObject(value) || (value.mode !== 'seed' && value.mode !== 'full')) return undefined;
+  if (typeof value.modeSet !== 'boolean' || typeof value.photoShareSet !== 'boolean' || !isFiniteNumber(value.photoShare)) return undefined;
+  return { mode: value.mode, modeSet: value.modeSet, photoShare: value.photoShare, photoShareSet: value.photoShareSet };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -11,6 +11,7 @@ import { FUNNEL_STAGES, STAGE_RESULTS, type FunnelStage, type StageResult } from
 import { readRunProfileRecord, type RunProfileRecord } from './run-record.ts';
 import type { K6SummaryShape } from './k6-summary.ts';
 import { REQUEST_OUTCOMES, type RequestOutcome } from './metrics.ts';
+import type { Continuation } from './script-variables.ts';
 
 /** `kind` of every run-result document. */
 export const RUN_RESULT_KIND = 'floodgate.run-result';
@@ -150,6 +151,11 @@ export interface RunProfile {
   readonly recorded?: RunProfileRecord;
 }
 
+/** Where a run-result's profile and continuation came from (RunResult `planSource`). */
+export const RUN_PLAN_SOURCES = ['run.json', 'script variables'] as const;
+/** One plan source. */
+export type RunPlanSource = (typeof RUN_PLAN_SOURCES)[number];
+
 /** Records the target stored for the run, per stage (its `/truth` endpoint). */
 export interface RunTruth {
   /** URL fetched, or the file read. */
@@ -180,6 +186,17 @@ export interface RunResult {
   /** The slots, ascending by `t`, consecutive (empty slots included). */
   readonly slots: readonly RunSlot[];
   readonly profile: RunProfile;
+  /**
+   * How applicants continued (CONTINUATION, PHOTO_SHARE, with the scenario's defaults), from the
+   * plan in run.json. Absent in a run-result from before floodgate recorded it; the report then
+   * reads it from `env` (contracts/plan.ts `continuationOf`).
+   */
+  readonly continuation?: Continuation;
+  /**
+   * Where `profile` and `continuation` came from: the plan in run.json, or the script variables
+   * re-read because run.json held no plan (the report says so).
+   */
+  readonly planSource?: RunPlanSource;
   /** The `-e KEY=VALUE` pairs the script ran with (run.json `env`). */
   readonly env: Readonly<Record<string, string>>;
   /** k6's exit code, when known. */
@@ -245,6 +262,21 @@ export function validateRunResult(value: unknown): RunResultValidation {
     });
   }
   checkProfile(value.profile, problem);
+  if (value.continuation !== undefined) {
+    const continuation = value.continuation;
+    if (
+      !isRecord(continuation) ||
+      (continuation.mode !== 'seed' && continuation.mode !== 'full') ||
+      typeof continuation.modeSet !== 'boolean' ||
+      !isNumber(continuation.photoShare) ||
+      typeof continuation.photoShareSet !== 'boolean'
+    ) {
+      problem('$.continuation', 'expected {mode: "seed" | "full", modeSet, photoShare, photoShareSet}');
+    }
+  }
+  if (value.planSource !== undefined && !(RUN_PLAN_SOURCES as readonly unknown[]).includes(value.planSource)) {
+    problem('$.planSource', `expected one of ${RUN_PLAN_SOURCES.join(', ')}`);
+  }
   if (!isStringRecord(value.env)) problem('$.env', 'expected an object of strings');
   if (!Array.isArray(value.thresholds)) problem('$.thresholds', 'expected an array');
   else {

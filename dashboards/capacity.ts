@@ -6,9 +6,9 @@
 
 import { RUN_METRICS, TARGET_METRICS } from '../contracts/metrics.ts';
 import type { DashboardSpec, PanelSpec } from './panels.ts';
-import { eq, histogramPart, quantile, RANGE, re, RUN_VARIABLE, series, shareOf, STAGE_VARIABLE, sumRate } from './promql.ts';
+import { eq, histogramPart, quantile, RANGE, re, RUN_VARIABLE, series, shareOf, STAGE_VARIABLE, sumRate } from '../contracts/promql.ts';
 import { APPLICANTS_PER_SECOND, outcomeShareByStage, TIMES_OBJECTIVE } from './queries.ts';
-import { RECORDED } from './rules/recording.ts';
+import { RECORDED } from '../deploy/prometheus/rules/recording.ts';
 
 const http = RUN_METRICS.httpRequests;
 const funnel = RUN_METRICS.funnelStage;

@@ -6,8 +6,8 @@ import { ALL_METRICS } from '../contracts/metrics.ts';
 import { panelQueries, substituteVariables } from './check.ts';
 import { DASHBOARDS, DEFAULT_OUTPUT, GENERATED_MARKER, generateFiles } from './index.ts';
 import { buildDashboard, DATASOURCE_UID, DATASOURCE_VARIABLE, GRID_COLUMNS, placePanels, type DashboardSpec, type PanelSpec } from './panels.ts';
-import { quantile, seriesNames, series, shareOf, sumRate, eq } from './promql.ts';
-import { RULE_FILES, type RecordingRule } from './rules/index.ts';
+import { quantile, seriesNames, series, shareOf, sumRate, eq } from '../contracts/promql.ts';
+import { RULE_FILES, type RecordingRule } from '../deploy/prometheus/rules/index.ts';
 
 const REPO = join(import.meta.dirname, '..');
 

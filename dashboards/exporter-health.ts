@@ -6,8 +6,8 @@
 
 import { EXPORTER_METRICS } from '../contracts/metrics.ts';
 import type { DashboardSpec, PanelSpec } from './panels.ts';
-import { eq, oneOf, re, series, sumBy, sumIncrease, sumRate, RATE_INTERVAL } from './promql.ts';
-import { MAX_INGEST_LAG_SECONDS, SCRAPE_JOBS } from './rules/alerts.ts';
+import { eq, oneOf, re, series, sumBy, sumIncrease, sumRate, RATE_INTERVAL } from '../contracts/promql.ts';
+import { MAX_INGEST_LAG_SECONDS, SCRAPE_JOBS } from '../deploy/prometheus/rules/alerts.ts';
 
 const exporterJob = eq('job', SCRAPE_JOBS.exporter);
 

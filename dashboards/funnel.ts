@@ -7,9 +7,9 @@
 import { FUNNEL_STAGES, type FunnelStage } from '../contracts/funnel.ts';
 import { RUN_METRICS } from '../contracts/metrics.ts';
 import type { DashboardSpec, PanelSpec } from './panels.ts';
-import { eq, oneOf, re, RUN_VARIABLE, series, STAGE_VARIABLE, sumRate } from './promql.ts';
+import { eq, oneOf, re, RUN_VARIABLE, series, STAGE_VARIABLE, sumRate } from '../contracts/promql.ts';
 import { APPLICANTS_PER_SECOND, overRange, REQUESTS_PER_APPLICANT } from './queries.ts';
-import { RECORDED } from './rules/recording.ts';
+import { RECORDED } from '../deploy/prometheus/rules/recording.ts';
 
 const funnel = RUN_METRICS.funnelStage;
 

@@ -1,6 +1,7 @@
 /**
- * dashboards/: Grafana dashboards and Prometheus rules as code. The boards are listed here, one
- * file each; `generateFiles` renders every board, the Grafana provisioning and the rule files, and
+ * dashboards/: Grafana dashboards as code. The boards are listed here, one file each;
+ * `generateFiles` renders every board, the Grafana provisioning and the Prometheus rule files (their
+ * code is in deploy/prometheus/rules/, beside the config they belong to), and
  * `writeFiles` puts them on disk (`npx floodgate dashboards`).
  */
 
@@ -12,7 +13,7 @@ import { funnelBoard } from './funnel.ts';
 import { launchOverview } from './launch-overview.ts';
 import { buildDashboard, type DashboardSpec } from './panels.ts';
 import { dashboardProvisioning, datasourceProvisioning, renderProvisioning } from './provisioning.ts';
-import { renderRuleFile, RULE_FILES } from './rules/index.ts';
+import { renderRuleFile, RULE_FILES } from '../deploy/prometheus/rules/index.ts';
 
 /** Every board, in the order Grafana lists them. Add a board by adding its file and one entry here. */
 export const DASHBOARDS: readonly DashboardSpec[] = [launchOverview, funnelBoard, capacityBoard, exporterHealthBoard];

@@ -8,10 +8,10 @@ import { FUNNEL_STAGES } from '../contracts/funnel.ts';
 import { RUN_METRICS } from '../contracts/metrics.ts';
 import { RUN_OBJECTIVES } from '../contracts/slo.ts';
 import type { DashboardSpec, PanelSpec } from './panels.ts';
-import { eq, oneOf, orZero, quantile, re, RUN_VARIABLE, series, STAGE_VARIABLE, sumBy, sumRate } from './promql.ts';
+import { eq, oneOf, orZero, quantile, re, RUN_VARIABLE, series, STAGE_VARIABLE, sumBy, sumRate } from '../contracts/promql.ts';
 import { APPLICANTS_PER_SECOND, objectiveByStage, outcomeShareByStage, overRange, TIMES_OBJECTIVE } from './queries.ts';
-import { BURN_RATES } from './rules/alerts.ts';
-import { ARRIVAL_MATCHERS, RECORDED } from './rules/recording.ts';
+import { BURN_RATES } from '../deploy/prometheus/rules/alerts.ts';
+import { ARRIVAL_MATCHERS, RECORDED } from '../deploy/prometheus/rules/recording.ts';
 
 const http = RUN_METRICS.httpRequests;
 const funnel = RUN_METRICS.funnelStage;

@@ -28,7 +28,7 @@ import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { FUNNEL_STAGES } from '../contracts/funnel.ts';
 import { RUN_METRICS } from '../contracts/metrics.ts';
-import { oneOf, RUN_VARIABLE, series } from './promql.ts';
+import { oneOf, RUN_VARIABLE, series } from '../contracts/promql.ts';
 
 /** uid of the Prometheus datasource that deploy/grafana/provisioning/datasources provisions. */
 export const DATASOURCE_UID = 'floodgate-prometheus';

@@ -5,7 +5,7 @@
 
 import { RUN_METRICS } from '../contracts/metrics.ts';
 import type { QuerySpec } from './panels.ts';
-import { eq, RANGE, RUN_VARIABLE, series, shareOf, STAGE_VARIABLE, sumBy, sumRate } from './promql.ts';
+import { eq, RANGE, RUN_VARIABLE, series, shareOf, STAGE_VARIABLE, sumBy, sumRate } from '../contracts/promql.ts';
 
 /**
  * Applicants per second, as Grafana prints it. No space after the colon: Grafana's suffix

@@ -5,7 +5,7 @@
  * invalid throws an {@link OptionsError} (exit code 104).
  */
 
-import { parseDuration } from './durations.ts';
+import { parseK6DurationMs as parseDuration } from '../contracts/durations.ts';
 
 /** An invalid option; the engine reports it with exit code 104, as k6. */
 export class OptionsError extends Error {

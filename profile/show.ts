@@ -5,7 +5,8 @@
  */
 
 import { fittedArrivalsInMinute, profileFromFile, type ProfileFile } from '../contracts/profile-file.ts';
-import { toRampingArrivalRate, type EventScaling } from '../contracts/profiles.ts';
+import { toRampingArrivalRate } from '../contracts/k6-stages.ts';
+import type { EventScaling } from '../contracts/profiles.ts';
 
 const BLOCKS = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 

@@ -32,7 +32,7 @@ import {
   type StageSlot,
   type ThresholdResult,
 } from '../contracts/run-result.ts';
-import { profileFromEnv, withRecordedProfile, type RunManifest } from './read-run.ts';
+import { profileFromPlan, runPlanFacts, withRecordedProfile, type RunManifest } from './read-run.ts';
 
 /** One series of a Prometheus answer. */
 export interface PromSeries {
@@ -252,7 +252,8 @@ export async function readPrometheusRun(options: ReadPrometheusOptions): Promise
     durationSeconds: last - origin,
     resolutionSeconds: resolution,
     slots,
-    profile: withRecordedProfile(profileFromEnv(scenario, env, slots, resolution, scenarioStartSeconds), options.manifest?.profile),
+    // with a run.json, its plan (or, without one, its variables re-read, which the report notes)
+    ...planParts(options.manifest, scenario, slots, resolution, scenarioStartSeconds),
     env,
     ...(typeof options.manifest?.exitCode === 'number' ? { exitCode: options.manifest.exitCode } : {}),
     thresholds,
@@ -480,4 +481,11 @@ async function scalar(client: PrometheusApi, expr: string): Promise<number | und
   const result = await client.query(expr);
   const value = result[0]?.value?.[1];
   return value === undefined ? undefined : Number(value);
+}
+
+/** The run-result's profile, continuation and plan source: from run.json when the caller passed one, else from no variables at all. */
+function planParts(manifest: RunManifest | undefined, scenario: string, slots: readonly RunSlot[], resolution: number, scenarioStartSeconds: number): Pick<RunResult, 'profile' | 'continuation' | 'planSource'> {
+  const { facts, source } = runPlanFacts(manifest ?? {}, scenario);
+  const profile = withRecordedProfile(profileFromPlan(scenario, facts, slots, resolution, scenarioStartSeconds), manifest?.profile);
+  return manifest ? { profile, continuation: facts.continuation, planSource: source } : { profile };
 }

@@ -4,6 +4,8 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { validateRunResult, type RunSlot } from '../contracts/run-result.ts';
+import { planScenario } from '../contracts/plan.ts';
+import { analyseRun } from './analysis/index.ts';
 import { linearSteps, simulateRun } from './fixtures/simulated-run.ts';
 import { parseK6Summary } from '../contracts/k6-summary.ts';
 import { profileFromEnv, readRunDirectory, readTruth, stepsFromPlannedRate, thresholdResults, truthStages } from './read-run.ts';
@@ -113,6 +115,32 @@ describe('a results folder', () => {
     expect(validateRunResult(result).ok).toBe(true);
     expect(result).toMatchObject({ run: 'sim-run', scenario: 'breakpoint', engine: 'local', truth: { source: 'truth.json' } });
     expect(result.exitCode).toBeUndefined();
+  });
+
+  test("takes the profile and continuation from run.json's plan, not from the script variables", async () => {
+    const simulation = simulateRun({ scenario: 'soak', steps: linearSteps(5, 0, 1, 20), seed: 1 });
+    const folder = mkdtempSync(join(dir, 'plan-'));
+    writeFileSync(join(folder, 'k6.ndjson'), simulation.lines.join('\n'));
+    // the plan the runner recorded says what ran, whatever the variables would say today
+    const plan = planScenario('soak', { SOAK_RATE: '5', SOAK_DURATION: '20s', RATE_SCALE: '0.5', CONTINUATION: 'full' }, () => '');
+    writeFileSync(join(folder, 'run.json'), JSON.stringify({ ...simulation.manifest, env: { RUN_ID: 'sim-run' }, plan }));
+    const result = await readRunDirectory(folder, { truth: 'off' });
+    expect(result.profile).toEqual({ name: 'soak', rateScale: 0.5, timeScale: 1 });
+    expect(result.continuation).toEqual({ mode: 'full', modeSet: true, photoShare: 0.9, photoShareSet: false });
+    expect(result.planSource).toBe('run.json');
+    expect(analyseRun(result).validity.warnings.join('\n')).not.toMatch(/holds no plan/);
+  });
+
+  test('re-reads the plan from the script variables of a run.json that holds none, and says so', async () => {
+    const simulation = simulateRun({ scenario: 'soak', steps: linearSteps(5, 0, 1, 20), seed: 1 });
+    const folder = mkdtempSync(join(dir, 'old-'));
+    writeFileSync(join(folder, 'k6.ndjson'), simulation.lines.join('\n'));
+    const { plan: _plan, ...old } = simulation.manifest;
+    writeFileSync(join(folder, 'run.json'), JSON.stringify({ ...old, env: { RUN_ID: 'sim-run', RATE_SCALE: '0.25' }, plan: null }));
+    const result = await readRunDirectory(folder, { truth: 'off' });
+    expect(result.profile).toEqual({ name: 'soak', rateScale: 0.25, timeScale: 1 });
+    expect(result.planSource).toBe('script variables');
+    expect(analyseRun(result).validity.warnings.join('\n')).toMatch(/run\.json holds no plan .*re-read from the run's script variables/);
   });
 
   test('reads k6.ndjson.gz (k6 run --out json=k6.ndjson.gz) as it reads k6.ndjson', async () => {

@@ -9,18 +9,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FloodgateError } from '../contracts/errors.ts';
 import { FUNNEL_STAGES, type FunnelStage } from '../contracts/funnel.ts';
-import { breakpointSteps } from '../contracts/profiles.ts';
 import {
   RUN_RESULT_KIND,
   RUN_RESULT_VERSION,
+  type RunPlanSource,
   type RunProfile,
   type RunResult,
   type RunSlot,
   type RunTruth,
   type ThresholdResult,
 } from '../contracts/run-result.ts';
-import { readBreakpointEnv, readOpeningEnv, readSoakEnv, type BreakpointEnv } from '../load-tests/lib/env.ts';
-import { breakpointParameters } from '../load-tests/lib/plan.ts';
+import { planFactsOrDefaults, type PlanFacts } from '../contracts/plan.ts';
 import { readRunManifest, type RunManifest, type RunProfileRecord } from '../contracts/run-record.ts';
 import { K6_SUMMARY_SHAPE_NAMES, parseK6Summary, type K6Summary } from '../contracts/k6-summary.ts';
 import { MAX_OTHER_RUNS, readNdjson, type NdjsonAggregate } from './read-ndjson.ts';
@@ -136,6 +135,7 @@ export function assembleRunResult(parts: RunParts): RunResult {
   const { manifest, aggregate, summary, run } = parts;
   const env = manifest.env ?? {};
   const scenario = manifest.scenario ?? aggregate.scenario ?? 'unknown';
+  const { facts, source: planSource } = runPlanFacts(manifest, scenario);
   const origin = aggregate.originMs ?? (manifest.startedAt ? Date.parse(manifest.startedAt) : Date.now());
   return {
     kind: RUN_RESULT_KIND,
@@ -149,7 +149,9 @@ export function assembleRunResult(parts: RunParts): RunResult {
     durationSeconds: aggregate.durationSeconds,
     resolutionSeconds: aggregate.resolutionSeconds,
     slots: aggregate.slots,
-    profile: withRecordedProfile(profileFromEnv(scenario, env, aggregate.slots, aggregate.resolutionSeconds, aggregate.scenarioStartSeconds), manifest.profile),
+    profile: withRecordedProfile(profileFromPlan(scenario, facts, aggregate.slots, aggregate.resolutionSeconds, aggregate.scenarioStartSeconds), manifest.profile),
+    continuation: facts.continuation,
+    planSource,
     env,
     ...(typeof manifest.exitCode === 'number' ? { exitCode: manifest.exitCode } : {}),
     thresholds: thresholdResults(aggregate.declaredThresholds, summary, aggregate.metricContains),
@@ -166,12 +168,49 @@ export function assembleRunResult(parts: RunParts): RunResult {
 }
 
 /**
- * The profile a run played, from its env read exactly as the scenario script read it
- * (load-tests/lib/env.ts: the same validation and defaults), so RATE_SCALE, TIME_SCALE, WINDOW
- * and BREAKPOINT_* mean here what they meant to the run. For a breakpoint, a step's rate is the
- * planned rate measured over the step when the run emitted `planned_arrival_rate` (that is what
- * the generator was asked for), else the variables'. When the variables cannot be read (a
- * hand-edited run.json), breakpoint steps are found as plateaus of the planned rate.
+ * The plan's facts of a run: the plan `floodgate run` recorded in run.json, or, when run.json holds
+ * none (written before floodgate recorded the whole plan, -u/-d/-i/-s replaced it, a script of the
+ * user's own), re-read from its script variables by contracts/plan.ts — the one place that does,
+ * with the scripts' own readers and defaults. The report says which.
+ */
+export function runPlanFacts(manifest: RunManifest, scenario: string): { facts: PlanFacts; source: RunPlanSource } {
+  if (manifest.plan) return { facts: manifest.plan, source: 'run.json' };
+  return { facts: planFactsOrDefaults(scenario, manifest.env ?? {}), source: 'script variables' };
+}
+
+/**
+ * The profile a run played, from its plan's facts: profile name, RATE_SCALE, TIME_SCALE, WINDOW and,
+ * for a breakpoint, its steps. A step's rate is the planned rate measured over the step when the
+ * run emitted `planned_arrival_rate` (that is what the generator was asked for), else the plan's.
+ * Without planned steps (a plan that could not be read) the steps are found as plateaus of the
+ * planned rate.
+ */
+export function profileFromPlan(
+  scenario: string,
+  facts: PlanFacts,
+  slots: readonly RunSlot[],
+  resolutionSeconds: number,
+  scenarioStartSeconds: number,
+): RunProfile {
+  const { traffic } = facts;
+  const base: RunProfile = {
+    name: traffic.name,
+    rateScale: traffic.rateScale,
+    timeScale: traffic.timeScale,
+    ...(traffic.window ? { window: traffic.window } : {}),
+  };
+  if (scenario !== 'breakpoint') return base;
+  let steps: RunProfile['steps'] = facts.steps?.map((planned) => {
+    const measured = plannedRateBetween(slots, resolutionSeconds, scenarioStartSeconds + planned.startSeconds, scenarioStartSeconds + planned.endSeconds);
+    return { ...planned, rate: measured ?? planned.rate };
+  });
+  if (!steps) steps = stepsFromPlannedRate(slots, resolutionSeconds, scenarioStartSeconds);
+  return steps && steps.length > 0 ? { ...base, steps } : base;
+}
+
+/**
+ * The profile of a run known only by its script variables (a source without run.json's plan,
+ * such as Prometheus): {@link profileFromPlan} of the facts contracts/plan.ts re-reads from them.
  */
 export function profileFromEnv(
   scenario: string,
@@ -180,24 +219,7 @@ export function profileFromEnv(
   resolutionSeconds: number,
   scenarioStartSeconds: number,
 ): RunProfile {
-  const script = readScenarioVariables(scenario, env);
-  const base: RunProfile = {
-    name: script.name,
-    rateScale: script.rateScale,
-    timeScale: script.timeScale,
-    ...(script.window ? { window: script.window } : {}),
-  };
-  if (scenario !== 'breakpoint') return base;
-  const breakpoint = script.breakpoint;
-  let steps: RunProfile['steps'];
-  if (breakpoint) {
-    steps = breakpointSteps(breakpointParameters(breakpoint)).map((planned) => {
-      const measured = plannedRateBetween(slots, resolutionSeconds, scenarioStartSeconds + planned.startSeconds, scenarioStartSeconds + planned.endSeconds);
-      return { ...planned, rate: measured ?? planned.rate };
-    });
-  }
-  if (!steps) steps = stepsFromPlannedRate(slots, resolutionSeconds, scenarioStartSeconds);
-  return steps && steps.length > 0 ? { ...base, steps } : base;
+  return profileFromPlan(scenario, planFactsOrDefaults(scenario, env), slots, resolutionSeconds, scenarioStartSeconds);
 }
 
 /**
@@ -348,29 +370,4 @@ function mean(values: readonly number[]): number {
 /** The profile with run.json's `profile` block (which file, which fit, which scales the runner recorded) beside it, when there is one. */
 export function withRecordedProfile(profile: RunProfile, recorded: RunProfileRecord | undefined): RunProfile {
   return recorded ? { ...profile, recorded } : profile;
-}
-
-/** What a scenario script made of its variables; scales of 1 when they cannot be read. */
-function readScenarioVariables(
-  scenario: string,
-  env: Readonly<Record<string, string>>,
-): { name: string; rateScale: number; timeScale: number; window?: RunProfile['window']; breakpoint?: BreakpointEnv } {
-  try {
-    if (scenario === 'opening') {
-      const opening = readOpeningEnv(env);
-      const name = opening.profile.kind === 'builtin' ? opening.profile.name : opening.profile.path;
-      return { name, rateScale: opening.rateScale, timeScale: opening.timeScale, window: opening.window };
-    }
-    if (scenario === 'breakpoint') {
-      const breakpoint = readBreakpointEnv(env);
-      return { name: 'breakpoint', rateScale: breakpoint.rateScale, timeScale: breakpoint.timeScale, breakpoint };
-    }
-    if (scenario === 'soak') {
-      const soak = readSoakEnv(env);
-      return { name: 'soak', rateScale: soak.rateScale, timeScale: soak.timeScale };
-    }
-  } catch {
-    // the run validated its variables before it started; only a hand-edited run.json lands here
-  }
-  return { name: scenario, rateScale: 1, timeScale: 1 };
 }

@@ -10,9 +10,9 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import { createGzip } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { FloodgateError } from '../contracts/errors.ts';
-import { readCommonEnv } from '../load-tests/lib/env.ts';
-import { ADAPTER_MAILBOXES } from '../load-tests/targets/mailboxes.ts';
-import { SCENARIO_NAMES, isScenarioName, planScenario, type ScenarioName, type ScenarioPlan } from '../load-tests/lib/plan.ts';
+import { readCommonEnv } from '../contracts/script-variables.ts';
+import { ADAPTER_MAILBOXES } from '../contracts/adapter-mailboxes.ts';
+import { SCENARIO_NAMES, isScenarioName, planScenario, type RunPlan, type ScenarioName, type ScenarioPlan } from '../contracts/plan.ts';
 import { createRunDisplay, type OutputStream } from './display.ts';
 import { chooseEngine, findK6, type Engine, type EngineChoice } from './engine-choice.ts';
 import { followLines } from './follow.ts';
@@ -174,7 +174,7 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
   const tags = runTags(options.tags ?? [], runId);
   const env = scriptVariables(options, runId, out, context.cwd);
   const variables = Object.fromEntries(env);
-  let plan: ScenarioPlan | null = null;
+  let plan: RunPlan | null = null;
   let profile: RunProfileRecord | undefined;
   let unknown: UnknownVariable[] = [];
   if (scenario !== undefined) {
@@ -364,7 +364,7 @@ export function chooseScript(options: Pick<RunScenarioOptions, 'script' | 'scena
 
 /**
  * SCRIPT_ENV_INVALID when the email token source is the test mailbox (the default) and the
- * adapter has none (load-tests/targets/mailboxes.ts): said before any engine starts, as the
+ * adapter has none (contracts/adapter-mailboxes.ts): said before any engine starts, as the
  * script itself would say it in its init context.
  */
 export function refuseMissingMailbox(adapter: string, source: string): void {

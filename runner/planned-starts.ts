@@ -8,7 +8,7 @@
  * be held to, one for one. Pure.
  */
 
-import { plannedArrivalsUntil, type ScenarioPlan } from '../load-tests/lib/plan.ts';
+import { plannedArrivalsUntil, type ScenarioPlan } from '../contracts/plan.ts';
 
 /** Rounding slack of the integral, in iterations: 60.0000000001 is 60. */
 const EPSILON = 1e-9;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { planScenario } from '../load-tests/lib/plan.ts';
+import { planScenario } from '../contracts/plan.ts';
 import { runTags, webDashboardNote } from './index.ts';
 import { plannedStartsBy } from './planned-starts.ts';
 import { summaryExport } from './summary-export.ts';

@@ -7,8 +7,8 @@
 
 import { chosenFit, type FittedCurve, type ProfileFile } from '../contracts/profile-file.ts';
 import type { RunProfileRecord } from '../contracts/run-record.ts';
-import { readOpeningEnv, type ScriptVariables } from '../load-tests/lib/env.ts';
-import { readProfileJson } from '../load-tests/lib/plan.ts';
+import { readOpeningEnv, type ScriptVariables } from '../contracts/script-variables.ts';
+import { readProfileJson } from '../contracts/plan.ts';
 
 /**
  * The profile block of a run, or undefined for a scenario that plays no traffic profile (only the

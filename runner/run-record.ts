@@ -6,7 +6,7 @@
 
 import { writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ScenarioPlan } from '../load-tests/lib/plan.ts';
+import type { RunPlan } from '../contracts/plan.ts';
 import type { Engine } from './engine-choice.ts';
 import type { RunProfileRecord } from '../contracts/run-record.ts';
 
@@ -26,11 +26,12 @@ export interface RunRecord {
   /** Every `-e KEY=VALUE` pair passed to the script. */
   readonly env: Readonly<Record<string, string>>;
   /**
-   * The arrival plan the script made from `env`, defaults included (load-tests/lib/plan.ts):
-   * description, the k6 executor's rate part, length, planned arrivals, peak rate per second.
-   * Null for a user's own script, and when -u/-d/-i/-s replaced the scenario's plan.
+   * The whole plan the script made from `env`, defaults included (contracts/plan.ts): description,
+   * the k6 executor's rate part, length, planned arrivals, peak rate per second, the profile and
+   * its scales and window, the breakpoint's steps, the continuation. The report reads it from
+   * here. Null for a user's own script, and when -u/-d/-i/-s replaced the scenario's plan.
    */
-  readonly plan: ScenarioPlan | null;
+  readonly plan: RunPlan | null;
   /** The traffic profile the opening played: PROFILE, its fit, replay or fit, scales, RETRY_PROFILE (runner/run-profile.ts); absent for other scenarios. */
   readonly profile?: RunProfileRecord;
   /** The script as k6 got it, for a user's own script (floodgate's scenarios are named by `scenario`); `plan` is then null. */

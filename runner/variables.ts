@@ -5,7 +5,7 @@
  */
 
 import { FloodgateError } from '../contracts/errors.ts';
-import { COMMON_VARIABLE_NAMES, SCENARIO_VARIABLE_NAMES, SCRIPT_VARIABLE_NAMES } from '../load-tests/lib/env.ts';
+import { COMMON_VARIABLE_NAMES, SCENARIO_VARIABLE_NAMES, SCRIPT_VARIABLE_NAMES } from '../contracts/script-variables.ts';
 
 /** A `-e` name no script of floodgate's reads, and the known name it most resembles. */
 export interface UnknownVariable {

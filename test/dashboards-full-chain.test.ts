@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RUN_METRICS } from '../contracts/metrics.ts';
 import { checkDashboards, failedChecks, type QueryCheck } from '../dashboards/check.ts';
 import { DASHBOARDS } from '../dashboards/index.ts';
-import { SCRAPE_JOBS } from '../dashboards/rules/index.ts';
+import { SCRAPE_JOBS } from '../deploy/prometheus/rules/index.ts';
 import { projectPrometheusConfig } from './dashboards-prometheus-config.ts';
 import { startProcess, stopAll } from './support/processes.ts';
 import { startPrometheus, type TestPrometheus } from './support/prometheus.ts';

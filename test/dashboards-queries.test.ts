@@ -12,7 +12,7 @@ import { FUNNEL_STAGES, STAGE_RESULTS } from '../contracts/funnel.ts';
 import { EXPORTER_METRICS, REQUEST_OUTCOMES, RUN_METRICS, TARGET_METRICS, type MetricDefinition } from '../contracts/metrics.ts';
 import { checkDashboards, failedChecks, substituteVariables, type QueryCheck } from '../dashboards/check.ts';
 import { DASHBOARDS } from '../dashboards/index.ts';
-import { RECORDED, SCRAPE_JOBS } from '../dashboards/rules/index.ts';
+import { RECORDED, SCRAPE_JOBS } from '../deploy/prometheus/rules/index.ts';
 import { projectPrometheusConfig } from './dashboards-prometheus-config.ts';
 import { startPrometheus, type TestPrometheus } from './support/prometheus.ts';
 

@@ -6,7 +6,7 @@ import { parseAllDocuments, parse } from 'yaml';
 import { afterAll, describe, expect, test, vi } from 'vitest';
 import { main } from '../cli/index.ts';
 import { isFloodgateError } from '../contracts/errors.ts';
-import { SCENARIO_NAMES } from '../load-tests/lib/plan.ts';
+import { SCENARIO_NAMES } from '../contracts/plan.ts';
 import {
   buildDistributedRun,
   collectScriptFiles,

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, test } from 'vitest';
-import { ALERT_NAMES, RULE_FILES, SCRAPE_JOBS } from '../dashboards/rules/index.ts';
+import { ALERT_NAMES, RULE_FILES, SCRAPE_JOBS } from '../deploy/prometheus/rules/index.ts';
 
 const REPO = join(import.meta.dirname, '..');
 const PROMETHEUS_DIR = join(REPO, 'deploy/prometheus');
@@ -62,7 +62,8 @@ describe('deploy/prometheus', () => {
     };
     expect(config.scrape_configs.map((job) => job.job_name).sort()).toEqual(Object.values(SCRAPE_JOBS).sort());
     expect(config.rule_files).toEqual(['rules/*.yml']);
-    const onDisk = readdirSync(join(PROMETHEUS_DIR, 'rules')).sort();
+    // the folder also holds the rules' code (*.ts); Prometheus loads rules/*.yml
+    const onDisk = readdirSync(join(PROMETHEUS_DIR, 'rules')).filter((file) => file.endsWith('.yml')).sort();
     expect(onDisk).toEqual(RULE_FILES.map((file) => file.file).sort());
   });
 });

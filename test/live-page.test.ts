@@ -17,7 +17,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DASHBOARDS } from '../dashboards/index.ts';
 import { placePanels } from '../dashboards/panels.ts';
-import { SCRAPE_JOBS } from '../dashboards/rules/index.ts';
+import { SCRAPE_JOBS } from '../deploy/prometheus/rules/index.ts';
 import { projectPrometheusConfig } from './dashboards-prometheus-config.ts';
 import { startProcess, stopAll, type ManagedProcess } from './support/processes.ts';
 import { startPrometheus, type TestPrometheus } from './support/prometheus.ts';

@@ -9,7 +9,7 @@ import { FUNNEL_STAGES, SEED_CONTINUATION, continuationTable } from '../contract
 import { isFloodgateError } from '../contracts/errors.ts';
 import { RUN_OBJECTIVES, STAGE_OBJECTIVES } from '../contracts/slo.ts';
 import { applicantBehaviour, meanJourneyThinkSeconds, THINK_TIMES, THINK_TIME_CAP_MEDIANS } from '../load-tests/journeys/behaviour.ts';
-import { readBreakpointEnv, readCommonEnv, readOpeningEnv, readSoakEnv, SCRIPT_VARIABLE_NAMES, type ScriptVariables } from '../load-tests/lib/env.ts';
+import { readBreakpointEnv, readCommonEnv, readOpeningEnv, readSoakEnv, SCRIPT_VARIABLE_NAMES, type ScriptVariables } from '../contracts/script-variables.ts';
 import { openScenarioOptions, PLANNED_RATE_SCENARIO, sizeVUs, smokeOptions } from '../load-tests/lib/options.ts';
 import { crc32, MIN_PHOTO_BYTES, multipartFile, pngPhoto } from '../load-tests/lib/photo.ts';
 import {
@@ -22,7 +22,7 @@ import {
   planScenario,
   planSoak,
   type ScenarioPlan,
-} from '../load-tests/lib/plan.ts';
+} from '../contracts/plan.ts';
 import { lognormalDraw, seededStream } from '../load-tests/lib/random.ts';
 import { parseRetryAfter, retryWaitSeconds } from '../load-tests/lib/retry.ts';
 import { renderTextSummary, summaryOutputs, type SummaryData } from '../load-tests/lib/summary.ts';

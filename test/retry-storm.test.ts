@@ -17,7 +17,7 @@ import { chosenFit, type ProfileFile } from '../contracts/profile-file.ts';
 import { readRunManifest, type RunManifest } from '../contracts/run-record.ts';
 import { checkDashboards, type QueryCheck } from '../dashboards/check.ts';
 import { DASHBOARDS } from '../dashboards/index.ts';
-import { SCRAPE_JOBS } from '../dashboards/rules/index.ts';
+import { SCRAPE_JOBS } from '../deploy/prometheus/rules/index.ts';
 import { profileFromLogs } from '../profile/index.ts';
 import { syntheticCombinedLog } from '../profile/synthetic.ts';
 import { buildReport, type ReportOutcome } from '../report/index.ts';

@@ -244,7 +244,15 @@ describe('runScenario', () => {
       endedAt: '2026-11-27T10:15:00.000Z',
       exitCode: 99,
       env: { TARGET_URL: target, RUN_ID: 'fake-run', RESULTS_DIR: out, SEED: '7' },
-      plan: { scenario: 'smoke', description: 'one applicant through every stage', durationSeconds: 0, plannedArrivals: 1, peakRatePerSecond: 0 },
+      plan: {
+        scenario: 'smoke',
+        description: 'one applicant through every stage',
+        durationSeconds: 0,
+        plannedArrivals: 1,
+        peakRatePerSecond: 0,
+        traffic: { name: 'smoke', rateScale: 1, timeScale: 1 },
+        continuation: { mode: 'full', modeSet: false, photoShare: 0.9, photoShareSet: false },
+      },
       command: expected,
     });
   });

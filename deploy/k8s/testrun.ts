@@ -12,8 +12,8 @@ import { stringify } from 'yaml';
 import { FloodgateError } from '../../contracts/errors.ts';
 import { RUN_ID_PATTERN } from '../../contracts/identity.ts';
 import { FLOODGATE_TAGS } from '../../contracts/metrics.ts';
-import { readCommonEnv } from '../../load-tests/lib/env.ts';
-import { isScenarioName, planScenario, SCENARIO_NAMES, type ScenarioName } from '../../load-tests/lib/plan.ts';
+import { readCommonEnv } from '../../contracts/script-variables.ts';
+import { isScenarioName, planScenario, SCENARIO_NAMES, type ScenarioName } from '../../contracts/plan.ts';
 
 /** Largest ConfigMap Kubernetes stores (etcd's object limit), in bytes. */
 export const CONFIGMAP_LIMIT_BYTES = 1_048_576;

@@ -4,7 +4,7 @@
  * whole-run sinks. Pure apart from reading the sinks.
  */
 
-import { parseDuration } from '../durations.ts';
+import { parseK6DurationMs as parseDuration } from '../../contracts/durations.ts';
 import {
   THRESHOLD_AGGREGATIONS,
   compareThreshold,

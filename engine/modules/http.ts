@@ -11,7 +11,7 @@ import type { HttpTransport, TransportResult } from '../http/transport.ts';
 import type { Metric } from '../metrics/metric.ts';
 import type { EngineOptions } from '../options.ts';
 import type { ExecutionContext, Runtime } from '../runtime.ts';
-import { parseDuration } from '../durations.ts';
+import { parseK6DurationMs as parseDuration } from '../../contracts/durations.ts';
 import { UNSUPPORTED_MEMBERS, unsupportedFunction } from './unsupported.ts';
 
 /** `http.file(data, filename, contentType)`: a file part of a multipart body. */

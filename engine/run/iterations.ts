@@ -7,7 +7,7 @@
 import { CookieJar } from '../http/cookies.ts';
 import type { HttpTransport } from '../http/transport.ts';
 import { monoNow, wallNow } from '../clock.ts';
-import { formatDuration } from '../durations.ts';
+import { formatGoDuration as formatDuration } from '../../contracts/durations.ts';
 import type { ScenarioContext } from '../executors/types.ts';
 import { waitUntil } from '../executors/timing.ts';
 import { callWithin, RunawayScriptError } from '../guard.ts';

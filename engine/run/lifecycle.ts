@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { FloodgateError } from '../../contracts/errors.ts';
 import { monoNow } from '../clock.ts';
-import { formatDuration } from '../durations.ts';
+import { formatGoDuration as formatDuration } from '../../contracts/durations.ts';
 import { callWithin, RunawayScriptError } from '../guard.ts';
 import { GroupNode, type SummaryData } from '../metrics/summary.ts';
 import { renderTextSummary } from '../metrics/text-summary.ts';

@@ -11,7 +11,7 @@ import { check } from 'k6';
 import exec from 'k6/execution';
 import { FUNNEL_STAGES, type FunnelStage } from '../../contracts/funnel.ts';
 import { syntheticApplicant, type Applicant } from '../../contracts/identity.ts';
-import type { CommonEnv } from '../lib/env.ts';
+import type { CommonEnv } from '../../contracts/script-variables.ts';
 import { createHttpClient, pause } from '../lib/http.ts';
 import { recordStage } from '../lib/metrics.ts';
 import { pngPhoto } from '../lib/photo.ts';

@@ -7,7 +7,7 @@
 
 import type { FunnelStage } from '../../contracts/funnel.ts';
 import type { ProfileFile } from '../../contracts/profile-file.ts';
-import type { RetryProfileChoice } from '../lib/env.ts';
+import type { RetryProfileChoice } from '../../contracts/script-variables.ts';
 import type { Lognormal } from '../lib/random.ts';
 import type { StageAnswer } from '../targets/adapter.ts';
 

@@ -8,10 +8,10 @@
 
 import { applicantJourney } from '../journeys/applicant.ts';
 import { journeyLaw, type JourneyLaw } from '../journeys/retries.ts';
-import { readCommonEnv, readOpeningEnv, type CommonEnv, type ScriptVariables } from './env.ts';
+import { readCommonEnv, readOpeningEnv, type CommonEnv, type ScriptVariables } from '../../contracts/script-variables.ts';
 import { configureHttp } from './http.ts';
 import { openScenarioOptions } from './options.ts';
-import { planOpening, readProfileJson, type ScenarioPlan } from './plan.ts';
+import { planOpening, readProfileJson, type ScenarioPlan } from '../../contracts/plan.ts';
 import { reportPlanEnded, reportPlannedRate } from './planned-rate.ts';
 import { summaryOutputs, type SummaryData } from './summary.ts';
 

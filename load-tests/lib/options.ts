@@ -4,11 +4,11 @@
  */
 
 import { FUNNEL_STAGES } from '../../contracts/funnel.ts';
-import { formatDuration } from '../../contracts/profiles.ts';
+import { formatK6Duration } from '../../contracts/durations.ts';
 import { STAGE_OBJECTIVES } from '../../contracts/slo.ts';
 import { meanJourneyThinkSeconds } from '../journeys/behaviour.ts';
-import type { CommonEnv } from './env.ts';
-import type { ScenarioPlan } from './plan.ts';
+import type { CommonEnv } from '../../contracts/script-variables.ts';
+import type { ScenarioPlan } from '../../contracts/plan.ts';
 import { openScenarioThresholds, smokeThresholds, type Thresholds } from './thresholds.ts';
 
 /** Name of the helper scenario that reports the planned arrival rate once a second. */
@@ -69,7 +69,7 @@ export function openScenarioOptions(plan: ScenarioPlan, env: CommonEnv): ScriptO
         executor: 'shared-iterations',
         vus: 1,
         iterations: 1,
-        maxDuration: formatDuration(Math.ceil(plan.durationSeconds) + 10),
+        maxDuration: formatK6Duration(Math.ceil(plan.durationSeconds) + 10),
         gracefulStop: '5s',
         exec: PLANNED_RATE_EXEC,
       },

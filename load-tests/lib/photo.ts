@@ -6,8 +6,9 @@
  * the file to the requested size, so uploads move a realistic number of bytes.
  */
 
-/** Default photo size in bytes (PHOTO_BYTES). */
-export const DEFAULT_PHOTO_BYTES = 32 * 1024;
+import { DEFAULT_PHOTO_BYTES, MIN_PHOTO_BYTES } from '../../contracts/script-variables.ts';
+
+export { DEFAULT_PHOTO_BYTES, MIN_PHOTO_BYTES };
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 // zlib stream of one scan line: filter byte 0 and one grey sample 0x80.
@@ -15,8 +16,9 @@ const ONE_GREY_PIXEL_IDAT = [0x78, 0x9c, 0x63, 0x68, 0x00, 0x00, 0x00, 0x82, 0x0
 /** Bytes of a PNG without padding: signature, IHDR, IDAT and IEND chunks. */
 const BASE_PNG_BYTES = PNG_SIGNATURE.length + (12 + 13) + (12 + ONE_GREY_PIXEL_IDAT.length) + 12;
 
-/** Smallest photo: the one-pixel picture with an empty padding chunk. */
-export const MIN_PHOTO_BYTES = BASE_PNG_BYTES + 12;
+// The smallest photo is the one-pixel picture with an empty padding chunk; the variables' reader
+// (contracts/script-variables.ts) states that size as a number, so it must be this one.
+if (BASE_PNG_BYTES + 12 !== MIN_PHOTO_BYTES) throw new Error(`MIN_PHOTO_BYTES is ${MIN_PHOTO_BYTES}, the PNG needs ${BASE_PNG_BYTES + 12}`);
 
 /** A PNG of exactly `size` bytes, at least {@link MIN_PHOTO_BYTES}. */
 export function pngPhoto(size: number = DEFAULT_PHOTO_BYTES): Uint8Array {

@@ -11,7 +11,7 @@
 import exec from 'k6/execution';
 import { pause } from './http.ts';
 import { plannedArrivalRate } from './metrics.ts';
-import { plannedRateReport, type ScenarioPlan } from './plan.ts';
+import { plannedRateReport, type ScenarioPlan } from '../../contracts/plan.ts';
 
 /** Reports the plan once a second until it ends, then reports 0 at its end. */
 export async function reportPlannedRate(plan: ScenarioPlan): Promise<void> {

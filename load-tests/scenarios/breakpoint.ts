@@ -8,8 +8,8 @@
  *     -e BREAKPOINT_STEPS=8 -e BREAKPOINT_STEP_SECONDS=120 load-tests/scenarios/breakpoint.ts
  */
 
-import { readBreakpointEnv, readCommonEnv } from '../lib/env.ts';
-import { planBreakpoint } from '../lib/plan.ts';
+import { readBreakpointEnv, readCommonEnv } from '../../contracts/script-variables.ts';
+import { planBreakpoint } from '../../contracts/plan.ts';
 import { openScenario } from '../lib/open-scenario.ts';
 
 const env = readCommonEnv(__ENV);

@@ -8,7 +8,7 @@
  */
 
 import { applicantJourney } from '../journeys/applicant.ts';
-import { SCENARIO_COMMON_DEFAULTS, readCommonEnv } from '../lib/env.ts';
+import { SCENARIO_COMMON_DEFAULTS, readCommonEnv } from '../../contracts/script-variables.ts';
 import { configureHttp } from '../lib/http.ts';
 import { smokeOptions } from '../lib/options.ts';
 import { summaryOutputs, type SummaryData } from '../lib/summary.ts';

@@ -6,8 +6,8 @@
  *   mkdir -p results/$RUN_ID && k6 run --out json=results/$RUN_ID/k6.ndjson -e RUN_ID=$RUN_ID -e SOAK_RATE=5 -e SOAK_DURATION=2h load-tests/scenarios/soak.ts
  */
 
-import { readCommonEnv, readSoakEnv } from '../lib/env.ts';
-import { planSoak } from '../lib/plan.ts';
+import { readCommonEnv, readSoakEnv } from '../../contracts/script-variables.ts';
+import { planSoak } from '../../contracts/plan.ts';
 import { openScenario } from '../lib/open-scenario.ts';
 
 const env = readCommonEnv(__ENV);

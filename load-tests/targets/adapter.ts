@@ -6,7 +6,7 @@
  */
 
 import type { Applicant } from '../../contracts/identity.ts';
-import type { CommonEnv } from '../lib/env.ts';
+import type { CommonEnv } from '../../contracts/script-variables.ts';
 import type { HttpClient, StageResponse } from '../lib/http.ts';
 
 /** What the system handed back at registration: whatever later stages need. */

@@ -16,7 +16,7 @@
 
 import { FloodgateError } from '../../contracts/errors.ts';
 import type { Applicant } from '../../contracts/identity.ts';
-import type { CommonEnv } from '../lib/env.ts';
+import type { CommonEnv } from '../../contracts/script-variables.ts';
 import { pause, type HttpClient } from '../lib/http.ts';
 import { completed, notCompleted, type Session, type StageAnswer } from './adapter.ts';
 

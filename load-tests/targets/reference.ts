@@ -15,12 +15,12 @@ import type { Applicant } from '../../contracts/identity.ts';
 import { multipartFile, toArrayBuffer } from '../lib/photo.ts';
 import { completed, notCompleted, type AdapterFactory, type Session, type StageAnswer } from './adapter.ts';
 import { emailTokenReader } from './email-tokens.ts';
-import { ADAPTER_MAILBOXES } from './mailboxes.ts';
+import { ADAPTER_MAILBOXES } from '../../contracts/adapter-mailboxes.ts';
 
 /** Response header that carries the email token when the target runs with `--test-hooks`. */
 export const ECHOED_TOKEN_HEADER = 'X-Test-Email-Token';
 
-/** The reference target's test mailbox (mailboxes.ts, where floodgate run checks EMAIL_TOKEN_SOURCE). */
+/** The reference target's test mailbox (contracts/adapter-mailboxes.ts, where floodgate run checks EMAIL_TOKEN_SOURCE). */
 export const REFERENCE_MAILBOX_PATH = ADAPTER_MAILBOXES.reference!;
 
 /** A batch as `GET /api/batches` lists it. */

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { FUNNEL_STAGES, continuationTable, type ContinuationTable } from '../../contracts/funnel.ts';
 import { linearSteps, simulateRun, simulatedRunResult } from '../fixtures/simulated-run.ts';
-import { analyseFunnel, continuationFor } from './funnel.ts';
+import { continuationOf } from '../../contracts/plan.ts';
+import { analyseFunnel, continuationFor, runContinuation } from './funnel.ts';
 import { analyseRun } from './index.ts';
 import { totalsOf } from './totals.ts';
 
@@ -13,7 +14,7 @@ const EVERY_STAGE = Object.fromEntries(FUNNEL_STAGES.map((stage) => [stage, 1]))
 
 function funnelOf(options: Parameters<typeof simulateRun>[0]) {
   const result = simulatedRunResult(simulateRun(options));
-  return analyseFunnel(totalsOf(result.slots, result.resolutionSeconds), continuationFor(result.env, result.scenario));
+  return analyseFunnel(totalsOf(result.slots, result.resolutionSeconds), continuationFor(runContinuation(result), result.scenario));
 }
 
 describe('funnel completion against the seed', () => {
@@ -59,7 +60,7 @@ describe('funnel completion against the seed', () => {
     [{ PHOTO_SHARE: '0.7' }, 0.7, /PHOTO_SHARE/],
     [{ CONTINUATION: 'full' }, 1, /every stage/],
   ])('the run env %j sets the expected photo share to %f', (env, photo, source) => {
-    const { table, source: text } = continuationFor(env, 'opening');
+    const { table, source: text } = continuationFor(continuationOf('opening', env), 'opening');
     expect(table.upload_photo).toBe(photo);
     expect(text).toMatch(source);
   });
@@ -71,7 +72,7 @@ describe('funnel completion against the seed', () => {
     ['breakpoint', { CONTINUATION: 'full' }, 1, /CONTINUATION=full\)/],
     ['soak', {}, SEED_JOIN_BATCH, /seed/],
   ] as const)('a %s run with %j expects join_batch continuation %f, as its script read it', (scenario, env, joinBatch, source) => {
-    const { table, source: text } = continuationFor({ RUN_ID: 'r1', ...env }, scenario);
+    const { table, source: text } = continuationFor(continuationOf(scenario, { RUN_ID: 'r1', ...env }), scenario);
     expect(table.join_batch).toBeCloseTo(joinBatch, 9);
     expect(text).toMatch(source);
   });

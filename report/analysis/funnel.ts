@@ -14,7 +14,9 @@ import {
   type ContinuationTable,
   type FunnelStage,
 } from '../../contracts/funnel.ts';
-import { SCENARIO_COMMON_DEFAULTS, readCommonEnv, type CommonEnv } from '../../load-tests/lib/env.ts';
+import { planFactsOrDefaults } from '../../contracts/plan.ts';
+import type { RunResult } from '../../contracts/run-result.ts';
+import type { Continuation } from '../../contracts/script-variables.ts';
 import type { RangeTotals } from './totals.ts';
 
 /** z for a two-sided 95 % band. */
@@ -67,28 +69,27 @@ export interface FunnelResult {
 }
 
 /**
- * The continuation the run was asked to follow, read from its variables exactly as its scenario
- * script read them (load-tests/lib/env.ts `readCommonEnv`, with the scenario's defaults): the
- * seed's, with the photo-upload share the run set (`PHOTO_SHARE`), or 1 everywhere when every
- * applicant tried every stage (`CONTINUATION=full`, the smoke scenario's default).
+ * The continuation a run was asked to follow, as its plan recorded it (run.json `plan`, carried
+ * by the run-result); for a run-result from before floodgate recorded it, as contracts/plan.ts
+ * re-reads it from the run's variables with the scenario's defaults.
  */
-export function continuationFor(env: Readonly<Record<string, string>>, scenario: string): { table: ContinuationTable; source: string } {
-  const defaults = SCENARIO_COMMON_DEFAULTS[scenario] ?? {};
-  let common: Pick<CommonEnv, 'continuation' | 'photoShare'>;
-  try {
-    // RUN_ID only names the run; a run.json without one still says how applicants continued
-    common = readCommonEnv({ ...env, RUN_ID: env.RUN_ID ?? 'report' }, defaults);
-  } catch {
-    // the run validated its variables before it started; only a hand-edited run.json lands here
-    common = { continuation: defaults.continuation ?? 'seed', photoShare: DEFAULT_PHOTO_UPLOAD_SHARE };
-  }
-  if (common.continuation === 'full') {
+export function runContinuation(result: Pick<RunResult, 'continuation' | 'env' | 'scenario'>): Continuation {
+  return result.continuation ?? planFactsOrDefaults(result.scenario, result.env).continuation;
+}
+
+/**
+ * The continuation table a run's funnel is compared with: the seed's, with the photo-upload share
+ * the run set (`PHOTO_SHARE`), or 1 everywhere when every applicant tried every stage
+ * (`CONTINUATION=full`, the smoke scenario's default); and where it came from, in words.
+ */
+export function continuationFor(continuation: Continuation, scenario: string): { table: ContinuationTable; source: string } {
+  if (continuation.mode === 'full') {
     const table = Object.freeze(Object.fromEntries(FUNNEL_STAGES.map((stage) => [stage, 1]))) as ContinuationTable;
-    const why = env.CONTINUATION === undefined || env.CONTINUATION.trim() === '' ? `, the ${scenario} scenario's default` : '';
+    const why = continuation.modeSet ? '' : `, the ${scenario} scenario's default`;
     return { table, source: `every applicant tries every stage (CONTINUATION=full${why})` };
   }
-  if (env.PHOTO_SHARE !== undefined && env.PHOTO_SHARE.trim() !== '') {
-    return { table: continuationTable(common.photoShare), source: `seed (SEED.md), photo-upload share ${common.photoShare} (PHOTO_SHARE)` };
+  if (continuation.photoShareSet) {
+    return { table: continuationTable(continuation.photoShare), source: `seed (SEED.md), photo-upload share ${continuation.photoShare} (PHOTO_SHARE)` };
   }
   return { table: continuationTable(), source: `seed (SEED.md), photo-upload share ${DEFAULT_PHOTO_UPLOAD_SHARE} (an assumption: the seed gives none)` };
 }

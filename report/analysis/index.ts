@@ -10,7 +10,7 @@ import { writeAnswer } from './answer.ts';
 import { analyseSteps, findCapacity, type StepRow } from './capacity.ts';
 import { compareRuns } from './comparison.ts';
 import { forecastOpening } from './forecast.ts';
-import { analyseFunnel, continuationFor } from './funnel.ts';
+import { analyseFunnel, continuationFor, runContinuation } from './funnel.ts';
 import { DEFAULT_OBJECTIVES, type ReportObjectives } from './objectives.ts';
 import { reconcile } from './reconciliation.ts';
 import { reportedThresholds } from './thresholds.ts';
@@ -42,7 +42,7 @@ export function analyseRun(result: RunResult, options: AnalysisOptions = {}): An
   const steps = analyseSteps(result, objectives);
   const capacity = findCapacity(steps, objectives);
   const usl = fitUslSection(steps, options.seed);
-  const funnel = analyseFunnel(runTotals, continuationFor(result.env, result.scenario));
+  const funnel = analyseFunnel(runTotals, continuationFor(runContinuation(result), result.scenario));
   const reconciliation = reconcile(runTotals, result.truth);
   const validity = analyseValidity(result, steps, capacity, objectives);
   const forecast = forecastOpening({

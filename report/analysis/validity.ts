@@ -105,6 +105,11 @@ export function analyseValidity(
       `only ${percent(achievedShare)} of the planned arrivals started (limit ${percent(objectives.minAchievedShare)}): the generator could not keep up with the profile`,
     );
   }
+  if (result.planSource === 'script variables') {
+    warnings.push(
+      'run.json holds no plan (a script of your own, -u/-d/-i/-s replaced the scenario\'s plan, or an older floodgate wrote it): the profile, its scales and the continuation were re-read from the run\'s script variables',
+    );
+  }
   if (!hasPlanned) warnings.push('the run recorded no planned arrival rate, so achieved against planned could not be checked');
   if (arrivals === 0) reasons.push('no applicant journey started (no funnel landing samples): there is nothing to judge');
 

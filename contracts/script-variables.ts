@@ -5,11 +5,20 @@
  * so `floodgate run` validates the same variables before it starts an engine.
  */
 
-import { DEFAULT_PHOTO_UPLOAD_SHARE, SEED_CONTINUATION } from '../../contracts/funnel.ts';
-import { FloodgateError } from '../../contracts/errors.ts';
-import { isRunId } from '../../contracts/identity.ts';
-import { PROFILE_NAMES, parseDurationSeconds } from '../../contracts/profiles.ts';
-import { DEFAULT_PHOTO_BYTES, MIN_PHOTO_BYTES } from './photo.ts';
+import { DEFAULT_PHOTO_UPLOAD_SHARE, SEED_CONTINUATION } from './funnel.ts';
+import { FloodgateError } from './errors.ts';
+import { isRunId } from './identity.ts';
+import { parseDurationSeconds } from './durations.ts';
+import { PROFILE_NAMES } from './profiles.ts';
+
+/** Default photo size in bytes (`PHOTO_BYTES`). */
+export const DEFAULT_PHOTO_BYTES = 32 * 1024;
+/**
+ * Smallest photo in bytes: the one-pixel PNG of load-tests/lib/photo.ts with an empty padding
+ * chunk (signature 8, IHDR 25, IDAT 22, IEND 12, empty padding chunk 12). photo.ts checks that it
+ * builds exactly this size.
+ */
+export const MIN_PHOTO_BYTES = 79;
 
 /** Script variables as k6 hands them over (`__ENV`). */
 export type ScriptVariables = Readonly<Record<string, string | undefined>>;
@@ -72,13 +81,13 @@ export interface CommonDefaults {
 /**
  * The common-variable defaults each scenario script passes to {@link readCommonEnv} where they
  * differ from the general ones: the smoke walks one applicant through every stage at once, loudly.
- * The report reads a run's variables with the same defaults.
+ * The plan (contracts/plan.ts) records the continuation with the same defaults in run.json.
  */
 export const SCENARIO_COMMON_DEFAULTS: Readonly<Record<string, CommonDefaults>> = Object.freeze({
   smoke: Object.freeze({ thinkTimeScale: 0, continuation: 'full', logFailures: true }),
 });
 
-/** Default base URL of the reference target. */
+/** Default base URL of the reference target: the scripts' `TARGET_URL` and `floodgate run --target`. */
 export const DEFAULT_TARGET_URL = 'http://127.0.0.1:18081';
 /** Default pattern of the email token in a verification mail: the `token=` parameter of a link. */
 export const DEFAULT_EMAIL_TOKEN_PATTERN = 'token=([A-Za-z0-9._~-]+)';
@@ -142,6 +151,8 @@ export function readCommonEnv(variables: ScriptVariables, defaults: CommonDefaul
   if (preAllocatedVUs !== undefined && maxVUs !== undefined && maxVUs < preAllocatedVUs) {
     throw invalid('MAX_VUS', String(maxVUs), `must be at least PRE_ALLOCATED_VUS (${preAllocatedVUs})`);
   }
+  const thinkTimeScale = read.number('THINK_TIME_SCALE', { min: 0 }) ?? defaults.thinkTimeScale ?? DEFAULT_THINK_TIME_SCALE;
+  const continuation = readContinuation(variables, defaults);
   return {
     targetUrl,
     runId,
@@ -150,11 +161,10 @@ export function readCommonEnv(variables: ScriptVariables, defaults: CommonDefaul
     emailTokenSource,
     ...(mailpitUrl === undefined ? {} : { mailpitUrl }),
     emailTokenPattern,
-    thinkTimeScale: read.number('THINK_TIME_SCALE', { min: 0 }) ?? defaults.thinkTimeScale ?? DEFAULT_THINK_TIME_SCALE,
-    photoShare:
-      read.number('PHOTO_SHARE', { min: SEED_CONTINUATION.batchOfNikVerified, max: 1 }) ?? DEFAULT_PHOTO_UPLOAD_SHARE,
+    thinkTimeScale,
+    photoShare: continuation.photoShare,
     photoBytes: read.number('PHOTO_BYTES', { integer: true, min: MIN_PHOTO_BYTES }) ?? DEFAULT_PHOTO_BYTES,
-    continuation: read.oneOf('CONTINUATION', ['seed', 'full'] as const, defaults.continuation ?? 'seed'),
+    continuation: continuation.mode,
     seed: read.text('SEED') ?? runId,
     requestTimeout,
     retryMax: read.number('RETRY_429_MAX', { integer: true, min: 0 }) ?? 3,
@@ -162,6 +172,33 @@ export function readCommonEnv(variables: ScriptVariables, defaults: CommonDefaul
     logFailures: read.oneOf('LOG_FAILURES', ['true', 'false'] as const, defaults.logFailures ? 'true' : 'false') === 'true',
     ...(preAllocatedVUs === undefined ? {} : { preAllocatedVUs }),
     ...(maxVUs === undefined ? {} : { maxVUs }),
+  };
+}
+
+/**
+ * How applicants continue from stage to stage, as the journey reads it (`CONTINUATION`,
+ * `PHOTO_SHARE`), and whether each came from a variable or a default: the report says which.
+ */
+export interface Continuation {
+  /** `seed`: applicants stop as the seed's funnel says; `full`: everyone tries every stage. */
+  readonly mode: 'seed' | 'full';
+  /** True when `CONTINUATION` set the mode; false when it is the scenario's (or the general) default. */
+  readonly modeSet: boolean;
+  /** Share of NIK-verified applicants who upload a photo. */
+  readonly photoShare: number;
+  /** True when `PHOTO_SHARE` set it; false when it is the assumed default ({@link DEFAULT_PHOTO_UPLOAD_SHARE}). */
+  readonly photoShareSet: boolean;
+}
+
+/** Reads `CONTINUATION` and `PHOTO_SHARE` (part of {@link readCommonEnv}). Throws SCRIPT_ENV_INVALID naming the variable. */
+export function readContinuation(variables: ScriptVariables, defaults: CommonDefaults = {}): Continuation {
+  const read = reader(variables);
+  const photoShare = read.number('PHOTO_SHARE', { min: SEED_CONTINUATION.batchOfNikVerified, max: 1 });
+  return {
+    mode: read.oneOf('CONTINUATION', ['seed', 'full'] as const, defaults.continuation ?? 'seed'),
+    modeSet: read.text('CONTINUATION') !== undefined,
+    photoShare: photoShare ?? DEFAULT_PHOTO_UPLOAD_SHARE,
+    photoShareSet: photoShare !== undefined,
   };
 }
 

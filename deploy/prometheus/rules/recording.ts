@@ -7,10 +7,10 @@
  * catalog, so a renamed metric renames its rules.
  */
 
-import { FUNNEL_STAGES, continuationTable, expectedCompletion, type FunnelStage } from '../../contracts/funnel.ts';
-import { RUN_METRICS } from '../../contracts/metrics.ts';
-import { RUN_OBJECTIVES, STAGE_OBJECTIVES } from '../../contracts/slo.ts';
-import { eq, histogramPart, ratedName, series, shareOf, sumBy, sumRate } from '../promql.ts';
+import { FUNNEL_STAGES, continuationTable, expectedCompletion, type FunnelStage } from '../../../contracts/funnel.ts';
+import { RUN_METRICS } from '../../../contracts/metrics.ts';
+import { RUN_OBJECTIVES, STAGE_OBJECTIVES } from '../../../contracts/slo.ts';
+import { eq, histogramPart, ratedName, series, shareOf, sumBy, sumRate } from '../../../contracts/promql.ts';
 
 /** One recording rule. */
 export interface RecordingRule {

@@ -5,7 +5,7 @@
  * nothing, a quantile from a histogram).
  */
 
-import type { MetricDefinition } from '../contracts/metrics.ts';
+import type { MetricDefinition } from './metrics.ts';
 
 /** Grafana's rate window: at least four scrapes, widened with the zoom. */
 export const RATE_INTERVAL = '$__rate_interval';

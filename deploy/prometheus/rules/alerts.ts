@@ -8,9 +8,9 @@
  * should and stays silent when it should not.
  */
 
-import { EXPORTER_METRICS, RUN_METRICS } from '../../contracts/metrics.ts';
-import { RUN_OBJECTIVES } from '../../contracts/slo.ts';
-import { eq, series, sumBy, sumIncrease, sumRate } from '../promql.ts';
+import { EXPORTER_METRICS, RUN_METRICS } from '../../../contracts/metrics.ts';
+import { RUN_OBJECTIVES } from '../../../contracts/slo.ts';
+import { eq, series, sumBy, sumIncrease, sumRate } from '../../../contracts/promql.ts';
 import { RECORDED, recordedQuantile, type AlertRule, type BurnWindow, type RuleGroup } from './recording.ts';
 
 /** Scrape job names in deploy/prometheus/prometheus.yml (a test keeps the two in step). */

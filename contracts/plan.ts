@@ -1,28 +1,39 @@
 /**
  * The arrival plan of each scenario: which profile, turned into which k6 executor, how many
- * applicants over how long. Pure: the scenarios build their `options` from it, the planned-rate
- * helper reports it once a second, and `floodgate run` prints it before it starts an engine.
+ * applicants over how long, at which scales, in which breakpoint steps, with which continuation.
+ * Pure: the scenarios build their `options` from it, the planned-rate helper reports it once a
+ * second, `floodgate run` prints it before it starts an engine and records it in run.json, and the
+ * report reads it from there (it never re-reads the script variables, except for a run.json that
+ * holds no plan: {@link planFactsFromVariables}, the one place that does).
  */
 
+import { formatK6Duration, parseDurationSeconds } from './durations.ts';
+import { rampingArrivals, rampingRateAt, stagesDurationSeconds, toRampingArrivalRate, type RampingArrivalRate } from './k6-stages.ts';
 import {
   binnedProfile,
   breakpointProfile,
-  formatDuration,
+  breakpointSteps,
   openingExpProfile,
   openingHyperbolicProfile,
-  parseDurationSeconds,
   parseProfileCsv,
-  rampingArrivals,
-  rampingRateAt,
-  stagesDurationSeconds,
-  toRampingArrivalRate,
   type BreakpointParameters,
-  type RampingArrivalRate,
+  type BreakpointStep,
   type TrafficProfile,
-} from '../../contracts/profiles.ts';
-import { FloodgateError } from '../../contracts/errors.ts';
-import { parseProfileFile, profileFromFile, type ProfileFile } from '../../contracts/profile-file.ts';
-import { readBreakpointEnv, readOpeningEnv, readSoakEnv, type BreakpointEnv, type OpeningEnv, type ScriptVariables, type SoakEnv } from './env.ts';
+} from './profiles.ts';
+import { FloodgateError } from './errors.ts';
+import { parseProfileFile, profileFromFile, type ProfileFile } from './profile-file.ts';
+import {
+  SCENARIO_COMMON_DEFAULTS,
+  readBreakpointEnv,
+  readContinuation,
+  readOpeningEnv,
+  readSoakEnv,
+  type BreakpointEnv,
+  type Continuation,
+  type OpeningEnv,
+  type ScriptVariables,
+  type SoakEnv,
+} from './script-variables.ts';
 
 /** The scenarios floodgate ships, one script each under load-tests/scenarios/. */
 export const SCENARIO_NAMES = ['smoke', 'opening', 'breakpoint', 'soak'] as const;
@@ -54,7 +65,34 @@ export interface ScenarioPlan {
   readonly plannedArrivals: number;
   /** Highest planned rate, new applicants per second. */
   readonly peakRatePerSecond: number;
+  /** The profile and its scales (`PROFILE`, `RATE_SCALE`, `TIME_SCALE`, `WINDOW`). */
+  readonly traffic: PlanTraffic;
+  /** The breakpoint's steps as the script plays them (rates × RATE_SCALE, lengths ÷ TIME_SCALE); breakpoint only. */
+  readonly steps?: readonly BreakpointStep[];
 }
+
+/** A scenario's profile and scales, as its script read them. */
+export interface PlanTraffic {
+  /** `opening-exp`, `opening-hyperbolic`, the PROFILE file's path, `breakpoint`, `soak` or `smoke`. */
+  readonly name: string;
+  /** `RATE_SCALE` (1 for the smoke). */
+  readonly rateScale: number;
+  /** `TIME_SCALE` (1 for the smoke). */
+  readonly timeScale: number;
+  /** `WINDOW`, event minutes played; opening only. */
+  readonly window?: { readonly fromMinute: number; readonly toMinute: number };
+}
+
+/**
+ * The whole plan of a run: the scenario's arrivals and how its applicants continue. `floodgate
+ * run` writes it into run.json (`plan`), and the report reads it from there.
+ */
+export interface RunPlan extends ScenarioPlan {
+  readonly continuation: Continuation;
+}
+
+/** What the report needs of a run's plan: its profile and scales, breakpoint steps and continuation. */
+export type PlanFacts = Pick<RunPlan, 'traffic' | 'steps' | 'continuation'>;
 
 /** True when `name` is one of floodgate's scenarios. */
 export function isScenarioName(name: string): name is ScenarioName {
@@ -67,7 +105,52 @@ export function isScenarioName(name: string): name is ScenarioName {
  *
  * @param readProfileFile - reads a PROFILE file (k6: `open`; Node: `readFileSync`)
  */
-export function planScenario(scenario: ScenarioName, variables: ScriptVariables, readProfileFile: (path: string) => string): ScenarioPlan {
+export function planScenario(scenario: ScenarioName, variables: ScriptVariables, readProfileFile: (path: string) => string): RunPlan {
+  return { ...arrivalPlan(scenario, variables, readProfileFile), continuation: continuationOf(scenario, variables) };
+}
+
+/**
+ * The plan's facts re-read from a run's script variables, for a run.json that holds no plan (one
+ * written before floodgate recorded the whole plan, a run whose -u/-d/-i/-s replaced it, a
+ * script of the user's own). The one place that re-derives them; the same readers and defaults
+ * as the scripts. Throws SCRIPT_ENV_INVALID or PROFILE_INVALID as the script would have.
+ */
+export function planFactsFromVariables(scenario: string, variables: ScriptVariables): PlanFacts {
+  const continuation = continuationOf(scenario, variables);
+  if (scenario === 'opening') return { traffic: openingTraffic(readOpeningEnv(variables)), continuation };
+  if (scenario === 'breakpoint') {
+    const env = readBreakpointEnv(variables);
+    return { traffic: scaledTraffic('breakpoint', env), steps: breakpointSteps(breakpointParameters(env)), continuation };
+  }
+  if (scenario === 'soak') return { traffic: scaledTraffic('soak', readSoakEnv(variables)), continuation };
+  return { traffic: { name: scenario, rateScale: 1, timeScale: 1 }, continuation };
+}
+
+/**
+ * {@link planFactsFromVariables}, never throwing: for variables that do not read (a hand-edited
+ * run.json; the run itself validated them before it started) the profile is the scenario's name
+ * at scales of 1, and the continuation, when it does not read either, the scenario's default.
+ */
+export function planFactsOrDefaults(scenario: string, variables: ScriptVariables): PlanFacts {
+  try {
+    return planFactsFromVariables(scenario, variables);
+  } catch {
+    let continuation: Continuation;
+    try {
+      continuation = continuationOf(scenario, variables);
+    } catch {
+      continuation = continuationOf(scenario, {});
+    }
+    return { traffic: { name: scenario, rateScale: 1, timeScale: 1 }, continuation };
+  }
+}
+
+/** The continuation a scenario's script reads from `variables`, with the scenario's defaults (SCENARIO_COMMON_DEFAULTS). */
+export function continuationOf(scenario: string, variables: ScriptVariables): Continuation {
+  return readContinuation(variables, SCENARIO_COMMON_DEFAULTS[scenario] ?? {});
+}
+
+function arrivalPlan(scenario: ScenarioName, variables: ScriptVariables, readProfileFile: (path: string) => string): ScenarioPlan {
   switch (scenario) {
     case 'smoke':
       return planSmoke();
@@ -82,9 +165,25 @@ export function planScenario(scenario: ScenarioName, variables: ScriptVariables,
   }
 }
 
+function openingTraffic(env: OpeningEnv): PlanTraffic {
+  const name = env.profile.kind === 'builtin' ? env.profile.name : env.profile.path;
+  return { name, rateScale: env.rateScale, timeScale: env.timeScale, window: env.window };
+}
+
+function scaledTraffic(name: string, env: { readonly rateScale: number; readonly timeScale: number }): PlanTraffic {
+  return { name, rateScale: env.rateScale, timeScale: env.timeScale };
+}
+
 /** The `smoke` plan: one applicant walks every stage. */
 export function planSmoke(): ScenarioPlan {
-  return { scenario: 'smoke', description: 'one applicant through every stage', durationSeconds: 0, plannedArrivals: 1, peakRatePerSecond: 0 };
+  return {
+    scenario: 'smoke',
+    description: 'one applicant through every stage',
+    durationSeconds: 0,
+    plannedArrivals: 1,
+    peakRatePerSecond: 0,
+    traffic: { name: 'smoke', rateScale: 1, timeScale: 1 },
+  };
 }
 
 /**
@@ -108,7 +207,7 @@ export function planOpening(env: OpeningEnv, profileText?: string): ScenarioPlan
   } catch (error) {
     throw profileError(error);
   }
-  return fromRampingProfile('opening', profile);
+  return fromRampingProfile('opening', profile, openingTraffic(env));
 }
 
 /**
@@ -128,19 +227,21 @@ export function breakpointParameters(env: BreakpointEnv): BreakpointParameters {
 /** The `breakpoint` plan: stepped rates for finding capacity. */
 export function planBreakpoint(env: BreakpointEnv): ScenarioPlan {
   let profile: TrafficProfile;
+  let steps: BreakpointStep[];
   try {
     profile = breakpointProfile(breakpointParameters(env));
+    steps = breakpointSteps(breakpointParameters(env));
   } catch (error) {
     throw profileError(error);
   }
-  return fromRampingProfile('breakpoint', profile);
+  return { ...fromRampingProfile('breakpoint', profile, scaledTraffic('breakpoint', env)), steps };
 }
 
 /** The `soak` plan: one constant rate for a long time. */
 export function planSoak(env: SoakEnv): ScenarioPlan {
   const ratePerSecond = env.rate * env.rateScale;
   const durationSeconds = env.durationSeconds / env.timeScale;
-  const duration = formatDuration(durationSeconds);
+  const duration = formatK6Duration(durationSeconds);
   const arrivals = constantArrivalRate(ratePerSecond, duration);
   const perSecond = arrivals.rate / unitSeconds(arrivals.timeUnit);
   return atLeastOneArrival({
@@ -150,6 +251,7 @@ export function planSoak(env: SoakEnv): ScenarioPlan {
     durationSeconds,
     plannedArrivals: perSecond * durationSeconds,
     peakRatePerSecond: perSecond,
+    traffic: scaledTraffic('soak', env),
   });
 }
 
@@ -241,7 +343,7 @@ export function constantArrivalRate(ratePerSecond: number, duration: string): Co
 
 // --- internals -------------------------------------------------------------------------------
 
-function fromRampingProfile(scenario: ScenarioName, profile: TrafficProfile): ScenarioPlan {
+function fromRampingProfile(scenario: ScenarioName, profile: TrafficProfile, traffic: PlanTraffic): ScenarioPlan {
   let arrivals: RampingArrivalRate;
   try {
     arrivals = toRampingArrivalRate(profile);
@@ -257,6 +359,7 @@ function fromRampingProfile(scenario: ScenarioName, profile: TrafficProfile): Sc
     durationSeconds: stagesDurationSeconds(arrivals.stages),
     plannedArrivals: rampingArrivals(arrivals),
     peakRatePerSecond: peak,
+    traffic,
   });
 }
 
@@ -277,7 +380,7 @@ function atLeastOneArrival(plan: ScenarioPlan): ScenarioPlan {
   if (plan.plannedArrivals >= 1) return plan;
   throw new FloodgateError('PROFILE_INVALID', {
     detail:
-      `the ${plan.scenario} plan starts ${Number(plan.plannedArrivals.toPrecision(2))} applicants in ${formatDuration(plan.durationSeconds)}, ` +
+      `the ${plan.scenario} plan starts ${Number(plan.plannedArrivals.toPrecision(2))} applicants in ${formatK6Duration(plan.durationSeconds)}, ` +
       `fewer than one, so the test would run its full length and measure nothing; ${MORE_ARRIVALS[plan.scenario]}`,
   });
 }
