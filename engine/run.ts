@@ -11,7 +11,7 @@ import { FloodgateError, isFloodgateError } from '../contracts/errors.ts';
 import { bundleScript } from './bundle.ts';
 import { monoNow, wallNow } from './clock.ts';
 import { formatDuration } from './durations.ts';
-import { callWithin, RunawayScriptError } from './guard.ts';
+import { callBefore, callWithin, RunawayScriptError } from './guard.ts';
 import { executorFor } from './executors/index.ts';
 import type { ScenarioContext } from './executors/types.ts';
 import { aborted, waitUntil } from './executors/timing.ts';
@@ -510,7 +510,8 @@ class TestRun {
         const started = monoNow();
         const body = runtime.within(context, async () => {
           try {
-            await callWithin(() => fn(vu.setupData), hardStopMono - monoNow());
+            // One watchdog for the iteration starts of the same turn (guard.ts); each runs in its own context.
+            await callBefore(() => runtime.within(context, () => fn(vu.setupData)), hardStopMono);
           } catch (error) {
             iteration.fail(error);
           }
