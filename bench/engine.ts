@@ -6,14 +6,14 @@
  *    node:http server, which runs in a child process so it does not share this process's CPU
  *    clock. Measured with and without the NDJSON output (k6 `--out json`). CPU is
  *    `process.cpuUsage()` (user + system, every thread of this process), not wall time. The
- *    machine is shared and noisy, so the three subjects run interleaved for several rounds (the
- *    order rotating each round), each round's engine figures are divided by that round's
- *    autocannon figure, and the median ratio is reported with the load average.
+ *    machine is shared and noisy, so autocannon and the engine alternate (A none A json A …),
+ *    each engine run is divided by the mean of the autocannon runs around it, and the median
+ *    ratio is reported with the load average.
  * 2. Arrival accuracy at 200 iterations/s for 10 s: planned vs started iterations, and how late
  *    each iteration started against its planned time (the rate integral).
  *
  * Run: `npm run bench -- engine` (or `npx tsx bench/engine.ts`). Loopback only, ~60 s.
- * `BENCH_ROUNDS` (default 3) and `BENCH_SECONDS` (default 4) change the throughput part.
+ * `BENCH_ROUNDS` (default 4) and `BENCH_SECONDS` (default 3) change the throughput part.
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -25,8 +25,8 @@ import { guardStats } from '../engine/guard.ts';
 import { runScript } from '../engine/index.ts';
 import { readNdjson } from '../engine/testing.ts';
 
-const DURATION_S = Number(process.env.BENCH_SECONDS ?? 4);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const DURATION_S = Number(process.env.BENCH_SECONDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const CONNECTIONS = 10;
 /** The issue's goals (#15): engine requests per CPU-second ÷ autocannon's. */
 const GOAL_NO_OUTPUT = 0.35;
@@ -55,9 +55,9 @@ function cpuSeconds(since: NodeJS.CpuUsage): number {
   return (used.user + used.system) / 1e6;
 }
 
-async function autocannonPerCore(url: string): Promise<{ requests: number; perCore: number }> {
+async function autocannonPerCore(url: string, seconds = DURATION_S): Promise<{ requests: number; perCore: number }> {
   const before = process.cpuUsage();
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S });
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds });
   const cpu = cpuSeconds(before);
   return { requests: result.requests.total, perCore: result.requests.total / cpu };
 }
@@ -141,37 +141,46 @@ const median = (values: readonly number[]): number => {
 
 const load = (): string => loadavg().map((value) => value.toFixed(2)).join(', ');
 
-type Subject = 'autocannon' | 'none' | 'json';
+type EngineSubject = 'none' | 'json';
 
-/** Runs the three subjects interleaved for {@link ROUNDS} rounds; per round, engine ÷ autocannon. */
+/**
+ * Runs autocannon and the engine alternately (A none A json A none A json A …): each engine run
+ * is divided by the mean of the autocannon runs just before and after it, so a change in the
+ * machine's load between runs moves both sides of a ratio alike; the median of those is reported.
+ */
 async function throughput(url: string, dir: string): Promise<void> {
   // Warm-up (not counted): the first run of the engine pays for JIT and module set-up.
   await enginePerCore(url, dir, true, 1);
-  const perCore: Record<Subject, number[]> = { autocannon: [], none: [], json: [] };
-  const requests: Record<Subject, number[]> = { autocannon: [], none: [], json: [] };
-  const order: Subject[] = ['autocannon', 'none', 'json'];
+  await autocannonPerCore(url, 1);
   const guardBefore = { ...guardStats };
+  const baseline: Array<{ requests: number; perCore: number }> = [await autocannonPerCore(url)];
+  const runs: Array<{ subject: EngineSubject; requests: number; perCore: number; ratio: number }> = [];
   for (let round = 0; round < ROUNDS; round += 1) {
-    for (let i = 0; i < order.length; i += 1) {
-      const subject = order[(i + round) % order.length] as Subject;
-      const result = subject === 'autocannon' ? await autocannonPerCore(url) : await enginePerCore(url, dir, subject === 'json');
-      perCore[subject].push(result.perCore);
-      requests[subject].push(result.requests);
+    for (const subject of ['none', 'json'] as const) {
+      const result = await enginePerCore(url, dir, subject === 'json');
+      const before = baseline[baseline.length - 1] as { perCore: number };
+      const after = await autocannonPerCore(url);
+      baseline.push(after);
+      runs.push({ subject, ...result, ratio: result.perCore / ((before.perCore + after.perCore) / 2) });
     }
   }
-  const ratios = (subject: Subject): number[] => perCore[subject].map((value, round) => value / (perCore.autocannon[round] as number));
+  const of = (subject: EngineSubject) => runs.filter((run) => run.subject === subject);
   const verdict = (ratio: number, goal: number): string => `goal ≥ ${goal.toFixed(2)}: ${ratio >= goal ? 'met' : 'NOT met'}`;
   const calls = guardStats.calls - guardBefore.calls;
   const watchdogs = guardStats.watchdogs - guardBefore.watchdogs;
-  console.log(`throughput per core (${CONNECTIONS} connections / VUs, ${DURATION_S} s each, ${ROUNDS} interleaved rounds, medians; server in a child process)`);
-  console.log(`  autocannon (baseline)        ${fixed(median(perCore.autocannon), 0)} req/CPU-s  (median of ${requests.autocannon.length} rounds, ~${fixed(median(requests.autocannon), 0)} requests each)`);
+  console.log(`throughput per core (${CONNECTIONS} connections / VUs, ${DURATION_S} s per run, ${ROUNDS} rounds alternating with autocannon, medians; server in a child process)`);
+  console.log(
+    `  autocannon (baseline)        ${fixed(median(baseline.map((run) => run.perCore)), 0)} req/CPU-s  (median of ${baseline.length} runs, ~${fixed(median(baseline.map((run) => run.requests)), 0)} requests each)`,
+  );
   for (const [subject, label, goal] of [
     ['none', 'engine, no output  ', GOAL_NO_OUTPUT],
     ['json', 'engine, --out json ', GOAL_WITH_OUTPUT],
   ] as const) {
-    const ratio = median(ratios(subject));
+    const ratio = median(of(subject).map((run) => run.ratio));
     console.log(
-      `  ${label}          ${fixed(median(perCore[subject]), 0)} req/CPU-s  (~${fixed(median(requests[subject]), 0)} requests)  ratio ${fixed(ratio, 3)}  [rounds ${ratios(subject).map((value) => fixed(value, 3)).join(', ')}]  ${verdict(ratio, goal)}`,
+      `  ${label}          ${fixed(median(of(subject).map((run) => run.perCore)), 0)} req/CPU-s  (~${fixed(median(of(subject).map((run) => run.requests)), 0)} requests)  ratio ${fixed(ratio, 3)}  [runs ${of(subject)
+        .map((run) => fixed(run.ratio, 3))
+        .join(', ')}]  ${verdict(ratio, goal)}`,
     );
   }
   console.log(`  guard: ${calls} guarded iteration starts shared ${watchdogs} watchdogs (${fixed(calls / Math.max(1, watchdogs), 1)} per watchdog)`);

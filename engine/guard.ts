@@ -73,12 +73,42 @@ function inspectorSession(): Session | null {
 }
 
 /**
+ * V8 keeps each evaluation's termination task (~400 bytes) until its timeout passes, even after
+ * the evaluation returned. So the inspector watchdog is used while fewer than
+ * {@link MAX_LINGERING} such tasks are waiting (~10 MB), the vm watchdog beyond that (a long
+ * run at a high rate with a far deadline); counted per second of expiry.
+ */
+const MAX_LINGERING = 25_000;
+const lingering = {
+  count: 0,
+  bySecond: new Map<number, number>(),
+  prunedAt: 0,
+  admit(timeoutMs: number): boolean {
+    const now = monoNow();
+    if (now - this.prunedAt >= 1000) {
+      this.prunedAt = now;
+      for (const [second, count] of this.bySecond) {
+        if (second * 1000 < now) {
+          this.bySecond.delete(second);
+          this.count -= count;
+        }
+      }
+    }
+    if (this.count >= MAX_LINGERING) return false;
+    const second = Math.ceil((now + timeoutMs) / 1000);
+    this.bySecond.set(second, (this.bySecond.get(second) ?? 0) + 1);
+    this.count += 1;
+    return true;
+  },
+};
+
+/**
  * Runs `fn` under a watchdog of `timeout` ms; throws {@link RunawayScriptError} when the
  * watchdog stopped it, and what `fn` throws otherwise.
  */
 function runTimed<T>(fn: () => T, timeout: number): T {
   const inspector = inspectorSession();
-  if (!inspector) return runTimedVm(fn, timeout);
+  if (!inspector || !lingering.admit(timeout)) return runTimedVm(fn, timeout);
   const holder = globalThis as unknown as Record<symbol, unknown>;
   const previous = holder[INSPECTOR_CALL];
   let outcome: { ok: boolean; value: unknown } | undefined;

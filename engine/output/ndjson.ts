@@ -44,13 +44,29 @@ export function renderMetricLine(metric: Metric): string {
 }
 
 const tagsJsonCache = new WeakMap<Tags, string>();
+/**
+ * JSON of tag sets by content: every request builds a new tags object, but a run has few
+ * distinct tag sets. The key spells each key and value with its length, so no two sets share
+ * one; bounded, cleared when full (a high-cardinality tag then only loses the cache).
+ */
+const tagsJsonByContent = new Map<string, string>();
+const MAX_TAG_SETS = 10_000;
 
 function tagsJson(tags: Tags): string {
   let json = tagsJsonCache.get(tags);
+  if (json !== undefined) return json;
+  let key = '';
+  for (const name of Object.keys(tags)) {
+    const value = tags[name] as string;
+    key += `${name.length}:${name}${value.length}:${value}`;
+  }
+  json = tagsJsonByContent.get(key);
   if (json === undefined) {
     json = JSON.stringify(sortedObject(tags));
-    tagsJsonCache.set(tags, json);
+    if (tagsJsonByContent.size >= MAX_TAG_SETS) tagsJsonByContent.clear();
+    tagsJsonByContent.set(key, json);
   }
+  tagsJsonCache.set(tags, json);
   return json;
 }
 
@@ -74,6 +90,9 @@ export function renderPointLine(sample: Sample): string | undefined {
   return `${prefix}${rfc3339Nano(sample.time)}","value":${sample.value},"tags":${tagsJson(sample.tags)}${metadata}}}`;
 }
 
+/** Bytes encoded before a chunk goes to the file (besides the flush period). */
+const CHUNK_BYTES = 256 * 1024;
+
 /** Opens an NDJSON output file. */
 export function createNdjsonOutput(options: NdjsonOutputOptions): SampleOutput {
   mkdirSync(dirname(options.path), { recursive: true });
@@ -86,18 +105,36 @@ export function createNdjsonOutput(options: NdjsonOutputOptions): SampleOutput {
     sink = gzip;
   }
   const announced = new Set<Metric>();
-  let buffer: string[] = [];
   let failure: Error | undefined;
   file.on('error', (error) => {
     failure = error;
   });
 
-  const flush = (): void => {
-    if (buffer.length === 0) return;
-    const chunk = buffer.join('\n') + '\n';
-    buffer = [];
-    sink.write(chunk);
+  // Lines are encoded straight into a chunk buffer (no array of strings joined at each flush,
+  // no flat copy of them), handed to the file when full and every flush period.
+  let chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  let used = 0;
+  const handOver = (): void => {
+    if (used === 0) return;
+    sink.write(chunk.subarray(0, used));
+    chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    used = 0;
   };
+  const append = (line: string): void => {
+    const worst = line.length * 3 + 1; // UTF-8 needs at most 3 bytes per UTF-16 unit
+    if (used + worst > chunk.length) {
+      handOver();
+      if (worst > chunk.length) {
+        sink.write(`${line}\n`);
+        return;
+      }
+    }
+    used += chunk.write(line, used, 'utf8');
+    chunk[used] = 0x0a;
+    used += 1;
+  };
+
+  const flush = handOver;
   const timer = setInterval(flush, options.flushIntervalMs ?? 200);
   timer.unref();
 
@@ -107,9 +144,9 @@ export function createNdjsonOutput(options: NdjsonOutputOptions): SampleOutput {
       if (line === undefined) return;
       if (!announced.has(sample.metric)) {
         announced.add(sample.metric);
-        buffer.push(renderMetricLine(sample.metric));
+        append(renderMetricLine(sample.metric));
       }
-      buffer.push(line);
+      append(line);
     },
     async close() {
       clearInterval(timer);
