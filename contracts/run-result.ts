@@ -127,6 +127,10 @@ export type RunSource =
       readonly url: string;
       /** Range queries made. */
       readonly queries: number;
+      /** The scrape interval Prometheus used for the run, read from its raw samples. */
+      readonly scrapeIntervalSeconds?: number;
+      /** How the slot length was chosen, e.g. `slots of 1 s: the scrape interval Prometheus used (1 s)`. */
+      readonly resolution?: string;
     };
 
 /** The traffic profile the run played, as far as the run's env tells. */

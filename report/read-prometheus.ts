@@ -5,6 +5,19 @@
  * Counters are read as their raw values on a grid of `resolutionSeconds` and differenced here, so
  * slot counts add up exactly to the totals (no `increase()` extrapolation); histograms likewise,
  * bucket by bucket. Gauges are read as `max_over_time` per slot.
+ *
+ * So that the report equals the one built from the run's NDJSON (same steps, capacity and verdict):
+ * - the slot length is the scrape interval Prometheus actually used (read from the raw samples),
+ *   not a fixed 10 s: a 10-s slot never fits the judged part of a 10-s breakpoint step. Longer runs
+ *   take a whole multiple of it (at most {@link MAX_SLOTS} slots); `resolutionSeconds` asks for
+ *   more, never less than one scrape;
+ * - the grid points sit halfway between scrapes, so each slot holds one scrape's growth whatever
+ *   the scrape jitter;
+ * - a grid point holds what the exporter had read by the scrape before it, i.e. the samples up to
+ *   the run's newest sample time then ({@link RUN_METRICS.runLastSample}); slots are labelled in
+ *   sample time (grid time minus the median of that delay), the time the NDJSON's slots use;
+ * - the scenario starts where the NDJSON path says (its first load sample): in the first slot with
+ *   load, at the run's first sample or that slot's start, whichever is later.
  */
 
 import { FloodgateError } from '../contracts/errors.ts';
@@ -79,6 +92,10 @@ export interface ReadPrometheusOptions {
 
 /** Most slots read; longer runs get longer slots. */
 const MAX_SLOTS = 1800;
+/** Slot length when the scrape interval cannot be read (a run seen by one scrape only). */
+const FALLBACK_RESOLUTION = 10;
+/** Longest stretch of raw samples read to find the scrape interval, seconds. */
+const SCRAPE_PROBE_SECONDS = 600;
 
 /** Reads one run from Prometheus. Throws RESULTS_NOT_FOUND when Prometheus holds nothing for it. */
 export async function readPrometheusRun(options: ReadPrometheusOptions): Promise<RunResult> {
@@ -92,11 +109,37 @@ export async function readPrometheusRun(options: ReadPrometheusOptions): Promise
     throw new FloodgateError('RESULTS_NOT_FOUND', { dir: options.url, detail: `Prometheus holds no ${RUN_METRICS.runStart.name} for run "${run}"` });
   }
   const duration = Math.max(1, last - first);
-  const resolution = Math.max(options.resolutionSeconds ?? 10, Math.ceil(duration / MAX_SLOTS));
-  const start = Math.floor(first / resolution) * resolution - resolution;
-  const slotCount = Math.ceil((last - start) / resolution) + 1;
-  const end = start + slotCount * resolution;
+  const scrape = await scrapeInterval(client, selector, first, duration);
+  const unit = scrape ? Math.max(1, Math.round(scrape.seconds)) : (options.resolutionSeconds ?? FALLBACK_RESOLUTION);
+  const wanted = Math.max(options.resolutionSeconds ?? unit, unit, duration / MAX_SLOTS);
+  const resolution = unit * Math.ceil(wanted / unit - 1e-9);
+  // The run's slots, as the NDJSON path cuts them: from the whole second of the first sample.
+  const origin = Math.floor(first);
+  const slotCount = Math.floor((last - origin) / resolution) + 1;
+  // The query grid: points halfway between two scrapes, from a slot before the first sample to a
+  // few scrapes after the last (the exporter reads the last lines a little after they are written).
+  const phase = scrape ? scrape.phase + unit / 2 : 0;
+  const start = phase + Math.floor((first - phase) / resolution) * resolution - resolution;
+  const gridCount = Math.ceil((last - start) / resolution) + 3;
+  const end = start + gridCount * resolution;
   const grid = (expr: string): Promise<PromSeries[]> => client.queryRange(expr, start, end, resolution);
+  // The newest sample time the exporter had read at each grid point: the counters there hold the
+  // run's samples up to that time, so they are the run's cumulative counts at that sample time.
+  const newest = new Array<number | undefined>(gridCount + 1).fill(undefined);
+  for (const series of await grid(`max(${RUN_METRICS.runLastSample.name}${selector})`)) {
+    for (const [time, text] of series.values ?? []) {
+      const index = Math.round((time - start) / resolution);
+      if (index >= 0 && index <= gridCount && Number.isFinite(Number(text))) newest[index] = Number(text);
+    }
+  }
+  const clock: SampleClock = { first, origin, resolution, slotCount, start, gridCount, newest };
+  /** Load seen so far at each grid point (requests, funnel and planned arrivals), for the scenario's start. */
+  const load = new Array<number>(gridCount + 1).fill(0);
+  const slotsOf = (series: PromSeries, options: { round: boolean; load?: boolean }): number[] => {
+    const cumulative = cumulativeOnGrid(series, clock);
+    if (options.load) cumulative.forEach((value, index) => (load[index]! += value));
+    return resample(cumulative, clock, options.round);
+  };
 
   const stages = Array.from({ length: slotCount }, () => new Map<FunnelStage, MutableStage>());
   const stageAt = (slot: number, stage: FunnelStage): MutableStage => {
@@ -109,7 +152,7 @@ export async function readPrometheusRun(options: ReadPrometheusOptions): Promise
     const stage = series.metric.stage;
     const outcome = series.metric.outcome as RequestOutcome;
     if (!stage || !isFunnelStage(stage) || !REQUEST_OUTCOMES.includes(outcome)) continue;
-    differences(series, start, resolution, slotCount).forEach((value, slot) => {
+    slotsOf(series, { round: true, load: true }).forEach((value, slot) => {
       if (value > 0) stageAt(slot, stage).requests[outcome] = (stageAt(slot, stage).requests[outcome] ?? 0) + value;
     });
   }
@@ -117,30 +160,35 @@ export async function readPrometheusRun(options: ReadPrometheusOptions): Promise
     const stage = series.metric.stage;
     const result = series.metric.result as StageResult;
     if (!stage || !isFunnelStage(stage) || !STAGE_RESULTS.includes(result)) continue;
-    differences(series, start, resolution, slotCount).forEach((value, slot) => {
+    slotsOf(series, { round: true, load: true }).forEach((value, slot) => {
       if (value > 0) stageAt(slot, stage).funnel[result] = (stageAt(slot, stage).funnel[result] ?? 0) + value;
     });
   }
-  await readHistograms(grid, selector, start, resolution, slotCount, stageAt);
+  await readHistograms(grid, selector, slotCount, (series, round) => slotsOf(series, { round }), stageAt);
 
-  const perSlot = async (expr: string): Promise<number[]> => {
+  const perSlot = async (expr: string, round: boolean, countsAsLoad = false): Promise<number[]> => {
     const total = new Array<number>(slotCount).fill(0);
-    for (const series of await grid(expr)) differences(series, start, resolution, slotCount).forEach((value, slot) => (total[slot]! += value));
+    for (const series of await grid(expr)) slotsOf(series, { round, load: countsAsLoad }).forEach((value, slot) => (total[slot]! += value));
     return total;
   };
   const gaugeMax = async (expr: string): Promise<number[]> => {
     const values = new Array<number>(slotCount).fill(0);
     for (const series of await grid(`max(max_over_time(${expr}[${resolution}s]))`)) {
       for (const [time, text] of series.values ?? []) {
-        const slot = Math.round((time - start) / resolution) - 1;
-        if (slot >= 0 && slot < slotCount) values[slot] = Math.max(values[slot]!, Number(text));
+        // The scrapes since the previous grid point, placed at the newest sample time they held.
+        const seen = newest[Math.round((time - start) / resolution)];
+        if (seen === undefined) continue;
+        const slot = Math.min(slotCount - 1, Math.max(0, Math.floor((seen - origin) / resolution)));
+        values[slot] = Math.max(values[slot]!, Number(text));
       }
     }
     return values;
   };
-  const planned = await perSlot(`sum(${RUN_METRICS.plannedArrivals.name}${selector})`);
-  const dropped = await perSlot(`sum(${RUN_METRICS.droppedIterations.name}${selector})`);
-  const iterations = await perSlot(`sum(${RUN_METRICS.iterations.name}${selector})`);
+  const planned = await plannedPerSlot(grid, `sum(${RUN_METRICS.plannedArrivalRate.name}${selector})`, clock, (series) => {
+    cumulativeOnGrid(series, clock).forEach((value, index) => (load[index]! += value));
+  });
+  const dropped = await perSlot(`sum(${RUN_METRICS.droppedIterations.name}${selector})`, true);
+  const iterations = await perSlot(`sum(${RUN_METRICS.iterations.name}${selector})`, true);
   const vus = await gaugeMax(`${RUN_METRICS.vus.name}${selector}`);
   const vusMax = await gaugeMax(`${RUN_METRICS.vusMax.name}${selector}`);
   const hasPlanned = planned.some((value) => value > 0);
@@ -169,7 +217,11 @@ export async function readPrometheusRun(options: ReadPrometheusOptions): Promise
   const info = await client.query(`last_over_time(${RUN_METRICS.runInfo.name}${selector}[${lookback}])`, end);
   const remote = info.some((series) => series.metric.source === 'remote_write');
   const env = options.manifest?.env ?? {};
-  const scenarioStartSeconds = Math.max(0, first - start);
+  // The NDJSON path's rule: the scenario starts with the first sample of the load (or of its
+  // planned rate). It lies after the newest sample read at the last grid point without load.
+  const firstLoad = load.findIndex((value) => value > 0);
+  const before = firstLoad > 0 ? newest.slice(0, firstLoad).reduce<number | undefined>((latest, value) => (value === undefined ? latest : value), undefined) : undefined;
+  const scenarioStartSeconds = Math.max(0, Math.max(first, before ?? first) - origin);
 
   const thresholds: ThresholdResult[] = (await client.query(`last_over_time(${RUN_METRICS.thresholdPassing.name}${selector}[${lookback}])`, end))
     .filter((series) => series.metric.metric && series.metric.threshold)
@@ -195,9 +247,9 @@ export async function readPrometheusRun(options: ReadPrometheusOptions): Promise
     scenario,
     engine: options.manifest?.engine ?? (remote ? 'k6' : 'unknown'),
     ...(options.manifest?.target ? { target: options.manifest.target } : {}),
-    origin: new Date(start * 1000).toISOString(),
+    origin: new Date(origin * 1000).toISOString(),
     scenarioStartSeconds,
-    durationSeconds: last - start,
+    durationSeconds: last - origin,
     resolutionSeconds: resolution,
     slots,
     profile: profileFromEnv(scenario, env, slots, resolution, scenarioStartSeconds),
@@ -206,7 +258,13 @@ export async function readPrometheusRun(options: ReadPrometheusOptions): Promise
     thresholds,
     checks: [...checkCounts.entries()].map(([name, counts]) => ({ name, ...counts })),
     ...(Object.keys(truthStages).length > 0 ? { truth: { source: `${options.url} (${RUN_METRICS.targetRecords.name})`, stages: truthStages } } : {}),
-    source: { kind: 'prometheus', url: options.url, queries: 'queries' in client ? (client as { queries: () => number }).queries() : 0 },
+    source: {
+      kind: 'prometheus',
+      url: options.url,
+      queries: 'queries' in client ? (client as { queries: () => number }).queries() : 0,
+      ...(scrape ? { scrapeIntervalSeconds: scrape.seconds } : {}),
+      resolution: resolutionNote(resolution, scrape?.seconds, options.resolutionSeconds, duration),
+    },
   };
 }
 
@@ -216,13 +274,12 @@ interface MutableStage {
   latency: Partial<Record<RequestOutcome, ExplicitHistogram>>;
 }
 
-/** Bucket counters differenced per slot, turned into explicit histograms (ms bounds). */
+/** Bucket counters per slot, turned into explicit histograms (ms bounds). */
 async function readHistograms(
   grid: (expr: string) => Promise<PromSeries[]>,
   selector: string,
-  start: number,
-  resolution: number,
   slotCount: number,
+  slotsOf: (series: PromSeries, round: boolean) => number[],
   stageAt: (slot: number, stage: FunnelStage) => MutableStage,
 ): Promise<void> {
   const name = RUN_METRICS.httpRequestDuration.name;
@@ -238,11 +295,11 @@ async function readHistograms(
     const key = `${stage}|${outcome}`;
     let table = cumulative.get(key);
     if (!table) cumulative.set(key, (table = Array.from({ length: slotCount }, () => new Array<number>(boundsSeconds.length + 1).fill(0))));
-    differences(series, start, resolution, slotCount).forEach((value, slot) => (table![slot]![bucket] = value));
+    slotsOf(series, true).forEach((value, slot) => (table![slot]![bucket] = value));
   }
   const sums = new Map<string, number[]>();
   for (const series of await grid(`sum by (stage, outcome) (${name}_sum${selector})`)) {
-    sums.set(`${series.metric.stage}|${series.metric.outcome}`, differences(series, start, resolution, slotCount));
+    sums.set(`${series.metric.stage}|${series.metric.outcome}`, slotsOf(series, false));
   }
   for (const [key, table] of cumulative) {
     const [stage, outcome] = key.split('|') as [FunnelStage, RequestOutcome];
@@ -261,25 +318,162 @@ async function readHistograms(
   }
 }
 
-/**
- * Per-slot increases of a counter sampled on the grid: slot k = value(t_{k+1}) − value(t_k), a
- * missing point counting as 0 (the series did not exist yet) and a drop as a counter reset.
- */
-export function differences(series: PromSeries, start: number, resolution: number, slotCount: number): number[] {
-  const at = new Array<number | undefined>(slotCount + 1).fill(undefined);
+/** Where the query grid lies and what sample time each of its points had read (see {@link resample}). */
+export interface SampleClock {
+  /** The run's first sample time, and the start of slot 0 (Unix seconds). */
+  readonly first: number;
+  readonly origin: number;
+  readonly resolution: number;
+  readonly slotCount: number;
+  /** The grid: points start + k × resolution, k = 0 … gridCount. */
+  readonly start: number;
+  readonly gridCount: number;
+  /** The run's newest sample time at each grid point (undefined before Prometheus saw the run). */
+  readonly newest: ReadonlyArray<number | undefined>;
+}
+
+/** A counter's growth since the run began, at each grid point (a missing point repeats the last; a drop is a reset). */
+function cumulativeOnGrid(series: PromSeries, clock: SampleClock): number[] {
+  const at = new Array<number | undefined>(clock.gridCount + 1).fill(undefined);
   for (const [time, text] of series.values ?? []) {
-    const index = Math.round((time - start) / resolution);
-    if (index >= 0 && index <= slotCount) at[index] = Number(text);
+    const index = Math.round((time - clock.start) / clock.resolution);
+    if (index >= 0 && index <= clock.gridCount) at[index] = Number(text);
   }
-  const result = new Array<number>(slotCount).fill(0);
+  const cumulative = new Array<number>(clock.gridCount + 1).fill(0);
   let previous = 0;
-  for (let index = 0; index <= slotCount; index += 1) {
+  let total = 0;
+  for (let index = 0; index <= clock.gridCount; index += 1) {
     const value = at[index];
-    if (value === undefined || !Number.isFinite(value)) continue;
-    if (index > 0) result[index - 1] = value >= previous ? value - previous : value;
-    previous = value;
+    if (value !== undefined && Number.isFinite(value)) {
+      total += value >= previous ? value - previous : value;
+      previous = value;
+    }
+    cumulative[index] = total;
   }
-  return result;
+  return cumulative;
+}
+
+/**
+ * A counter's growth per slot of the run, in sample time. At each grid point the counter holds
+ * the samples up to the newest sample time read then, so (newest time, cumulative count) pairs
+ * are points of the run's cumulative count; between them it is interpolated linearly and read
+ * at the slot bounds, as the NDJSON cuts them. Nothing is lost or made up: the slots add up to
+ * the counter's growth, and with `round` each bound is a whole count.
+ */
+export function resample(cumulative: readonly number[], clock: SampleClock, round: boolean): number[] {
+  const times = [clock.first - 1e-3];
+  const values = [0];
+  cumulative.forEach((value, index) => {
+    const time = clock.newest[index];
+    if (time === undefined) return;
+    if (time <= times[times.length - 1]!) values[values.length - 1] = Math.max(values[values.length - 1]!, value);
+    else {
+      times.push(time);
+      values.push(Math.max(values[values.length - 1]!, value));
+    }
+  });
+  const final = cumulative[cumulative.length - 1] ?? 0;
+  values[values.length - 1] = Math.max(values[values.length - 1]!, final);
+  let knot = 0;
+  const countAt = (time: number): number => {
+    while (knot < times.length - 1 && times[knot + 1]! <= time) knot += 1;
+    if (time <= times[0]!) return values[0]!;
+    if (knot >= times.length - 1) return values[values.length - 1]!;
+    const share = (time - times[knot]!) / (times[knot + 1]! - times[knot]!);
+    const value = values[knot]! + share * (values[knot + 1]! - values[knot]!);
+    return round ? Math.round(value) : value;
+  };
+  const bounds = Array.from({ length: clock.slotCount + 1 }, (_, slot) => (slot === clock.slotCount ? values[values.length - 1]! : countAt(clock.origin + slot * clock.resolution)));
+  return bounds.slice(1).map((value, slot) => Math.max(0, value - bounds[slot]!));
+}
+
+/**
+ * Planned arrivals per slot, from the planned rate (the gauge, sample and hold, as the NDJSON path
+ * spreads `planned_arrival_rate`): the rate read at a grid point holds until the newest sample
+ * time of the next. The exporter's planned-arrivals counter is not used here: it grows only when
+ * the next rate sample arrives, so in 1-s slots it reads 0 in one slot and twice the rate in the next.
+ */
+async function plannedPerSlot(
+  grid: (expr: string) => Promise<PromSeries[]>,
+  expr: string,
+  clock: SampleClock,
+  onSeries: (series: PromSeries) => void,
+): Promise<number[]> {
+  const total = new Array<number>(clock.slotCount).fill(0);
+  for (const series of await grid(expr)) {
+    onSeries(series);
+    const rate = new Array<number | undefined>(clock.gridCount + 1).fill(undefined);
+    for (const [time, text] of series.values ?? []) {
+      const index = Math.round((time - clock.start) / clock.resolution);
+      if (index >= 0 && index <= clock.gridCount && Number.isFinite(Number(text))) rate[index] = Math.max(0, Number(text));
+    }
+    const cumulative = new Array<number>(clock.gridCount + 1).fill(0);
+    let sum = 0;
+    let held: { rate: number; time: number } | undefined;
+    for (let index = 0; index <= clock.gridCount; index += 1) {
+      const time = clock.newest[index];
+      if (time !== undefined && rate[index] !== undefined) {
+        sum += held ? held.rate * Math.max(0, time - held.time) : rate[index]! * Math.max(0, time - clock.first);
+        held = { rate: rate[index]!, time };
+      }
+      cumulative[index] = sum;
+    }
+    resample(cumulative, clock, false).forEach((value, slot) => (total[slot]! += value));
+  }
+  return total;
+}
+
+/**
+ * The scrape interval Prometheus used for the run (median gap between the raw samples of the run's
+ * newest-sample gauge, which the exporter exposes at every scrape), and the phase of the scrapes
+ * (a scrape time); undefined when fewer than three scrapes are stored.
+ */
+export async function scrapeInterval(
+  client: PrometheusApi,
+  selector: string,
+  first: number,
+  duration: number,
+): Promise<{ seconds: number; phase: number } | undefined> {
+  const window = Math.ceil(Math.min(SCRAPE_PROBE_SECONDS, duration + 120));
+  const gaps: number[] = [];
+  let times: number[] = [];
+  for (const series of await client.query(`${RUN_METRICS.runLastSample.name}${selector}[${window}s]`, first + window)) {
+    const seriesTimes = (series.values ?? []).map(([time]) => time).sort((a, b) => a - b);
+    for (let index = 1; index < seriesTimes.length; index += 1) gaps.push(seriesTimes[index]! - seriesTimes[index - 1]!);
+    if (seriesTimes.length > times.length) times = seriesTimes;
+  }
+  if (gaps.length < 2) return undefined;
+  const seconds = Math.round(median(gaps) * 1000) / 1000;
+  if (!(seconds > 0)) return undefined;
+  // The scrapes' phase: the median offset of the scrape times from the first, modulo the interval.
+  const unit = Math.max(1, Math.round(seconds));
+  const reference = times[0]!;
+  const offsets = times.map((time) => {
+    const offset = (time - reference) % unit;
+    return offset >= unit / 2 ? offset - unit : offset;
+  });
+  return { seconds, phase: reference + median(offsets) };
+}
+
+/** What the report says about the slot length it read Prometheus at. */
+function resolutionNote(resolution: number, scrapeSeconds: number | undefined, requested: number | undefined, duration: number): string {
+  const why =
+    scrapeSeconds === undefined
+      ? `the scrape interval could not be read (too few scrapes stored), so ${requested === undefined ? 'the default' : 'the requested'} ${resolution} s`
+      : requested !== undefined && requested < scrapeSeconds
+        ? `${requested} s asked for is shorter than one scrape, so the scrape interval Prometheus used (${scrapeSeconds} s)`
+        : requested !== undefined && requested > scrapeSeconds && resolution >= requested
+        ? `${requested} s asked for, in whole scrape intervals (${scrapeSeconds} s)`
+        : duration / MAX_SLOTS > scrapeSeconds
+          ? `whole scrape intervals (${scrapeSeconds} s), at most ${MAX_SLOTS} slots for this ${Math.round(duration)}-s run`
+          : `the scrape interval Prometheus used (${scrapeSeconds} s)`;
+  return `slots of ${resolution} s: ${why}`;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 async function scalar(client: PrometheusApi, expr: string): Promise<number | undefined> {

@@ -11,6 +11,7 @@ import { dirname, join, normalize, sep } from 'node:path';
 import { stringify } from 'yaml';
 import { FloodgateError } from '../../contracts/errors.ts';
 import { RUN_ID_PATTERN } from '../../contracts/identity.ts';
+import { FLOODGATE_TAGS } from '../../contracts/metrics.ts';
 import { readCommonEnv } from '../../load-tests/lib/env.ts';
 import { isScenarioName, planScenario, SCENARIO_NAMES, type ScenarioName } from '../../load-tests/lib/plan.ts';
 
@@ -170,6 +171,7 @@ function validate(options: DistributedRunOptions): void {
     // The operator splits `arguments` on whitespace.
     if (/\s/.test(value)) throw new FloodgateError('USAGE', { detail: `-e ${key}=${value}: values cannot hold spaces in a TestRun's arguments` });
   }
+  if (/\s/.test(options.targetUrl)) throw new FloodgateError('USAGE', { detail: `--target ${options.targetUrl}: a URL cannot hold spaces in a TestRun's arguments` });
   checkScriptVariables(options);
 }
 
@@ -181,10 +183,22 @@ function remoteWriteUrl(exporterUrl: string): string {
   return new URL('/api/v1/write', exporterUrl).toString();
 }
 
-/** The k6 flags every runner and machine gets: remote-write output, the run tag, script variables. */
+/**
+ * The k6 flags every runner and machine gets: remote-write output, the run tag, the target tag
+ * (`floodgate_target`: the exporter polls the target's truth only for runs made against it, see
+ * exporter/truth.ts TruthTargeting; `floodgate run` says the same in run.json), script variables.
+ */
 function k6Flags(options: DistributedRunOptions): string[] {
   const env = Object.entries(scriptEnv(options)).sort(([a], [b]) => a.localeCompare(b));
-  return ['--out', 'experimental-prometheus-rw', '--tag', `run=${options.runId}`, ...env.flatMap(([key, value]) => ['-e', `${key}=${value}`])];
+  return [
+    '--out',
+    'experimental-prometheus-rw',
+    '--tag',
+    `run=${options.runId}`,
+    '--tag',
+    `${FLOODGATE_TAGS.target}=${options.targetUrl}`,
+    ...env.flatMap(([key, value]) => ['-e', `${key}=${value}`]),
+  ];
 }
 
 /**

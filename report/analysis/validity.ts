@@ -126,6 +126,7 @@ export function analyseValidity(
   const disclosures: string[] = [];
   if (result.summary) disclosures.push(`summary read from ${result.summary.file}: ${K6_SUMMARY_SHAPE_NAMES[result.summary.shape]}`);
   if (result.source.kind === 'ndjson' && result.source.gzip) disclosures.push(`results read from gzip (${result.source.path})`);
+  if (result.source.kind === 'prometheus') disclosures.push(`results read from Prometheus (${result.source.url})${result.source.resolution ? `, ${result.source.resolution}` : ''}`);
   if (result.profile.rateScale !== 1) disclosures.push(`rates scaled × ${result.profile.rateScale} (RATE_SCALE)`);
   if (result.profile.timeScale !== 1) disclosures.push(`time compressed ÷ ${result.profile.timeScale} (TIME_SCALE): event minutes per real minute`);
   if (result.profile.window) disclosures.push(`event minutes ${result.profile.window.fromMinute}–${result.profile.window.toMinute} only (WINDOW)`);
