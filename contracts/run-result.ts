@@ -8,6 +8,7 @@
  */
 
 import { FUNNEL_STAGES, STAGE_RESULTS, type FunnelStage, type StageResult } from './funnel.ts';
+import { readRunProfileRecord, type RunProfileRecord } from './run-record.ts';
 import type { K6SummaryShape } from './k6-summary.ts';
 import { REQUEST_OUTCOMES, type RequestOutcome } from './metrics.ts';
 
@@ -145,6 +146,8 @@ export interface RunProfile {
   readonly window?: { readonly fromMinute: number; readonly toMinute: number };
   /** Breakpoint steps: rates in new applicants per second, times in seconds from scenario start. */
   readonly steps?: ReadonlyArray<{ readonly index: number; readonly rate: number; readonly startSeconds: number; readonly endSeconds: number }>;
+  /** run.json's `profile` block: the profile file, its fit, replay or fit, scales and RETRY_PROFILE the runner recorded. */
+  readonly recorded?: RunProfileRecord;
 }
 
 /** Records the target stored for the run, per stage (its `/truth` endpoint). */
@@ -339,6 +342,7 @@ function checkCounts(value: unknown, keys: readonly string[] | undefined, path: 
 function checkProfile(value: unknown, problem: Problem): void {
   if (!isRecord(value)) return problem('$.profile', 'expected an object');
   if (typeof value.name !== 'string') problem('$.profile.name', 'expected a string');
+  if (value.recorded !== undefined && !readRunProfileRecord(value.recorded)) problem('$.profile.recorded', 'expected run.json\'s profile block {source, curve, rateScale, timeScale, window, retryProfile}');
   if (!isNumber(value.rateScale) || value.rateScale <= 0) problem('$.profile.rateScale', 'expected a number > 0');
   if (!isNumber(value.timeScale) || value.timeScale < 1) problem('$.profile.timeScale', 'expected a number ≥ 1');
   if (value.steps !== undefined) {

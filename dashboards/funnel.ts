@@ -7,8 +7,8 @@
 import { FUNNEL_STAGES, type FunnelStage } from '../contracts/funnel.ts';
 import { RUN_METRICS } from '../contracts/metrics.ts';
 import type { DashboardSpec, PanelSpec } from './panels.ts';
-import { eq, re, RUN_VARIABLE, series, STAGE_VARIABLE, sumRate } from './promql.ts';
-import { APPLICANTS_PER_SECOND, overRange } from './queries.ts';
+import { eq, oneOf, re, RUN_VARIABLE, series, STAGE_VARIABLE, sumRate } from './promql.ts';
+import { APPLICANTS_PER_SECOND, overRange, REQUESTS_PER_APPLICANT } from './queries.ts';
 import { RECORDED } from './rules/recording.ts';
 
 const funnel = RUN_METRICS.funnelStage;
@@ -103,6 +103,50 @@ const totals: PanelSpec = {
   ],
 };
 
+const http = RUN_METRICS.httpRequests;
+const entered = (...matchers: string[]): string => series(funnel, RUN_VARIABLE, ...matchers, eq('result', 'entered'));
+
+/**
+ * Retry amplification (capacity-model.md §3.6), as the report measures it: requests ÷ applicants
+ * who entered the stage, from counters alone (funnel_stage counts each applicant once per stage,
+ * however often it tries), so no applicant identity is needed in any label.
+ */
+const requestsPerApplicant: PanelSpec = {
+  kind: 'timeseries',
+  title: 'Requests per applicant by stage',
+  description:
+    'HTTP requests per applicant who entered the stage (requests ÷ funnel entered, per second over the rate window), and for all stages together per new applicant. 1 is one request per applicant (join_batch makes 2: list, then join); above it is retries — the journey’s own under RETRY_PROFILE=storm or logs, and the HTTP client’s 429 retries. Rising at the peak is the retry storm: the same applicants costing more requests exactly when the system is shortest of capacity. Retries lag their first try by seconds, so very short windows wobble.',
+  unit: REQUESTS_PER_APPLICANT,
+  min: 0,
+  width: 12,
+  height: 8,
+  queries: [
+    { expr: `${sumRate(series(http, RUN_VARIABLE, STAGE_VARIABLE), ['stage'])} / ${sumRate(entered(STAGE_VARIABLE), ['stage'])}`, legend: '{{stage}}' },
+    {
+      expr: `${sumRate(series(http, RUN_VARIABLE, re('stage', oneOf(FUNNEL_STAGES))), [])} / ${sumRate(entered(eq('stage', 'landing')), [])}`,
+      legend: 'all stages, per new applicant',
+    },
+  ],
+};
+
+const retriesShare: PanelSpec = {
+  kind: 'timeseries',
+  title: 'Retries share of requests by stage',
+  description:
+    'The share of a stage’s requests beyond one per applicant who entered it: 1 − entered ÷ requests, floored at 0. For a stage of one request per attempt (every reference stage but join_batch) that is the share of its load that was retries; at the limiting stage it is the capacity the storm took from first attempts.',
+  unit: 'percentunit',
+  min: 0,
+  max: 1,
+  width: 12,
+  height: 8,
+  queries: [
+    {
+      expr: `clamp_min(1 - ${sumRate(entered(STAGE_VARIABLE), ['stage'])} / ${sumRate(series(http, RUN_VARIABLE, STAGE_VARIABLE), ['stage'])}, 0)`,
+      legend: '{{stage}}',
+    },
+  ],
+};
+
 /** The funnel board. */
 export const funnelBoard: DashboardSpec = {
   file: 'funnel.json',
@@ -113,6 +157,7 @@ export const funnelBoard: DashboardSpec = {
   rows: [
     { title: 'Stages', panels: FUNNEL_STAGES.map(stagePanel) },
     { title: 'Against the seed', panels: [againstExpectation, continuation] },
+    { title: 'Retry amplification', panels: [requestsPerApplicant, retriesShare] },
     { title: 'Totals', panels: [losses, totals] },
   ],
 };

@@ -12,6 +12,8 @@ import { eq, RANGE, RUN_VARIABLE, series, shareOf, STAGE_VARIABLE, sumBy, sumRat
  * formatter adds one itself ("12 applicants/s", not "12  applicants/s").
  */
 export const APPLICANTS_PER_SECOND = 'suffix:applicants/s';
+/** HTTP requests per applicant (retry amplification: 1 is one request each). */
+export const REQUESTS_PER_APPLICANT = 'suffix:requests/applicant';
 /** A multiple of an objective or a budget: 1× is exactly at it (the unit of "share ÷ allowed"). */
 export const TIMES_OBJECTIVE = 'suffix:×';
 

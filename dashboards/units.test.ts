@@ -10,15 +10,17 @@
 
 import { describe, expect, test } from 'vitest';
 import * as units from '@grafana/grafana-foundation-sdk/units';
+import { RUN_METRICS } from '../contracts/metrics.ts';
 import { DASHBOARDS } from './index.ts';
 import { placePanels } from './panels.ts';
 
-type Kind = 'constant' | 'multiple' | 'duration' | 'share' | 'rate' | 'count';
+type Kind = 'constant' | 'multiple' | 'per-applicant' | 'duration' | 'share' | 'rate' | 'count';
 
 /** What a query measures, from its text. */
 export function kindOf(expr: string): Kind {
   if (/^vector\([\d.]+\)$/.test(expr)) return 'constant';
   if (/\/ on \([^)]*\)(?: group_left \(\))? (?:max by \(stage\) \()?[\w:]+:objective/.test(expr)) return 'multiple';
+  if (new RegExp(`^sum[^/]*${RUN_METRICS.httpRequests.name}[^/]* / sum[^/]*${RUN_METRICS.funnelStage.name}\\{[^}]*result="entered"`).test(expr)) return 'per-applicant';
   if (/histogram_quantile|_seconds(?::objective)?\b(?!_)/.test(expr.replace(/_seconds_bucket/g, ''))) return 'duration';
   if (/ \/ |[_:]ratio/.test(expr)) return 'share';
   if (/\brate\(|_rate\{|_rate\)|_per_second/.test(expr)) return 'rate';
@@ -29,6 +31,7 @@ const PER_SECOND = (unit: string): boolean => unit === 'reqps' || unit === 'cps'
 const FITS: Record<Kind, (unit: string) => boolean> = {
   constant: () => true,
   multiple: (unit) => unit === 'suffix:×',
+  'per-applicant': (unit) => unit === 'suffix:requests/applicant',
   duration: (unit) => unit === 's',
   share: (unit) => unit === 'percentunit',
   rate: PER_SECOND,
@@ -63,5 +66,7 @@ describe('panel units', () => {
     expect(kindOf('sum by (stage) (rate(x_total[1m]))')).toBe('rate');
     expect(kindOf('sum (last_over_time(a_total[1h])) / sum (last_over_time(b_total[1h]))')).toBe('share');
     expect(kindOf('sum by (stage) (x_records)')).toBe('count');
+    expect(kindOf(`sum (rate(${RUN_METRICS.httpRequests.name}{run=~"$run"}[1m])) / sum (rate(${RUN_METRICS.funnelStage.name}{stage="landing", result="entered"}[1m]))`)).toBe('per-applicant');
+    expect(kindOf(`clamp_min(1 - sum (rate(${RUN_METRICS.funnelStage.name}{result="entered"}[1m])) / sum (rate(${RUN_METRICS.httpRequests.name}[1m])), 0)`)).toBe('share');
   });
 });

@@ -107,6 +107,8 @@ export interface EngineOptions {
   readonly throwOnHttpError: boolean;
   readonly insecureSkipTLSVerify: boolean;
   readonly noConnectionReuse: boolean;
+  /** Close a VU's idle connections after each iteration (k6 js/runner.go runFn). */
+  readonly noVUConnectionReuse: boolean;
   /** Keep each VU's cookies from one iteration to the next (k6 empties the jar by default). */
   readonly noCookiesReset: boolean;
   readonly executionSegment: string | undefined;
@@ -171,7 +173,6 @@ export const REFUSED_OPTIONS: Readonly<Record<string, string>> = {
   tlsAuth: 'options.tlsAuth (client certificates) is not implemented by the local engine',
   tlsCipherSuites: 'options.tlsCipherSuites is not implemented by the local engine',
   tlsVersion: 'options.tlsVersion is not implemented by the local engine',
-  noVUConnectionReuse: 'options.noVUConnectionReuse is not implemented by the local engine (noConnectionReuse is)',
   paused: 'options.paused (start paused, resume through the REST API) is not implemented by the local engine',
   localIPs: 'options.localIPs is not implemented by the local engine',
 };
@@ -390,6 +391,7 @@ export function consolidateOptions(exported: unknown): EngineOptions {
     throwOnHttpError: raw.throw === true,
     insecureSkipTLSVerify: raw.insecureSkipTLSVerify === true,
     noConnectionReuse: raw.noConnectionReuse === true,
+    noVUConnectionReuse: raw.noVUConnectionReuse === true,
     noCookiesReset: raw.noCookiesReset === true,
     executionSegment: raw.executionSegment === undefined ? undefined : String(raw.executionSegment),
     executionSegmentSequence: raw.executionSegmentSequence === undefined ? undefined : String(raw.executionSegmentSequence),

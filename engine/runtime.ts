@@ -11,6 +11,8 @@ import { monoNow, wallNow } from './clock.ts';
 import type { Metric, MetricRegistry, Tags } from './metrics/metric.ts';
 import type { SamplePipeline } from './metrics/pipeline.ts';
 import type { GroupNode } from './metrics/summary.ts';
+import { CookieJar } from './http/cookies.ts';
+import type { VuConnections } from './http/transport.ts';
 
 /** Thrown by `exec.test.abort()`: ends the iteration and stops the whole test (exit 108). */
 export class TestAbortSignal extends Error {
@@ -20,8 +22,20 @@ export class TestAbortSignal extends Error {
   }
 }
 
-/** One virtual user. Module state is shared by all VUs (documented difference from k6). */
+/**
+ * One virtual user, with what k6 keeps per VU (internal/js/runner.go newVU, VU.Activate): its
+ * own instance of the script (the init context ran for it: module state, exports), its own
+ * `__ENV`, cookie jar and connections.
+ */
 export class Vu {
+  /** The exports of this VU's own evaluation of the script. */
+  exports: Record<string, unknown> = {};
+  /** This VU's cookie jar; a new one for every iteration unless `noCookiesReset` (k6 runFn). */
+  cookieJar = new CookieJar();
+  /** This VU's keep-alive connections; undefined until the run gives it some. */
+  connections: VuConnections | undefined;
+  private envBase: Readonly<Record<string, string>> = {};
+  private envObject: Record<string, string> | undefined;
   /** `__ITER`: iterations this VU started, minus one. */
   iterationInInstance = -1;
   /** Iterations started per scenario, minus one, by scenario name. */
@@ -42,6 +56,22 @@ export class Vu {
     readonly rootGroup: GroupNode,
   ) {
     this.group = rootGroup;
+  }
+
+  /**
+   * `__ENV` of this VU: a copy of `base`, made on first use. k6 gives each VU its own object at
+   * init and a new one (run env + scenario env) each time a scenario activates the VU, so writes
+   * stay within one VU and one activation.
+   */
+  resetEnv(base: Readonly<Record<string, string>>): void {
+    this.envBase = base;
+    this.envObject = undefined;
+  }
+
+  /** This VU's `__ENV` object. */
+  env(): Record<string, string> {
+    this.envObject ??= { ...this.envBase };
+    return this.envObject;
   }
 }
 
@@ -181,6 +211,11 @@ export interface ExecutionContext {
 }
 
 const INIT_CONTEXT: ExecutionContext = Object.freeze({ phase: 'init', vu: undefined, scenario: undefined, iteration: undefined });
+
+/** The init context of one VU's evaluation of the script (k6 sets `__VU` there; the VU's state is not yet reachable). */
+export function initContext(vu: Vu): ExecutionContext {
+  return Object.freeze({ phase: 'init', vu, scenario: undefined, iteration: undefined });
+}
 
 /** What {@link Runtime} needs. */
 export interface RuntimeDependencies {

@@ -1,7 +1,9 @@
 /**
- * Evaluates a bundled script once (the init context), with the engine's host object and k6's
- * globals in scope, and returns its exports. Node's own globals (`process`, `require`,
- * `Buffer`) are hidden, as k6 has none of them.
+ * Evaluates a bundled script in an init context, with the engine's host object and k6's globals
+ * in scope, and returns its exports. The bundle is compiled once and evaluated once per VU (and
+ * once each for options, setup, teardown and handleSummary), as k6 instantiates its bundle per VU
+ * (internal/js/bundle.go Instantiate): each evaluation has its own module state and global
+ * object. Node's own globals (`process`, `require`, `Buffer`) are hidden, as k6 has none of them.
  */
 
 import { readFileSync } from 'node:fs';
@@ -24,7 +26,7 @@ export function createScriptHost(runtime: Runtime, modules: Readonly<Record<stri
   return {
     modules,
     get ENV() {
-      return runtime.context().scenario?.env ?? runtime.env;
+      return runtime.context().vu?.env() ?? runtime.env;
     },
     get VU() {
       return runtime.context().vu?.idInInstance ?? 0;
@@ -100,19 +102,44 @@ function k6Realm(globals: ScriptGlobals): Record<string, unknown> {
   return realm;
 }
 
-/** Runs the bundle's top-level code (the init context) and returns its exports. Throws what the script throws. */
-export function evaluateBundle(bundle: Bundle, host: ScriptHost, globals: ScriptGlobals): Record<string, unknown> {
-  const realm = k6Realm(globals);
-  const parameters = [HOST_NAME, 'module', 'exports', 'open', ...Object.keys(realm)];
+/** A bundle compiled once; {@link instantiate} runs its init code for one VU. */
+export interface CompiledScript {
+  readonly bundle: Bundle;
+  readonly factory: (...args: unknown[]) => void;
+}
+
+/** The realm's parameter names, in the order {@link instantiate} passes their values. */
+const REALM_NAMES = ['console', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', ...NODE_ONLY_GLOBALS, 'globalThis'];
+
+/** Compiles the bundle into a function of the host, module, exports, open and the realm's names. */
+export function compileBundle(bundle: Bundle): CompiledScript {
   // Stack traces through the source map name the script's files and lines (process-wide setting).
   if (!(process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled) process.setSourceMapsEnabled(true);
   // The bundle is code the user asked the engine to run, as k6 would; Function keeps it in this realm.
   const factory = new Function(
-    ...parameters,
+    HOST_NAME,
+    'module',
+    'exports',
+    'open',
+    ...REALM_NAMES,
     // a block, so the script's own top-level let/const may reuse a shadowed global's name
     `{${bundle.code}\n}\n//# sourceMappingURL=${shiftedSourceMap(bundle.sourceMap)}\n//# sourceURL=${bundle.entry}.bundle.js`,
   ) as (...args: unknown[]) => void;
+  return { bundle, factory };
+}
+
+/**
+ * Runs the script's top-level code (one init context) with a global object of its own and
+ * returns its exports. Throws what the script throws.
+ */
+export function instantiate(compiled: CompiledScript, host: ScriptHost, globals: ScriptGlobals): Record<string, unknown> {
+  const realm = k6Realm(globals);
   const module = { exports: {} as Record<string, unknown> };
-  factory(host, module, module.exports, host.openFrom(resolve(bundle.entry, '..')), ...Object.values(realm));
+  compiled.factory(host, module, module.exports, host.openFrom(resolve(compiled.bundle.entry, '..')), ...REALM_NAMES.map((name) => realm[name]));
   return module.exports;
+}
+
+/** Compiles and evaluates the bundle once; see {@link instantiate}. */
+export function evaluateBundle(bundle: Bundle, host: ScriptHost, globals: ScriptGlobals): Record<string, unknown> {
+  return instantiate(compileBundle(bundle), host, globals);
 }

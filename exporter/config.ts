@@ -68,8 +68,5 @@ export function exporterConfig(overrides: Partial<ExporterConfig> = {}): Exporte
   return Object.freeze({ ...EXPORTER_DEFAULTS, ...defined });
 }
 
-/** True when `host` only accepts connections from this machine. */
-export function isLoopbackHost(host: string): boolean {
-  const bare = host.replace(/^\[|\]$/g, '');
-  return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare);
-}
+/** True when `host` only accepts connections from this machine (one definition: contracts/loopback.ts). */
+export { isLoopbackHost } from '../contracts/loopback.ts';

@@ -16,7 +16,15 @@ export type ErrorSource = InputSource | 'truth';
 /** The labels whose values are capped, for floodgate_series_dropped_total. */
 export const CAPPED_LABELS: readonly CappedLabel[] = ['scenario', 'method', 'status', 'check', 'metric', 'threshold'];
 
-/** Counters of the exporter's own work; every known series starts at 0. */
+/** What the remote-write series table reports after each request (exporter/remote-write.ts CumulativeTracker). */
+export interface RemoteWriteState {
+  readonly series: number;
+  readonly conflicts: readonly string[];
+  readonly conflictCount: number;
+  readonly restarts: number;
+}
+
+/** Counters of the exporter's own work; every known series starts at 0. Changed only through its methods. */
 export class ExporterHealth {
   readonly lines = new Map<InputSource, number>(INPUT_SOURCES.map((source) => [source, 0]));
   readonly rejected = new Map<InputSource, Map<RejectReason, number>>(
@@ -25,16 +33,65 @@ export class ExporterHealth {
   readonly folded = new Map<CappedLabel, number>(CAPPED_LABELS.map((label) => [label, 0]));
   readonly lagSeconds = new Map<InputSource, number>(INPUT_SOURCES.map((source) => [source, 0]));
   readonly errors = new Map<ErrorSource, number>([...INPUT_SOURCES, 'truth' as const].map((source) => [source, 0]));
-  runsEvicted = 0;
-  followedFiles = 0;
-  remoteWriteSeries = 0;
-  /** Remote-write runner identities found to be two senders (the first few), and how many in all. */
-  remoteWriteConflicts: readonly string[] = [];
-  remoteWriteConflictCount = 0;
+  private evictedRuns = 0;
+  private files = 0;
+  private remote: RemoteWriteState = { series: 0, conflicts: [], conflictCount: 0, restarts: 0 };
+  private trendStats = 0;
+
+  /** Runs evicted beyond `--max-runs`. */
+  get runsEvicted(): number {
+    return this.evictedRuns;
+  }
+
+  /** Files matching `--follow` at the last poll. */
+  get followedFiles(): number {
+    return this.files;
+  }
+
+  /** Remote-write input series whose last cumulative value is kept. */
+  get remoteWriteSeries(): number {
+    return this.remote.series;
+  }
+
+  /** Remote-write runner identities found to be two senders (the first few). */
+  get remoteWriteConflicts(): readonly string[] {
+    return this.remote.conflicts;
+  }
+
+  /** Remote-write runner identities found to be two senders, all of them. */
+  get remoteWriteConflictCount(): number {
+    return this.remote.conflictCount;
+  }
+
   /** Remote-write runner restarts seen. */
-  remoteWriteRestarts = 0;
+  get remoteWriteRestarts(): number {
+    return this.remote.restarts;
+  }
+
   /** k6 trend-stat gauges received (`k6_*_p99`, …): per-runner percentiles, not convertible. */
-  remoteWriteTrendStats = 0;
+  get remoteWriteTrendStats(): number {
+    return this.trendStats;
+  }
+
+  /** One run evicted. */
+  evicted(): void {
+    this.evictedRuns += 1;
+  }
+
+  /** The follower's last poll found `files` files. */
+  following(files: number): void {
+    this.files = files;
+  }
+
+  /** The remote-write series table after a request. */
+  remoteWrite(state: RemoteWriteState): void {
+    this.remote = { series: state.series, conflicts: state.conflicts, conflictCount: state.conflictCount, restarts: state.restarts };
+  }
+
+  /** One k6 trend-stat gauge received. */
+  trendStat(): void {
+    this.trendStats += 1;
+  }
 
   /** `count` lines (or remote-write series) read from `source`. */
   read(source: InputSource, count = 1): void {

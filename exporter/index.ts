@@ -15,10 +15,10 @@ import { type Clock, systemClock } from './clock.ts';
 import { type ExporterConfig, isLoopbackHost } from './config.ts';
 import { createFollower, type Follower } from './follow.ts';
 import { ExporterHealth } from './health.ts';
-import { ingestBody, ingestWriteRequest, NdjsonBatch, type IngestContext, type RemoteWriteResult, SenderLayers } from './ingest.ts';
+import { ingestBody, ingestWriteRequest, NdjsonBatch, type IngestContext, type LineReader, type RemoteWriteResult, SenderLayers } from './ingest.ts';
 import { LabelGuard, OTHER, UNKNOWN_RUN } from './labels.ts';
 import { LineSplitter } from './lines.ts';
-import { CumulativeTracker } from './remote-write.ts';
+import { CumulativeTracker, REMOTE_RUN_IDLE_MS } from './remote-write.ts';
 import { decodeWriteRequestBounded, REMOTE_WRITE_LIMITS } from './remote-write-decode.ts';
 import { registerCollectors, snapshotOnce } from './render.ts';
 import { RunStore } from './store.ts';
@@ -48,6 +48,8 @@ export interface ExporterDependencies {
   /** Registry for the text format; a new one when omitted. */
   readonly registry?: Registry;
   readonly clock?: Clock;
+  /** How NDJSON lines are read (see IngestContext.lineReader); `scan` when omitted. */
+  readonly lineReader?: LineReader;
 }
 
 /** A created exporter. Nothing listens or polls until `listen()` (or `start()`). */
@@ -64,6 +66,8 @@ export interface Exporter {
   readonly live: LivePage;
   /** Ingests one NDJSON line as if POSTed by `sender` (source `ingest`). */
   ingestLine(line: string, sender?: string): void;
+  /** Ingests NDJSON lines (without newlines) as one batch, as a followed file's read is; returns its counts. */
+  ingestLines(lines: Iterable<string>, sender?: string): { lines: number; rejected: number };
   /** Ingests an NDJSON stream as if POSTed by `sender`; resolves with its counts. */
   ingestStream(stream: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, sender?: string): Promise<{ lines: number; rejected: number }>;
   /**
@@ -93,9 +97,7 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
     clock,
     maxRuns: config.maxRuns,
     maxSeries: config.maxSeries,
-    onEvict: () => {
-      health.runsEvicted += 1;
-    },
+    onEvict: () => health.evicted(),
     onBudgetFold: (label) => health.fold(label),
   });
   const targeting = config.targetTruth === undefined ? undefined : new TruthTargeting(config.targetTruth);
@@ -104,6 +106,7 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
     health,
     clock,
     maxLineBytes: config.maxLineBytes,
+    lineReader: dependencies.lineReader ?? 'scan',
     ...(targeting ? { runTarget: (run: string, target: string) => targeting.learn(run, target) } : {}),
   };
   /** Learns the target of the run in `file`'s folder from its run.json (written by `floodgate run`). */
@@ -112,7 +115,7 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
     const record = readRunManifestFile(join(dirname(file), 'run.json'));
     if (record?.run !== undefined && record.target !== undefined) targeting.learn(record.run, record.target);
   };
-  const tracker = new CumulativeTracker(config.maxRemoteSeries);
+  const tracker = new CumulativeTracker(config.maxRemoteSeries, { now: () => clock.now() });
   const remoteLimits = { ...REMOTE_WRITE_LIMITS, maxDecompressedBytes: config.maxBodyBytes };
   const ingestSenders = new SenderLayers('ingest', config.labelCap);
   const remoteSenders = new SenderLayers('remote_write', config.labelCap);
@@ -134,7 +137,7 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
             batch: (key, path) => {
               learnRunRecord(path);
               const layer = store.layer(fileLayer(key), 'file');
-              layer.held = true;
+              store.hold(layer.id, true);
               return new NdjsonBatch(context, layer, 'file');
             },
             reset: (key) => store.dropLayer(fileLayer(key)),
@@ -149,7 +152,7 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
               }
             },
             polled: ({ files, readSomething }) => {
-              health.followedFiles = files;
+              health.following(files);
               if (!readSomething) health.lag('file', 0);
             },
           },
@@ -168,10 +171,7 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
               (run) => run !== UNKNOWN_RUN && run !== OTHER && clock.now() - store.lastSampleMs(run) <= TRUTH_WINDOW_MS && targeting!.polls(run),
             ),
           acknowledged: (run) => store.acknowledged(run),
-          update: (run, snapshotOfTruth) => {
-            const entry = store.runs.get(run);
-            if (entry) entry.truth = snapshotOfTruth;
-          },
+          update: (run, snapshotOfTruth) => store.recordTruth(run, snapshotOfTruth),
           error: () => health.error('truth'),
         });
 
@@ -192,6 +192,8 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
       remoteWrite: {
         series: tracker.size,
         restarts: tracker.restarts,
+        // Runs silent for REMOTE_RUN_IDLE_MS from a runner: their series left the table (exporter/README.md).
+        expired: { ...tracker.expired, idleSeconds: REMOTE_RUN_IDLE_MS / 1000 },
         // Runner identities (address + instance_id …) that turned out to be two senders: rejected as sender_conflict.
         conflicts: { count: tracker.conflictCount, runners: tracker.conflicts },
         ...(health.remoteWriteTrendStats > 0
@@ -228,6 +230,12 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
       const batch = ingestBatch(sender);
       batch.line(line);
       batch.end();
+    },
+    ingestLines(lines, sender = '') {
+      const batch = ingestBatch(sender);
+      for (const line of lines) batch.line(line);
+      batch.end();
+      return { lines: batch.lines, rejected: batch.rejected };
     },
     async ingestStream(stream, sender = '') {
       const batch = ingestBatch(sender);

@@ -4,7 +4,7 @@
  * rejection is counted by reason and skipped; nothing here throws on bad input.
  */
 
-import { sampleRejection } from '../contracts/k6-json.ts';
+import { k6TagSelection, readK6Line, sampleRejection } from '../contracts/k6-json.ts';
 import { FLOODGATE_TAGS, K6_BUILTIN, K6_METRICS } from '../contracts/metrics.ts';
 import type { Clock } from './clock.ts';
 import type { ExporterHealth, InputSource } from './health.ts';
@@ -35,7 +35,19 @@ export interface IngestContext {
   readonly maxLineBytes: number;
   /** Called with a run and the target its samples name in a `floodgate_target` tag (truth targeting). */
   readonly runTarget?: (run: string, target: string) => void;
+  /**
+   * How NDJSON lines are read: `scan` (the default) scans k6's own Point lines in place and hands
+   * every other line to JSON.parse (contracts/k6-json.ts readK6Line); `parse` sends every line to
+   * JSON.parse. Both give the same counts, rejections and /metrics (test/exporter-line-reader.test.ts).
+   */
+  readonly lineReader?: LineReader;
 }
+
+/** See {@link IngestContext.lineReader}. */
+export type LineReader = 'scan' | 'parse';
+
+/** The tags the store and truth targeting read (labels.ts, store.ts, FLOODGATE_TAGS.target): a scanned line keeps only these. */
+export const INGEST_TAGS = k6TagSelection([FLOODGATE_TAGS.target]);
 
 /** Lines of one batch: counted, parsed, stored. End the batch to update the lag gauge. */
 export class NdjsonBatch implements LineSink {
@@ -55,7 +67,7 @@ export class NdjsonBatch implements LineSink {
   }
 
   line(text: string): void {
-    const parsed = parseK6Line(text, this.context.maxLineBytes);
+    const parsed = this.context.lineReader === 'parse' ? parseK6Line(text, this.context.maxLineBytes) : readK6Line(text, this.context.maxLineBytes, INGEST_TAGS);
     if (parsed.kind === 'blank') return;
     this.lines += 1;
     this.context.health.read(this.source);
@@ -64,7 +76,7 @@ export class NdjsonBatch implements LineSink {
     } else if (parsed.kind === 'metric') {
       this.context.store.declare(this.layer, parsed.declaration);
     } else {
-      const reason = this.context.store.addSample(this.layer, parsed.sample);
+      const reason = this.context.store.addSample(this.layer, parsed.sample, true);
       const target = parsed.sample.tags[FLOODGATE_TAGS.target];
       if (target !== undefined) this.context.runTarget?.(runLabel(parsed.sample.tags), target);
       if (reason) this.reject(reason);
@@ -132,6 +144,8 @@ export function ingestWriteRequest(
     }
     for (const histogram of folded) if (histogram) totals.push({ runner, key, total: histogram.count, buckets: histogram.counts });
   }
+  // The runs pushing in this request are live: none of their series may expire before it is applied.
+  for (const { runner, kind, tags } of prepared) if (kind !== undefined && kind.kind !== 'ignored') tracker.seen(runner, runLabel(tags));
   tracker.observe(totals);
   for (const { series, name, tags, runner, kind, key, folded: foldedHistograms } of prepared) {
     health.read('remote_write');
@@ -140,13 +154,14 @@ export function ingestWriteRequest(
       continue;
     }
     if (kind.kind === 'ignored') {
-      if (isTrendStatSeries(name)) health.remoteWriteTrendStats += 1;
+      if (isTrendStatSeries(name)) health.trendStat();
       continue;
     }
     if (tracker.conflicted(runner)) {
       for (let index = 0; index < series.samples.length + series.histograms.length; index += 1) reject('sender_conflict');
       continue;
     }
+    tracker.seen(runner, runLabel(tags));
     const layer = layerFor(runner);
     const target = tags[FLOODGATE_TAGS.target];
     if (target !== undefined) context.runTarget?.(runLabel(tags), target);
@@ -198,10 +213,7 @@ export function ingestWriteRequest(
       else newestMs = Math.max(newestMs, timestamp);
     }
   }
-  health.remoteWriteSeries = tracker.size;
-  health.remoteWriteConflicts = tracker.conflicts;
-  health.remoteWriteConflictCount = tracker.conflictCount;
-  health.remoteWriteRestarts = tracker.restarts;
+  health.remoteWrite({ series: tracker.size, conflicts: tracker.conflicts, conflictCount: tracker.conflictCount, restarts: tracker.restarts });
   if (Number.isFinite(newestMs)) health.lag('remote_write', (context.clock.now() - newestMs) / 1000);
   return { series: request.timeseries.length, rejected };
 }

@@ -16,7 +16,7 @@
 
 import { createHash } from 'node:crypto';
 import protobuf from 'protobufjs';
-import { compress, uncompress } from 'snappyjs';
+import { compress } from 'snappyjs';
 import { K6_LABEL_TAGS } from '../contracts/k6-json.ts';
 import { FLOODGATE_TAGS, K6_BUILTIN, K6_METRICS } from '../contracts/metrics.ts';
 import type { RejectReason } from './parse.ts';
@@ -156,41 +156,6 @@ export class RemoteWriteError extends Error {
   }
 }
 
-/**
- * The uncompressed length a snappy block announces (its varint preamble), read before
- * decompressing so that a small body cannot claim gigabytes. Undefined when malformed.
- */
-export function snappyUncompressedLength(block: Uint8Array): number | undefined {
-  let result = 0;
-  for (let index = 0; index < 5 && index < block.length; index += 1) {
-    const byte = block[index]!;
-    result += (byte & 0x7f) * 2 ** (7 * index);
-    if (byte < 0x80) return result;
-  }
-  return undefined;
-}
-
-/** Decodes a snappy-compressed `WriteRequest`; throws {@link RemoteWriteError} (400 or 413). */
-export function decodeWriteRequest(body: Uint8Array, maxUncompressedBytes: number): WriteRequest {
-  const length = snappyUncompressedLength(body);
-  if (length === undefined) throw new RemoteWriteError(400, 'body is not a snappy block (bad length preamble)');
-  if (length > maxUncompressedBytes) {
-    throw new RemoteWriteError(413, `decompressed body would be ${length} bytes, above the limit of ${maxUncompressedBytes}`);
-  }
-  let raw: Uint8Array;
-  try {
-    raw = uncompress(body instanceof Buffer ? new Uint8Array(body.buffer, body.byteOffset, body.byteLength) : body, maxUncompressedBytes);
-  } catch (error) {
-    throw new RemoteWriteError(400, `body is not valid snappy: ${(error as Error).message}`);
-  }
-  try {
-    const message = WRITE_REQUEST.decode(raw);
-    return WRITE_REQUEST.toObject(message, { longs: Number, enums: String, defaults: true, arrays: true }) as WriteRequest;
-  } catch (error) {
-    throw new RemoteWriteError(400, `body is not a protobuf WriteRequest: ${(error as Error).message}`);
-  }
-}
-
 /** Encodes a `WriteRequest` the way a sender does (protobuf, then snappy). For tests and tools. */
 export function encodeWriteRequest(request: {
   timeseries: Array<{ labels: RemoteLabel[]; samples?: Array<{ value: number; timestamp: number }>; histograms?: Array<Record<string, unknown>> }>;
@@ -322,10 +287,34 @@ const MIN_INPUT_SERIES = 500_000;
 /** Runner identities named in /healthz as conflicting (the count has no limit). */
 export const MAX_CONFLICTS_LISTED = 20;
 
+/**
+ * How long a run may push nothing (no series of it at all, gauges included) from one runner
+ * before its series leave the table, ms. A k6 process pushes every few seconds while it runs
+ * (`K6_PROMETHEUS_RW_PUSH_INTERVAL`, 5 s; the `vus` gauge of its run is in every push), so a run
+ * that has been silent this long from a runner is over there. Series of a run still pushing are
+ * never expired, however long one of them stays silent: its next push counts from its last value.
+ */
+export const REMOTE_RUN_IDLE_MS = 10 * 60 * 1000;
+
+/** The series one run (its `run`/`testid` label) has in a runner's table, and when it last pushed. */
+interface RunGroup {
+  lastMs: number;
+  /** Input series keys (into {@link RunnerState.last}). */
+  readonly keys: Set<string>;
+  /** Catalog series keys (into the tracker's catalog). */
+  readonly catalogKeys: Set<string>;
+}
+
 /** One runner identity's state. */
 interface RunnerState {
   /** Last cumulative value per input series (hashed labels). */
   readonly last: Map<string, Tracked>;
+  /** The table's series by run, for expiry. */
+  readonly runs: Map<string, RunGroup>;
+  /** The run of the series being applied (see {@link CumulativeTracker.seen}). */
+  current: RunGroup | undefined;
+  /** When this runner last pushed, by the exporter's clock. */
+  lastMs: number;
   /** Requests left after a restart during which another drop means two senders. */
   watchLeft: number;
   /** The runner sent stale markers (k6 stopped): its next push is a new process. */
@@ -377,10 +366,76 @@ export class CumulativeTracker {
   conflictCount = 0;
   /** Runner restarts seen. */
   restarts = 0;
+  /** Runs whose series expired (silent for the idle period, see {@link REMOTE_RUN_IDLE_MS}), and the input series they held. */
+  readonly expired = { runs: 0, series: 0 };
+  private readonly idleMs: number;
+  private readonly now: () => number;
+  private lastSweepMs = Number.NEGATIVE_INFINITY;
 
-  constructor(maxSeries: number) {
+  /**
+   * @param maxSeries - catalog series held at once (see the class comment)
+   * @param options - `idleMs`: a run's silence after which its series expire ({@link REMOTE_RUN_IDLE_MS});
+   *   `now`: the exporter's clock, Unix ms
+   */
+  constructor(maxSeries: number, options: { readonly idleMs?: number; readonly now?: () => number } = {}) {
     this.maxSeries = maxSeries;
     this.maxInputSeries = Math.max(maxSeries * 4, MIN_INPUT_SERIES);
+    this.idleMs = options.idleMs ?? REMOTE_RUN_IDLE_MS;
+    this.now = options.now ?? (() => Date.now());
+  }
+
+  /**
+   * A series of `run` from `runner` is in this request: the run is still pushing, so none of its
+   * series expire; the series admitted next ({@link counter}, {@link histogram}) belong to it.
+   */
+  seen(runner: string, run: string): void {
+    const state = this.state(runner);
+    const nowMs = this.now();
+    state.lastMs = nowMs;
+    let group = state.runs.get(run);
+    if (!group) state.runs.set(run, (group = { lastMs: nowMs, keys: new Set(), catalogKeys: new Set() }));
+    group.lastMs = nowMs;
+    state.current = group;
+  }
+
+  /**
+   * Forgets the series of every run silent for the idle period (and runners left with nothing),
+   * unless the last sweep was less than `gapMs` ago: {@link observe} sweeps at most ten times per
+   * idle period, a full table at most once a second (so a new series waits for no sweep).
+   */
+  private expireIdle(gapMs: number): void {
+    const nowMs = this.now();
+    if (nowMs - this.lastSweepMs < gapMs) return;
+    this.lastSweepMs = nowMs;
+    for (const [runner, state] of this.runners) {
+      for (const [run, group] of state.runs) {
+        if (nowMs - group.lastMs < this.idleMs) continue;
+        this.expired.runs += 1;
+        this.expired.series += this.dropGroup(state, group);
+        state.runs.delete(run);
+      }
+      if (state.runs.size === 0 && state.last.size === 0 && nowMs - state.lastMs >= this.idleMs) this.runners.delete(runner);
+    }
+  }
+
+  /** Removes `group`'s series from the table; returns how many input series it held. */
+  private dropGroup(state: RunnerState, group: RunGroup): number {
+    let removed = 0;
+    for (const key of group.keys) if (state.last.delete(key)) removed += 1;
+    for (const catalogKey of group.catalogKeys) this.catalog.delete(catalogKey);
+    this.inputSeries -= removed;
+    group.keys.clear();
+    group.catalogKeys.clear();
+    if (state.current === group) state.current = undefined;
+    return removed;
+  }
+
+  /** Empties a runner's table (a restart, a conflict): its input and catalog series are free again. */
+  private clearRunner(state: RunnerState): void {
+    for (const group of state.runs.values()) this.dropGroup(state, group);
+    state.runs.clear();
+    this.inputSeries -= state.last.size;
+    state.last.clear();
   }
 
   /** Input series tracked now. */
@@ -410,6 +465,7 @@ export class CumulativeTracker {
    * conflicts (see the class comment). Call once per request, then {@link counter}/{@link histogram}.
    */
   observe(totals: readonly ObservedTotal[]): void {
+    this.expireIdle(this.idleMs / 10);
     const byRunner = new Map<string, ObservedTotal[]>();
     for (const total of totals) {
       const list = byRunner.get(total.runner);
@@ -433,8 +489,7 @@ export class CumulativeTracker {
       }
       if (state.watchLeft > 0) state.watchLeft -= 1;
       if (!dropped && !state.stopped) continue;
-      this.inputSeries -= state.last.size;
-      state.last.clear();
+      this.clearRunner(state);
       state.watchLeft = dropped ? CONFLICT_WATCH_REQUESTS : 0;
       state.stopped = false;
       state.restarts += 1;
@@ -451,13 +506,24 @@ export class CumulativeTracker {
   /** Whether a new series may be tracked; registers its catalog series. */
   private admit(state: RunnerState, key: string, catalogKey: string): RejectReason | undefined {
     if (state.last.has(key)) return undefined;
+    if (this.catalog.size >= this.maxSeries || this.inputSeries >= this.maxInputSeries) this.expireIdle(1000);
     if (!this.catalog.has(catalogKey)) {
       if (this.catalog.size >= this.maxSeries) return 'series_limit';
       this.catalog.add(catalogKey);
     }
     if (this.inputSeries >= this.maxInputSeries) return 'series_limit';
     this.inputSeries += 1;
+    const group = state.current ?? this.group(state, '');
+    group.keys.add(key);
+    group.catalogKeys.add(catalogKey);
     return undefined;
+  }
+
+  /** The group of `run` in `state` (series admitted without {@link seen} go to the run ''). */
+  private group(state: RunnerState, run: string): RunGroup {
+    let group = state.runs.get(run);
+    if (!group) state.runs.set(run, (group = { lastMs: this.now(), keys: new Set(), catalogKeys: new Set() }));
+    return group;
   }
 
   /** The growth of a counter since its last push (a value below it is a reset: the whole value is new). */
@@ -489,14 +555,16 @@ export class CumulativeTracker {
 
   private state(runner: string): RunnerState {
     let state = this.runners.get(runner);
-    if (!state) this.runners.set(runner, (state = { last: new Map(), watchLeft: 0, stopped: false, conflicted: false, restarts: 0 }));
+    if (!state) {
+      const fresh: RunnerState = { last: new Map(), runs: new Map(), current: undefined, lastMs: this.now(), watchLeft: 0, stopped: false, conflicted: false, restarts: 0 };
+      this.runners.set(runner, (state = fresh));
+    }
     return state;
   }
 
   private markConflict(runner: string, state: RunnerState): void {
     state.conflicted = true;
-    this.inputSeries -= state.last.size;
-    state.last.clear();
+    this.clearRunner(state);
     this.conflictCount += 1;
     if (this.conflicts.length < MAX_CONFLICTS_LISTED) this.conflicts.push(runner);
   }

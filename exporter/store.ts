@@ -295,6 +295,12 @@ export class RunStore {
     if (layer) layer.held = held;
   }
 
+  /** Records the target's truth for `run`, as last polled (nothing when the run is not held). */
+  recordTruth(run: string, truth: TruthSnapshot): void {
+    const entry = this.runs.get(run);
+    if (entry) entry.truth = truth;
+  }
+
   /** Forgets everything `layer` contributed (a truncated or replaced file). */
   dropLayer(id: string): void {
     this.layers.delete(id);
@@ -330,11 +336,17 @@ export class RunStore {
     };
   }
 
-  /** Adds one k6 sample (NDJSON semantics: counters carry increments). Returns why it was rejected, if it was. */
-  addSample(layer: Layer, sample: K6Sample): RejectReason | undefined {
+  /**
+   * Adds one k6 sample (NDJSON semantics: counters carry increments). Returns why it was rejected,
+   * if it was. `checked`: the sample passed contracts/k6-json.ts `sampleRejection` (every k6 line
+   * read, every remote-write sample), which includes this method's value and tag checks.
+   */
+  addSample(layer: Layer, sample: K6Sample, checked = false): RejectReason | undefined {
     const { metric, value, tags, timeMs } = sample;
-    if (value < 0 && COUNTS.has(metric)) return 'bad_value';
-    if (!labelTagsPrintable(tags)) return 'bad_tags';
+    if (!checked) {
+      if (value < 0 && COUNTS.has(metric)) return 'bad_value';
+      if (!labelTagsPrintable(tags)) return 'bad_tags';
+    }
     const found = this.slice(runLabel(tags), layer);
     if (!found) return 'series_limit';
     const { entry, slice } = found;

@@ -87,24 +87,41 @@ const CLASSIFIER_MEMORY = 50_000;
  * entries a cache starts afresh (a log of unique query strings costs the regexes, not memory).
  */
 export function createClassifier(rules: LogRules): (record: LogRecord) => FunnelStage | IgnoreReason {
-  const requests = new Map<string, FunnelStage | IgnoreReason>();
+  // per method, then per path: no key string built per line
+  const requests = new Map<string, Map<string, FunnelStage | IgnoreReason>>();
+  let remembered = 0;
   const agents = new Map<string, boolean>();
+  let lastAgent = '';
+  let lastBot = false;
   return (record) => {
-    const key = `${record.method} ${record.path}`;
-    let byPath = requests.get(key);
+    let paths = requests.get(record.method);
+    if (paths === undefined) {
+      paths = new Map();
+      requests.set(record.method, paths);
+    }
+    let byPath = paths.get(record.path);
     if (byPath === undefined) {
-      if (requests.size >= CLASSIFIER_MEMORY) requests.clear();
+      if (remembered >= CLASSIFIER_MEMORY) {
+        for (const memory of requests.values()) memory.clear();
+        remembered = 0;
+      }
       byPath = classifyRequest(record.method, record.path, rules);
-      requests.set(key, byPath);
+      paths.set(record.path, byPath);
+      remembered += 1;
     }
     if (byPath === 'health' || byPath === 'static') return byPath;
-    let bot = agents.get(record.userAgent);
-    if (bot === undefined) {
-      if (agents.size >= CLASSIFIER_MEMORY) agents.clear();
-      bot = rules.bots.test(record.userAgent);
-      agents.set(record.userAgent, bot);
+    // consecutive lines mostly share their agent (the parsers hand the same string on)
+    if (record.userAgent !== lastAgent || agents.size === 0) {
+      let bot = agents.get(record.userAgent);
+      if (bot === undefined) {
+        if (agents.size >= CLASSIFIER_MEMORY) agents.clear();
+        bot = rules.bots.test(record.userAgent);
+        agents.set(record.userAgent, bot);
+      }
+      lastAgent = record.userAgent;
+      lastBot = bot;
     }
-    return bot ? 'bot' : byPath;
+    return lastBot ? 'bot' : byPath;
   };
 }
 

@@ -32,7 +32,7 @@ import {
   type StageSlot,
   type ThresholdResult,
 } from '../contracts/run-result.ts';
-import { profileFromEnv, type RunManifest } from './read-run.ts';
+import { profileFromEnv, withRecordedProfile, type RunManifest } from './read-run.ts';
 
 /** One series of a Prometheus answer. */
 export interface PromSeries {
@@ -252,7 +252,7 @@ export async function readPrometheusRun(options: ReadPrometheusOptions): Promise
     durationSeconds: last - origin,
     resolutionSeconds: resolution,
     slots,
-    profile: profileFromEnv(scenario, env, slots, resolution, scenarioStartSeconds),
+    profile: withRecordedProfile(profileFromEnv(scenario, env, slots, resolution, scenarioStartSeconds), options.manifest?.profile),
     env,
     ...(typeof options.manifest?.exitCode === 'number' ? { exitCode: options.manifest.exitCode } : {}),
     thresholds,

@@ -21,7 +21,7 @@ import {
 } from '../contracts/run-result.ts';
 import { readBreakpointEnv, readOpeningEnv, readSoakEnv, type BreakpointEnv } from '../load-tests/lib/env.ts';
 import { breakpointParameters } from '../load-tests/lib/plan.ts';
-import { readRunManifest, type RunManifest } from '../contracts/run-record.ts';
+import { readRunManifest, type RunManifest, type RunProfileRecord } from '../contracts/run-record.ts';
 import { K6_SUMMARY_SHAPE_NAMES, parseK6Summary, type K6Summary } from '../contracts/k6-summary.ts';
 import { MAX_OTHER_RUNS, readNdjson, type NdjsonAggregate } from './read-ndjson.ts';
 
@@ -149,7 +149,7 @@ export function assembleRunResult(parts: RunParts): RunResult {
     durationSeconds: aggregate.durationSeconds,
     resolutionSeconds: aggregate.resolutionSeconds,
     slots: aggregate.slots,
-    profile: profileFromEnv(scenario, env, aggregate.slots, aggregate.resolutionSeconds, aggregate.scenarioStartSeconds),
+    profile: withRecordedProfile(profileFromEnv(scenario, env, aggregate.slots, aggregate.resolutionSeconds, aggregate.scenarioStartSeconds), manifest.profile),
     env,
     ...(typeof manifest.exitCode === 'number' ? { exitCode: manifest.exitCode } : {}),
     thresholds: thresholdResults(aggregate.declaredThresholds, summary, aggregate.metricContains),
@@ -343,6 +343,11 @@ function plannedRateBetween(slots: readonly RunSlot[], resolution: number, fromS
 
 function mean(values: readonly number[]): number {
   return values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
+}
+
+/** The profile with run.json's `profile` block (which file, which fit, which scales the runner recorded) beside it, when there is one. */
+export function withRecordedProfile(profile: RunProfile, recorded: RunProfileRecord | undefined): RunProfile {
+  return recorded ? { ...profile, recorded } : profile;
 }
 
 /** What a scenario script made of its variables; scales of 1 when they cannot be read. */

@@ -20,6 +20,8 @@ import { k6Command } from './k6-command.ts';
 import { localEngineOptions, type GivenK6Flag } from './k6-flags.ts';
 import { applyCliOptions, checkExecutionFlags, executionArgv, hasExecutionFlags, localOutputRefusal, parseOutputs, type ExecutionFlags } from './k6-options.ts';
 import { plannedStartsBy } from './planned-starts.ts';
+import { runProfileRecord } from './run-profile.ts';
+import type { RunProfileRecord } from '../contracts/run-record.ts';
 import { summaryExport, type LegacySummaryData } from './summary-export.ts';
 import { applyLine, emptyProgress, type ProgressState } from './progress.ts';
 import { createStageWindow, renderTerminalLine, renderTerminalView, type ViewFrame } from './terminal-view.ts';
@@ -173,6 +175,7 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
   const env = scriptVariables(options, runId, out, context.cwd);
   const variables = Object.fromEntries(env);
   let plan: ScenarioPlan | null = null;
+  let profile: RunProfileRecord | undefined;
   let unknown: UnknownVariable[] = [];
   if (scenario !== undefined) {
     // The same checks the script makes in its init context, before any engine starts.
@@ -180,6 +183,7 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
     const common = readCommonEnv(variables);
     refuseMissingMailbox(common.adapter, common.emailTokenSource);
     plan = planScenario(scenario, variables, (path) => readProfileFile(path));
+    profile = runProfileRecord(scenario, variables, (path) => readProfileFile(path));
   }
 
   const k6Path = findK6(context.pathVariable ?? process.env.PATH);
@@ -248,6 +252,7 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
     exitCode: null,
     env: variables,
     plan,
+    ...(profile ? { profile } : {}),
     ...(command ? { command } : {}),
   };
   writeRunRecord(outDir, record);

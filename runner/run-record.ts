@@ -8,6 +8,7 @@ import { writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ScenarioPlan } from '../load-tests/lib/plan.ts';
 import type { Engine } from './engine-choice.ts';
+import type { RunProfileRecord } from '../contracts/run-record.ts';
 
 /** The content of `<out>/run.json`. */
 export interface RunRecord {
@@ -30,6 +31,8 @@ export interface RunRecord {
    * Null for a user's own script, and when -u/-d/-i/-s replaced the scenario's plan.
    */
   readonly plan: ScenarioPlan | null;
+  /** The traffic profile the opening played: PROFILE, its fit, replay or fit, scales, RETRY_PROFILE (runner/run-profile.ts); absent for other scenarios. */
+  readonly profile?: RunProfileRecord;
   /** The script as k6 got it, for a user's own script (floodgate's scenarios are named by `scenario`); `plan` is then null. */
   readonly script?: string;
   /** argv of k6, when k6 ran. */

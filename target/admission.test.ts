@@ -22,7 +22,6 @@ const options = (overrides: Partial<AdmissionOptions>): AdmissionOptions => ({
   waitingRoom: 0,
   maxConcurrency: 0,
   retryAfterSeconds: 1,
-  rejectBatchMs: 0,
   funnelRoute: (method, path) => (method === 'POST' && path === '/api/register' ? '/api/register' : undefined),
   ...overrides,
 });
@@ -77,17 +76,31 @@ describe('the admission gate counts what is queued, not only what is in a handle
     expect(admission.admitted()).toBe(1);
   });
 
-  test('turned-away answers wait for their batch (pacing clients that ignore Retry-After), then are all written; flush() writes them at once', async () => {
-    const admission = createAdmission(options({ waitingRoom: 1, rejectBatchMs: 30 }));
+  test('a connection turned away again before its Retry-After has passed gets its answer when it has (pacing clients that ignore Retry-After); its first answer comes at once; flush() writes held ones at once', async () => {
+    const admission = createAdmission(options({ waitingRoom: 1, repeatHoldMs: 300 }));
     admission.handle(exchange('POST', '/api/register').request, exchange('POST', '/api/register').response, () => undefined);
-    const turnedAway = Array.from({ length: 3 }, () => exchange('POST', '/api/register'));
-    for (const { request, response } of turnedAway) admission.handle(request, response, () => undefined);
-    expect(turnedAway.map(({ written }) => written.status)).toEqual([undefined, undefined, undefined]);
-    await new Promise((resolve) => setTimeout(resolve, 80));
-    expect(turnedAway.map(({ written }) => written.status)).toEqual([429, 429, 429]);
+    const connection = {};
+    const onConnection = (): ReturnType<typeof exchange> => {
+      const made = exchange('POST', '/api/register');
+      Object.assign(made.request, { socket: connection });
+      admission.handle(made.request, made.response, () => undefined);
+      return made;
+    };
+    const first = onConnection();
+    expect(first.written.status).toBe(429);
+    const again = onConnection();
+    expect(again.written.status).toBeUndefined();
+    // Another connection's first answer is not held by this one's.
+    const other = exchange('POST', '/api/register');
+    Object.assign(other.request, { socket: {} });
+    admission.handle(other.request, other.response, () => undefined);
+    expect(other.written.status).toBe(429);
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    expect(again.written.status).toBe(429);
+    expect(again.written.headers!['retry-after']).toBe('1');
 
-    const late = exchange('POST', '/api/register');
-    admission.handle(late.request, late.response, () => undefined);
+    const late = onConnection();
+    expect(late.written.status).toBeUndefined();
     admission.flush();
     expect(late.written.status).toBe(429);
   });

@@ -10,8 +10,15 @@
  * < 1 s once read). This gate admits a funnel request, counts it, and defers its handling to the
  * check phase of the same turn (`setImmediate`): every request read in this turn is counted
  * before any of them is worked on, so the count is in flight + queued. Those beyond the limit get
- * a small answer without express, routing or reading their body, written with the others of its
- * batch (every 250 ms by default).
+ * a small answer without express, routing or reading their body; on a connection turned away
+ * less than Retry-After ago, that answer is held until Retry-After has passed (`repeatHoldMs`).
+ *
+ * Why turns must stay short: Node 20's libuv accepts one new connection per event-loop turn
+ * (libuv PR 3696, "don't accept() connections in a loop"; strace: one `accept4` per
+ * `epoll_pwait`). The accept rate is the turn rate, so a turn that works through hundreds of
+ * requests leaves the connections still in the kernel's accept queue waiting until their requests
+ * time out. Held rejections are therefore released a few at a time, never as one large batch, and
+ * the target listens with extra accept handles (target/listen.ts).
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -25,12 +32,13 @@ export interface AdmissionOptions {
   /** Seconds a turned-away client is told to wait. */
   readonly retryAfterSeconds: number;
   /**
-   * Turned-away answers are written in batches, this often (ms; 0 = at once). A client that
-   * ignores Retry-After and asks again at once would otherwise make the rejections themselves the
-   * overload; and Node accepts one new connection per event-loop turn, so the turns must stay
-   * short for the connections still waiting in the accept queue to get in.
+   * A turned-away answer on a connection whose previous turned-away answer was written less than
+   * this long ago (ms) is held until this long after it; default `retryAfterSeconds` (0 = never
+   * held). A client that ignores Retry-After and asks again at once is so paced to it: the
+   * rejections cannot themselves become the overload, and event-loop turns stay short. A
+   * client's first turned-away answer is written at once.
    */
-  readonly rejectBatchMs?: number;
+  readonly repeatHoldMs?: number;
   /** The route pattern of a funnel request (e.g. `/api/batches/:id/join`), undefined for others. */
   readonly funnelRoute: (method: string, path: string) => string | undefined;
   /** Called once per request turned away when its answer is written: route pattern, method, status, seconds held. */
@@ -48,12 +56,16 @@ export interface Admission {
   handle(request: IncomingMessage, response: ServerResponse, next: (request: IncomingMessage, response: ServerResponse) => void): void;
   /** Funnel requests admitted and not yet answered (in flight + queued). */
   admitted(): number;
-  /** Writes every turned-away answer still waiting for its batch (on close). */
+  /** Writes every turned-away answer still held (on close). */
   flush(): void;
 }
 
-/** How often turned-away answers are written, by default: well inside the 1 s of Retry-After. */
-export const DEFAULT_REJECT_BATCH_MS = 250;
+/**
+ * Held turned-away answers are released in ticks of this many ms: each tick writes the few due in
+ * it. (A single batch every 250 ms, measured before, wrote ~800 answers at once; the ~800 clients
+ * asked again together and the next turn read all 800: turns of 200–900 ms.)
+ */
+const RELEASE_TICK_MS = 20;
 
 /** Creates the admission gate. */
 export function createAdmission(options: AdmissionOptions): Admission {
@@ -62,31 +74,40 @@ export function createAdmission(options: AdmissionOptions): Admission {
   const overloaded = answerBody('overloaded', `the site is overloaded; try again in ${options.retryAfterSeconds} s`);
   const retryAfter = String(options.retryAfterSeconds);
 
-  const batchMs = options.rejectBatchMs ?? DEFAULT_REJECT_BATCH_MS;
+  const holdMs = options.repeatHoldMs ?? options.retryAfterSeconds * 1000;
   interface Rejection {
     readonly response: ServerResponse;
+    readonly socket: object | undefined;
     readonly route: string;
     readonly method: string;
     readonly status: 429 | 503;
     readonly started: bigint;
   }
-  let pending: Rejection[] = [];
-  let flushTimer: NodeJS.Timeout | undefined;
-  const flush = (): void => {
-    flushTimer = undefined;
-    const due = pending;
-    pending = [];
+  /** performance.now() of the last turned-away answer written on each connection. */
+  const lastTurnedAway = new WeakMap<object, number>();
+  /** Held answers by the tick they are due in. */
+  const held = new Map<number, Rejection[]>();
+  const release = (tick: number): void => {
+    const due = held.get(tick) ?? [];
+    held.delete(tick);
     for (const rejection of due) if (!rejection.response.destroyed) write(rejection);
   };
 
-  const reject = (response: ServerResponse, route: string, method: string, status: 429 | 503): void => {
-    const rejection = { response, route, method, status, started: process.hrtime.bigint() };
-    if (batchMs <= 0) return write(rejection);
-    pending.push(rejection);
-    flushTimer ??= setTimeout(flush, batchMs).unref();
+  const reject = (request: IncomingMessage, response: ServerResponse, route: string, method: string, status: 429 | 503): void => {
+    // `request.socket` is the connection (absent in unit tests' plain request objects).
+    const socket = (request.socket as object | undefined) ?? undefined;
+    const rejection: Rejection = { response, socket, route, method, status, started: process.hrtime.bigint() };
+    const last = socket && holdMs > 0 ? lastTurnedAway.get(socket) : undefined;
+    const now = performance.now();
+    if (last === undefined || last + holdMs <= now) return write(rejection);
+    const tick = Math.ceil((last + holdMs) / RELEASE_TICK_MS);
+    const group = held.get(tick);
+    if (group) return void group.push(rejection);
+    held.set(tick, [rejection]);
+    setTimeout(release, tick * RELEASE_TICK_MS - now, tick).unref();
   };
-
-  const write = ({ response, route, method, status, started }: Rejection): void => {
+  const write = ({ response, socket, route, method, status, started }: Rejection): void => {
+    if (socket) lastTurnedAway.set(socket, performance.now());
     options.onReject?.(route, method, status, Number(process.hrtime.bigint() - started) / 1e9);
     const body = status === 429 ? full : overloaded;
     // Written by hand: the cheapest complete answer, so turning a request away costs little.
@@ -104,8 +125,8 @@ export function createAdmission(options: AdmissionOptions): Admission {
       const method = request.method ?? 'GET';
       const route = options.funnelRoute(method, pathOf(request.url ?? '/'));
       if (route === undefined) return next(request, response);
-      if (options.waitingRoom > 0 && admitted >= options.waitingRoom) return reject(response, route, method, 429);
-      if (options.maxConcurrency > 0 && admitted >= options.maxConcurrency) return reject(response, route, method, 503);
+      if (options.waitingRoom > 0 && admitted >= options.waitingRoom) return reject(request, response, route, method, 429);
+      if (options.maxConcurrency > 0 && admitted >= options.maxConcurrency) return reject(request, response, route, method, 503);
       admitted += 1;
       options.onAdmittedChange?.(admitted);
       response.once('close', () => {
@@ -117,8 +138,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
     },
     admitted: () => admitted,
     flush() {
-      if (flushTimer) clearTimeout(flushTimer);
-      flush();
+      for (const tick of [...held.keys()]) release(tick);
     },
   };
 }

@@ -160,6 +160,18 @@ describe('every dashboard query on a real Prometheus with synthetic series', () 
     expect(Number(verifyEmail?.value?.[1])).toBeCloseTo(1 / 0.7385, 3);
   });
 
+  test('three requests for each applicant entered read 3 requests per applicant on every stage, 18 per new applicant over six stages, and 2/3 retries', async () => {
+    // every label set moves by 1 a tick: three outcomes of requests per stage, one `entered` series per stage
+    const byStage = await prometheus?.query(substituteVariables(checks.find((check) => check.title === 'Requests per applicant by stage' && check.refId === 'A')?.expr ?? '', variables));
+    expect(byStage?.result).toHaveLength(FUNNEL_STAGES.length);
+    for (const sample of byStage?.result ?? []) expect(Number(sample.value?.[1])).toBeCloseTo(3, 6);
+    const overall = await prometheus?.query(substituteVariables(checks.find((check) => check.title === 'Requests per applicant by stage' && check.refId === 'B')?.expr ?? '', variables));
+    expect(Number(overall?.result[0]?.value?.[1])).toBeCloseTo(18, 6);
+    const retries = await prometheus?.query(substituteVariables(checks.find((check) => check.title === 'Retries share of requests by stage' && check.refId === 'A')?.expr ?? '', variables));
+    expect(retries?.result).toHaveLength(FUNNEL_STAGES.length);
+    for (const sample of retries?.result ?? []) expect(Number(sample.value?.[1])).toBeCloseTo(2 / 3, 6);
+  });
+
   test('the objectives are recorded per stage from contracts/', async () => {
     const data = await prometheus?.query(`${RECORDED.latencyObjective}{stage="verify_nik"}`);
     expect(Number(data?.result[0]?.value?.[1])).toBe(3);

@@ -22,8 +22,9 @@ beforeAll(async () => {
       response.end();
       return;
     }
+    if (request.url === '/cookie/set') response.setHeader('set-cookie', 'probe=1; Path=/');
     response.setHeader('content-type', 'application/json');
-    response.end(JSON.stringify({ path: request.url, items: [{ name: 'a' }, { name: 'b' }] }));
+    response.end(JSON.stringify({ path: request.url, items: [{ name: 'a' }, { name: 'b' }], cookie: request.headers.cookie }));
   });
 });
 
@@ -162,5 +163,50 @@ describe('a run always ends', () => {
     const { result, lines } = await probe('endless-timer.js');
     expect(result.exitCode).toBe(0);
     expect(sum(lines, 'iterations')).toBe(0);
+  });
+});
+
+describe('per-VU state as k6 keeps it (internal/js/runner.go newVU)', () => {
+  test('the init context runs per VU, so a module-level counter counts each VU\'s own iterations and __ENV writes stay in the VU', async () => {
+    const { result, lines } = await probe('per-vu-state.js');
+    const byVu = (vu: string) => points(lines, 'probe_count').filter((point) => point.data.tags.probe_vu === vu).map((point) => point.data.value);
+    expect(byVu('1')).toEqual([1, 2, 3]);
+    expect(byVu('2')).toEqual([1, 2, 3]);
+    expect(points(lines, 'checks').filter((point) => point.data.value === 0)).toEqual([]);
+    expect(result.exitCode).toBe(0);
+  });
+
+  test('init runs once for the options, once per VU and once each for setup, teardown and handleSummary', async () => {
+    const { result, stdout } = await probe('per-vu-state.js');
+    const inits = stdout.split('\n').filter((line) => line.startsWith('INFO init ')).sort();
+    expect(inits).toEqual(['INFO init 0', 'INFO init 0', 'INFO init 0', 'INFO init 0', 'INFO init 1', 'INFO init 2']);
+    expect(stdout).toContain('summary instance saw 0 iterations');
+    expect(result.init?.count).toBe(6);
+  });
+
+  test('the cookie jar is the VU\'s and a new one every iteration: a jar kept from iteration 1 still has its cookie, iteration 2 sends none', async () => {
+    const { result, lines } = await probe('cookie-jar-per-iteration.js');
+    expect(points(lines, 'checks').filter((point) => point.data.value === 0).map((point) => point.data.tags.check)).toEqual([]);
+    expect(points(lines, 'checks')).toHaveLength(4);
+    expect(result.exitCode).toBe(0);
+  });
+
+  test('each VU has its own connections: a VU starting after another VU finished still connects', async () => {
+    const { result, lines } = await probe('vu-connections.js');
+    expect(result.exitCode).toBe(0);
+    const connecting = new Map(points(lines, 'http_req_connecting').map((point) => [new URL(point.data.tags.url as string).pathname, point.data.value]));
+    expect(connecting.size).toBe(6);
+    // a shared pool hands VU 2 the connection VU 1 left idle (connecting 0)
+    expect(connecting.get('/vu1/0')).toBeGreaterThan(0);
+    expect(connecting.get('/vu2/0')).toBeGreaterThan(0);
+  });
+
+  test('noVUConnectionReuse closes the VU\'s connections after every iteration: each iteration connects again', async () => {
+    const { result, lines } = await probe('no-vu-connection-reuse.js');
+    expect(result.exitCode).toBe(0);
+    const firsts = points(lines, 'http_req_connecting').filter((point) => (point.data.tags.url as string).endsWith('/a'));
+    expect(firsts).toHaveLength(3);
+    // without the option, iterations 2 and 3 find the VU's connection idle (connecting 0)
+    expect(firsts.map((point) => point.data.value > 0)).toEqual([true, true, true]);
   });
 });

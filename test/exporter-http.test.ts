@@ -58,7 +58,7 @@ describe('with a token', () => {
       status: 'ok',
       runs: 0,
       followedFiles: 0,
-      remoteWrite: { series: 0, restarts: 0, conflicts: { count: 0, runners: [] } },
+      remoteWrite: { series: 0, restarts: 0, expired: { runs: 0, series: 0, idleSeconds: 600 }, conflicts: { count: 0, runners: [] } },
     });
     expect(await (await fetch(`${url}/`)).text()).toContain('href="metrics"');
     expect((await fetch(`${url}/nothing-here`)).status).toBe(404);

@@ -1,5 +1,5 @@
 /**
- * The engine's HTTP/1.1 transport: one keep-alive undici Pool per origin, and per request the
+ * The engine's HTTP/1.1 transport: keep-alive undici Pools per VU and origin, and per request the
  * phases k6 reports (blocked, connecting, tls_handshaking, sending, waiting, receiving),
  * measured from undici's dispatch callbacks, its `undici:client:sendHeaders` diagnostics
  * channel, and a timing connector.
@@ -101,9 +101,10 @@ function createConnector(rejectUnauthorized: boolean): buildConnector.connector 
   };
 }
 
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
 /** One request/response exchange: a legacy undici dispatch handler that measures phases. */
 class Exchange implements Dispatcher.DispatchHandler {
-  readonly started = monoNow();
   private assigned = 0;
   private sent = 0;
   private headersAt = 0;
@@ -125,6 +126,10 @@ class Exchange implements Dispatcher.DispatchHandler {
   constructor(
     private readonly request: TransportRequest,
     private readonly resolve: (result: TransportResult) => void,
+    /** When the request started (a retry keeps the first attempt's start, so `blocked` holds both). */
+    readonly started: number = monoNow(),
+    /** Sends the request again on another connection; at most once. */
+    private retry?: () => void,
   ) {}
 
   onSocket(socket: Socket, headers: string): void {
@@ -173,8 +178,27 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onError(error: Error): void {
+    if (this.retry && this.mayRetry(error)) {
+      const retry = this.retry;
+      this.retry = undefined;
+      this.finished = true; // this attempt ends without a result; the retry brings it
+      retry();
+      return;
+    }
     if (this.timeoutHit) this.finish(REQUEST_TIMEOUT);
     else this.finish(k6ErrorFor(error));
+  }
+
+  /**
+   * Go's transport (net/http transport.go, shouldRetryRequest), which k6 uses, sends a request
+   * again when a reused keep-alive connection turns out closed by the server before any answer:
+   * idempotent methods only, connection reset or closed.
+   */
+  private mayRetry(error: Error): boolean {
+    if (this.timeoutHit || this.cancelled || this.headersAt !== 0 || this.connect !== undefined || this.socket === undefined) return false;
+    if (!IDEMPOTENT.has(this.request.method.toUpperCase())) return false;
+    const code = (error as { code?: string }).code;
+    return code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET';
   }
 
   /** True once the exchange has a result. */
@@ -269,9 +293,19 @@ export interface TransportOptions {
   readonly noConnectionReuse?: boolean;
 }
 
-/** Sends requests over keep-alive pools, one per origin. */
+/**
+ * One VU's own keep-alive connections, origin → pool: k6 gives every VU its own http.Transport
+ * (internal/js/runner.go newVU), so a VU never takes a connection another VU opened, and a
+ * request's `blocked` includes waiting for a connection of its own VU.
+ */
+export interface VuConnections {
+  readonly pools: Map<string, Pool>;
+}
+
+/** Sends requests over keep-alive pools, one per origin and connection owner (a VU). */
 export class HttpTransport {
   private readonly pools = new Map<string, Pool>();
+  private readonly owners = new Set<VuConnections>();
   private connector: buildConnector.connector;
   private options: TransportOptions;
 
@@ -287,8 +321,22 @@ export class HttpTransport {
     this.connector = createConnector(!options.insecureSkipTLSVerify);
   }
 
-  private pool(origin: string): Pool {
-    let pool = this.pools.get(origin);
+  /** A new, empty set of connections for one VU; closed with the transport. */
+  connectionsForVu(): VuConnections {
+    const connections: VuConnections = { pools: new Map() };
+    this.owners.add(connections);
+    return connections;
+  }
+
+  /** Closes a VU's idle connections (k6's noVUConnectionReuse, after every iteration). */
+  closeIdle(connections: VuConnections): void {
+    const pools = [...connections.pools.values()];
+    connections.pools.clear();
+    for (const pool of pools) pool.close().catch(() => undefined);
+  }
+
+  private pool(origin: string, pools: Map<string, Pool>): Pool {
+    let pool = pools.get(origin);
     if (!pool) {
       pool = new Pool(origin, {
         connections: null,
@@ -299,45 +347,58 @@ export class HttpTransport {
         bodyTimeout: 0,
         connect: this.connector,
       });
-      this.pools.set(origin, pool);
+      pools.set(origin, pool);
     }
     return pool;
   }
 
-  /** Sends one request; never rejects: network errors come back as a result with `error`. */
-  send(request: TransportRequest): Promise<TransportResult> {
+  /**
+   * Sends one request over `connections` (a VU's own; without, a pool shared by callers that
+   * have none); never rejects: network errors come back as a result with `error`.
+   */
+  send(request: TransportRequest, connections?: VuConnections): Promise<TransportResult> {
     return new Promise((resolve) => {
       let forget: (() => void) | undefined = undefined; // set below; the stop callback may run before it is
-      const exchange = new Exchange(request, (result) => {
+      const done = (result: TransportResult): void => {
         clearTimeout(timer);
         forget?.();
         resolve(result);
+      };
+      const url = request.url;
+      const dispatch = (exchange: Exchange): void => {
+        try {
+          this.pool(url.origin, connections?.pools ?? this.pools).dispatch(
+            {
+              method: request.method,
+              path: `${url.pathname}${url.search}`,
+              headers: request.headers as Record<string, string>,
+              body: request.body,
+              reset: this.options.noConnectionReuse === true,
+            },
+            exchange,
+          );
+        } catch (error) {
+          exchange.onError(error as Error);
+        }
+      };
+      let exchange = new Exchange(request, done, monoNow(), () => {
+        exchange = new Exchange(request, done, exchange.started);
+        dispatch(exchange);
       });
       const timer = setTimeout(() => exchange.stop('timeout'), request.timeoutMs);
       forget = request.onCancel?.(() => exchange.stop('cancel'));
       if (exchange.isFinished()) return;
-      const url = request.url;
-      try {
-        this.pool(url.origin).dispatch(
-          {
-            method: request.method,
-            path: `${url.pathname}${url.search}`,
-            headers: request.headers as Record<string, string>,
-            body: request.body,
-            reset: this.options.noConnectionReuse === true,
-          },
-          exchange,
-        );
-      } catch (error) {
-        exchange.onError(error as Error);
-      }
+      dispatch(exchange);
     });
   }
+
 
   /** Closes every pool and its keep-alive connections. */
   async close(): Promise<void> {
     const pools = [...this.pools.values()];
     this.pools.clear();
+    for (const owner of this.owners) pools.push(...owner.pools.values());
+    this.owners.clear();
     await Promise.all(pools.map((pool) => pool.destroy().catch(() => undefined)));
   }
 }

@@ -46,8 +46,8 @@ function tagProxy(target: Record<string, string>, what: string, current: () => R
 export function createExecutionModule(runtime: Runtime): Record<string, unknown> {
   const proxies = new WeakMap<Vu, { tags: Record<string, unknown>; metadata: Record<string, unknown> }>();
   const vuOf = (): Vu => {
-    const vu = runtime.context().vu;
-    if (!vu) throw new Error('getting VU information in the init context is not supported');
+    const { vu, phase } = runtime.context();
+    if (!vu || phase === 'init') throw new Error('getting VU information in the init context is not supported');
     return vu;
   };
   const proxiesOf = (vu: Vu): { tags: Record<string, unknown>; metadata: Record<string, unknown> } => {

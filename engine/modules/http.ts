@@ -10,7 +10,6 @@ import { CookieJar, parseSetCookie, type StoredCookie } from '../http/cookies.ts
 import type { HttpTransport, TransportResult } from '../http/transport.ts';
 import type { Metric } from '../metrics/metric.ts';
 import type { EngineOptions } from '../options.ts';
-import type { Vu } from '../runtime.ts';
 import type { ExecutionContext, Runtime } from '../runtime.ts';
 import { parseDuration } from '../durations.ts';
 import { UNSUPPORTED_MEMBERS, unsupportedFunction } from './unsupported.ts';
@@ -263,18 +262,6 @@ export class CookieJarHandle {
   }
 }
 
-const vuJars = new WeakMap<Vu, CookieJar>();
-
-/** The cookie jar of `vu` (k6 gives every VU its own). */
-export function jarOf(vu: Vu): CookieJar {
-  let jar = vuJars.get(vu);
-  if (!jar) {
-    jar = new CookieJar();
-    vuJars.set(vu, jar);
-  }
-  return jar;
-}
-
 function requestCookies(raw: unknown): RequestCookie[] {
   if (raw === undefined || raw === null) return [];
   if (typeof raw !== 'object') throw new TypeError('params.cookies must be an object of name → value or {value, replace}');
@@ -350,7 +337,7 @@ export interface HttpModuleDependencies {
   readonly options: Pick<EngineOptions, 'userAgent' | 'maxRedirects' | 'discardResponseBodies' | 'throwOnHttpError'>;
 }
 
-/** Builds the `k6/http` module for one run. */
+/** Builds the `k6/http` module for one instance of the script (one VU): `setResponseCallback` is its own module state, as in k6. */
 export function createHttpModule({ runtime, transport, options }: HttpModuleDependencies): Record<string, unknown> {
   const metric = (name: string): Metric => runtime.registry.builtin(name);
   const httpReqs = metric('http_reqs');
@@ -410,7 +397,7 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
       if (!KNOWN_PARAMS.has(key)) runtime.warnOnce(`http params.${key} is not a k6 request parameter and is ignored`);
     }
     if (params.jar !== undefined && params.jar !== null && !(params.jar instanceof CookieJarHandle)) throw new TypeError('params.jar must come from http.cookieJar()');
-    const jar = params.jar instanceof CookieJarHandle ? params.jar.jar : context.vu ? jarOf(context.vu) : undefined;
+    const jar = params.jar instanceof CookieJarHandle ? params.jar.jar : context.vu?.cookieJar;
     const extraCookies = requestCookies(params.cookies);
     if (params.compression !== undefined) throw new Error('http params.compression is not supported by the local engine');
     const templated = target instanceof HttpURL ? target : undefined;
@@ -467,7 +454,7 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
           timeoutMs,
           keepBody: responseType !== 'none',
           onCancel: iteration ? (stop) => iteration.onInterrupt(stop) : undefined,
-        });
+        }, context.vu?.connections);
         // k6 stops an interrupted iteration's code; never settling is the closest a promise gets.
         if (result.cancelled || iteration?.interrupted) return await new Promise<never>(() => undefined);
         if (iteration) {
@@ -551,9 +538,10 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
     expectedStatuses,
     setResponseCallback,
     cookieJar: () => {
-      const vu = runtime.context().vu;
-      if (!vu) throw new Error('http.cookieJar() is only available to VUs, not in the init context');
-      return new CookieJarHandle(jarOf(vu));
+      const { vu, phase } = runtime.context();
+      if (!vu || phase === 'init') throw new Error('http.cookieJar() is only available to VUs, not in the init context');
+      // the VU's current jar: a new one each iteration unless noCookiesReset (k6 js/runner.go runFn)
+      return new CookieJarHandle(vu.cookieJar);
     },
     CookieJar: class extends CookieJarHandle {
       constructor() {

@@ -5,6 +5,7 @@
  */
 
 import type { RunResult } from '../../contracts/run-result.ts';
+import { analyseAmplification } from './amplification.ts';
 import { writeAnswer } from './answer.ts';
 import { analyseSteps, findCapacity, type StepRow } from './capacity.ts';
 import { compareRuns } from './comparison.ts';
@@ -58,6 +59,7 @@ export function analyseRun(result: RunResult, options: AnalysisOptions = {}): An
         ? 'no step met every SLO, so there is no sustained capacity to forecast with'
         : 'capacity is measured by a breakpoint run; this run is not one',
   });
+  const amplification = analyseAmplification(result, capacity);
   const partial: Omit<Analysis, 'verdict' | 'answer' | 'comparison'> = {
     kind: REPORT_KIND,
     version: REPORT_VERSION,
@@ -80,6 +82,7 @@ export function analyseRun(result: RunResult, options: AnalysisOptions = {}): An
     funnel,
     reconciliation,
     forecast,
+    ...(amplification.available ? { amplification } : {}),
     thresholds: reportedThresholds(result.thresholds),
   };
   const comparison = options.baseline ? compareRuns(partial, options.baseline) : undefined;

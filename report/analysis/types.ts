@@ -7,6 +7,7 @@
 
 import type { FunnelStage } from '../../contracts/funnel.ts';
 import type { RunProfile, ThresholdResult } from '../../contracts/run-result.ts';
+import type { AmplificationResult } from './amplification.ts';
 import type { ManagerAnswer } from './answer.ts';
 import type { CapacityResult, StepRow } from './capacity.ts';
 import type { ComparisonResult } from './comparison.ts';
@@ -66,6 +67,8 @@ export interface Analysis {
   readonly funnel: FunnelResult;
   readonly reconciliation: ReconciliationResult;
   readonly forecast: ForecastResult;
+  /** Requests per applicant at the peak and off it, and what they did to capacity (amplification.ts); absent when the run started no applicant. */
+  readonly amplification?: AmplificationResult;
   /** The run's k6 thresholds (summary.json), less the bookkeeping ones that can never fail. */
   readonly thresholds: readonly ThresholdResult[];
   readonly comparison?: ComparisonResult;

@@ -31,6 +31,7 @@ import {
   type Table,
 } from './format.ts';
 import { escapeHtml } from './svg.ts';
+import { AMPLIFICATION_TITLE, PROFILE_TITLE, amplificationNotes, amplificationTable, profileRows } from './traffic.ts';
 
 const STATUS_COLORS: Record<Analysis['verdict']['status'], string> = {
   invalid: '#9a6700',
@@ -56,6 +57,7 @@ export function renderHtml(analysis: Analysis): string {
     section('Charts', charts(analysis).join('\n')),
     stepsSection(analysis),
     section('Stages over the whole run', `<p class="note">${escapeHtml(ERROR_RATE_DEFINITION)}</p>${table(stageTable(analysis))}`),
+    trafficSections(analysis),
     section('Funnel', `<p>Expected continuation: ${escapeHtml(analysis.funnel.continuationSource)}. Bands are 95 % binomial.</p>${table(funnelTable(analysis))}`),
     section(
       'Reconciliation',
@@ -175,6 +177,16 @@ function comparisonSection(analysis: Analysis): string {
     `Compared with ${comparison.baselineRun}`,
     `<p>Baseline: ${escapeHtml(comparison.baselineRun)} (${escapeHtml(comparison.baselineScenario)}).</p>${list('Regressions', comparison.regressions)}${list('Improvements', comparison.improvements)}`,
   );
+}
+
+/** The profile the run played and the amplification it measured (render/traffic.ts); '' when neither is known. */
+function trafficSections(analysis: Analysis): string {
+  const rows = profileRows(analysis);
+  const amplification = amplificationTable(analysis);
+  return [
+    rows ? section(PROFILE_TITLE, definitionList(rows)) : '',
+    amplification ? section(AMPLIFICATION_TITLE, `${amplificationNotes(analysis).map((note) => `<p>${escapeHtml(note)}</p>`).join('')}${table(amplification)}`) : '',
+  ].filter((part) => part !== '').join('\n');
 }
 
 function section(title: string, body: string): string {

@@ -38,6 +38,7 @@ export function reportDocument(analysis: Analysis): Record<string, unknown> {
     },
     reconciliation: analysis.reconciliation,
     forecast: analysis.forecast,
+    ...(analysis.amplification ? { amplification: analysis.amplification } : {}),
     ...(analysis.usl ? { usl: analysis.usl } : {}),
     stages: Object.fromEntries(FUNNEL_STAGES.map((stage) => [stage, compactStage(analysis.overall[stage])])),
     steps: analysis.steps.map((step) => ({

@@ -28,6 +28,7 @@ import {
   uslRows,
   type Table,
 } from './format.ts';
+import { AMPLIFICATION_TITLE, PROFILE_TITLE, amplificationNotes, amplificationTable, profileRows } from './traffic.ts';
 
 /** Renders the Markdown report. */
 export function renderMarkdown(analysis: Analysis): string {
@@ -58,6 +59,14 @@ export function renderMarkdown(analysis: Analysis): string {
     lines.push('### Error rate per step (✗: significantly over the stage’s objective)', '', text(ERROR_RATE_DEFINITION), '', table(stepStageTable(analysis, 'errors')), '');
   }
   lines.push('## Stages over the whole run', '', text(ERROR_RATE_DEFINITION), '', table(stageTable(analysis)), '');
+  const profile = profileRows(analysis);
+  if (profile) lines.push(`## ${text(PROFILE_TITLE)}`, '', table({ header: ['', ''], rows: profile }), '');
+  const amplification = amplificationTable(analysis);
+  if (amplification) {
+    lines.push(`## ${text(AMPLIFICATION_TITLE)}`, '');
+    for (const note of amplificationNotes(analysis)) lines.push(text(note), '');
+    lines.push(table(amplification), '');
+  }
   lines.push('## Funnel', '', `Expected continuation: ${text(analysis.funnel.continuationSource)}; 95 % binomial bands.`, '', table(funnelTable(analysis)), '');
   lines.push('## Reconciliation', '');
   lines.push(

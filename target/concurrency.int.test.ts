@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { syntheticApplicant } from '../contracts/identity.ts';
-import { createTargetClient, pngBytes, type TargetClient } from '../target/client.ts';
-import { createTarget, type Target } from '../target/target.ts';
+import { createTargetClient, pngBytes, type TargetClient } from './client.ts';
+import { createTarget, type Target } from './target.ts';
 
 let target: Target;
 let client: TargetClient;

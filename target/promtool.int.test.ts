@@ -8,9 +8,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { syntheticApplicant } from '../contracts/identity.ts';
-import { createTargetClient } from '../target/client.ts';
-import { PROMTOOL_UNCLEAN_DEFAULTS } from '../target/metrics.ts';
-import { createTarget, type Target, type TargetAddresses } from '../target/target.ts';
+import { createTargetClient } from './client.ts';
+import { PROMTOOL_UNCLEAN_DEFAULTS } from './metrics.ts';
+import { createTarget, type Target, type TargetAddresses } from './target.ts';
 
 const promtool = (() => {
   try {

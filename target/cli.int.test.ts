@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { isFloodgateError } from '../contracts/errors.ts';
 import { syntheticApplicant } from '../contracts/identity.ts';
-import { createTargetClient } from '../target/client.ts';
-import { createTarget } from '../target/target.ts';
+import { createTargetClient } from './client.ts';
+import { createTarget } from './target.ts';
 import { targetCommand } from '../cli/target.ts';
-import { startProcess, stopAll } from './support/processes.ts';
+import { startProcess, stopAll } from '../test/support/processes.ts';
 
 const FLOODGATE = join(import.meta.dirname, '..', 'bin', 'floodgate.js');
 const PROJECT_ROOT = join(import.meta.dirname, '..');

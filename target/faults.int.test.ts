@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { syntheticApplicant } from '../contracts/identity.ts';
 import { TARGET_METRICS } from '../contracts/metrics.ts';
-import { createTargetClient, type TargetClient } from '../target/client.ts';
-import type { TargetOptions } from '../target/options.ts';
-import { createTarget, type Target } from '../target/target.ts';
+import { createTargetClient, type TargetClient } from './client.ts';
+import type { TargetOptions } from './options.ts';
+import { createTarget, type Target } from './target.ts';
 
 const started: Target[] = [];
 

@@ -1,11 +1,11 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, afterEach, describe, expect, test } from 'vitest';
 import { syntheticApplicant } from '../contracts/identity.ts';
-import { createTargetClient, type TargetClient } from '../target/client.ts';
-import { createMinistry, type Ministry } from '../target/ministry.ts';
-import type { TargetOptions } from '../target/options.ts';
-import { createTarget, type Target } from '../target/target.ts';
-import { freePort } from './support/processes.ts';
+import { createTargetClient, type TargetClient } from './client.ts';
+import { createMinistry, type Ministry } from './ministry.ts';
+import type { TargetOptions } from './options.ts';
+import { createTarget, type Target } from './target.ts';
+import { freePort } from '../test/support/processes.ts';
 
 const started: Array<{ close(): Promise<void> }> = [];
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { syntheticApplicant, type Applicant } from '../contracts/identity.ts';
 import { TARGET_METRICS } from '../contracts/metrics.ts';
-import { createTargetClient, jpegBytes, pngBytes, type TargetClient } from '../target/client.ts';
-import { createTarget, type Target } from '../target/target.ts';
+import { createTargetClient, jpegBytes, pngBytes, type TargetClient } from './client.ts';
+import { createTarget, type Target } from './target.ts';
 
 const RUN = 'api-walk';
 let target: Target;
