@@ -88,6 +88,21 @@ export interface ScenarioState {
   progress(): number;
 }
 
+const idleChecks: Array<() => void> = [];
+
+function runIdleChecks(): void {
+  for (const check of idleChecks.splice(0)) check();
+}
+
+/**
+ * Runs `check` from a macrotask, after the promise reactions queued so far. The checks of every
+ * iteration share one setImmediate, so the iterations that end in one turn start their next ones
+ * together (one watchdog for all of them, guard.ts `callBefore`).
+ */
+function scheduleIdleCheck(check: () => void): void {
+  if (idleChecks.push(check) === 1) setImmediate(runIdleChecks);
+}
+
 /** One running iteration: pending async work, interruption, bytes moved. */
 export class IterationState {
   pending = 0;
@@ -102,8 +117,8 @@ export class IterationState {
   deadlineMono = Number.POSITIVE_INFINITY;
   private waiter: (() => void) | undefined;
   private checkScheduled = false;
-  /** Runs a callback after the promise reactions queued so far (setImmediate; the script realm swaps in its pump). */
-  scheduleCheck: (check: () => void) => void = (check) => setImmediate(check);
+  /** Runs a callback after the promise reactions queued so far (one shared setImmediate; the script realm swaps in its pump). */
+  scheduleCheck: (check: () => void) => void = scheduleIdleCheck;
 
   constructor(
     /** `exec.scenario.iterationInInstance` */

@@ -134,7 +134,7 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onSocket(socket: Socket, headers: string): void {
     this.socket = socket;
-    this.headerBytes = Buffer.byteLength(headers, 'latin1');
+    this.headerBytes = headers.length; // latin1: one byte per character
     const timing = connectTimings.get(socket);
     if (timing && !timing.used) {
       timing.used = true;
@@ -230,7 +230,8 @@ class Exchange implements Dispatcher.DispatchHandler {
       statusText: error ? '' : this.statusText,
       proto: error ? '' : 'HTTP/1.1',
       headers: error ? [] : this.responseHeaders,
-      body: error || !this.request.keepBody ? undefined : decode(Buffer.concat(this.chunks), this.responseHeaders),
+      // one chunk (most bodies) is used as it is: a view of its own socket read, which nothing reuses
+      body: error || !this.request.keepBody ? undefined : decode(this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks), this.responseHeaders),
       timings,
       error,
       remoteIp: socket?.remoteAddress ?? '',

@@ -10,7 +10,7 @@ import { monoNow, wallNow } from '../clock.ts';
 import { formatGoDuration as formatDuration } from '../../contracts/durations.ts';
 import type { ScenarioContext } from '../executors/types.ts';
 import { waitUntil } from '../executors/timing.ts';
-import { callWithin, RunawayScriptError } from '../guard.ts';
+import { callBefore, RunawayScriptError } from '../guard.ts';
 import { regularDurationMs, type EngineOptions, type ScenarioConfig } from '../options.ts';
 import { IterationState, TestAbortSignal, type ExecutionContext, type Runtime, type ScenarioState } from '../runtime.ts';
 import { SegmentedIndex, type ExecutionTuple } from '../segments.ts';
@@ -113,7 +113,8 @@ export function scenarioContext(dependencies: IterationDependencies, config: Sce
       const started = monoNow();
       const body = runtime.within(context, async () => {
         try {
-          await callWithin(() => (fn as (data: unknown) => unknown)(vu.setupData), hardStopMono - monoNow());
+          // One watchdog for the iteration starts of the same turn (guard.ts); each runs in its own context.
+          await callBefore(() => runtime.within(context, () => (fn as (data: unknown) => unknown)(vu.setupData)), hardStopMono);
         } catch (error) {
           iteration.fail(error);
         }
