@@ -24,15 +24,14 @@ const SECONDS = 20;
 const HAS_TASKSET = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 const work = mkdtempSync(join(tmpdir(), 'floodgate-overload-'));
 /**
- * Opt-in (`npm run test:overload`): issue 11's acceptance for the target, not yet shown to pass
- * reliably. On a quiet 2-core machine (01:12, before the accept copies and per-connection pacing)
- * 1.2 % of requests timed out (goal < 1 %); on the shared machine at load average 15–18 every run
- * fails, the target getting so little CPU that it answers 50–400 requests/s (see
- * /work/notes/target11.md). The timeouts are connections not accepted within 10 s (Node 20 accepts
- * one connection per listening handle per event-loop turn; target/listen.ts adds copies). It stays
- * out of `npm test` until it passes repeatedly, with its assertions as the issue states them.
+ * Issue 11's acceptance for the target, in `npm test` since it passed on a quiet 2-core machine
+ * (02:39–02:41, load average 1.5–1.9, with the accept copies of target/listen.ts and per-connection
+ * pacing): 0 timeouts among 50,305 / 52,211 / 51,079 answers. It needs the two cores to itself:
+ * on the shared machine at load average 15–18 the target got so little CPU that it answered
+ * 50–400 requests/s and every run failed. `FLOODGATE_OVERLOAD=0` skips it on a machine known to be
+ * busy (`npm run test:overload` runs it alone).
  */
-const OVERLOAD = process.env.FLOODGATE_OVERLOAD === '1';
+const OVERLOAD = process.env.FLOODGATE_OVERLOAD !== '0';
 
 afterAll(async () => {
   await stopAll();
@@ -119,7 +118,10 @@ describe.skipIf(!OVERLOAD)('the target at 1,000 connections with --waiting-room 
 
 describe.skipIf(!OVERLOAD)('the target under load with the defaults', () => {
   test('sheds with 503 + Retry-After beyond its concurrency limit, and a SIGKILL mid-load loses no acknowledged write', async () => {
-    const target = await startTarget('defaults');
+    // Every funnel request held for a second, so 1,000 connections keep about 1,000 requests in
+    // flight: beyond the default limit of 512 whatever the machine's speed (without it a quick
+    // machine answers 1,000 connections with fewer than 512 in flight and rightly sheds nothing).
+    const target = await startTarget('defaults', ['--latency-ms', '1000']);
     const run = 'overload-kill';
     let killed: Promise<void> | undefined;
     const result = await load(target.url, run, CONNECTIONS, 8, () => {
