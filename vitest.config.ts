@@ -11,7 +11,9 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{contracts,cli,runner,engine,target,exporter,dashboards,report,load-tests,deploy,profile,demo}/**/*.test.ts'],
+          include: [
+            '{contracts,cli,runner,engine,target,exporter,dashboards,report,load-tests,deploy,profile,demo}/**/*.test.ts',
+          ],
           exclude: ['**/*.int.test.ts', 'node_modules/**'],
           testTimeout: 60_000,
           sequence: { groupOrder: 0 },

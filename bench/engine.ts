@@ -62,7 +62,12 @@ async function autocannonPerCore(url: string, seconds = DURATION_S): Promise<{ r
   return { requests: result.requests.total, perCore: result.requests.total / cpu };
 }
 
-async function enginePerCore(url: string, dir: string, withOutput: boolean, seconds = DURATION_S): Promise<{ requests: number; perCore: number }> {
+async function enginePerCore(
+  url: string,
+  dir: string,
+  withOutput: boolean,
+  seconds = DURATION_S,
+): Promise<{ requests: number; perCore: number }> {
   const script = join(dir, 'closed.js');
   writeFileSync(
     script,
@@ -136,10 +141,15 @@ const fixed = (value: number, digits = 2): string => value.toFixed(digits);
 const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 };
 
-const load = (): string => loadavg().map((value) => value.toFixed(2)).join(', ');
+const load = (): string =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
 
 type EngineSubject = 'none' | 'json';
 
@@ -165,10 +175,13 @@ async function throughput(url: string, dir: string): Promise<void> {
     }
   }
   const of = (subject: EngineSubject) => runs.filter((run) => run.subject === subject);
-  const verdict = (ratio: number, goal: number): string => `goal ≥ ${goal.toFixed(2)}: ${ratio >= goal ? 'met' : 'NOT met'}`;
+  const verdict = (ratio: number, goal: number): string =>
+    `goal ≥ ${goal.toFixed(2)}: ${ratio >= goal ? 'met' : 'NOT met'}`;
   const calls = guardStats.calls - guardBefore.calls;
   const watchdogs = guardStats.watchdogs - guardBefore.watchdogs;
-  console.log(`throughput per core (${CONNECTIONS} connections / VUs, ${DURATION_S} s per run, ${ROUNDS} rounds alternating with autocannon, medians; server in a child process)`);
+  console.log(
+    `throughput per core (${CONNECTIONS} connections / VUs, ${DURATION_S} s per run, ${ROUNDS} rounds alternating with autocannon, medians; server in a child process)`,
+  );
   console.log(
     `  autocannon (baseline)        ${fixed(median(baseline.map((run) => run.perCore)), 0)} req/CPU-s  (median of ${baseline.length} runs, ~${fixed(median(baseline.map((run) => run.requests)), 0)} requests each)`,
   );
@@ -178,12 +191,16 @@ async function throughput(url: string, dir: string): Promise<void> {
   ] as const) {
     const ratio = median(of(subject).map((run) => run.ratio));
     console.log(
-      `  ${label}          ${fixed(median(of(subject).map((run) => run.perCore)), 0)} req/CPU-s  (~${fixed(median(of(subject).map((run) => run.requests)), 0)} requests)  ratio ${fixed(ratio, 3)}  [runs ${of(subject)
+      `  ${label}          ${fixed(median(of(subject).map((run) => run.perCore)), 0)} req/CPU-s  (~${fixed(median(of(subject).map((run) => run.requests)), 0)} requests)  ratio ${fixed(ratio, 3)}  [runs ${of(
+        subject,
+      )
         .map((run) => fixed(run.ratio, 3))
         .join(', ')}]  ${verdict(ratio, goal)}`,
     );
   }
-  console.log(`  guard: ${calls} guarded iteration starts shared ${watchdogs} watchdogs (${fixed(calls / Math.max(1, watchdogs), 1)} per watchdog)`);
+  console.log(
+    `  guard: ${calls} guarded iteration starts shared ${watchdogs} watchdogs (${fixed(calls / Math.max(1, watchdogs), 1)} per watchdog)`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -194,7 +211,9 @@ async function main(): Promise<void> {
     await throughput(server.url, dir);
     const accuracy = await arrivalAccuracy(server.url, dir);
     console.log(`arrival accuracy at ${ARRIVAL_RATE} iterations/s for ${ARRIVAL_SECONDS} s`);
-    console.log(`  planned ${accuracy.planned}, started ${accuracy.started} (ratio ${fixed(accuracy.started / accuracy.planned, 4)}), dropped ${accuracy.dropped}`);
+    console.log(
+      `  planned ${accuracy.planned}, started ${accuracy.started} (ratio ${fixed(accuracy.started / accuracy.planned, 4)}), dropped ${accuracy.dropped}`,
+    );
     console.log(
       `  start lateness vs plan: p50 ${fixed(accuracy.lateMs.p50)} ms, p95 ${fixed(accuracy.lateMs.p95)} ms, p99 ${fixed(accuracy.lateMs.p99)} ms, max ${fixed(accuracy.lateMs.max)} ms (period ${fixed(1000 / ARRIVAL_RATE)} ms)`,
     );

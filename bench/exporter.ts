@@ -59,8 +59,12 @@ function ingestBench(): void {
   }
   const [parse, ours] = [median(parseMs.slice(1)), median(ingestMs.slice(1))];
   const perSecond = (ms: number): string => `${Math.round(lines.length / (ms / 1000)).toLocaleString('en')} lines/s`;
-  console.log(`ingest   ${lines.length} k6 lines, one core (CPU time, median of 10 interleaved rounds): exporter ${perSecond(ours)}, bare JSON.parse ${perSecond(parse)}`);
-  console.log(`         ratio exporter speed / JSON.parse speed = ${(parse / ours).toFixed(2)}× (goal ≥ 1.0×)${sink > 0 ? '' : ' (parse loop optimised away?)'}`);
+  console.log(
+    `ingest   ${lines.length} k6 lines, one core (CPU time, median of 10 interleaved rounds): exporter ${perSecond(ours)}, bare JSON.parse ${perSecond(parse)}`,
+  );
+  console.log(
+    `         ratio exporter speed / JSON.parse speed = ${(parse / ours).toFixed(2)}× (goal ≥ 1.0×)${sink > 0 ? '' : ' (parse loop optimised away?)'}`,
+  );
 }
 
 async function renderBench(): Promise<void> {
@@ -69,17 +73,40 @@ async function renderBench(): Promise<void> {
   const stages = ['landing', 'register', 'verify_email', 'verify_nik', 'upload_photo'];
   for (let run = 0; run < 50; run += 1) {
     for (let combination = 0; combination < 100; combination += 1) {
-      const tags = { run: `r${run}`, scenario: 'opening', stage: stages[combination % 5]!, method: 'POST', status: String(200 + Math.floor(combination / 5)), expected_response: 'true' };
-      exporter.ingestLine(JSON.stringify({ metric: 'http_reqs', type: 'Point', data: { time: '2026-08-21T09:00:00Z', value: 1, tags } }));
+      const tags = {
+        run: `r${run}`,
+        scenario: 'opening',
+        stage: stages[combination % 5]!,
+        method: 'POST',
+        status: String(200 + Math.floor(combination / 5)),
+        expected_response: 'true',
+      };
+      exporter.ingestLine(
+        JSON.stringify({ metric: 'http_reqs', type: 'Point', data: { time: '2026-08-21T09:00:00Z', value: 1, tags } }),
+      );
     }
   }
-  const ours = (await exporter.registry.metrics()).split('\n').filter((line) => line.startsWith(`${RUN_METRICS.httpRequests.name}{`)).length;
+  const ours = (await exporter.registry.metrics())
+    .split('\n')
+    .filter((line) => line.startsWith(`${RUN_METRICS.httpRequests.name}{`)).length;
 
   const registry = new Registry();
-  const counter = new Counter({ name: 'baseline_requests_total', help: 'baseline', labelNames: ['run', 'scenario', 'stage', 'method', 'status', 'outcome'], registers: [registry] });
+  const counter = new Counter({
+    name: 'baseline_requests_total',
+    help: 'baseline',
+    labelNames: ['run', 'scenario', 'stage', 'method', 'status', 'outcome'],
+    registers: [registry],
+  });
   for (let run = 0; run < 50; run += 1) {
     for (let combination = 0; combination < 100; combination += 1) {
-      counter.inc({ run: `r${run}`, scenario: 'opening', stage: stages[combination % 5]!, method: 'POST', status: String(200 + Math.floor(combination / 5)), outcome: 'ok' });
+      counter.inc({
+        run: `r${run}`,
+        scenario: 'opening',
+        stage: stages[combination % 5]!,
+        method: 'POST',
+        status: String(200 + Math.floor(combination / 5)),
+        outcome: 'ok',
+      });
     }
   }
   // Interleaved A B A B …, medians of each.
@@ -90,14 +117,18 @@ async function renderBench(): Promise<void> {
     baselineTimes.push(await bestAsync(1, () => registry.metrics()));
   }
   const [exporterMs, baselineMs] = [median(exporterTimes.slice(1)), median(baselineTimes.slice(1))];
-  console.log(`render   ${ours} request series (+ run info, health): exporter ${exporterMs.toFixed(2)} ms, prom-client Counter alone ${baselineMs.toFixed(2)} ms (medians of 20 interleaved rounds)`);
+  console.log(
+    `render   ${ours} request series (+ run info, health): exporter ${exporterMs.toFixed(2)} ms, prom-client Counter alone ${baselineMs.toFixed(2)} ms (medians of 20 interleaved rounds)`,
+  );
   console.log(`         ratio exporter time / prom-client time = ${(exporterMs / baselineMs).toFixed(2)} (goal ≤ 1.0)`);
 }
 
 async function lagBench(): Promise<void> {
   const folder = mkdtempSync(join(tmpdir(), 'floodgate-bench-'));
   const intervalMs = 500;
-  const exporter = createExporter({ config: exporterConfig({ port: 0, follow: [join(folder, '*/k6.ndjson')], followInterval: intervalMs }) });
+  const exporter = createExporter({
+    config: exporterConfig({ port: 0, follow: [join(folder, '*/k6.ndjson')], followInterval: intervalMs }),
+  });
   try {
     mkdirSync(join(folder, 'lag'));
     const file = join(folder, 'lag', 'k6.ndjson');
@@ -106,9 +137,19 @@ async function lagBench(): Promise<void> {
     const lags: number[] = [];
     for (let sample = 1; sample <= 10; sample += 1) {
       await new Promise((resolve) => setTimeout(resolve, 137 * sample)); // spread writes over the poll phase
-      const tags = { run: 'lag', scenario: 'opening', stage: 'register', method: 'POST', status: '201', expected_response: 'true' };
+      const tags = {
+        run: 'lag',
+        scenario: 'opening',
+        stage: 'register',
+        method: 'POST',
+        status: '201',
+        expected_response: 'true',
+      };
       const written = performance.now();
-      appendFileSync(file, `${JSON.stringify({ metric: 'http_reqs', type: 'Point', data: { time: new Date().toISOString(), value: 1, tags } })}\n`);
+      appendFileSync(
+        file,
+        `${JSON.stringify({ metric: 'http_reqs', type: 'Point', data: { time: new Date().toISOString(), value: 1, tags } })}\n`,
+      );
       for (;;) {
         const text = await (await fetch(`${url}/metrics`)).text();
         if (text.includes(`outcome="ok"} ${sample}\n`)) break;
@@ -118,8 +159,12 @@ async function lagBench(): Promise<void> {
     }
     lags.sort((a, b) => a - b);
     const median = lags[Math.floor(lags.length / 2)]!;
-    console.log(`lag      line written → visible in /metrics: median ${median.toFixed(0)} ms, max ${lags.at(-1)!.toFixed(0)} ms (poll interval ${intervalMs} ms)`);
-    console.log(`         ratio median lag / poll interval = ${(median / intervalMs).toFixed(2)} (≈0.5 expected: a write waits half an interval on average)`);
+    console.log(
+      `lag      line written → visible in /metrics: median ${median.toFixed(0)} ms, max ${lags.at(-1)!.toFixed(0)} ms (poll interval ${intervalMs} ms)`,
+    );
+    console.log(
+      `         ratio median lag / poll interval = ${(median / intervalMs).toFixed(2)} (≈0.5 expected: a write waits half an interval on average)`,
+    );
   } finally {
     await exporter.close();
     rmSync(folder, { recursive: true, force: true });

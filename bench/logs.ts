@@ -48,18 +48,43 @@ try {
     bare.push(await measure(bareRun));
     parse.push(await measure(parseRun));
   }
-  const analyse = median(await Promise.all([0, 1, 2].map(async () => (await measure(async () => analyseLogs(read!, { name: 'bench', files: [file], slowSeconds: 3 }))).wall)));
+  const analyse = median(
+    await Promise.all(
+      [0, 1, 2].map(
+        async () =>
+          (await measure(async () => analyseLogs(read!, { name: 'bench', files: [file], slowSeconds: 3 }))).wall,
+      ),
+    ),
+  );
   const ratios = (kind: 'wall' | 'cpu'): number[] => bare.map((value, round) => value[kind] / parse[round]![kind]);
 
   const perSecond = (value: number): string => `${Math.round(lines / value / 1000)}k lines/s`;
   const bareWall = median(bare.map((value) => value.wall));
   const parseWall = median(parse.map((value) => value.wall));
-  console.log(`file: ${lines.toLocaleString('en-US')} lines, ${megabytes.toFixed(1)} MB; ${rounds} interleaved rounds, medians; load average ${loadavg().map((load) => load.toFixed(2)).join(' ')}`);
-  console.log(`bare line split           ${perSecond(bareWall)} (${perSecond(median(bare.map((value) => value.cpu)))} of CPU time)`);
-  console.log(`profile from-logs: read   ${perSecond(parseWall)} (${perSecond(median(parse.map((value) => value.cpu)))} of CPU time)`);
-  console.log(`ratio (wall clock)  ${median(ratios('wall')).toFixed(2)}× (goal ≥ 0.30×; per round ${ratios('wall').map((ratio) => ratio.toFixed(2)).join(' ')})`);
-  console.log(`ratio (CPU time)    ${median(ratios('cpu')).toFixed(2)}× (per round ${ratios('cpu').map((ratio) => ratio.toFixed(2)).join(' ')})`);
-  console.log(`  + analysis (sort, bins, fits) ${(analyse * 1000).toFixed(0)} ms: read + analysis ratio ${(bareWall / (parseWall + analyse)).toFixed(2)}× (wall clock)`);
+  console.log(
+    `file: ${lines.toLocaleString('en-US')} lines, ${megabytes.toFixed(1)} MB; ${rounds} interleaved rounds, medians; load average ${loadavg()
+      .map((load) => load.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log(
+    `bare line split           ${perSecond(bareWall)} (${perSecond(median(bare.map((value) => value.cpu)))} of CPU time)`,
+  );
+  console.log(
+    `profile from-logs: read   ${perSecond(parseWall)} (${perSecond(median(parse.map((value) => value.cpu)))} of CPU time)`,
+  );
+  console.log(
+    `ratio (wall clock)  ${median(ratios('wall')).toFixed(2)}× (goal ≥ 0.30×; per round ${ratios('wall')
+      .map((ratio) => ratio.toFixed(2))
+      .join(' ')})`,
+  );
+  console.log(
+    `ratio (CPU time)    ${median(ratios('cpu')).toFixed(2)}× (per round ${ratios('cpu')
+      .map((ratio) => ratio.toFixed(2))
+      .join(' ')})`,
+  );
+  console.log(
+    `  + analysis (sort, bins, fits) ${(analyse * 1000).toFixed(0)} ms: read + analysis ratio ${(bareWall / (parseWall + analyse)).toFixed(2)}× (wall clock)`,
+  );
   if (sink < 0) console.log(sink);
 } finally {
   rmSync(dir, { recursive: true, force: true });
@@ -75,7 +100,11 @@ async function writeSyntheticLog(file: string): Promise<number> {
     continuation: { register: 0.9, verify_email: 0.7385, verify_nik: 0.5911, upload_photo: 0.9, join_batch: 0.1382 },
     thinkTime: { mu: Math.log(20), sigma: 0.6 },
     errors: { verify_nik: { capacity: 0.1, throttled: 0.05 } },
-    retry: { throttled: { share: 0.8, mu: Math.log(5), sigma: 0.5 }, capacity: { share: 0.6, mu: Math.log(12), sigma: 0.7 }, behavioural: { share: 0.3, mu: Math.log(40), sigma: 0.4 } },
+    retry: {
+      throttled: { share: 0.8, mu: Math.log(5), sigma: 0.5 },
+      capacity: { share: 0.6, mu: Math.log(12), sigma: 0.7 },
+      behavioural: { share: 0.3, mu: Math.log(40), sigma: 0.4 },
+    },
     openingAtMs: Date.UTC(2020, 3, 11, 3, 0),
     seed: 1,
   });

@@ -24,7 +24,11 @@ import { RENDERERS } from '../report/render/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'floodgate-bench-report-'));
 try {
-  const simulation = simulateRun({ steps: linearSteps(10, 5, 10, 60), stages: { verify_nik: { baseMs: 50, servers: 4, serviceMs: 200 } }, seed: 1 });
+  const simulation = simulateRun({
+    steps: linearSteps(10, 5, 10, 60),
+    stages: { verify_nik: { baseMs: 50, servers: 4, serviceMs: 200 } },
+    seed: 1,
+  });
   const file = join(dir, 'k6.ndjson');
   writeFileSync(file, `${simulation.lines.join('\n')}\n`);
   const lines = simulation.lines.length;
@@ -42,7 +46,12 @@ try {
   };
   const full = async (): Promise<void> => {
     const aggregateResult = await readNdjson(file);
-    const runResult = assembleRunResult({ manifest: simulation.manifest, aggregate: aggregateResult, run: simulation.manifest.run, ndjsonPath: file });
+    const runResult = assembleRunResult({
+      manifest: simulation.manifest,
+      aggregate: aggregateResult,
+      run: simulation.manifest.run,
+      ndjsonPath: file,
+    });
     const analysis = analyseRun(runResult);
     for (const renderer of RENDERERS) sink += renderer.render(analysis).length;
   };
@@ -50,7 +59,11 @@ try {
   // Alternated rounds, best of each: all three see the same machine noise and JIT warm-up.
   const best = { bare: Infinity, aggregate: Infinity, full: Infinity };
   for (let round = 0; round < 4; round += 1) {
-    for (const [name, work] of [['bare', bareParse], ['aggregate', aggregate], ['full', full]] as const) {
+    for (const [name, work] of [
+      ['bare', bareParse],
+      ['aggregate', aggregate],
+      ['full', full],
+    ] as const) {
       const start = performance.now();
       await work();
       best[name] = Math.min(best[name], performance.now() - start);
@@ -59,8 +72,12 @@ try {
   const perSecond = (ms: number): string => `${Math.round(lines / (ms / 1000)).toLocaleString('en')} lines/s`;
   console.log(`report   ${lines.toLocaleString('en')} k6 lines (${megabytes.toFixed(1)} MB), one core, best of 4:`);
   console.log(`  bare parse (split + JSON.parse)     ${perSecond(best.bare)}`);
-  console.log(`  aggregate (readNdjson)              ${perSecond(best.aggregate)}  ratio ${(best.bare / best.aggregate).toFixed(2)} of bare`);
-  console.log(`  full report (read, analyse, render) ${perSecond(best.full)}  ratio ${(best.bare / best.full).toFixed(2)} of bare`);
+  console.log(
+    `  aggregate (readNdjson)              ${perSecond(best.aggregate)}  ratio ${(best.bare / best.aggregate).toFixed(2)} of bare`,
+  );
+  console.log(
+    `  full report (read, analyse, render) ${perSecond(best.full)}  ratio ${(best.bare / best.full).toFixed(2)} of bare`,
+  );
   if (sink < 0) console.log(sink); // keeps the work observable
 } finally {
   rmSync(dir, { recursive: true, force: true });

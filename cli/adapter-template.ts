@@ -13,7 +13,9 @@ export const ADAPTER_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 /** `acme-staging` → `acmeStagingAdapter`. */
 export function adapterFactoryName(name: string): string {
   if (!ADAPTER_NAME.test(name)) {
-    throw new FloodgateError('USAGE', { detail: `adapter name "${name}": use lower-case letters, digits and dashes, starting with a letter (it becomes ${'<name>'}.ts and -e ADAPTER=<name>)` });
+    throw new FloodgateError('USAGE', {
+      detail: `adapter name "${name}": use lower-case letters, digits and dashes, starting with a letter (it becomes ${'<name>'}.ts and -e ADAPTER=<name>)`,
+    });
   }
   return `${name.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase())}Adapter`;
 }
@@ -135,12 +137,17 @@ export const ${factory}: AdapterFactory = ({ client, env }) => {
 export function registerAdapter(indexText: string, name: string): string {
   const factory = adapterFactoryName(name);
   if (new RegExp(`^\\s*['"]?${name}['"]?\\s*:`, 'm').test(indexText)) {
-    throw new FloodgateError('USAGE', { detail: `an adapter named ${name} is already registered in load-tests/targets/index.ts` });
+    throw new FloodgateError('USAGE', {
+      detail: `an adapter named ${name} is already registered in load-tests/targets/index.ts`,
+    });
   }
   const imports = [...indexText.matchAll(/^import \{ \w+Adapter \} from '\.\/[^']+';$/gm)];
   const table = /(export const ADAPTERS[^{]*\{\n)((?:\s+[^\n]*\n)*?)(\}\);)/.exec(indexText);
   if (imports.length === 0 || !table) {
-    throw new FloodgateError('USAGE', { detail: 'load-tests/targets/index.ts does not have the shape floodgate adapter new edits; add the import and the ADAPTERS entry by hand' });
+    throw new FloodgateError('USAGE', {
+      detail:
+        'load-tests/targets/index.ts does not have the shape floodgate adapter new edits; add the import and the ADAPTERS entry by hand',
+    });
   }
   const lastImport = imports.at(-1)!;
   const afterImport = lastImport.index + lastImport[0].length;

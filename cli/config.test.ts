@@ -6,9 +6,30 @@ import { isFloodgateError } from '../contracts/errors.ts';
 import { option, resolveConfig, schemas } from './config.ts';
 
 const specs = [
-  option({ key: 'port', env: 'FG_TEST_PORT', flag: '--port <port>', default: 18081, description: 'port', schema: schemas.port }),
-  option({ key: 'host', env: 'FG_TEST_HOST', flag: '--host <host>', default: '127.0.0.1', description: 'host', schema: schemas.host }),
-  option({ key: 'hooks', env: 'FG_TEST_HOOKS', flag: '--test-hooks', default: false, description: 'hooks', schema: schemas.boolean }),
+  option({
+    key: 'port',
+    env: 'FG_TEST_PORT',
+    flag: '--port <port>',
+    default: 18081,
+    description: 'port',
+    schema: schemas.port,
+  }),
+  option({
+    key: 'host',
+    env: 'FG_TEST_HOST',
+    flag: '--host <host>',
+    default: '127.0.0.1',
+    description: 'host',
+    schema: schemas.host,
+  }),
+  option({
+    key: 'hooks',
+    env: 'FG_TEST_HOOKS',
+    flag: '--test-hooks',
+    default: false,
+    description: 'hooks',
+    schema: schemas.boolean,
+  }),
   option({ key: 'token', env: 'FG_TEST_TOKEN', flag: '--token <t>', description: 'token', schema: schemas.text }),
 ];
 
@@ -27,13 +48,21 @@ describe('configuration resolves defaults < .env < environment < flags', () => {
 
   test('.env overrides defaults, the environment overrides .env, flags override both', () => {
     const file = envFile('FG_TEST_PORT=1000\nFG_TEST_HOST=0.0.0.0\nFG_TEST_HOOKS=yes\n');
-    expect(resolveConfig(specs, {}, { env: {}, envFile: file })).toMatchObject({ port: 1000, host: '0.0.0.0', hooks: true });
+    expect(resolveConfig(specs, {}, { env: {}, envFile: file })).toMatchObject({
+      port: 1000,
+      host: '0.0.0.0',
+      hooks: true,
+    });
     expect(resolveConfig(specs, {}, { env: { FG_TEST_PORT: '2000' }, envFile: file })).toMatchObject({ port: 2000 });
-    expect(resolveConfig(specs, { port: '3000' }, { env: { FG_TEST_PORT: '2000' }, envFile: file })).toMatchObject({ port: 3000 });
+    expect(resolveConfig(specs, { port: '3000' }, { env: { FG_TEST_PORT: '2000' }, envFile: file })).toMatchObject({
+      port: 3000,
+    });
   });
 
   test('an empty environment variable does not override', () => {
-    expect(resolveConfig(specs, {}, { env: { FG_TEST_PORT: '' }, envFile: '/nonexistent' })).toMatchObject({ port: 18081 });
+    expect(resolveConfig(specs, {}, { env: { FG_TEST_PORT: '' }, envFile: '/nonexistent' })).toMatchObject({
+      port: 18081,
+    });
   });
 
   test('the result is frozen', () => {

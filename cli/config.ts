@@ -66,7 +66,11 @@ export function resolveConfig<T extends Record<string, unknown>>(
     const parsed = spec.schema.safeParse(raw);
     if (!parsed.success) {
       const where =
-        origin === 'flag' ? spec.flag.split(/[ ,]/)[0] : origin === 'default' ? `default of ${spec.key}` : `${spec.env} (${origin})`;
+        origin === 'flag'
+          ? spec.flag.split(/[ ,]/)[0]
+          : origin === 'default'
+            ? `default of ${spec.key}`
+            : `${spec.env} (${origin})`;
       const problem = parsed.error.issues.map(describeIssue).join('; ');
       throw new FloodgateError('CONFIG_INVALID', { detail: `${where} = ${JSON.stringify(raw)}: ${problem}` });
     }
@@ -79,7 +83,11 @@ export function resolveConfig<T extends Record<string, unknown>>(
 function describeIssue(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
-      return issue.expected === 'number' ? 'expected a number' : issue.expected === 'int' ? 'expected a whole number' : `expected ${issue.expected}`;
+      return issue.expected === 'number'
+        ? 'expected a number'
+        : issue.expected === 'int'
+          ? 'expected a whole number'
+          : `expected ${issue.expected}`;
     case 'too_small':
       return `must be ${issue.inclusive ? '≥' : '>'} ${String(issue.minimum)}`;
     case 'too_big':

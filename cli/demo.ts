@@ -23,18 +23,48 @@ const localEngine = async (): Promise<LocalEngine> => (await import('../engine/i
 
 export const demoCommand = defineCommand<DemoCommandConfig>({
   name: 'demo',
-  summary: 'Rehearse an opening end to end on this machine: target with a slow ministry API, exporter, Prometheus if installed, a breakpoint and a scaled opening, capacity reports.',
+  summary:
+    'Rehearse an opening end to end on this machine: target with a slow ministry API, exporter, Prometheus if installed, a breakpoint and a scaled opening, capacity reports.',
   help: [
     'Takes about 3 minutes on 2 cores; Ctrl-C stops everything it started.',
     'Writes results/demo-<time>-breakpoint/ and results/demo-<time>-opening/, each with report.html.',
   ].join('\n'),
   options: [
-    option({ key: 'out', env: 'FLOODGATE_DEMO_OUT', flag: '--out <dir>', default: 'results', description: 'results root: each run writes <out>/<run>/', schema: schemas.text }),
-    option({ key: 'engine', env: 'FLOODGATE_ENGINE', flag: '--engine <engine>', default: 'auto', description: 'auto (k6 when on PATH, else local), k6 or local', schema: z.enum(ENGINE_CHOICES) }),
-    option({ key: 'prometheus', env: 'FLOODGATE_DEMO_PROMETHEUS', flag: '--prometheus <on|off>', default: true, description: 'start Prometheus when it is installed', schema: schemas.boolean }),
+    option({
+      key: 'out',
+      env: 'FLOODGATE_DEMO_OUT',
+      flag: '--out <dir>',
+      default: 'results',
+      description: 'results root: each run writes <out>/<run>/',
+      schema: schemas.text,
+    }),
+    option({
+      key: 'engine',
+      env: 'FLOODGATE_ENGINE',
+      flag: '--engine <engine>',
+      default: 'auto',
+      description: 'auto (k6 when on PATH, else local), k6 or local',
+      schema: z.enum(ENGINE_CHOICES),
+    }),
+    option({
+      key: 'prometheus',
+      env: 'FLOODGATE_DEMO_PROMETHEUS',
+      flag: '--prometheus <on|off>',
+      default: true,
+      description: 'start Prometheus when it is installed',
+      schema: schemas.boolean,
+    }),
   ],
   async run({ config, signal, stdout, stderr }) {
-    const outcome = await runDemo({ out: config.out, engine: config.engine, prometheus: config.prometheus ? 'auto' : 'off', stdout, stderr, signal, localEngine });
+    const outcome = await runDemo({
+      out: config.out,
+      engine: config.engine,
+      prometheus: config.prometheus ? 'auto' : 'off',
+      stdout,
+      stderr,
+      signal,
+      localEngine,
+    });
     return outcome.exitCode;
   },
 });

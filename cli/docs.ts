@@ -23,7 +23,9 @@ export function renderReadmeSections(commands: readonly CommandDefinition<never>
 export function renderCommandTable(commands: readonly CommandDefinition<never>[]): string {
   const rows = ['| command | what it does |', '|---|---|'];
   for (const command of commands) {
-    const args = (command.arguments ?? []).map((argument) => (argument.required ? `<${argument.name}>` : `[${argument.name}]`));
+    const args = (command.arguments ?? []).map((argument) =>
+      argument.required ? `<${argument.name}>` : `[${argument.name}]`,
+    );
     rows.push(`| \`floodgate ${[command.name, ...args].join(' ')}\` | ${escapeCell(command.summary)} |`);
   }
   return rows.join('\n');
@@ -33,7 +35,9 @@ export function renderCommandTable(commands: readonly CommandDefinition<never>[]
 export function renderMetricTable(): string {
   const rows = ['| metric | type | labels | meaning |', '|---|---|---|---|'];
   for (const metric of ALL_METRICS) {
-    rows.push(`| \`${metric.name}\` | ${metric.type} | ${metric.labels.join(', ') || '—'} | ${escapeCell(metric.help)} |`);
+    rows.push(
+      `| \`${metric.name}\` | ${metric.type} | ${metric.labels.join(', ') || '—'} | ${escapeCell(metric.help)} |`,
+    );
   }
   return rows.join('\n');
 }
@@ -42,13 +46,18 @@ export function renderMetricTable(): string {
 export function renderErrorTable(): string {
   const rows = ['| code | exit | message | what to do |', '|---|---|---|---|'];
   for (const [code, definition] of Object.entries(ERROR_TABLE)) {
-    rows.push(`| \`${code}\` | ${definition.exitCode} | ${escapeCell(definition.message)} | ${escapeCell(definition.hint)} |`);
+    rows.push(
+      `| \`${code}\` | ${definition.exitCode} | ${escapeCell(definition.message)} | ${escapeCell(definition.hint)} |`,
+    );
   }
   return rows.join('\n');
 }
 
 /** Markers around the part of `.env.example` rendered from the command options. */
-export const ENV_EXAMPLE_MARKERS = { open: '# --- generated from the command options: do not edit by hand ---', close: '# --- end of generated options ---' } as const;
+export const ENV_EXAMPLE_MARKERS = {
+  open: '# --- generated from the command options: do not edit by hand ---',
+  close: '# --- end of generated options ---',
+} as const;
 
 /** `.env.example` lines for every option that has an environment variable, grouped by command. */
 export function renderEnvExample(commands: readonly CommandDefinition<never>[]): string {

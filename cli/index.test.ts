@@ -17,7 +17,13 @@ describe('the floodgate command line', () => {
     name: 'probe',
     summary: 'a command for this test',
     options: [
-      option({ key: 'errorRates', flag: '--error-rate <stage=p>', description: 'x', schema: schemas.text.array(), repeatable: true }),
+      option({
+        key: 'errorRates',
+        flag: '--error-rate <stage=p>',
+        description: 'x',
+        schema: schemas.text.array(),
+        repeatable: true,
+      }),
       option({ key: 'port', flag: '--port <port>', default: 1, description: 'x', schema: schemas.port }),
       option({ key: 'hooks', flag: '--test-hooks', default: false, description: 'x', schema: schemas.boolean }),
     ],
@@ -30,7 +36,10 @@ describe('the floodgate command line', () => {
   test('passes flags to the config by key even when the flag is spelled differently', async () => {
     const output = capture();
     try {
-      const code = await main(['probe', '--error-rate', 'a=1', '--error-rate', 'b=2', '--port', '9', '--test-hooks'], [probe as never]);
+      const code = await main(
+        ['probe', '--error-rate', 'a=1', '--error-rate', 'b=2', '--port', '9', '--test-hooks'],
+        [probe as never],
+      );
       expect(code).toBe(7);
     } finally {
       output.restore();

@@ -10,12 +10,20 @@ import { resolveConfig } from './config.ts';
 import { COMMANDS } from './commands.ts';
 
 /** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
-export async function main(argv: readonly string[], commands: readonly CommandDefinition<never>[] = COMMANDS): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  commands: readonly CommandDefinition<never>[] = COMMANDS,
+): Promise<number> {
   const program = new Command('floodgate')
-    .description('Rehearse a registration opening: k6 load tests, a Prometheus exporter, Grafana dashboards and a capacity report.')
+    .description(
+      'Rehearse a registration opening: k6 load tests, a Prometheus exporter, Grafana dashboards and a capacity report.',
+    )
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
-    .configureOutput({ writeOut: (text) => process.stdout.write(text), writeErr: (text) => process.stderr.write(text) });
+    .configureOutput({
+      writeOut: (text) => process.stdout.write(text),
+      writeErr: (text) => process.stderr.write(text),
+    });
 
   let exitCode = 0;
   let current = '<command>';
@@ -32,7 +40,8 @@ export async function main(argv: readonly string[], commands: readonly CommandDe
     for (const spec of definition.options) {
       const option = new Option(spec.flag, spec.description + (spec.env ? ` (env ${spec.env})` : ''));
       if (spec.default !== undefined) option.default(undefined, String(spec.default)); // shown in --help, resolved by resolveConfig
-      if (spec.repeatable) option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+      if (spec.repeatable)
+        option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
       command.addOption(option);
       // commander names a value after its flag (--error-rate → errorRate); the config uses the spec's key
       attributes.set(spec.key, option.attributeName());
@@ -59,7 +68,12 @@ export async function main(argv: readonly string[], commands: readonly CommandDe
   try {
     // A command that passes flags on (run: k6's) takes them out before commander parses the rest.
     const at = words.findIndex((word) => !word.startsWith('-'));
-    const extracting = at >= 0 ? (commands as readonly CommandDefinition<Record<string, unknown>>[]).find((definition) => definition.name === words[at]) : undefined;
+    const extracting =
+      at >= 0
+        ? (commands as readonly CommandDefinition<Record<string, unknown>>[]).find(
+            (definition) => definition.name === words[at],
+          )
+        : undefined;
     if (extracting?.extractFlags) {
       const result = extracting.extractFlags(words.slice(at + 1));
       extracted = result.extracted;
@@ -105,7 +119,11 @@ function reportError(error: unknown, command: string): number {
     process.stderr.write(`error: ${error.message}\nhint: ${error.hint.replaceAll('<command>', command)}\n`);
     return error.exitCode;
   }
-  const wrapped = new FloodgateError('INTERNAL', { detail: error instanceof Error ? error.message : String(error) }, { cause: error });
+  const wrapped = new FloodgateError(
+    'INTERNAL',
+    { detail: error instanceof Error ? error.message : String(error) },
+    { cause: error },
+  );
   process.stderr.write(`error: ${wrapped.message}\nhint: ${wrapped.hint}\n`);
   if (process.env.FLOODGATE_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
   return wrapped.exitCode;

@@ -34,12 +34,27 @@ describe("k6's duration grammar (types.ParseExtendedDuration)", () => {
     expect(parseK6DurationMs(text)).toBeCloseTo(ms, 9);
   });
 
-  test.each(['', 'abc', '10x', 's', null, ' 30s', '10 s', '1.5d', '1h2d', '2d-3h', '1d1x', '30S', '.s', 'inf', 'NaN', 'Infinity', '0x1p4'])(
-    '%j is not a duration',
-    (text) => {
-      expect(parseK6DurationMs(text)).toBeUndefined();
-    },
-  );
+  test.each([
+    '',
+    'abc',
+    '10x',
+    's',
+    null,
+    ' 30s',
+    '10 s',
+    '1.5d',
+    '1h2d',
+    '2d-3h',
+    '1d1x',
+    '30S',
+    '.s',
+    'inf',
+    'NaN',
+    'Infinity',
+    '0x1p4',
+  ])('%j is not a duration', (text) => {
+    expect(parseK6DurationMs(text)).toBeUndefined();
+  });
 });
 
 describe('durations of script variables and k6 stages, in seconds', () => {
@@ -81,6 +96,7 @@ describe('printing a duration', () => {
   });
 
   test('every k6 option value reads back as the seconds it was made from', () => {
-    for (const seconds of [0.001, 0.25, 1, 59.5, 90, 3600, 86_400]) expect(parseDurationSeconds(formatK6Duration(seconds))).toBe(seconds);
+    for (const seconds of [0.001, 0.25, 1, 59.5, 90, 3600, 86_400])
+      expect(parseDurationSeconds(formatK6Duration(seconds))).toBe(seconds);
   });
 });

@@ -16,8 +16,8 @@
 const GO_UNITS: Readonly<Record<string, { readonly ms: number; readonly s: number }>> = {
   ns: { ms: 1e-6, s: 1e-9 },
   us: { ms: 1e-3, s: 1e-6 },
-  'µs': { ms: 1e-3, s: 1e-6 }, // U+00B5 micro sign
-  'μs': { ms: 1e-3, s: 1e-6 }, // U+03BC Greek mu
+  µs: { ms: 1e-3, s: 1e-6 }, // U+00B5 micro sign
+  μs: { ms: 1e-3, s: 1e-6 }, // U+03BC Greek mu
   ms: { ms: 1, s: 1e-3 },
   s: { ms: 1000, s: 1 },
   m: { ms: 60_000, s: 60 },

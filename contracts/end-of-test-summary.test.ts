@@ -1,8 +1,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { humanizeBytes, humanizeDuration, humanizeValue, renderEndOfTestSummary, type EndOfTestData } from './end-of-test-summary.ts';
+import {
+  humanizeBytes,
+  humanizeDuration,
+  humanizeValue,
+  renderEndOfTestSummary,
+  type EndOfTestData,
+} from './end-of-test-summary.ts';
 
-const fixture = (name: string): EndOfTestData => JSON.parse(readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8')) as EndOfTestData;
+const fixture = (name: string): EndOfTestData =>
+  JSON.parse(readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8')) as EndOfTestData;
 
 /** Compares with a committed golden file; UPDATE_GOLDEN=1 rewrites it. */
 function golden(name: string, text: string): void {
@@ -41,7 +48,9 @@ describe('k6 end-of-test summary', () => {
 
   test('a failed submetric threshold shows ✗ with the value it was judged on', () => {
     const text = renderEndOfTestSummary(fixture('summary-legacy.json'));
-    expect(text).toContain("    http_req_failed\n    ✓ 'rate<0.01' rate=0.83%\n\n      {stage:verify_nik}\n      ✗ 'rate<0.01' rate=5.00%");
+    expect(text).toContain(
+      "    http_req_failed\n    ✓ 'rate<0.01' rate=0.83%\n\n      {stage:verify_nik}\n      ✗ 'rate<0.01' rate=5.00%",
+    );
   });
 
   test('hidden metrics and thresholds are left out', () => {

@@ -32,7 +32,11 @@ export interface EndOfTestData {
   readonly root_group: EndOfTestGroup;
   /** The test's duration: checks_total's rate is per second of it. */
   readonly state?: { readonly testRunDurationMs: number };
-  readonly options?: { readonly summaryTrendStats?: readonly string[]; readonly summaryTimeUnit?: string; readonly noColor?: boolean };
+  readonly options?: {
+    readonly summaryTrendStats?: readonly string[];
+    readonly summaryTimeUnit?: string;
+    readonly noColor?: boolean;
+  };
 }
 
 /** How to render. */
@@ -78,20 +82,34 @@ export function renderSummaryBlocks(data: EndOfTestData, options: EndOfTestOptio
   for (const name of Object.keys(data.metrics)) {
     const metric = data.metrics[name]!;
     const kept = Object.entries(metric.thresholds ?? {}).filter(([expression]) => !hideThreshold(name, expression));
-    if (kept.length > 0) withThresholds[name] = { ...metric, name, thresholdList: kept.map(([source, result]) => ({ source, ok: result.ok })) };
+    if (kept.length > 0)
+      withThresholds[name] = {
+        ...metric,
+        name,
+        thresholdList: kept.map(([source, result]) => ({ source, ok: result.ok })),
+      };
   }
-  if (Object.keys(withThresholds).length > 0) sections.push({ title: 'THRESHOLDS', content: renderThresholds(withThresholds, settings, 1) });
+  if (Object.keys(withThresholds).length > 0)
+    sections.push({ title: 'THRESHOLDS', content: renderThresholds(withThresholds, settings, 1) });
 
   const content: string[] = [];
   const checksMetric = data.metrics.checks;
-  if (checksMetric) content.push(...renderChecks(checksMetric, allChecks(data.root_group), data.state?.testRunDurationMs ?? 0, settings), '\n');
+  if (checksMetric)
+    content.push(
+      ...renderChecks(checksMetric, allChecks(data.root_group), data.state?.testRunDurationMs ?? 0, settings),
+      '\n',
+    );
   content.push(...renderMetricSections(sectioned(data.metrics, hideMetric), settings));
   sections.push({ title: 'TOTAL RESULTS', content });
 
   // k6's ReportBuilder.build(): a section is its title, its lines and a blank line; lines join with '\n'
   let text = '';
   for (const section of sections) {
-    for (const item of [indent(0, `${TITLE_PREFIX} ${settings.colors.bold(section.title)} \n`), ...section.content, '\n']) {
+    for (const item of [
+      indent(0, `${TITLE_PREFIX} ${settings.colors.bold(section.title)} \n`),
+      ...section.content,
+      '\n',
+    ]) {
       text += item === '\n' ? '\n' : `\n${item}`;
     }
   }
@@ -101,7 +119,11 @@ export function renderSummaryBlocks(data: EndOfTestData, options: EndOfTestOptio
 // --- k6's humanizing (internal/js/summary.js) ----------------------------------------------
 
 /** A value as k6 prints it for a metric: rates as truncated percent, time and data with units. */
-export function humanizeValue(value: number, metric: Pick<EndOfTestMetric, 'type' | 'contains'>, timeUnit = ''): string {
+export function humanizeValue(
+  value: number,
+  metric: Pick<EndOfTestMetric, 'type' | 'contains'>,
+  timeUnit = '',
+): string {
   if (metric.type === 'rate') return `${(Math.trunc(value * 100 * 100) / 100).toFixed(2)}%`;
   if (metric.contains === 'data') return humanizeBytes(value);
   if (metric.contains === 'time') return humanizeDuration(value, timeUnit);
@@ -207,17 +229,49 @@ function sortByName(names: string[]): string[] {
   });
 }
 
-const HTTP_METRICS = ['http_reqs', 'http_req_failed', 'http_req_duration', 'http_req_blocked', 'http_req_connecting', 'http_req_tls_handshaking', 'http_req_sending', 'http_req_waiting', 'http_req_receiving'];
+const HTTP_METRICS = [
+  'http_reqs',
+  'http_req_failed',
+  'http_req_duration',
+  'http_req_blocked',
+  'http_req_connecting',
+  'http_req_tls_handshaking',
+  'http_req_sending',
+  'http_req_waiting',
+  'http_req_receiving',
+];
 const EXECUTION_METRICS = ['vus', 'vus_max', 'iterations', 'iteration_duration', 'dropped_iterations'];
 const NETWORK_METRICS = ['data_sent', 'data_received'];
 /** What compact mode leaves out (k6 matches these as name prefixes). */
-const COMPACT_SKIPPED = ['checks', 'group_duration', 'http_req_blocked', 'http_req_connecting', 'http_req_receiving', 'http_req_sending', 'http_req_tls_handshaking', 'http_req_waiting'];
+const COMPACT_SKIPPED = [
+  'checks',
+  'group_duration',
+  'http_req_blocked',
+  'http_req_connecting',
+  'http_req_receiving',
+  'http_req_sending',
+  'http_req_tls_handshaking',
+  'http_req_waiting',
+];
 
-const startsWithOneOf = (name: string, prefixes: readonly string[]): boolean => prefixes.some((prefix) => name.startsWith(prefix));
+const startsWithOneOf = (name: string, prefixes: readonly string[]): boolean =>
+  prefixes.some((prefix) => name.startsWith(prefix));
 
 /** The TOTAL RESULTS sections in k6's order (custom first), each metric named. */
-function sectioned(metrics: Readonly<Record<string, EndOfTestMetric>>, hide: (name: string) => boolean): Array<[string, Record<string, NamedMetric>]> {
-  const sections: Record<string, Record<string, NamedMetric>> = { http: {}, execution: {}, network: {}, browser: {}, webvitals: {}, grpc: {}, websocket: {}, custom: {} };
+function sectioned(
+  metrics: Readonly<Record<string, EndOfTestMetric>>,
+  hide: (name: string) => boolean,
+): Array<[string, Record<string, NamedMetric>]> {
+  const sections: Record<string, Record<string, NamedMetric>> = {
+    http: {},
+    execution: {},
+    network: {},
+    browser: {},
+    webvitals: {},
+    grpc: {},
+    websocket: {},
+    custom: {},
+  };
   for (const name of Object.keys(metrics)) {
     if (startsWithOneOf(name, COMPACT_SKIPPED) || hide(name)) continue;
     const metric: NamedMetric = { ...metrics[name]!, name };
@@ -255,7 +309,16 @@ interface Columns {
 }
 
 function columns(metrics: Readonly<Record<string, NamedMetric>>, level: number, settings: Settings): Columns {
-  const result: Columns = { maxNameWidth: 0, trendCols: {}, trendKeys: {}, trendColWidths: settings.trendStats.map(() => 0), mainValues: {}, extras: {}, mainValueWidth: 0, extraWidths: [] };
+  const result: Columns = {
+    maxNameWidth: 0,
+    trendCols: {},
+    trendKeys: {},
+    trendColWidths: settings.trendStats.map(() => 0),
+    mainValues: {},
+    extras: {},
+    mainValueWidth: 0,
+    extraWidths: [],
+  };
   let maxNameWidth = 0;
   let mainValueWidth = 0;
   for (const name of sortByName(Object.keys(metrics))) {
@@ -263,9 +326,15 @@ function columns(metrics: Readonly<Record<string, NamedMetric>>, level: number, 
     maxNameWidth = Math.max(maxNameWidth, width(indent(level, displayName(name))));
     if (metric.type === 'trend') {
       const trendValue = (stat: string, value: number | undefined): string =>
-        value === undefined ? 'n/a' : stat === 'count' ? String(value) : humanizeValue(value, metric, settings.timeUnit);
+        value === undefined
+          ? 'n/a'
+          : stat === 'count'
+            ? String(value)
+            : humanizeValue(value, metric, settings.timeUnit);
       const cols = settings.trendStats.map((stat) => trendValue(stat, metric.values[stat]));
-      cols.forEach((col, index) => (result.trendColWidths[index] = Math.max(result.trendColWidths[index]!, width(col))));
+      cols.forEach(
+        (col, index) => (result.trendColWidths[index] = Math.max(result.trendColWidths[index]!, width(col))),
+      );
       result.trendCols[name] = cols;
       result.trendKeys[name] = Object.fromEntries(
         Object.entries(metric.values)
@@ -277,7 +346,9 @@ function columns(metrics: Readonly<Record<string, NamedMetric>>, level: number, 
       result.mainValues[name] = main!;
       mainValueWidth = Math.max(mainValueWidth, width(main!));
       result.extras[name] = extras;
-      extras.forEach((extra, index) => (result.extraWidths[index] = Math.max(result.extraWidths[index] ?? 0, width(extra))));
+      extras.forEach(
+        (extra, index) => (result.extraWidths[index] = Math.max(result.extraWidths[index] ?? 0, width(extra))),
+      );
     }
   }
   return { ...result, maxNameWidth, mainValueWidth };
@@ -289,9 +360,16 @@ function nonTrendValues(metric: EndOfTestMetric, timeUnit: string): string[] {
     case 'counter':
       return [humanizeValue(value('count'), metric, timeUnit), `${humanizeValue(value('rate'), metric, timeUnit)}/s`];
     case 'gauge':
-      return [humanizeValue(value('value'), metric, timeUnit), `min=${humanizeValue(value('min'), metric, timeUnit)}`, `max=${humanizeValue(value('max'), metric, timeUnit)}`];
+      return [
+        humanizeValue(value('value'), metric, timeUnit),
+        `min=${humanizeValue(value('min'), metric, timeUnit)}`,
+        `max=${humanizeValue(value('max'), metric, timeUnit)}`,
+      ];
     case 'rate':
-      return [humanizeValue(value('rate'), metric, timeUnit), `${value('passes')} out of ${value('passes') + value('fails')}`];
+      return [
+        humanizeValue(value('rate'), metric, timeUnit),
+        `${value('passes')} out of ${value('passes') + value('fails')}`,
+      ];
     default:
       return ['[no data]'];
   }
@@ -304,13 +382,17 @@ function metricLine(name: string, metric: NamedMetric, info: Columns, level: num
   const dotted = shown + colors.decorate(`${'.'.repeat(dots)}:`, 'white', 'faint');
   let data: string;
   if (metric.type === 'trend') {
-    data = info.trendCols[name]!.map((col, index) => `${settings.trendStats[index]}=${colors.decorate(col, 'cyan')}${' '.repeat(info.trendColWidths[index]! - width(col))}`).join(' ');
+    data = info.trendCols[name]!.map(
+      (col, index) =>
+        `${settings.trendStats[index]}=${colors.decorate(col, 'cyan')}${' '.repeat(info.trendColWidths[index]! - width(col))}`,
+    ).join(' ');
   } else {
     const main = info.mainValues[name]!;
     const extras = info.extras[name] ?? [];
     data = colors.decorate(main, 'cyan') + ' '.repeat(info.mainValueWidth - width(main));
     if (extras.length === 1) data += ` ${colors.decorate(extras[0]!, 'cyan', 'faint')}`;
-    else if (extras.length > 1) data += ` ${extras.map((extra, index) => colors.decorate(extra, 'cyan', 'faint') + ' '.repeat(info.extraWidths[index]! - width(extra))).join(' ')}`;
+    else if (extras.length > 1)
+      data += ` ${extras.map((extra, index) => colors.decorate(extra, 'cyan', 'faint') + ' '.repeat(info.extraWidths[index]! - width(extra))).join(' ')}`;
   }
   return indent(level, `${dotted} ${data}`);
 }
@@ -339,10 +421,25 @@ function renderChecks(
   const total = (checks.values.passes ?? 0) + (checks.values.fails ?? 0);
   const succeeded = checks.values.passes ?? 0;
   const metrics: Record<string, NamedMetric> = {
-    checks_total: { name: 'checks_total', type: 'counter', contains: 'default', values: { count: total, rate: durationMs > 0 ? total / (durationMs / 1000) : 0 } },
-    checks_succeeded: { name: 'checks_succeeded', type: 'rate', contains: 'default', values: { rate: total > 0 ? succeeded / total : 0, passes: succeeded, fails: total - succeeded } },
+    checks_total: {
+      name: 'checks_total',
+      type: 'counter',
+      contains: 'default',
+      values: { count: total, rate: durationMs > 0 ? total / (durationMs / 1000) : 0 },
+    },
+    checks_succeeded: {
+      name: 'checks_succeeded',
+      type: 'rate',
+      contains: 'default',
+      values: { rate: total > 0 ? succeeded / total : 0, passes: succeeded, fails: total - succeeded },
+    },
     // k6 fills checks_failed's passes with the failed checks (data.go populateSummaryChecks)
-    checks_failed: { name: 'checks_failed', type: 'rate', contains: 'default', values: { rate: total > 0 ? (total - succeeded) / total : 0, passes: total - succeeded, fails: succeeded } },
+    checks_failed: {
+      name: 'checks_failed',
+      type: 'rate',
+      contains: 'default',
+      values: { rate: total > 0 ? (total - succeeded) / total : 0, passes: total - succeeded, fails: succeeded },
+    },
   };
   const info = columns(metrics, 1, settings);
   const lines = Object.keys(metrics).map((name) => metricLine(name, metrics[name]!, info, 1, settings));
@@ -377,7 +474,12 @@ function renderThresholds(metrics: Record<string, NamedMetric>, settings: Settin
         value = info.mainValues[name];
       }
       const source = settings.colors.decorate(`'${threshold.source.trim()}'`, 'white');
-      lines.push(indent(inner, `${status} ${source} ${settings.colors.decorate(aggregation, 'white')}=${settings.colors.decorate(value ?? 'n/a', 'cyan')}`));
+      lines.push(
+        indent(
+          inner,
+          `${status} ${source} ${settings.colors.decorate(aggregation, 'white')}=${settings.colors.decorate(value ?? 'n/a', 'cyan')}`,
+        ),
+      );
     }
     lines.push('\n');
   }

@@ -112,7 +112,9 @@ export function continuationTable(photoUploadShare: number = DEFAULT_PHOTO_UPLOA
  * Expected share of arrivals that complete each stage when nothing fails: the product of the
  * continuations up to and including the stage.
  */
-export function expectedCompletion(table: ContinuationTable = continuationTable()): Readonly<Record<FunnelStage, number>> {
+export function expectedCompletion(
+  table: ContinuationTable = continuationTable(),
+): Readonly<Record<FunnelStage, number>> {
   let cumulative = 1;
   const result = {} as Record<FunnelStage, number>;
   for (const stage of FUNNEL_STAGES) {

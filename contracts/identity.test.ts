@@ -55,7 +55,8 @@ describe('synthetic applicants', () => {
     expect(collisions).toBe(0);
     // emails embed (vu, iteration) literally, so they are distinct by construction; check a sample
     const emails = new Set<string>();
-    for (let vu = 1; vu <= 100; vu += 1) for (let i = 0; i < 1000; i += 1) emails.add(syntheticApplicant('ten-million', vu, i).email);
+    for (let vu = 1; vu <= 100; vu += 1)
+      for (let i = 0; i < 1000; i += 1) emails.add(syntheticApplicant('ten-million', vu, i).email);
     expect(emails.size).toBe(100_000);
   }, 120_000);
 

@@ -65,7 +65,7 @@ export function syntheticApplicant(run: string, vu: number, iteration: number): 
   const key = fnv1a(run);
   const permuted = feistel42(vu * MAX_IDENTITY_ITERATION + iteration, key);
   const nikParts = nikFromIndex(permuted);
-  const nameSeed = mix32(permuted % 0x7fffffff ^ key);
+  const nameSeed = mix32((permuted % 0x7fffffff) ^ key);
   return {
     run,
     vu,
@@ -168,11 +168,47 @@ function mix32(value: number): number {
 }
 
 const GIVEN_NAMES = [
-  'Adi', 'Ayu', 'Bima', 'Citra', 'Dewi', 'Eka', 'Fajar', 'Gita', 'Hadi', 'Indah', 'Joko', 'Kartika',
-  'Lestari', 'Made', 'Nur', 'Oka', 'Putri', 'Rizki', 'Sari', 'Tono', 'Utami', 'Wahyu', 'Yuni', 'Zainal',
+  'Adi',
+  'Ayu',
+  'Bima',
+  'Citra',
+  'Dewi',
+  'Eka',
+  'Fajar',
+  'Gita',
+  'Hadi',
+  'Indah',
+  'Joko',
+  'Kartika',
+  'Lestari',
+  'Made',
+  'Nur',
+  'Oka',
+  'Putri',
+  'Rizki',
+  'Sari',
+  'Tono',
+  'Utami',
+  'Wahyu',
+  'Yuni',
+  'Zainal',
 ] as const;
 
 const FAMILY_NAMES = [
-  'Santoso', 'Wijaya', 'Saputra', 'Lubis', 'Siregar', 'Nasution', 'Hidayat', 'Kusuma', 'Pratama',
-  'Setiawan', 'Halim', 'Gunawan', 'Rahman', 'Harahap', 'Sinaga', 'Purba',
+  'Santoso',
+  'Wijaya',
+  'Saputra',
+  'Lubis',
+  'Siregar',
+  'Nasution',
+  'Hidayat',
+  'Kusuma',
+  'Pratama',
+  'Setiawan',
+  'Halim',
+  'Gunawan',
+  'Rahman',
+  'Harahap',
+  'Sinaga',
+  'Purba',
 ] as const;

@@ -1,8 +1,19 @@
 import { describe, expect, test } from 'vitest';
-import { K6_MAX_ABS_VALUE, K6LineSplitter, isGzipMagic, parseK6Line, parseRfc3339, sampleRejection } from './k6-json.ts';
+import {
+  K6_MAX_ABS_VALUE,
+  K6LineSplitter,
+  isGzipMagic,
+  parseK6Line,
+  parseRfc3339,
+  sampleRejection,
+} from './k6-json.ts';
 
-const point = (metric: string, value: unknown, tags: Record<string, unknown> = {}, time = '2026-08-21T09:00:01Z'): string =>
-  JSON.stringify({ metric, type: 'Point', data: { time, value, tags } });
+const point = (
+  metric: string,
+  value: unknown,
+  tags: Record<string, unknown> = {},
+  time = '2026-08-21T09:00:01Z',
+): string => JSON.stringify({ metric, type: 'Point', data: { time, value, tags } });
 
 describe('parseK6Line', () => {
   test.each([
@@ -11,7 +22,11 @@ describe('parseK6Line', () => {
     ['a negative request count', point('http_reqs', -1), 'bad_value'],
     ['a negative duration', point('http_req_duration', -3.5), 'bad_value'],
     ['a funnel sample without a stage', point('funnel_stage', 1, { result: 'entered' }), 'bad_tags'],
-    ['a funnel sample with an unknown result', point('funnel_stage', 1, { stage: 'landing', result: 'won' }), 'bad_tags'],
+    [
+      'a funnel sample with an unknown result',
+      point('funnel_stage', 1, { stage: 'landing', result: 'won' }),
+      'bad_tags',
+    ],
     ['a scenario tag holding a newline', point('http_reqs', 1, { scenario: 'a\nb' }), 'bad_tags'],
   ])('rejects %s as %s', (_what, line, reason) => {
     expect(parseK6Line(line)).toEqual({ kind: 'rejected', reason });
@@ -83,7 +98,10 @@ describe('K6LineSplitter', () => {
   });
 
   test('skips a line beyond the limit once and keeps going', () => {
-    expect(collect(['short\n', 'x'.repeat(10), 'x'.repeat(10), 'x\nafter\n'])).toEqual({ lines: ['short', 'after'], tooLong: 1 });
+    expect(collect(['short\n', 'x'.repeat(10), 'x'.repeat(10), 'x\nafter\n'])).toEqual({
+      lines: ['short', 'after'],
+      tooLong: 1,
+    });
   });
 
   test('counts a last line without its newline when the stream ends', () => {

@@ -101,16 +101,26 @@ const COUNTS: ReadonlySet<string> = new Set([
 ]);
 
 /** Tags that become label values somewhere, or decide one: a control character in them is hostile or broken input. */
-export const K6_LABEL_TAGS = ['run', 'testid', 'scenario', 'planned_scenario', 'stage', 'result', 'method', 'status', 'expected_response', 'check'] as const;
+export const K6_LABEL_TAGS = [
+  'run',
+  'testid',
+  'scenario',
+  'planned_scenario',
+  'stage',
+  'result',
+  'method',
+  'status',
+  'expected_response',
+  'check',
+] as const;
 
 const STAGES: ReadonlySet<string> = new Set(FUNNEL_STAGES);
 const RESULTS: ReadonlySet<string> = new Set(STAGE_RESULTS);
 
 const BLANK: ParsedK6Line = Object.freeze({ kind: 'blank' });
-const rejections = Object.fromEntries(K6_LINE_REJECTIONS.map((reason) => [reason, Object.freeze({ kind: 'rejected', reason })])) as Record<
-  K6LineRejection,
-  ParsedK6Line
->;
+const rejections = Object.fromEntries(
+  K6_LINE_REJECTIONS.map((reason) => [reason, Object.freeze({ kind: 'rejected', reason })]),
+) as Record<K6LineRejection, ParsedK6Line>;
 
 /**
  * Parses one line (without its newline; a trailing CR is ignored). Lines longer than
@@ -138,7 +148,11 @@ export function parseK6Line(line: string, maxLineLength = Number.POSITIVE_INFINI
  * a sample whatever its source (a Point line, a remote-write series), so that none of them counts
  * what another rejects.
  */
-export function sampleRejection(metric: string, value: number, tags: Readonly<Record<string, string>>): K6LineRejection | undefined {
+export function sampleRejection(
+  metric: string,
+  value: number,
+  tags: Readonly<Record<string, string>>,
+): K6LineRejection | undefined {
   if (!Number.isFinite(value)) return 'bad_value';
   if (Math.abs(value) > K6_MAX_ABS_VALUE) return 'out_of_range';
   if (value < 0 && COUNTS.has(metric)) return 'bad_value';
@@ -474,15 +488,21 @@ function scanPoint(line: string, keep: K6TagSelection): ParsedK6Line | undefined
     if (literalAt(line, at, 'null')) at += 4;
     else if ((at = scanStringMap(line, at, keep, into)) < 0) return undefined;
     const tagsEnd = at;
-    if (literalAt(line, at, POINT_METADATA) && (at = scanStringMap(line, at + POINT_METADATA.length, undefined, into)) < 0) return undefined;
+    if (
+      literalAt(line, at, POINT_METADATA) &&
+      (at = scanStringMap(line, at + POINT_METADATA.length, undefined, into)) < 0
+    )
+      return undefined;
     if (at !== line.length - 2 || line.charCodeAt(at) !== 0x7d || line.charCodeAt(at + 1) !== 0x7d) return undefined;
     tags = into;
-    if (tagsEnd === at && tagsLength > 2) scannedTags[slot] = { text: line.slice(tagsStart, tagsEnd), tags: into, keep };
+    if (tagsEnd === at && tagsLength > 2)
+      scannedTags[slot] = { text: line.slice(tagsStart, tagsEnd), tags: into, keep };
   }
   // The line is JSON of k6's shape. A check that fails sends it to parseK6Line for its reason.
   const metric = line.slice(POINT_HEAD.length, metricEnd);
   if (!K6_METRIC_NAME.test(metric)) return undefined;
-  const value = valueEnd === valueStart + 1 ? line.charCodeAt(valueStart) - 0x30 : Number(line.slice(valueStart, valueEnd));
+  const value =
+    valueEnd === valueStart + 1 ? line.charCodeAt(valueStart) - 0x30 : Number(line.slice(valueStart, valueEnd));
   if (!Number.isFinite(value)) return undefined;
   const timeMs = scanTime(line, timeStart, timeEnd);
   if (timeMs === undefined) return undefined;
@@ -501,7 +521,12 @@ function scanPoint(line: string, keep: K6TagSelection): ParsedK6Line | undefined
  * after the closing brace, or -1 when the text is not such an object. A repeated key keeps its
  * last value, as JSON.parse does; `__proto__` falls back on JSON.parse.
  */
-function scanStringMap(line: string, at: number, keep: K6TagSelection | undefined, into: Record<string, string>): number {
+function scanStringMap(
+  line: string,
+  at: number,
+  keep: K6TagSelection | undefined,
+  into: Record<string, string>,
+): number {
   if (line.charCodeAt(at) !== 0x7b) return -1;
   let index = at + 1;
   if (line.charCodeAt(index) === 0x7d) return index + 1;
@@ -561,7 +586,8 @@ function jsonNumberEnd(line: string, at: number): number {
 /** True when `line` holds the short `literal` at `at`, compared in place (startsWith with a position costs more in V8). */
 function literalAt(line: string, at: number, literal: string): boolean {
   if (at + literal.length > line.length) return false;
-  for (let index = 0; index < literal.length; index += 1) if (line.charCodeAt(at + index) !== literal.charCodeAt(index)) return false;
+  for (let index = 0; index < literal.length; index += 1)
+    if (line.charCodeAt(at + index) !== literal.charCodeAt(index)) return false;
   return true;
 }
 
@@ -596,7 +622,8 @@ function scanTime(line: string, start: number, end: number): number | undefined 
       if (digits === 0 || digits > 9) return parseRfc3339(line.slice(start, end));
       for (let pad = digits; pad < 6; pad += 1) micros *= 10;
     }
-    if (end - index === scanZone.length && literalAt(line, index, scanZone)) return digits === 0 ? scanSecondMs : scanSecondMs + micros / 1000;
+    if (end - index === scanZone.length && literalAt(line, index, scanZone))
+      return digits === 0 ? scanSecondMs : scanSecondMs + micros / 1000;
   }
   const text = line.slice(start, end);
   const timeMs = parseRfc3339(text);

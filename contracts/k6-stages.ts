@@ -47,7 +47,10 @@ const TIME_UNITS: ReadonlyArray<{ readonly text: string; readonly seconds: numbe
  * linear interpolation strays from the exact integral; targets are integers per `timeUnit`, with
  * the smallest unit whose rounding keeps the integral within tolerance.
  */
-export function toRampingArrivalRate(profile: TrafficProfile, options: StageConversionOptions = {}): RampingArrivalRate {
+export function toRampingArrivalRate(
+  profile: TrafficProfile,
+  options: StageConversionOptions = {},
+): RampingArrivalRate {
   const tolerance = options.tolerance ?? 0.005;
   const minStage = options.minStageSeconds ?? 1;
   const maxStages = options.maxStages ?? 2000;
@@ -86,7 +89,10 @@ export function rampingArrivals(config: Pick<RampingArrivalRate, 'startRate' | '
 }
 
 /** Planned arrival rate (iterations per second) of a `ramping-arrival-rate` configuration at `tSeconds`. */
-export function rampingRateAt(config: Pick<RampingArrivalRate, 'startRate' | 'timeUnit' | 'stages'>, tSeconds: number): number {
+export function rampingRateAt(
+  config: Pick<RampingArrivalRate, 'startRate' | 'timeUnit' | 'stages'>,
+  tSeconds: number,
+): number {
   const unit = parseDurationSeconds(config.timeUnit);
   let previous = config.startRate;
   let start = 0;

@@ -8,9 +8,24 @@ const handleSummaryData = {
   options: { summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)'], summaryTimeUnit: '', noColor: false },
   state: { isStdOutTTY: false, isStdErrTTY: false, testRunDurationMs: 1000 },
   metrics: {
-    checks: { type: 'rate', contains: 'default', values: { rate: 0.75, passes: 45, fails: 15 }, thresholds: { 'rate>70': { ok: false } } },
-    http_reqs: { type: 'counter', contains: 'default', values: { count: 3, rate: 3 }, thresholds: { 'rate<100': { ok: true } } },
-    'http_req_duration{stage:register}': { type: 'trend', contains: 'time', values: { avg: 15, 'p(95)': 19.5 }, thresholds: { 'p(95)<10': { ok: false } } },
+    checks: {
+      type: 'rate',
+      contains: 'default',
+      values: { rate: 0.75, passes: 45, fails: 15 },
+      thresholds: { 'rate>70': { ok: false } },
+    },
+    http_reqs: {
+      type: 'counter',
+      contains: 'default',
+      values: { count: 3, rate: 3 },
+      thresholds: { 'rate<100': { ok: true } },
+    },
+    'http_req_duration{stage:register}': {
+      type: 'trend',
+      contains: 'time',
+      values: { avg: 15, 'p(95)': 19.5 },
+      thresholds: { 'p(95)<10': { ok: false } },
+    },
     vus: { type: 'gauge', contains: 'default', values: { value: 1, min: 1, max: 1 } },
   },
 };
@@ -75,8 +90,14 @@ describe('parseK6Summary', () => {
   test.each([
     ['not an object', '[1]'],
     ['no metrics', '{"root_group":{}}'],
-    ['a handleSummary verdict without ok', JSON.stringify({ metrics: { x: { values: {}, thresholds: { 'rate<1': {} } } } })],
-    ['an export verdict that is not a boolean', JSON.stringify({ metrics: { x: { count: 1, thresholds: { 'rate<1': 'yes' } } } })],
+    [
+      'a handleSummary verdict without ok',
+      JSON.stringify({ metrics: { x: { values: {}, thresholds: { 'rate<1': {} } } } }),
+    ],
+    [
+      'an export verdict that is not a boolean',
+      JSON.stringify({ metrics: { x: { count: 1, thresholds: { 'rate<1': 'yes' } } } }),
+    ],
     ['a machine-readable summary of schema 2', JSON.stringify({ ...machineReadable, version: '2.0.0' })],
     ['mixed shapes', JSON.stringify({ metrics: { a: { values: { count: 1 } }, b: { count: 1 } } })],
   ])('refuses %s', (_what, text) => {

@@ -70,10 +70,14 @@ export function parseK6Summary(input: string | unknown): K6Summary {
   const metrics = data.metrics;
   if (!isObject(metrics)) throw new TypeError('the summary has no "metrics" object (nor a machine-readable "results")');
   const entries = Object.entries(metrics);
-  for (const [name, entry] of entries) if (!isObject(entry)) throw new TypeError(`summary metric ${name} is not an object`);
+  for (const [name, entry] of entries)
+    if (!isObject(entry)) throw new TypeError(`summary metric ${name} is not an object`);
   const nested = entries.some(([, entry]) => isObject((entry as Record<string, unknown>).values));
   const flat = entries.some(([, entry]) => !isObject((entry as Record<string, unknown>).values));
-  if (nested && flat) throw new TypeError('the summary mixes handleSummary metrics ({values}) and --summary-export metrics (flat values)');
+  if (nested && flat)
+    throw new TypeError(
+      'the summary mixes handleSummary metrics ({values}) and --summary-export metrics (flat values)',
+    );
   // An empty metrics object: handleSummary data carries `options` and `state`; an export does not.
   const legacy = nested || (entries.length === 0 && (isObject(data.options) || isObject(data.state)));
   return legacy ? handleSummaryData(metrics) : summaryExport(metrics);
@@ -86,7 +90,8 @@ function handleSummaryData(metrics: Record<string, unknown>): K6Summary {
     const entry = raw as Record<string, unknown>;
     read[name] = { ...typeAndContains(entry), values: numbers(entry.values, name) };
     if (entry.thresholds === undefined) continue;
-    if (!isObject(entry.thresholds)) throw new TypeError(`summary metric ${name} has thresholds that are not an object`);
+    if (!isObject(entry.thresholds))
+      throw new TypeError(`summary metric ${name} has thresholds that are not an object`);
     for (const [expression, verdict] of Object.entries(entry.thresholds)) {
       const ok = isObject(verdict) ? verdict.ok : undefined;
       if (typeof ok !== 'boolean') throw new TypeError(`threshold ${name}: ${expression} has no boolean "ok"`);
@@ -112,7 +117,8 @@ function summaryExport(metrics: Record<string, unknown>): K6Summary {
     if (verdicts === undefined) continue;
     if (!isObject(verdicts)) throw new TypeError(`summary metric ${name} has thresholds that are not an object`);
     for (const [expression, failed] of Object.entries(verdicts)) {
-      if (typeof failed !== 'boolean') throw new TypeError(`threshold ${name}: ${expression} is not true (failed) or false (passed)`);
+      if (typeof failed !== 'boolean')
+        throw new TypeError(`threshold ${name}: ${expression} is not true (failed) or false (passed)`);
       thresholds.push({ metric: name, expression, ok: !failed });
     }
   }
@@ -121,14 +127,17 @@ function summaryExport(metrics: Record<string, unknown>): K6Summary {
 
 function machineReadable(data: Record<string, unknown>): K6Summary {
   if (!/^1\.\d+\.\d+$/.test(data.version as string)) {
-    throw new TypeError(`machine-readable summary version ${JSON.stringify(data.version)} is not 1.x (floodgate reads schema 1.0.0)`);
+    throw new TypeError(
+      `machine-readable summary version ${JSON.stringify(data.version)} is not 1.x (floodgate reads schema 1.0.0)`,
+    );
   }
   const results = data.results as Record<string, unknown>;
   const list = results.metrics ?? [];
   if (!Array.isArray(list)) throw new TypeError('machine-readable summary: results.metrics is not a list');
   const read: Record<string, K6SummaryMetric> = {};
   for (const raw of list as unknown[]) {
-    if (!isObject(raw) || typeof raw.name !== 'string') throw new TypeError('machine-readable summary: a metric without a name');
+    if (!isObject(raw) || typeof raw.name !== 'string')
+      throw new TypeError('machine-readable summary: a metric without a name');
     const values = { ...numbers(raw.values, raw.name) };
     // Rate values are {rate, matches, total}: passes/fails as the other shapes call them.
     if (raw.type === 'rate' && 'matches' in values && 'total' in values) {
@@ -140,7 +149,11 @@ function machineReadable(data: Record<string, unknown>): K6Summary {
   return finish('machine-readable', undefined, read);
 }
 
-function finish(shape: K6SummaryShape, thresholds: K6SummaryThreshold[] | undefined, metrics: Record<string, K6SummaryMetric>): K6Summary {
+function finish(
+  shape: K6SummaryShape,
+  thresholds: K6SummaryThreshold[] | undefined,
+  metrics: Record<string, K6SummaryMetric>,
+): K6Summary {
   const count = (name: string): number | undefined => metrics[name]?.values.count;
   return { shape, thresholds, metrics, httpReqs: count('http_reqs'), iterations: count('iterations') };
 }
@@ -156,7 +169,8 @@ function typeAndContains(entry: Record<string, unknown>): { type?: string; conta
 function numbers(values: unknown, metric: string): Record<string, number> {
   if (!isObject(values)) throw new TypeError(`summary metric ${metric} has no values object`);
   const result: Record<string, number> = {};
-  for (const [key, value] of Object.entries(values)) if (typeof value === 'number' && Number.isFinite(value)) result[key] = value;
+  for (const [key, value] of Object.entries(values))
+    if (typeof value === 'number' && Number.isFinite(value)) result[key] = value;
   return result;
 }
 

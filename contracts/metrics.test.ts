@@ -46,7 +46,9 @@ describe('contracts/ stays pure', () => {
 
   test.each(files)('%s imports only sibling contract files, with the .ts extension', (file) => {
     const source = readFileSync(join(import.meta.dirname, file), 'utf8');
-    const specifiers = [...source.matchAll(/(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]/g)].map((match) => match[1]);
+    const specifiers = [...source.matchAll(/(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]/g)].map(
+      (match) => match[1],
+    );
     for (const specifier of specifiers) expect(specifier).toMatch(/^\.\/[a-z0-9-]+\.ts$/);
     // `require(` the call, not the word "required" in a message
     expect(source).not.toMatch(/\b(require\s*\(|process\.|Buffer\b|__dirname)/);

@@ -377,7 +377,18 @@ export const K6_BUILTIN = {
  */
 export const FLOODGATE_TAGS = Object.freeze({ runner: 'floodgate_runner', target: 'floodgate_target' } as const);
 
-export const LABEL_ALLOW_LIST = ['run', 'scenario', 'stage', 'method', 'status', 'outcome', 'result', 'check', 'metric', 'threshold'] as const;
+export const LABEL_ALLOW_LIST = [
+  'run',
+  'scenario',
+  'stage',
+  'method',
+  'status',
+  'outcome',
+  'result',
+  'check',
+  'metric',
+  'threshold',
+] as const;
 
 /** Every metric floodgate exposes, for catalog-wide checks. */
 export const ALL_METRICS: readonly MetricDefinition[] = [

@@ -8,7 +8,13 @@
  */
 
 import { formatK6Duration, parseDurationSeconds } from './durations.ts';
-import { rampingArrivals, rampingRateAt, stagesDurationSeconds, toRampingArrivalRate, type RampingArrivalRate } from './k6-stages.ts';
+import {
+  rampingArrivals,
+  rampingRateAt,
+  stagesDurationSeconds,
+  toRampingArrivalRate,
+  type RampingArrivalRate,
+} from './k6-stages.ts';
 import {
   binnedProfile,
   breakpointProfile,
@@ -105,7 +111,11 @@ export function isScenarioName(name: string): name is ScenarioName {
  *
  * @param readProfileFile - reads a PROFILE file (k6: `open`; Node: `readFileSync`)
  */
-export function planScenario(scenario: ScenarioName, variables: ScriptVariables, readProfileFile: (path: string) => string): RunPlan {
+export function planScenario(
+  scenario: ScenarioName,
+  variables: ScriptVariables,
+  readProfileFile: (path: string) => string,
+): RunPlan {
   return { ...arrivalPlan(scenario, variables, readProfileFile), continuation: continuationOf(scenario, variables) };
 }
 
@@ -120,7 +130,11 @@ export function planFactsFromVariables(scenario: string, variables: ScriptVariab
   if (scenario === 'opening') return { traffic: openingTraffic(readOpeningEnv(variables)), continuation };
   if (scenario === 'breakpoint') {
     const env = readBreakpointEnv(variables);
-    return { traffic: scaledTraffic('breakpoint', env), steps: breakpointSteps(breakpointParameters(env)), continuation };
+    return {
+      traffic: scaledTraffic('breakpoint', env),
+      steps: breakpointSteps(breakpointParameters(env)),
+      continuation,
+    };
   }
   if (scenario === 'soak') return { traffic: scaledTraffic('soak', readSoakEnv(variables)), continuation };
   return { traffic: { name: scenario, rateScale: 1, timeScale: 1 }, continuation };
@@ -150,7 +164,11 @@ export function continuationOf(scenario: string, variables: ScriptVariables): Co
   return readContinuation(variables, SCENARIO_COMMON_DEFAULTS[scenario] ?? {});
 }
 
-function arrivalPlan(scenario: ScenarioName, variables: ScriptVariables, readProfileFile: (path: string) => string): ScenarioPlan {
+function arrivalPlan(
+  scenario: ScenarioName,
+  variables: ScriptVariables,
+  readProfileFile: (path: string) => string,
+): ScenarioPlan {
   switch (scenario) {
     case 'smoke':
       return planSmoke();
@@ -332,13 +350,22 @@ export function plannedArrivalsUntil(plan: ScenarioPlan, tSeconds: number): numb
  */
 export function constantArrivalRate(ratePerSecond: number, duration: string): ConstantArrivalRate {
   if (!(ratePerSecond > 0)) throw profileError(new RangeError(`the rate must be > 0, got ${ratePerSecond}/s`));
-  for (const [timeUnit, seconds] of [['1s', 1], ['1m', 60], ['1h', 3600]] as const) {
+  for (const [timeUnit, seconds] of [
+    ['1s', 1],
+    ['1m', 60],
+    ['1h', 3600],
+  ] as const) {
     const rate = Math.round(ratePerSecond * seconds);
     if (rate >= 1 && Math.abs(rate - ratePerSecond * seconds) <= 0.005 * ratePerSecond * seconds) {
       return { executor: 'constant-arrival-rate', rate, timeUnit, duration };
     }
   }
-  return { executor: 'constant-arrival-rate', rate: Math.max(1, Math.round(ratePerSecond * 3600)), timeUnit: '1h', duration };
+  return {
+    executor: 'constant-arrival-rate',
+    rate: Math.max(1, Math.round(ratePerSecond * 3600)),
+    timeUnit: '1h',
+    duration,
+  };
 }
 
 // --- internals -------------------------------------------------------------------------------
@@ -367,7 +394,8 @@ function fromRampingProfile(scenario: ScenarioName, profile: TrafficProfile, tra
 const MORE_ARRIVALS: Readonly<Record<ScenarioName, string>> = {
   smoke: '',
   opening: 'raise RATE_SCALE (--rate-scale) or widen WINDOW',
-  breakpoint: 'raise BREAKPOINT_START, BREAKPOINT_STEP or RATE_SCALE (--rate-scale), or lengthen BREAKPOINT_STEP_SECONDS',
+  breakpoint:
+    'raise BREAKPOINT_START, BREAKPOINT_STEP or RATE_SCALE (--rate-scale), or lengthen BREAKPOINT_STEP_SECONDS',
   soak: 'raise SOAK_RATE or RATE_SCALE (--rate-scale), or lengthen SOAK_DURATION',
 };
 
@@ -402,7 +430,11 @@ export function readProfileJson(path: string, text: string): ProfileFile {
 
 function profileError(error: unknown): FloodgateError {
   if (error instanceof FloodgateError) return error;
-  return new FloodgateError('PROFILE_INVALID', { detail: error instanceof Error ? error.message : String(error) }, { cause: error });
+  return new FloodgateError(
+    'PROFILE_INVALID',
+    { detail: error instanceof Error ? error.message : String(error) },
+    { cause: error },
+  );
 }
 
 function round(value: number): number {

@@ -8,7 +8,13 @@
  */
 
 import { FUNNEL_STAGES, type FunnelStage } from './funnel.ts';
-import { binnedProfile, openingExpProfile, openingHyperbolicProfile, type EventScaling, type TrafficProfile } from './profiles.ts';
+import {
+  binnedProfile,
+  openingExpProfile,
+  openingHyperbolicProfile,
+  type EventScaling,
+  type TrafficProfile,
+} from './profiles.ts';
 
 /** The file's `kind` and `version`; a reader refuses any other. */
 export const PROFILE_FILE_KIND = 'floodgate-profile';
@@ -20,8 +26,20 @@ export type FittedModel = (typeof FITTED_MODELS)[number];
 
 /** One fitted curve: λ(t) per event minute, with its Poisson log-likelihood and AIC. */
 export type FittedCurve =
-  | { readonly model: 'opening-exp'; readonly amplitudePerMinute: number; readonly tauMinutes: number; readonly logLikelihood: number; readonly aic: number }
-  | { readonly model: 'opening-hyperbolic'; readonly amplitudePerMinute: number; readonly cMinutes: number; readonly logLikelihood: number; readonly aic: number };
+  | {
+      readonly model: 'opening-exp';
+      readonly amplitudePerMinute: number;
+      readonly tauMinutes: number;
+      readonly logLikelihood: number;
+      readonly aic: number;
+    }
+  | {
+      readonly model: 'opening-hyperbolic';
+      readonly amplitudePerMinute: number;
+      readonly cMinutes: number;
+      readonly logLikelihood: number;
+      readonly aic: number;
+    };
 
 /** A positive delay distribution: ln(delay in seconds) ~ Normal(mu, sigma). */
 export interface LognormalDelay {
@@ -110,26 +128,34 @@ export function parseProfileFile(value: unknown, where = 'profile file'): Profil
   };
   if (typeof value !== 'object' || value === null) fail('expected a JSON object');
   const file = value as Record<string, unknown>;
-  if (file.kind !== PROFILE_FILE_KIND) fail(`"kind" must be "${PROFILE_FILE_KIND}" (write it with floodgate profile from-logs)`);
-  if (file.version !== PROFILE_FILE_VERSION) fail(`"version" ${String(file.version)} is not supported; this floodgate reads version ${PROFILE_FILE_VERSION}`);
+  if (file.kind !== PROFILE_FILE_KIND)
+    fail(`"kind" must be "${PROFILE_FILE_KIND}" (write it with floodgate profile from-logs)`);
+  if (file.version !== PROFILE_FILE_VERSION)
+    fail(`"version" ${String(file.version)} is not supported; this floodgate reads version ${PROFILE_FILE_VERSION}`);
   if (file.use !== 'fit' && file.use !== 'replay') fail('"use" must be "fit" or "replay"');
-  if (!(FITTED_MODELS as readonly unknown[]).includes(file.chosen)) fail(`"chosen" must be one of ${FITTED_MODELS.join(', ')}`);
-  if (!Array.isArray(file.perMinute) || file.perMinute.length === 0) fail('"perMinute" must be a non-empty array of counts');
+  if (!(FITTED_MODELS as readonly unknown[]).includes(file.chosen))
+    fail(`"chosen" must be one of ${FITTED_MODELS.join(', ')}`);
+  if (!Array.isArray(file.perMinute) || file.perMinute.length === 0)
+    fail('"perMinute" must be a non-empty array of counts');
   (file.perMinute as unknown[]).forEach((count, minute) => {
-    if (typeof count !== 'number' || !Number.isFinite(count) || count < 0) fail(`"perMinute"[${minute}] must be a count ≥ 0`);
+    if (typeof count !== 'number' || !Number.isFinite(count) || count < 0)
+      fail(`"perMinute"[${minute}] must be a count ≥ 0`);
   });
   if (!Array.isArray(file.fits)) fail('"fits" must be an array');
   for (const fit of file.fits as unknown[]) {
     const curve = fit as Record<string, unknown>;
     const shape = curve.model === 'opening-exp' ? curve.tauMinutes : curve.cMinutes;
-    if (!(FITTED_MODELS as readonly unknown[]).includes(curve.model)) fail(`a fit names unknown model ${String(curve.model)}`);
-    if (!(typeof curve.amplitudePerMinute === 'number' && curve.amplitudePerMinute > 0)) fail(`fit ${String(curve.model)}: amplitudePerMinute must be > 0`);
+    if (!(FITTED_MODELS as readonly unknown[]).includes(curve.model))
+      fail(`a fit names unknown model ${String(curve.model)}`);
+    if (!(typeof curve.amplitudePerMinute === 'number' && curve.amplitudePerMinute > 0))
+      fail(`fit ${String(curve.model)}: amplitudePerMinute must be > 0`);
     if (!(typeof shape === 'number' && shape > 0)) fail(`fit ${String(curve.model)}: its shape parameter must be > 0`);
   }
   const chosen = (file.fits as FittedCurve[]).find((fit) => fit.model === file.chosen);
   if (file.use === 'fit' && !chosen) fail(`"use" is "fit" but "fits" holds no ${String(file.chosen)} curve`);
   for (const stage of Object.keys((file.stages as object | undefined) ?? {})) {
-    if (!(FUNNEL_STAGES as readonly string[]).includes(stage)) fail(`"stages" names unknown stage ${stage} (stages: ${FUNNEL_STAGES.join(', ')})`);
+    if (!(FUNNEL_STAGES as readonly string[]).includes(stage))
+      fail(`"stages" names unknown stage ${stage} (stages: ${FUNNEL_STAGES.join(', ')})`);
   }
   return value as ProfileFile;
 }
@@ -150,26 +176,43 @@ export function profileFromFile(file: ProfileFile, scaling: EventScaling = {}): 
   const window = scaling.window ?? { fromMinute: 0, toMinute: file.perMinute.length };
   const played = playedCurve(file, { ...scaling, window });
   const fit = chosenFit(file);
-  const fitText = fit.model === 'opening-exp' ? `τ ${fit.tauMinutes.toFixed(2)} min` : `c ${fit.cMinutes.toFixed(3)} min`;
-  const what = file.use === 'replay' ? 'the logged minutes replayed' : `fitted ${fit.model} (A ${Math.round(fit.amplitudePerMinute)}/min, ${fitText})`;
+  const fitText =
+    fit.model === 'opening-exp' ? `τ ${fit.tauMinutes.toFixed(2)} min` : `c ${fit.cMinutes.toFixed(3)} min`;
+  const what =
+    file.use === 'replay'
+      ? 'the logged minutes replayed'
+      : `fitted ${fit.model} (A ${Math.round(fit.amplitudePerMinute)}/min, ${fitText})`;
   // the run record and the report name the file and the fit, not only the shape
-  return { ...played, name: file.name, description: `profile ${file.name} from ${file.source.format} logs, ${what}; ${played.description}` };
+  return {
+    ...played,
+    name: file.name,
+    description: `profile ${file.name} from ${file.source.format} logs, ${what}; ${played.description}`,
+  };
 }
 
 function playedCurve(file: ProfileFile, scaling: EventScaling): TrafficProfile {
   if (file.use === 'replay') return binnedProfile(file.name, file.perMinute, scaling);
   const fit = chosenFit(file);
   if (fit.model === 'opening-exp') {
-    return openingExpProfile(scaling, { exponential: { amplitudePerMinute: fit.amplitudePerMinute, tauMinutes: fit.tauMinutes }, hyperbolic: { amplitudePerMinute: fit.amplitudePerMinute, cMinutes: 1 } });
+    return openingExpProfile(scaling, {
+      exponential: { amplitudePerMinute: fit.amplitudePerMinute, tauMinutes: fit.tauMinutes },
+      hyperbolic: { amplitudePerMinute: fit.amplitudePerMinute, cMinutes: 1 },
+    });
   }
-  return openingHyperbolicProfile(scaling, { exponential: { amplitudePerMinute: fit.amplitudePerMinute, tauMinutes: 1 }, hyperbolic: { amplitudePerMinute: fit.amplitudePerMinute, cMinutes: fit.cMinutes } });
+  return openingHyperbolicProfile(scaling, {
+    exponential: { amplitudePerMinute: fit.amplitudePerMinute, tauMinutes: 1 },
+    hyperbolic: { amplitudePerMinute: fit.amplitudePerMinute, cMinutes: fit.cMinutes },
+  });
 }
 
 /**
  * Arrivals the fitted curve expects in event minute `minute` (∫λ over [minute, minute + 1]).
  * The same integral the fit maximises the likelihood of.
  */
-export function fittedArrivalsInMinute(fit: Pick<FittedCurve, 'model' | 'amplitudePerMinute'> & { tauMinutes?: number; cMinutes?: number }, minute: number): number {
+export function fittedArrivalsInMinute(
+  fit: Pick<FittedCurve, 'model' | 'amplitudePerMinute'> & { tauMinutes?: number; cMinutes?: number },
+  minute: number,
+): number {
   if (fit.model === 'opening-exp') {
     const tau = fit.tauMinutes!;
     return fit.amplitudePerMinute * tau * (Math.exp(-minute / tau) - Math.exp(-(minute + 1) / tau));

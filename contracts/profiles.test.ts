@@ -107,13 +107,12 @@ describe('breakpoint and steady profiles', () => {
     expect(profile.rateAt(12.5)).toBe(40);
   });
 
-  test.each([
-    [{ ...parameters, steps: 0 }],
-    [{ ...parameters, startRate: -1 }],
-    [{ ...parameters, stepSeconds: 0 }],
-  ])('breakpoint rejects %j', (bad) => {
-    expect(() => breakpointProfile(bad)).toThrow(/breakpoint needs/);
-  });
+  test.each([[{ ...parameters, steps: 0 }], [{ ...parameters, startRate: -1 }], [{ ...parameters, stepSeconds: 0 }]])(
+    'breakpoint rejects %j',
+    (bad) => {
+      expect(() => breakpointProfile(bad)).toThrow(/breakpoint needs/);
+    },
+  );
 });
 
 describe('profiles from per-minute counts', () => {
@@ -140,9 +139,15 @@ describe('conversion to k6 ramping-arrival-rate stages', () => {
   const cases: Array<[string, TrafficProfile]> = [
     ['opening-exp, seed scale, 21 h', openingExpProfile()],
     ['opening-hyperbolic, seed scale, 21 h', openingHyperbolicProfile()],
-    ['opening-exp ×0.01, first 30 min', openingExpProfile({ rateScale: 0.01, window: { fromMinute: 0, toMinute: 30 } })],
+    [
+      'opening-exp ×0.01, first 30 min',
+      openingExpProfile({ rateScale: 0.01, window: { fromMinute: 0, toMinute: 30 } }),
+    ],
     ['opening-hyperbolic ×0.001, compressed 60×', openingHyperbolicProfile({ rateScale: 0.001, timeScale: 60 })],
-    ['opening-exp ×0.0005, compressed 120×, 1 h', openingExpProfile({ rateScale: 0.0005, timeScale: 120, window: { fromMinute: 0, toMinute: 60 } })],
+    [
+      'opening-exp ×0.0005, compressed 120×, 1 h',
+      openingExpProfile({ rateScale: 0.0005, timeScale: 120, window: { fromMinute: 0, toMinute: 60 } }),
+    ],
     ['breakpoint 5..50/s', breakpointProfile({ startRate: 5, stepRate: 5, steps: 10, stepSeconds: 20 })],
     ['steady 40/s', steadyProfile(40, 30)],
     ['binned log profile', binnedProfile('logs', [1200, 900, 700, 400, 100, 30, 5])],

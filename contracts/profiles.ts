@@ -84,7 +84,10 @@ export const SEED_OPENING: OpeningCalibration = calibrateOpening();
  * `opening-exp`: the light-tailed surge (everyone waiting rushes in at once), 96.8 % of the day's
  * arrivals within the first hour at seed scale.
  */
-export function openingExpProfile(scaling: EventScaling = {}, calibration: OpeningCalibration = SEED_OPENING): TrafficProfile {
+export function openingExpProfile(
+  scaling: EventScaling = {},
+  calibration: OpeningCalibration = SEED_OPENING,
+): TrafficProfile {
   const { amplitudePerMinute: a, tauMinutes: tau } = calibration.exponential;
   return eventProfile(
     'opening-exp',
@@ -141,7 +144,14 @@ export interface BreakpointStep {
 export function breakpointSteps(parameters: BreakpointParameters): BreakpointStep[] {
   const { startRate, stepRate, steps, stepSeconds } = parameters;
   const scale = parameters.rateScale ?? 1;
-  if (!(startRate > 0) || !(stepRate >= 0) || !Number.isInteger(steps) || steps < 1 || !(stepSeconds > 0) || !(scale > 0)) {
+  if (
+    !(startRate > 0) ||
+    !(stepRate >= 0) ||
+    !Number.isInteger(steps) ||
+    steps < 1 ||
+    !(stepSeconds > 0) ||
+    !(scale > 0)
+  ) {
     throw new RangeError(
       `breakpoint needs startRate > 0, stepRate ≥ 0, an integer steps ≥ 1 and stepSeconds > 0; got ${JSON.stringify(parameters)}`,
     );
@@ -191,7 +201,8 @@ export function steadyProfile(ratePerSecond: number, durationSeconds: number): T
 export function binnedProfile(name: string, perMinute: readonly number[], scaling: EventScaling = {}): TrafficProfile {
   if (perMinute.length === 0) throw new RangeError('a binned profile needs at least one minute');
   perMinute.forEach((count, minute) => {
-    if (!(count >= 0) || !Number.isFinite(count)) throw new RangeError(`minute ${minute}: count must be a number ≥ 0, got ${count}`);
+    if (!(count >= 0) || !Number.isFinite(count))
+      throw new RangeError(`minute ${minute}: count must be a number ≥ 0, got ${count}`);
   });
   const cumulative = [0];
   for (const count of perMinute) cumulative.push(cumulative[cumulative.length - 1]! + count);
@@ -254,7 +265,8 @@ function eventProfile(
   const timeScale = scaling.timeScale ?? 1;
   const window = scaling.window ?? { fromMinute: 0, toMinute: SEED_FIGURES.windowMinutes };
   if (!(rateScale > 0)) throw new RangeError(`rateScale must be > 0, got ${rateScale}`);
-  if (!(timeScale >= 1)) throw new RangeError(`timeScale must be ≥ 1 (event minutes per real minute), got ${timeScale}`);
+  if (!(timeScale >= 1))
+    throw new RangeError(`timeScale must be ≥ 1 (event minutes per real minute), got ${timeScale}`);
   if (!(window.fromMinute >= 0 && window.toMinute > window.fromMinute)) {
     throw new RangeError(`window must satisfy 0 ≤ from < to, got ${window.fromMinute}..${window.toMinute}`);
   }
@@ -275,7 +287,11 @@ function eventProfile(
   };
 }
 
-function piecewiseLinearProfile(name: string, description: string, points: ReadonlyArray<{ t: number; rate: number }>): TrafficProfile {
+function piecewiseLinearProfile(
+  name: string,
+  description: string,
+  points: ReadonlyArray<{ t: number; rate: number }>,
+): TrafficProfile {
   const durationSeconds = points[points.length - 1]!.t;
   const rateAt = (t: number): number => {
     if (t < 0 || t > durationSeconds) return 0;

@@ -100,7 +100,19 @@ export function oneOf(values: readonly string[]): string {
 }
 
 const PROMQL_WORDS = new Set([
-  'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'bool', 'offset', 'inf', 'nan',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'and',
+  'or',
+  'unless',
+  'bool',
+  'offset',
+  'inf',
+  'nan',
 ]);
 
 /**
@@ -119,7 +131,13 @@ export function seriesNames(expr: string): string[] {
     const at = match.index;
     if (PROMQL_WORDS.has(name.toLowerCase())) continue;
     if (/[0-9.]$/.test(stripped.slice(0, at))) continue; // part of a number, e.g. 1e3
-    if (stripped.slice(at + name.length).trimStart().startsWith('(')) continue; // a function
+    if (
+      stripped
+        .slice(at + name.length)
+        .trimStart()
+        .startsWith('(')
+    )
+      continue; // a function
     names.add(name);
   }
   return [...names];

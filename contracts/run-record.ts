@@ -68,7 +68,8 @@ export interface RunProfileRecord {
 
 /** Reads a parsed run.json; fields of the wrong type are left out (null endedAt/exitCode while running). Throws TypeError when it is not an object. */
 export function readRunManifest(value: unknown): RunManifest {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError('run.json is not a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new TypeError('run.json is not a JSON object');
   const record = value as Record<string, unknown>;
   const manifest: Record<string, unknown> = {};
   for (const key of ['run', 'scenario', 'engine', 'target', 'startedAt', 'endedAt'] as const) {
@@ -77,7 +78,11 @@ export function readRunManifest(value: unknown): RunManifest {
   if (typeof record.exitCode === 'number' && Number.isInteger(record.exitCode)) manifest.exitCode = record.exitCode;
   const env = record.env;
   if (typeof env === 'object' && env !== null && !Array.isArray(env)) {
-    manifest.env = Object.fromEntries(Object.entries(env as Record<string, unknown>).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+    manifest.env = Object.fromEntries(
+      Object.entries(env as Record<string, unknown>).filter(
+        (entry): entry is [string, string] => typeof entry[1] === 'string',
+      ),
+    );
   }
   const plan = readPlanFacts(record.plan);
   if (plan) manifest.plan = plan;
@@ -90,23 +95,64 @@ export function readRunManifest(value: unknown): RunManifest {
 export function readRunProfileRecord(value: unknown): RunProfileRecord | undefined {
   if (!isObject(value)) return undefined;
   const { source, curve, rateScale, timeScale, window, retryProfile } = value;
-  if (typeof source !== 'string' || !(RUN_PROFILE_CURVES as readonly unknown[]).includes(curve) || !isFiniteNumber(rateScale) || !isFiniteNumber(timeScale)) return undefined;
-  if (!isObject(window) || !isFiniteNumber(window.fromMinute) || !isFiniteNumber(window.toMinute) || typeof retryProfile !== 'string') return undefined;
-  const profile: Record<string, unknown> = { source, curve, rateScale, timeScale, window: { fromMinute: window.fromMinute, toMinute: window.toMinute }, retryProfile };
+  if (
+    typeof source !== 'string' ||
+    !(RUN_PROFILE_CURVES as readonly unknown[]).includes(curve) ||
+    !isFiniteNumber(rateScale) ||
+    !isFiniteNumber(timeScale)
+  )
+    return undefined;
+  if (
+    !isObject(window) ||
+    !isFiniteNumber(window.fromMinute) ||
+    !isFiniteNumber(window.toMinute) ||
+    typeof retryProfile !== 'string'
+  )
+    return undefined;
+  const profile: Record<string, unknown> = {
+    source,
+    curve,
+    rateScale,
+    timeScale,
+    window: { fromMinute: window.fromMinute, toMinute: window.toMinute },
+    retryProfile,
+  };
   if (typeof value.name === 'string') profile.name = value.name;
   const fit = value.fit;
-  if (isObject(fit) && typeof fit.model === 'string' && isFiniteNumber(fit.aic) && isObject(fit.parameters) && Array.isArray(fit.candidates)) {
+  if (
+    isObject(fit) &&
+    typeof fit.model === 'string' &&
+    isFiniteNumber(fit.aic) &&
+    isObject(fit.parameters) &&
+    Array.isArray(fit.candidates)
+  ) {
     profile.fit = {
       model: fit.model,
-      parameters: Object.fromEntries(Object.entries(fit.parameters).filter((entry): entry is [string, number] => isFiniteNumber(entry[1]))),
+      parameters: Object.fromEntries(
+        Object.entries(fit.parameters).filter((entry): entry is [string, number] => isFiniteNumber(entry[1])),
+      ),
       aic: fit.aic,
-      candidates: fit.candidates.filter((item): item is { model: string; aic: number } => isObject(item) && typeof item.model === 'string' && isFiniteNumber(item.aic)).map(({ model, aic }) => ({ model, aic })),
+      candidates: fit.candidates
+        .filter(
+          (item): item is { model: string; aic: number } =>
+            isObject(item) && typeof item.model === 'string' && isFiniteNumber(item.aic),
+        )
+        .map(({ model, aic }) => ({ model, aic })),
       censoredMinutes: isFiniteNumber(fit.censoredMinutes) ? fit.censoredMinutes : 0,
     };
   }
   const amplification = value.logAmplification;
-  if (isObject(amplification) && isFiniteNumber(amplification.overall) && isFiniteNumber(amplification.peak) && isFiniteNumber(amplification.offPeak)) {
-    profile.logAmplification = { overall: amplification.overall, peak: amplification.peak, offPeak: amplification.offPeak };
+  if (
+    isObject(amplification) &&
+    isFiniteNumber(amplification.overall) &&
+    isFiniteNumber(amplification.peak) &&
+    isFiniteNumber(amplification.offPeak)
+  ) {
+    profile.logAmplification = {
+      overall: amplification.overall,
+      peak: amplification.peak,
+      offPeak: amplification.offPeak,
+    };
   }
   return profile as unknown as RunProfileRecord;
 }
@@ -121,14 +167,30 @@ function readPlanFacts(value: unknown): PlanFacts | undefined {
   if (!Array.isArray(value.steps)) return undefined;
   const steps: BreakpointStep[] = [];
   for (const step of value.steps as unknown[]) {
-    if (!isObject(step) || !Number.isInteger(step.index) || ![step.rate, step.startSeconds, step.endSeconds].every(isFiniteNumber)) return undefined;
-    steps.push({ index: step.index as number, rate: step.rate as number, startSeconds: step.startSeconds as number, endSeconds: step.endSeconds as number });
+    if (
+      !isObject(step) ||
+      !Number.isInteger(step.index) ||
+      ![step.rate, step.startSeconds, step.endSeconds].every(isFiniteNumber)
+    )
+      return undefined;
+    steps.push({
+      index: step.index as number,
+      rate: step.rate as number,
+      startSeconds: step.startSeconds as number,
+      endSeconds: step.endSeconds as number,
+    });
   }
   return { traffic, steps, continuation };
 }
 
 function readTraffic(value: unknown): PlanTraffic | undefined {
-  if (!isObject(value) || typeof value.name !== 'string' || !isFiniteNumber(value.rateScale) || !isFiniteNumber(value.timeScale)) return undefined;
+  if (
+    !isObject(value) ||
+    typeof value.name !== 'string' ||
+    !isFiniteNumber(value.rateScale) ||
+    !isFiniteNumber(value.timeScale)
+  )
+    return undefined;
   const traffic = { name: value.name, rateScale: value.rateScale, timeScale: value.timeScale };
   if (value.window === undefined) return traffic;
   const window = value.window;
@@ -138,7 +200,12 @@ function readTraffic(value: unknown): PlanTraffic | undefined {
 
 function readContinuationRecord(value: unknown): Continuation | undefined {
   if (!isObject(value) || (value.mode !== 'seed' && value.mode !== 'full')) return undefined;
-  if (typeof value.modeSet !== 'boolean' || typeof value.photoShareSet !== 'boolean' || !isFiniteNumber(value.photoShare)) return undefined;
+  if (
+    typeof value.modeSet !== 'boolean' ||
+    typeof value.photoShareSet !== 'boolean' ||
+    !isFiniteNumber(value.photoShare)
+  )
+    return undefined;
   return { mode: value.mode, modeSet: value.modeSet, photoShare: value.photoShare, photoShareSet: value.photoShareSet };
 }
 

@@ -27,7 +27,12 @@ function minimalRunResult(): RunResult {
       },
       { t: 1, stages: {} },
     ],
-    profile: { name: 'breakpoint', rateScale: 1, timeScale: 1, steps: [{ index: 0, rate: 3, startSeconds: 0, endSeconds: 2 }] },
+    profile: {
+      name: 'breakpoint',
+      rateScale: 1,
+      timeScale: 1,
+      steps: [{ index: 0, rate: 3, startSeconds: 0, endSeconds: 2 }],
+    },
     env: { RUN_ID: 'r1' },
     thresholds: [{ metric: 'http_req_failed', expression: 'rate<0.01', ok: false }],
     checks: [{ name: 'status is 201', passes: 2, fails: 1 }],
@@ -51,7 +56,11 @@ describe('validateRunResult', () => {
     ['a newer version', (value) => (value.version = RUN_RESULT_VERSION + 1), /\$\.version.*rebuild/],
     ['a missing run id', (value) => delete value.run, /\$\.run/],
     ['slots that are not consecutive', (value) => ((value.slots as Array<{ t: number }>)[1]!.t = 5), /slots\[1\]\.t/],
-    ['an unknown stage', (value) => ((value.slots as Array<{ stages: Record<string, unknown> }>)[1]!.stages.checkout = {}), /not a funnel stage/],
+    [
+      'an unknown stage',
+      (value) => ((value.slots as Array<{ stages: Record<string, unknown> }>)[1]!.stages.checkout = {}),
+      /not a funnel stage/,
+    ],
     [
       'histogram buckets that disagree with the count',
       (value) => {
@@ -60,7 +69,11 @@ describe('validateRunResult', () => {
       },
       /sum to 2, count says 5/,
     ],
-    ['a negative count', (value) => ((value.slots as RunResult['slots'])[0]!.stages.register!.requests as { ok: number }).ok = -1, /requests\.ok/],
+    [
+      'a negative count',
+      (value) => (((value.slots as RunResult['slots'])[0]!.stages.register!.requests as { ok: number }).ok = -1),
+      /requests\.ok/,
+    ],
     ['an unknown source', (value) => (value.source = { kind: 'csv' }), /source\.kind/],
     ['a time scale below 1', (value) => ((value.profile as { timeScale: number }).timeScale = 0.5), /timeScale/],
   ];

@@ -146,7 +146,12 @@ export interface RunProfile {
   /** Event minutes played (WINDOW), when set. */
   readonly window?: { readonly fromMinute: number; readonly toMinute: number };
   /** Breakpoint steps: rates in new applicants per second, times in seconds from scenario start. */
-  readonly steps?: ReadonlyArray<{ readonly index: number; readonly rate: number; readonly startSeconds: number; readonly endSeconds: number }>;
+  readonly steps?: ReadonlyArray<{
+    readonly index: number;
+    readonly rate: number;
+    readonly startSeconds: number;
+    readonly endSeconds: number;
+  }>;
   /** run.json's `profile` block: the profile file, its fit, replay or fit, scales and RETRY_PROFILE the runner recorded. */
   readonly recorded?: RunProfileRecord;
 }
@@ -220,7 +225,8 @@ export interface RunSummarySource {
 }
 
 /** The outcome of {@link validateRunResult}. */
-export type RunResultValidation = { readonly ok: true; readonly value: RunResult } | { readonly ok: false; readonly problems: readonly string[] };
+export type RunResultValidation =
+  { readonly ok: true; readonly value: RunResult } | { readonly ok: false; readonly problems: readonly string[] };
 
 /**
  * Checks that `value` is a run-result this code can read: the kind, the version, and the shape of
@@ -232,14 +238,19 @@ export function validateRunResult(value: unknown): RunResultValidation {
     if (problems.length < 20) problems.push(`${path}: ${text}`);
   };
   if (!isRecord(value)) return { ok: false, problems: ['$: expected an object'] };
-  if (value.kind !== RUN_RESULT_KIND) problem('$.kind', `expected "${RUN_RESULT_KIND}", got ${JSON.stringify(value.kind)}`);
+  if (value.kind !== RUN_RESULT_KIND)
+    problem('$.kind', `expected "${RUN_RESULT_KIND}", got ${JSON.stringify(value.kind)}`);
   if (value.version !== RUN_RESULT_VERSION) {
-    problem('$.version', `expected ${RUN_RESULT_VERSION}, got ${JSON.stringify(value.version)}; rebuild it with this floodgate`);
+    problem(
+      '$.version',
+      `expected ${RUN_RESULT_VERSION}, got ${JSON.stringify(value.version)}; rebuild it with this floodgate`,
+    );
   }
   for (const key of ['run', 'scenario', 'engine', 'origin'] as const) {
     if (typeof value[key] !== 'string' || value[key] === '') problem(`$.${key}`, 'expected a non-empty string');
   }
-  if (typeof value.origin === 'string' && Number.isNaN(Date.parse(value.origin))) problem('$.origin', 'expected an ISO 8601 time');
+  if (typeof value.origin === 'string' && Number.isNaN(Date.parse(value.origin)))
+    problem('$.origin', 'expected an ISO 8601 time');
   for (const key of ['scenarioStartSeconds', 'durationSeconds'] as const) {
     if (!isNumber(value[key]) || (value[key] as number) < 0) problem(`$.${key}`, 'expected a number ≥ 0');
   }
@@ -255,9 +266,11 @@ export function validateRunResult(value: unknown): RunResultValidation {
         problem(`${path}.t`, `expected ${index * resolution} (slots are consecutive)`);
       }
       checkStages(slot.stages, `${path}.stages`, problem);
-      if (slot.unstagedRequests !== undefined) checkCounts(slot.unstagedRequests, REQUEST_OUTCOMES, `${path}.unstagedRequests`, problem);
+      if (slot.unstagedRequests !== undefined)
+        checkCounts(slot.unstagedRequests, REQUEST_OUTCOMES, `${path}.unstagedRequests`, problem);
       for (const key of ['planned', 'iterations', 'dropped', 'vus', 'vusMax'] as const) {
-        if (slot[key] !== undefined && !(isNumber(slot[key]) && (slot[key] as number) >= 0)) problem(`${path}.${key}`, 'expected a number ≥ 0');
+        if (slot[key] !== undefined && !(isNumber(slot[key]) && (slot[key] as number) >= 0))
+          problem(`${path}.${key}`, 'expected a number ≥ 0');
       }
     });
   }
@@ -284,9 +297,12 @@ export function validateRunResult(value: unknown): RunResultValidation {
       if (!isRecord(threshold) || typeof threshold.metric !== 'string' || typeof threshold.expression !== 'string') {
         problem(`$.thresholds[${index}]`, 'expected {metric, expression, ok?}');
       } else {
-        if (threshold.ok !== undefined && typeof threshold.ok !== 'boolean') problem(`$.thresholds[${index}].ok`, 'expected a boolean');
-        if (threshold.measured !== undefined && !isNumber(threshold.measured)) problem(`$.thresholds[${index}].measured`, 'expected a number');
-        if (threshold.unit !== undefined && typeof threshold.unit !== 'string') problem(`$.thresholds[${index}].unit`, 'expected a string');
+        if (threshold.ok !== undefined && typeof threshold.ok !== 'boolean')
+          problem(`$.thresholds[${index}].ok`, 'expected a boolean');
+        if (threshold.measured !== undefined && !isNumber(threshold.measured))
+          problem(`$.thresholds[${index}].measured`, 'expected a number');
+        if (threshold.unit !== undefined && typeof threshold.unit !== 'string')
+          problem(`$.thresholds[${index}].unit`, 'expected a string');
       }
     });
   }
@@ -299,7 +315,8 @@ export function validateRunResult(value: unknown): RunResultValidation {
     });
   }
   if (value.truth !== undefined) {
-    if (!isRecord(value.truth) || typeof value.truth.source !== 'string') problem('$.truth', 'expected {source, stages}');
+    if (!isRecord(value.truth) || typeof value.truth.source !== 'string')
+      problem('$.truth', 'expected {source, stages}');
     else checkCounts(value.truth.stages, FUNNEL_STAGES, '$.truth.stages', problem);
   }
   checkSource(value.source, problem);
@@ -328,7 +345,8 @@ function checkStages(stages: unknown, path: string, problem: Problem): void {
     if (!isRecord(slot.latency)) problem(`${at}.latency`, 'expected an object');
     else {
       for (const [outcome, histogram] of Object.entries(slot.latency)) {
-        if (!(REQUEST_OUTCOMES as readonly string[]).includes(outcome)) problem(`${at}.latency.${outcome}`, 'not a request outcome');
+        if (!(REQUEST_OUTCOMES as readonly string[]).includes(outcome))
+          problem(`${at}.latency.${outcome}`, 'not a request outcome');
         else checkHistogram(histogram, `${at}.latency.${outcome}`, problem);
       }
     }
@@ -344,17 +362,28 @@ function checkHistogram(value: unknown, path: string, problem: Problem): void {
     let previous = -Infinity;
     let total = 0;
     for (const pair of value.buckets as unknown[]) {
-      if (!Array.isArray(pair) || pair.length !== 2 || !Number.isInteger(pair[0]) || !isCount(pair[1]) || pair[0] <= previous) {
+      if (
+        !Array.isArray(pair) ||
+        pair.length !== 2 ||
+        !Number.isInteger(pair[0]) ||
+        !isCount(pair[1]) ||
+        pair[0] <= previous
+      ) {
         return problem(`${path}.buckets`, 'expected [integer index, count] pairs, ascending by index');
       }
       previous = pair[0];
       total += pair[1];
     }
-    if (isCount(value.count) && Math.abs(total - value.count) > 1e-6 * Math.max(1, total)) problem(path, `bucket counts sum to ${total}, count says ${value.count}`);
+    if (isCount(value.count) && Math.abs(total - value.count) > 1e-6 * Math.max(1, total))
+      problem(path, `bucket counts sum to ${total}, count says ${value.count}`);
   } else if (value.kind === 'explicit') {
     const bounds = value.boundsMs;
     const counts = value.counts;
-    if (!Array.isArray(bounds) || !bounds.every(isNumber) || bounds.some((bound: number, i: number) => i > 0 && bound <= (bounds[i - 1] as number))) {
+    if (
+      !Array.isArray(bounds) ||
+      !bounds.every(isNumber) ||
+      bounds.some((bound: number, i: number) => i > 0 && bound <= (bounds[i - 1] as number))
+    ) {
       return problem(`${path}.boundsMs`, 'expected ascending numbers');
     }
     if (!Array.isArray(counts) || counts.length !== bounds.length + 1 || !counts.every(isCount)) {
@@ -374,13 +403,23 @@ function checkCounts(value: unknown, keys: readonly string[] | undefined, path: 
 function checkProfile(value: unknown, problem: Problem): void {
   if (!isRecord(value)) return problem('$.profile', 'expected an object');
   if (typeof value.name !== 'string') problem('$.profile.name', 'expected a string');
-  if (value.recorded !== undefined && !readRunProfileRecord(value.recorded)) problem('$.profile.recorded', 'expected run.json\'s profile block {source, curve, rateScale, timeScale, window, retryProfile}');
+  if (value.recorded !== undefined && !readRunProfileRecord(value.recorded))
+    problem(
+      '$.profile.recorded',
+      "expected run.json's profile block {source, curve, rateScale, timeScale, window, retryProfile}",
+    );
   if (!isNumber(value.rateScale) || value.rateScale <= 0) problem('$.profile.rateScale', 'expected a number > 0');
   if (!isNumber(value.timeScale) || value.timeScale < 1) problem('$.profile.timeScale', 'expected a number ≥ 1');
   if (value.steps !== undefined) {
     if (!Array.isArray(value.steps)) return problem('$.profile.steps', 'expected an array');
     value.steps.forEach((step: unknown, index: number) => {
-      if (!isRecord(step) || !isNumber(step.rate) || !isNumber(step.startSeconds) || !isNumber(step.endSeconds) || step.index !== index) {
+      if (
+        !isRecord(step) ||
+        !isNumber(step.rate) ||
+        !isNumber(step.startSeconds) ||
+        !isNumber(step.endSeconds) ||
+        step.index !== index
+      ) {
         problem(`$.profile.steps[${index}]`, 'expected {index, rate, startSeconds, endSeconds}');
       }
     });
@@ -390,10 +429,12 @@ function checkProfile(value: unknown, problem: Problem): void {
 function checkSource(value: unknown, problem: Problem): void {
   if (!isRecord(value)) return problem('$.source', 'expected an object');
   if (value.kind === 'ndjson') {
-    if (typeof value.path !== 'string' || !isCount(value.lines)) problem('$.source', 'expected {kind: "ndjson", path, lines, rejected}');
+    if (typeof value.path !== 'string' || !isCount(value.lines))
+      problem('$.source', 'expected {kind: "ndjson", path, lines, rejected}');
     checkCounts(value.rejected, undefined, '$.source.rejected', problem);
   } else if (value.kind === 'prometheus') {
-    if (typeof value.url !== 'string' || !isCount(value.queries)) problem('$.source', 'expected {kind: "prometheus", url, queries}');
+    if (typeof value.url !== 'string' || !isCount(value.queries))
+      problem('$.source', 'expected {kind: "prometheus", url, queries}');
   } else problem('$.source.kind', 'expected "ndjson" or "prometheus"');
 }
 

@@ -100,28 +100,62 @@ export const DEFAULT_THINK_TIME_SCALE = 0.01;
  * often typos; it still passes them on, because a custom adapter may read its own.
  */
 export const SCRIPT_VARIABLE_NAMES = [
-  'RUN_ID', 'TARGET_URL', 'RESULTS_DIR', 'ADAPTER', 'EMAIL_TOKEN_SOURCE', 'MAILPIT_URL', 'EMAIL_TOKEN_PATTERN',
-  'THINK_TIME_SCALE', 'PHOTO_SHARE', 'PHOTO_BYTES', 'CONTINUATION', 'SEED', 'REQUEST_TIMEOUT', 'RETRY_429_MAX',
-  'RETRY_AFTER_MAX_SECONDS', 'LOG_FAILURES', 'PRE_ALLOCATED_VUS', 'MAX_VUS',
-  'PROFILE', 'RATE_SCALE', 'TIME_SCALE', 'WINDOW', 'RETRY_PROFILE',
-  'BREAKPOINT_START', 'BREAKPOINT_STEP', 'BREAKPOINT_STEPS', 'BREAKPOINT_STEP_SECONDS',
-  'SOAK_RATE', 'SOAK_DURATION',
+  'RUN_ID',
+  'TARGET_URL',
+  'RESULTS_DIR',
+  'ADAPTER',
+  'EMAIL_TOKEN_SOURCE',
+  'MAILPIT_URL',
+  'EMAIL_TOKEN_PATTERN',
+  'THINK_TIME_SCALE',
+  'PHOTO_SHARE',
+  'PHOTO_BYTES',
+  'CONTINUATION',
+  'SEED',
+  'REQUEST_TIMEOUT',
+  'RETRY_429_MAX',
+  'RETRY_AFTER_MAX_SECONDS',
+  'LOG_FAILURES',
+  'PRE_ALLOCATED_VUS',
+  'MAX_VUS',
+  'PROFILE',
+  'RATE_SCALE',
+  'TIME_SCALE',
+  'WINDOW',
+  'RETRY_PROFILE',
+  'BREAKPOINT_START',
+  'BREAKPOINT_STEP',
+  'BREAKPOINT_STEPS',
+  'BREAKPOINT_STEP_SECONDS',
+  'SOAK_RATE',
+  'SOAK_DURATION',
 ] as const;
 
 /** The variables every scenario reads (readCommonEnv). */
-export const COMMON_VARIABLE_NAMES: readonly string[] = SCRIPT_VARIABLE_NAMES.slice(0, SCRIPT_VARIABLE_NAMES.indexOf('MAX_VUS') + 1);
+export const COMMON_VARIABLE_NAMES: readonly string[] = SCRIPT_VARIABLE_NAMES.slice(
+  0,
+  SCRIPT_VARIABLE_NAMES.indexOf('MAX_VUS') + 1,
+);
 
 /**
  * The variables each scenario reads beyond the common ones (its reader below). `floodgate run`
  * refuses a variable only another scenario reads (`--scenario opening -e SOAK_DURATION=2h` would
  * run the opening's hour, not two hours of soak).
  */
-export const SCENARIO_VARIABLE_NAMES: Readonly<Record<'smoke' | 'opening' | 'breakpoint' | 'soak', readonly string[]>> = Object.freeze({
-  smoke: [],
-  opening: ['PROFILE', 'RATE_SCALE', 'TIME_SCALE', 'WINDOW'],
-  breakpoint: ['BREAKPOINT_START', 'BREAKPOINT_STEP', 'BREAKPOINT_STEPS', 'BREAKPOINT_STEP_SECONDS', 'RATE_SCALE', 'TIME_SCALE'],
-  soak: ['SOAK_RATE', 'SOAK_DURATION', 'RATE_SCALE', 'TIME_SCALE'],
-});
+export const SCENARIO_VARIABLE_NAMES: Readonly<Record<'smoke' | 'opening' | 'breakpoint' | 'soak', readonly string[]>> =
+  Object.freeze({
+    smoke: [],
+    opening: ['PROFILE', 'RATE_SCALE', 'TIME_SCALE', 'WINDOW'],
+    breakpoint: [
+      'BREAKPOINT_START',
+      'BREAKPOINT_STEP',
+      'BREAKPOINT_STEPS',
+      'BREAKPOINT_STEP_SECONDS',
+      'RATE_SCALE',
+      'TIME_SCALE',
+    ],
+    soak: ['SOAK_RATE', 'SOAK_DURATION', 'RATE_SCALE', 'TIME_SCALE'],
+  });
 
 /** Reads the variables every scenario shares. Throws SCRIPT_ENV_INVALID naming the variable. */
 export function readCommonEnv(variables: ScriptVariables, defaults: CommonDefaults = {}): CommonEnv {
@@ -140,18 +174,33 @@ export function readCommonEnv(variables: ScriptVariables, defaults: CommonDefaul
   const emailTokenSource = read.oneOf('EMAIL_TOKEN_SOURCE', EMAIL_TOKEN_SOURCES, 'mailbox');
   const mailpitUrl = read.text('MAILPIT_URL')?.replace(/\/+$/, '');
   if (emailTokenSource === 'mailpit' && mailpitUrl === undefined) {
-    throw invalid('MAILPIT_URL', '', 'EMAIL_TOKEN_SOURCE=mailpit needs the base URL of the Mailpit API, e.g. http://127.0.0.1:8025');
+    throw invalid(
+      'MAILPIT_URL',
+      '',
+      'EMAIL_TOKEN_SOURCE=mailpit needs the base URL of the Mailpit API, e.g. http://127.0.0.1:8025',
+    );
   }
   const emailTokenPattern = read.text('EMAIL_TOKEN_PATTERN') ?? DEFAULT_EMAIL_TOKEN_PATTERN;
-  read.check('EMAIL_TOKEN_PATTERN', emailTokenPattern, () => new RegExp(emailTokenPattern).source.includes('('), 'expected a regular expression with one capturing group');
+  read.check(
+    'EMAIL_TOKEN_PATTERN',
+    emailTokenPattern,
+    () => new RegExp(emailTokenPattern).source.includes('('),
+    'expected a regular expression with one capturing group',
+  );
   const requestTimeout = read.text('REQUEST_TIMEOUT') ?? '30s';
-  read.check('REQUEST_TIMEOUT', requestTimeout, () => parseDurationSeconds(requestTimeout) > 0, 'expected a duration such as 30s');
+  read.check(
+    'REQUEST_TIMEOUT',
+    requestTimeout,
+    () => parseDurationSeconds(requestTimeout) > 0,
+    'expected a duration such as 30s',
+  );
   const preAllocatedVUs = read.number('PRE_ALLOCATED_VUS', { integer: true, min: 1 });
   const maxVUs = read.number('MAX_VUS', { integer: true, min: 1 });
   if (preAllocatedVUs !== undefined && maxVUs !== undefined && maxVUs < preAllocatedVUs) {
     throw invalid('MAX_VUS', String(maxVUs), `must be at least PRE_ALLOCATED_VUS (${preAllocatedVUs})`);
   }
-  const thinkTimeScale = read.number('THINK_TIME_SCALE', { min: 0 }) ?? defaults.thinkTimeScale ?? DEFAULT_THINK_TIME_SCALE;
+  const thinkTimeScale =
+    read.number('THINK_TIME_SCALE', { min: 0 }) ?? defaults.thinkTimeScale ?? DEFAULT_THINK_TIME_SCALE;
   const continuation = readContinuation(variables, defaults);
   return {
     targetUrl,
@@ -169,7 +218,8 @@ export function readCommonEnv(variables: ScriptVariables, defaults: CommonDefaul
     requestTimeout,
     retryMax: read.number('RETRY_429_MAX', { integer: true, min: 0 }) ?? 3,
     retryAfterMaxSeconds: read.number('RETRY_AFTER_MAX_SECONDS', { min: 0 }) ?? 10,
-    logFailures: read.oneOf('LOG_FAILURES', ['true', 'false'] as const, defaults.logFailures ? 'true' : 'false') === 'true',
+    logFailures:
+      read.oneOf('LOG_FAILURES', ['true', 'false'] as const, defaults.logFailures ? 'true' : 'false') === 'true',
     ...(preAllocatedVUs === undefined ? {} : { preAllocatedVUs }),
     ...(maxVUs === undefined ? {} : { maxVUs }),
   };
@@ -203,7 +253,9 @@ export function readContinuation(variables: ScriptVariables, defaults: CommonDef
 }
 
 /** Where an event profile comes from: a built-in shape, a `minute,arrivals` CSV file, or a profile file from `floodgate profile from-logs` (`.json`). */
-export type ProfileSource = { readonly kind: 'builtin'; readonly name: 'opening-exp' | 'opening-hyperbolic' } | { readonly kind: 'file'; readonly path: string };
+export type ProfileSource =
+  | { readonly kind: 'builtin'; readonly name: 'opening-exp' | 'opening-hyperbolic' }
+  | { readonly kind: 'file'; readonly path: string };
 
 /** The choices of `RETRY_PROFILE`. */
 export const RETRY_PROFILE_CHOICES = ['off', 'logs', 'storm'] as const;
@@ -233,20 +285,32 @@ export function readOpeningEnv(variables: ScriptVariables): OpeningEnv {
   const read = reader(variables);
   const profileText = read.text('PROFILE') ?? 'opening-exp';
   let profile: ProfileSource;
-  if (profileText === 'opening-exp' || profileText === 'opening-hyperbolic') profile = { kind: 'builtin', name: profileText };
+  if (profileText === 'opening-exp' || profileText === 'opening-hyperbolic')
+    profile = { kind: 'builtin', name: profileText };
   else if (/\.(csv|json)$/i.test(profileText)) {
     // k6's open() resolves a relative path against the script's folder, not the working directory
     if (!/^(\/|file:\/\/|[A-Za-z]:[\\/])/.test(profileText)) {
-      throw invalid('PROFILE', profileText, 'give the profile file as an absolute path (k6 opens relative paths from the script folder); floodgate run makes a relative path absolute for you');
+      throw invalid(
+        'PROFILE',
+        profileText,
+        'give the profile file as an absolute path (k6 opens relative paths from the script folder); floodgate run makes a relative path absolute for you',
+      );
     }
     profile = { kind: 'file', path: profileText };
-  }
-  else {
-    throw invalid('PROFILE', profileText, `expected opening-exp, opening-hyperbolic or a path to a .csv or .json (floodgate profile from-logs) file (built-in profiles: ${PROFILE_NAMES.join(', ')})`);
+  } else {
+    throw invalid(
+      'PROFILE',
+      profileText,
+      `expected opening-exp, opening-hyperbolic or a path to a .csv or .json (floodgate profile from-logs) file (built-in profiles: ${PROFILE_NAMES.join(', ')})`,
+    );
   }
   const retryProfile = read.oneOf('RETRY_PROFILE', RETRY_PROFILE_CHOICES, 'off');
   if (retryProfile === 'logs' && !(profile.kind === 'file' && /\.json$/i.test(profile.path))) {
-    throw invalid('RETRY_PROFILE', retryProfile, 'logs needs PROFILE to be a profile file from floodgate profile from-logs (.json); use storm for the built-in retry storm');
+    throw invalid(
+      'RETRY_PROFILE',
+      retryProfile,
+      'logs needs PROFILE to be a profile file from floodgate profile from-logs (.json); use storm for the built-in retry storm',
+    );
   }
   const windowText = read.text('WINDOW') ?? '0-60';
   const match = /^\s*(\d+(?:\.\d+)?)\s*(?:-|\.\.)\s*(\d+(?:\.\d+)?)\s*$/.exec(windowText);
@@ -309,11 +373,20 @@ export function readSoakEnv(variables: ScriptVariables): SoakEnv {
   const read = reader(variables);
   const durationText = read.text('SOAK_DURATION') ?? '1h';
   let durationSeconds = 0;
-  read.check('SOAK_DURATION', durationText, () => (durationSeconds = parseDurationSeconds(durationText)) > 0, 'expected a duration such as 30m or 2h');
+  read.check(
+    'SOAK_DURATION',
+    durationText,
+    () => (durationSeconds = parseDurationSeconds(durationText)) > 0,
+    'expected a duration such as 30m or 2h',
+  );
   const timeScale = read.number('TIME_SCALE', { min: 1 }) ?? 1;
   // k6's constant-arrival-rate refuses a duration under one second (exit 104): say so first
   if (durationSeconds / timeScale < 1) {
-    throw invalid('SOAK_DURATION', durationText, `divided by TIME_SCALE ${timeScale} it lasts under one second, the shortest k6 accepts`);
+    throw invalid(
+      'SOAK_DURATION',
+      durationText,
+      `divided by TIME_SCALE ${timeScale} it lasts under one second, the shortest k6 accepts`,
+    );
   }
   return {
     rate: read.number('SOAK_RATE', { min: 0, exclusiveMin: true }) ?? 2,
@@ -357,7 +430,8 @@ function reader(variables: ScriptVariables) {
     oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
       const raw = text(name);
       if (raw === undefined) return fallback;
-      if (!(allowed as readonly string[]).includes(raw)) throw invalid(name, raw, `expected one of ${allowed.join(', ')}`);
+      if (!(allowed as readonly string[]).includes(raw))
+        throw invalid(name, raw, `expected one of ${allowed.join(', ')}`);
       return raw as T;
     },
     check(name: string, raw: string, predicate: () => boolean, expected: string): void {

@@ -38,12 +38,21 @@ const EXPRESSION =
 export function parseThresholdExpression(source: string): ThresholdExpression {
   const match = EXPRESSION.exec(source);
   if (!match) {
-    throw new RangeError(`"${source}" is not a threshold expression; write <aggregation> <operator> <number>, e.g. "p(95)<500"`);
+    throw new RangeError(
+      `"${source}" is not a threshold expression; write <aggregation> <operator> <number>, e.g. "p(95)<500"`,
+    );
   }
-  const [, head, percentText, operator, boundText] = match as unknown as [string, string, string | undefined, ThresholdOperator, string];
+  const [, head, percentText, operator, boundText] = match as unknown as [
+    string,
+    string,
+    string | undefined,
+    ThresholdOperator,
+    string,
+  ];
   if (percentText !== undefined) {
     const percent = Number(percentText);
-    if (!(percent >= 0 && percent <= 100)) throw new RangeError(`"${source}": the percentile must be between 0 and 100`);
+    if (!(percent >= 0 && percent <= 100))
+      throw new RangeError(`"${source}": the percentile must be between 0 and 100`);
     return { aggregation: 'p', percentile: percent / 100, operator, bound: Number(boundText) };
   }
   return { aggregation: head as ThresholdAggregation, operator, bound: Number(boundText) };

@@ -6,7 +6,18 @@
 
 import { RUN_METRICS, TARGET_METRICS } from '../contracts/metrics.ts';
 import type { DashboardSpec, PanelSpec } from './panels.ts';
-import { eq, histogramPart, quantile, RANGE, re, RUN_VARIABLE, series, shareOf, STAGE_VARIABLE, sumRate } from '../contracts/promql.ts';
+import {
+  eq,
+  histogramPart,
+  quantile,
+  RANGE,
+  re,
+  RUN_VARIABLE,
+  series,
+  shareOf,
+  STAGE_VARIABLE,
+  sumRate,
+} from '../contracts/promql.ts';
 import { APPLICANTS_PER_SECOND, outcomeShareByStage, TIMES_OBJECTIVE } from './queries.ts';
 import { RECORDED } from '../deploy/prometheus/rules/recording.ts';
 
@@ -32,31 +43,46 @@ const HEADROOM_STEPS = [
 const throughputAgainstLoad: PanelSpec = {
   kind: 'timeseries',
   title: 'Achieved throughput against offered load',
-  description: 'Applicants per second completing each stage, against the offered load (new applicants per second the profile asks for, dashed). On a breakpoint run, each step of offered load should lift every line by the same proportion; the first stage whose line stops following is the limiting stage.',
+  description:
+    'Applicants per second completing each stage, against the offered load (new applicants per second the profile asks for, dashed). On a breakpoint run, each step of offered load should lift every line by the same proportion; the first stage whose line stops following is the limiting stage.',
   unit: APPLICANTS_PER_SECOND,
   min: 0,
   width: 24,
   height: 9,
   referenceSeries: 'offered load',
-  queries: [offered, { expr: sumRate(series(funnel, RUN_VARIABLE, STAGE_VARIABLE, eq('result', 'completed')), ['stage']), legend: '{{stage}} completed' }],
+  queries: [
+    offered,
+    {
+      expr: sumRate(series(funnel, RUN_VARIABLE, STAGE_VARIABLE, eq('result', 'completed')), ['stage']),
+      legend: '{{stage}} completed',
+    },
+  ],
 };
 
 const latencyAgainstLoad: PanelSpec = {
   kind: 'timeseries',
   title: 'p95 latency against offered load',
-  description: 'p95 request duration per stage (left axis) with the offered load on the right axis. Latency that stays flat while load steps up is headroom; latency that climbs with each step is queueing, the knee before failures start.',
+  description:
+    'p95 request duration per stage (left axis) with the offered load on the right axis. Latency that stays flat while load steps up is headroom; latency that climbs with each step is queueing, the knee before failures start.',
   unit: 's',
   min: 0,
   width: 12,
   height: 9,
   rightAxis: OFFERED_ON_RIGHT,
-  queries: [{ expr: quantile(0.95, RUN_METRICS.httpRequestDuration, [RUN_VARIABLE, STAGE_VARIABLE], ['stage']), legend: '{{stage}} p95' }, offered],
+  queries: [
+    {
+      expr: quantile(0.95, RUN_METRICS.httpRequestDuration, [RUN_VARIABLE, STAGE_VARIABLE], ['stage']),
+      legend: '{{stage}} p95',
+    },
+    offered,
+  ],
 };
 
 const failuresAgainstLoad: PanelSpec = {
   kind: 'timeseries',
   title: 'Error share against offered load',
-  description: 'Share of failed requests per stage (left axis) with the offered load on the right axis. The load at which a stage first crosses its error objective is where its capacity ends.',
+  description:
+    'Share of failed requests per stage (left axis) with the offered load on the right axis. The load at which a stage first crosses its error objective is where its capacity ends.',
   unit: 'percentunit',
   min: 0,
   width: 12,
@@ -68,7 +94,8 @@ const failuresAgainstLoad: PanelSpec = {
 const latencyHeadroom: PanelSpec = {
   kind: 'bargauge',
   title: 'Latency against objective (p95 ÷ SLO)',
-  description: "Each stage's p95 over the time range divided by its objective: 1× means exactly at the SLO, 2× twice as slow as allowed. The longest bar is the stage closest to its latency limit; red bars broke it.",
+  description:
+    "Each stage's p95 over the time range divided by its objective: 1× means exactly at the SLO, 2× twice as slow as allowed. The longest bar is the stage closest to its latency limit; red bars broke it.",
   unit: TIMES_OBJECTIVE,
   min: 0,
   max: 1.5,
@@ -81,7 +108,8 @@ const latencyHeadroom: PanelSpec = {
 const errorHeadroom: PanelSpec = {
   kind: 'bargauge',
   title: 'Errors against objective (share ÷ allowed)',
-  description: "Each stage's error share over the time range divided by its allowed share: 1× spends exactly the error budget, 30× fails thirty times as often as allowed. Red bars broke their error objective.",
+  description:
+    "Each stage's error share over the time range divided by its allowed share: 1× spends exactly the error budget, 30× fails thirty times as often as allowed. Red bars broke their error objective.",
   unit: TIMES_OBJECTIVE,
   min: 0,
   max: 1.5,
@@ -94,7 +122,8 @@ const errorHeadroom: PanelSpec = {
 const limitingStage: PanelSpec = {
   kind: 'stat',
   title: 'Limiting stage',
-  description: 'The stage with the least headroom over the time range, by latency and by errors (its value as in the two bar gauges, a multiple of the objective). When both name the same stage, that is where capacity must grow first.',
+  description:
+    'The stage with the least headroom over the time range, by latency and by errors (its value as in the two bar gauges, a multiple of the objective). When both name the same stage, that is where capacity must grow first.',
   unit: TIMES_OBJECTIVE,
   decimals: 1,
   width: 8,
@@ -109,7 +138,8 @@ const limitingStage: PanelSpec = {
 const ministryCalls: PanelSpec = {
   kind: 'timeseries',
   title: 'Ministry NIK API calls by outcome',
-  description: "Calls per second from the target to the ministry's NIK API, by outcome, over all runs (the target does not know runs). unavailable and timeout rising while ok flattens is the ministry at capacity: the seed's real bottleneck.",
+  description:
+    "Calls per second from the target to the ministry's NIK API, by outcome, over all runs (the target does not know runs). unavailable and timeout rising while ok flattens is the ministry at capacity: the seed's real bottleneck.",
   unit: 'reqps',
   min: 0,
   width: 8,
@@ -121,7 +151,8 @@ const ministryCalls: PanelSpec = {
 const ministryQueue: PanelSpec = {
   kind: 'timeseries',
   title: 'Ministry calls in flight and their p95',
-  description: 'Ministry NIK calls the target is waiting on, with the p95 duration of those calls on the right axis. In-flight calls pinned at the ministry\'s concurrency while their duration grows means requests queue in front of it.',
+  description:
+    "Ministry NIK calls the target is waiting on, with the p95 duration of those calls on the right axis. In-flight calls pinned at the ministry's concurrency while their duration grows means requests queue in front of it.",
   unit: 'short',
   min: 0,
   width: 8,
@@ -139,7 +170,8 @@ const ministryQueue: PanelSpec = {
 const waitingRoom: PanelSpec = {
   kind: 'timeseries',
   title: 'Waiting room',
-  description: 'Requests inside the waiting-room limit, and requests turned away with 429 per second (right axis). Turn-aways mean the waiting room is protecting the target: applicants are throttled, not failed.',
+  description:
+    'Requests inside the waiting-room limit, and requests turned away with 429 per second (right axis). Turn-aways mean the waiting room is protecting the target: applicants are throttled, not failed.',
   unit: 'short',
   min: 0,
   width: 8,
@@ -154,7 +186,8 @@ const waitingRoom: PanelSpec = {
 const targetLatency: PanelSpec = {
   kind: 'timeseries',
   title: 'Target answer time by route (p95)',
-  description: 'How long the target itself took to answer, per route, from its own histogram. Close to the load generator\'s p95: the time is spent in the target. Far below it: the time is lost in the network or in the generator.',
+  description:
+    "How long the target itself took to answer, per route, from its own histogram. Close to the load generator's p95: the time is spent in the target. Far below it: the time is lost in the network or in the generator.",
   unit: 's',
   min: 0,
   width: 12,
@@ -170,19 +203,23 @@ const targetLatency: PanelSpec = {
 const targetAnswers: PanelSpec = {
   kind: 'timeseries',
   title: 'Target answers by status',
-  description: 'Answers per second the target sent, by HTTP status, over all runs. 5xx are failures the target admits; 429 is its waiting room; 409 duplicates should stay near zero in a clean run.',
+  description:
+    'Answers per second the target sent, by HTTP status, over all runs. 5xx are failures the target admits; 429 is its waiting room; 409 duplicates should stay near zero in a clean run.',
   unit: 'reqps',
   min: 0,
   width: 12,
   height: 8,
   stacked: true,
-  queries: [{ expr: sumRate(series(TARGET_METRICS.httpRequests, re('status', '.+')), ['status']), legend: '{{status}}' }],
+  queries: [
+    { expr: sumRate(series(TARGET_METRICS.httpRequests, re('status', '.+')), ['status']), legend: '{{status}}' },
+  ],
 };
 
 const ministrySelf: PanelSpec = {
   kind: 'timeseries',
   title: 'Ministry slots and queue (its own metrics)',
-  description: "The ministry NIK API as it sees itself (scraped from its own /metrics): service slots busy and calls waiting in its queue, with the p95 wait in that queue on the right axis. Busy pinned at the slot count while the queue grows is the ministry at its limit; the target's timeouts follow.",
+  description:
+    "The ministry NIK API as it sees itself (scraped from its own /metrics): service slots busy and calls waiting in its queue, with the p95 wait in that queue on the right axis. Busy pinned at the slot count while the queue grows is the ministry at its limit; the target's timeouts follow.",
   unit: 'short',
   min: 0,
   width: 12,
@@ -191,14 +228,18 @@ const ministrySelf: PanelSpec = {
   queries: [
     { expr: `sum(${series(TARGET_METRICS.ministryBusySlots)})`, legend: 'busy slots' },
     { expr: `sum(${series(TARGET_METRICS.ministryQueuedCalls)})`, legend: 'queued calls' },
-    { expr: `histogram_quantile(0.95, ${sumRate(series(histogramPart(TARGET_METRICS.ministryQueueWait, 'bucket')), ['le'])})`, legend: 'queue wait p95' },
+    {
+      expr: `histogram_quantile(0.95, ${sumRate(series(histogramPart(TARGET_METRICS.ministryQueueWait, 'bucket')), ['le'])})`,
+      legend: 'queue wait p95',
+    },
   ],
 };
 
 const ministryAnswers: PanelSpec = {
   kind: 'timeseries',
   title: 'Ministry answers against its capacity',
-  description: "Answers per second the ministry NIK API gave, by result (its own count), against the checks per second it is configured to sustain (dashed). Matches and no-matches reaching the dashed line, with queue_full or deadline_exceeded appearing, is the seed's bottleneck at work.",
+  description:
+    "Answers per second the ministry NIK API gave, by result (its own count), against the checks per second it is configured to sustain (dashed). Matches and no-matches reaching the dashed line, with queue_full or deadline_exceeded appearing, is the seed's bottleneck at work.",
   unit: 'reqps',
   min: 0,
   width: 12,
@@ -213,12 +254,18 @@ const ministryAnswers: PanelSpec = {
 const recordedLatency: PanelSpec = {
   kind: 'timeseries',
   title: 'p99 latency by stage (recorded, 30 s)',
-  description: 'The 99th percentile per stage from the recording rule the alerts use (fixed 30 s window), for long time ranges where computing it live is slow.',
+  description:
+    'The 99th percentile per stage from the recording rule the alerts use (fixed 30 s window), for long time ranges where computing it live is slow.',
   unit: 's',
   min: 0,
   width: 24,
   height: 8,
-  queries: [{ expr: `max by (stage) (${series(RECORDED.latencyQuantile, eq('quantile', '0.99'), RUN_VARIABLE, STAGE_VARIABLE)})`, legend: '{{stage}} p99' }],
+  queries: [
+    {
+      expr: `max by (stage) (${series(RECORDED.latencyQuantile, eq('quantile', '0.99'), RUN_VARIABLE, STAGE_VARIABLE)})`,
+      legend: '{{stage}} p99',
+    },
+  ],
 };
 
 /** The capacity board. */
@@ -226,7 +273,8 @@ export const capacityBoard: DashboardSpec = {
   file: 'capacity.json',
   uid: 'floodgate-capacity',
   title: 'floodgate / Capacity',
-  description: 'Where the system breaks: throughput and latency against offered load, the limiting stage, and the target\'s saturation signals.',
+  description:
+    "Where the system breaks: throughput and latency against offered load, the limiting stage, and the target's saturation signals.",
   tags: ['floodgate', 'generated'],
   rows: [
     { title: 'Throughput against load', panels: [throughputAgainstLoad] },

@@ -125,7 +125,10 @@ export async function checkDashboards(boards: readonly DashboardSpec[], options:
     const expr = substituteVariables(query.expr, options.variables);
     const params: { path: string; body: Record<string, string> } = query.instant
       ? { path: '/api/v1/query', body: { query: expr, time: String(end) } }
-      : { path: '/api/v1/query_range', body: { query: expr, start: String(start), end: String(end), step: String(step) } };
+      : {
+          path: '/api/v1/query_range',
+          body: { query: expr, start: String(start), end: String(end), step: String(step) },
+        };
     let answer: PrometheusAnswer;
     try {
       const response = await fetch(new URL(params.path, options.prometheusUrl), {
@@ -153,5 +156,7 @@ export async function checkDashboards(boards: readonly DashboardSpec[], options:
 
 /** Checks that fail: errors always; empty answers of panels a run should fill. */
 export function failedChecks(checks: readonly QueryCheck[]): QueryCheck[] {
-  return checks.filter((check) => check.status === 'error' || (check.status === 'empty' && check.emptyWhenHealthy === undefined));
+  return checks.filter(
+    (check) => check.status === 'error' || (check.status === 'empty' && check.emptyWhenHealthy === undefined),
+  );
 }

@@ -5,7 +5,15 @@ import { describe, expect, test } from 'vitest';
 import { ALL_METRICS } from '../contracts/metrics.ts';
 import { panelQueries, substituteVariables } from './check.ts';
 import { DASHBOARDS, DEFAULT_OUTPUT, GENERATED_MARKER, generateFiles } from './index.ts';
-import { buildDashboard, DATASOURCE_UID, DATASOURCE_VARIABLE, GRID_COLUMNS, placePanels, type DashboardSpec, type PanelSpec } from './panels.ts';
+import {
+  buildDashboard,
+  DATASOURCE_UID,
+  DATASOURCE_VARIABLE,
+  GRID_COLUMNS,
+  placePanels,
+  type DashboardSpec,
+  type PanelSpec,
+} from './panels.ts';
 import { quantile, seriesNames, series, shareOf, sumRate, eq } from '../contracts/promql.ts';
 import { RULE_FILES, type RecordingRule } from '../deploy/prometheus/rules/index.ts';
 
@@ -16,11 +24,15 @@ const BUILT_IN = new Set(['up', 'ALERTS', 'ALERTS_FOR_STATE', 'scrape_duration_s
 
 const CATALOG_SERIES = new Set(
   ALL_METRICS.flatMap((metric) =>
-    metric.type === 'histogram' ? [`${metric.name}_bucket`, `${metric.name}_sum`, `${metric.name}_count`] : [metric.name],
+    metric.type === 'histogram'
+      ? [`${metric.name}_bucket`, `${metric.name}_sum`, `${metric.name}_count`]
+      : [metric.name],
   ),
 );
 const RECORDED_SERIES = new Set(
-  RULE_FILES.flatMap((file) => file.groups.flatMap((group) => group.rules.flatMap((rule) => ('record' in rule ? [rule.record] : [])))),
+  RULE_FILES.flatMap((file) =>
+    file.groups.flatMap((group) => group.rules.flatMap((rule) => ('record' in rule ? [rule.record] : []))),
+  ),
 );
 
 type JsonPanel = {
@@ -43,7 +55,9 @@ const boards = DASHBOARDS.map((spec) => [spec.title, spec] as const);
 describe('the generated files', () => {
   test('are committed and up to date (else: run npx floodgate dashboards)', () => {
     const stale = generateFiles()
-      .filter((file) => !existsSync(join(REPO, file.path)) || readFileSync(join(REPO, file.path), 'utf8') !== file.content)
+      .filter(
+        (file) => !existsSync(join(REPO, file.path)) || readFileSync(join(REPO, file.path), 'utf8') !== file.content,
+      )
       .map((file) => file.path);
     expect(stale, 'stale generated files: run npx floodgate dashboards').toEqual([]);
   });
@@ -87,7 +101,9 @@ describe.each(boards)('the %s board', (_title, spec) => {
   });
 
   test('points every panel and every target at the provisioned datasource', () => {
-    const provisioned = parse(readFileSync(join(REPO, 'deploy/grafana/provisioning/datasources/floodgate.yml'), 'utf8')) as {
+    const provisioned = parse(
+      readFileSync(join(REPO, 'deploy/grafana/provisioning/datasources/floodgate.yml'), 'utf8'),
+    ) as {
       datasources: Array<{ uid: string; type: string }>;
     };
     expect(provisioned.datasources.map((source) => source.uid)).toEqual([DATASOURCE_UID]);
@@ -139,7 +155,9 @@ describe('panel queries', () => {
   test('select runs with the run variable wherever they read per-run metrics', () => {
     const perRun = new Set(ALL_METRICS.filter((metric) => metric.labels.includes('run')).map((metric) => metric.name));
     for (const query of queries) {
-      const readsRunMetric = seriesNames(query.expr).some((name) => perRun.has(name.replace(/_(bucket|sum|count)$/, '')));
+      const readsRunMetric = seriesNames(query.expr).some((name) =>
+        perRun.has(name.replace(/_(bucket|sum|count)$/, '')),
+      );
       if (readsRunMetric) expect(query.expr, `${query.board} "${query.title}"`).toContain('run=~"$run"');
     }
   });
@@ -148,21 +166,31 @@ describe('panel queries', () => {
     const latency = queries.filter((query) => query.expr.startsWith('histogram_quantile'));
     expect(latency.length).toBeGreaterThan(0);
     for (const query of latency) {
-      expect(query.expr).toMatch(/^histogram_quantile\(0\.\d+, sum by \([^)]*\ble\) \(rate\([a-z_]+_bucket(\{[^}]*\})?\[\$__(rate_interval|range)\]\)\)\)/);
+      expect(query.expr).toMatch(
+        /^histogram_quantile\(0\.\d+, sum by \([^)]*\ble\) \(rate\([a-z_]+_bucket(\{[^}]*\})?\[\$__(rate_interval|range)\]\)\)\)/,
+      );
     }
   });
 });
 
 describe('rules', () => {
   test('record every recorded series the dashboards read, and the dashboards read only recorded ones', () => {
-    const read = new Set(panelQueries(DASHBOARDS).flatMap((query) => seriesNames(query.expr)).filter((name) => name.includes(':')));
+    const read = new Set(
+      panelQueries(DASHBOARDS)
+        .flatMap((query) => seriesNames(query.expr))
+        .filter((name) => name.includes(':')),
+    );
     expect([...read].filter((name) => !RECORDED_SERIES.has(name))).toEqual([]);
   });
 
   test('read only catalog metrics, recorded series or built-ins', () => {
     const unknown = RULE_FILES.flatMap((file) =>
       file.groups.flatMap((group) =>
-        group.rules.flatMap((rule) => seriesNames(rule.expr).filter((name) => !CATALOG_SERIES.has(name) && !RECORDED_SERIES.has(name) && !BUILT_IN.has(name))),
+        group.rules.flatMap((rule) =>
+          seriesNames(rule.expr).filter(
+            (name) => !CATALOG_SERIES.has(name) && !RECORDED_SERIES.has(name) && !BUILT_IN.has(name),
+          ),
+        ),
       ),
     );
     expect(unknown).toEqual([]);
@@ -182,7 +210,9 @@ describe('rules', () => {
   });
 
   test('give every alert a severity, a summary, a description and a runbook line', () => {
-    const alerts = RULE_FILES.flatMap((file) => file.groups.flatMap((group) => group.rules.flatMap((rule) => ('alert' in rule ? [rule] : []))));
+    const alerts = RULE_FILES.flatMap((file) =>
+      file.groups.flatMap((group) => group.rules.flatMap((rule) => ('alert' in rule ? [rule] : []))),
+    );
     expect(alerts.length).toBeGreaterThanOrEqual(10);
     for (const alert of alerts) {
       expect(alert.labels.severity).toMatch(/^(page|ticket|warning)$/);
@@ -203,12 +233,41 @@ describe('placePanels', () => {
     height,
   });
   const layout = (widths: number[][]) =>
-    placePanels({ file: 'x.json', uid: 'x', title: 'x', description: '', tags: [], rows: widths.map((row, index) => ({ title: `r${index}`, panels: row.map((w) => panel(w)) })) });
+    placePanels({
+      file: 'x.json',
+      uid: 'x',
+      title: 'x',
+      description: '',
+      tags: [],
+      rows: widths.map((row, index) => ({ title: `r${index}`, panels: row.map((w) => panel(w)) })),
+    });
 
   test.each([
-    { widths: [[12, 12]], positions: [[0, 1], [12, 1]], ids: [101, 102] },
-    { widths: [[16, 12]], positions: [[0, 1], [0, 5]], ids: [101, 102] },
-    { widths: [[24], [8, 8]], positions: [[0, 1], [0, 6], [8, 6]], ids: [101, 201, 202] },
+    {
+      widths: [[12, 12]],
+      positions: [
+        [0, 1],
+        [12, 1],
+      ],
+      ids: [101, 102],
+    },
+    {
+      widths: [[16, 12]],
+      positions: [
+        [0, 1],
+        [0, 5],
+      ],
+      ids: [101, 102],
+    },
+    {
+      widths: [[24], [8, 8]],
+      positions: [
+        [0, 1],
+        [0, 6],
+        [8, 6],
+      ],
+      ids: [101, 201, 202],
+    },
   ])('lays out rows of widths $widths left to right, wrapping at 24 columns', ({ widths, positions, ids }) => {
     const { panels } = layout(widths);
     expect(panels.map((placed) => [placed.gridPos.x, placed.gridPos.y])).toEqual(positions);

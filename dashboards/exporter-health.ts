@@ -14,7 +14,8 @@ const exporterJob = eq('job', SCRAPE_JOBS.exporter);
 const ingestRate: PanelSpec = {
   kind: 'timeseries',
   title: 'Ingest rate by source',
-  description: 'Input lines (NDJSON files, POSTed NDJSON) or remote-write series the exporter reads per second, by source. It should follow the load: a flat line during a run means the exporter is not reading the run.',
+  description:
+    'Input lines (NDJSON files, POSTed NDJSON) or remote-write series the exporter reads per second, by source. It should follow the load: a flat line during a run means the exporter is not reading the run.',
   unit: 'suffix:lines/s',
   min: 0,
   width: 8,
@@ -32,7 +33,9 @@ const rejected: PanelSpec = {
   width: 8,
   height: 8,
   emptyWhenHealthy: 'nothing is rejected',
-  queries: [{ expr: sumRate(series(EXPORTER_METRICS.ingestRejected), ['source', 'reason']), legend: '{{source}} {{reason}}' }],
+  queries: [
+    { expr: sumRate(series(EXPORTER_METRICS.ingestRejected), ['source', 'reason']), legend: '{{source}} {{reason}}' },
+  ],
 };
 
 const lag: PanelSpec = {
@@ -53,31 +56,38 @@ const lag: PanelSpec = {
 const dropped: PanelSpec = {
   kind: 'timeseries',
   title: 'Label values folded into "other"',
-  description: 'New label values the exporter folded into "other" because the label reached its cap of distinct values, per label. A script tag with unbounded values (an id in a request name) shows up here.',
+  description:
+    'New label values the exporter folded into "other" because the label reached its cap of distinct values, per label. A script tag with unbounded values (an id in a request name) shows up here.',
   unit: 'short',
   min: 0,
   width: 8,
   height: 8,
   emptyWhenHealthy: 'no label reaches its cap',
-  queries: [{ expr: sumIncrease(series(EXPORTER_METRICS.seriesDropped), ['label'], RATE_INTERVAL), legend: '{{label}}' }],
+  queries: [
+    { expr: sumIncrease(series(EXPORTER_METRICS.seriesDropped), ['label'], RATE_INTERVAL), legend: '{{label}}' },
+  ],
 };
 
 const sourceErrors: PanelSpec = {
   kind: 'timeseries',
   title: 'Source errors',
-  description: 'Errors reading a source (a results file, a truth poll of the target, a request), by source. Truth-poll errors mean the reconciliation panels are stale.',
+  description:
+    'Errors reading a source (a results file, a truth poll of the target, a request), by source. Truth-poll errors mean the reconciliation panels are stale.',
   unit: 'short',
   min: 0,
   width: 8,
   height: 8,
   emptyWhenHealthy: 'every source reads cleanly',
-  queries: [{ expr: sumIncrease(series(EXPORTER_METRICS.sourceErrors), ['source'], RATE_INTERVAL), legend: '{{source}}' }],
+  queries: [
+    { expr: sumIncrease(series(EXPORTER_METRICS.sourceErrors), ['source'], RATE_INTERVAL), legend: '{{source}}' },
+  ],
 };
 
 const followed: PanelSpec = {
   kind: 'stat',
   title: 'Followed files',
-  description: 'Results files (one per run) the exporter is following now. Zero during a run means its --follow glob does not match where k6 writes.',
+  description:
+    'Results files (one per run) the exporter is following now. Zero during a run means its --follow glob does not match where k6 writes.',
   unit: 'short',
   decimals: 0,
   width: 8,
@@ -92,7 +102,8 @@ const followed: PanelSpec = {
 const up: PanelSpec = {
   kind: 'stat',
   title: 'Scrape targets up',
-  description: 'Whether Prometheus can scrape each floodgate job (1 up, 0 down). A down exporter blinds every board; a down target fails every stage.',
+  description:
+    'Whether Prometheus can scrape each floodgate job (1 up, 0 down). A down exporter blinds every board; a down target fails every stage.',
   unit: 'short',
   decimals: 0,
   width: 8,
@@ -101,13 +112,20 @@ const up: PanelSpec = {
     { value: null, color: 'red' },
     { value: 1, color: 'green' },
   ],
-  queries: [{ expr: sumBy(series('up', re('job', oneOf(Object.values(SCRAPE_JOBS)))), ['job']), legend: '{{job}}', instant: true }],
+  queries: [
+    {
+      expr: sumBy(series('up', re('job', oneOf(Object.values(SCRAPE_JOBS)))), ['job']),
+      legend: '{{job}}',
+      instant: true,
+    },
+  ],
 };
 
 const scrape: PanelSpec = {
   kind: 'timeseries',
   title: 'Exporter scrape duration and size',
-  description: 'How long Prometheus takes to scrape the exporter, and how many samples a scrape returns (right axis). Samples growing without bound mean a label escaped its cap.',
+  description:
+    'How long Prometheus takes to scrape the exporter, and how many samples a scrape returns (right axis). Samples growing without bound mean a label escaped its cap.',
   unit: 's',
   min: 0,
   width: 16,
@@ -124,7 +142,8 @@ export const exporterHealthBoard: DashboardSpec = {
   file: 'exporter-health.json',
   uid: 'floodgate-exporter-health',
   title: 'floodgate / Exporter health',
-  description: 'Is the live view telling the truth: ingest rate, rejections by reason, folded label values, lag, source errors and scrape health.',
+  description:
+    'Is the live view telling the truth: ingest rate, rejections by reason, folded label values, lag, source errors and scrape health.',
   tags: ['floodgate', 'generated'],
   rows: [
     { title: 'Ingest', panels: [ingestRate, rejected, lag] },

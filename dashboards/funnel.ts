@@ -29,7 +29,8 @@ function stagePanel(stage: FunnelStage): PanelSpec {
 const againstExpectation: PanelSpec = {
   kind: 'timeseries',
   title: 'Completion against expectation',
-  description: "Each stage's completed share of arrivals divided by the share the seed predicts (dashed line at 100 %). Early in a run few journeys have finished, so lines start low and rise; a stage that settles well below 100 % lost applicants to errors, throttling, or a behaviour the seed does not show.",
+  description:
+    "Each stage's completed share of arrivals divided by the share the seed predicts (dashed line at 100 %). Early in a run few journeys have finished, so lines start low and rise; a stage that settles well below 100 % lost applicants to errors, throttling, or a behaviour the seed does not show.",
   unit: 'percentunit',
   min: 0,
   width: 12,
@@ -44,7 +45,8 @@ const againstExpectation: PanelSpec = {
 const continuation: PanelSpec = {
   kind: 'table',
   title: 'Continuation against the seed',
-  description: "Of the applicants who reached a stage, the share who went on to attempt it rather than abandon, over the time range, next to the seed's continuation probability. These are behavioural choices drawn by the scripts: a large difference means too few journeys for a stable share, or a script change, not load.",
+  description:
+    "Of the applicants who reached a stage, the share who went on to attempt it rather than abandon, over the time range, next to the seed's continuation probability. These are behavioural choices drawn by the scripts: a large difference means too few journeys for a stable share, or a script change, not load.",
   unit: 'percentunit',
   decimals: 1,
   width: 12,
@@ -55,7 +57,11 @@ const continuation: PanelSpec = {
       legend: 'observed',
       instant: true,
     },
-    { expr: `max by (stage) (${series(RECORDED.expectedContinuation, STAGE_VARIABLE)})`, legend: 'seed', instant: true },
+    {
+      expr: `max by (stage) (${series(RECORDED.expectedContinuation, STAGE_VARIABLE)})`,
+      legend: 'seed',
+      instant: true,
+    },
   ],
   transformations: [
     { id: 'merge', options: {} },
@@ -73,7 +79,8 @@ const continuation: PanelSpec = {
 const losses: PanelSpec = {
   kind: 'bargauge',
   title: 'Where applicants were lost',
-  description: 'Applicants per stage and result over the time range, for the results that end a journey early. Abandoned is behaviour and expected; failed and throttled are what the system under load took away, and the gap the capacity report explains.',
+  description:
+    'Applicants per stage and result over the time range, for the results that end a journey early. Abandoned is behaviour and expected; failed and throttled are what the system under load took away, and the gap the capacity report explains.',
   unit: 'short',
   decimals: 0,
   min: 0,
@@ -81,7 +88,10 @@ const losses: PanelSpec = {
   height: 10,
   queries: [
     {
-      expr: overRange(series(funnel, RUN_VARIABLE, STAGE_VARIABLE, re('result', 'failed|throttled|abandoned')), ['stage', 'result']),
+      expr: overRange(series(funnel, RUN_VARIABLE, STAGE_VARIABLE, re('result', 'failed|throttled|abandoned')), [
+        'stage',
+        'result',
+      ]),
       legend: '{{stage}} {{result}}',
       instant: true,
     },
@@ -91,12 +101,19 @@ const losses: PanelSpec = {
 const totals: PanelSpec = {
   kind: 'table',
   title: 'Applicants per stage and result',
-  description: 'Counts over the time range, one row per stage. completed + failed + throttled should equal entered once journeys have finished; entered of a stage should equal completed of the previous stage minus the abandoned.',
+  description:
+    'Counts over the time range, one row per stage. completed + failed + throttled should equal entered once journeys have finished; entered of a stage should equal completed of the previous stage minus the abandoned.',
   unit: 'short',
   decimals: 0,
   width: 12,
   height: 10,
-  queries: [{ expr: overRange(series(funnel, RUN_VARIABLE, STAGE_VARIABLE), ['stage', 'result']), legend: '{{stage}} {{result}}', instant: true }],
+  queries: [
+    {
+      expr: overRange(series(funnel, RUN_VARIABLE, STAGE_VARIABLE), ['stage', 'result']),
+      legend: '{{stage}} {{result}}',
+      instant: true,
+    },
+  ],
   transformations: [
     { id: 'groupingToMatrix', options: { columnField: 'result', rowField: 'stage', valueField: 'Value' } },
     { id: 'organize', options: { renameByName: { 'stage\\result': 'stage' } } },
@@ -121,7 +138,10 @@ const requestsPerApplicant: PanelSpec = {
   width: 12,
   height: 8,
   queries: [
-    { expr: `${sumRate(series(http, RUN_VARIABLE, STAGE_VARIABLE), ['stage'])} / ${sumRate(entered(STAGE_VARIABLE), ['stage'])}`, legend: '{{stage}}' },
+    {
+      expr: `${sumRate(series(http, RUN_VARIABLE, STAGE_VARIABLE), ['stage'])} / ${sumRate(entered(STAGE_VARIABLE), ['stage'])}`,
+      legend: '{{stage}}',
+    },
     {
       expr: `${sumRate(series(http, RUN_VARIABLE, re('stage', oneOf(FUNNEL_STAGES))), [])} / ${sumRate(entered(eq('stage', 'landing')), [])}`,
       legend: 'all stages, per new applicant',
@@ -152,7 +172,8 @@ export const funnelBoard: DashboardSpec = {
   file: 'funnel.json',
   uid: 'floodgate-funnel',
   title: 'floodgate / Funnel',
-  description: "Per stage: entered, completed, failed, throttled and abandoned over time, and conversion against the seed's figures.",
+  description:
+    "Per stage: entered, completed, failed, throttled and abandoned over time, and conversion against the seed's figures.",
   tags: ['floodgate', 'generated'],
   rows: [
     { title: 'Stages', panels: FUNNEL_STAGES.map(stagePanel) },

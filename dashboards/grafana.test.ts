@@ -14,7 +14,16 @@ import { DASHBOARDS, renderDashboard } from './index.ts';
 import { datasourceProvisioning, PROMETHEUS_VERSION } from './provisioning.ts';
 
 const ROOT = join(import.meta.dirname, '..');
-const boards = DASHBOARDS.map((spec) => [spec.title, JSON.parse(renderDashboard(spec)) as { panels: Array<Record<string, unknown>>; annotations: { list: Array<Record<string, unknown>> } }] as const);
+const boards = DASHBOARDS.map(
+  (spec) =>
+    [
+      spec.title,
+      JSON.parse(renderDashboard(spec)) as {
+        panels: Array<Record<string, unknown>>;
+        annotations: { list: Array<Record<string, unknown>> };
+      },
+    ] as const,
+);
 
 describe('the boards, read as Grafana 12.2 reads them', () => {
   test.each(boards)('%s: table panels carry no options.footer', (_title, board) => {
@@ -22,16 +31,19 @@ describe('the boards, read as Grafana 12.2 reads them', () => {
     for (const table of tables) expect(Object.keys((table.options ?? {}) as object)).not.toContain('footer');
   });
 
-  test.each(boards)('%s: annotations query through target, with no top-level expr, step or placement', (_title, board) => {
-    expect(board.annotations.list.length).toBeGreaterThan(0);
-    for (const annotation of board.annotations.list) {
-      expect(annotation).not.toHaveProperty('expr');
-      expect(annotation).not.toHaveProperty('step');
-      expect(annotation).not.toHaveProperty('placement');
-      expect((annotation.target as { expr?: string }).expr).toMatch(/floodgate_run_/);
-      expect(annotation.titleFormat).toMatch(/\{\{run\}\}/);
-    }
-  });
+  test.each(boards)(
+    '%s: annotations query through target, with no top-level expr, step or placement',
+    (_title, board) => {
+      expect(board.annotations.list.length).toBeGreaterThan(0);
+      for (const annotation of board.annotations.list) {
+        expect(annotation).not.toHaveProperty('expr');
+        expect(annotation).not.toHaveProperty('step');
+        expect(annotation).not.toHaveProperty('placement');
+        expect((annotation.target as { expr?: string }).expr).toMatch(/floodgate_run_/);
+        expect(annotation.titleFormat).toMatch(/\{\{run\}\}/);
+      }
+    },
+  );
 
   test('Grafana is pinned to 12.2 and Prometheus to the version the datasource names', () => {
     const compose = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
@@ -40,8 +52,13 @@ describe('the boards, read as Grafana 12.2 reads them', () => {
   });
 
   test('the datasource names its Prometheus type and version', () => {
-    const provisioned = parse(readFileSync(join(ROOT, 'deploy', 'grafana', 'provisioning', 'datasources', 'floodgate.yml'), 'utf8')) as { datasources: Array<{ jsonData: Record<string, unknown> }> };
+    const provisioned = parse(
+      readFileSync(join(ROOT, 'deploy', 'grafana', 'provisioning', 'datasources', 'floodgate.yml'), 'utf8'),
+    ) as { datasources: Array<{ jsonData: Record<string, unknown> }> };
     expect(provisioned).toEqual(datasourceProvisioning());
-    expect(provisioned.datasources[0]!.jsonData).toMatchObject({ prometheusType: 'Prometheus', prometheusVersion: PROMETHEUS_VERSION });
+    expect(provisioned.datasources[0]!.jsonData).toMatchObject({
+      prometheusType: 'Prometheus',
+      prometheusVersion: PROMETHEUS_VERSION,
+    });
   });
 });

@@ -8,7 +8,18 @@ import { FUNNEL_STAGES } from '../contracts/funnel.ts';
 import { RUN_METRICS } from '../contracts/metrics.ts';
 import { RUN_OBJECTIVES } from '../contracts/slo.ts';
 import type { DashboardSpec, PanelSpec } from './panels.ts';
-import { eq, oneOf, orZero, quantile, re, RUN_VARIABLE, series, STAGE_VARIABLE, sumBy, sumRate } from '../contracts/promql.ts';
+import {
+  eq,
+  oneOf,
+  orZero,
+  quantile,
+  re,
+  RUN_VARIABLE,
+  series,
+  STAGE_VARIABLE,
+  sumBy,
+  sumRate,
+} from '../contracts/promql.ts';
 import { APPLICANTS_PER_SECOND, objectiveByStage, outcomeShareByStage, overRange, TIMES_OBJECTIVE } from './queries.ts';
 import { BURN_RATES } from '../deploy/prometheus/rules/alerts.ts';
 import { ARRIVAL_MATCHERS, RECORDED } from '../deploy/prometheus/rules/recording.ts';
@@ -87,7 +98,8 @@ const droppedShare: PanelSpec = {
 const throughput: PanelSpec = {
   kind: 'timeseries',
   title: 'Throughput by stage',
-  description: 'Requests per second the load generator sent, per funnel stage. Later stages carry fewer requests because applicants drop out along the funnel; a stage that flattens while load still rises has reached its capacity.',
+  description:
+    'Requests per second the load generator sent, per funnel stage. Later stages carry fewer requests because applicants drop out along the funnel; a stage that flattens while load still rises has reached its capacity.',
   unit: 'reqps',
   min: 0,
   width: 6,
@@ -98,7 +110,8 @@ const throughput: PanelSpec = {
 const errorRate: PanelSpec = {
   kind: 'timeseries',
   title: 'Error rate by stage against its SLO',
-  description: "Share of each stage's requests that failed (5xx, timeouts, network errors, unexpected answers; throttling is shown apart), with the stage's allowed error share dashed. A line above its SLO is burning the error budget.",
+  description:
+    "Share of each stage's requests that failed (5xx, timeouts, network errors, unexpected answers; throttling is shown apart), with the stage's allowed error share dashed. A line above its SLO is burning the error budget.",
   unit: 'percentunit',
   min: 0,
   width: 6,
@@ -116,7 +129,10 @@ const throttleRate: PanelSpec = {
   width: 6,
   height: 8,
   referenceSeries: 'throttle line',
-  queries: [outcomeShareByStage('throttled'), { expr: `max(${series(RECORDED.throttleObjective, STAGE_VARIABLE)})`, legend: 'throttle line' }],
+  queries: [
+    outcomeShareByStage('throttled'),
+    { expr: `max(${series(RECORDED.throttleObjective, STAGE_VARIABLE)})`, legend: 'throttle line' },
+  ],
 };
 
 const burnRate: PanelSpec = {
@@ -141,14 +157,18 @@ const burnRate: PanelSpec = {
 const p95Latency: PanelSpec = {
   kind: 'timeseries',
   title: 'p95 latency by stage against its SLO',
-  description: "95th percentile of request duration per stage, computed from the latency histograms (so it stays correct across many load generators), with the stage's objective dashed. A stage above its line is too slow for one applicant in twenty.",
+  description:
+    "95th percentile of request duration per stage, computed from the latency histograms (so it stays correct across many load generators), with the stage's objective dashed. A stage above its line is too slow for one applicant in twenty.",
   unit: 's',
   min: 0,
   width: 12,
   height: 9,
   referenceSeries: '.* SLO',
   queries: [
-    { expr: quantile(0.95, RUN_METRICS.httpRequestDuration, [RUN_VARIABLE, STAGE_VARIABLE], ['stage']), legend: '{{stage}}' },
+    {
+      expr: quantile(0.95, RUN_METRICS.httpRequestDuration, [RUN_VARIABLE, STAGE_VARIABLE], ['stage']),
+      legend: '{{stage}}',
+    },
     objectiveByStage(RECORDED.latencyObjective),
   ],
 };
@@ -156,21 +176,29 @@ const p95Latency: PanelSpec = {
 const p50p99Latency: PanelSpec = {
   kind: 'timeseries',
   title: 'p50 and p99 latency by stage',
-  description: 'Median and 99th percentile request duration per stage, from the histograms. A wide gap between them means a few applicants wait far longer than most, often queueing in front of a saturated dependency such as the ministry NIK API.',
+  description:
+    'Median and 99th percentile request duration per stage, from the histograms. A wide gap between them means a few applicants wait far longer than most, often queueing in front of a saturated dependency such as the ministry NIK API.',
   unit: 's',
   min: 0,
   width: 12,
   height: 9,
   queries: [
-    { expr: quantile(0.5, RUN_METRICS.httpRequestDuration, [RUN_VARIABLE, STAGE_VARIABLE], ['stage']), legend: '{{stage}} p50' },
-    { expr: quantile(0.99, RUN_METRICS.httpRequestDuration, [RUN_VARIABLE, STAGE_VARIABLE], ['stage']), legend: '{{stage}} p99' },
+    {
+      expr: quantile(0.5, RUN_METRICS.httpRequestDuration, [RUN_VARIABLE, STAGE_VARIABLE], ['stage']),
+      legend: '{{stage}} p50',
+    },
+    {
+      expr: quantile(0.99, RUN_METRICS.httpRequestDuration, [RUN_VARIABLE, STAGE_VARIABLE], ['stage']),
+      legend: '{{stage}} p99',
+    },
   ],
 };
 
 const funnelTable: PanelSpec = {
   kind: 'table',
   title: 'Funnel completion against the seed',
-  description: "Share of arrivals that completed each stage over the time range, the share the seed's figures predict when nothing fails, and their quotient. A quotient well below 100 % is a shortfall: look at failed and throttled on the Funnel board to see whether load caused it.",
+  description:
+    "Share of arrivals that completed each stage over the time range, the share the seed's figures predict when nothing fails, and their quotient. A quotient well below 100 % is a shortfall: look at failed and throttled on the Funnel board to see whether load caused it.",
   unit: 'percentunit',
   decimals: 1,
   width: 12,
@@ -181,7 +209,11 @@ const funnelTable: PanelSpec = {
       legend: 'completed',
       instant: true,
     },
-    { expr: `max by (stage) (${series(RECORDED.expectedCompletion, STAGE_VARIABLE)})`, legend: 'expected', instant: true },
+    {
+      expr: `max by (stage) (${series(RECORDED.expectedCompletion, STAGE_VARIABLE)})`,
+      legend: 'expected',
+      instant: true,
+    },
     {
       expr: `(${overRange(series(funnel, RUN_VARIABLE, STAGE_VARIABLE, eq('result', 'completed')), ['stage'])} / scalar(${overRange(series(funnel, RUN_VARIABLE, ...ARRIVAL_MATCHERS))})) / on (stage) max by (stage) (${series(RECORDED.expectedCompletion)})`,
       legend: 'against expected',
@@ -204,7 +236,8 @@ const funnelTable: PanelSpec = {
 const funnelOverTime: PanelSpec = {
   kind: 'timeseries',
   title: 'Funnel completion over time',
-  description: 'Share of each run\'s arrivals that have completed each stage so far (a recording rule over the run\'s counters). Lines settle as journeys finish; a line that falls while arrivals continue is a stage losing applicants.',
+  description:
+    "Share of each run's arrivals that have completed each stage so far (a recording rule over the run's counters). Lines settle as journeys finish; a line that falls while arrivals continue is a stage losing applicants.",
   unit: 'percentunit',
   min: 0,
   max: 1,
@@ -216,7 +249,8 @@ const funnelOverTime: PanelSpec = {
 const generator: PanelSpec = {
   kind: 'timeseries',
   title: 'VUs and dropped iterations',
-  description: 'Virtual users busy running journeys and initialised, with planned arrivals dropped per second on the right axis. VUs climbing to their maximum while drops appear means the generator ran out of VUs, usually because slow answers keep each VU busy longer.',
+  description:
+    'Virtual users busy running journeys and initialised, with planned arrivals dropped per second on the right axis. VUs climbing to their maximum while drops appear means the generator ran out of VUs, usually because slow answers keep each VU busy longer.',
   unit: 'short',
   min: 0,
   width: 12,
@@ -232,19 +266,23 @@ const generator: PanelSpec = {
 const checks: PanelSpec = {
   kind: 'timeseries',
   title: 'Failed checks',
-  description: 'k6 checks that failed per second, by check. Checks assert what an answer must contain; failures here with few HTTP errors mean the target answers, but wrongly.',
+  description:
+    'k6 checks that failed per second, by check. Checks assert what an answer must contain; failures here with few HTTP errors mean the target answers, but wrongly.',
   unit: 'cps',
   min: 0,
   width: 12,
   height: 8,
   emptyWhenHealthy: 'no check fails',
-  queries: [{ expr: sumRate(series(RUN_METRICS.checks, RUN_VARIABLE, eq('result', 'fail')), ['check']), legend: '{{check}}' }],
+  queries: [
+    { expr: sumRate(series(RUN_METRICS.checks, RUN_VARIABLE, eq('result', 'fail')), ['check']), legend: '{{check}}' },
+  ],
 };
 
 const truth: PanelSpec = {
   kind: 'timeseries',
   title: 'Target truth vs acknowledged',
-  description: "Records the load generator saw acknowledged per stage (dashed) against the records the target's truth endpoint says it stored for the run. Stored should meet acknowledged within a truth poll; a lasting gap is data the target promised and lost.",
+  description:
+    "Records the load generator saw acknowledged per stage (dashed) against the records the target's truth endpoint says it stored for the run. Stored should meet acknowledged within a truth poll; a lasting gap is data the target promised and lost.",
   unit: 'short',
   min: 0,
   width: 16,
@@ -252,17 +290,24 @@ const truth: PanelSpec = {
   referenceSeries: '.* acknowledged',
   queries: [
     {
-      expr: sumBy(series(funnel, RUN_VARIABLE, STAGE_VARIABLE, re('stage', oneOf(STORED_STAGES)), eq('result', 'completed')), ['stage']),
+      expr: sumBy(
+        series(funnel, RUN_VARIABLE, STAGE_VARIABLE, re('stage', oneOf(STORED_STAGES)), eq('result', 'completed')),
+        ['stage'],
+      ),
       legend: '{{stage}} acknowledged',
     },
-    { expr: sumBy(series(RUN_METRICS.targetRecords, RUN_VARIABLE, STAGE_VARIABLE), ['stage']), legend: '{{stage}} stored' },
+    {
+      expr: sumBy(series(RUN_METRICS.targetRecords, RUN_VARIABLE, STAGE_VARIABLE), ['stage']),
+      legend: '{{stage}} stored',
+    },
   ],
 };
 
 const lost: PanelSpec = {
   kind: 'stat',
   title: 'Acknowledged but not stored',
-  description: 'Records the target acknowledged and the truth endpoint does not find, summed over stages, now. Anything above zero for longer than a truth poll is data loss.',
+  description:
+    'Records the target acknowledged and the truth endpoint does not find, summed over stages, now. Anything above zero for longer than a truth poll is data loss.',
   unit: 'short',
   decimals: 0,
   width: 8,
@@ -277,12 +322,19 @@ const lost: PanelSpec = {
 const firing: PanelSpec = {
   kind: 'table',
   title: 'Firing alerts',
-  description: 'Alerts firing now for the selected runs (and alerts about the target or exporter, which carry no run). Each has a runbook line in deploy/prometheus/rules/floodgate-alerts.yml.',
+  description:
+    'Alerts firing now for the selected runs (and alerts about the target or exporter, which carry no run). Each has a runbook line in deploy/prometheus/rules/floodgate-alerts.yml.',
   unit: 'short',
   width: 24,
   height: 6,
   emptyWhenHealthy: 'no alert fires',
-  queries: [{ expr: `${series('ALERTS', eq('alertstate', 'firing'), re('run', '$run|'))}`, legend: '{{alertname}}', instant: true }],
+  queries: [
+    {
+      expr: `${series('ALERTS', eq('alertstate', 'firing'), re('run', '$run|'))}`,
+      legend: '{{alertname}}',
+      instant: true,
+    },
+  ],
   transformations: [
     { id: 'merge', options: {} },
     {
@@ -300,7 +352,8 @@ export const launchOverview: DashboardSpec = {
   file: 'launch-overview.json',
   uid: 'floodgate-launch-overview',
   title: 'floodgate / Launch overview',
-  description: 'One screen for a registration opening: arrivals against plan, errors and latency per stage against their SLOs, the funnel against the seed, the load generator, target truth and firing alerts.',
+  description:
+    'One screen for a registration opening: arrivals against plan, errors and latency per stage against their SLOs, the funnel against the seed, the load generator, target truth and firing alerts.',
   tags: ['floodgate', 'generated'],
   rows: [
     { title: 'Arrivals', panels: [arrivals, achievedShare, droppedShare] },

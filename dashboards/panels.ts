@@ -117,25 +117,35 @@ export interface PlacedPanel {
  * panel to one row never renumbers another row (Grafana links to panels by id). Panels flow left
  * to right and wrap at 24 columns.
  */
-export function placePanels(spec: DashboardSpec): { rows: Array<{ id: number; title: string; y: number }>; panels: PlacedPanel[] } {
+export function placePanels(spec: DashboardSpec): {
+  rows: Array<{ id: number; title: string; y: number }>;
+  panels: PlacedPanel[];
+} {
   const rows: Array<{ id: number; title: string; y: number }> = [];
   const panels: PlacedPanel[] = [];
   let y = 0;
   spec.rows.forEach((row, rowIndex) => {
     const rowId = (rowIndex + 1) * 100;
-    if (row.panels.length >= 100) throw new RangeError(`row "${row.title}" has ${row.panels.length} panels; at most 99 fit its id range`);
+    if (row.panels.length >= 100)
+      throw new RangeError(`row "${row.title}" has ${row.panels.length} panels; at most 99 fit its id range`);
     rows.push({ id: rowId, title: row.title, y });
     y += 1;
     let x = 0;
     let lineHeight = 0;
     row.panels.forEach((panel, panelIndex) => {
-      if (panel.width < 1 || panel.width > GRID_COLUMNS) throw new RangeError(`panel "${panel.title}" is ${panel.width} columns wide`);
+      if (panel.width < 1 || panel.width > GRID_COLUMNS)
+        throw new RangeError(`panel "${panel.title}" is ${panel.width} columns wide`);
       if (x + panel.width > GRID_COLUMNS) {
         y += lineHeight;
         x = 0;
         lineHeight = 0;
       }
-      panels.push({ id: rowId + panelIndex + 1, row: row.title, spec: panel, gridPos: { x, y, w: panel.width, h: panel.height } });
+      panels.push({
+        id: rowId + panelIndex + 1,
+        row: row.title,
+        spec: panel,
+        gridPos: { x, y, w: panel.width, h: panel.height },
+      });
       x += panel.width;
       lineHeight = Math.max(lineHeight, panel.height);
     });
@@ -163,7 +173,8 @@ export function buildDashboard(spec: DashboardSpec): Dashboard {
   const { rows, panels } = placePanels(spec);
   for (const row of rows) {
     builder.withRow(new RowBuilder(row.title).id(row.id).gridPos({ x: 0, y: row.y, w: GRID_COLUMNS, h: 1 }));
-    for (const panel of panels.filter((candidate) => candidate.row === row.title)) builder.withPanel(panelBuilder(panel));
+    for (const panel of panels.filter((candidate) => candidate.row === row.title))
+      builder.withPanel(panelBuilder(panel));
   }
   return forGrafana(builder.build());
 }
@@ -217,16 +228,18 @@ function runVariable(): QueryVariableBuilder {
 }
 
 function stageVariable(): CustomVariableBuilder {
-  return new CustomVariableBuilder('stage')
-    .label('Stage')
-    .description('Funnel stages, in the order an applicant walks them.')
-    .values(FUNNEL_STAGES.join(','))
-    .multi(true)
-    .includeAll(true)
-    // "All" is the funnel's stages, not `.+`: requests of helpers outside the funnel (the test
-    // mailbox, tagged stage="none") stay out of every stage panel.
-    .allValue(oneOf(FUNNEL_STAGES))
-    .current({ selected: true, text: ['All'], value: ['$__all'] });
+  return (
+    new CustomVariableBuilder('stage')
+      .label('Stage')
+      .description('Funnel stages, in the order an applicant walks them.')
+      .values(FUNNEL_STAGES.join(','))
+      .multi(true)
+      .includeAll(true)
+      // "All" is the funnel's stages, not `.+`: requests of helpers outside the funnel (the test
+      // mailbox, tagged stage="none") stay out of every stage panel.
+      .allValue(oneOf(FUNNEL_STAGES))
+      .current({ selected: true, text: ['All'], value: ['$__all'] })
+  );
 }
 
 /** An annotation query every board carries. */
@@ -306,7 +319,10 @@ function panelBuilder(placed: PlacedPanel): AnyPanelBuilder {
       .refId(String.fromCharCode(65 + index))
       .expr(query.expr)
       .legendFormat(query.legend);
-    if (query.instant) target.instant().format(spec.kind === 'table' ? prometheus.PromQueryFormat.Table : prometheus.PromQueryFormat.TimeSeries);
+    if (query.instant)
+      target
+        .instant()
+        .format(spec.kind === 'table' ? prometheus.PromQueryFormat.Table : prometheus.PromQueryFormat.TimeSeries);
     else target.range();
     builder.withTarget(target);
   });
@@ -336,8 +352,15 @@ function kindBuilder(spec: PanelSpec): AnyPanelBuilder {
   switch (spec.kind) {
     case 'timeseries': {
       const panel = new timeseries.PanelBuilder()
-        .legend(new common.VizLegendOptionsBuilder().showLegend(true).displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom))
-        .tooltip(new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.Descending))
+        .legend(
+          new common.VizLegendOptionsBuilder()
+            .showLegend(true)
+            .displayMode(common.LegendDisplayMode.List)
+            .placement(common.LegendPlacement.Bottom),
+        )
+        .tooltip(
+          new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.Descending),
+        )
         .lineWidth(1)
         .fillOpacity(spec.stacked ? 30 : 8)
         .showPoints(common.VisibilityMode.Never)

@@ -30,7 +30,12 @@ export function datasourceProvisioning(): unknown {
         editable: false,
         // prometheusType/Version let Grafana use the API this Prometheus has (the compose image's
         // version) instead of probing or assuming the oldest one.
-        jsonData: { httpMethod: 'POST', timeInterval: SCRAPE_INTERVAL, prometheusType: 'Prometheus', prometheusVersion: PROMETHEUS_VERSION },
+        jsonData: {
+          httpMethod: 'POST',
+          timeInterval: SCRAPE_INTERVAL,
+          prometheusType: 'Prometheus',
+          prometheusVersion: PROMETHEUS_VERSION,
+        },
       },
     ],
   };

@@ -20,7 +20,12 @@ type Kind = 'constant' | 'multiple' | 'per-applicant' | 'duration' | 'share' | '
 export function kindOf(expr: string): Kind {
   if (/^vector\([\d.]+\)$/.test(expr)) return 'constant';
   if (/\/ on \([^)]*\)(?: group_left \(\))? (?:max by \(stage\) \()?[\w:]+:objective/.test(expr)) return 'multiple';
-  if (new RegExp(`^sum[^/]*${RUN_METRICS.httpRequests.name}[^/]* / sum[^/]*${RUN_METRICS.funnelStage.name}\\{[^}]*result="entered"`).test(expr)) return 'per-applicant';
+  if (
+    new RegExp(
+      `^sum[^/]*${RUN_METRICS.httpRequests.name}[^/]* / sum[^/]*${RUN_METRICS.funnelStage.name}\\{[^}]*result="entered"`,
+    ).test(expr)
+  )
+    return 'per-applicant';
   if (/histogram_quantile|_seconds(?::objective)?\b(?!_)/.test(expr.replace(/_seconds_bucket/g, ''))) return 'duration';
   if (/ \/ |[_:]ratio/.test(expr)) return 'share';
   if (/\brate\(|_rate\{|_rate\)|_per_second/.test(expr)) return 'rate';
@@ -39,20 +44,27 @@ const FITS: Record<Kind, (unit: string) => boolean> = {
 };
 
 /** Unit ids the SDK knows (its `units` module mirrors Grafana's unit list). */
-const SDK_UNITS = new Set(Object.values(units as Record<string, unknown>).filter((value): value is string => typeof value === 'string'));
+const SDK_UNITS = new Set(
+  Object.values(units as Record<string, unknown>).filter((value): value is string => typeof value === 'string'),
+);
 
-const panels = DASHBOARDS.flatMap((spec) => placePanels(spec).panels.map((placed) => ({ board: spec.title, ...placed.spec })));
+const panels = DASHBOARDS.flatMap((spec) =>
+  placePanels(spec).panels.map((placed) => ({ board: spec.title, ...placed.spec })),
+);
 
 describe('panel units', () => {
-  test.each(panels.map((panel) => [`${panel.board}: ${panel.title}`, panel] as const))('%s has the unit of what it measures', (_name, panel) => {
-    for (const query of panel.queries) {
-      const legend = query.legend.replace(/\{\{\s*(\w+)\s*\}\}/g, '$1');
-      const right = panel.rightAxis && new RegExp(`^(?:${panel.rightAxis.match})$`).test(legend);
-      const unit = right ? panel.rightAxis!.unit : panel.unit;
-      const kind = kindOf(query.expr);
-      expect(FITS[kind](unit), `${query.legend}: a ${kind} in ${unit} (${query.expr})`).toBe(true);
-    }
-  });
+  test.each(panels.map((panel) => [`${panel.board}: ${panel.title}`, panel] as const))(
+    '%s has the unit of what it measures',
+    (_name, panel) => {
+      for (const query of panel.queries) {
+        const legend = query.legend.replace(/\{\{\s*(\w+)\s*\}\}/g, '$1');
+        const right = panel.rightAxis && new RegExp(`^(?:${panel.rightAxis.match})$`).test(legend);
+        const unit = right ? panel.rightAxis!.unit : panel.unit;
+        const kind = kindOf(query.expr);
+        expect(FITS[kind](unit), `${query.legend}: a ${kind} in ${unit} (${query.expr})`).toBe(true);
+      }
+    },
+  );
 
   test('every unit is a Grafana unit id or a suffix without a leading space', () => {
     const all = panels.flatMap((panel) => [panel.unit, ...(panel.rightAxis ? [panel.rightAxis.unit] : [])]);
@@ -61,12 +73,24 @@ describe('panel units', () => {
   });
 
   test('the kind reader tells the shapes apart', () => {
-    expect(kindOf('(sum by (stage) (rate(a[1m])) or (sum by (stage) (rate(b[1m]))) * 0) / (sum by (stage) (rate(b[1m]))) / on (stage) max by (stage) (stage:x_ratio:objective)')).toBe('multiple');
+    expect(
+      kindOf(
+        '(sum by (stage) (rate(a[1m])) or (sum by (stage) (rate(b[1m]))) * 0) / (sum by (stage) (rate(b[1m]))) / on (stage) max by (stage) (stage:x_ratio:objective)',
+      ),
+    ).toBe('multiple');
     expect(kindOf('histogram_quantile(0.95, sum by (le) (rate(x_seconds_bucket[1m])))')).toBe('duration');
     expect(kindOf('sum by (stage) (rate(x_total[1m]))')).toBe('rate');
     expect(kindOf('sum (last_over_time(a_total[1h])) / sum (last_over_time(b_total[1h]))')).toBe('share');
     expect(kindOf('sum by (stage) (x_records)')).toBe('count');
-    expect(kindOf(`sum (rate(${RUN_METRICS.httpRequests.name}{run=~"$run"}[1m])) / sum (rate(${RUN_METRICS.funnelStage.name}{stage="landing", result="entered"}[1m]))`)).toBe('per-applicant');
-    expect(kindOf(`clamp_min(1 - sum (rate(${RUN_METRICS.funnelStage.name}{result="entered"}[1m])) / sum (rate(${RUN_METRICS.httpRequests.name}[1m])), 0)`)).toBe('share');
+    expect(
+      kindOf(
+        `sum (rate(${RUN_METRICS.httpRequests.name}{run=~"$run"}[1m])) / sum (rate(${RUN_METRICS.funnelStage.name}{stage="landing", result="entered"}[1m]))`,
+      ),
+    ).toBe('per-applicant');
+    expect(
+      kindOf(
+        `clamp_min(1 - sum (rate(${RUN_METRICS.funnelStage.name}{result="entered"}[1m])) / sum (rate(${RUN_METRICS.httpRequests.name}[1m])), 0)`,
+      ),
+    ).toBe('share');
   });
 });

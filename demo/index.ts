@@ -135,23 +135,40 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     live = `${exporterAddress.url}/live`;
     say(`live page:  ${live}  (open it in a browser: the dashboards, drawn live)`);
     say('floodgate demo: a registration opening rehearsed against the reference target');
-    say(`target:     ${addresses.url} (ministry NIK API ${addresses.ministryUrl}: ${plan.ministry.nikCapacity} slot(s) × ${plan.ministry.nikServiceMs} ms = ${capacity} checks/s)`);
+    say(
+      `target:     ${addresses.url} (ministry NIK API ${addresses.ministryUrl}: ${plan.ministry.nikCapacity} slot(s) × ${plan.ministry.nikServiceMs} ms = ${capacity} checks/s)`,
+    );
     say(`exporter:   ${exporterAddress.url}/metrics`);
 
     if (options.prometheus !== 'off') {
       const prometheus =
         prometheusPort === undefined
           ? undefined
-          : await startPrometheus({ port: prometheusPort, exporter: exporterAddress.url, target: addresses.url, ministry: addresses.ministryUrl, signal: options.signal });
+          : await startPrometheus({
+              port: prometheusPort,
+              exporter: exporterAddress.url,
+              target: addresses.url,
+              ministry: addresses.ministryUrl,
+              signal: options.signal,
+            });
       if (prometheus) {
         cleanups.push(() => prometheus.stop());
-        say(`prometheus: ${prometheus.url} (pid ${prometheus.pid}; try ${RUN_METRICS.funnelStage.name}); the live page queries it`);
-      } else if (prometheusPort === undefined) say("prometheus: not installed, skipped (apt-get install -y --no-install-recommends prometheus); the live page works from the exporter's own data");
+        say(
+          `prometheus: ${prometheus.url} (pid ${prometheus.pid}; try ${RUN_METRICS.funnelStage.name}); the live page queries it`,
+        );
+      } else if (prometheusPort === undefined)
+        say(
+          "prometheus: not installed, skipped (apt-get install -y --no-install-recommends prometheus); the live page works from the exporter's own data",
+        );
       else say("prometheus: did not start; the live page's queries will fail until it answers");
     }
     throwIfInterrupted(options.signal);
 
-    const run = async (scenario: 'breakpoint' | 'opening', runId: string, extra: { rateScale?: number; timeScale?: number; env: string[] }): Promise<DemoRun> => {
+    const run = async (
+      scenario: 'breakpoint' | 'opening',
+      runId: string,
+      extra: { rateScale?: number; timeScale?: number; env: string[] },
+    ): Promise<DemoRun> => {
       say(`\n== ${scenario}: ${runId}`);
       const startedAt = Date.now();
       const outcome: RunOutcome = await runScenario(
@@ -165,11 +182,21 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
           ...(extra.timeScale === undefined ? {} : { timeScale: extra.timeScale }),
           env: ['EMAIL_TOKEN_SOURCE=header', ...extra.env],
         },
-        { cwd, stdout: options.stdout, stderr: options.stderr, localEngine: options.localEngine, ...(options.signal ? { signal: options.signal } : {}) },
+        {
+          cwd,
+          stdout: options.stdout,
+          stderr: options.stderr,
+          localEngine: options.localEngine,
+          ...(options.signal ? { signal: options.signal } : {}),
+        },
       );
       throwIfInterrupted(options.signal);
       await saveTruth(addresses.url, runId, outcome.outDir);
-      const report = await buildReport({ dir: outcome.outDir, truth: 'auto', ...(options.signal ? { signal: options.signal } : {}) });
+      const report = await buildReport({
+        dir: outcome.outDir,
+        truth: 'auto',
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
       say(`\n${report.analysis.verdict.headline}: ${report.analysis.verdict.text}`);
       say(`report: ${relative(cwd, report.html) || report.html}`);
       const snapshot = await saveSnapshot(exporter, runId, outcome.outDir, (Date.now() - startedAt) / 1000);
@@ -183,7 +210,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
         `so expect failed thresholds (exit 99) there; the report reads the knee from them.`,
     );
     const breakpoint = await run('breakpoint', runIds.breakpoint, {
-      env: [`BREAKPOINT_START=${start}`, `BREAKPOINT_STEP=${step}`, `BREAKPOINT_STEPS=${steps}`, `BREAKPOINT_STEP_SECONDS=${stepSeconds}`],
+      env: [
+        `BREAKPOINT_START=${start}`,
+        `BREAKPOINT_STEP=${step}`,
+        `BREAKPOINT_STEPS=${steps}`,
+        `BREAKPOINT_STEP_SECONDS=${stepSeconds}`,
+      ],
     });
     const opening = await run('opening', runIds.opening, {
       rateScale: plan.opening.rateScale,
@@ -195,18 +227,22 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     say(`opening report:    ${relative(cwd, opening.report!.html)}`);
     return { live, breakpoint, opening, exitCode: 0 };
   } catch (error) {
-    if (interrupted()) throw new FloodgateError('INTERRUPTED', { signal: signalName(options.signal) }, { cause: error });
+    if (interrupted())
+      throw new FloodgateError('INTERRUPTED', { signal: signalName(options.signal) }, { cause: error });
     throw error;
   } finally {
     await cleanup();
-    if (interrupted()) say('\nstopped: target, exporter and Prometheus are shut down; partial results stay in the results folder');
+    if (interrupted())
+      say('\nstopped: target, exporter and Prometheus are shut down; partial results stay in the results folder');
   }
 }
 
 /** Saves the target's truth for a run next to its results, so the report reconciles offline too. */
 async function saveTruth(targetUrl: string, runId: string, dir: string): Promise<void> {
   try {
-    const response = await fetch(`${targetUrl}/truth?run=${encodeURIComponent(runId)}`, { signal: AbortSignal.timeout(5000) });
+    const response = await fetch(`${targetUrl}/truth?run=${encodeURIComponent(runId)}`, {
+      signal: AbortSignal.timeout(5000),
+    });
     if (response.ok) writeFileSync(join(dir, 'truth.json'), `${JSON.stringify(await response.json())}\n`);
   } catch {
     // the report then fetches it itself, or says reconciliation was not possible
@@ -214,7 +250,12 @@ async function saveTruth(targetUrl: string, runId: string, dir: string): Promise
 }
 
 /** The live page as it was at the end of a run, written as live.html beside the report. */
-async function saveSnapshot(exporter: Exporter, runId: string, dir: string, runSeconds: number): Promise<string | undefined> {
+async function saveSnapshot(
+  exporter: Exporter,
+  runId: string,
+  dir: string,
+  runSeconds: number,
+): Promise<string | undefined> {
   try {
     const html = await exporter.live.snapshot({ runs: [runId], rangeSeconds: Math.ceil(runSeconds) + 30 });
     const file = join(dir, 'live.html');
@@ -238,17 +279,33 @@ interface DemoPrometheus {
  * to this demo's addresses (rules included when they load), data in a temporary folder. Resolves
  * undefined when Prometheus is not installed or does not start.
  */
-async function startPrometheus(addresses: { port: number; exporter: string; target: string; ministry: string; signal?: AbortSignal }): Promise<DemoPrometheus | undefined> {
+async function startPrometheus(addresses: {
+  port: number;
+  exporter: string;
+  target: string;
+  ministry: string;
+  signal?: AbortSignal;
+}): Promise<DemoPrometheus | undefined> {
   if (!onPath('prometheus')) return undefined;
   const folder = mkdtempSync(join(tmpdir(), 'floodgate-demo-prometheus-'));
   const port = addresses.port;
   const hostPort = (url: string): string => new URL(url).host;
-  const config = demoPrometheusConfig({ exporter: hostPort(addresses.exporter), target: hostPort(addresses.target), ministry: hostPort(addresses.ministry), prometheus: `127.0.0.1:${port}` });
+  const config = demoPrometheusConfig({
+    exporter: hostPort(addresses.exporter),
+    target: hostPort(addresses.target),
+    ministry: hostPort(addresses.ministry),
+    prometheus: `127.0.0.1:${port}`,
+  });
   const configPath = join(folder, 'prometheus.yml');
   writeFileSync(configPath, config);
   const child: ChildProcess = spawn(
     'prometheus',
-    [`--config.file=${configPath}`, `--storage.tsdb.path=${join(folder, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=error'],
+    [
+      `--config.file=${configPath}`,
+      `--storage.tsdb.path=${join(folder, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=error',
+    ],
     { stdio: 'ignore' },
   );
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
@@ -287,13 +344,22 @@ async function startPrometheus(addresses: { port: number; exporter: string; targ
  * by where its component listens now, rule files made absolute. A minimal config when the file
  * is missing.
  */
-export function demoPrometheusConfig(addresses: { exporter: string; target: string; ministry?: string; prometheus: string }): string {
+export function demoPrometheusConfig(addresses: {
+  exporter: string;
+  target: string;
+  ministry?: string;
+  prometheus: string;
+}): string {
   const base = join(PROJECT_ROOT, 'deploy', 'prometheus');
   const file = join(base, 'prometheus.yml');
   const config = (existsSync(file) ? parseYaml(readFileSync(file, 'utf8')) : {}) as {
     global?: Record<string, unknown>;
     rule_files?: string[];
-    scrape_configs?: Array<{ job_name: string; static_configs?: Array<{ targets: string[] }>; authorization?: { credentials_file?: string } }>;
+    scrape_configs?: Array<{
+      job_name: string;
+      static_configs?: Array<{ targets: string[] }>;
+      authorization?: { credentials_file?: string };
+    }>;
   };
   const byJob: Record<string, string> = {
     'floodgate-exporter': addresses.exporter,

@@ -78,7 +78,9 @@ function lineOf(source: string, index: number): number {
 /** Blanks comments (keeping line breaks) so the checks below do not match commented-out code. */
 function stripComments(source: string): string {
   return source.replace(/\/\*[\s\S]*?\*\/|(^|[^:\\'"`])\/\/[^\n]*/g, (match, prefix: string | undefined) =>
-    prefix !== undefined && !match.startsWith('/*') ? prefix + ' '.repeat(match.length - prefix.length) : match.replace(/[^\n]/g, ' '),
+    prefix !== undefined && !match.startsWith('/*')
+      ? prefix + ' '.repeat(match.length - prefix.length)
+      : match.replace(/[^\n]/g, ' '),
   );
 }
 
@@ -93,9 +95,16 @@ export function findUnsupportedUses(source: string, file: string): Finding[] {
     const from = `\\s*from\\s*['"]${module.replace('/', '\\/')}['"]`;
     for (const match of text.matchAll(new RegExp(`import\\s*(?:[\\w$]+\\s*,\\s*)?\\{([^}]*)\\}${from}`, 'g'))) {
       for (const binding of (match[1] ?? '').split(',')) {
-        const imported = binding.trim().split(/\s+as\s+/)[0]?.trim();
+        const imported = binding
+          .trim()
+          .split(/\s+as\s+/)[0]
+          ?.trim();
         if (imported && imported in members) {
-          findings.push({ file, line: lineOf(text, match.index ?? 0), text: `${members[imported]} (imported from "${module}")` });
+          findings.push({
+            file,
+            line: lineOf(text, match.index ?? 0),
+            text: `${members[imported]} (imported from "${module}")`,
+          });
         }
       }
     }
@@ -104,7 +113,10 @@ export function findUnsupportedUses(source: string, file: string): Finding[] {
       ...text.matchAll(new RegExp(`import\\s*\\*\\s*as\\s+([\\w$]+)${from}`, 'g')),
     ].map((match) => match[1] as string);
     for (const name of namespaces) {
-      const call = new RegExp(`(?<![\\w$.])${name.replace('$', '\\$')}\\s*\\.\\s*(${Object.keys(members).join('|')})\\s*\\(`, 'g');
+      const call = new RegExp(
+        `(?<![\\w$.])${name.replace('$', '\\$')}\\s*\\.\\s*(${Object.keys(members).join('|')})\\s*\\(`,
+        'g',
+      );
       for (const match of text.matchAll(call)) {
         findings.push({ file, line: lineOf(text, match.index ?? 0), text: members[match[1] as string] as string });
       }
@@ -134,17 +146,29 @@ function enginePlugin(findings: Finding[]): Plugin {
         if (args.kind === 'entry-point') return undefined;
         if (path === 'k6' || path.startsWith('k6/')) {
           if (path in MODULE_EXPORTS) return { path, namespace: 'k6' };
-          if (path.startsWith('k6/x/')) return { errors: [{ text: `"${path}" is a k6 extension; the local engine runs no extensions` }] };
+          if (path.startsWith('k6/x/'))
+            return { errors: [{ text: `"${path}" is a k6 extension; the local engine runs no extensions` }] };
           return {
-            errors: [{ text: `the local engine does not implement the module "${path}"; it supports ${Object.keys(MODULE_EXPORTS).join(', ')}` }],
+            errors: [
+              {
+                text: `the local engine does not implement the module "${path}"; it supports ${Object.keys(MODULE_EXPORTS).join(', ')}`,
+              },
+            ],
           };
         }
         if (/^https?:\/\//.test(path)) {
-          return { errors: [{ text: `remote module "${path}" cannot be loaded by the local engine; copy the code into the project and import it by a relative path` }] };
+          return {
+            errors: [
+              {
+                text: `remote module "${path}" cannot be loaded by the local engine; copy the code into the project and import it by a relative path`,
+              },
+            ],
+          };
         }
         let local: string | undefined;
         if (path.startsWith('file://')) local = fileURLToPath(path);
-        else if (path.startsWith('./') || path.startsWith('../') || isAbsolute(path)) local = resolve(args.resolveDir, path);
+        else if (path.startsWith('./') || path.startsWith('../') || isAbsolute(path))
+          local = resolve(args.resolveDir, path);
         if (local === undefined) {
           return {
             errors: [
@@ -157,11 +181,20 @@ function enginePlugin(findings: Finding[]): Plugin {
           };
         }
         if (!ALLOWED_EXTENSIONS.has(extname(local))) {
-          return { errors: [{ text: `"${path}" has no .js or .ts extension; k6 does not guess extensions, so spell it out (e.g. "${path}.ts")` }] };
+          return {
+            errors: [
+              {
+                text: `"${path}" has no .js or .ts extension; k6 does not guess extensions, so spell it out (e.g. "${path}.ts")`,
+              },
+            ],
+          };
         }
         return { path: local };
       });
-      pluginBuild.onLoad({ filter: /.*/, namespace: 'k6' }, (args) => ({ contents: shimSource(args.path), loader: 'js' }));
+      pluginBuild.onLoad({ filter: /.*/, namespace: 'k6' }, (args) => ({
+        contents: shimSource(args.path),
+        loader: 'js',
+      }));
       pluginBuild.onLoad({ filter: /\.(m|c)?[jt]s$/ }, (args) => {
         const source = readFileSync(args.path, 'utf8');
         findings.push(...findUnsupportedUses(source, args.path));
@@ -182,7 +215,11 @@ export async function bundleScript(script: string): Promise<Bundle> {
   try {
     readFileSync(entry);
   } catch (error) {
-    throw new FloodgateError('SCRIPT_NOT_FOUND', { script, detail: (error as NodeJS.ErrnoException).code ?? String(error) }, { cause: error });
+    throw new FloodgateError(
+      'SCRIPT_NOT_FOUND',
+      { script, detail: (error as NodeJS.ErrnoException).code ?? String(error) },
+      { cause: error },
+    );
   }
   if (!ALLOWED_EXTENSIONS.has(extname(entry))) {
     throw new FloodgateError('SCRIPT_UNSUPPORTED', { script, detail: 'the script must be a .js or .ts file' });
@@ -211,19 +248,32 @@ export async function bundleScript(script: string): Promise<Bundle> {
       supported: { 'regexp-match-indices': false, 'regexp-set-notation': false },
       plugins: [enginePlugin(findings)],
     });
-    code = (result.outputFiles.find((file) => file.path.endsWith('.js'))?.text ?? '').replace(/\/\/# sourceMappingURL=.*\s*$/, '');
+    code = (result.outputFiles.find((file) => file.path.endsWith('.js'))?.text ?? '').replace(
+      /\/\/# sourceMappingURL=.*\s*$/,
+      '',
+    );
     sourceMap = result.outputFiles.find((file) => file.path.endsWith('.map'))?.text ?? '{}';
-    files = Object.keys(result.metafile.inputs).filter((input) => !input.startsWith('k6:')).map((input) => resolve(input));
+    files = Object.keys(result.metafile.inputs)
+      .filter((input) => !input.startsWith('k6:'))
+      .map((input) => resolve(input));
   } catch (error) {
     const failure = error as BuildFailure;
     const messages = (failure.errors ?? []).map(
       (message) => `${message.location ? `${message.location.file}:${message.location.line}: ` : ''}${message.text}`,
     );
-    throw new FloodgateError('SCRIPT_UNSUPPORTED', { script, detail: messages.join('; ') || String(error) }, { cause: error });
+    throw new FloodgateError(
+      'SCRIPT_UNSUPPORTED',
+      { script, detail: messages.join('; ') || String(error) },
+      { cause: error },
+    );
   }
   for (const match of code.matchAll(SOBEK_REGEX_FLAGS)) {
     const flag = (match[1] ?? '').includes('d') ? 'd (match indices)' : 'v (set notation)';
-    findings.push({ file: entry, line: lineOf(code, match.index ?? 0), text: `a regular expression with the flag ${flag}, which k6's JavaScript runtime (sobek) does not support` });
+    findings.push({
+      file: entry,
+      line: lineOf(code, match.index ?? 0),
+      text: `a regular expression with the flag ${flag}, which k6's JavaScript runtime (sobek) does not support`,
+    });
   }
   if (findings.length > 0) {
     throw new FloodgateError('SCRIPT_UNSUPPORTED', {

@@ -3,9 +3,31 @@ import { parseEngineArgs, UsageError } from './cli-args.ts';
 
 describe('the engine command line', () => {
   test('k6 flags become runScript options', () => {
-    expect(parseEngineArgs(['run', '-e', 'A=1', '--out', 'json=x.ndjson', '--tag', 'run=r', '--system-tags', 'vu, iter', '--no-thresholds', 's.ts'])).toEqual({
+    expect(
+      parseEngineArgs([
+        'run',
+        '-e',
+        'A=1',
+        '--out',
+        'json=x.ndjson',
+        '--tag',
+        'run=r',
+        '--system-tags',
+        'vu, iter',
+        '--no-thresholds',
+        's.ts',
+      ]),
+    ).toEqual({
       help: false,
-      options: { script: 's.ts', env: { A: '1' }, tags: { run: 'r' }, out: 'x.ndjson', systemTags: ['vu', 'iter'], noThresholds: true, includeSystemEnv: true },
+      options: {
+        script: 's.ts',
+        env: { A: '1' },
+        tags: { run: 'r' },
+        out: 'x.ndjson',
+        systemTags: ['vu', 'iter'],
+        noThresholds: true,
+        includeSystemEnv: true,
+      },
     });
   });
 

@@ -35,7 +35,8 @@ function pairs(values: readonly string[] | undefined, flag: string): Record<stri
   const result: Record<string, string> = {};
   for (const value of values ?? []) {
     const equals = value.indexOf('=');
-    if (equals <= 0) throw new UsageError(`${flag} ${value}: expected KEY=VALUE, e.g. ${flag} TARGET_URL=http://127.0.0.1:18081`);
+    if (equals <= 0)
+      throw new UsageError(`${flag} ${value}: expected KEY=VALUE, e.g. ${flag} TARGET_URL=http://127.0.0.1:18081`);
     result[value.slice(0, equals)] = value.slice(equals + 1);
   }
   return result;
@@ -46,7 +47,8 @@ function usageErrorOf(error: unknown): UsageError {
   const code = (error as { code?: string }).code;
   const message = error instanceof Error ? error.message : String(error);
   const flag = /'(-[^']*)'/.exec(message)?.[1] ?? '';
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new UsageError(`unknown flag ${flag}; the local engine takes ${FLAG_LIST}`);
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION')
+    return new UsageError(`unknown flag ${flag}; the local engine takes ${FLAG_LIST}`);
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const name = /--[\w-]+/.exec(message)?.[0] ?? flag;
     return new UsageError(message.includes('argument missing') ? `${name} needs a value` : `${name} takes no value`);
@@ -67,10 +69,21 @@ export function parseEngineArgs(argv: readonly string[]): ParsedCommand {
   }
   const { values, positionals } = parsed;
   if (values.help) return { help: true };
-  if (positionals[0] !== 'run') throw new UsageError(positionals.length === 0 ? 'no command given; the local engine has one: run' : `unknown command "${positionals[0]}"; the local engine has one: run`);
-  if (positionals.length !== 2) throw new UsageError(positionals.length < 2 ? 'run needs the script to run' : `run takes one script, got ${positionals.length - 1}: ${positionals.slice(1).join(' ')}`);
+  if (positionals[0] !== 'run')
+    throw new UsageError(
+      positionals.length === 0
+        ? 'no command given; the local engine has one: run'
+        : `unknown command "${positionals[0]}"; the local engine has one: run`,
+    );
+  if (positionals.length !== 2)
+    throw new UsageError(
+      positionals.length < 2
+        ? 'run needs the script to run'
+        : `run takes one script, got ${positionals.length - 1}: ${positionals.slice(1).join(' ')}`,
+    );
   const out = values.out;
-  if (out !== undefined && !/^json=./.test(out)) throw new UsageError(`--out ${out}: the local engine writes only json=FILE (k6's JSON output)`);
+  if (out !== undefined && !/^json=./.test(out))
+    throw new UsageError(`--out ${out}: the local engine writes only json=FILE (k6's JSON output)`);
   const includeSystemEnv = values['include-system-env-vars'];
   if (includeSystemEnv !== undefined && includeSystemEnv !== 'true' && includeSystemEnv !== 'false') {
     throw new UsageError(`--include-system-env-vars=${includeSystemEnv}: expected true or false`);
@@ -83,9 +96,18 @@ export function parseEngineArgs(argv: readonly string[]): ParsedCommand {
       env: pairs(values.env, '-e'),
       tags: pairs(values.tag, '--tag'),
       ...(out === undefined ? {} : { out: out.slice('json='.length) }),
-      ...(systemTags === undefined ? {} : { systemTags: systemTags.split(',').map((tag) => tag.trim()).filter((tag) => tag !== '') }),
+      ...(systemTags === undefined
+        ? {}
+        : {
+            systemTags: systemTags
+              .split(',')
+              .map((tag) => tag.trim())
+              .filter((tag) => tag !== ''),
+          }),
       ...(values['execution-segment'] === undefined ? {} : { executionSegment: values['execution-segment'] }),
-      ...(values['execution-segment-sequence'] === undefined ? {} : { executionSegmentSequence: values['execution-segment-sequence'] }),
+      ...(values['execution-segment-sequence'] === undefined
+        ? {}
+        : { executionSegmentSequence: values['execution-segment-sequence'] }),
       noThresholds: values['no-thresholds'] === true,
       includeSystemEnv: includeSystemEnv !== 'false',
     },

@@ -38,14 +38,20 @@ describe('the script guard', () => {
       ),
     );
     expect(order).toEqual([0, 1, 2, 3]);
-    expect(results.map((result) => (result.status === 'fulfilled' ? result.value : (result.reason as Error).message))).toEqual([0, 10, 'third', 30]);
+    expect(
+      results.map((result) => (result.status === 'fulfilled' ? result.value : (result.reason as Error).message)),
+    ).toEqual([0, 10, 'third', 30]);
     expect(guardStats.calls - before.calls).toBe(4);
     expect(guardStats.watchdogs - before.watchdogs).toBe(1);
   });
 
   test('a runaway call in a batch is stopped at its deadline; the calls after it still run', async () => {
     const deadline = monoNow() + 50;
-    const results = await Promise.allSettled([callBefore(() => 'first', deadline), callBefore(spinForever, deadline), callBefore(() => 'third', deadline)]);
+    const results = await Promise.allSettled([
+      callBefore(() => 'first', deadline),
+      callBefore(spinForever, deadline),
+      callBefore(() => 'third', deadline),
+    ]);
     expect(results[0]).toEqual({ status: 'fulfilled', value: 'first' });
     expect(results[1]?.status === 'rejected' && results[1].reason).toBeInstanceOf(RunawayScriptError);
     expect(results[2]).toEqual({ status: 'fulfilled', value: 'third' });

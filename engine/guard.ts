@@ -43,7 +43,8 @@ function runTimedVm<T>(fn: () => T, timeout: number): T {
   try {
     return script.runInContext(context, { timeout }) as T;
   } catch (error) {
-    if ((error as { code?: string } | null)?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw new RunawayScriptError(timeout);
+    if ((error as { code?: string } | null)?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT')
+      throw new RunawayScriptError(timeout);
     throw error;
   } finally {
     holder[CALL] = previous;
@@ -126,9 +127,13 @@ function runTimed<T>(fn: () => T, timeout: number): T {
   let failure: Error | null | undefined;
   try {
     // The session answers synchronously: the evaluation runs inside post().
-    inspector.post('Runtime.evaluate', { expression: INSPECTOR_EXPRESSION, timeout, silent: true, returnByValue: true }, (error) => {
-      failure = error;
-    });
+    inspector.post(
+      'Runtime.evaluate',
+      { expression: INSPECTOR_EXPRESSION, timeout, silent: true, returnByValue: true },
+      (error) => {
+        failure = error;
+      },
+    );
   } finally {
     holder[INSPECTOR_CALL] = previous;
   }
@@ -173,7 +178,8 @@ export const guardStats = { calls: 0, watchdogs: 0 };
  */
 export function callBefore<T>(fn: () => T, deadlineMono: number): Promise<Awaited<T>> {
   return new Promise((resolve, reject) => {
-    if (queue.push({ fn, deadlineMono, resolve: resolve as (value: unknown) => void, reject }) === 1 && !flushing) process.nextTick(flushQueue);
+    if (queue.push({ fn, deadlineMono, resolve: resolve as (value: unknown) => void, reject }) === 1 && !flushing)
+      process.nextTick(flushQueue);
   });
 }
 
@@ -224,7 +230,8 @@ function runGroup(batch: readonly QueuedCall[], from: number, to: number, deadli
       runTimed(runAll, timeoutFor(budget));
     } catch (error) {
       // Termination skips runAll's own catch: the call that was running when the watchdog fired is the runaway.
-      if (next > from && outcomes[next - 1 - from] === undefined) outcomes[next - 1 - from] = { ok: false, value: error };
+      if (next > from && outcomes[next - 1 - from] === undefined)
+        outcomes[next - 1 - from] = { ok: false, value: error };
     }
   }
   guardStats.calls += to - from;

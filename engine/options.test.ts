@@ -4,8 +4,14 @@ import { consolidateOptions, OptionsError } from './options.ts';
 describe('options', () => {
   test.each([
     [{}, { name: 'default', executor: 'shared-iterations', vus: 1, iterations: 1 }],
-    [{ vus: 5, duration: '30s' }, { name: 'default', executor: 'constant-vus', vus: 5, durationMs: 30_000 }],
-    [{ vus: 2, iterations: 10 }, { executor: 'shared-iterations', vus: 2, iterations: 10 }],
+    [
+      { vus: 5, duration: '30s' },
+      { name: 'default', executor: 'constant-vus', vus: 5, durationMs: 30_000 },
+    ],
+    [
+      { vus: 2, iterations: 10 },
+      { executor: 'shared-iterations', vus: 2, iterations: 10 },
+    ],
     [{ stages: [{ duration: '10s', target: 3 }] }, { executor: 'ramping-vus', startVUs: 1 }],
   ])('the shortcuts %o become the default scenario', (options, expected) => {
     expect(consolidateOptions(options).scenarios).toEqual([expect.objectContaining(expected)]);
@@ -13,7 +19,9 @@ describe('options', () => {
 
   test('scenario defaults follow k6', () => {
     const [scenario] = consolidateOptions({
-      scenarios: { open: { executor: 'ramping-arrival-rate', preAllocatedVUs: 5, stages: [{ duration: '1m', target: 10 }] } },
+      scenarios: {
+        open: { executor: 'ramping-arrival-rate', preAllocatedVUs: 5, stages: [{ duration: '1m', target: 10 }] },
+      },
     }).scenarios;
     expect(scenario).toEqual({
       name: 'open',
@@ -32,9 +40,22 @@ describe('options', () => {
   });
 
   test.each([
-    [{ scenarios: { a: { executor: 'shared-iterations', vus: 5, iterations: 2 } } }, /can't be less than the number of VUs/],
-    [{ scenarios: { a: { executor: 'constant-arrival-rate', rate: 1, duration: '10s' } } }, /preAllocatedVUs isn't specified/],
-    [{ scenarios: { a: { executor: 'constant-arrival-rate', rate: 1, duration: '10s', preAllocatedVUs: 5, maxVUs: 2 } } }, /maxVUs can't be less/],
+    [
+      { scenarios: { a: { executor: 'shared-iterations', vus: 5, iterations: 2 } } },
+      /can't be less than the number of VUs/,
+    ],
+    [
+      { scenarios: { a: { executor: 'constant-arrival-rate', rate: 1, duration: '10s' } } },
+      /preAllocatedVUs isn't specified/,
+    ],
+    [
+      {
+        scenarios: {
+          a: { executor: 'constant-arrival-rate', rate: 1, duration: '10s', preAllocatedVUs: 5, maxVUs: 2 },
+        },
+      },
+      /maxVUs can't be less/,
+    ],
     [{ scenarios: { a: { executor: 'constant-vus', vus: 1, duration: '500ms' } } }, /at least 1s/],
     [{ scenarios: { a: { executor: 'constant-vus', vus: 1, duration: '5s', rate: 3 } } }, /unknown field "rate"/],
     [{ scenarios: { 'bad name': { executor: 'constant-vus', duration: '5s' } } }, /may only hold/],

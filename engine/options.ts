@@ -42,8 +42,18 @@ interface BaseScenario {
 
 /** A validated scenario (values unscaled: segments are applied by the executors). */
 export type ScenarioConfig =
-  | (BaseScenario & { readonly executor: 'shared-iterations'; readonly vus: number; readonly iterations: number; readonly maxDurationMs: number })
-  | (BaseScenario & { readonly executor: 'per-vu-iterations'; readonly vus: number; readonly iterations: number; readonly maxDurationMs: number })
+  | (BaseScenario & {
+      readonly executor: 'shared-iterations';
+      readonly vus: number;
+      readonly iterations: number;
+      readonly maxDurationMs: number;
+    })
+  | (BaseScenario & {
+      readonly executor: 'per-vu-iterations';
+      readonly vus: number;
+      readonly iterations: number;
+      readonly maxDurationMs: number;
+    })
   | (BaseScenario & { readonly executor: 'constant-vus'; readonly vus: number; readonly durationMs: number })
   | (BaseScenario & {
       readonly executor: 'ramping-vus';
@@ -191,7 +201,8 @@ function duration(where: string, value: unknown, fallback?: number): number {
     throw new OptionsError(`${where} is required`);
   }
   const parsed = parseDuration(value);
-  if (parsed === undefined) throw new OptionsError(`${where} = ${JSON.stringify(value)} is not a duration (e.g. "30s", "1m30s", "500ms")`);
+  if (parsed === undefined)
+    throw new OptionsError(`${where} = ${JSON.stringify(value)} is not a duration (e.g. "30s", "1m30s", "500ms")`);
   return parsed;
 }
 
@@ -200,7 +211,8 @@ function integer(where: string, value: unknown, fallback?: number): number {
     if (fallback !== undefined) return fallback;
     throw new OptionsError(`${where} is required`);
   }
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw new OptionsError(`${where} = ${JSON.stringify(value)} must be a whole number`);
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    throw new OptionsError(`${where} = ${JSON.stringify(value)} must be a whole number`);
   return value;
 }
 
@@ -209,14 +221,16 @@ function stringMap(where: string, value: unknown): Record<string, string> {
   if (!isObject(value)) throw new OptionsError(`${where} must be an object of string values`);
   const result: Record<string, string> = {};
   for (const [key, item] of Object.entries(value)) {
-    if (typeof item !== 'string' && typeof item !== 'number' && typeof item !== 'boolean') throw new OptionsError(`${where}.${key} must be a string`);
+    if (typeof item !== 'string' && typeof item !== 'number' && typeof item !== 'boolean')
+      throw new OptionsError(`${where}.${key} must be a string`);
     result[key] = String(item);
   }
   return result;
 }
 
 function stages(where: string, value: unknown): Stage[] {
-  if (!Array.isArray(value) || value.length === 0) throw new OptionsError(`${where}: at least one stage has to be specified`);
+  if (!Array.isArray(value) || value.length === 0)
+    throw new OptionsError(`${where}: at least one stage has to be specified`);
   return value.map((stage, index) => {
     if (!isObject(stage)) throw new OptionsError(`${where}[${index}] must be {duration, target}`);
     const durationMs = duration(`${where}[${index}].duration`, stage.duration);
@@ -241,11 +255,14 @@ const MIN_DURATION_MS = 1000;
 /** Validates one entry of `options.scenarios`. */
 export function parseScenario(name: string, raw: unknown): ScenarioConfig {
   const where = `scenarios.${name}`;
-  if (!SCENARIO_NAME.test(name)) throw new OptionsError(`scenario name "${name}" may only hold letters, digits, "_" and "-"`);
+  if (!SCENARIO_NAME.test(name))
+    throw new OptionsError(`scenario name "${name}" may only hold letters, digits, "_" and "-"`);
   if (!isObject(raw)) throw new OptionsError(`${where} must be an object`);
   const executor = raw.executor;
-  if (typeof executor !== 'string') throw new OptionsError(`${where}.executor is required (one of ${EXECUTOR_TYPES.join(', ')})`);
-  if (executor === 'externally-controlled') throw new OptionsError(`${where}: the externally-controlled executor was removed in k6 v2 and is not supported`);
+  if (typeof executor !== 'string')
+    throw new OptionsError(`${where}.executor is required (one of ${EXECUTOR_TYPES.join(', ')})`);
+  if (executor === 'externally-controlled')
+    throw new OptionsError(`${where}: the externally-controlled executor was removed in k6 v2 and is not supported`);
   if (!(EXECUTOR_TYPES as readonly string[]).includes(executor)) {
     throw new OptionsError(`${where}.executor "${executor}" is unknown; use one of ${EXECUTOR_TYPES.join(', ')}`);
   }
@@ -255,7 +272,8 @@ export function parseScenario(name: string, raw: unknown): ScenarioConfig {
     if (!allowed.has(key)) throw new OptionsError(`${where}: unknown field "${key}" for executor ${type}`);
   }
   const exec = raw.exec === undefined ? 'default' : raw.exec;
-  if (typeof exec !== 'string' || exec === '') throw new OptionsError(`${where}.exec must be the name of an exported function`);
+  if (typeof exec !== 'string' || exec === '')
+    throw new OptionsError(`${where}.exec must be the name of an exported function`);
   const base: BaseScenario = {
     name,
     startTimeMs: duration(`${where}.startTime`, raw.startTime, 0),
@@ -276,7 +294,9 @@ export function parseScenario(name: string, raw: unknown): ScenarioConfig {
       if (vus <= 0) throw new OptionsError(`${where}: the number of VUs must be more than 0`);
       if (iterations <= 0) throw new OptionsError(`${where}: the number of iterations must be more than 0`);
       if (type === 'shared-iterations' && iterations < vus) {
-        throw new OptionsError(`${where}: the number of iterations (${iterations}) can't be less than the number of VUs (${vus})`);
+        throw new OptionsError(
+          `${where}: the number of iterations (${iterations}) can't be less than the number of VUs (${vus})`,
+        );
       }
       if (maxDurationMs < MIN_DURATION_MS) throw new OptionsError(`${where}: the maxDuration must be at least 1s`);
       return { ...base, executor: type, vus, iterations, maxDurationMs };
@@ -292,8 +312,15 @@ export function parseScenario(name: string, raw: unknown): ScenarioConfig {
       const startVUs = integer(`${where}.startVUs`, raw.startVUs, 1);
       if (startVUs < 0) throw new OptionsError(`${where}: the number of start VUs can't be negative`);
       const list = stages(`${where}.stages`, raw.stages);
-      if (startVUs === 0 && list.every((stage) => stage.target === 0)) throw new OptionsError(`${where}: either startVUs or one of the stage targets must be above 0`);
-      return { ...base, executor: type, startVUs, stages: list, gracefulRampDownMs: duration(`${where}.gracefulRampDown`, raw.gracefulRampDown, 30_000) };
+      if (startVUs === 0 && list.every((stage) => stage.target === 0))
+        throw new OptionsError(`${where}: either startVUs or one of the stage targets must be above 0`);
+      return {
+        ...base,
+        executor: type,
+        startVUs,
+        stages: list,
+        gracefulRampDownMs: duration(`${where}.gracefulRampDown`, raw.gracefulRampDown, 30_000),
+      };
     }
     case 'constant-arrival-rate': {
       const rate = integer(`${where}.rate`, raw.rate);
@@ -311,13 +338,22 @@ export function parseScenario(name: string, raw: unknown): ScenarioConfig {
       const timeUnitMs = duration(`${where}.timeUnit`, raw.timeUnit, 1000);
       if (timeUnitMs <= 0) throw new OptionsError(`${where}: the timeUnit must be more than 0`);
       const { preAllocatedVUs, maxVUs } = vuLimits(where, raw);
-      return { ...base, executor: type, startRate, timeUnitMs, stages: stages(`${where}.stages`, raw.stages), preAllocatedVUs, maxVUs };
+      return {
+        ...base,
+        executor: type,
+        startRate,
+        timeUnitMs,
+        stages: stages(`${where}.stages`, raw.stages),
+        preAllocatedVUs,
+        maxVUs,
+      };
     }
   }
 }
 
 function vuLimits(where: string, raw: Raw): { preAllocatedVUs: number; maxVUs: number } {
-  if (raw.preAllocatedVUs === undefined) throw new OptionsError(`${where}: the number of preAllocatedVUs isn't specified`);
+  if (raw.preAllocatedVUs === undefined)
+    throw new OptionsError(`${where}: the number of preAllocatedVUs isn't specified`);
   const preAllocatedVUs = integer(`${where}.preAllocatedVUs`, raw.preAllocatedVUs);
   if (preAllocatedVUs < 0) throw new OptionsError(`${where}: the number of preAllocatedVUs can't be negative`);
   const maxVUs = integer(`${where}.maxVUs`, raw.maxVUs, preAllocatedVUs);
@@ -349,11 +385,13 @@ function shortcutScenario(raw: Raw): ScenarioConfig {
 /** Consolidates the script's exported `options`. */
 export function consolidateOptions(exported: unknown): EngineOptions {
   const raw: Raw = exported === undefined || exported === null ? {} : isObject(exported) ? exported : {};
-  if (exported !== undefined && exported !== null && !isObject(exported)) throw new OptionsError('the exported options must be an object');
+  if (exported !== undefined && exported !== null && !isObject(exported))
+    throw new OptionsError('the exported options must be an object');
 
   let scenarios: ScenarioConfig[];
   if (raw.scenarios !== undefined && raw.scenarios !== null) {
-    if (!isObject(raw.scenarios)) throw new OptionsError('options.scenarios must be an object of scenario name → scenario');
+    if (!isObject(raw.scenarios))
+      throw new OptionsError('options.scenarios must be an object of scenario name → scenario');
     scenarios = Object.entries(raw.scenarios).map(([name, scenario]) => parseScenario(name, scenario));
     if (scenarios.length === 0) throw new OptionsError('options.scenarios is empty; define at least one scenario');
   } else {
@@ -374,7 +412,8 @@ export function consolidateOptions(exported: unknown): EngineOptions {
     summaryTrendStats = raw.summaryTrendStats as string[];
   }
   const summaryTimeUnit = raw.summaryTimeUnit === undefined ? '' : String(raw.summaryTimeUnit);
-  if (!['', 's', 'ms', 'us'].includes(summaryTimeUnit)) throw new OptionsError(`options.summaryTimeUnit "${summaryTimeUnit}" must be one of s, ms, us`);
+  if (!['', 's', 'ms', 'us'].includes(summaryTimeUnit))
+    throw new OptionsError(`options.summaryTimeUnit "${summaryTimeUnit}" must be one of s, ms, us`);
 
   return {
     scenarios,
@@ -394,13 +433,18 @@ export function consolidateOptions(exported: unknown): EngineOptions {
     noVUConnectionReuse: raw.noVUConnectionReuse === true,
     noCookiesReset: raw.noCookiesReset === true,
     executionSegment: raw.executionSegment === undefined ? undefined : String(raw.executionSegment),
-    executionSegmentSequence: raw.executionSegmentSequence === undefined ? undefined : String(raw.executionSegmentSequence),
+    executionSegmentSequence:
+      raw.executionSegmentSequence === undefined ? undefined : String(raw.executionSegmentSequence),
     minIterationDurationMs: duration('options.minIterationDuration', raw.minIterationDuration, 0),
     noSetup: raw.noSetup === true,
     noTeardown: raw.noTeardown === true,
     handleSummaryTimeoutMs: duration('options.handleSummaryTimeout', raw.handleSummaryTimeout, 120_000),
     ignored: Object.keys(raw).filter((key) => !HANDLED_KEYS.has(key) && !(key in REFUSED_OPTIONS)),
-    refused: Object.fromEntries(Object.keys(raw).filter((key) => key in REFUSED_OPTIONS && raw[key] !== undefined && raw[key] !== null).map((key) => [key, REFUSED_OPTIONS[key] as string])),
+    refused: Object.fromEntries(
+      Object.keys(raw)
+        .filter((key) => key in REFUSED_OPTIONS && raw[key] !== undefined && raw[key] !== null)
+        .map((key) => [key, REFUSED_OPTIONS[key] as string]),
+    ),
   };
 }
 

@@ -99,9 +99,19 @@ export async function runScript(options: EngineRunOptions): Promise<EngineRunRes
   const registry = new MetricRegistry();
   const pipeline = new SamplePipeline();
   const env: Record<string, string> = {};
-  if (options.includeSystemEnv !== false) for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
+  if (options.includeSystemEnv !== false)
+    for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
   Object.assign(env, options.env);
-  const runtime = new Runtime({ registry, pipeline, rootGroup: new GroupNode('', ''), env, runTags: {}, systemTags: new Set(DEFAULT_SYSTEM_TAGS), stdout, stderr });
+  const runtime = new Runtime({
+    registry,
+    pipeline,
+    rootGroup: new GroupNode('', ''),
+    env,
+    runTags: {},
+    systemTags: new Set(DEFAULT_SYSTEM_TAGS),
+    stdout,
+    stderr,
+  });
   const transport = new HttpTransport();
   const httpDefaults = { userAgent: '', maxRedirects: 10, discardResponseBodies: false, throwOnHttpError: false };
   const instantiator = createInstantiator({ runtime, compiled, transport, httpDefaults });
@@ -111,7 +121,8 @@ export async function runScript(options: EngineRunOptions): Promise<EngineRunRes
     const plan = loadPlan(options, runtime, registry, instantiator);
     if (isFloodgateError(plan)) return report(plan);
     const engineOptions = plan.options;
-    for (const key of engineOptions.ignored) runtime.warnOnce(`options.${key} is not supported by the local engine and is ignored`);
+    for (const key of engineOptions.ignored)
+      runtime.warnOnce(`options.${key} is not supported by the local engine and is ignored`);
     runtime.options = Object.freeze(JSON.parse(JSON.stringify(plan.exports.options ?? {})) as Record<string, unknown>);
     Object.assign(httpDefaults, {
       userAgent: engineOptions.userAgent,
@@ -119,7 +130,10 @@ export async function runScript(options: EngineRunOptions): Promise<EngineRunRes
       discardResponseBodies: engineOptions.discardResponseBodies,
       throwOnHttpError: engineOptions.throwOnHttpError,
     });
-    transport.configure({ insecureSkipTLSVerify: engineOptions.insecureSkipTLSVerify, noConnectionReuse: engineOptions.noConnectionReuse });
+    transport.configure({
+      insecureSkipTLSVerify: engineOptions.insecureSkipTLSVerify,
+      noConnectionReuse: engineOptions.noConnectionReuse,
+    });
     if (options.out) {
       output = createNdjsonOutput({ path: resolve(cwd, options.out) });
       pipeline.addOutput(output);
@@ -140,16 +154,36 @@ export async function runScript(options: EngineRunOptions): Promise<EngineRunRes
     const outcome = await run.execute();
     if (!outcome.started && outcome.error) return { ...report(outcome.error), init: instantiator.cost };
     const summary = run.summary(plan.trendStats, stdout, stderr, engineOptions.summaryTimeUnit);
-    await handleSummary({ runtime, instantiator, script }, typeof plan.exports.handleSummary === 'function', summary, engineOptions.handleSummaryTimeoutMs, { cwd, stdout, stderr });
-    const results = plan.thresholds.map((threshold) => ({ metric: threshold.metricName, threshold: threshold.source, ok: !threshold.failed }));
+    await handleSummary(
+      { runtime, instantiator, script },
+      typeof plan.exports.handleSummary === 'function',
+      summary,
+      engineOptions.handleSummaryTimeoutMs,
+      { cwd, stdout, stderr },
+    );
+    const results = plan.thresholds.map((threshold) => ({
+      metric: threshold.metricName,
+      threshold: threshold.source,
+      ok: !threshold.failed,
+    }));
     const failedThresholds = results.filter((result) => !result.ok);
     let error = outcome.error;
     if (!error && failedThresholds.length > 0) {
-      error = new FloodgateError('THRESHOLDS_FAILED', { detail: failedThresholds.map((result) => `${result.metric}: ${result.threshold}`).join(', ') });
+      error = new FloodgateError('THRESHOLDS_FAILED', {
+        detail: failedThresholds.map((result) => `${result.metric}: ${result.threshold}`).join(', '),
+      });
     }
-    if (!error && runtime.failedMessage !== undefined) error = new FloodgateError('SCRIPT_MARKED_FAILED', { detail: runtime.failedMessage || 'no reason given' });
+    if (!error && runtime.failedMessage !== undefined)
+      error = new FloodgateError('SCRIPT_MARKED_FAILED', { detail: runtime.failedMessage || 'no reason given' });
     if (error) stderr.write(`error: ${error.message}\nhint: ${error.hint}\n`);
-    return { exitCode: error?.exitCode ?? 0, error, thresholds: results, durationMs: outcome.durationMs, summary, init: instantiator.cost };
+    return {
+      exitCode: error?.exitCode ?? 0,
+      error,
+      thresholds: results,
+      durationMs: outcome.durationMs,
+      summary,
+      init: instantiator.cost,
+    };
   } finally {
     run?.dispose();
     await output?.close();

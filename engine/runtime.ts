@@ -210,7 +210,12 @@ export interface ExecutionContext {
   readonly iteration: IterationState | undefined;
 }
 
-const INIT_CONTEXT: ExecutionContext = Object.freeze({ phase: 'init', vu: undefined, scenario: undefined, iteration: undefined });
+const INIT_CONTEXT: ExecutionContext = Object.freeze({
+  phase: 'init',
+  vu: undefined,
+  scenario: undefined,
+  iteration: undefined,
+});
 
 /** The init context of one VU's evaluation of the script (k6 sets `__VU` there; the VU's state is not yet reachable). */
 export function initContext(vu: Vu): ExecutionContext {
@@ -318,7 +323,14 @@ export class Runtime {
    * Pushes one sample. Samples of an interrupted iteration are dropped: k6 stops such an
    * iteration's code, so it can emit nothing more.
    */
-  emit(metric: Metric, value: number, tags: Tags, metadata?: Tags, time: number = wallNow(), context: ExecutionContext = this.context()): void {
+  emit(
+    metric: Metric,
+    value: number,
+    tags: Tags,
+    metadata?: Tags,
+    time: number = wallNow(),
+    context: ExecutionContext = this.context(),
+  ): void {
     if (context.iteration?.interrupted) return;
     this.pipeline.push(metadata ? { metric, time, value, tags, metadata } : { metric, time, value, tags });
   }
@@ -358,7 +370,9 @@ export function describeScriptError(error: unknown): string {
       ?.split('\n')
       .slice(1)
       .find((line) => !line.includes('/engine/') && !line.includes('node:'));
-    return frame ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}\n\t${frame.trim()}` : error.message;
+    return frame
+      ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}\n\t${frame.trim()}`
+      : error.message;
   }
   return typeof error === 'object' ? JSON.stringify(error) : String(error);
 }

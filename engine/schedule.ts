@@ -25,7 +25,12 @@ export const ALL_STRIPES: Stripes = Object.freeze({ start: 0, steps: Object.free
  * `g × timeUnit / rate`, for every `g` of this instance's stripes, while the offset is below
  * `durationMs`.
  */
-export function* constantArrivals(rate: number, timeUnitMs: number, durationMs: number, stripes: Stripes = ALL_STRIPES): Generator<number> {
+export function* constantArrivals(
+  rate: number,
+  timeUnitMs: number,
+  durationMs: number,
+  stripes: Stripes = ALL_STRIPES,
+): Generator<number> {
   const period = timeUnitMs / rate;
   let global = stripes.start;
   for (let local = 0; ; local += 1) {
@@ -64,7 +69,10 @@ export function* rampingArrivals(
     if (from !== to) {
       endCount += duration * ((to - from) / 2 + from);
       for (; i <= endCount; i += nextStep()) {
-        const x = (from * duration - Math.sqrt(Math.max(0, duration * (from * from * duration + 2 * (i - doneSoFar) * (to - from))))) / (from - to);
+        const x =
+          (from * duration -
+            Math.sqrt(Math.max(0, duration * (from * from * duration + 2 * (i - doneSoFar) * (to - from))))) /
+          (from - to);
         const at = x + stageStart;
         if (at >= totalMs) return;
         yield at;
@@ -84,7 +92,12 @@ export function* rampingArrivals(
 }
 
 /** The planned rate (iterations per second, whole test) at `offsetMs` into a ramping arrival rate. */
-export function plannedRateAt(startRate: number, timeUnitMs: number, stages: readonly RateStage[], offsetMs: number): number {
+export function plannedRateAt(
+  startRate: number,
+  timeUnitMs: number,
+  stages: readonly RateStage[],
+  offsetMs: number,
+): number {
   let from = startRate;
   let stageStart = 0;
   for (const stage of stages) {

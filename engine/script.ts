@@ -22,7 +22,10 @@ export interface ScriptHost {
 }
 
 /** Builds the host object for a run. */
-export function createScriptHost(runtime: Runtime, modules: Readonly<Record<string, Record<string, unknown>>>): ScriptHost {
+export function createScriptHost(
+  runtime: Runtime,
+  modules: Readonly<Record<string, Record<string, unknown>>>,
+): ScriptHost {
   return {
     modules,
     get ENV() {
@@ -37,13 +40,17 @@ export function createScriptHost(runtime: Runtime, modules: Readonly<Record<stri
     openFrom(directory) {
       return (path, mode) => {
         if (runtime.context().phase !== 'init') {
-          throw new Error('The "open()" function is only available in the init stage (i.e. the global scope), as in k6');
+          throw new Error(
+            'The "open()" function is only available in the init stage (i.e. the global scope), as in k6',
+          );
         }
         if (typeof path !== 'string' || path === '') throw new TypeError('open() needs a file path');
         const file = resolve(directory, path.startsWith('file://') ? new URL(path).pathname : path);
         const content = readFileSync(file);
-        if (mode === 'b') return content.buffer.slice(content.byteOffset, content.byteOffset + content.byteLength) as ArrayBuffer;
-        if (mode !== undefined && mode !== '' && mode !== 'r') throw new TypeError(`open() mode "${mode}" must be "b" or left out`);
+        if (mode === 'b')
+          return content.buffer.slice(content.byteOffset, content.byteOffset + content.byteLength) as ArrayBuffer;
+        if (mode !== undefined && mode !== '' && mode !== 'r')
+          throw new TypeError(`open() mode "${mode}" must be "b" or left out`);
         return content.toString('utf8');
       };
     },
@@ -71,11 +78,46 @@ function shiftedSourceMap(json: string): string {
  * TextEncoder/TextDecoder, console) does not. The bundle sees them as undefined.
  */
 export const NODE_ONLY_GLOBALS: readonly string[] = [
-  'process', 'Buffer', 'require', 'global', 'fetch', 'Intl', 'structuredClone', 'WeakRef', 'FinalizationRegistry',
-  'queueMicrotask', 'setImmediate', 'clearImmediate', 'performance', 'URL', 'URLSearchParams', 'AbortController',
-  'AbortSignal', 'Headers', 'Request', 'Response', 'FormData', 'Blob', 'File', 'EventTarget', 'Event', 'MessageChannel',
-  'MessagePort', 'BroadcastChannel', 'atob', 'btoa', 'navigator', 'WebAssembly', 'WebSocket', 'ReadableStream',
-  'WritableStream', 'TransformStream', 'CompressionStream', 'DecompressionStream', 'SharedArrayBuffer', 'Atomics',
+  'process',
+  'Buffer',
+  'require',
+  'global',
+  'fetch',
+  'Intl',
+  'structuredClone',
+  'WeakRef',
+  'FinalizationRegistry',
+  'queueMicrotask',
+  'setImmediate',
+  'clearImmediate',
+  'performance',
+  'URL',
+  'URLSearchParams',
+  'AbortController',
+  'AbortSignal',
+  'Headers',
+  'Request',
+  'Response',
+  'FormData',
+  'Blob',
+  'File',
+  'EventTarget',
+  'Event',
+  'MessageChannel',
+  'MessagePort',
+  'BroadcastChannel',
+  'atob',
+  'btoa',
+  'navigator',
+  'WebAssembly',
+  'WebSocket',
+  'ReadableStream',
+  'WritableStream',
+  'TransformStream',
+  'CompressionStream',
+  'DecompressionStream',
+  'SharedArrayBuffer',
+  'Atomics',
 ];
 
 /**
@@ -92,7 +134,8 @@ function k6Realm(globals: ScriptGlobals): Record<string, unknown> {
   };
   const fakeGlobal: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const name of Object.getOwnPropertyNames(globalThis)) {
-    if (!NODE_ONLY_GLOBALS.includes(name) && name !== 'globalThis') fakeGlobal[name] = (globalThis as Record<string, unknown>)[name];
+    if (!NODE_ONLY_GLOBALS.includes(name) && name !== 'globalThis')
+      fakeGlobal[name] = (globalThis as Record<string, unknown>)[name];
   }
   Object.assign(fakeGlobal, k6Globals);
   fakeGlobal.globalThis = fakeGlobal;
@@ -109,7 +152,15 @@ export interface CompiledScript {
 }
 
 /** The realm's parameter names, in the order {@link instantiate} passes their values. */
-const REALM_NAMES = ['console', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', ...NODE_ONLY_GLOBALS, 'globalThis'];
+const REALM_NAMES = [
+  'console',
+  'setTimeout',
+  'clearTimeout',
+  'setInterval',
+  'clearInterval',
+  ...NODE_ONLY_GLOBALS,
+  'globalThis',
+];
 
 /** Compiles the bundle into a function of the host, module, exports, open and the realm's names. */
 export function compileBundle(bundle: Bundle): CompiledScript {
@@ -132,10 +183,20 @@ export function compileBundle(bundle: Bundle): CompiledScript {
  * Runs the script's top-level code (one init context) with a global object of its own and
  * returns its exports. Throws what the script throws.
  */
-export function instantiate(compiled: CompiledScript, host: ScriptHost, globals: ScriptGlobals): Record<string, unknown> {
+export function instantiate(
+  compiled: CompiledScript,
+  host: ScriptHost,
+  globals: ScriptGlobals,
+): Record<string, unknown> {
   const realm = k6Realm(globals);
   const module = { exports: {} as Record<string, unknown> };
-  compiled.factory(host, module, module.exports, host.openFrom(resolve(compiled.bundle.entry, '..')), ...REALM_NAMES.map((name) => realm[name]));
+  compiled.factory(
+    host,
+    module,
+    module.exports,
+    host.openFrom(resolve(compiled.bundle.entry, '..')),
+    ...REALM_NAMES.map((name) => realm[name]),
+  );
   return module.exports;
 }
 

@@ -1,5 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import { ExecutionTuple, parseExecutionSegment, parseRational, parseSegmentSequence, SegmentedIndex, SegmentError } from './segments.ts';
+import {
+  ExecutionTuple,
+  parseExecutionSegment,
+  parseRational,
+  parseSegmentSequence,
+  SegmentedIndex,
+  SegmentError,
+} from './segments.ts';
 
 const sequence = parseSegmentSequence('0,1/2,3/4,1');
 const tupleOf = (segment: string): ExecutionTuple => ExecutionTuple.from(parseExecutionSegment(segment), sequence);
@@ -51,6 +58,8 @@ describe('execution segments', () => {
   test('re-segmenting by a value keeps only the segments that get a share of it', () => {
     const tuple = ExecutionTuple.from(parseExecutionSegment('1/2:1'), parseSegmentSequence('0,1/2,1'));
     expect(tuple.retupleByValue(3).segment).toEqual(parseExecutionSegment('2/3:1'));
-    expect(() => ExecutionTuple.from(parseExecutionSegment('1/2:1'), parseSegmentSequence('0,1/2,1')).retupleByValue(1)).toThrow(SegmentError);
+    expect(() =>
+      ExecutionTuple.from(parseExecutionSegment('1/2:1'), parseSegmentSequence('0,1/2,1')).retupleByValue(1),
+    ).toThrow(SegmentError);
   });
 });

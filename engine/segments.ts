@@ -75,8 +75,10 @@ export interface ExecutionSegment {
 /** Builds a segment, checking 0 ≤ from < to ≤ 1. */
 export function executionSegment(from: Rational, to: Rational): ExecutionSegment {
   if (from.n < 0) throw new SegmentError(`segment start value should be at least 0 but was ${ratString(from)}`);
-  if (compare(from, to) >= 0) throw new SegmentError(`segment start (${ratString(from)}) should be less than its end (${ratString(to)})`);
-  if (compare(to, rational(1)) > 0) throw new SegmentError(`segment end value shouldn't be more than 1 but was ${ratString(to)}`);
+  if (compare(from, to) >= 0)
+    throw new SegmentError(`segment start (${ratString(from)}) should be less than its end (${ratString(to)})`);
+  if (compare(to, rational(1)) > 0)
+    throw new SegmentError(`segment end value shouldn't be more than 1 but was ${ratString(to)}`);
   return { from, to, length: subtract(to, from) };
 }
 
@@ -103,14 +105,19 @@ function sameSegment(a: ExecutionSegment, b: ExecutionSegment): boolean {
 export function parseSegmentSequence(text: string | undefined): ExecutionSegment[] {
   if (text === undefined || text.trim() === '') return [];
   const points = text.split(',').map(parseRational);
-  if (points.length < 2) throw new SegmentError(`at least 2 points are needed for an execution segment sequence, ${points.length} given`);
+  if (points.length < 2)
+    throw new SegmentError(`at least 2 points are needed for an execution segment sequence, ${points.length} given`);
   const segments: ExecutionSegment[] = [];
-  for (let i = 1; i < points.length; i += 1) segments.push(executionSegment(points[i - 1] as Rational, points[i] as Rational));
+  for (let i = 1; i < points.length; i += 1)
+    segments.push(executionSegment(points[i - 1] as Rational, points[i] as Rational));
   return segments;
 }
 
 /** Fills gaps so the sequence covers 0..1 (k6's GetFilledExecutionSegmentSequence). */
-export function filledSequence(sequence: readonly ExecutionSegment[], segment: ExecutionSegment | undefined): ExecutionSegment[] {
+export function filledSequence(
+  sequence: readonly ExecutionSegment[],
+  segment: ExecutionSegment | undefined,
+): ExecutionSegment[] {
   let result: ExecutionSegment[];
   if (sequence.length === 0) {
     if (!segment || compare(segment.length, rational(1)) === 0) return [executionSegment(rational(0), rational(1))];
@@ -152,7 +159,10 @@ export class SegmentSequence {
     for (const segment of segments.slice(1)) lcd = (lcd * segment.length.d) / gcd(lcd, segment.length.d);
     this.lcd = lcd;
 
-    const normalized = segments.map((segment, index) => ({ numerator: segment.length.n * (lcd / segment.length.d), index }));
+    const normalized = segments.map((segment, index) => ({
+      numerator: segment.length.n * (lcd / segment.length.d),
+      index,
+    }));
     const sorted = [...normalized].sort((a, b) => b.numerator - a.numerator); // stable in V8
     const offsets: number[][] = segments.map(() => []);
     const previous = segments.map(() => 0);

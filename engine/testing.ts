@@ -20,7 +20,9 @@ export interface TestServer {
 }
 
 /** Starts `handler` on 127.0.0.1 at a free port. */
-export async function startTestServer(handler: (request: IncomingMessage, response: ServerResponse) => void): Promise<TestServer> {
+export async function startTestServer(
+  handler: (request: IncomingMessage, response: ServerResponse) => void,
+): Promise<TestServer> {
   let count = 0;
   const server = createServer((request, response) => {
     count += 1;
@@ -70,8 +72,16 @@ export function scriptFolder(prefix = 'floodgate-engine-'): ScriptFolder {
 
 /** One parsed NDJSON line. */
 export type NdjsonLine =
-  | { type: 'Metric'; metric: string; data: { name: string; type: string; contains: string; thresholds: unknown[]; submetrics: unknown[] | null } }
-  | { type: 'Point'; metric: string; data: { time: string; value: number; tags: Record<string, string>; metadata?: Record<string, string> } };
+  | {
+      type: 'Metric';
+      metric: string;
+      data: { name: string; type: string; contains: string; thresholds: unknown[]; submetrics: unknown[] | null };
+    }
+  | {
+      type: 'Point';
+      metric: string;
+      data: { time: string; value: number; tags: Record<string, string>; metadata?: Record<string, string> };
+    };
 
 /** Reads an NDJSON file into parsed lines (throws on a line that is not JSON). */
 export function readNdjson(file: string): NdjsonLine[] {
@@ -83,7 +93,9 @@ export function readNdjson(file: string): NdjsonLine[] {
 
 /** The Point lines of `metric`. */
 export function points(lines: readonly NdjsonLine[], metric: string): Array<Extract<NdjsonLine, { type: 'Point' }>> {
-  return lines.filter((line): line is Extract<NdjsonLine, { type: 'Point' }> => line.type === 'Point' && line.metric === metric);
+  return lines.filter(
+    (line): line is Extract<NdjsonLine, { type: 'Point' }> => line.type === 'Point' && line.metric === metric,
+  );
 }
 
 /** A writable that keeps what is written, for stdout/stderr of a run. */

@@ -69,7 +69,9 @@ export function createApp(handlers: AppHandlers): express.Express {
         .status(503)
         .set('Retry-After', '1')
         .type('text')
-        .send('catching up: followed files are being read from their start; /metrics answers once every count is back where it was\n');
+        .send(
+          'catching up: followed files are being read from their start; /metrics answers once every count is back where it was\n',
+        );
     }
     const openMetrics = /application\/openmetrics-text/.test(request.get('accept') ?? '');
     const registry = openMetrics ? handlers.openMetricsRegistry : handlers.registry;
@@ -77,7 +79,10 @@ export function createApp(handlers: AppHandlers): express.Express {
       const text = await registry.metrics();
       response.set('Content-Type', registry.contentType).send(text);
     } catch (error) {
-      response.status(500).type('text').send(`cannot render metrics: ${(error as Error).message}\n`);
+      response
+        .status(500)
+        .type('text')
+        .send(`cannot render metrics: ${(error as Error).message}\n`);
     }
   });
 
@@ -86,7 +91,10 @@ export function createApp(handlers: AppHandlers): express.Express {
     const encoding = (request.get('content-encoding') ?? 'identity').trim().toLowerCase();
     if (!INGEST_ENCODINGS.has(encoding)) {
       request.resume();
-      return response.status(415).type('text').send(`Content-Encoding ${encoding} is not supported on /ingest/k6; send identity or gzip\n`);
+      return response
+        .status(415)
+        .type('text')
+        .send(`Content-Encoding ${encoding} is not supported on /ingest/k6; send identity or gzip\n`);
     }
     const sender = typeof request.query.instance === 'string' ? request.query.instance : '';
     const batch = handlers.ingestBatch(sender);
@@ -100,7 +108,10 @@ export function createApp(handlers: AppHandlers): express.Express {
         received += chunk.length;
         if (received > config.maxBodyBytes) {
           batch.end();
-          return refuseTooLarge(request, response, config.maxBodyBytes, { lines: batch.lines, rejected: batch.rejected });
+          return refuseTooLarge(request, response, config.maxBodyBytes, {
+            lines: batch.lines,
+            rejected: batch.rejected,
+          });
         }
         splitter.push(chunk, batch);
       }
@@ -110,7 +121,12 @@ export function createApp(handlers: AppHandlers): express.Express {
     } catch (error) {
       batch.end();
       health.error('ingest');
-      if (!response.headersSent) response.status(400).json({ error: `cannot read the body: ${(error as Error).message}`, lines: batch.lines, rejected: batch.rejected });
+      if (!response.headersSent)
+        response.status(400).json({
+          error: `cannot read the body: ${(error as Error).message}`,
+          lines: batch.lines,
+          rejected: batch.rejected,
+        });
     }
   });
 
@@ -119,7 +135,10 @@ export function createApp(handlers: AppHandlers): express.Express {
     const type = (request.get('content-type') ?? 'application/x-protobuf').toLowerCase();
     if (encoding !== 'snappy' || !type.startsWith('application/x-protobuf')) {
       request.resume();
-      return response.status(415).type('text').send('remote write needs Content-Encoding: snappy and Content-Type: application/x-protobuf\n');
+      return response
+        .status(415)
+        .type('text')
+        .send('remote write needs Content-Encoding: snappy and Content-Type: application/x-protobuf\n');
     }
     if (tooLarge(request, config.maxBodyBytes)) return refuseTooLarge(request, response, config.maxBodyBytes);
     const chunks: Buffer[] = [];
@@ -134,8 +153,13 @@ export function createApp(handlers: AppHandlers): express.Express {
       response.status(204).end();
     } catch (error) {
       health.error('remote_write');
-      if (error instanceof RemoteWriteError) return response.status(error.status).type('text').send(`${error.message}\n`);
-      if (!response.headersSent) response.status(500).type('text').send(`cannot apply the write request: ${(error as Error).message}\n`);
+      if (error instanceof RemoteWriteError)
+        return response.status(error.status).type('text').send(`${error.message}\n`);
+      if (!response.headersSent)
+        response
+          .status(500)
+          .type('text')
+          .send(`cannot apply the write request: ${(error as Error).message}\n`);
     }
   });
 
@@ -158,7 +182,11 @@ function bearerGuard(token: string | undefined): (request: Request, response: Re
     const match = /^Bearer\s+(.+)$/i.exec(header);
     if (match && timingSafeEqual(digest(match[1]!.trim()), expected)) return next();
     request.resume();
-    response.status(401).set('WWW-Authenticate', 'Bearer realm="floodgate-exporter"').type('text').send('a bearer token is required\n');
+    response
+      .status(401)
+      .set('WWW-Authenticate', 'Bearer realm="floodgate-exporter"')
+      .type('text')
+      .send('a bearer token is required\n');
   };
 }
 
@@ -186,7 +214,12 @@ function tooLarge(request: Request, maxBytes: number): boolean {
 }
 
 /** 413, then closes the connection so an oversized upload stops at once. */
-function refuseTooLarge(request: Request, response: Response, maxBytes: number, counts?: { lines: number; rejected: number }): void {
+function refuseTooLarge(
+  request: Request,
+  response: Response,
+  maxBytes: number,
+  counts?: { lines: number; rejected: number },
+): void {
   response.set('Connection', 'close');
   response.status(413).json({ error: `request body is larger than ${maxBytes} bytes`, ...counts });
   response.once('finish', () => request.destroy());

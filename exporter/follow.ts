@@ -287,7 +287,11 @@ export function createFollower(options: FollowerOptions, handlers: FollowerHandl
     try {
       // Rewritten in place (copytruncate and a new head within one poll)? The bytes before the
       // offset must still be the ones read.
-      if (state.offset > 0 && (size < state.offset || !(await readRange(handle, state.offset - state.tail.length, state.offset)).equals(state.tail))) {
+      if (
+        state.offset > 0 &&
+        (size < state.offset ||
+          !(await readRange(handle, state.offset - state.tail.length, state.offset)).equals(state.tail))
+      ) {
         resetState(state);
       }
       if (size <= state.offset) return false;
@@ -299,7 +303,11 @@ export function createFollower(options: FollowerOptions, handlers: FollowerHandl
           if (bytesRead === 0) break;
           state.offset += bytesRead;
           const chunk = buffer.subarray(0, bytesRead);
-          state.tail = Buffer.from(chunk.length >= TAIL_BYTES ? chunk.subarray(chunk.length - TAIL_BYTES) : Buffer.concat([state.tail, chunk]).subarray(-TAIL_BYTES));
+          state.tail = Buffer.from(
+            chunk.length >= TAIL_BYTES
+              ? chunk.subarray(chunk.length - TAIL_BYTES)
+              : Buffer.concat([state.tail, chunk]).subarray(-TAIL_BYTES),
+          );
           // push() decodes or copies what it keeps, so the buffer can be reused for the next read.
           await feed(state, chunk, batch);
         }
@@ -424,7 +432,11 @@ export function createFollower(options: FollowerOptions, handlers: FollowerHandl
       const found = await walk();
       if (found) {
         const changed = found.size !== atPath.size || [...found].some((path) => !atPath.has(path));
-        const walkCap = baseMissing ? BASE_MISSING_BACKOFF_MS : watchEnabled && watchers.size > 0 ? WATCHED_WALK_BACKSTOP_MS : POLLED_BACKOFF_MS;
+        const walkCap = baseMissing
+          ? BASE_MISSING_BACKOFF_MS
+          : watchEnabled && watchers.size > 0
+            ? WATCHED_WALK_BACKSTOP_MS
+            : POLLED_BACKOFF_MS;
         walkBackoffMs = changed ? options.intervalMs : Math.min(walkBackoffMs * 2, walkCap);
         nextWalkMs = now() + walkBackoffMs;
         // Paths gone: their files are released (what they contributed stays).
@@ -452,7 +464,13 @@ export function createFollower(options: FollowerOptions, handlers: FollowerHandl
           walkNeeded = true;
           continue;
         }
-        if (info.isFile()) seen.push({ path, identity: `${info.dev}:${info.ino}`, size: info.size, stamp: `${info.size}:${info.mtimeMs}` });
+        if (info.isFile())
+          seen.push({
+            path,
+            identity: `${info.dev}:${info.ino}`,
+            size: info.size,
+            stamp: `${info.size}:${info.mtimeMs}`,
+          });
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') walkNeeded = true;
         else handlers.error(path, error);

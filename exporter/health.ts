@@ -85,7 +85,12 @@ export class ExporterHealth {
 
   /** The remote-write series table after a request. */
   remoteWrite(state: RemoteWriteState): void {
-    this.remote = { series: state.series, conflicts: state.conflicts, conflictCount: state.conflictCount, restarts: state.restarts };
+    this.remote = {
+      series: state.series,
+      conflicts: state.conflicts,
+      conflictCount: state.conflictCount,
+      restarts: state.restarts,
+    };
   }
 
   /** One k6 trend-stat gauge received. */

@@ -15,7 +15,15 @@ import { type Clock, systemClock } from './clock.ts';
 import { type ExporterConfig, isLoopbackHost } from './config.ts';
 import { createFollower, type Follower } from './follow.ts';
 import { ExporterHealth } from './health.ts';
-import { ingestBody, ingestWriteRequest, NdjsonBatch, type IngestContext, type LineReader, type RemoteWriteResult, SenderLayers } from './ingest.ts';
+import {
+  ingestBody,
+  ingestWriteRequest,
+  NdjsonBatch,
+  type IngestContext,
+  type LineReader,
+  type RemoteWriteResult,
+  SenderLayers,
+} from './ingest.ts';
 import { LabelGuard, OTHER, UNKNOWN_RUN } from './labels.ts';
 import { LineSplitter } from './lines.ts';
 import { CumulativeTracker, REMOTE_RUN_IDLE_MS } from './remote-write.ts';
@@ -69,7 +77,10 @@ export interface Exporter {
   /** Ingests NDJSON lines (without newlines) as one batch, as a followed file's read is; returns its counts. */
   ingestLines(lines: Iterable<string>, sender?: string): { lines: number; rejected: number };
   /** Ingests an NDJSON stream as if POSTed by `sender`; resolves with its counts. */
-  ingestStream(stream: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, sender?: string): Promise<{ lines: number; rejected: number }>;
+  ingestStream(
+    stream: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
+    sender?: string,
+  ): Promise<{ lines: number; rejected: number }>;
   /**
    * Decodes and applies one snappy-compressed remote-write body sent from `address` (the sender's
    * IP, which tells plain k6 runners apart); throws RemoteWriteError (400/413).
@@ -119,9 +130,16 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
   const remoteLimits = { ...REMOTE_WRITE_LIMITS, maxDecompressedBytes: config.maxBodyBytes };
   const ingestSenders = new SenderLayers('ingest', config.labelCap);
   const remoteSenders = new SenderLayers('remote_write', config.labelCap);
-  const ingestBatch = (sender: string): NdjsonBatch => new NdjsonBatch(context, store.layer(ingestSenders.id(sender), 'ingest'), 'ingest');
+  const ingestBatch = (sender: string): NdjsonBatch =>
+    new NdjsonBatch(context, store.layer(ingestSenders.id(sender), 'ingest'), 'ingest');
   const remoteWrite = (body: Buffer, address = ''): RemoteWriteResult =>
-    ingestWriteRequest(context, tracker, (runner) => store.layer(remoteSenders.id(runner), 'remote_write'), decodeWriteRequestBounded(body, remoteLimits), address);
+    ingestWriteRequest(
+      context,
+      tracker,
+      (runner) => store.layer(remoteSenders.id(runner), 'remote_write'),
+      decodeWriteRequestBounded(body, remoteLimits),
+      address,
+    );
 
   const snapshot = snapshotOnce(store, () => ({ nowMs: clock.now(), staleMs: config.planStaleAfter * 1000 }));
   registerCollectors(registry, snapshot, { store, health });
@@ -168,14 +186,23 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
           // Only runs made against this target (run.json or a floodgate_target tag): see TruthTargeting.
           runs: () =>
             [...store.runs.keys()].filter(
-              (run) => run !== UNKNOWN_RUN && run !== OTHER && clock.now() - store.lastSampleMs(run) <= TRUTH_WINDOW_MS && targeting!.polls(run),
+              (run) =>
+                run !== UNKNOWN_RUN &&
+                run !== OTHER &&
+                clock.now() - store.lastSampleMs(run) <= TRUTH_WINDOW_MS &&
+                targeting!.polls(run),
             ),
           acknowledged: (run) => store.acknowledged(run),
           update: (run, snapshotOfTruth) => store.recordTruth(run, snapshotOfTruth),
           error: () => health.error('truth'),
         });
 
-  const live = createLivePage({ registry, now: () => clock.now(), active: () => store.runs.size > 0, ...(config.prometheus ? { prometheus: config.prometheus } : {}) });
+  const live = createLivePage({
+    registry,
+    now: () => clock.now(),
+    active: () => store.runs.size > 0,
+    ...(config.prometheus ? { prometheus: config.prometheus } : {}),
+  });
   const app = createApp({
     live: live.router,
     config,
@@ -188,7 +215,9 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
     status: () => ({
       runs: store.runs.size,
       followedFiles: follower?.files().length ?? 0,
-      ...(targeting ? { truth: targeting.status([...store.runs.keys()].filter((run) => run !== UNKNOWN_RUN && run !== OTHER)) } : {}),
+      ...(targeting
+        ? { truth: targeting.status([...store.runs.keys()].filter((run) => run !== UNKNOWN_RUN && run !== OTHER)) }
+        : {}),
       remoteWrite: {
         series: tracker.size,
         restarts: tracker.restarts,
@@ -245,13 +274,18 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
     ingestRemoteWrite: remoteWrite,
     start,
     async listen() {
-      if (!config.token && !isLoopbackHost(config.host)) throw new FloodgateError('TOKEN_REQUIRED', { host: config.host });
+      if (!config.token && !isLoopbackHost(config.host))
+        throw new FloodgateError('TOKEN_REQUIRED', { host: config.host });
       server = await new Promise<Server>((resolve, reject) => {
         const listening = app.listen(config.port, config.host);
         listening.once('listening', () => resolve(listening));
         listening.once('error', (error: NodeJS.ErrnoException) => {
           const details = { host: config.host, port: config.port, detail: error.message };
-          reject(new FloodgateError(error.code === 'EADDRINUSE' ? 'PORT_IN_USE' : 'LISTEN_FAILED', details, { cause: error }));
+          reject(
+            new FloodgateError(error.code === 'EADDRINUSE' ? 'PORT_IN_USE' : 'LISTEN_FAILED', details, {
+              cause: error,
+            }),
+          );
         });
       });
       start();
@@ -289,7 +323,9 @@ export async function serveExporter(config: ExporterConfig, options: ServeOption
   const exporter = createExporter({ config, clock: options.clock });
   const { url } = await exporter.listen();
   options.log(`listening on ${url}`);
-  options.log(`live page: ${url}/live (${config.prometheus ? `queries on Prometheus ${config.prometheus}` : "the exporter's own data; --prometheus <url> for every panel"})`);
+  options.log(
+    `live page: ${url}/live (${config.prometheus ? `queries on Prometheus ${config.prometheus}` : "the exporter's own data; --prometheus <url> for every panel"})`,
+  );
   if (config.follow.length > 0) options.log(`following ${config.follow.join(', ')}`);
   if (config.targetTruth) options.log(`polling truth from ${config.targetTruth} every ${config.truthInterval} s`);
   try {

@@ -67,7 +67,10 @@ export class NdjsonBatch implements LineSink {
   }
 
   line(text: string): void {
-    const parsed = this.context.lineReader === 'parse' ? parseK6Line(text, this.context.maxLineBytes) : readK6Line(text, this.context.maxLineBytes, INGEST_TAGS);
+    const parsed =
+      this.context.lineReader === 'parse'
+        ? parseK6Line(text, this.context.maxLineBytes)
+        : readK6Line(text, this.context.maxLineBytes, INGEST_TAGS);
     if (parsed.kind === 'blank') return;
     this.lines += 1;
     this.context.health.read(this.source);
@@ -92,7 +95,8 @@ export class NdjsonBatch implements LineSink {
 
   /** The batch is over: the lag is the age of its newest sample. */
   end(): void {
-    if (Number.isFinite(this.newestMs)) this.context.health.lag(this.source, (this.context.clock.now() - this.newestMs) / 1000);
+    if (Number.isFinite(this.newestMs))
+      this.context.health.lag(this.source, (this.context.clock.now() - this.newestMs) / 1000);
   }
 
   private reject(reason: RejectReason): void {
@@ -142,10 +146,12 @@ export function ingestWriteRequest(
     if (kind?.kind === 'counter') {
       for (const { value } of series.samples) if (Number.isFinite(value)) totals.push({ runner, key, total: value });
     }
-    for (const histogram of folded) if (histogram) totals.push({ runner, key, total: histogram.count, buckets: histogram.counts });
+    for (const histogram of folded)
+      if (histogram) totals.push({ runner, key, total: histogram.count, buckets: histogram.counts });
   }
   // The runs pushing in this request are live: none of their series may expire before it is applied.
-  for (const { runner, kind, tags } of prepared) if (kind !== undefined && kind.kind !== 'ignored') tracker.seen(runner, runLabel(tags));
+  for (const { runner, kind, tags } of prepared)
+    if (kind !== undefined && kind.kind !== 'ignored') tracker.seen(runner, runLabel(tags));
   tracker.observe(totals);
   for (const { series, name, tags, runner, kind, key, folded: foldedHistograms } of prepared) {
     health.read('remote_write');
@@ -158,7 +164,8 @@ export function ingestWriteRequest(
       continue;
     }
     if (tracker.conflicted(runner)) {
-      for (let index = 0; index < series.samples.length + series.histograms.length; index += 1) reject('sender_conflict');
+      for (let index = 0; index < series.samples.length + series.histograms.length; index += 1)
+        reject('sender_conflict');
       continue;
     }
     tracker.seen(runner, runLabel(tags));
@@ -178,7 +185,10 @@ export function ingestWriteRequest(
           reject(delta);
           continue;
         }
-        const reason = delta.kind === 'histogram' ? store.addDurationCounts(layer, tags, histogram.timestamp, delta.counts, delta.sum, delta.count) : undefined;
+        const reason =
+          delta.kind === 'histogram'
+            ? store.addDurationCounts(layer, tags, histogram.timestamp, delta.counts, delta.sum, delta.count)
+            : undefined;
         if (reason) reject(reason);
         else newestMs = Math.max(newestMs, histogram.timestamp);
       }
@@ -213,7 +223,12 @@ export function ingestWriteRequest(
       else newestMs = Math.max(newestMs, timestamp);
     }
   }
-  health.remoteWrite({ series: tracker.size, conflicts: tracker.conflicts, conflictCount: tracker.conflictCount, restarts: tracker.restarts });
+  health.remoteWrite({
+    series: tracker.size,
+    conflicts: tracker.conflicts,
+    conflictCount: tracker.conflictCount,
+    restarts: tracker.restarts,
+  });
   if (Number.isFinite(newestMs)) health.lag('remote_write', (context.clock.now() - newestMs) / 1000);
   return { series: request.timeseries.length, rejected };
 }

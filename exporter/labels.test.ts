@@ -5,7 +5,13 @@ describe('LabelGuard', () => {
   test('keeps values up to the cap, folds the rest into "other" and counts each fold', () => {
     const folded: string[] = [];
     const guard = new LabelGuard(2, (label) => folded.push(label));
-    expect(['200', '201', '200', '404', '500'].map((value) => guard.value('status', value))).toEqual(['200', '201', '200', 'other', 'other']);
+    expect(['200', '201', '200', '404', '500'].map((value) => guard.value('status', value))).toEqual([
+      '200',
+      '201',
+      '200',
+      'other',
+      'other',
+    ]);
     expect(folded).toEqual(['status', 'status']);
     expect(guard.distinct('status')).toBe(2);
   });
@@ -61,7 +67,11 @@ describe('label values from k6 tags', () => {
 
   test('methods must look like HTTP methods', () => {
     const guard = new LabelGuard(10);
-    expect([methodLabel(guard, 'POST'), methodLabel(guard, 'post'), methodLabel(guard, 'GET /x')]).toEqual(['POST', 'other', 'other']);
+    expect([methodLabel(guard, 'POST'), methodLabel(guard, 'post'), methodLabel(guard, 'GET /x')]).toEqual([
+      'POST',
+      'other',
+      'other',
+    ]);
   });
 
   test.each([

@@ -17,7 +17,10 @@ export const NONE = 'none';
 export const UNKNOWN_RUN = 'unknown';
 
 /** Labels whose values come from input and are capped. */
-export type CappedLabel = Extract<(typeof LABEL_ALLOW_LIST)[number], 'scenario' | 'method' | 'status' | 'check' | 'metric' | 'threshold'>;
+export type CappedLabel = Extract<
+  (typeof LABEL_ALLOW_LIST)[number],
+  'scenario' | 'method' | 'status' | 'check' | 'metric' | 'threshold'
+>;
 
 /** Counts distinct values per label and folds values beyond the cap into {@link OTHER}. */
 export class LabelGuard {

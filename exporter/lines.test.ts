@@ -12,7 +12,10 @@ function collect(splitter: LineSplitter, chunks: readonly string[], end = false)
 describe('LineSplitter', () => {
   test('splits lines across chunk boundaries and keeps the partial last line waiting', () => {
     const splitter = new LineSplitter(100);
-    expect(collect(splitter, ['{"a":', '1}\n{"b"', ':2}\n{"c"'])).toEqual({ lines: ['{"a":1}', '{"b":2}'], tooLong: 0 });
+    expect(collect(splitter, ['{"a":', '1}\n{"b"', ':2}\n{"c"'])).toEqual({
+      lines: ['{"a":1}', '{"b":2}'],
+      tooLong: 0,
+    });
     expect(splitter.pendingBytes).toBe(4);
     expect(collect(splitter, [':3}\n'])).toEqual({ lines: ['{"c":3}'], tooLong: 0 });
   });
@@ -31,7 +34,10 @@ describe('LineSplitter', () => {
   test('skips an over-long line up to its newline, reports it once, and goes on', () => {
     const splitter = new LineSplitter(10);
     const long = 'x'.repeat(25);
-    expect(collect(splitter, ['ok\n', long.slice(0, 12), long.slice(12), '\nnext\n'])).toEqual({ lines: ['ok', 'next'], tooLong: 1 });
+    expect(collect(splitter, ['ok\n', long.slice(0, 12), long.slice(12), '\nnext\n'])).toEqual({
+      lines: ['ok', 'next'],
+      tooLong: 1,
+    });
     expect(splitter.pendingBytes).toBe(0);
   });
 

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { parseK6Line, parseRfc3339 } from './parse.ts';
 
-const point = (data: Record<string, unknown>, metric: unknown = 'http_reqs'): string => JSON.stringify({ metric, type: 'Point', data });
+const point = (data: Record<string, unknown>, metric: unknown = 'http_reqs'): string =>
+  JSON.stringify({ metric, type: 'Point', data });
 const good = { time: '2026-08-21T09:00:01.234567891Z', value: 1, tags: { run: 'r1', status: '201' } };
 
 describe('parseK6Line', () => {
@@ -9,7 +10,12 @@ describe('parseK6Line', () => {
     const parsed = parseK6Line(point(good));
     expect(parsed).toEqual({
       kind: 'point',
-      sample: { metric: 'http_reqs', timeMs: Date.UTC(2026, 7, 21, 9, 0, 1) + 234.567, value: 1, tags: { run: 'r1', status: '201' } },
+      sample: {
+        metric: 'http_reqs',
+        timeMs: Date.UTC(2026, 7, 21, 9, 0, 1) + 234.567,
+        value: 1,
+        tags: { run: 'r1', status: '201' },
+      },
     });
   });
 
@@ -17,11 +23,22 @@ describe('parseK6Line', () => {
     const line = JSON.stringify({
       type: 'Metric',
       metric: 'http_req_duration',
-      data: { name: 'http_req_duration', type: 'trend', contains: 'time', thresholds: ['p(95)<500', { threshold: 'p(99)<3000', abortOnFail: true, delayAbortEval: '10s' }], submetrics: null },
+      data: {
+        name: 'http_req_duration',
+        type: 'trend',
+        contains: 'time',
+        thresholds: ['p(95)<500', { threshold: 'p(99)<3000', abortOnFail: true, delayAbortEval: '10s' }],
+        submetrics: null,
+      },
     });
     expect(parseK6Line(line)).toEqual({
       kind: 'metric',
-      declaration: { name: 'http_req_duration', type: 'trend', contains: 'time', thresholds: ['p(95)<500', 'p(99)<3000'] },
+      declaration: {
+        name: 'http_req_duration',
+        type: 'trend',
+        contains: 'time',
+        thresholds: ['p(95)<500', 'p(99)<3000'],
+      },
     });
   });
 
@@ -58,8 +75,16 @@ describe('parseK6Line', () => {
     ['a time as a number', point({ ...good, time: 1787302801 }), 'bad_time'],
     ['a tag that is a number', point({ ...good, tags: { status: 429 } }), 'bad_tags'],
     ['tags that are an array', point({ ...good, tags: ['a'] }), 'bad_tags'],
-    ['a Metric line of an unknown metric type', JSON.stringify({ type: 'Metric', data: { name: 'x_y', type: 'histogram' } }), 'bad_value'],
-    ['a Metric line whose thresholds are not a list', JSON.stringify({ type: 'Metric', data: { name: 'x_y', type: 'rate', thresholds: 'rate<1' } }), 'bad_value'],
+    [
+      'a Metric line of an unknown metric type',
+      JSON.stringify({ type: 'Metric', data: { name: 'x_y', type: 'histogram' } }),
+      'bad_value',
+    ],
+    [
+      'a Metric line whose thresholds are not a list',
+      JSON.stringify({ type: 'Metric', data: { name: 'x_y', type: 'rate', thresholds: 'rate<1' } }),
+      'bad_value',
+    ],
   ])('rejects %s as %s', (_what, line, reason) => {
     expect(parseK6Line(line)).toEqual({ kind: 'rejected', reason });
   });
@@ -79,7 +104,10 @@ describe('parseRfc3339', () => {
     expect(parseRfc3339(text)).toBeCloseTo(expected, 6);
   });
 
-  test.each(['2026-13-01T00:00:00Z', '2026-08-21 09:00', '2026-08-21T25:00:00Z', '2026-02-30T00:00:00Z', ''])('refuses %j', (text) => {
-    expect(parseRfc3339(text)).toBeUndefined();
-  });
+  test.each(['2026-13-01T00:00:00Z', '2026-08-21 09:00', '2026-08-21T25:00:00Z', '2026-02-30T00:00:00Z', ''])(
+    'refuses %j',
+    (text) => {
+      expect(parseRfc3339(text)).toBeUndefined();
+    },
+  );
 });

@@ -8,7 +8,12 @@ import { encodeWriteRequest, REMOTE_WRITE_PROTO, RemoteWriteError, type WriteReq
 const WRITE_REQUEST = protobuf.parse(REMOTE_WRITE_PROTO).root.lookupType('prometheus.WriteRequest');
 function referenceDecode(body: Buffer): WriteRequest {
   const message = WRITE_REQUEST.decode(uncompress(new Uint8Array(body.buffer, body.byteOffset, body.byteLength)));
-  return WRITE_REQUEST.toObject(message, { longs: Number, enums: String, defaults: true, arrays: true }) as WriteRequest;
+  return WRITE_REQUEST.toObject(message, {
+    longs: Number,
+    enums: String,
+    defaults: true,
+    arrays: true,
+  }) as WriteRequest;
 }
 
 const labels = (name: string, extra: Record<string, string> = {}): Array<{ name: string; value: string }> =>
@@ -30,12 +35,40 @@ describe('the bounded decoder', () => {
   test('decodes what a sender encodes exactly as protobufjs does: samples, negative int64 timestamps, native histograms', () => {
     const body = encodeWriteRequest({
       timeseries: [
-        { labels: labels('k6_http_reqs_total', { instance_id: '2', testid: 'r1', name: 'ünïcode ✓' }), samples: [{ value: 42, timestamp: 1787302801234 }, { value: -1.5, timestamp: -5 }] },
+        {
+          labels: labels('k6_http_reqs_total', { instance_id: '2', testid: 'r1', name: 'ünïcode ✓' }),
+          samples: [
+            { value: 42, timestamp: 1787302801234 },
+            { value: -1.5, timestamp: -5 },
+          ],
+        },
         {
           labels: labels('k6_http_req_duration_seconds', { testid: 'r1' }),
           histograms: [
-            { countInt: 10, sum: 1.5, schema: 3, zeroThreshold: 1e-9, zeroCountInt: 1, positiveSpans: [{ offset: -3, length: 2 }, { offset: 1, length: 1 }], positiveDeltas: [3, -1, 4], resetHint: 'NO', timestamp: 1787302801234 },
-            { countFloat: 3.5, sum: 2, schema: -2, negativeSpans: [{ offset: 1, length: 1 }], negativeCounts: [1.5], positiveSpans: [{ offset: 0, length: 1 }], positiveCounts: [2], timestamp: 5 },
+            {
+              countInt: 10,
+              sum: 1.5,
+              schema: 3,
+              zeroThreshold: 1e-9,
+              zeroCountInt: 1,
+              positiveSpans: [
+                { offset: -3, length: 2 },
+                { offset: 1, length: 1 },
+              ],
+              positiveDeltas: [3, -1, 4],
+              resetHint: 'NO',
+              timestamp: 1787302801234,
+            },
+            {
+              countFloat: 3.5,
+              sum: 2,
+              schema: -2,
+              negativeSpans: [{ offset: 1, length: 1 }],
+              negativeCounts: [1.5],
+              positiveSpans: [{ offset: 0, length: 1 }],
+              positiveCounts: [2],
+              timestamp: 5,
+            },
           ],
         },
       ],
@@ -67,6 +100,8 @@ describe('the bounded decoder', () => {
     })();
     expect(error).toBeInstanceOf(RemoteWriteError);
     expect(error).toMatchObject({ status: 413, message: expect.stringContaining('more than 999 series') });
-    expect(decodeWriteRequestBounded(Buffer.from(compress(raw)), { ...REMOTE_WRITE_LIMITS, maxSeries: 1000 }).timeseries).toHaveLength(1000);
+    expect(
+      decodeWriteRequestBounded(Buffer.from(compress(raw)), { ...REMOTE_WRITE_LIMITS, maxSeries: 1000 }).timeseries,
+    ).toHaveLength(1000);
   });
 });

@@ -22,7 +22,13 @@
  * message limit so they cannot be used as a bomb either).
  */
 
-import { type RemoteHistogram, type RemoteLabel, type RemoteSeries, RemoteWriteError, type WriteRequest } from './remote-write.ts';
+import {
+  type RemoteHistogram,
+  type RemoteLabel,
+  type RemoteSeries,
+  RemoteWriteError,
+  type WriteRequest,
+} from './remote-write.ts';
 
 /** Limits on what one write request may ask the exporter to decode. */
 export interface RemoteWriteLimits {
@@ -65,11 +71,17 @@ export const REMOTE_WRITE_LIMITS = Object.freeze({
 }) satisfies RemoteWriteLimits;
 
 /** Decodes a snappy-compressed `WriteRequest` within `limits`; throws {@link RemoteWriteError} (400 or 413). */
-export function decodeWriteRequestBounded(body: Uint8Array, limits: RemoteWriteLimits = REMOTE_WRITE_LIMITS): WriteRequest {
+export function decodeWriteRequestBounded(
+  body: Uint8Array,
+  limits: RemoteWriteLimits = REMOTE_WRITE_LIMITS,
+): WriteRequest {
   const preamble = readPreamble(body);
   if (!preamble) throw new RemoteWriteError(400, 'body is not a snappy block (bad length preamble)');
   if (preamble.length > limits.maxDecompressedBytes) {
-    throw new RemoteWriteError(413, `decompressed body would be ${preamble.length} bytes, above the limit of ${limits.maxDecompressedBytes}`);
+    throw new RemoteWriteError(
+      413,
+      `decompressed body would be ${preamble.length} bytes, above the limit of ${limits.maxDecompressedBytes}`,
+    );
   }
   const raw = new Uint8Array(preamble.length);
   const scan = new TopLevelScan(raw, limits);
@@ -97,7 +109,12 @@ const PROGRESS_STEP = 64 * 1024;
  * Decompresses the elements of a snappy block from `start` into `out` (sized by the preamble),
  * calling `progress(produced)` every {@link PROGRESS_STEP} bytes; throws 400 on a malformed block.
  */
-function snappyDecompress(block: Uint8Array, start: number, out: Uint8Array, progress: (produced: number) => void): void {
+function snappyDecompress(
+  block: Uint8Array,
+  start: number,
+  out: Uint8Array,
+  progress: (produced: number) => void,
+): void {
   const bad = (what: string): never => {
     throw new RemoteWriteError(400, `body is not valid snappy: ${what}`);
   };
@@ -176,7 +193,10 @@ const WIRE_LEN = 2;
 const WIRE_FIXED32 = 5;
 
 function tooMany(what: string, limit: number): never {
-  throw new RemoteWriteError(413, `the write request holds more than ${limit} ${what}; send smaller requests (k6: a shorter K6_PROMETHEUS_RW_PUSH_INTERVAL)`);
+  throw new RemoteWriteError(
+    413,
+    `the write request holds more than ${limit} ${what}; send smaller requests (k6: a shorter K6_PROMETHEUS_RW_PUSH_INTERVAL)`,
+  );
 }
 
 function malformed(what: string): never {
@@ -218,7 +238,8 @@ class TopLevelScan {
         // Malformed or cut short: the decoder reports it once the message is complete.
         return;
       }
-      if (field === 1 && wire === WIRE_LEN && ++this.series > this.limits.maxSeries) tooMany('series', this.limits.maxSeries);
+      if (field === 1 && wire === WIRE_LEN && ++this.series > this.limits.maxSeries)
+        tooMany('series', this.limits.maxSeries);
       if (field !== 1 && ++this.skipped > this.limits.maxSkipped) tooMany('metadata entries', this.limits.maxSkipped);
       this.position = reader.position;
     }
@@ -262,7 +283,8 @@ class Reader {
     if (value < 2 ** 53) return value;
     // Beyond 2^53 (negative numbers are 10-byte varints): exact, through BigInt.
     let big = 0n;
-    for (let index = this.position - 1; index >= start; index -= 1) big = (big << 7n) | BigInt(this.bytes[index]! & 0x7f);
+    for (let index = this.position - 1; index >= start; index -= 1)
+      big = (big << 7n) | BigInt(this.bytes[index]! & 0x7f);
     return Number(BigInt.asIntN(64, big));
   }
 
@@ -354,7 +376,8 @@ class Decoder {
   }
 
   private skip(reader: Reader, wire: number): void {
-    if (++this.skipped > this.limits.maxSkipped) tooMany('exemplars, metadata entries or unknown fields', this.limits.maxSkipped);
+    if (++this.skipped > this.limits.maxSkipped)
+      tooMany('exemplars, metadata entries or unknown fields', this.limits.maxSkipped);
     reader.skip(wire);
   }
 
@@ -365,7 +388,8 @@ class Decoder {
     while (reader.more) {
       const { field, wire } = reader.key();
       if (field === 1 && wire === WIRE_LEN) {
-        if (labels.length >= this.limits.maxLabelsPerSeries) tooMany('labels in one series', this.limits.maxLabelsPerSeries);
+        if (labels.length >= this.limits.maxLabelsPerSeries)
+          tooMany('labels in one series', this.limits.maxLabelsPerSeries);
         if (++this.labels > this.limits.maxLabels) tooMany('labels', this.limits.maxLabels);
         labels.push(this.label(reader.sub(reader.delimited())));
       } else if (field === 2 && wire === WIRE_LEN) {
@@ -421,7 +445,8 @@ class Decoder {
     };
     let buckets = 0;
     const bucket = (): void => {
-      if (++buckets > this.limits.maxBucketsPerHistogram) tooMany('buckets in one histogram', this.limits.maxBucketsPerHistogram);
+      if (++buckets > this.limits.maxBucketsPerHistogram)
+        tooMany('buckets in one histogram', this.limits.maxBucketsPerHistogram);
       if (++this.buckets > this.limits.maxBuckets) tooMany('histogram buckets', this.limits.maxBuckets);
     };
     /** A repeated scalar: packed (one LEN field) or one value per field. */
@@ -478,7 +503,9 @@ class Decoder {
         case 11:
           if (wire !== WIRE_LEN) malformed('a bucket span is not a message');
           bucket();
-          (field === 8 ? histogram.negativeSpans : histogram.positiveSpans).push(this.span(reader.sub(reader.delimited())));
+          (field === 8 ? histogram.negativeSpans : histogram.positiveSpans).push(
+            this.span(reader.sub(reader.delimited())),
+          );
           break;
         case 9:
           repeated(wire, WIRE_VARINT, (from) => from.sint(), histogram.negativeDeltas);

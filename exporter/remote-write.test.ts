@@ -19,7 +19,12 @@ const labels = (name: string, extra: Record<string, string> = {}): Array<{ name:
 describe('decoding a write request', () => {
   test('round-trips what a sender encodes, with int64 millisecond timestamps', () => {
     const body = encodeWriteRequest({
-      timeseries: [{ labels: labels('k6_http_reqs_total', { instance_id: '2', testid: 'r1' }), samples: [{ value: 42, timestamp: 1787302801234 }] }],
+      timeseries: [
+        {
+          labels: labels('k6_http_reqs_total', { instance_id: '2', testid: 'r1' }),
+          samples: [{ value: 42, timestamp: 1787302801234 }],
+        },
+      ],
     });
     const request = decodeWriteRequestBounded(body);
     expect(request.timeseries).toHaveLength(1);
@@ -28,14 +33,21 @@ describe('decoding a write request', () => {
   });
 
   test('refuses a body whose announced size is over the limit, before decompressing (413)', () => {
-    const body = encodeWriteRequest({ timeseries: [{ labels: labels('k6_vus', { pad: 'x'.repeat(5000) }), samples: [{ value: 1, timestamp: 1 }] }] });
+    const body = encodeWriteRequest({
+      timeseries: [{ labels: labels('k6_vus', { pad: 'x'.repeat(5000) }), samples: [{ value: 1, timestamp: 1 }] }],
+    });
     expect(body.length).toBeLessThan(1000);
-    expect(() => decodeWriteRequestBounded(body, { ...REMOTE_WRITE_LIMITS, maxDecompressedBytes: 1000 })).toThrow(expect.objectContaining({ status: 413 }));
+    expect(() => decodeWriteRequestBounded(body, { ...REMOTE_WRITE_LIMITS, maxDecompressedBytes: 1000 })).toThrow(
+      expect.objectContaining({ status: 413 }),
+    );
   });
 
   test.each([
     ['bytes that are not snappy', Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff])],
-    ['snappy around bytes that are not protobuf', Buffer.from(compress(new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0x0f])))],
+    [
+      'snappy around bytes that are not protobuf',
+      Buffer.from(compress(new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0x0f]))),
+    ],
     ['an empty body with a lying length', Buffer.from([0x10])],
   ])('answers 400 for %s', (_what, body) => {
     let error: unknown;
@@ -99,7 +111,15 @@ describe('folding native histograms into the catalog buckets', () => {
   test('integer buckets (delta-encoded, spans with gaps) land in the first bound at or above their upper edge', () => {
     // schema 0: bucket i is (2^(i-1), 2^i]. Indexes −8, −7 | gap of 1 | −5: edges 0.0039, 0.0078, 0.03125.
     const folded = foldNativeHistogram(
-      histogram({ countInt: 7, sum: 0.1, positiveSpans: [{ offset: -8, length: 2 }, { offset: 1, length: 1 }], positiveDeltas: [1, 2, 1] }),
+      histogram({
+        countInt: 7,
+        sum: 0.1,
+        positiveSpans: [
+          { offset: -8, length: 2 },
+          { offset: 1, length: 1 },
+        ],
+        positiveDeltas: [1, 2, 1],
+      }),
       bounds,
     );
     expect([...folded.counts]).toEqual([1, 3, 0, 4, 0]);
@@ -108,7 +128,15 @@ describe('folding native histograms into the catalog buckets', () => {
 
   test('float buckets carry absolute counts; the zero bucket and anything above every bound are placed too', () => {
     const folded = foldNativeHistogram(
-      histogram({ schema: 3, countFloat: 6, sum: 9, zeroThreshold: 1e-9, zeroCountFloat: 1, positiveSpans: [{ offset: 0, length: 1 }], positiveCounts: [5] }),
+      histogram({
+        schema: 3,
+        countFloat: 6,
+        sum: 9,
+        zeroThreshold: 1e-9,
+        zeroCountFloat: 1,
+        positiveSpans: [{ offset: 0, length: 1 }],
+        positiveCounts: [5],
+      }),
       bounds,
     );
     // schema 3, index 0: (2^(-1/8), 1] lies above 0.05: the overflow bucket.
@@ -117,7 +145,10 @@ describe('folding native histograms into the catalog buckets', () => {
 
   test.each([
     ['a schema out of range', histogram({ schema: 9 })],
-    ['spans longer than the buckets given', histogram({ positiveSpans: [{ offset: 0, length: 3 }], positiveDeltas: [1] })],
+    [
+      'spans longer than the buckets given',
+      histogram({ positiveSpans: [{ offset: 0, length: 3 }], positiveDeltas: [1] }),
+    ],
     ['a negative bucket count', histogram({ positiveSpans: [{ offset: 0, length: 2 }], positiveDeltas: [1, -2] })],
     ['a sum that is not finite', histogram({ sum: Number.NaN })],
   ])('refuses %s', (_what, input) => {
@@ -127,9 +158,15 @@ describe('folding native histograms into the catalog buckets', () => {
 
 describe('CumulativeTracker', () => {
   const key = CumulativeTracker.key(labels('k6_http_reqs_total'));
-  const push = (tracker: CumulativeTracker, runner: string, values: Record<string, number>): Record<string, unknown> => {
+  const push = (
+    tracker: CumulativeTracker,
+    runner: string,
+    values: Record<string, number>,
+  ): Record<string, unknown> => {
     tracker.observe(Object.entries(values).map(([series, total]) => ({ runner, key: series, total })));
-    return Object.fromEntries(Object.entries(values).map(([series, value]) => [series, tracker.counter(runner, series, series, value)]));
+    return Object.fromEntries(
+      Object.entries(values).map(([series, value]) => [series, tracker.counter(runner, series, series, value)]),
+    );
   };
 
   test('counts cumulative counters by their growth; a value below the last one is a restart, counted whole', () => {
@@ -148,10 +185,19 @@ describe('CumulativeTracker', () => {
     const tracker = new CumulativeTracker(10);
     push(tracker, 'r', { a: 100, b: 5 });
     // The restarted process: a is back low, b is already above where the old process left it.
-    expect(push(tracker, 'r', { a: 2, b: 8 })).toEqual({ a: { kind: 'counter', increment: 2 }, b: { kind: 'counter', increment: 8 } });
-    expect(push(tracker, 'r', { a: 4, b: 9 })).toEqual({ a: { kind: 'counter', increment: 2 }, b: { kind: 'counter', increment: 1 } });
+    expect(push(tracker, 'r', { a: 2, b: 8 })).toEqual({
+      a: { kind: 'counter', increment: 2 },
+      b: { kind: 'counter', increment: 8 },
+    });
+    expect(push(tracker, 'r', { a: 4, b: 9 })).toEqual({
+      a: { kind: 'counter', increment: 2 },
+      b: { kind: 'counter', increment: 1 },
+    });
     // Back to where the old process was within two pushes (a young process): still a restart.
-    expect(push(tracker, 'r', { a: 100, b: 10 })).toEqual({ a: { kind: 'counter', increment: 96 }, b: { kind: 'counter', increment: 1 } });
+    expect(push(tracker, 'r', { a: 100, b: 10 })).toEqual({
+      a: { kind: 'counter', increment: 96 },
+      b: { kind: 'counter', increment: 1 },
+    });
     expect(tracker.conflictCount).toBe(0);
   });
 
@@ -176,11 +222,19 @@ describe('CumulativeTracker', () => {
   });
 
   test('keys series by all their labels, and runners by address plus instance_id', () => {
-    expect(CumulativeTracker.key(labels('k6_http_reqs_total', { status: '200' }))).toBe(CumulativeTracker.key(labels('k6_http_reqs_total', { status: '200' })));
-    expect(CumulativeTracker.key(labels('k6_http_reqs_total', { url: '/a' }))).not.toBe(CumulativeTracker.key(labels('k6_http_reqs_total', { url: '/b' })));
+    expect(CumulativeTracker.key(labels('k6_http_reqs_total', { status: '200' }))).toBe(
+      CumulativeTracker.key(labels('k6_http_reqs_total', { status: '200' })),
+    );
+    expect(CumulativeTracker.key(labels('k6_http_reqs_total', { url: '/a' }))).not.toBe(
+      CumulativeTracker.key(labels('k6_http_reqs_total', { url: '/b' })),
+    );
     expect(runnerIdentity('10.0.0.1', labels('k6_vus'))).not.toBe(runnerIdentity('10.0.0.2', labels('k6_vus')));
-    expect(runnerIdentity('10.0.0.1', labels('k6_vus', { instance_id: '1' }))).not.toBe(runnerIdentity('10.0.0.1', labels('k6_vus', { instance_id: '2' })));
-    expect(runnerIdentity('10.0.0.1', labels('k6_vus', { testid: 'x' }))).toBe(runnerIdentity('10.0.0.1', labels('k6_vus', { testid: 'y' })));
+    expect(runnerIdentity('10.0.0.1', labels('k6_vus', { instance_id: '1' }))).not.toBe(
+      runnerIdentity('10.0.0.1', labels('k6_vus', { instance_id: '2' })),
+    );
+    expect(runnerIdentity('10.0.0.1', labels('k6_vus', { testid: 'x' }))).toBe(
+      runnerIdentity('10.0.0.1', labels('k6_vus', { testid: 'y' })),
+    );
   });
 
   test('histograms: growth per bucket, and a lower count is a reset', () => {
@@ -191,22 +245,40 @@ describe('CumulativeTracker', () => {
       count: counts.reduce((a, b) => a + b, 0),
     });
     tracker.histogram('r', 'h', 'h', folded([1, 2]), false);
-    expect(tracker.histogram('r', 'h', 'h', folded([3, 2]), false)).toMatchObject({ counts: Float64Array.from([2, 0]), count: 2 });
-    expect(tracker.histogram('r', 'h', 'h', folded([1, 0]), false)).toMatchObject({ counts: Float64Array.from([1, 0]), count: 1 });
+    expect(tracker.histogram('r', 'h', 'h', folded([3, 2]), false)).toMatchObject({
+      counts: Float64Array.from([2, 0]),
+      count: 2,
+    });
+    expect(tracker.histogram('r', 'h', 'h', folded([1, 0]), false)).toMatchObject({
+      counts: Float64Array.from([1, 0]),
+      count: 1,
+    });
   });
 
   test('the limit counts catalog series: labels outside the catalog (url) never make it refuse', () => {
     const tracker = new CumulativeTracker(2);
-    for (let url = 0; url < 6; url += 1) expect(tracker.counter('r', `url-${url}`, 'k6_http_reqs_total status=200', 1)).toEqual({ kind: 'counter', increment: 1 });
+    for (let url = 0; url < 6; url += 1)
+      expect(tracker.counter('r', `url-${url}`, 'k6_http_reqs_total status=200', 1)).toEqual({
+        kind: 'counter',
+        increment: 1,
+      });
     expect(tracker.catalogSize).toBe(1);
     expect(tracker.counter('r', 'x', 'k6_http_reqs_total status=500', 1)).toEqual({ kind: 'counter', increment: 1 });
     expect(tracker.counter('r', 'y', 'k6_http_reqs_total status=503', 1)).toBe('series_limit');
-    expect(tracker.counter('r', 'url-0', 'k6_http_reqs_total status=200', 3)).toEqual({ kind: 'counter', increment: 2 });
+    expect(tracker.counter('r', 'url-0', 'k6_http_reqs_total status=200', 3)).toEqual({
+      kind: 'counter',
+      increment: 2,
+    });
   });
 });
 
 describe('trend stats', () => {
-  test.each(['k6_http_req_duration_p99', 'k6_iteration_duration_p95', 'k6_http_req_duration_avg', 'k6_http_req_waiting_med'])('%s is a not-convertible trend stat', (name) => {
+  test.each([
+    'k6_http_req_duration_p99',
+    'k6_iteration_duration_p95',
+    'k6_http_req_duration_avg',
+    'k6_http_req_waiting_med',
+  ])('%s is a not-convertible trend stat', (name) => {
     expect(isTrendStatSeries(name)).toBe(true);
   });
   test.each(['k6_http_reqs_total', 'k6_vus', 'k6_http_req_duration_seconds'])('%s is not', (name) => {

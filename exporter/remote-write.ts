@@ -158,7 +158,11 @@ export class RemoteWriteError extends Error {
 
 /** Encodes a `WriteRequest` the way a sender does (protobuf, then snappy). For tests and tools. */
 export function encodeWriteRequest(request: {
-  timeseries: Array<{ labels: RemoteLabel[]; samples?: Array<{ value: number; timestamp: number }>; histograms?: Array<Record<string, unknown>> }>;
+  timeseries: Array<{
+    labels: RemoteLabel[];
+    samples?: Array<{ value: number; timestamp: number }>;
+    histograms?: Array<Record<string, unknown>>;
+  }>;
 }): Buffer {
   const message = WRITE_REQUEST.fromObject(request);
   const raw = WRITE_REQUEST.encode(message).finish();
@@ -179,7 +183,12 @@ export type SeriesKind =
   | { readonly kind: 'duration' }
   | { readonly kind: 'ignored' };
 
-const COUNTERS: ReadonlySet<string> = new Set([K6_BUILTIN.httpReqs, K6_METRICS.funnelStage, K6_BUILTIN.iterations, K6_BUILTIN.droppedIterations]);
+const COUNTERS: ReadonlySet<string> = new Set([
+  K6_BUILTIN.httpReqs,
+  K6_METRICS.funnelStage,
+  K6_BUILTIN.iterations,
+  K6_BUILTIN.droppedIterations,
+]);
 const GAUGES: ReadonlySet<string> = new Set([K6_BUILTIN.vus, K6_BUILTIN.vusMax, K6_METRICS.plannedArrivalRate]);
 
 /** Maps a k6 remote-write series name (`k6_http_reqs_total`, `k6_vus`, …) to what the exporter does with it. */
@@ -200,7 +209,10 @@ export interface FoldedHistogram {
 }
 
 /** Folds one native histogram into the catalog buckets (see the module comment); throws on a malformed one. */
-export function foldNativeHistogram(histogram: RemoteHistogram, bounds: readonly number[] = DURATION_BUCKETS): FoldedHistogram {
+export function foldNativeHistogram(
+  histogram: RemoteHistogram,
+  bounds: readonly number[] = DURATION_BUCKETS,
+): FoldedHistogram {
   const { schema } = histogram;
   if (!Number.isInteger(schema) || schema < -4 || schema > 8) throw new RangeError(`schema ${schema} is outside −4…8`);
   const counts = new Float64Array(bounds.length + 1);
@@ -213,13 +225,19 @@ export function foldNativeHistogram(histogram: RemoteHistogram, bounds: readonly
   const zero = histogram.zeroCountFloat || histogram.zeroCountInt || 0;
   counts[slot(histogram.zeroThreshold)]! += zero;
   // Durations are never negative; anything on the negative side counts as the smallest values.
-  for (const value of bucketCounts(histogram.negativeSpans, histogram.negativeDeltas, histogram.negativeCounts)) counts[0]! += value.count;
+  for (const value of bucketCounts(histogram.negativeSpans, histogram.negativeDeltas, histogram.negativeCounts))
+    counts[0]! += value.count;
   const base = 2 ** (2 ** -schema);
-  for (const { index, count } of bucketCounts(histogram.positiveSpans, histogram.positiveDeltas, histogram.positiveCounts)) {
+  for (const { index, count } of bucketCounts(
+    histogram.positiveSpans,
+    histogram.positiveDeltas,
+    histogram.positiveCounts,
+  )) {
     counts[slot(base ** index)]! += count;
   }
   const count = histogram.countFloat || histogram.countInt || counts.reduce((total, value) => total + value, 0);
-  if (!Number.isFinite(count) || count < 0 || !Number.isFinite(histogram.sum)) throw new RangeError('count or sum is not a finite number');
+  if (!Number.isFinite(count) || count < 0 || !Number.isFinite(histogram.sum))
+    throw new RangeError('count or sum is not a finite number');
   return { counts, sum: histogram.sum, count };
 }
 
@@ -248,7 +266,8 @@ function* bucketCounts(
 }
 
 /** The last cumulative state of one tracked input series. */
-type Tracked = { kind: 'counter'; value: number } | { kind: 'histogram'; counts: Float64Array; sum: number; count: number };
+type Tracked =
+  { kind: 'counter'; value: number } | { kind: 'histogram'; counts: Float64Array; sum: number; count: number };
 
 /** What the tracker wants done with one sample. */
 export type TrackedDelta =
@@ -414,7 +433,8 @@ export class CumulativeTracker {
         this.expired.series += this.dropGroup(state, group);
         state.runs.delete(run);
       }
-      if (state.runs.size === 0 && state.last.size === 0 && nowMs - state.lastMs >= this.idleMs) this.runners.delete(runner);
+      if (state.runs.size === 0 && state.last.size === 0 && nowMs - state.lastMs >= this.idleMs)
+        this.runners.delete(runner);
     }
   }
 
@@ -539,14 +559,25 @@ export class CumulativeTracker {
   }
 
   /** The growth of a folded histogram since its last push; a lower count (or reset hint) is a reset. */
-  histogram(runner: string, key: string, catalogKey: string, folded: FoldedHistogram, resetHint: boolean): TrackedDelta | RejectReason {
+  histogram(
+    runner: string,
+    key: string,
+    catalogKey: string,
+    folded: FoldedHistogram,
+    resetHint: boolean,
+  ): TrackedDelta | RejectReason {
     const state = this.state(runner);
     if (state.conflicted) return 'sender_conflict';
     const refused = this.admit(state, key, catalogKey);
     if (refused) return refused;
     const previous = state.last.get(key);
     state.last.set(key, { kind: 'histogram', counts: folded.counts, sum: folded.sum, count: folded.count });
-    if (previous?.kind !== 'histogram' || resetHint || !grew(previous.counts, folded.counts) || folded.count < previous.count) {
+    if (
+      previous?.kind !== 'histogram' ||
+      resetHint ||
+      !grew(previous.counts, folded.counts) ||
+      folded.count < previous.count
+    ) {
       return { kind: 'histogram', counts: folded.counts, sum: folded.sum, count: folded.count };
     }
     const counts = folded.counts.map((value, index) => value - previous.counts[index]!);
@@ -556,7 +587,16 @@ export class CumulativeTracker {
   private state(runner: string): RunnerState {
     let state = this.runners.get(runner);
     if (!state) {
-      const fresh: RunnerState = { last: new Map(), runs: new Map(), current: undefined, lastMs: this.now(), watchLeft: 0, stopped: false, conflicted: false, restarts: 0 };
+      const fresh: RunnerState = {
+        last: new Map(),
+        runs: new Map(),
+        current: undefined,
+        lastMs: this.now(),
+        watchLeft: 0,
+        stopped: false,
+        conflicted: false,
+        restarts: 0,
+      };
       this.runners.set(runner, (state = fresh));
     }
     return state;

@@ -9,7 +9,14 @@ import { EXPORTER_METRICS, type MetricDefinition, RUN_METRICS } from '../contrac
 import type { ExporterHealth } from './health.ts';
 import { NONE } from './labels.ts';
 import { thresholdHolds } from './thresholds.ts';
-import { CounterFamily, DURATION_BUCKETS, HistogramFamily, type RunEntry, type RunStore, type SourceKind } from './store.ts';
+import {
+  CounterFamily,
+  DURATION_BUCKETS,
+  HistogramFamily,
+  type RunEntry,
+  type RunStore,
+  type SourceKind,
+} from './store.ts';
 
 /** One rendered sample, in prom-client's collector shape. */
 interface SampleValue {
@@ -36,7 +43,10 @@ export interface RunView {
   readonly vusMax: number | undefined;
   readonly checks: CounterFamily;
   /** Threshold state by metric and expression; a threshold holds only if it holds in every layer. */
-  readonly thresholds: ReadonlyMap<string, { readonly metric: string; readonly threshold: string; readonly holds: boolean }>;
+  readonly thresholds: ReadonlyMap<
+    string,
+    { readonly metric: string; readonly threshold: string; readonly holds: boolean }
+  >;
   readonly truth: RunEntry['truth'];
 }
 
@@ -93,12 +103,21 @@ function settledSummaries(store: RunStore): ReadonlySet<string> {
   for (const layer of pending) {
     const { httpReqs, iterations } = layer.summary!;
     const total = totals.get(layer.id) ?? { requests: 0, iterations: 0 };
-    if (httpReqs !== undefined ? total.requests === httpReqs : iterations === undefined || total.iterations === iterations) settled.add(layer.id);
+    if (
+      httpReqs !== undefined ? total.requests === httpReqs : iterations === undefined || total.iterations === iterations
+    )
+      settled.add(layer.id);
   }
   return settled;
 }
 
-function viewRun(store: RunStore, run: string, entry: RunEntry, settled: ReadonlySet<string>, staleness: PlanStaleness | undefined): RunView {
+function viewRun(
+  store: RunStore,
+  run: string,
+  entry: RunEntry,
+  settled: ReadonlySet<string>,
+  staleness: PlanStaleness | undefined,
+): RunView {
   const slices = [...entry.slices];
   // Per run, not per layer: while one runner of a distributed run still sends, the plan of one
   // that went silent still counts (its missing arrivals are what the alert is for).
@@ -138,7 +157,10 @@ function viewRun(store: RunStore, run: string, entry: RunEntry, settled: Readonl
     const planOver = stale || settled.has(layerId);
     for (const [scenario, rate] of slice.planned) {
       const sum = planned.get(scenario) ?? { rate: 0, arrivals: 0 };
-      planned.set(scenario, { rate: sum.rate + (planOver || rate.ended ? 0 : rate.rate), arrivals: sum.arrivals + rate.arrivals });
+      planned.set(scenario, {
+        rate: sum.rate + (planOver || rate.ended ? 0 : rate.rate),
+        arrivals: sum.arrivals + rate.arrivals,
+      });
     }
     const layer = store.layers.get(layerId);
     if (!layer) continue;
@@ -154,7 +176,11 @@ function viewRun(store: RunStore, run: string, entry: RunEntry, settled: Readonl
         const key = `${declared.metricLabel}\u0001${label}`;
         const holds = thresholdHolds(expression, tracker, runSeconds);
         const previous = thresholds.get(key);
-        thresholds.set(key, { metric: declared.metricLabel, threshold: label, holds: (previous?.holds ?? true) && holds });
+        thresholds.set(key, {
+          metric: declared.metricLabel,
+          threshold: label,
+          holds: (previous?.holds ?? true) && holds,
+        });
       }
     }
     if (settled.has(layerId)) finals.push(...layer.summary!.verdicts);
@@ -163,7 +189,12 @@ function viewRun(store: RunStore, run: string, entry: RunEntry, settled: Readonl
   for (const { metricLabel, label, ok } of finals) {
     const key = `${metricLabel}\u0001${label}`;
     const previous = thresholds.get(key);
-    thresholds.set(key, { metric: metricLabel, threshold: label, holds: (previous?.final ? previous.holds : true) && ok, final: true });
+    thresholds.set(key, {
+      metric: metricLabel,
+      threshold: label,
+      holds: (previous?.final ? previous.holds : true) && ok,
+      final: true,
+    });
   }
   return { run, firstMs, lastMs, scenarios, planned, vus, vusMax, thresholds, truth: entry.truth, ...merged };
 }
@@ -185,19 +216,33 @@ interface Snapshot {
  * Call it once per registry: prom-client renames counter objects in OpenMetrics mode, so each
  * registry needs collectors of its own. `snapshot` is shared so one scrape builds the views once.
  */
-export function registerCollectors(registry: Registry<RegistryContentType>, snapshot: () => Snapshot, sources: RenderSources): void {
+export function registerCollectors(
+  registry: Registry<RegistryContentType>,
+  snapshot: () => Snapshot,
+  sources: RenderSources,
+): void {
   const { health } = sources;
   for (const definition of Object.values(RUN_METRICS)) {
     register(registry, definition, () => snapshot().values.get(definition.name) ?? []);
   }
   const E = EXPORTER_METRICS;
-  register(registry, E.ingestLines, () => [...health.lines].map(([source, value]) => sample(E.ingestLines, [source], value)));
-  register(registry, E.ingestRejected, () =>
-    [...health.rejected].flatMap(([source, reasons]) => [...reasons].map(([reason, value]) => sample(E.ingestRejected, [source, reason], value))),
+  register(registry, E.ingestLines, () =>
+    [...health.lines].map(([source, value]) => sample(E.ingestLines, [source], value)),
   );
-  register(registry, E.seriesDropped, () => [...health.folded].map(([label, value]) => sample(E.seriesDropped, [label], value)));
-  register(registry, E.ingestLag, () => [...health.lagSeconds].map(([source, value]) => sample(E.ingestLag, [source], value)));
-  register(registry, E.sourceErrors, () => [...health.errors].map(([source, value]) => sample(E.sourceErrors, [source], value)));
+  register(registry, E.ingestRejected, () =>
+    [...health.rejected].flatMap(([source, reasons]) =>
+      [...reasons].map(([reason, value]) => sample(E.ingestRejected, [source, reason], value)),
+    ),
+  );
+  register(registry, E.seriesDropped, () =>
+    [...health.folded].map(([label, value]) => sample(E.seriesDropped, [label], value)),
+  );
+  register(registry, E.ingestLag, () =>
+    [...health.lagSeconds].map(([source, value]) => sample(E.ingestLag, [source], value)),
+  );
+  register(registry, E.sourceErrors, () =>
+    [...health.errors].map(([source, value]) => sample(E.sourceErrors, [source], value)),
+  );
   register(registry, E.followedFiles, () => [sample(E.followedFiles, [], health.followedFiles)]);
   register(registry, E.runsEvicted, () => [sample(E.runsEvicted, [], health.runsEvicted)]);
   register(registry, E.exposedSeries, () => [sample(E.exposedSeries, [], snapshot().series)]);
@@ -228,19 +273,26 @@ export function renderRuns(views: readonly RunView[]): Snapshot {
   const out = (definition: MetricDefinition): SampleValue[] => values.get(definition.name)!;
   for (const view of views) {
     const { run } = view;
-    for (const { labels, value } of view.requests.series.values()) out(M.httpRequests).push(sample(M.httpRequests, [run, ...labels], value));
-    for (const series of view.durations.series.values()) out(M.httpRequestDuration).push(...histogramSamples(M.httpRequestDuration, [run, ...series.labels], series));
-    for (const { labels, value } of view.funnel.series.values()) out(M.funnelStage).push(sample(M.funnelStage, [run, ...labels], value));
+    for (const { labels, value } of view.requests.series.values())
+      out(M.httpRequests).push(sample(M.httpRequests, [run, ...labels], value));
+    for (const series of view.durations.series.values())
+      out(M.httpRequestDuration).push(...histogramSamples(M.httpRequestDuration, [run, ...series.labels], series));
+    for (const { labels, value } of view.funnel.series.values())
+      out(M.funnelStage).push(sample(M.funnelStage, [run, ...labels], value));
     for (const [scenario, { rate, arrivals }] of view.planned) {
       out(M.plannedArrivalRate).push(sample(M.plannedArrivalRate, [run, scenario], rate));
       out(M.plannedArrivals).push(sample(M.plannedArrivals, [run, scenario], arrivals));
     }
-    for (const { labels, value } of view.iterations.series.values()) out(M.iterations).push(sample(M.iterations, [run, ...labels], value));
-    for (const { labels, value } of view.dropped.series.values()) out(M.droppedIterations).push(sample(M.droppedIterations, [run, ...labels], value));
+    for (const { labels, value } of view.iterations.series.values())
+      out(M.iterations).push(sample(M.iterations, [run, ...labels], value));
+    for (const { labels, value } of view.dropped.series.values())
+      out(M.droppedIterations).push(sample(M.droppedIterations, [run, ...labels], value));
     if (view.vus !== undefined) out(M.vus).push(sample(M.vus, [run], view.vus));
     if (view.vusMax !== undefined) out(M.vusMax).push(sample(M.vusMax, [run], view.vusMax));
-    for (const { labels, value } of view.checks.series.values()) out(M.checks).push(sample(M.checks, [run, ...labels], value));
-    for (const { metric, threshold, holds } of view.thresholds.values()) out(M.thresholdPassing).push(sample(M.thresholdPassing, [run, metric, threshold], holds ? 1 : 0));
+    for (const { labels, value } of view.checks.series.values())
+      out(M.checks).push(sample(M.checks, [run, ...labels], value));
+    for (const { metric, threshold, holds } of view.thresholds.values())
+      out(M.thresholdPassing).push(sample(M.thresholdPassing, [run, metric, threshold], holds ? 1 : 0));
     for (const [source, scenarios] of view.scenarios) {
       const list = scenarios.size > 0 ? [...scenarios] : [NONE];
       for (const scenario of list) out(M.runInfo).push(sample(M.runInfo, [run, scenario, source], 1));
@@ -268,7 +320,11 @@ function sample(definition: MetricDefinition, labelValues: readonly string[], va
   return { labels, value };
 }
 
-function histogramSamples(definition: MetricDefinition, labelValues: readonly string[], series: { counts: Float64Array; sum: number; count: number }): SampleValue[] {
+function histogramSamples(
+  definition: MetricDefinition,
+  labelValues: readonly string[],
+  series: { counts: Float64Array; sum: number; count: number },
+): SampleValue[] {
   const base = sample(definition, labelValues, 0).labels;
   const result: SampleValue[] = [];
   let cumulative = 0;
@@ -282,7 +338,11 @@ function histogramSamples(definition: MetricDefinition, labelValues: readonly st
   return result;
 }
 
-function register(registry: Registry<RegistryContentType>, definition: MetricDefinition, values: () => SampleValue[]): void {
+function register(
+  registry: Registry<RegistryContentType>,
+  definition: MetricDefinition,
+  values: () => SampleValue[],
+): void {
   const collector = {
     name: definition.name,
     help: definition.help,
@@ -290,7 +350,13 @@ function register(registry: Registry<RegistryContentType>, definition: MetricDef
     aggregator: 'sum' as const,
     // collector.name, not definition.name: in OpenMetrics mode the registry strips `_total` from
     // the registered counter's name and appends it again to each sample.
-    get: () => ({ name: collector.name, help: definition.help, type: definition.type, aggregator: 'sum' as const, values: values() }),
+    get: () => ({
+      name: collector.name,
+      help: definition.help,
+      type: definition.type,
+      aggregator: 'sum' as const,
+      values: values(),
+    }),
     reset: () => {},
   };
   // prom-client renders any object with get(); its Metric class type does not describe that shape.

@@ -6,8 +6,20 @@ import { renderRuns, viewRuns } from './render.ts';
 import { RunStore } from './store.ts';
 
 const T0 = Date.UTC(2026, 7, 21, 9, 0, 0);
-const sample = (metric: string, value: number, tags: Record<string, string>, seconds = 0): K6Sample => ({ metric, value, tags, timeMs: T0 + seconds * 1000 });
-const http = { run: 'r1', scenario: 'opening', stage: 'register', method: 'POST', url: 'http://x/api/register', name: 'POST /api/register' };
+const sample = (metric: string, value: number, tags: Record<string, string>, seconds = 0): K6Sample => ({
+  metric,
+  value,
+  tags,
+  timeMs: T0 + seconds * 1000,
+});
+const http = {
+  run: 'r1',
+  scenario: 'opening',
+  stage: 'register',
+  method: 'POST',
+  url: 'http://x/api/register',
+  name: 'POST /api/register',
+};
 
 function newStore(maxRuns = 10, cap = 100): { store: RunStore; evicted: string[] } {
   const evicted: string[] = [];
@@ -17,7 +29,12 @@ function newStore(maxRuns = 10, cap = 100): { store: RunStore; evicted: string[]
 /** Rendered values of one metric as `suffix{label values} => value`, for readable expectations (suffix: `_bucket`, `_sum`…). */
 function rendered(store: RunStore, metric: MetricDefinition): Record<string, number> {
   const values = renderRuns(viewRuns(store)).values.get(metric.name) ?? [];
-  return Object.fromEntries(values.map((entry) => [`${(entry.metricName ?? metric.name).slice(metric.name.length)}{${Object.values(entry.labels).join(',')}}`, entry.value]));
+  return Object.fromEntries(
+    values.map((entry) => [
+      `${(entry.metricName ?? metric.name).slice(metric.name.length)}{${Object.values(entry.labels).join(',')}}`,
+      entry.value,
+    ]),
+  );
 }
 
 describe('RunStore maps k6 samples onto the catalog', () => {
@@ -39,7 +56,8 @@ describe('RunStore maps k6 samples onto the catalog', () => {
   test('http_req_duration (ms) fills the seconds histogram', () => {
     const { store } = newStore();
     const layer = store.layer('file:a', 'file');
-    for (const ms of [4, 40, 400, 4000, 90_000]) store.addSample(layer, sample('http_req_duration', ms, { ...http, status: '201', expected_response: 'true' }));
+    for (const ms of [4, 40, 400, 4000, 90_000])
+      store.addSample(layer, sample('http_req_duration', ms, { ...http, status: '201', expected_response: 'true' }));
     const values = rendered(store, M.httpRequestDuration);
     const key = (suffix: string, le?: string): string => `_${suffix}{r1,opening,register,ok${le ? `,${le}` : ''}}`;
     expect(values[key('bucket', '0.005')]).toBe(1);
@@ -55,8 +73,14 @@ describe('RunStore maps k6 samples onto the catalog', () => {
   test('funnel_stage, iterations, dropped_iterations and checks are counted by their labels', () => {
     const { store } = newStore();
     const layer = store.layer('file:a', 'file');
-    store.addSample(layer, sample('funnel_stage', 1, { run: 'r1', scenario: 'opening', stage: 'register', result: 'completed' }));
-    store.addSample(layer, sample('funnel_stage', 1, { run: 'r1', scenario: 'opening', stage: 'bogus', result: 'sideways' }));
+    store.addSample(
+      layer,
+      sample('funnel_stage', 1, { run: 'r1', scenario: 'opening', stage: 'register', result: 'completed' }),
+    );
+    store.addSample(
+      layer,
+      sample('funnel_stage', 1, { run: 'r1', scenario: 'opening', stage: 'bogus', result: 'sideways' }),
+    );
     store.addSample(layer, sample('iterations', 1, { run: 'r1', scenario: 'opening' }));
     store.addSample(layer, sample('dropped_iterations', 4, { run: 'r1', scenario: 'opening' }));
     store.addSample(layer, sample('checks', 1, { run: 'r1', check: 'answers 201' }));
@@ -94,7 +118,9 @@ describe('RunStore maps k6 samples onto the catalog', () => {
     expect(rendered(store, M.plannedArrivals)).toEqual({ '{r1,opening}': 60 });
     // later samples of other metrics (journeys finishing) and time passing add nothing
     store.addSample(layer, sample('iterations', 1, { run: 'r1', scenario: 'opening' }, 30));
-    const later = renderRuns(viewRuns(store, { nowMs: Date.now() + 3600_000, staleMs: 15_000 })).values.get(M.plannedArrivals.name);
+    const later = renderRuns(viewRuns(store, { nowMs: Date.now() + 3600_000, staleMs: 15_000 })).values.get(
+      M.plannedArrivals.name,
+    );
     expect(later?.map((entry) => entry.value)).toEqual([60]);
   });
 
@@ -116,7 +142,9 @@ describe('RunStore maps k6 samples onto the catalog', () => {
   ])('%s is rejected as bad_tags; a control character in an unused tag is not', (_what, tags) => {
     const { store } = newStore();
     expect(store.addSample(store.layer('x', 'ingest'), sample('checks', 1, tags))).toBe('bad_tags');
-    expect(store.addSample(store.layer('x', 'ingest'), sample('checks', 1, { run: 'r9', error: 'dial tcp\nrefused' }))).toBeUndefined();
+    expect(
+      store.addSample(store.layer('x', 'ingest'), sample('checks', 1, { run: 'r9', error: 'dial tcp\nrefused' })),
+    ).toBeUndefined();
   });
 
   test('a negative count is rejected and leaves no trace', () => {
@@ -151,9 +179,17 @@ describe('layers', () => {
 
   test('a threshold holds for a run only if it holds in every layer', () => {
     const { store } = newStore();
-    for (const [id, failed] of [['file:a', 0], ['file:b', 1]] as const) {
+    for (const [id, failed] of [
+      ['file:a', 0],
+      ['file:b', 1],
+    ] as const) {
       const layer = store.layer(id, 'file');
-      store.declare(layer, { name: 'http_req_failed', type: 'rate', contains: 'default', thresholds: ['rate<0.5', 'not a threshold'] });
+      store.declare(layer, {
+        name: 'http_req_failed',
+        type: 'rate',
+        contains: 'default',
+        thresholds: ['rate<0.5', 'not a threshold'],
+      });
       store.addSample(layer, sample('http_req_failed', failed, { run: 'r1' }));
     }
     expect(rendered(store, M.thresholdPassing)).toEqual({ '{r1,http_req_failed,rate<0.5}': 0 });
@@ -204,7 +240,13 @@ describe('runs are capped', () => {
   function clockedStore(maxRuns: number): { store: RunStore; evicted: string[]; advance(ms: number): void } {
     let now = T0;
     const evicted: string[] = [];
-    const store = new RunStore({ guard: new LabelGuard(100), maxRuns, runIdleMs: 60_000, clock: { now: () => now }, onEvict: (run) => evicted.push(run) });
+    const store = new RunStore({
+      guard: new LabelGuard(100),
+      maxRuns,
+      runIdleMs: 60_000,
+      clock: { now: () => now },
+      onEvict: (run) => evicted.push(run),
+    });
     return { store, evicted, advance: (ms) => (now += ms) };
   }
 
@@ -237,7 +279,9 @@ describe('runs are capped', () => {
     store.addSample(file, sample('iterations', 1, { run: 'followed', scenario: 's' }, 1));
     advance(3_600_000);
     const ingest = store.layer('ingest:', 'ingest');
-    expect(store.addSample(ingest, sample('iterations', 1, { run: 'intruder', scenario: 's' }, 2))).toBe('series_limit');
+    expect(store.addSample(ingest, sample('iterations', 1, { run: 'intruder', scenario: 's' }, 2))).toBe(
+      'series_limit',
+    );
     expect(evicted).toEqual([]);
     store.hold(file.id, false);
     expect(store.addSample(ingest, sample('iterations', 1, { run: 'intruder', scenario: 's' }, 2))).toBeUndefined();
@@ -248,9 +292,15 @@ describe('runs are capped', () => {
 describe('the series budget', () => {
   test('beyond the budget new series fold scenario, method and status into other, each fold counted, totals exact', () => {
     const folds: string[] = [];
-    const store = new RunStore({ guard: new LabelGuard(1000), maxRuns: 10, maxSeries: 10, onBudgetFold: (label) => folds.push(label) });
+    const store = new RunStore({
+      guard: new LabelGuard(1000),
+      maxRuns: 10,
+      maxSeries: 10,
+      onBudgetFold: (label) => folds.push(label),
+    });
     const layer = store.layer('ingest:', 'ingest');
-    for (let i = 0; i < 100; i += 1) store.addSample(layer, sample('http_reqs', 1, { ...http, scenario: `s${i}`, status: '201' }));
+    for (let i = 0; i < 100; i += 1)
+      store.addSample(layer, sample('http_reqs', 1, { ...http, scenario: `s${i}`, status: '201' }));
     const requests = rendered(store, M.httpRequests);
     expect(Object.keys(requests)).toHaveLength(11);
     expect(requests['{r1,other,register,other,other,ok}']).toBe(90);
@@ -278,9 +328,18 @@ describe('the series budget', () => {
 describe('acknowledged completions', () => {
   test('sum funnel completions per stage over layers and scenarios', () => {
     const { store } = newStore();
-    store.addSample(store.layer('a', 'file'), sample('funnel_stage', 3, { run: 'r1', scenario: 'x', stage: 'register', result: 'completed' }));
-    store.addSample(store.layer('b', 'file'), sample('funnel_stage', 2, { run: 'r1', scenario: 'y', stage: 'register', result: 'completed' }));
-    store.addSample(store.layer('b', 'file'), sample('funnel_stage', 9, { run: 'r1', scenario: 'y', stage: 'register', result: 'entered' }));
+    store.addSample(
+      store.layer('a', 'file'),
+      sample('funnel_stage', 3, { run: 'r1', scenario: 'x', stage: 'register', result: 'completed' }),
+    );
+    store.addSample(
+      store.layer('b', 'file'),
+      sample('funnel_stage', 2, { run: 'r1', scenario: 'y', stage: 'register', result: 'completed' }),
+    );
+    store.addSample(
+      store.layer('b', 'file'),
+      sample('funnel_stage', 9, { run: 'r1', scenario: 'y', stage: 'register', result: 'entered' }),
+    );
     expect(store.acknowledged('r1')).toEqual({ register: 5 });
   });
 });

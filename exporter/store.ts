@@ -68,7 +68,11 @@ export class HistogramFamily {
 
   private entry(labels: readonly string[], key = labels.join('\u0001')): HistogramSeries {
     let entry = this.series.get(key);
-    if (!entry) this.series.set(key, (entry = { labels, counts: new Float64Array(DURATION_BUCKETS.length + 1), sum: 0, count: 0 }));
+    if (!entry)
+      this.series.set(
+        key,
+        (entry = { labels, counts: new Float64Array(DURATION_BUCKETS.length + 1), sum: 0, count: 0 }),
+      );
     return entry;
   }
 
@@ -168,7 +172,10 @@ export interface Layer {
   readonly id: string;
   readonly source: SourceKind;
   /** Thresholds by k6 metric, from this layer's Metric lines. */
-  readonly thresholds: Map<string, { readonly type: K6MetricType; readonly metricLabel: string; readonly list: DeclaredThreshold[] }>;
+  readonly thresholds: Map<
+    string,
+    { readonly type: K6MetricType; readonly metricLabel: string; readonly list: DeclaredThreshold[] }
+  >;
   /** The run's final summary, for a followed file whose folder holds one. */
   summary: LayerSummary | undefined;
   /** A followed file still followed: its runs are not evicted (see {@link RunStore.hold}). */
@@ -246,7 +253,13 @@ type FamilyName = keyof typeof FAMILY_WEIGHT;
 const SEP = '\u0001';
 
 /** Metrics whose samples are counts that cannot be negative. */
-const COUNTS: ReadonlySet<string> = new Set([KNOWN.httpReqs, KNOWN.funnel, KNOWN.iterations, KNOWN.dropped, KNOWN.httpReqDuration]);
+const COUNTS: ReadonlySet<string> = new Set([
+  KNOWN.httpReqs,
+  KNOWN.funnel,
+  KNOWN.iterations,
+  KNOWN.dropped,
+  KNOWN.httpReqDuration,
+]);
 
 /** The aggregate of every run the exporter holds. */
 export class RunStore {
@@ -324,13 +337,21 @@ export class RunStore {
       layer.thresholds.delete(declaration.name);
       return;
     }
-    layer.thresholds.set(declaration.name, { type: declaration.type, metricLabel: this.guard.value('metric', declaration.name), list });
+    layer.thresholds.set(declaration.name, {
+      type: declaration.type,
+      metricLabel: this.guard.value('metric', declaration.name),
+      list,
+    });
   }
 
   /** Records a run summary (handleSummary data) for `layer`: its threshold verdicts, with capped labels. */
   summarize(layer: Layer, summary: RunSummary): void {
     layer.summary = {
-      verdicts: summary.thresholds.map(({ metric, threshold, ok }) => ({ metricLabel: this.guard.value('metric', metric), label: this.guard.value('threshold', threshold), ok })),
+      verdicts: summary.thresholds.map(({ metric, threshold, ok }) => ({
+        metricLabel: this.guard.value('metric', metric),
+        label: this.guard.value('threshold', threshold),
+        ok,
+      })),
       httpReqs: summary.httpReqs,
       iterations: summary.iterations,
     };
@@ -354,21 +375,51 @@ export class RunStore {
     touch(slice, timeMs, scenario, this.clock.now());
     switch (metric) {
       case KNOWN.httpReqs:
-        slice.requests.add(this.budgeted(entry, slice.requests.series, 'requests', this.requestLabels(tags, scenario)), value, this.ownKey);
+        slice.requests.add(
+          this.budgeted(entry, slice.requests.series, 'requests', this.requestLabels(tags, scenario)),
+          value,
+          this.ownKey,
+        );
         break;
       case KNOWN.httpReqDuration:
-        slice.durations.observe(this.budgeted(entry, slice.durations.series, 'durations', [scenario, stageLabel(tags.stage), outcomeLabel(tags)]), value / 1000, this.ownKey);
+        slice.durations.observe(
+          this.budgeted(entry, slice.durations.series, 'durations', [
+            scenario,
+            stageLabel(tags.stage),
+            outcomeLabel(tags),
+          ]),
+          value / 1000,
+          this.ownKey,
+        );
         break;
       case KNOWN.funnel:
-        slice.funnel.add(this.budgeted(entry, slice.funnel.series, 'funnel', [scenario, stageLabel(tags.stage), resultLabel(tags.result)]), value, this.ownKey);
+        slice.funnel.add(
+          this.budgeted(entry, slice.funnel.series, 'funnel', [
+            scenario,
+            stageLabel(tags.stage),
+            resultLabel(tags.result),
+          ]),
+          value,
+          this.ownKey,
+        );
         break;
       case KNOWN.planned: {
-        const [planned] = this.budgeted(entry, slice.planned, 'planned', [scenarioLabel(this.guard, tags.planned_scenario ?? tags.scenario)], false);
+        const [planned] = this.budgeted(
+          entry,
+          slice.planned,
+          'planned',
+          [scenarioLabel(this.guard, tags.planned_scenario ?? tags.scenario)],
+          false,
+        );
         addPlanned(slice, planned!, value, timeMs);
         break;
       }
       case KNOWN.iterations:
-        slice.iterations.add(this.budgeted(entry, slice.iterations.series, 'iterations', [scenario]), value, this.ownKey);
+        slice.iterations.add(
+          this.budgeted(entry, slice.iterations.series, 'iterations', [scenario]),
+          value,
+          this.ownKey,
+        );
         break;
       case KNOWN.dropped:
         slice.dropped.add(this.budgeted(entry, slice.dropped.series, 'dropped', [scenario]), value, this.ownKey);
@@ -380,7 +431,14 @@ export class RunStore {
         slice.vusMax = newest(slice.vusMax, value, timeMs);
         break;
       case KNOWN.checks:
-        slice.checks.add(this.budgeted(entry, slice.checks.series, 'checks', [checkLabel(this.guard, tags.check), value !== 0 ? 'pass' : 'fail']), 1, this.ownKey);
+        slice.checks.add(
+          this.budgeted(entry, slice.checks.series, 'checks', [
+            checkLabel(this.guard, tags.check),
+            value !== 0 ? 'pass' : 'fail',
+          ]),
+          1,
+          this.ownKey,
+        );
         break;
     }
     const declared = layer.thresholds.get(metric);
@@ -410,7 +468,13 @@ export class RunStore {
     const { entry, slice } = found;
     const scenario = scenarioLabel(this.guard, tags.scenario);
     touch(slice, timeMs, scenario, this.clock.now());
-    slice.durations.addCounts(this.budgeted(entry, slice.durations.series, 'durations', [scenario, stageLabel(tags.stage), outcomeLabel(tags)]), counts, sum, count, this.ownKey);
+    slice.durations.addCounts(
+      this.budgeted(entry, slice.durations.series, 'durations', [scenario, stageLabel(tags.stage), outcomeLabel(tags)]),
+      counts,
+      sum,
+      count,
+      this.ownKey,
+    );
     return undefined;
   }
 
@@ -454,7 +518,13 @@ export class RunStore {
   }
 
   private requestLabels(tags: Readonly<Record<string, string>>, scenario: string): string[] {
-    return [scenario, stageLabel(tags.stage), methodLabel(this.guard, tags.method), statusLabel(this.guard, tags.status), outcomeLabel(tags)];
+    return [
+      scenario,
+      stageLabel(tags.stage),
+      methodLabel(this.guard, tags.method),
+      statusLabel(this.guard, tags.status),
+      outcomeLabel(tags),
+    ];
   }
 
   /** The slice of `run` for `layer`, creating the run (evicting an idle one at the cap); undefined when the run is refused. */
@@ -476,7 +546,13 @@ export class RunStore {
    * they are bounded by the fixed vocabularies (stage, result, outcome), and refusing them would
    * lose counts of an accepted run.
    */
-  private budgeted(entry: RunEntry, onSlice: { has(key: string): boolean }, family: FamilyName, labels: string[], joined = true): string[] {
+  private budgeted(
+    entry: RunEntry,
+    onSlice: { has(key: string): boolean },
+    family: FamilyName,
+    labels: string[],
+    joined = true,
+  ): string[] {
     const own = joined ? labels.join(SEP) : labels[0]!;
     this.ownKey = own;
     if (onSlice.has(own)) return labels;
@@ -601,7 +677,18 @@ const CAPPED_POSITIONS: Readonly<Record<FamilyName, ReadonlyArray<readonly [numb
 };
 
 /** Tags that become label values, or decide one. */
-const LABEL_TAGS = ['run', 'testid', 'scenario', 'planned_scenario', 'stage', 'result', 'method', 'status', 'expected_response', 'check'] as const;
+const LABEL_TAGS = [
+  'run',
+  'testid',
+  'scenario',
+  'planned_scenario',
+  'stage',
+  'result',
+  'method',
+  'status',
+  'expected_response',
+  'check',
+] as const;
 /** False when a tag that becomes a label carries a control character (a newline, a NUL): hostile or broken input. */
 function labelTagsPrintable(tags: Readonly<Record<string, string>>): boolean {
   for (const name of LABEL_TAGS) {

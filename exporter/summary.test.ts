@@ -9,8 +9,18 @@ describe('parseRunSummary', () => {
         metrics: {
           http_reqs: { type: 'counter', contains: 'default', values: { count: 240, rate: 4 } },
           iterations: { type: 'counter', contains: 'default', values: { count: 40, rate: 0.6 } },
-          'http_req_duration{stage:register}': { type: 'trend', contains: 'time', values: { 'p(95)': 1600 }, thresholds: { 'p(95)<1500': { ok: false } } },
-          http_req_failed: { type: 'rate', contains: 'default', values: { rate: 0 }, thresholds: { 'rate<0.5': { ok: true }, 'rate==0': { ok: true } } },
+          'http_req_duration{stage:register}': {
+            type: 'trend',
+            contains: 'time',
+            values: { 'p(95)': 1600 },
+            thresholds: { 'p(95)<1500': { ok: false } },
+          },
+          http_req_failed: {
+            type: 'rate',
+            contains: 'default',
+            values: { rate: 0 },
+            thresholds: { 'rate<0.5': { ok: true }, 'rate==0': { ok: true } },
+          },
         },
       }),
     );

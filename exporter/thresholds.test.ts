@@ -4,7 +4,11 @@ import { MetricTracker, parseThreshold, thresholdHolds } from './thresholds.ts';
 describe('parseThreshold', () => {
   test.each([
     ['p(95)<500', 'trend', { aggregation: 'p', percentile: 0.95, operator: '<', bound: 500 }],
-    ['p(99.9) <= 1500', 'trend', { aggregation: 'p', percentile: expect.closeTo(0.999, 12), operator: '<=', bound: 1500 }],
+    [
+      'p(99.9) <= 1500',
+      'trend',
+      { aggregation: 'p', percentile: expect.closeTo(0.999, 12), operator: '<=', bound: 1500 },
+    ],
     ['avg<200', 'trend', { aggregation: 'avg', operator: '<', bound: 200 }],
     ['med>=1', 'trend', { aggregation: 'med', operator: '>=', bound: 1 }],
     ['rate<0.01', 'rate', { aggregation: 'rate', operator: '<', bound: 0.01 }],
@@ -27,7 +31,12 @@ describe('parseThreshold', () => {
 });
 
 describe('thresholds on the data seen', () => {
-  const holds = (text: string, type: 'trend' | 'rate' | 'counter' | 'gauge', values: readonly number[], runSeconds = 10): boolean => {
+  const holds = (
+    text: string,
+    type: 'trend' | 'rate' | 'counter' | 'gauge',
+    values: readonly number[],
+    runSeconds = 10,
+  ): boolean => {
     const tracker = new MetricTracker(type);
     values.forEach((value, index) => tracker.add(value, index));
     return thresholdHolds(parseThreshold(text, type)!, tracker, runSeconds);
@@ -53,7 +62,9 @@ describe('thresholds on the data seen', () => {
     const sorted = [...values].sort((a, b) => a - b);
     for (const p of [0.5, 0.9, 0.95, 0.99]) {
       const exact = sorted[Math.floor(p * (sorted.length - 1))]!;
-      expect(Math.abs(tracker.aggregate({ aggregation: 'p', percentile: p, operator: '<', bound: 0 }, 1) - exact) / exact).toBeLessThan(0.01);
+      expect(
+        Math.abs(tracker.aggregate({ aggregation: 'p', percentile: p, operator: '<', bound: 0 }, 1) - exact) / exact,
+      ).toBeLessThan(0.01);
     }
   });
 

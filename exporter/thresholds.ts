@@ -9,7 +9,12 @@
  * in k6's NDJSON and so are not evaluated here.
  */
 
-import { compareThreshold, parseThresholdExpression, supportsAggregation, type ThresholdExpression } from '../contracts/thresholds.ts';
+import {
+  compareThreshold,
+  parseThresholdExpression,
+  supportsAggregation,
+  type ThresholdExpression,
+} from '../contracts/thresholds.ts';
 import type { K6MetricType } from './parse.ts';
 
 export type { ThresholdExpression };

@@ -58,7 +58,8 @@ export function parseTruth(body: unknown, run: string): Record<string, number> {
   for (const stage of TRUTH_STAGES) {
     const value = (stages as Record<string, unknown>)[stage];
     if (value === undefined) continue;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new TypeError(`truth count for ${stage} is not a count`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+      throw new TypeError(`truth count for ${stage} is not a count`);
     stored[stage] = value;
   }
   return stored;

@@ -37,16 +37,33 @@ export interface AnalyseOptions {
 /** Builds the profile file's content from what {@link readLogs} read. */
 export function analyseLogs(read: LogRead, options: AnalyseOptions): ProfileFile {
   const requests = read.requests;
-  if (requests.count === 0) throw new RangeError('the logs hold no funnel request: check --format and --stage-map (every line was rejected or ignored)');
-  const order = sortedBy(requests, (a, b) => requests.client[a]! - requests.client[b]! || requests.timeMs[a]! - requests.timeMs[b]!);
+  if (requests.count === 0)
+    throw new RangeError(
+      'the logs hold no funnel request: check --format and --stage-map (every line was rejected or ignored)',
+    );
+  const order = sortedBy(
+    requests,
+    (a, b) => requests.client[a]! - requests.client[b]! || requests.timeMs[a]! - requests.timeMs[b]!,
+  );
   const openingMs = options.openingAtMs ?? detectOpening(requests, order);
   const minuteOf = (ms: number): number => Math.floor((ms - openingMs) / 60_000);
 
   const arrivals: number[] = [];
   const requestsPerMinute: number[] = [];
   const badPerMinute: number[] = [];
-  const stageRequests = new Map<FunnelStage, { requests: number; applicants: number; completed: number; errors: Record<'behavioural' | 'throttled' | 'capacity', number>; delays: number[] }>();
-  const retryEvents = new Map<LogErrorClass, { events: number; retried: number; delays: number[] }>(LOG_ERROR_CLASSES.map((c) => [c, { events: 0, retried: 0, delays: [] }]));
+  const stageRequests = new Map<
+    FunnelStage,
+    {
+      requests: number;
+      applicants: number;
+      completed: number;
+      errors: Record<'behavioural' | 'throttled' | 'capacity', number>;
+      delays: number[];
+    }
+  >();
+  const retryEvents = new Map<LogErrorClass, { events: number; retried: number; delays: number[] }>(
+    LOG_ERROR_CLASSES.map((c) => [c, { events: 0, retried: 0, delays: [] }]),
+  );
   let arrived = 0;
   let beforeOpening = 0;
 
@@ -59,7 +76,7 @@ export function analyseLogs(read: LogRead, options: AnalyseOptions): ProfileFile
   }
 
   // One applicant at a time, their requests in time order.
-  for (let start = 0; start < order.length; ) {
+  for (let start = 0; start < order.length;) {
     const client = requests.client[order[start]!]!;
     let end = start;
     while (end < order.length && requests.client[order[end]!] === client) end += 1;
@@ -82,15 +99,23 @@ export function analyseLogs(read: LogRead, options: AnalyseOptions): ProfileFile
     }
     for (const [stageIndex, attempts] of [...byStage].sort((a, b) => a[0] - b[0])) {
       const stage = FUNNEL_STAGES[stageIndex]!;
-      const figures = stageRequests.get(stage) ?? { requests: 0, applicants: 0, completed: 0, errors: { behavioural: 0, throttled: 0, capacity: 0 }, delays: [] };
+      const figures = stageRequests.get(stage) ?? {
+        requests: 0,
+        applicants: 0,
+        completed: 0,
+        errors: { behavioural: 0, throttled: 0, capacity: 0 },
+        delays: [],
+      };
       stageRequests.set(stage, figures);
       figures.requests += attempts.length;
       figures.applicants += 1;
       // Delay from the latest stage before this one that the applicant completed.
       let previousDone: number | undefined;
-      for (let earlier = stageIndex - 1; earlier >= 0 && previousDone === undefined; earlier -= 1) previousDone = completedAt.get(earlier);
+      for (let earlier = stageIndex - 1; earlier >= 0 && previousDone === undefined; earlier -= 1)
+        previousDone = completedAt.get(earlier);
       const firstAttempt = attempts[0]!;
-      if (previousDone !== undefined) figures.delays.push(Math.max(0.001, startSeconds(requests, firstAttempt) - previousDone / 1000));
+      if (previousDone !== undefined)
+        figures.delays.push(Math.max(0.001, startSeconds(requests, firstAttempt) - previousDone / 1000));
       attempts.forEach((row, k) => {
         const status = requests.status[row]!;
         const bad = answerClass(status);
@@ -205,7 +230,14 @@ export function lognormal(samples: readonly number[]): LognormalDelay | undefine
   let squares = 0;
   for (const x of samples) squares += (Math.log(x) - mu) ** 2;
   const sigma = Math.sqrt(squares / samples.length);
-  return { model: 'lognormal', mu, sigma, medianSeconds: Math.exp(mu), meanSeconds: Math.exp(mu + (sigma * sigma) / 2), samples: samples.length };
+  return {
+    model: 'lognormal',
+    mu,
+    sigma,
+    medianSeconds: Math.exp(mu),
+    meanSeconds: Math.exp(mu + (sigma * sigma) / 2),
+    samples: samples.length,
+  };
 }
 
 /**

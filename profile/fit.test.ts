@@ -18,26 +18,36 @@ function poissonCounts(curve: Parameters<typeof fittedArrivalsInMinute>[0], minu
 }
 
 describe('the opening curve is fitted by Poisson maximum likelihood and chosen by AIC', () => {
-  test.each([1, 2, 3])('exponential counts (seed %i) give back τ and A within 5 %, and AIC picks the exponential', (seed) => {
-    const counts = poissonCounts({ model: 'opening-exp', amplitudePerMinute: 8_000, tauMinutes: 17.4 }, 180, seed);
-    const fit = fitOpening(counts);
-    expect(fit.chosen).toBe('opening-exp');
-    const best = fit.fits[0]!;
-    if (best.model !== 'opening-exp') throw new Error('unreachable');
-    expect(best.tauMinutes / 17.4).toBeCloseTo(1, 1);
-    expect(Math.abs(best.tauMinutes / 17.4 - 1)).toBeLessThan(0.05);
-    expect(Math.abs(best.amplitudePerMinute / 8_000 - 1)).toBeLessThan(0.05);
-  });
+  test.each([1, 2, 3])(
+    'exponential counts (seed %i) give back τ and A within 5 %, and AIC picks the exponential',
+    (seed) => {
+      const counts = poissonCounts({ model: 'opening-exp', amplitudePerMinute: 8_000, tauMinutes: 17.4 }, 180, seed);
+      const fit = fitOpening(counts);
+      expect(fit.chosen).toBe('opening-exp');
+      const best = fit.fits[0]!;
+      if (best.model !== 'opening-exp') throw new Error('unreachable');
+      expect(best.tauMinutes / 17.4).toBeCloseTo(1, 1);
+      expect(Math.abs(best.tauMinutes / 17.4 - 1)).toBeLessThan(0.05);
+      expect(Math.abs(best.amplitudePerMinute / 8_000 - 1)).toBeLessThan(0.05);
+    },
+  );
 
-  test.each([1, 2, 3])('hyperbolic counts (seed %i) give back c and A within 5 %, and AIC picks the hyperbolic', (seed) => {
-    const counts = poissonCounts({ model: 'opening-hyperbolic', amplitudePerMinute: 9_580, cMinutes: 2.383 }, 600, seed);
-    const fit = fitOpening(counts);
-    expect(fit.chosen).toBe('opening-hyperbolic');
-    const best = fit.fits[0]!;
-    if (best.model !== 'opening-hyperbolic') throw new Error('unreachable');
-    expect(Math.abs(best.cMinutes / 2.383 - 1)).toBeLessThan(0.05);
-    expect(Math.abs(best.amplitudePerMinute / 9_580 - 1)).toBeLessThan(0.05);
-  });
+  test.each([1, 2, 3])(
+    'hyperbolic counts (seed %i) give back c and A within 5 %, and AIC picks the hyperbolic',
+    (seed) => {
+      const counts = poissonCounts(
+        { model: 'opening-hyperbolic', amplitudePerMinute: 9_580, cMinutes: 2.383 },
+        600,
+        seed,
+      );
+      const fit = fitOpening(counts);
+      expect(fit.chosen).toBe('opening-hyperbolic');
+      const best = fit.fits[0]!;
+      if (best.model !== 'opening-hyperbolic') throw new Error('unreachable');
+      expect(Math.abs(best.cMinutes / 2.383 - 1)).toBeLessThan(0.05);
+      expect(Math.abs(best.amplitudePerMinute / 9_580 - 1)).toBeLessThan(0.05);
+    },
+  );
 
   test('saturated minutes, censored, no longer drag the peak down', () => {
     const counts = poissonCounts({ model: 'opening-exp', amplitudePerMinute: 8_000, tauMinutes: 17.4 }, 180, 9);

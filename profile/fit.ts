@@ -19,7 +19,8 @@ const PARAMETERS = 2; // amplitude and shape, for both models
 /** Fits both shapes to `perMinute` (minute 0 = the opening), censoring the minutes in `censored`. */
 export function fitOpening(perMinute: readonly number[], censored: ReadonlySet<number> = new Set()): OpeningFit {
   if (perMinute.length < 3) throw new RangeError(`a fit needs at least 3 minutes of arrivals, got ${perMinute.length}`);
-  if (perMinute.every((count, minute) => count === 0 || censored.has(minute))) throw new RangeError('no uncensored minute holds arrivals: nothing to fit');
+  if (perMinute.every((count, minute) => count === 0 || censored.has(minute)))
+    throw new RangeError('no uncensored minute holds arrivals: nothing to fit');
   const fits = (['opening-exp', 'opening-hyperbolic'] as const).map((model) => fitModel(model, perMinute, censored));
   fits.sort((a, b) => a.aic - b.aic);
   return { chosen: fits[0]!.model, fits };
@@ -32,7 +33,13 @@ function curve(model: FittedModel, amplitude: number, shape: number): Parameters
 }
 
 /** The Poisson log-likelihood of the counts under a curve. */
-export function logLikelihood(model: FittedModel, amplitude: number, shape: number, perMinute: readonly number[], censored: ReadonlySet<number>): number {
+export function logLikelihood(
+  model: FittedModel,
+  amplitude: number,
+  shape: number,
+  perMinute: readonly number[],
+  censored: ReadonlySet<number>,
+): number {
   const parameters = curve(model, amplitude, shape);
   let total = 0;
   for (let minute = 0; minute < perMinute.length; minute += 1) {
@@ -51,7 +58,8 @@ function fitModel(model: FittedModel, perMinute: readonly number[], censored: Re
     const shape = 10 ** (-2 + (6 * step) / 120);
     const unit = curve(model, 1, shape);
     let unitTotal = 0;
-    for (let minute = 0; minute < perMinute.length; minute += 1) if (!censored.has(minute)) unitTotal += fittedArrivalsInMinute(unit, minute);
+    for (let minute = 0; minute < perMinute.length; minute += 1)
+      if (!censored.has(minute)) unitTotal += fittedArrivalsInMinute(unit, minute);
     const amplitude = uncensoredTotal / unitTotal;
     const ll = logLikelihood(model, amplitude, shape, perMinute, censored);
     if (ll > best.ll) best = { ll, amplitude, shape };
@@ -69,9 +77,16 @@ function fitModel(model: FittedModel, perMinute: readonly number[], censored: Re
 }
 
 /** Nelder–Mead minimisation in two or more dimensions; returns the best point. */
-function nelderMead(f: (x: readonly number[]) => number, start: readonly number[], step: number, iterations = 600): number[] {
+function nelderMead(
+  f: (x: readonly number[]) => number,
+  start: readonly number[],
+  step: number,
+  iterations = 600,
+): number[] {
   const n = start.length;
-  let simplex = [start.slice(), ...start.map((_, i) => start.map((value, j) => (i === j ? value + step : value)))].map((x) => ({ x, y: f(x) }));
+  let simplex = [start.slice(), ...start.map((_, i) => start.map((value, j) => (i === j ? value + step : value)))].map(
+    (x) => ({ x, y: f(x) }),
+  );
   for (let iteration = 0; iteration < iterations; iteration += 1) {
     simplex.sort((a, b) => a.y - b.y);
     const bestY = simplex[0]!.y;

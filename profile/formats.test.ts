@@ -8,7 +8,10 @@ import { nginxJsonFormat } from './formats/nginx-json.ts';
 import type { LogFormat } from './record.ts';
 import { parseRequestLine, parseTimeLocal } from './record.ts';
 
-const fixture = (name: string): string[] => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8').split('\n').filter((line) => line !== '');
+const fixture = (name: string): string[] =>
+  readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')
+    .split('\n')
+    .filter((line) => line !== '');
 const parseAll = (format: LogFormat, name: string): unknown[] => {
   const parse = format.createParser();
   return fixture(name).map((line) => parse(line));
@@ -18,7 +21,15 @@ const at = (iso: string): number => Date.parse(iso);
 describe('each documented log format is read field by field', () => {
   test('nginx combined: times in any zone land on the same instant; bad lines are rejected by reason', () => {
     const records = parseAll(combinedFormat, 'combined.log');
-    expect(records[0]).toEqual({ timeMs: at('2020-04-11T03:00:01Z'), method: 'GET', path: '/', status: 200, client: '203.0.113.7', userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64)', durationSeconds: undefined });
+    expect(records[0]).toEqual({
+      timeMs: at('2020-04-11T03:00:01Z'),
+      method: 'GET',
+      path: '/',
+      status: 200,
+      client: '203.0.113.7',
+      userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64)',
+      durationSeconds: undefined,
+    });
     // +0000 and -0500 on the previous evening are the same minute as 10:00 +0700
     expect(records[2]).toMatchObject({ timeMs: at('2020-04-11T03:00:30Z'), status: 503 });
     expect(records[3]).toMatchObject({ timeMs: at('2020-04-11T03:00:42Z'), status: 429 });
@@ -40,16 +51,33 @@ describe('each documented log format is read field by field', () => {
 
   test('nginx JSON: time_iso8601 or time_local, request or method + uri, quoted or bare numbers', () => {
     const records = parseAll(nginxJsonFormat, 'nginx.jsonl');
-    expect(records[0]).toMatchObject({ timeMs: at('2020-04-11T03:00:01Z'), method: 'GET', path: '/', status: 200, durationSeconds: 0.004 });
+    expect(records[0]).toMatchObject({
+      timeMs: at('2020-04-11T03:00:01Z'),
+      method: 'GET',
+      path: '/',
+      status: 200,
+      durationSeconds: 0.004,
+    });
     expect(records[1]).toMatchObject({ timeMs: at('2020-04-11T03:00:09Z'), status: 201, durationSeconds: 1.25 });
-    expect(records[2]).toMatchObject({ timeMs: at('2020-04-11T03:00:20Z'), method: 'POST', path: '/api/verify-nik', status: 504 });
+    expect(records[2]).toMatchObject({
+      timeMs: at('2020-04-11T03:00:20Z'),
+      method: 'POST',
+      path: '/api/verify-nik',
+      status: 504,
+    });
     expect(records[3]).toEqual({ rejected: 'bad_time' }); // no zone: refused rather than guessed
     expect(records[4]).toEqual({ rejected: 'bad_json' });
   });
 
   test('AWS ALB: microsecond times, the full URL cut to its path, -1 processing times mean no answer', () => {
     const records = parseAll(albFormat, 'alb.log');
-    expect(records[0]).toMatchObject({ timeMs: at('2020-04-11T03:00:01.186Z'), method: 'GET', path: '/', status: 200, client: '203.0.113.7' });
+    expect(records[0]).toMatchObject({
+      timeMs: at('2020-04-11T03:00:01.186Z'),
+      method: 'GET',
+      path: '/',
+      status: 200,
+      client: '203.0.113.7',
+    });
     expect((records[0] as { durationSeconds: number }).durationSeconds).toBeCloseTo(0.001191, 6);
     expect(records[1]).toMatchObject({ path: '/api/register', status: 504 });
     expect((records[1] as { durationSeconds?: number }).durationSeconds).toBeUndefined();
@@ -60,7 +88,12 @@ describe('each documented log format is read field by field', () => {
   test('CSV with a header: ISO or epoch-second times; a zone-less time and a bad method are rejected', () => {
     const records = parseAll(csvFormat, 'requests.csv');
     expect(records[0]).toBeUndefined(); // the header
-    expect(records[1]).toMatchObject({ timeMs: at('2020-04-11T03:00:01Z'), path: '/', status: 200, durationSeconds: 0.004 });
+    expect(records[1]).toMatchObject({
+      timeMs: at('2020-04-11T03:00:01Z'),
+      path: '/',
+      status: 200,
+      durationSeconds: 0.004,
+    });
     expect(records[2]).toMatchObject({ timeMs: 1586574009500, method: 'POST' });
     expect(records[3]).toEqual({ rejected: 'bad_time' });
     expect(records[4]).toEqual({ rejected: 'bad_request' });

@@ -24,7 +24,11 @@ const base: Omit<SyntheticOpening, 'model' | 'amplitudePerMinute' | 'shapeMinute
   continuation: { register: 0.9, verify_email: 0.7385, verify_nik: 0.5911, upload_photo: 0.9, join_batch: 0.1382 },
   thinkTime: { mu: Math.log(20), sigma: 0.6 },
   // rates high enough that each retry class has thousands of events (the 5 % bounds are > 3 standard errors)
-  errors: { register: { behavioural: 0.1 }, verify_nik: { capacity: 0.12, throttled: 0.12 }, join_batch: { capacity: 0.02 } },
+  errors: {
+    register: { behavioural: 0.1 },
+    verify_nik: { capacity: 0.12, throttled: 0.12 },
+    join_batch: { capacity: 0.02 },
+  },
   retry: law,
   openingAtMs: Date.UTC(2020, 3, 11, 3, 0),
 };
@@ -34,13 +38,22 @@ const within = (actual: number, expected: number, share: number): void => {
 
 describe('a profile from the access logs of a known opening', () => {
   test('over a million combined lines in three files, one gzipped, out of order, in four time zones: curve, model, stage mix and retry shares come back', async () => {
-    const log = await syntheticCombinedLog({ ...base, model: 'opening-exp', amplitudePerMinute: 20_000, shapeMinutes: 17.4, minutes: 120, seed: 11 });
+    const log = await syntheticCombinedLog({
+      ...base,
+      model: 'opening-exp',
+      amplitudePerMinute: 20_000,
+      shapeMinutes: 17.4,
+      minutes: 120,
+      seed: 11,
+    });
     expect(log.lines.length).toBeGreaterThanOrEqual(1_000_000);
     // three files in the wrong order: the last third first, the middle one gzipped
     const third = Math.ceil(log.lines.length / 3);
     const parts = [log.lines.slice(2 * third), log.lines.slice(third, 2 * third), log.lines.slice(0, third)];
     const files = parts.map((lines, i) => join(folder, `access-${i}.log${i === 1 ? '.gz' : ''}`));
-    parts.forEach((lines, i) => writeFileSync(files[i]!, i === 1 ? gzipSync(`${lines.join('\n')}\n`) : `${lines.join('\n')}\n`));
+    parts.forEach((lines, i) =>
+      writeFileSync(files[i]!, i === 1 ? gzipSync(`${lines.join('\n')}\n`) : `${lines.join('\n')}\n`),
+    );
 
     const profile = await profileFromLogs({ files, out: join(folder, 'profile.json') });
 
@@ -56,7 +69,9 @@ describe('a profile from the access logs of a known opening', () => {
     within(fit.tauMinutes, 17.4, 0.05);
     within(fit.amplitudePerMinute, 20_000, 0.05);
     for (const stage of FUNNEL_STAGES) {
-      expect(Math.abs(profile.stages[stage]!.reachedShare - log.reached[stage]! / log.applicants), stage).toBeLessThan(0.01);
+      expect(Math.abs(profile.stages[stage]!.reachedShare - log.reached[stage]! / log.applicants), stage).toBeLessThan(
+        0.01,
+      );
     }
     // the stage mix the journey was built with: each stage is reached by those who went on from
     // the one before and did not give up there. Per attempt: success 1 − Σe, give-up Σe(1 − r).
@@ -65,16 +80,27 @@ describe('a profile from the access logs of a known opening', () => {
       if (index > 0) {
         const before = base.errors[FUNNEL_STAGES[index - 1]!] ?? {};
         const errorShare = (before.throttled ?? 0) + (before.capacity ?? 0) + (before.behavioural ?? 0);
-        const giveUp = (['throttled', 'capacity', 'behavioural'] as const).reduce((sum, kind) => sum + (before[kind] ?? 0) * (1 - law[kind].share), 0);
+        const giveUp = (['throttled', 'capacity', 'behavioural'] as const).reduce(
+          (sum, kind) => sum + (before[kind] ?? 0) * (1 - law[kind].share),
+          0,
+        );
         reached *= ((1 - errorShare) / (1 - errorShare + giveUp)) * base.continuation[stage]!;
       }
       expect(Math.abs(profile.stages[stage]!.reachedShare - reached), stage).toBeLessThan(0.01);
     });
-    for (const kind of ['throttled', 'capacity', 'behavioural'] as const) within(profile.retries[kind]!.retryShare, law[kind].share, 0.05);
+    for (const kind of ['throttled', 'capacity', 'behavioural'] as const)
+      within(profile.retries[kind]!.retryShare, law[kind].share, 0.05);
   });
 
   test('ALB logs of a hyperbolic opening: the hyperbolic wins, and the retry delays come back within 5 %', async () => {
-    const log = await syntheticAlbLog({ ...base, model: 'opening-hyperbolic', amplitudePerMinute: 8_000, shapeMinutes: 2.383, minutes: 240, seed: 12 });
+    const log = await syntheticAlbLog({
+      ...base,
+      model: 'opening-hyperbolic',
+      amplitudePerMinute: 8_000,
+      shapeMinutes: 2.383,
+      minutes: 240,
+      seed: 12,
+    });
     const file = join(folder, 'alb.log');
     writeFileSync(file, `${log.lines.join('\n')}\n`);
 

@@ -39,7 +39,9 @@ export async function profileFromLogs(options: ProfileFromLogsOptions): Promise<
   if (options.opening !== undefined) {
     openingAtMs = Date.parse(options.opening);
     if (!Number.isFinite(openingAtMs) || !/(Z|[+-]\d{2}:?\d{2})$/.test(options.opening)) {
-      throw new FloodgateError('USAGE', { detail: `--opening "${options.opening}" is not an ISO time with a zone (e.g. 2020-04-11T10:00:00+07:00)` });
+      throw new FloodgateError('USAGE', {
+        detail: `--opening "${options.opening}" is not an ISO time with a zone (e.g. 2020-04-11T10:00:00+07:00)`,
+      });
     }
   }
   const read = await readLogs({
@@ -61,8 +63,18 @@ export async function profileFromLogs(options: ProfileFromLogsOptions): Promise<
   } catch (error) {
     if (error instanceof RangeError) {
       const counts = (label: string, counter: Readonly<Record<string, number>>): string =>
-        Object.keys(counter).length === 0 ? '' : `; ${label}: ${Object.entries(counter).map(([reason, n]) => `${reason} ${n}`).join(', ')}`;
-      throw new FloodgateError('LOGS_UNUSABLE', { detail: `${error.message} (${read.lines} lines read${counts('unreadable', read.rejected)}${counts('left out', read.ignored)})` }, { cause: error });
+        Object.keys(counter).length === 0
+          ? ''
+          : `; ${label}: ${Object.entries(counter)
+              .map(([reason, n]) => `${reason} ${n}`)
+              .join(', ')}`;
+      throw new FloodgateError(
+        'LOGS_UNUSABLE',
+        {
+          detail: `${error.message} (${read.lines} lines read${counts('unreadable', read.rejected)}${counts('left out', read.ignored)})`,
+        },
+        { cause: error },
+      );
     }
     throw error;
   }
@@ -75,7 +87,11 @@ async function readStageMap(path: string): Promise<LogRules> {
   try {
     value = JSON.parse(await readFile(path, 'utf8'));
   } catch (error) {
-    throw new FloodgateError('USAGE', { detail: `cannot read the stage map ${path}: ${(error as Error).message}` }, { cause: error });
+    throw new FloodgateError(
+      'USAGE',
+      { detail: `cannot read the stage map ${path}: ${(error as Error).message}` },
+      { cause: error },
+    );
   }
   try {
     return parseStageMap(value, path);
@@ -90,7 +106,11 @@ export async function readProfileFile(path: string): Promise<ProfileFile> {
   try {
     value = JSON.parse(await readFile(path, 'utf8'));
   } catch (error) {
-    throw new FloodgateError('PROFILE_FILE_INVALID', { detail: `cannot read ${path}: ${(error as Error).message}` }, { cause: error });
+    throw new FloodgateError(
+      'PROFILE_FILE_INVALID',
+      { detail: `cannot read ${path}: ${(error as Error).message}` },
+      { cause: error },
+    );
   }
   try {
     return parseProfileFile(value, path);

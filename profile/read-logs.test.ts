@@ -15,7 +15,10 @@ const line = (second: number, path: string): string =>
 describe('the log reader splits lines with the shared splitter', () => {
   test('LF and CRLF lines, a last line without a newline, gzip told by its magic bytes', async () => {
     const text = `${line(1, '/')}\r\n${line(2, '/')}\n${line(3, '/')}`;
-    for (const [name, bytes] of [['plain.log', Buffer.from(text)], ['packed.log', gzipSync(text)]] as const) {
+    for (const [name, bytes] of [
+      ['plain.log', Buffer.from(text)],
+      ['packed.log', gzipSync(text)],
+    ] as const) {
       const file = join(dir, name);
       writeFileSync(file, bytes);
       const lines: string[] = [];

@@ -73,7 +73,10 @@ class Columns {
 
   private grow(): void {
     const size = this.timeMs.length * 2;
-    const grown = <T extends Float64Array | Uint8Array | Uint16Array | Uint32Array | Float32Array>(old: T, make: (n: number) => T): T => {
+    const grown = <T extends Float64Array | Uint8Array | Uint16Array | Uint32Array | Float32Array>(
+      old: T,
+      make: (n: number) => T,
+    ): T => {
       const next = make(size);
       next.set(old);
       return next;
@@ -89,7 +92,9 @@ class Columns {
 /** Reads every file; throws FloodgateError only for a file that cannot be opened or a format that cannot be told. */
 export async function readLogs(options: ReadLogsOptions): Promise<LogRead> {
   if (options.format !== undefined && !logFormat(options.format)) {
-    throw new FloodgateError('USAGE', { detail: `unknown log format "${options.format}"; use one of ${LOG_FORMAT_NAMES.join(', ')}` });
+    throw new FloodgateError('USAGE', {
+      detail: `unknown log format "${options.format}"; use one of ${LOG_FORMAT_NAMES.join(', ')}`,
+    });
   }
   const columns = new Columns();
   const applicants = new ApplicantIds();
@@ -122,31 +127,38 @@ export async function readLogs(options: ReadLogsOptions): Promise<LogRead> {
       lines += 1;
       count(rejected, 'line_too_long');
     };
-    await forEachLogLine(file, options.signal, (line) => {
-      if (line === '') return;
-      lines += 1;
-      if (!format) {
-        format = detectLogFormat(line);
+    await forEachLogLine(
+      file,
+      options.signal,
+      (line) => {
+        if (line === '') return;
+        lines += 1;
         if (!format) {
-          throw new FloodgateError('USAGE', { detail: `cannot tell the log format of ${file} from its first line; pass --format (${LOG_FORMAT_NAMES.join(', ')})` });
+          format = detectLogFormat(line);
+          if (!format) {
+            throw new FloodgateError('USAGE', {
+              detail: `cannot tell the log format of ${file} from its first line; pass --format (${LOG_FORMAT_NAMES.join(', ')})`,
+            });
+          }
+          parse = format.createParser();
         }
-        parse = format.createParser();
-      }
-      const record = parse!(line);
-      if (record === undefined) return; // a header
-      if ('rejected' in record) {
-        count(rejected, record.rejected satisfies LogRejectionReason);
-        return;
-      }
-      const stage = classify(record);
-      const stageNumber = STAGE_NUMBERS[stage];
-      if (stageNumber === undefined) {
-        count(ignored, stage satisfies FunnelStage | IgnoreReason);
-        return;
-      }
-      const client = applicants.id(record.client, byIp ? 0 : agentId(record.userAgent));
-      columns.push(record.timeMs, stageNumber, record.status, client, record.durationSeconds ?? Number.NaN);
-    }, tooLong);
+        const record = parse!(line);
+        if (record === undefined) return; // a header
+        if ('rejected' in record) {
+          count(rejected, record.rejected satisfies LogRejectionReason);
+          return;
+        }
+        const stage = classify(record);
+        const stageNumber = STAGE_NUMBERS[stage];
+        if (stageNumber === undefined) {
+          count(ignored, stage satisfies FunnelStage | IgnoreReason);
+          return;
+        }
+        const client = applicants.id(record.client, byIp ? 0 : agentId(record.userAgent));
+        columns.push(record.timeMs, stageNumber, record.status, client, record.durationSeconds ?? Number.NaN);
+      },
+      tooLong,
+    );
     if (format) formats.add(format.name);
   }
   return {
@@ -159,7 +171,9 @@ export async function readLogs(options: ReadLogsOptions): Promise<LogRead> {
 }
 
 /** FUNNEL_STAGES index by name; absent for the ignore reasons. */
-const STAGE_NUMBERS: Readonly<Record<string, number | undefined>> = Object.fromEntries(FUNNEL_STAGES.map((stage, index) => [stage, index]));
+const STAGE_NUMBERS: Readonly<Record<string, number | undefined>> = Object.fromEntries(
+  FUNNEL_STAGES.map((stage, index) => [stage, index]),
+);
 
 /**
  * Dense ids of applicants (address + agent id) without building a key string per line: an
@@ -214,7 +228,12 @@ function count(counter: Record<string, number>, key: string): void {
  * report's and the exporter's): LF or CRLF (the CR is dropped here), a line longer than
  * {@link MAX_LOG_LINE} bytes skipped to its newline and reported once to `onTooLong`.
  */
-export async function forEachLogLine(file: string, signal: AbortSignal | undefined, onLine: (line: string) => void, onTooLong: () => void = () => {}): Promise<void> {
+export async function forEachLogLine(
+  file: string,
+  signal: AbortSignal | undefined,
+  onLine: (line: string) => void,
+  onTooLong: () => void = () => {},
+): Promise<void> {
   let gzip = false;
   try {
     const handle = await open(file, 'r');
@@ -223,7 +242,11 @@ export async function forEachLogLine(file: string, signal: AbortSignal | undefin
     await handle.close();
     gzip = isGzipMagic(head);
   } catch (error) {
-    throw new FloodgateError('USAGE', { detail: `cannot read log file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }, { cause: error });
+    throw new FloodgateError(
+      'USAGE',
+      { detail: `cannot read log file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` },
+      { cause: error },
+    );
   }
   const raw = createReadStream(file, { highWaterMark: 256 * 1024, ...(signal ? { signal } : {}) });
   const stream = gzip ? raw.pipe(createGunzip()) : raw;

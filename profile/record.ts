@@ -50,7 +50,18 @@ export interface LogFormat {
 }
 
 const MONTHS: Readonly<Record<string, number>> = {
-  Jan: 1, Feb: 2, Mar: 3, Apr: 4, May: 5, Jun: 6, Jul: 7, Aug: 8, Sep: 9, Oct: 10, Nov: 11, Dec: 12,
+  Jan: 1,
+  Feb: 2,
+  Mar: 3,
+  Apr: 4,
+  May: 5,
+  Jun: 6,
+  Jul: 7,
+  Aug: 8,
+  Sep: 9,
+  Oct: 10,
+  Nov: 11,
+  Dec: 12,
 };
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
@@ -81,7 +92,14 @@ const digits = (text: string, from: number, count: number): number => {
  * written, so 0050 stays 50.
  */
 export function parseTimeLocal(text: string): number {
-  if (text.length !== 26 || text.charCodeAt(2) !== 47 || text.charCodeAt(6) !== 47 || text.charCodeAt(11) !== 58 || text.charCodeAt(20) !== 32) return Number.NaN;
+  if (
+    text.length !== 26 ||
+    text.charCodeAt(2) !== 47 ||
+    text.charCodeAt(6) !== 47 ||
+    text.charCodeAt(11) !== 58 ||
+    text.charCodeAt(20) !== 32
+  )
+    return Number.NaN;
   const day = digits(text, 0, 2);
   const month = MONTHS[text.slice(3, 6)];
   const year = digits(text, 7, 4);
@@ -90,7 +108,8 @@ export function parseTimeLocal(text: string): number {
   const second = digits(text, 18, 2);
   const sign = text.charCodeAt(21) === 45 ? -1 : text.charCodeAt(21) === 43 ? 1 : 0;
   const offset = sign * (digits(text, 22, 2) * 60 + digits(text, 24, 2));
-  if (month === undefined || !(day >= 1 && day <= (month === 2 && !isLeap(year) ? 28 : DAYS_IN_MONTH[month - 1]!))) return Number.NaN;
+  if (month === undefined || !(day >= 1 && day <= (month === 2 && !isLeap(year) ? 28 : DAYS_IN_MONTH[month - 1]!)))
+    return Number.NaN;
   if (!(hour <= 23 && minute <= 59 && second <= 60 && sign !== 0 && Number.isFinite(offset))) return Number.NaN;
   return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute - offset) * 60_000 + second * 1000;
 }

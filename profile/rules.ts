@@ -143,7 +143,8 @@ export function parseStageMap(value: unknown, where: string): LogRules {
   };
   if (typeof value !== 'object' || value === null) fail('expected a JSON object with "stages"');
   const file = value as Record<string, unknown>;
-  if (!Array.isArray(file.stages) || file.stages.length === 0) fail('"stages" must be a non-empty array of { stage, method, path }');
+  if (!Array.isArray(file.stages) || file.stages.length === 0)
+    fail('"stages" must be a non-empty array of { stage, method, path }');
   const regex = (text: unknown, name: string): RegExp => {
     if (typeof text !== 'string') fail(`${name} must be a regex string`);
     try {
@@ -154,12 +155,18 @@ export function parseStageMap(value: unknown, where: string): LogRules {
   };
   const stages = (file.stages as unknown[]).map((entry, index): StageRule => {
     const row = (entry ?? {}) as Record<string, unknown>;
-    if (typeof row.stage !== 'string' || !isFunnelStage(row.stage)) fail(`stages[${index}].stage must be one of ${FUNNEL_STAGES.join(', ')}`);
+    if (typeof row.stage !== 'string' || !isFunnelStage(row.stage))
+      fail(`stages[${index}].stage must be one of ${FUNNEL_STAGES.join(', ')}`);
     const method = typeof row.method === 'string' ? row.method.toUpperCase() : '*';
     return { stage: row.stage as FunnelStage, method, path: regex(row.path, `stages[${index}].path`) };
   });
   const ignore = (file.ignore ?? {}) as Record<string, unknown>;
-  const paths = ignore.paths === undefined ? REFERENCE_TARGET_RULES.ignoredPaths : Array.isArray(ignore.paths) ? ignore.paths.map((text, i) => regex(text, `ignore.paths[${i}]`)) : fail('ignore.paths must be an array of regex strings');
+  const paths =
+    ignore.paths === undefined
+      ? REFERENCE_TARGET_RULES.ignoredPaths
+      : Array.isArray(ignore.paths)
+        ? ignore.paths.map((text, i) => regex(text, `ignore.paths[${i}]`))
+        : fail('ignore.paths must be an array of regex strings');
   const slow = file.slowSeconds === undefined ? REFERENCE_TARGET_RULES.slowSeconds : Number(file.slowSeconds);
   if (!(slow > 0)) fail('slowSeconds must be a number > 0');
   return {

@@ -53,7 +53,12 @@ export function renderProfile(file: ProfileFile, options: RenderProfileOptions =
       const curveRow = Math.min(height - 1, Math.floor((fitted[c]! / top) * height - 1e-9));
       line += curveRow === row ? '•' : BLOCKS[Math.max(0, Math.min(8, Math.round(level * 8)))]!;
     }
-    const label = row === height - 1 ? `${number.format(top)}/min ┤` : row === 0 ? `${'0'.padStart(number.format(top).length)}/min ┤` : `${' '.repeat(number.format(top).length + 4)} │`;
+    const label =
+      row === height - 1
+        ? `${number.format(top)}/min ┤`
+        : row === 0
+          ? `${'0'.padStart(number.format(top).length)}/min ┤`
+          : `${' '.repeat(number.format(top).length + 4)} │`;
     rows.push(`${label}${line}`);
   }
   const axis = `${' '.repeat(number.format(top).length + 5)}└${'─'.repeat(columns)}`;
@@ -61,8 +66,12 @@ export function renderProfile(file: ProfileFile, options: RenderProfileOptions =
 
   const fits = file.fits
     .map((candidate) => {
-      const shape = candidate.model === 'opening-exp' ? `τ = ${candidate.tauMinutes.toFixed(2)} min` : `c = ${candidate.cMinutes.toFixed(3)} min`;
-      const best = candidate.model === file.chosen ? '  ← chosen (lowest AIC)' : `  ΔAIC ${(candidate.aic - fit.aic).toFixed(1)}`;
+      const shape =
+        candidate.model === 'opening-exp'
+          ? `τ = ${candidate.tauMinutes.toFixed(2)} min`
+          : `c = ${candidate.cMinutes.toFixed(3)} min`;
+      const best =
+        candidate.model === file.chosen ? '  ← chosen (lowest AIC)' : `  ΔAIC ${(candidate.aic - fit.aic).toFixed(1)}`;
       return `  ${candidate.model.padEnd(19)} A = ${number.format(candidate.amplitudePerMinute)}/min, ${shape}${best}`;
     })
     .join('\n');
@@ -82,7 +91,9 @@ export function renderProfile(file: ProfileFile, options: RenderProfileOptions =
   const scaling = options.scaling ?? {};
   const plan = toRampingArrivalRate(profileFromFile(file, scaling));
   const shown = options.stages ?? 12;
-  const stageRows = plan.stages.slice(0, shown).map((stage) => `  ${stage.duration.padStart(8)} → ${stage.target}/${plan.timeUnit}`);
+  const stageRows = plan.stages
+    .slice(0, shown)
+    .map((stage) => `  ${stage.duration.padStart(8)} → ${stage.target}/${plan.timeUnit}`);
   if (plan.stages.length > shown) stageRows.push(`  … ${plan.stages.length - shown} more stages`);
   const scaleText = `rate × ${scaling.rateScale ?? 1}, time ÷ ${scaling.timeScale ?? 1}`;
 

@@ -20,9 +20,18 @@ export interface SyntheticOpening {
   /** Think time before each stage: ln(seconds) ~ Normal(mu, sigma). */
   readonly thinkTime: { readonly mu: number; readonly sigma: number };
   /** Probability that one attempt gets each bad answer, per stage. */
-  readonly errors: Readonly<Partial<Record<FunnelStage, { readonly throttled?: number; readonly capacity?: number; readonly behavioural?: number }>>>;
+  readonly errors: Readonly<
+    Partial<
+      Record<FunnelStage, { readonly throttled?: number; readonly capacity?: number; readonly behavioural?: number }>
+    >
+  >;
   /** After a bad answer of a class: probability of another attempt, and its delay. */
-  readonly retry: Readonly<Record<'throttled' | 'capacity' | 'behavioural', { readonly share: number; readonly mu: number; readonly sigma: number }>>;
+  readonly retry: Readonly<
+    Record<
+      'throttled' | 'capacity' | 'behavioural',
+      { readonly share: number; readonly mu: number; readonly sigma: number }
+    >
+  >;
   /** The opening instant, ms since the epoch (a whole minute). */
   readonly openingAtMs: number;
   readonly seed: number;
@@ -86,7 +95,10 @@ interface SyntheticRequest {
 }
 
 /** Lines in nginx `combined` + `$request_time`, with noise, across time zones. */
-export function syntheticCombinedLog(opening: SyntheticOpening, options: { readonly noise?: boolean } = {}): Promise<SyntheticLog> {
+export function syntheticCombinedLog(
+  opening: SyntheticOpening,
+  options: { readonly noise?: boolean } = {},
+): Promise<SyntheticLog> {
   return syntheticLog(opening, options.noise ?? true, (request, random) => {
     const endMs = request.startMs + request.durationSeconds * 1000;
     const zone = ZONES[Math.floor(random() * ZONES.length)]!;
@@ -100,7 +112,10 @@ export function syntheticCombinedLog(opening: SyntheticOpening, options: { reado
  * Lines in AWS ALB's format: its time has microseconds, so delays between requests are exact
  * (the combined format logs whole seconds).
  */
-export function syntheticAlbLog(opening: SyntheticOpening, options: { readonly noise?: boolean } = {}): Promise<SyntheticLog> {
+export function syntheticAlbLog(
+  opening: SyntheticOpening,
+  options: { readonly noise?: boolean } = {},
+): Promise<SyntheticLog> {
   return syntheticLog(opening, options.noise ?? true, (request) => {
     const endMs = request.startMs + request.durationSeconds * 1000;
     const [method, stagePath] = PATHS[request.stage];
@@ -111,15 +126,20 @@ export function syntheticAlbLog(opening: SyntheticOpening, options: { readonly n
   });
 }
 
-async function syntheticLog(opening: SyntheticOpening, noise: boolean, format: (request: SyntheticRequest, random: RandomSource) => string): Promise<SyntheticLog> {
+async function syntheticLog(
+  opening: SyntheticOpening,
+  noise: boolean,
+  format: (request: SyntheticRequest, random: RandomSource) => string,
+): Promise<SyntheticLog> {
   const random = seededRandom(opening.seed);
   const lines: string[] = [];
   const arrivalsPerMinute: number[] = [];
   const reached: Record<string, number> = {};
   const noiseCount: Record<string, number> = { health: 0, static: 0, bot: 0, malformed: 0 };
-  const curve = opening.model === 'opening-exp'
-    ? { model: opening.model, amplitudePerMinute: opening.amplitudePerMinute, tauMinutes: opening.shapeMinutes }
-    : { model: opening.model, amplitudePerMinute: opening.amplitudePerMinute, cMinutes: opening.shapeMinutes };
+  const curve =
+    opening.model === 'opening-exp'
+      ? { model: opening.model, amplitudePerMinute: opening.amplitudePerMinute, tauMinutes: opening.shapeMinutes }
+      : { model: opening.model, amplitudePerMinute: opening.amplitudePerMinute, cMinutes: opening.shapeMinutes };
   let applicant = 0;
   for (let minute = 0; minute < opening.minutes; minute += 1) {
     // a million lines take a while: let the event loop (a test runner's heartbeat) breathe
@@ -165,7 +185,12 @@ async function syntheticLog(opening: SyntheticOpening, noise: boolean, format: (
         const base = { startMs: at, durationSeconds: 0.001, stage: 'landing', status: 200 } as const;
         lines.push(format({ ...base, client: '2001:db8::ffff', path: '/healthz' }, random));
         lines.push(format({ ...base, client, path: '/static/app.css' }, random));
-        lines.push(format({ ...base, client: '2001:db8::fffe', userAgent: 'Googlebot/2.1 (+http://www.google.com/bot.html)' }, random));
+        lines.push(
+          format(
+            { ...base, client: '2001:db8::fffe', userAgent: 'Googlebot/2.1 (+http://www.google.com/bot.html)' },
+            random,
+          ),
+        );
         lines.push('this line is not an access log line');
         noiseCount.health! += 1;
         noiseCount.static! += 1;

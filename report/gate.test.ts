@@ -6,7 +6,10 @@ import { FAIL_ON_CHOICES, gateFailure, type FailOn } from './gate.ts';
 const base = analyseRun(simulatedRunResult(simulateRun({ steps: linearSteps(2, 2, 3, 20), seed: 5 })));
 
 /** The analysis with its verdict status, validity and lost records set as a case needs them. */
-function withVerdict(status: Analysis['verdict']['status'], options: { valid?: boolean; lost?: number; truth?: boolean } = {}): Analysis {
+function withVerdict(
+  status: Analysis['verdict']['status'],
+  options: { valid?: boolean; lost?: number; truth?: boolean } = {},
+): Analysis {
   const valid = options.valid ?? status !== 'invalid';
   return {
     ...base,
@@ -51,8 +54,12 @@ describe('--fail-on', () => {
   });
 
   test('the failure says why, in the words of the report', () => {
-    expect(gateFailure(withVerdict('invalid'), 'invalid')?.detail).toContain('the load generator dropped 120 iterations');
+    expect(gateFailure(withVerdict('invalid'), 'invalid')?.detail).toContain(
+      'the load generator dropped 120 iterations',
+    );
     expect(gateFailure(withVerdict('fail'), 'slo')?.detail).toContain('headline of fail');
-    expect(gateFailure(withVerdict('pass', { lost: 3 }), 'any')?.detail).toContain('3 acknowledged records were not stored');
+    expect(gateFailure(withVerdict('pass', { lost: 3 }), 'any')?.detail).toContain(
+      '3 acknowledged records were not stored',
+    );
   });
 });

@@ -61,18 +61,23 @@ export function gateFailure(analysis: Analysis, failOn: FailOn, context: GateCon
   if (!analysis.valid) return { code: 'REPORT_RUN_INVALID', detail: analysis.validity.reasons.join('; ') };
   const outcome = verdictOutcome(analysis.verdict.status);
   const verdict = `${analysis.verdict.headline} (verdict ${analysis.verdict.status})`;
-  if (level >= FAIL_ON_CHOICES.indexOf('slo') && outcome === 'fail') return { code: 'REPORT_GATE_FAILED', detail: verdict };
+  if (level >= FAIL_ON_CHOICES.indexOf('slo') && outcome === 'fail')
+    return { code: 'REPORT_GATE_FAILED', detail: verdict };
   if (level >= FAIL_ON_CHOICES.indexOf('any')) {
     if (outcome !== 'pass') return { code: 'REPORT_GATE_FAILED', detail: `the report could not conclude: ${verdict}` };
     const { reconciliation } = analysis;
     if (!reconciliation.available && !context.truthSkipped) {
       return {
         code: 'REPORT_GATE_FAILED',
-        detail: "the target's truth could not be read, so lost records cannot be ruled out (pass --target-truth <url> of the run's target, or --target-truth off to gate without it)",
+        detail:
+          "the target's truth could not be read, so lost records cannot be ruled out (pass --target-truth <url> of the run's target, or --target-truth off to gate without it)",
       };
     }
     if (reconciliation.available && reconciliation.lost > 0) {
-      return { code: 'REPORT_GATE_FAILED', detail: `${reconciliation.lost.toLocaleString('en-US')} acknowledged records were not stored` };
+      return {
+        code: 'REPORT_GATE_FAILED',
+        detail: `${reconciliation.lost.toLocaleString('en-US')} acknowledged records were not stored`,
+      };
     }
   }
   return undefined;

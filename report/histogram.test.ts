@@ -1,12 +1,23 @@
 import { describe, expect, test } from 'vitest';
 import type { ExplicitHistogram } from '../contracts/run-result.ts';
-import { LogHistogramBuilder, logBucketIndex, logBucketUpper, mean, mergeHistograms, quantile, shareAtOrBelow } from './histogram.ts';
+import {
+  LogHistogramBuilder,
+  logBucketIndex,
+  logBucketUpper,
+  mean,
+  mergeHistograms,
+  quantile,
+  shareAtOrBelow,
+} from './histogram.ts';
 import { seededRandom } from '../contracts/random.ts';
 
 /** Log-normal durations (ms), seeded. */
 function durations(count: number, medianMs: number, sigma: number, seed: number): number[] {
   const random = seededRandom(seed);
-  return Array.from({ length: count }, () => medianMs * Math.exp(sigma * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())));
+  return Array.from(
+    { length: count },
+    () => medianMs * Math.exp(sigma * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())),
+  );
 }
 
 function exactQuantile(values: number[], q: number): number {
@@ -90,8 +101,13 @@ describe('explicit-bound histograms (from Prometheus)', () => {
   });
 
   test('merge when the bounds agree and refuse when they do not', () => {
-    expect(mergeHistograms([histogram([1, 2, 3, 4]), histogram([4, 3, 2, 1])])).toMatchObject({ counts: [5, 5, 5, 5], count: 20 });
-    expect(() => mergeHistograms([histogram([1, 0, 0, 0]), { ...histogram([1, 0, 0]), boundsMs: [100, 300] }])).toThrow(/different bucket bounds/);
+    expect(mergeHistograms([histogram([1, 2, 3, 4]), histogram([4, 3, 2, 1])])).toMatchObject({
+      counts: [5, 5, 5, 5],
+      count: 20,
+    });
+    expect(() => mergeHistograms([histogram([1, 0, 0, 0]), { ...histogram([1, 0, 0]), boundsMs: [100, 300] }])).toThrow(
+      /different bucket bounds/,
+    );
     const log = new LogHistogramBuilder();
     log.record(5);
     expect(() => mergeHistograms([log.toJSON(), histogram([1, 0, 0, 0])])).toThrow(/cannot merge/);

@@ -76,7 +76,9 @@ export function emptyHistogram(): LogHistogram {
  * Throws RangeError when kinds or bounds differ: such histograms cannot be merged without error.
  */
 export function mergeHistograms(histograms: ReadonlyArray<LatencyHistogram | undefined>): LatencyHistogram | undefined {
-  const present = histograms.filter((histogram): histogram is LatencyHistogram => histogram !== undefined && histogram.count > 0);
+  const present = histograms.filter(
+    (histogram): histogram is LatencyHistogram => histogram !== undefined && histogram.count > 0,
+  );
   if (present.length === 0) return undefined;
   const first = present[0]!;
   if (first.kind === 'log') {
@@ -160,5 +162,8 @@ export function shareAtOrBelow(histogram: LatencyHistogram | undefined, ms: numb
 }
 
 function sameBounds(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((value, index) => Math.abs(value - b[index]!) <= 1e-9 * Math.max(1, Math.abs(value)));
+  return (
+    a.length === b.length &&
+    a.every((value, index) => Math.abs(value - b[index]!) <= 1e-9 * Math.max(1, Math.abs(value)))
+  );
 }

@@ -4,7 +4,17 @@
  * output folder. Read → parse → compute → render, each step its own module.
  */
 
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { FloodgateError } from '../contracts/errors.ts';
 import { validateRunResult, type RunResult } from '../contracts/run-result.ts';
@@ -73,8 +83,13 @@ export async function buildReport(options: ReportOptions): Promise<ReportOutcome
   try {
     const runResult = await readRun(dir, options);
     const checked = validateRunResult(runResult);
-    if (!checked.ok) throw new FloodgateError('INTERNAL', { detail: `the run-result built from ${dir} is malformed: ${checked.problems.join('; ')}` });
-    const baseline = options.baseline ? analyseRun(await readBaseline(resolve(options.baseline), options), { objectives }) : undefined;
+    if (!checked.ok)
+      throw new FloodgateError('INTERNAL', {
+        detail: `the run-result built from ${dir} is malformed: ${checked.problems.join('; ')}`,
+      });
+    const baseline = options.baseline
+      ? analyseRun(await readBaseline(resolve(options.baseline), options), { objectives })
+      : undefined;
     const analysis = analyseRun(runResult, { objectives, ...(baseline ? { baseline } : {}) });
 
     const files = [join(out, RUN_RESULT_FILE)];
@@ -85,7 +100,8 @@ export async function buildReport(options: ReportOptions): Promise<ReportOutcome
       files.push(path);
     }
     const html = join(out, 'report.html');
-    const pdf = options.pdf === 'off' ? { skipped: 'report.pdf not asked for' } : await printPdf(html, join(out, 'report.pdf'));
+    const pdf =
+      options.pdf === 'off' ? { skipped: 'report.pdf not asked for' } : await printPdf(html, join(out, 'report.pdf'));
     if ('written' in pdf) files.push(pdf.written);
     return { analysis, runResult, files, html, pdf };
   } catch (error) {
@@ -114,14 +130,19 @@ export function checkResultsFolder(dir: string): void {
   try {
     isFolder = statSync(dir).isDirectory();
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') throw new FloodgateError('RESULTS_NOT_FOUND', { dir, detail: 'the folder does not exist' }, { cause: error });
+    if (errorCode(error) === 'ENOENT')
+      throw new FloodgateError('RESULTS_NOT_FOUND', { dir, detail: 'the folder does not exist' }, { cause: error });
     throw new FloodgateError('RESULTS_UNREADABLE', { dir, detail: describeFileError(error) }, { cause: error });
   }
   if (!isFolder) throw new FloodgateError('RESULTS_NOT_FOUND', { dir, detail: 'it is a file, not a folder' });
   try {
     readdirSync(dir);
   } catch (error) {
-    throw new FloodgateError('RESULTS_UNREADABLE', { dir, detail: `the folder cannot be listed: ${describeFileError(error)}` }, { cause: error });
+    throw new FloodgateError(
+      'RESULTS_UNREADABLE',
+      { dir, detail: `the folder cannot be listed: ${describeFileError(error)}` },
+      { cause: error },
+    );
   }
   for (const name of RESULT_FILES) {
     const path = join(dir, name);
@@ -130,7 +151,11 @@ export function checkResultsFolder(dir: string): void {
       accessSync(path, constants.R_OK);
       if (statSync(path).isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
     } catch (error) {
-      throw new FloodgateError('RESULTS_UNREADABLE', { dir, detail: `${name}: ${describeFileError(error)}` }, { cause: error });
+      throw new FloodgateError(
+        'RESULTS_UNREADABLE',
+        { dir, detail: `${name}: ${describeFileError(error)}` },
+        { cause: error },
+      );
     }
   }
 }
@@ -163,13 +188,21 @@ export function ensureOutputFolder(out: string): string[] {
       created.push(folder);
     } catch (error) {
       if (errorCode(error) === 'EEXIST' && statSync(folder).isDirectory()) continue;
-      throw new FloodgateError('OUTPUT_FAILED', { path: folder, detail: `cannot create the folder: ${describeFileError(error)}` }, { cause: error });
+      throw new FloodgateError(
+        'OUTPUT_FAILED',
+        { path: folder, detail: `cannot create the folder: ${describeFileError(error)}` },
+        { cause: error },
+      );
     }
   }
   try {
     accessSync(out, constants.W_OK);
   } catch (error) {
-    throw new FloodgateError('OUTPUT_FAILED', { path: out, detail: `the folder is not writable: ${describeFileError(error)}` }, { cause: error });
+    throw new FloodgateError(
+      'OUTPUT_FAILED',
+      { path: out, detail: `the folder is not writable: ${describeFileError(error)}` },
+      { cause: error },
+    );
   }
   return created;
 }
@@ -246,5 +279,8 @@ async function readBaseline(dir: string, options: ReportOptions): Promise<RunRes
       throw new FloodgateError('INPUT_INVALID', { what: stored, detail: checked.problems.slice(0, 3).join('; ') });
     }
   }
-  return readRunDirectory(dir, { truth: existsSync(join(dir, 'truth.json')) ? 'auto' : 'off', ...(options.signal ? { signal: options.signal } : {}) });
+  return readRunDirectory(dir, {
+    truth: existsSync(join(dir, 'truth.json')) ? 'auto' : 'off',
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
 }

@@ -62,7 +62,9 @@ export async function forEachLine(
   const splitter = new K6LineSplitter(options.maxLineBytes ?? MAX_LINE_LENGTH);
   const gzip = await isGzipFile(path);
   const file = createReadStream(path, { highWaterMark: 256 * 1024 });
-  const stream = gzip ? file.pipe(createGunzip({ finishFlush: 2 /* Z_SYNC_FLUSH: keep what a cut stream holds */ })) : file;
+  const stream = gzip
+    ? file.pipe(createGunzip({ finishFlush: 2 /* Z_SYNC_FLUSH: keep what a cut stream holds */ }))
+    : file;
   if (gzip) file.once('error', (error) => stream.destroy(error));
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -70,8 +72,16 @@ export async function forEachLine(
       splitter.push(chunk, sink);
     }
   } catch (error) {
-    if (gzip && typeof (error as NodeJS.ErrnoException).code === 'string' && (error as NodeJS.ErrnoException).code!.startsWith('Z_')) {
-      throw new FloodgateError('INPUT_INVALID', { what: path, detail: `not a readable gzip stream (${(error as Error).message})` }, { cause: error });
+    if (
+      gzip &&
+      typeof (error as NodeJS.ErrnoException).code === 'string' &&
+      (error as NodeJS.ErrnoException).code!.startsWith('Z_')
+    ) {
+      throw new FloodgateError(
+        'INPUT_INVALID',
+        { what: path, detail: `not a readable gzip stream (${(error as Error).message})` },
+        { cause: error },
+      );
     }
     throw error;
   } finally {

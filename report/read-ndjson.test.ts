@@ -9,8 +9,22 @@ import { NdjsonAggregator, readNdjson, requestOutcome } from './read-ndjson.ts';
 const point = (metric: string, time: string, value: number, tags: Record<string, string>): string =>
   JSON.stringify({ metric, type: 'Point', data: { time, value, tags } });
 
-const http = (time: string, stage: string, status: string, ms: number, expected = status < '400' || status === '429'): string[] => {
-  const tags = { run: 'r1', scenario: 'breakpoint', stage, status, expected_response: String(expected), name: `POST /api/${stage}`, method: 'POST' };
+const http = (
+  time: string,
+  stage: string,
+  status: string,
+  ms: number,
+  expected = status < '400' || status === '429',
+): string[] => {
+  const tags = {
+    run: 'r1',
+    scenario: 'breakpoint',
+    stage,
+    status,
+    expected_response: String(expected),
+    name: `POST /api/${stage}`,
+    method: 'POST',
+  };
   return [point('http_reqs', time, 1, tags), point('http_req_duration', time, ms, tags)];
 };
 
@@ -79,13 +93,23 @@ describe('aggregating k6 NDJSON lines', () => {
       JSON.stringify({ type: 'Point', data: {} }),
       point('vus', '2026-08-21T09:00:00Z', 2, { run: 'r1' }),
     ]);
-    expect(result.rejected).toEqual({ bad_json: 1, not_object: 1, unknown_type: 1, bad_time: 1, bad_value: 1, missing_field: 1 });
+    expect(result.rejected).toEqual({
+      bad_json: 1,
+      not_object: 1,
+      unknown_type: 1,
+      bad_time: 1,
+      bad_value: 1,
+      missing_field: 1,
+    });
     expect(result.lines).toBe(7);
     expect(result.slots[0]!.vus).toBe(2);
   });
 
   test('keeps only the asked-for run and counts the others apart from rejections (the lines are fine)', () => {
-    const result = aggregate([point('vus', '2026-08-21T09:00:00Z', 2, { run: 'r2' }), point('vus', '2026-08-21T09:00:00Z', 4, { run: 'r1' })], { run: 'r1' });
+    const result = aggregate(
+      [point('vus', '2026-08-21T09:00:00Z', 2, { run: 'r2' }), point('vus', '2026-08-21T09:00:00Z', 4, { run: 'r1' })],
+      { run: 'r1' },
+    );
     expect(result.rejected).toEqual({});
     expect(result.otherRunPoints).toBe(1);
     expect(result.otherRuns).toEqual(['r2']);
@@ -119,7 +143,13 @@ describe('aggregating k6 NDJSON lines', () => {
       JSON.stringify({
         type: 'Metric',
         metric: 'http_req_duration',
-        data: { name: 'http_req_duration', type: 'trend', contains: 'time', thresholds: ['p(95)<500', { threshold: 'p(99)<3000', abortOnFail: true, delayAbortEval: '10s' }], submetrics: null },
+        data: {
+          name: 'http_req_duration',
+          type: 'trend',
+          contains: 'time',
+          thresholds: ['p(95)<500', { threshold: 'p(99)<3000', abortOnFail: true, delayAbortEval: '10s' }],
+          submetrics: null,
+        },
       }),
       point('checks', '2026-08-21T09:00:00Z', 1, { run: 'r1', check: 'register completed' }),
       point('checks', '2026-08-21T09:00:00Z', 0, { run: 'r1', check: 'register completed' }),
@@ -152,7 +182,10 @@ describe('reading an NDJSON file', () => {
 
   test('streams CRLF lines, skips blank ones, and counts a cut-off last line as truncated', async () => {
     const path = join(dir, 'k6.ndjson');
-    const lines = [...http('2026-08-21T09:00:00.1Z', 'landing', '200', 3), ...http('2026-08-21T09:00:00.2Z', 'landing', '200', 4)];
+    const lines = [
+      ...http('2026-08-21T09:00:00.1Z', 'landing', '200', 3),
+      ...http('2026-08-21T09:00:00.2Z', 'landing', '200', 4),
+    ];
     writeFileSync(path, `${lines.join('\r\n')}\r\n\r\n{"metric":"http_reqs","type":"Po`);
     const result = await readNdjson(path);
     expect(result.slots[0]!.stages.landing!.requests.ok).toBe(2);
@@ -162,7 +195,11 @@ describe('reading an NDJSON file', () => {
   });
 
   test('reads the gzip output of k6 (--out json=FILE.gz) line for line like the plain file', async () => {
-    const lines = [...http('2026-08-21T09:00:00.1Z', 'landing', '200', 3), ...http('2026-08-21T09:00:00.2Z', 'landing', '503', 4), '{bad'];
+    const lines = [
+      ...http('2026-08-21T09:00:00.1Z', 'landing', '200', 3),
+      ...http('2026-08-21T09:00:00.2Z', 'landing', '503', 4),
+      '{bad',
+    ];
     const text = `${lines.join('\n')}\n`;
     writeFileSync(join(dir, 'plain.ndjson'), text);
     writeFileSync(join(dir, 'k6.ndjson.gz'), gzipSync(text));

@@ -8,7 +8,12 @@
  */
 
 import { FUNNEL_STAGES, isFunnelStage, type FunnelStage, type StageResult } from '../contracts/funnel.ts';
-import { K6_MAX_LINE_BYTES, parseK6Line, type K6LineRejection, type K6MetricDeclaration } from '../contracts/k6-json.ts';
+import {
+  K6_MAX_LINE_BYTES,
+  parseK6Line,
+  type K6LineRejection,
+  type K6MetricDeclaration,
+} from '../contracts/k6-json.ts';
 import { K6_BUILTIN, K6_METRICS, type RequestOutcome } from '../contracts/metrics.ts';
 import type { CheckResult, RunSlot, StageSlot } from '../contracts/run-result.ts';
 import { LogHistogramBuilder } from './histogram.ts';
@@ -166,7 +171,8 @@ export class NdjsonAggregator {
       run: this.run,
       scenario,
       originMs: origin,
-      scenarioStartSeconds: origin !== undefined && Number.isFinite(startMs) ? Math.max(0, (startMs - origin) / 1000) : 0,
+      scenarioStartSeconds:
+        origin !== undefined && Number.isFinite(startMs) ? Math.max(0, (startMs - origin) / 1000) : 0,
       durationSeconds: origin !== undefined ? Math.max(0, (this.lastMs - origin) / 1000) : 0,
       resolutionSeconds,
       slots: this.slots.map((slot, index) => (slot ?? new SlotAccumulator()).toJSON(index * resolutionSeconds)),
@@ -197,10 +203,12 @@ export class NdjsonAggregator {
   private addPoint(metric: string, ms: number, value: number, tags: Readonly<Record<string, string>>): void {
     const slot = this.slotAt(ms);
     const scenario = typeof tags.scenario === 'string' ? tags.scenario : undefined;
-    if (scenario !== undefined && !this.helpers.has(scenario) && !this.firstByScenario.has(scenario)) this.firstByScenario.set(scenario, ms);
+    if (scenario !== undefined && !this.helpers.has(scenario) && !this.firstByScenario.has(scenario))
+      this.firstByScenario.set(scenario, ms);
     switch (metric) {
       case K6_BUILTIN.httpReqs: {
-        if (scenario !== undefined) this.requestsByScenario.set(scenario, (this.requestsByScenario.get(scenario) ?? 0) + value);
+        if (scenario !== undefined)
+          this.requestsByScenario.set(scenario, (this.requestsByScenario.get(scenario) ?? 0) + value);
         const outcome = requestOutcome(tags);
         const stage = typeof tags.stage === 'string' && isFunnelStage(tags.stage) ? tags.stage : undefined;
         if (stage === undefined) {
@@ -210,7 +218,8 @@ export class NdjsonAggregator {
         const stageSlot = slot.stage(stage);
         stageSlot.requests[outcome] = (stageSlot.requests[outcome] ?? 0) + value;
         const status = typeof tags.status === 'string' ? tags.status : 'unknown';
-        const key = status in stageSlot.statuses || Object.keys(stageSlot.statuses).length < MAX_STATUSES ? status : 'other';
+        const key =
+          status in stageSlot.statuses || Object.keys(stageSlot.statuses).length < MAX_STATUSES ? status : 'other';
         stageSlot.statuses[key] = (stageSlot.statuses[key] ?? 0) + value;
         return;
       }
@@ -309,7 +318,10 @@ export class NdjsonAggregator {
  * Reads `path` (k6 NDJSON) in one streaming pass and aggregates it.
  * Rejects with the signal's reason when `signal` aborts.
  */
-export async function readNdjson(path: string, options: AggregationOptions & { signal?: AbortSignal } = {}): Promise<NdjsonAggregate> {
+export async function readNdjson(
+  path: string,
+  options: AggregationOptions & { signal?: AbortSignal } = {},
+): Promise<NdjsonAggregate> {
   const aggregator = new NdjsonAggregator(options);
   const { gzip } = await forEachLine(path, (line) => aggregator.addLine(line), {
     signal: options.signal,
@@ -345,14 +357,19 @@ class StageAccumulator {
     addCounts(this.requests, other.requests);
     addCounts(this.statuses, other.statuses);
     addCounts(this.funnel, other.funnel);
-    for (const [outcome, histogram] of Object.entries(other.histograms) as Array<[RequestOutcome, LogHistogramBuilder]>) {
+    for (const [outcome, histogram] of Object.entries(other.histograms) as Array<
+      [RequestOutcome, LogHistogramBuilder]
+    >) {
       this.histogram(outcome).add(histogram.toJSON());
     }
   }
 
   toJSON(): StageSlot {
     const latency: StageSlot['latency'] = Object.fromEntries(
-      (Object.entries(this.histograms) as Array<[RequestOutcome, LogHistogramBuilder]>).map(([outcome, builder]) => [outcome, builder.toJSON()]),
+      (Object.entries(this.histograms) as Array<[RequestOutcome, LogHistogramBuilder]>).map(([outcome, builder]) => [
+        outcome,
+        builder.toJSON(),
+      ]),
     );
     return {
       requests: { ...this.requests },

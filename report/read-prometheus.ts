@@ -21,7 +21,13 @@
  */
 
 import { FloodgateError } from '../contracts/errors.ts';
-import { FUNNEL_STAGES, STAGE_RESULTS, isFunnelStage, type FunnelStage, type StageResult } from '../contracts/funnel.ts';
+import {
+  FUNNEL_STAGES,
+  STAGE_RESULTS,
+  isFunnelStage,
+  type FunnelStage,
+  type StageResult,
+} from '../contracts/funnel.ts';
 import { REQUEST_OUTCOMES, RUN_METRICS, type RequestOutcome } from '../contracts/metrics.ts';
 import {
   RUN_RESULT_KIND,
@@ -50,7 +56,10 @@ export interface PrometheusApi {
 }
 
 /** A Prometheus HTTP API client. Errors become PROMETHEUS_UNAVAILABLE. */
-export function httpPrometheus(url: string, options: { signal?: AbortSignal; timeoutMs?: number } = {}): PrometheusApi & { queries: () => number } {
+export function httpPrometheus(
+  url: string,
+  options: { signal?: AbortSignal; timeoutMs?: number } = {},
+): PrometheusApi & { queries: () => number } {
   const base = url.replace(/\/+$/, '');
   let queries = 0;
   const call = async (path: string, params: Record<string, string>): Promise<PromSeries[]> => {
@@ -58,20 +67,33 @@ export function httpPrometheus(url: string, options: { signal?: AbortSignal; tim
     let body: { status?: string; error?: string; data?: { result?: PromSeries[] } };
     try {
       const signals = [AbortSignal.timeout(options.timeoutMs ?? 30_000), ...(options.signal ? [options.signal] : [])];
-      const response = await fetch(`${base}${path}`, { method: 'POST', body: new URLSearchParams(params), signal: AbortSignal.any(signals) });
+      const response = await fetch(`${base}${path}`, {
+        method: 'POST',
+        body: new URLSearchParams(params),
+        signal: AbortSignal.any(signals),
+      });
       body = (await response.json()) as typeof body;
     } catch (error) {
       options.signal?.throwIfAborted();
-      throw new FloodgateError('PROMETHEUS_UNAVAILABLE', { url: base, detail: (error as Error).message }, { cause: error });
+      throw new FloodgateError(
+        'PROMETHEUS_UNAVAILABLE',
+        { url: base, detail: (error as Error).message },
+        { cause: error },
+      );
     }
     if (body.status !== 'success') {
-      throw new FloodgateError('PROMETHEUS_UNAVAILABLE', { url: base, detail: `query ${params.query} failed: ${body.error ?? 'unknown error'}` });
+      throw new FloodgateError('PROMETHEUS_UNAVAILABLE', {
+        url: base,
+        detail: `query ${params.query} failed: ${body.error ?? 'unknown error'}`,
+      });
     }
     return body.data?.result ?? [];
   };
   return {
-    query: (expr, time) => call('/api/v1/query', time === undefined ? { query: expr } : { query: expr, time: String(time) }),
-    queryRange: (expr, start, end, step) => call('/api/v1/query_range', { query: expr, start: String(start), end: String(end), step: String(step) }),
+    query: (expr, time) =>
+      call('/api/v1/query', time === undefined ? { query: expr } : { query: expr, time: String(time) }),
+    queryRange: (expr, start, end, step) =>
+      call('/api/v1/query_range', { query: expr, start: String(start), end: String(end), step: String(step) }),
     queries: () => queries,
   };
 }
@@ -106,7 +128,10 @@ export async function readPrometheusRun(options: ReadPrometheusOptions): Promise
   const first = await scalar(client, `min(last_over_time(${RUN_METRICS.runStart.name}${selector}[${lookback}]))`);
   const last = await scalar(client, `max(last_over_time(${RUN_METRICS.runLastSample.name}${selector}[${lookback}]))`);
   if (first === undefined || last === undefined) {
-    throw new FloodgateError('RESULTS_NOT_FOUND', { dir: options.url, detail: `Prometheus holds no ${RUN_METRICS.runStart.name} for run "${run}"` });
+    throw new FloodgateError('RESULTS_NOT_FOUND', {
+      dir: options.url,
+      detail: `Prometheus holds no ${RUN_METRICS.runStart.name} for run "${run}"`,
+    });
   }
   const duration = Math.max(1, last - first);
   const scrape = await scrapeInterval(client, selector, first, duration);
@@ -168,7 +193,8 @@ export async function readPrometheusRun(options: ReadPrometheusOptions): Promise
 
   const perSlot = async (expr: string, round: boolean, countsAsLoad = false): Promise<number[]> => {
     const total = new Array<number>(slotCount).fill(0);
-    for (const series of await grid(expr)) slotsOf(series, { round, load: countsAsLoad }).forEach((value, slot) => (total[slot]! += value));
+    for (const series of await grid(expr))
+      slotsOf(series, { round, load: countsAsLoad }).forEach((value, slot) => (total[slot]! += value));
     return total;
   };
   const gaugeMax = async (expr: string): Promise<number[]> => {
@@ -184,9 +210,14 @@ export async function readPrometheusRun(options: ReadPrometheusOptions): Promise
     }
     return values;
   };
-  const planned = await plannedPerSlot(grid, `sum(${RUN_METRICS.plannedArrivalRate.name}${selector})`, clock, (series) => {
-    cumulativeOnGrid(series, clock).forEach((value, index) => (load[index]! += value));
-  });
+  const planned = await plannedPerSlot(
+    grid,
+    `sum(${RUN_METRICS.plannedArrivalRate.name}${selector})`,
+    clock,
+    (series) => {
+      cumulativeOnGrid(series, clock).forEach((value, index) => (load[index]! += value));
+    },
+  );
   const dropped = await perSlot(`sum(${RUN_METRICS.droppedIterations.name}${selector})`, true);
   const iterations = await perSlot(`sum(${RUN_METRICS.iterations.name}${selector})`, true);
   const vus = await gaugeMax(`${RUN_METRICS.vus.name}${selector}`);
@@ -211,8 +242,12 @@ export async function readPrometheusRun(options: ReadPrometheusOptions): Promise
   });
 
   // Scenario: run.json's, else the load scenario with most requests (helpers send none).
-  const byScenario = await client.query(`sum by (scenario) (last_over_time(${RUN_METRICS.httpRequests.name}${selector}[${lookback}]))`, end);
-  const busiest = [...byScenario].sort((a, b) => Number(b.value?.[1] ?? 0) - Number(a.value?.[1] ?? 0))[0]?.metric.scenario;
+  const byScenario = await client.query(
+    `sum by (scenario) (last_over_time(${RUN_METRICS.httpRequests.name}${selector}[${lookback}]))`,
+    end,
+  );
+  const busiest = [...byScenario].sort((a, b) => Number(b.value?.[1] ?? 0) - Number(a.value?.[1] ?? 0))[0]?.metric
+    .scenario;
   const scenario = options.manifest?.scenario ?? busiest ?? 'unknown';
   const info = await client.query(`last_over_time(${RUN_METRICS.runInfo.name}${selector}[${lookback}])`, end);
   const remote = info.some((series) => series.metric.source === 'remote_write');
@@ -220,14 +255,28 @@ export async function readPrometheusRun(options: ReadPrometheusOptions): Promise
   // The NDJSON path's rule: the scenario starts with the first sample of the load (or of its
   // planned rate). It lies after the newest sample read at the last grid point without load.
   const firstLoad = load.findIndex((value) => value > 0);
-  const before = firstLoad > 0 ? newest.slice(0, firstLoad).reduce<number | undefined>((latest, value) => (value === undefined ? latest : value), undefined) : undefined;
+  const before =
+    firstLoad > 0
+      ? newest
+          .slice(0, firstLoad)
+          .reduce<number | undefined>((latest, value) => (value === undefined ? latest : value), undefined)
+      : undefined;
   const scenarioStartSeconds = Math.max(0, Math.max(first, before ?? first) - origin);
 
-  const thresholds: ThresholdResult[] = (await client.query(`last_over_time(${RUN_METRICS.thresholdPassing.name}${selector}[${lookback}])`, end))
+  const thresholds: ThresholdResult[] = (
+    await client.query(`last_over_time(${RUN_METRICS.thresholdPassing.name}${selector}[${lookback}])`, end)
+  )
     .filter((series) => series.metric.metric && series.metric.threshold)
-    .map((series) => ({ metric: series.metric.metric!, expression: series.metric.threshold!, ok: Number(series.value?.[1]) === 1 }));
+    .map((series) => ({
+      metric: series.metric.metric!,
+      expression: series.metric.threshold!,
+      ok: Number(series.value?.[1]) === 1,
+    }));
   const checkCounts = new Map<string, { passes: number; fails: number }>();
-  for (const series of await client.query(`sum by (check, result) (last_over_time(${RUN_METRICS.checks.name}${selector}[${lookback}]))`, end)) {
+  for (const series of await client.query(
+    `sum by (check, result) (last_over_time(${RUN_METRICS.checks.name}${selector}[${lookback}]))`,
+    end,
+  )) {
     const name = series.metric.check ?? '';
     const counts = checkCounts.get(name) ?? { passes: 0, fails: 0 };
     if (series.metric.result === 'pass') counts.passes += Number(series.value?.[1] ?? 0);
@@ -235,7 +284,10 @@ export async function readPrometheusRun(options: ReadPrometheusOptions): Promise
     checkCounts.set(name, counts);
   }
   const truthStages: Partial<Record<FunnelStage, number>> = {};
-  for (const series of await client.query(`max by (stage) (last_over_time(${RUN_METRICS.targetRecords.name}${selector}[${lookback}]))`, end)) {
+  for (const series of await client.query(
+    `max by (stage) (last_over_time(${RUN_METRICS.targetRecords.name}${selector}[${lookback}]))`,
+    end,
+  )) {
     const stage = series.metric.stage;
     if (stage && isFunnelStage(stage)) truthStages[stage] = Number(series.value?.[1] ?? 0);
   }
@@ -258,7 +310,9 @@ export async function readPrometheusRun(options: ReadPrometheusOptions): Promise
     ...(typeof options.manifest?.exitCode === 'number' ? { exitCode: options.manifest.exitCode } : {}),
     thresholds,
     checks: [...checkCounts.entries()].map(([name, counts]) => ({ name, ...counts })),
-    ...(Object.keys(truthStages).length > 0 ? { truth: { source: `${options.url} (${RUN_METRICS.targetRecords.name})`, stages: truthStages } } : {}),
+    ...(Object.keys(truthStages).length > 0
+      ? { truth: { source: `${options.url} (${RUN_METRICS.targetRecords.name})`, stages: truthStages } }
+      : {}),
     source: {
       kind: 'prometheus',
       url: options.url,
@@ -290,12 +344,18 @@ async function readHistograms(
   const cumulative = new Map<string, number[][]>();
   for (const series of await grid(`sum by (stage, outcome, le) (${name}_bucket${selector})`)) {
     const { stage, outcome, le } = series.metric;
-    if (!stage || !isFunnelStage(stage) || !REQUEST_OUTCOMES.includes(outcome as RequestOutcome) || le === undefined) continue;
-    const bucket = le === '+Inf' ? boundsSeconds.length : boundsSeconds.findIndex((bound) => Math.abs(bound - Number(le)) < 1e-9);
+    if (!stage || !isFunnelStage(stage) || !REQUEST_OUTCOMES.includes(outcome as RequestOutcome) || le === undefined)
+      continue;
+    const bucket =
+      le === '+Inf' ? boundsSeconds.length : boundsSeconds.findIndex((bound) => Math.abs(bound - Number(le)) < 1e-9);
     if (bucket < 0) continue;
     const key = `${stage}|${outcome}`;
     let table = cumulative.get(key);
-    if (!table) cumulative.set(key, (table = Array.from({ length: slotCount }, () => new Array<number>(boundsSeconds.length + 1).fill(0))));
+    if (!table)
+      cumulative.set(
+        key,
+        (table = Array.from({ length: slotCount }, () => new Array<number>(boundsSeconds.length + 1).fill(0))),
+      );
     slotsOf(series, true).forEach((value, slot) => (table![slot]![bucket] = value));
   }
   const sums = new Map<string, number[]>();
@@ -307,7 +367,9 @@ async function readHistograms(
     table.forEach((cumulativeCounts, slot) => {
       const count = cumulativeCounts[cumulativeCounts.length - 1]!;
       if (!(count > 0)) return;
-      const counts = cumulativeCounts.map((value, index) => Math.max(0, value - (index > 0 ? cumulativeCounts[index - 1]! : 0)));
+      const counts = cumulativeCounts.map((value, index) =>
+        Math.max(0, value - (index > 0 ? cumulativeCounts[index - 1]! : 0)),
+      );
       stageAt(slot, stage).latency[outcome] = {
         kind: 'explicit',
         boundsMs,
@@ -384,7 +446,9 @@ export function resample(cumulative: readonly number[], clock: SampleClock, roun
     const value = values[knot]! + share * (values[knot + 1]! - values[knot]!);
     return round ? Math.round(value) : value;
   };
-  const bounds = Array.from({ length: clock.slotCount + 1 }, (_, slot) => (slot === clock.slotCount ? values[values.length - 1]! : countAt(clock.origin + slot * clock.resolution)));
+  const bounds = Array.from({ length: clock.slotCount + 1 }, (_, slot) =>
+    slot === clock.slotCount ? values[values.length - 1]! : countAt(clock.origin + slot * clock.resolution),
+  );
   return bounds.slice(1).map((value, slot) => Math.max(0, value - bounds[slot]!));
 }
 
@@ -406,7 +470,8 @@ async function plannedPerSlot(
     const rate = new Array<number | undefined>(clock.gridCount + 1).fill(undefined);
     for (const [time, text] of series.values ?? []) {
       const index = Math.round((time - clock.start) / clock.resolution);
-      if (index >= 0 && index <= clock.gridCount && Number.isFinite(Number(text))) rate[index] = Math.max(0, Number(text));
+      if (index >= 0 && index <= clock.gridCount && Number.isFinite(Number(text)))
+        rate[index] = Math.max(0, Number(text));
     }
     const cumulative = new Array<number>(clock.gridCount + 1).fill(0);
     let sum = 0;
@@ -440,7 +505,8 @@ export async function scrapeInterval(
   let times: number[] = [];
   for (const series of await client.query(`${RUN_METRICS.runLastSample.name}${selector}[${window}s]`, first + window)) {
     const seriesTimes = (series.values ?? []).map(([time]) => time).sort((a, b) => a - b);
-    for (let index = 1; index < seriesTimes.length; index += 1) gaps.push(seriesTimes[index]! - seriesTimes[index - 1]!);
+    for (let index = 1; index < seriesTimes.length; index += 1)
+      gaps.push(seriesTimes[index]! - seriesTimes[index - 1]!);
     if (seriesTimes.length > times.length) times = seriesTimes;
   }
   if (gaps.length < 2) return undefined;
@@ -457,17 +523,22 @@ export async function scrapeInterval(
 }
 
 /** What the report says about the slot length it read Prometheus at. */
-function resolutionNote(resolution: number, scrapeSeconds: number | undefined, requested: number | undefined, duration: number): string {
+function resolutionNote(
+  resolution: number,
+  scrapeSeconds: number | undefined,
+  requested: number | undefined,
+  duration: number,
+): string {
   const why =
     scrapeSeconds === undefined
       ? `the scrape interval could not be read (too few scrapes stored), so ${requested === undefined ? 'the default' : 'the requested'} ${resolution} s`
       : requested !== undefined && requested < scrapeSeconds
         ? `${requested} s asked for is shorter than one scrape, so the scrape interval Prometheus used (${scrapeSeconds} s)`
         : requested !== undefined && requested > scrapeSeconds && resolution >= requested
-        ? `${requested} s asked for, in whole scrape intervals (${scrapeSeconds} s)`
-        : duration / MAX_SLOTS > scrapeSeconds
-          ? `whole scrape intervals (${scrapeSeconds} s), at most ${MAX_SLOTS} slots for this ${Math.round(duration)}-s run`
-          : `the scrape interval Prometheus used (${scrapeSeconds} s)`;
+          ? `${requested} s asked for, in whole scrape intervals (${scrapeSeconds} s)`
+          : duration / MAX_SLOTS > scrapeSeconds
+            ? `whole scrape intervals (${scrapeSeconds} s), at most ${MAX_SLOTS} slots for this ${Math.round(duration)}-s run`
+            : `the scrape interval Prometheus used (${scrapeSeconds} s)`;
   return `slots of ${resolution} s: ${why}`;
 }
 
@@ -484,8 +555,17 @@ async function scalar(client: PrometheusApi, expr: string): Promise<number | und
 }
 
 /** The run-result's profile, continuation and plan source: from run.json when the caller passed one, else from no variables at all. */
-function planParts(manifest: RunManifest | undefined, scenario: string, slots: readonly RunSlot[], resolution: number, scenarioStartSeconds: number): Pick<RunResult, 'profile' | 'continuation' | 'planSource'> {
+function planParts(
+  manifest: RunManifest | undefined,
+  scenario: string,
+  slots: readonly RunSlot[],
+  resolution: number,
+  scenarioStartSeconds: number,
+): Pick<RunResult, 'profile' | 'continuation' | 'planSource'> {
   const { facts, source } = runPlanFacts(manifest ?? {}, scenario);
-  const profile = withRecordedProfile(profileFromPlan(scenario, facts, slots, resolution, scenarioStartSeconds), manifest?.profile);
+  const profile = withRecordedProfile(
+    profileFromPlan(scenario, facts, slots, resolution, scenarioStartSeconds),
+    manifest?.profile,
+  );
   return manifest ? { profile, continuation: facts.continuation, planSource: source } : { profile };
 }

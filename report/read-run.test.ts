@@ -8,13 +8,28 @@ import { planScenario } from '../contracts/plan.ts';
 import { analyseRun } from './analysis/index.ts';
 import { linearSteps, simulateRun } from './fixtures/simulated-run.ts';
 import { parseK6Summary } from '../contracts/k6-summary.ts';
-import { profileFromEnv, readRunDirectory, readTruth, stepsFromPlannedRate, thresholdResults, truthStages } from './read-run.ts';
+import {
+  profileFromEnv,
+  readRunDirectory,
+  readTruth,
+  stepsFromPlannedRate,
+  thresholdResults,
+  truthStages,
+} from './read-run.ts';
 
-const slotsWithPlanned = (rates: number[]): RunSlot[] => rates.map((rate, index) => ({ t: index, stages: {}, planned: rate }));
+const slotsWithPlanned = (rates: number[]): RunSlot[] =>
+  rates.map((rate, index) => ({ t: index, stages: {}, planned: rate }));
 
 describe('the profile a run played', () => {
   test('breakpoint steps follow the script: rates × RATE_SCALE, lengths ÷ TIME_SCALE', () => {
-    const env = { BREAKPOINT_START: '5', BREAKPOINT_STEP: '5', BREAKPOINT_STEPS: '4', BREAKPOINT_STEP_SECONDS: '120', RATE_SCALE: '0.5', TIME_SCALE: '4' };
+    const env = {
+      BREAKPOINT_START: '5',
+      BREAKPOINT_STEP: '5',
+      BREAKPOINT_STEPS: '4',
+      BREAKPOINT_STEP_SECONDS: '120',
+      RATE_SCALE: '0.5',
+      TIME_SCALE: '4',
+    };
     const profile = profileFromEnv('breakpoint', env, [], 1, 0);
     expect(profile.steps!.map((step) => [step.rate, step.startSeconds, step.endSeconds])).toEqual([
       [2.5, 0, 30],
@@ -33,7 +48,13 @@ describe('the profile a run played', () => {
 
   test('the planned rate measured over a step wins over the env (it is what the generator was told)', () => {
     const slots = slotsWithPlanned([...new Array(40).fill(3), ...new Array(40).fill(6)]);
-    const steps = profileFromEnv('breakpoint', { BREAKPOINT_START: '2', BREAKPOINT_STEP: '2', BREAKPOINT_STEPS: '2', BREAKPOINT_STEP_SECONDS: '40' }, slots, 1, 0).steps!;
+    const steps = profileFromEnv(
+      'breakpoint',
+      { BREAKPOINT_START: '2', BREAKPOINT_STEP: '2', BREAKPOINT_STEPS: '2', BREAKPOINT_STEP_SECONDS: '40' },
+      slots,
+      1,
+      0,
+    ).steps!;
     expect(steps.map((step) => step.rate)).toEqual([3, 6]);
   });
 
@@ -46,7 +67,15 @@ describe('the profile a run played', () => {
   });
 
   test('an opening names its profile and discloses scaling and window', () => {
-    expect(profileFromEnv('opening', { PROFILE: 'opening-hyperbolic', RATE_SCALE: '0.001', TIME_SCALE: '60', WINDOW: '0-30' }, [], 1, 0)).toEqual({
+    expect(
+      profileFromEnv(
+        'opening',
+        { PROFILE: 'opening-hyperbolic', RATE_SCALE: '0.001', TIME_SCALE: '60', WINDOW: '0-30' },
+        [],
+        1,
+        0,
+      ),
+    ).toEqual({
       name: 'opening-hyperbolic',
       rateScale: 0.001,
       timeScale: 60,
@@ -66,16 +95,35 @@ describe('the profile a run played', () => {
 
 describe('thresholds', () => {
   test('carry the value summary.json measured for their aggregation, with its unit', () => {
-    const results = thresholdResults([], parseK6Summary({
-      metrics: {
-        'http_req_duration{stage:verify_nik}': { contains: 'time', values: { 'p(95)': 3120.4, 'p(99)': 4000 }, thresholds: { 'p(95)<3000': { ok: false }, 'p( 99 ) < 5000': { ok: true } } },
-        http_req_failed: { contains: 'default', values: { rate: 0.0125 }, thresholds: { 'rate==0': { ok: false } } },
-        checks: { values: {}, thresholds: { 'rate==1': { ok: true } } },
-      },
-    }));
+    const results = thresholdResults(
+      [],
+      parseK6Summary({
+        metrics: {
+          'http_req_duration{stage:verify_nik}': {
+            contains: 'time',
+            values: { 'p(95)': 3120.4, 'p(99)': 4000 },
+            thresholds: { 'p(95)<3000': { ok: false }, 'p( 99 ) < 5000': { ok: true } },
+          },
+          http_req_failed: { contains: 'default', values: { rate: 0.0125 }, thresholds: { 'rate==0': { ok: false } } },
+          checks: { values: {}, thresholds: { 'rate==1': { ok: true } } },
+        },
+      }),
+    );
     expect(results).toEqual([
-      { metric: 'http_req_duration{stage:verify_nik}', expression: 'p(95)<3000', ok: false, measured: 3120.4, unit: 'ms' },
-      { metric: 'http_req_duration{stage:verify_nik}', expression: 'p( 99 ) < 5000', ok: true, measured: 4000, unit: 'ms' },
+      {
+        metric: 'http_req_duration{stage:verify_nik}',
+        expression: 'p(95)<3000',
+        ok: false,
+        measured: 3120.4,
+        unit: 'ms',
+      },
+      {
+        metric: 'http_req_duration{stage:verify_nik}',
+        expression: 'p( 99 ) < 5000',
+        ok: true,
+        measured: 4000,
+        unit: 'ms',
+      },
       { metric: 'http_req_failed', expression: 'rate==0', ok: false, measured: 0.0125 },
       { metric: 'checks', expression: 'rate==1', ok: true },
     ]);
@@ -113,7 +161,12 @@ describe('a results folder', () => {
     writeFileSync(join(dir, 'truth.json'), JSON.stringify({ run: 'sim-run', stages: simulation.truth }));
     const result = await readRunDirectory(dir);
     expect(validateRunResult(result).ok).toBe(true);
-    expect(result).toMatchObject({ run: 'sim-run', scenario: 'breakpoint', engine: 'local', truth: { source: 'truth.json' } });
+    expect(result).toMatchObject({
+      run: 'sim-run',
+      scenario: 'breakpoint',
+      engine: 'local',
+      truth: { source: 'truth.json' },
+    });
     expect(result.exitCode).toBeUndefined();
   });
 
@@ -122,8 +175,15 @@ describe('a results folder', () => {
     const folder = mkdtempSync(join(dir, 'plan-'));
     writeFileSync(join(folder, 'k6.ndjson'), simulation.lines.join('\n'));
     // the plan the runner recorded says what ran, whatever the variables would say today
-    const plan = planScenario('soak', { SOAK_RATE: '5', SOAK_DURATION: '20s', RATE_SCALE: '0.5', CONTINUATION: 'full' }, () => '');
-    writeFileSync(join(folder, 'run.json'), JSON.stringify({ ...simulation.manifest, env: { RUN_ID: 'sim-run' }, plan }));
+    const plan = planScenario(
+      'soak',
+      { SOAK_RATE: '5', SOAK_DURATION: '20s', RATE_SCALE: '0.5', CONTINUATION: 'full' },
+      () => '',
+    );
+    writeFileSync(
+      join(folder, 'run.json'),
+      JSON.stringify({ ...simulation.manifest, env: { RUN_ID: 'sim-run' }, plan }),
+    );
     const result = await readRunDirectory(folder, { truth: 'off' });
     expect(result.profile).toEqual({ name: 'soak', rateScale: 0.5, timeScale: 1 });
     expect(result.continuation).toEqual({ mode: 'full', modeSet: true, photoShare: 0.9, photoShareSet: false });
@@ -136,11 +196,16 @@ describe('a results folder', () => {
     const folder = mkdtempSync(join(dir, 'old-'));
     writeFileSync(join(folder, 'k6.ndjson'), simulation.lines.join('\n'));
     const { plan: _plan, ...old } = simulation.manifest;
-    writeFileSync(join(folder, 'run.json'), JSON.stringify({ ...old, env: { RUN_ID: 'sim-run', RATE_SCALE: '0.25' }, plan: null }));
+    writeFileSync(
+      join(folder, 'run.json'),
+      JSON.stringify({ ...old, env: { RUN_ID: 'sim-run', RATE_SCALE: '0.25' }, plan: null }),
+    );
     const result = await readRunDirectory(folder, { truth: 'off' });
     expect(result.profile).toEqual({ name: 'soak', rateScale: 0.25, timeScale: 1 });
     expect(result.planSource).toBe('script variables');
-    expect(analyseRun(result).validity.warnings.join('\n')).toMatch(/run\.json holds no plan .*re-read from the run's script variables/);
+    expect(analyseRun(result).validity.warnings.join('\n')).toMatch(
+      /run\.json holds no plan .*re-read from the run's script variables/,
+    );
   });
 
   test('reads k6.ndjson.gz (k6 run --out json=k6.ndjson.gz) as it reads k6.ndjson', async () => {
@@ -160,26 +225,53 @@ describe('a results folder', () => {
   test.each([
     [
       'handleSummary data',
-      { metrics: { 'http_req_duration{stage:register}': { type: 'trend', contains: 'time', values: { 'p(95)': 3120 }, thresholds: { 'p(95)<3000': { ok: false } } } } },
+      {
+        metrics: {
+          'http_req_duration{stage:register}': {
+            type: 'trend',
+            contains: 'time',
+            values: { 'p(95)': 3120 },
+            thresholds: { 'p(95)<3000': { ok: false } },
+          },
+        },
+      },
       'handleSummary',
       { ok: false, measured: 3120, unit: 'ms' },
     ],
     [
       'a --summary-export file (true = FAILED)',
-      { root_group: { groups: {}, checks: {} }, metrics: { 'http_req_duration{stage:register}': { 'p(95)': 3120, thresholds: { 'p(95)<3000': true } } } },
+      {
+        root_group: { groups: {}, checks: {} },
+        metrics: { 'http_req_duration{stage:register}': { 'p(95)': 3120, thresholds: { 'p(95)<3000': true } } },
+      },
       'summary-export',
       { ok: false, measured: 3120, unit: 'ms' },
     ],
     [
       'the machine-readable summary (no thresholds in it)',
-      { version: '1.0.0', metadata: {}, config: {}, results: { metrics: [{ name: 'http_reqs', type: 'counter', contains: 'default', values: { count: 3 } }] } },
+      {
+        version: '1.0.0',
+        metadata: {},
+        config: {},
+        results: { metrics: [{ name: 'http_reqs', type: 'counter', contains: 'default', values: { count: 3 } }] },
+      },
       'machine-readable',
       undefined,
     ],
   ])('reads %s and says which shape it read', async (_what, summary, shape, verdict) => {
     const simulation = simulateRun({ steps: linearSteps(5, 5, 2, 20), seed: 1 });
     const folder = mkdtempSync(join(dir, 'summary-'));
-    const declared = JSON.stringify({ type: 'Metric', metric: 'http_req_duration', data: { name: 'http_req_duration', type: 'trend', contains: 'time', thresholds: ['p(99)<5000'], submetrics: null } });
+    const declared = JSON.stringify({
+      type: 'Metric',
+      metric: 'http_req_duration',
+      data: {
+        name: 'http_req_duration',
+        type: 'trend',
+        contains: 'time',
+        thresholds: ['p(99)<5000'],
+        submetrics: null,
+      },
+    });
     writeFileSync(join(folder, 'k6.ndjson'), [declared, ...simulation.lines].join('\n'));
     writeFileSync(join(folder, 'run.json'), JSON.stringify(simulation.manifest));
     writeFileSync(join(folder, 'summary.json'), JSON.stringify(summary));
@@ -195,7 +287,10 @@ describe('a results folder', () => {
     const folder = mkdtempSync(join(dir, 'bad-summary-'));
     writeFileSync(join(folder, 'k6.ndjson'), simulation.lines.join('\n'));
     writeFileSync(join(folder, 'summary.json'), '{"hello":1}');
-    await expect(readRunDirectory(folder, { truth: 'off' })).rejects.toMatchObject({ code: 'INPUT_INVALID', message: expect.stringMatching(/summary.json/) });
+    await expect(readRunDirectory(folder, { truth: 'off' })).rejects.toMatchObject({
+      code: 'INPUT_INVALID',
+      message: expect.stringMatching(/summary.json/),
+    });
   });
 
   test('without k6.ndjson says where to point instead', async () => {
@@ -204,7 +299,12 @@ describe('a results folder', () => {
 
   test.each([
     ['--run names an id no sample carries', { run: 'nope' }, {}, /no samples of run "nope".*holds run sim-run/],
-    ["run.json names an id no sample carries", {}, { run: 'renamed' }, /no samples of run "renamed".*holds run sim-run/],
+    [
+      'run.json names an id no sample carries',
+      {},
+      { run: 'renamed' },
+      /no samples of run "renamed".*holds run sim-run/,
+    ],
   ])('%s: RESULTS_NOT_FOUND names the runs the NDJSON holds', async (_case, options, manifest, message) => {
     const folder = mkdtempSync(join(dir, 'other-run-'));
     const simulation = simulateRun({ steps: linearSteps(5, 5, 2, 20), seed: 1 });
@@ -219,15 +319,23 @@ describe('a results folder', () => {
     const folder = mkdtempSync(join(dir, 'empty-'));
     writeFileSync(join(folder, 'k6.ndjson'), '');
     writeFileSync(join(folder, 'run.json'), JSON.stringify({ run: 'r1', scenario: 'smoke' }));
-    await expect(readRunDirectory(folder, { truth: 'off' })).rejects.toMatchObject({ code: 'RESULTS_NOT_FOUND', message: expect.stringMatching(/holds no samples/) });
+    await expect(readRunDirectory(folder, { truth: 'off' })).rejects.toMatchObject({
+      code: 'RESULTS_NOT_FOUND',
+      message: expect.stringMatching(/holds no samples/),
+    });
   });
 
   test('truth off, or a target that does not answer, gives no truth rather than an error', async () => {
     expect(await readTruth(dir, 'sim-run', undefined, { truth: 'off' })).toBeUndefined();
-    expect(await readTruth(join(dir, 'none'), 'sim-run', 'http://127.0.0.1:9', { truthTimeoutMs: 500 })).toBeUndefined();
+    expect(
+      await readTruth(join(dir, 'none'), 'sim-run', 'http://127.0.0.1:9', { truthTimeoutMs: 500 }),
+    ).toBeUndefined();
   });
 
-  test.each([[null], [{}], [{ stages: 'many' }], [{ stages: { register: -1 } }]])('malformed truth %j is ignored', (value) => {
-    expect(truthStages(value)).toBeUndefined();
-  });
+  test.each([[null], [{}], [{ stages: 'many' }], [{ stages: { register: -1 } }]])(
+    'malformed truth %j is ignored',
+    (value) => {
+      expect(truthStages(value)).toBeUndefined();
+    },
+  );
 });

@@ -52,7 +52,14 @@ export function readSummaryFile(dir: string): { file: string; summary: K6Summary
     try {
       return { file, summary: parseK6Summary(data) };
     } catch (error) {
-      throw new FloodgateError('INPUT_INVALID', { what: file, detail: `${(error as Error).message} (floodgate reads ${Object.values(K6_SUMMARY_SHAPE_NAMES).join('; ')})` }, { cause: error });
+      throw new FloodgateError(
+        'INPUT_INVALID',
+        {
+          what: file,
+          detail: `${(error as Error).message} (floodgate reads ${Object.values(K6_SUMMARY_SHAPE_NAMES).join('; ')})`,
+        },
+        { cause: error },
+      );
     }
   }
   return undefined;
@@ -90,14 +97,22 @@ export interface ReadRunOptions {
 /** Reads a results folder into a run-result. Throws RESULTS_NOT_FOUND when there is no k6.ndjson. */
 export async function readRunDirectory(dir: string, options: ReadRunOptions = {}): Promise<RunResult> {
   const ndjsonPath = findNdjson(dir);
-  if (!ndjsonPath) throw new FloodgateError('RESULTS_NOT_FOUND', { dir, detail: `${NDJSON_FILES.join(' and ')} are missing` });
+  if (!ndjsonPath)
+    throw new FloodgateError('RESULTS_NOT_FOUND', { dir, detail: `${NDJSON_FILES.join(' and ')} are missing` });
   const manifest = readRunJson(dir);
   const summaryFile = readSummaryFile(dir);
   const summary = summaryFile?.summary;
-  const aggregate = await readNdjson(ndjsonPath, { run: options.run ?? manifest.run, signal: options.signal, maxSlots: options.maxSlots });
+  const aggregate = await readNdjson(ndjsonPath, {
+    run: options.run ?? manifest.run,
+    signal: options.signal,
+    maxSlots: options.maxSlots,
+  });
   const run = options.run ?? manifest.run ?? aggregate.run;
   if (run === undefined) {
-    throw new FloodgateError('RESULTS_NOT_FOUND', { dir, detail: 'no run id: run.json is missing and no sample carries a run tag' });
+    throw new FloodgateError('RESULTS_NOT_FOUND', {
+      dir,
+      detail: 'no run id: run.json is missing and no sample carries a run tag',
+    });
   }
   const missing = missingRun(aggregate, run, options.run !== undefined ? '--run' : 'run.json');
   if (missing) throw new FloodgateError('RESULTS_NOT_FOUND', { dir, detail: missing });
@@ -112,9 +127,15 @@ export async function readRunDirectory(dir: string, options: ReadRunOptions = {}
  * wrong folder). Samples without a `run` tag count as the run's (hand-made files lack the tag).
  */
 export function missingRun(aggregate: NdjsonAggregate, run: string, source: string): string | undefined {
-  if (aggregate.points === 0 && aggregate.otherRuns.length === 0) return `k6.ndjson holds no samples (${aggregate.lines} lines read)`;
+  if (aggregate.points === 0 && aggregate.otherRuns.length === 0)
+    return `k6.ndjson holds no samples (${aggregate.lines} lines read)`;
   if (aggregate.pointsOfRun > 0 || aggregate.otherRuns.length === 0) return undefined;
-  const held = [...new Set([...(aggregate.run !== undefined && aggregate.run !== run ? [aggregate.run] : []), ...aggregate.otherRuns])];
+  const held = [
+    ...new Set([
+      ...(aggregate.run !== undefined && aggregate.run !== run ? [aggregate.run] : []),
+      ...aggregate.otherRuns,
+    ]),
+  ];
   const more = held.length >= MAX_OTHER_RUNS ? ' (and maybe more)' : '';
   return `k6.ndjson holds no samples of run "${run}" (from ${source}); it holds run${held.length === 1 ? '' : 's'} ${held.join(', ')}${more}: pass one of them with --run`;
 }
@@ -149,14 +170,25 @@ export function assembleRunResult(parts: RunParts): RunResult {
     durationSeconds: aggregate.durationSeconds,
     resolutionSeconds: aggregate.resolutionSeconds,
     slots: aggregate.slots,
-    profile: withRecordedProfile(profileFromPlan(scenario, facts, aggregate.slots, aggregate.resolutionSeconds, aggregate.scenarioStartSeconds), manifest.profile),
+    profile: withRecordedProfile(
+      profileFromPlan(scenario, facts, aggregate.slots, aggregate.resolutionSeconds, aggregate.scenarioStartSeconds),
+      manifest.profile,
+    ),
     continuation: facts.continuation,
     planSource,
     env,
     ...(typeof manifest.exitCode === 'number' ? { exitCode: manifest.exitCode } : {}),
     thresholds: thresholdResults(aggregate.declaredThresholds, summary, aggregate.metricContains),
     checks: aggregate.checks,
-    ...(summary ? { summary: { file: parts.summaryPath ?? 'summary.json', shape: summary.shape, thresholds: summary.thresholds !== undefined } } : {}),
+    ...(summary
+      ? {
+          summary: {
+            file: parts.summaryPath ?? 'summary.json',
+            shape: summary.shape,
+            thresholds: summary.thresholds !== undefined,
+          },
+        }
+      : {}),
     source: {
       kind: 'ndjson',
       path: parts.ndjsonPath,
@@ -201,7 +233,12 @@ export function profileFromPlan(
   };
   if (scenario !== 'breakpoint') return base;
   let steps: RunProfile['steps'] = facts.steps?.map((planned) => {
-    const measured = plannedRateBetween(slots, resolutionSeconds, scenarioStartSeconds + planned.startSeconds, scenarioStartSeconds + planned.endSeconds);
+    const measured = plannedRateBetween(
+      slots,
+      resolutionSeconds,
+      scenarioStartSeconds + planned.startSeconds,
+      scenarioStartSeconds + planned.endSeconds,
+    );
     return { ...planned, rate: measured ?? planned.rate };
   });
   if (!steps) steps = stepsFromPlannedRate(slots, resolutionSeconds, scenarioStartSeconds);
@@ -244,13 +281,17 @@ export function stepsFromPlannedRate(
   const merged: typeof plateaus = [];
   for (const plateau of plateaus) {
     const last = merged[merged.length - 1];
-    if (last && Math.abs(plateau.rate - last.rate) <= 0.05 * last.rate) merged[merged.length - 1] = { ...last, to: plateau.to };
+    if (last && Math.abs(plateau.rate - last.rate) <= 0.05 * last.rate)
+      merged[merged.length - 1] = { ...last, to: plateau.to };
     else merged.push(plateau);
   }
   return merged.map((plateau, index) => ({
     index,
     rate: plateau.rate,
-    startSeconds: Math.max(0, (index === 0 ? plateau.from : merged[index - 1]!.to) * resolutionSeconds - scenarioStartSeconds),
+    startSeconds: Math.max(
+      0,
+      (index === 0 ? plateau.from : merged[index - 1]!.to) * resolutionSeconds - scenarioStartSeconds,
+    ),
     endSeconds: plateau.to * resolutionSeconds - scenarioStartSeconds,
   }));
 }
@@ -301,7 +342,12 @@ function aggregationKey(expression: string): string {
  * `GET <base>/truth?run=<run>`. Undefined when neither answers; the report then says the
  * reconciliation could not be done.
  */
-export async function readTruth(dir: string, run: string, target: string | undefined, options: ReadRunOptions): Promise<RunTruth | undefined> {
+export async function readTruth(
+  dir: string,
+  run: string,
+  target: string | undefined,
+  options: ReadRunOptions,
+): Promise<RunTruth | undefined> {
   const mode = options.truth ?? 'auto';
   if (mode === 'off') return undefined;
   const file = join(dir, 'truth.json');
@@ -347,7 +393,12 @@ export function readJsonFile<T>(path: string): T | undefined {
   }
 }
 
-function plannedRateBetween(slots: readonly RunSlot[], resolution: number, fromSeconds: number, toSeconds: number): number | undefined {
+function plannedRateBetween(
+  slots: readonly RunSlot[],
+  resolution: number,
+  fromSeconds: number,
+  toSeconds: number,
+): number | undefined {
   // Skip the ramp into the step: the middle half of the step is at the step's rate.
   const length = toSeconds - fromSeconds;
   const from = fromSeconds + length / 4;

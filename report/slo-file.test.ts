@@ -5,7 +5,10 @@ import { parseObjectives } from './slo-file.ts';
 describe('the SLO file', () => {
   test('overrides only what it names', () => {
     const objectives = parseObjectives('{"stages":{"verify_nik":{"p95Ms":2000}},"warmupShare":0.3}');
-    expect(objectives.stages.verify_nik).toEqual({ p95Ms: 2000, maxErrorRate: STAGE_OBJECTIVES.verify_nik.maxErrorRate });
+    expect(objectives.stages.verify_nik).toEqual({
+      p95Ms: 2000,
+      maxErrorRate: STAGE_OBJECTIVES.verify_nik.maxErrorRate,
+    });
     expect(objectives.stages.register).toEqual(STAGE_OBJECTIVES.register);
     expect(objectives.warmupShare).toBe(0.3);
     expect(objectives.persistence).toBe(2);

@@ -10,14 +10,21 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { FloodgateError } from '../contracts/errors.ts';
 import { FUNNEL_STAGES } from '../contracts/funnel.ts';
-import { DEFAULT_OBJECTIVES, withOverrides, type ObjectivesOverride, type ReportObjectives } from './analysis/objectives.ts';
+import {
+  DEFAULT_OBJECTIVES,
+  withOverrides,
+  type ObjectivesOverride,
+  type ReportObjectives,
+} from './analysis/objectives.ts';
 
 const share = z.number().min(0).max(1);
 const stageObjective = z.strictObject({ p95Ms: z.number().positive().optional(), maxErrorRate: share.optional() });
 
 /** The schema of an SLO file. */
 export const SLO_FILE_SCHEMA = z.strictObject({
-  stages: z.strictObject(Object.fromEntries(FUNNEL_STAGES.map((stage) => [stage, stageObjective.optional()]))).optional(),
+  stages: z
+    .strictObject(Object.fromEntries(FUNNEL_STAGES.map((stage) => [stage, stageObjective.optional()])))
+    .optional(),
   maxThrottleRate: share.optional(),
   maxBacklogGrowth: share.optional(),
   maxDroppedShare: share.optional(),
@@ -35,11 +42,17 @@ export function parseObjectives(text: string, source = 'the SLO file'): ReportOb
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new FloodgateError('INPUT_INVALID', { what: source, detail: `not JSON: ${(error as Error).message}` }, { cause: error });
+    throw new FloodgateError(
+      'INPUT_INVALID',
+      { what: source, detail: `not JSON: ${(error as Error).message}` },
+      { cause: error },
+    );
   }
   const parsed = SLO_FILE_SCHEMA.safeParse(json);
   if (!parsed.success) {
-    const detail = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(top)'}: ${issue.message}`).join('; ');
+    const detail = parsed.error.issues
+      .map((issue) => `${issue.path.join('.') || '(top)'}: ${issue.message}`)
+      .join('; ');
     throw new FloodgateError('INPUT_INVALID', { what: source, detail });
   }
   return withOverrides(DEFAULT_OBJECTIVES, parsed.data as ObjectivesOverride);

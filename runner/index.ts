@@ -12,13 +12,28 @@ import { fileURLToPath } from 'node:url';
 import { FloodgateError } from '../contracts/errors.ts';
 import { readCommonEnv } from '../contracts/script-variables.ts';
 import { ADAPTER_MAILBOXES } from '../contracts/adapter-mailboxes.ts';
-import { SCENARIO_NAMES, isScenarioName, planScenario, type RunPlan, type ScenarioName, type ScenarioPlan } from '../contracts/plan.ts';
+import {
+  SCENARIO_NAMES,
+  isScenarioName,
+  planScenario,
+  type RunPlan,
+  type ScenarioName,
+  type ScenarioPlan,
+} from '../contracts/plan.ts';
 import { createRunDisplay, type OutputStream } from './display.ts';
 import { chooseEngine, findK6, type Engine, type EngineChoice } from './engine-choice.ts';
 import { followLines } from './follow.ts';
 import { k6Command } from './k6-command.ts';
 import { localEngineOptions, type GivenK6Flag } from './k6-flags.ts';
-import { applyCliOptions, checkExecutionFlags, executionArgv, hasExecutionFlags, localOutputRefusal, parseOutputs, type ExecutionFlags } from './k6-options.ts';
+import {
+  applyCliOptions,
+  checkExecutionFlags,
+  executionArgv,
+  hasExecutionFlags,
+  localOutputRefusal,
+  parseOutputs,
+  type ExecutionFlags,
+} from './k6-options.ts';
 import { plannedStartsBy } from './planned-starts.ts';
 import { runProfileRecord } from './run-profile.ts';
 import type { RunProfileRecord } from '../contracts/run-record.ts';
@@ -165,7 +180,8 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
     // without the full sequence k6 builds one around this instance's segment alone: the parts of a
     // distributed run no longer add up, and the planned-rate reporter may run nowhere
     throw new FloodgateError('USAGE', {
-      detail: '--execution-segment needs --execution-segment-sequence, the same full sequence on every instance (e.g. 0,1/4,1/2,3/4,1)',
+      detail:
+        '--execution-segment needs --execution-segment-sequence, the same full sequence on every instance (e.g. 0,1/4,1/2,3/4,1)',
     });
   }
   const execution = options.execution ?? {};
@@ -179,7 +195,10 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
   let unknown: UnknownVariable[] = [];
   if (scenario !== undefined) {
     // The same checks the script makes in its init context, before any engine starts.
-    unknown = checkScenarioVariables(scenario, env.map(([key]) => key));
+    unknown = checkScenarioVariables(
+      scenario,
+      env.map(([key]) => key),
+    );
     const common = readCommonEnv(variables);
     refuseMissingMailbox(common.adapter, common.emailTokenSource);
     plan = planScenario(scenario, variables, (path) => readProfileFile(path));
@@ -191,7 +210,9 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
   const k6Flags = options.k6Flags ?? [];
   // On the local engine, every k6 flag and output is applied or refused here, before anything starts.
   const localOptions = engine === 'local' ? localEngineOptions(k6Flags) : {};
-  const jsonCopies = parsedOutputs.outputs.filter((output) => output.type === 'json').map((output) => resolve(context.cwd, output.target));
+  const jsonCopies = parsedOutputs.outputs
+    .filter((output) => output.type === 'json')
+    .map((output) => resolve(context.cwd, output.target));
   if (engine === 'local') {
     const refused = parsedOutputs.outputs.find((output) => output.type !== 'json');
     if (refused) throw new FloodgateError('USAGE', { detail: localOutputRefusal(refused) });
@@ -201,13 +222,17 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
   if (options.engine === 'auto' && engine === 'local') display.note('k6 not found on PATH; using the local engine');
   if (engine === 'k6') display.note(`using k6 at ${k6Path}`);
   if (parsedOutputs.resultsDir !== undefined && options.out === undefined) {
-    display.note(`--out ${parsedOutputs.resultsDir} is no k6 output (k6's --out takes type=target, e.g. json=FILE): taken as the results folder, as floodgate's old --out; use --results-dir for that`);
+    display.note(
+      `--out ${parsedOutputs.resultsDir} is no k6 output (k6's --out takes type=target, e.g. json=FILE): taken as the results folder, as floodgate's old --out; use --results-dir for that`,
+    );
   }
   const dashboardNote = webDashboardNote(environment, engine);
   if (dashboardNote) display.note(dashboardNote);
   for (const variable of unknown) display.note(unknownVariableWarning(variable));
   if (overridden && plan) {
-    display.note(`${executionArgv(execution).join(' ')} replace the ${scenario} scenario's arrival plan (k6: "cli" level configuration overrides the script's scenarios); the progress shows no plan`);
+    display.note(
+      `${executionArgv(execution).join(' ')} replace the ${scenario} scenario's arrival plan (k6: "cli" level configuration overrides the script's scenarios); the progress shows no plan`,
+    );
     plan = null;
   }
   if (options.preflight !== false && scenario !== undefined) {
@@ -229,10 +254,14 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
           runId,
           env,
           ...(options.executionSegment === undefined ? {} : { executionSegment: options.executionSegment }),
-          ...(options.executionSegmentSequence === undefined ? {} : { executionSegmentSequence: options.executionSegmentSequence }),
+          ...(options.executionSegmentSequence === undefined
+            ? {}
+            : { executionSegmentSequence: options.executionSegmentSequence }),
           extra: [
             ...executionArgv(execution),
-            ...Object.entries(tags).filter(([key]) => key !== 'run').flatMap(([key, value]) => ['--tag', `${key}=${value}`]),
+            ...Object.entries(tags)
+              .filter(([key]) => key !== 'run')
+              .flatMap(([key, value]) => ['--tag', `${key}=${value}`]),
             ...parsedOutputs.outputs.flatMap((output) => ['--out', output.text]),
             ...(options.summaryExport === undefined ? [] : ['--summary-export', options.summaryExport]),
             ...(options.noThresholds === true ? ['--no-thresholds'] : []),
@@ -256,7 +285,9 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
     ...(command ? { command } : {}),
   };
   writeRunRecord(outDir, record);
-  display.note(`run ${runId}: ${plan ? plan.description : `${script}${overridden ? ` (${executionArgv(execution).join(' ')})` : ''}`}; results in ${out}`);
+  display.note(
+    `run ${runId}: ${plan ? plan.description : `${script}${overridden ? ` (${executionArgv(execution).join(' ')})` : ''}`}; results in ${out}`,
+  );
 
   const state = emptyProgress();
   const window = createStageWindow();
@@ -277,7 +308,10 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
     if (live) display.progress(renderTerminalView(state, window.rows(), frameAt(now())));
     else if (ticks % 5 === 0) display.progress(renderTerminalLine(state, window.rows(), frameAt(now())));
   }, interval);
-  const finalView = (at: Date): string => (live ? renderTerminalView(state, window.rows(), frameAt(at)) : renderTerminalLine(state, window.rows(), frameAt(at)));
+  const finalView = (at: Date): string =>
+    live
+      ? renderTerminalView(state, window.rows(), frameAt(at))
+      : renderTerminalLine(state, window.rows(), frameAt(at));
 
   let exitCode: number;
   let summaryData: unknown;
@@ -295,7 +329,9 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
             tags,
             includeSystemEnv: false,
             ...(options.executionSegment === undefined ? {} : { executionSegment: options.executionSegment }),
-            ...(options.executionSegmentSequence === undefined ? {} : { executionSegmentSequence: options.executionSegmentSequence }),
+            ...(options.executionSegmentSequence === undefined
+              ? {}
+              : { executionSegmentSequence: options.executionSegmentSequence }),
             cwd: context.cwd,
             stdout: display.engineStdout,
             stderr: display.engineStderr,
@@ -355,11 +391,21 @@ export function chooseScript(options: Pick<RunScenarioOptions, 'script' | 'scena
   }
   const path = resolve(cwd, options.script);
   if (!existsSync(path) || !statSync(path).isFile()) {
-    throw new FloodgateError('SCRIPT_NOT_FOUND', { script: options.script, detail: existsSync(path) ? 'it is a folder, not a script file' : 'no such file' });
+    throw new FloodgateError('SCRIPT_NOT_FOUND', {
+      script: options.script,
+      detail: existsSync(path) ? 'it is a folder, not a script file' : 'no such file',
+    });
   }
   const base = basename(path).replace(/\.(ts|js|mjs|cjs|mts)$/, '');
   if (dirname(path) === SCENARIOS_DIR && isScenarioName(base)) return { path, name: base, scenario: base };
-  return { path, name: base.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '') || 'script' };
+  return {
+    path,
+    name:
+      base
+        .toLowerCase()
+        .replace(/[^a-z0-9_-]+/g, '-')
+        .replace(/^-+|-+$/g, '') || 'script',
+  };
 }
 
 /**
@@ -381,9 +427,11 @@ export function runTags(pairs: readonly string[], runId: string): Record<string,
   const tags: Record<string, string> = { run: runId };
   for (const pair of pairs) {
     const equals = pair.indexOf('=');
-    if (equals <= 0) throw new FloodgateError('USAGE', { detail: `--tag expects NAME=VALUE, got "${pair}" (k6's --tag)` });
+    if (equals <= 0)
+      throw new FloodgateError('USAGE', { detail: `--tag expects NAME=VALUE, got "${pair}" (k6's --tag)` });
     const name = pair.slice(0, equals);
-    if (name === 'run') throw new FloodgateError('USAGE', { detail: '--tag run=… is the run id: set it with --run-id' });
+    if (name === 'run')
+      throw new FloodgateError('USAGE', { detail: '--tag run=… is the run id: set it with --run-id' });
     tags[name] = pair.slice(equals + 1);
   }
   return tags;
@@ -393,12 +441,17 @@ export function runTags(pairs: readonly string[], runId: string): Record<string,
  * What to say about K6_WEB_DASHBOARD: with k6 it is passed on (k6 reads it from the environment)
  * and k6 serves its dashboard; the local engine has none, and says what floodgate offers instead.
  */
-export function webDashboardNote(environment: Readonly<Record<string, string | undefined>>, engine: Engine): string | undefined {
+export function webDashboardNote(
+  environment: Readonly<Record<string, string | undefined>>,
+  engine: Engine,
+): string | undefined {
   const value = environment.K6_WEB_DASHBOARD;
   if (value === undefined || !['true', '1', 'yes'].includes(value.trim().toLowerCase())) return undefined;
   if (engine === 'k6') {
     const port = environment.K6_WEB_DASHBOARD_PORT ?? '5665';
-    return port === '-1' ? 'K6_WEB_DASHBOARD=true: passed on to k6 (its HTTP server is off: K6_WEB_DASHBOARD_PORT=-1)' : `K6_WEB_DASHBOARD=true: passed on to k6; its web dashboard is at http://127.0.0.1:${port}`;
+    return port === '-1'
+      ? 'K6_WEB_DASHBOARD=true: passed on to k6 (its HTTP server is off: K6_WEB_DASHBOARD_PORT=-1)'
+      : `K6_WEB_DASHBOARD=true: passed on to k6; its web dashboard is at http://127.0.0.1:${port}`;
   }
   return (
     "K6_WEB_DASHBOARD=true: k6's web dashboard needs k6, and the local engine has none. " +
@@ -445,14 +498,21 @@ export function scriptVariables(
   ];
   if (options.rateScale !== undefined) pairs.push(['RATE_SCALE', String(options.rateScale)]);
   if (options.timeScale !== undefined) pairs.push(['TIME_SCALE', String(options.timeScale)]);
-  if (options.profile !== undefined) pairs.push(['PROFILE', isAbsolute(options.profile) ? options.profile : resolve(cwd, options.profile)]);
+  if (options.profile !== undefined)
+    pairs.push(['PROFILE', isAbsolute(options.profile) ? options.profile : resolve(cwd, options.profile)]);
   const seen = new Set(pairs.map(([key]) => key));
   for (const text of options.env ?? []) {
     const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(text);
     if (!match) throw new FloodgateError('USAGE', { detail: `-e expects KEY=VALUE, got "${text}"` });
     const key = match[1]!;
     let value = match[2]!;
-    const flag = RESERVED_VARIABLES[key] ?? ({ RATE_SCALE: '--rate-scale', TIME_SCALE: '--time-scale', PROFILE: '--profile' } as Readonly<Record<string, string>>)[key];
+    const flag =
+      RESERVED_VARIABLES[key] ??
+      (
+        { RATE_SCALE: '--rate-scale', TIME_SCALE: '--time-scale', PROFILE: '--profile' } as Readonly<
+          Record<string, string>
+        >
+      )[key];
     if (flag !== undefined && (RESERVED_VARIABLES[key] !== undefined || seen.has(key))) {
       throw new FloodgateError('USAGE', { detail: `set ${key} with ${flag}, not with -e` });
     }
@@ -503,8 +563,16 @@ export function k6ScriptArgument(scriptPath: string, cwd: string): string {
   return relativePath.startsWith('..') || isAbsolute(relativePath) ? scriptPath : relativePath;
 }
 
-function progressFrame(state: ProgressState, plan: ScenarioPlan | null, runId: string, scenario: string, engine: Engine, at: Date): ViewFrame {
-  const elapsedSeconds = state.firstSampleMs === undefined ? 0 : Math.max(0, (at.getTime() - state.firstSampleMs) / 1000);
+function progressFrame(
+  state: ProgressState,
+  plan: ScenarioPlan | null,
+  runId: string,
+  scenario: string,
+  engine: Engine,
+  at: Date,
+): ViewFrame {
+  const elapsedSeconds =
+    state.firstSampleMs === undefined ? 0 : Math.max(0, (at.getTime() - state.firstSampleMs) / 1000);
   return {
     runId,
     scenario,
@@ -521,7 +589,11 @@ function readProfileFile(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    throw new FloodgateError('PROFILE_INVALID', { detail: `cannot read ${path}: ${(error as Error).message}` }, { cause: error });
+    throw new FloodgateError(
+      'PROFILE_INVALID',
+      { detail: `cannot read ${path}: ${(error as Error).message}` },
+      { cause: error },
+    );
   }
 }
 

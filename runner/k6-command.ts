@@ -33,10 +33,20 @@ export interface K6CommandInput {
  * - `--tag run=<id>` tags every sample even if a script forgets `options.tags`.
  */
 export function k6Command(input: K6CommandInput): string[] {
-  const argv = ['k6', 'run', '--quiet', '--include-system-env-vars=false', '--out', `json=${input.out}/k6.ndjson`, '--tag', `run=${input.runId}`];
+  const argv = [
+    'k6',
+    'run',
+    '--quiet',
+    '--include-system-env-vars=false',
+    '--out',
+    `json=${input.out}/k6.ndjson`,
+    '--tag',
+    `run=${input.runId}`,
+  ];
   for (const [key, value] of input.env) argv.push('-e', `${key}=${value}`);
   if (input.executionSegment !== undefined) argv.push('--execution-segment', input.executionSegment);
-  if (input.executionSegmentSequence !== undefined) argv.push('--execution-segment-sequence', input.executionSegmentSequence);
+  if (input.executionSegmentSequence !== undefined)
+    argv.push('--execution-segment-sequence', input.executionSegmentSequence);
   argv.push(...(input.extra ?? []));
   argv.push(input.script);
   return argv;

@@ -4,7 +4,19 @@ import { extractK6Flags, K6_PASS_THROUGH_FLAGS, localEngineOptions } from './k6-
 
 describe("k6's other run flags", () => {
   test('are taken out of the argv in every spelling, leaving floodgate flags and the script in order', () => {
-    const { rest, flags } = extractK6Flags(['script.ts', '--http-debug', '--vus', '5', '--user-agent', 'qa/1', '-w', '--http-debug=full', '--summary-trend-stats=avg,p(99)', '--', '--paused']);
+    const { rest, flags } = extractK6Flags([
+      'script.ts',
+      '--http-debug',
+      '--vus',
+      '5',
+      '--user-agent',
+      'qa/1',
+      '-w',
+      '--http-debug=full',
+      '--summary-trend-stats=avg,p(99)',
+      '--',
+      '--paused',
+    ]);
     expect(rest).toEqual(['script.ts', '--vus', '5', '--', '--paused']);
     expect(flags.map((flag) => [flag.spec.name, flag.value, flag.argv])).toEqual([
       ['http-debug', true, ['--http-debug']],
@@ -20,8 +32,25 @@ describe("k6's other run flags", () => {
   });
 
   test('the local engine applies the ones that are script options, in k6 option names', () => {
-    const { flags } = extractK6Flags(['--user-agent', 'qa/1', '--max-redirects', '3', '--summary-trend-stats', 'avg,p(99)', '--insecure-skip-tls-verify', '--system-tags', 'status,stage', '--no-usage-report']);
-    expect(localEngineOptions(flags)).toEqual({ userAgent: 'qa/1', maxRedirects: 3, summaryTrendStats: ['avg', 'p(99)'], insecureSkipTLSVerify: true, systemTags: ['status', 'stage'] });
+    const { flags } = extractK6Flags([
+      '--user-agent',
+      'qa/1',
+      '--max-redirects',
+      '3',
+      '--summary-trend-stats',
+      'avg,p(99)',
+      '--insecure-skip-tls-verify',
+      '--system-tags',
+      'status,stage',
+      '--no-usage-report',
+    ]);
+    expect(localEngineOptions(flags)).toEqual({
+      userAgent: 'qa/1',
+      maxRedirects: 3,
+      summaryTrendStats: ['avg', 'p(99)'],
+      insecureSkipTLSVerify: true,
+      systemTags: ['status', 'stage'],
+    });
   });
 
   test.each(K6_PASS_THROUGH_FLAGS.filter((spec) => !spec.option).map((spec) => [spec.name, spec] as const))(

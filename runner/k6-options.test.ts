@@ -2,7 +2,11 @@ import { describe, expect, test } from 'vitest';
 import { isFloodgateError } from '../contracts/errors.ts';
 import { applyCliOptions, checkExecutionFlags, executionArgv, localOutputRefusal, parseOutputs } from './k6-options.ts';
 
-const script = { scenarios: { applicants: { executor: 'ramping-arrival-rate', stages: [] } }, thresholds: { http_req_failed: ['rate<0.01'] }, userAgent: 'x' };
+const script = {
+  scenarios: { applicants: { executor: 'ramping-arrival-rate', stages: [] } },
+  thresholds: { http_req_failed: ['rate<0.01'] },
+  userAgent: 'x',
+};
 
 function usageDetail(action: () => unknown): string {
   try {
@@ -26,7 +30,10 @@ describe('the command line layer over the script options, as k6 consolidates the
   });
 
   test('--stage becomes options.stages', () => {
-    expect(applyCliOptions({}, { stages: ['1s:2', '2s:0'] }).options.stages).toEqual([{ duration: '1s', target: 2 }, { duration: '2s', target: 0 }]);
+    expect(applyCliOptions({}, { stages: ['1s:2', '2s:0'] }).options.stages).toEqual([
+      { duration: '1s', target: 2 },
+      { duration: '2s', target: 0 },
+    ]);
   });
 
   test('--vus alone over scenarios runs that many iterations, with k6 warning', () => {
@@ -37,7 +44,10 @@ describe('the command line layer over the script options, as k6 consolidates the
   });
 
   test('--vus alone over a script duration only changes the VUs', () => {
-    expect(applyCliOptions({ duration: '30s', vus: 1 }, { vus: 4 })).toEqual({ options: { duration: '30s', vus: 4 }, warnings: [] });
+    expect(applyCliOptions({ duration: '30s', vus: 1 }, { vus: 4 })).toEqual({
+      options: { duration: '30s', vus: 4 },
+      warnings: [],
+    });
   });
 
   test('other flags options (user agent, …) go on top', () => {
@@ -56,7 +66,16 @@ describe('the command line layer over the script options, as k6 consolidates the
   });
 
   test('k6 gets the flags in its own spelling', () => {
-    expect(executionArgv({ vus: 5, duration: '10s', iterations: 2, stages: ['1s:1'] })).toEqual(['--vus', '5', '--duration', '10s', '--iterations', '2', '--stage', '1s:1']);
+    expect(executionArgv({ vus: 5, duration: '10s', iterations: 2, stages: ['1s:1'] })).toEqual([
+      '--vus',
+      '5',
+      '--duration',
+      '10s',
+      '--iterations',
+      '2',
+      '--stage',
+      '1s:1',
+    ]);
   });
 });
 

@@ -27,7 +27,12 @@ export interface ExecutionFlags {
 
 /** True when any execution flag is set. */
 export function hasExecutionFlags(flags: ExecutionFlags): boolean {
-  return flags.vus !== undefined || flags.duration !== undefined || flags.iterations !== undefined || (flags.stages?.length ?? 0) > 0;
+  return (
+    flags.vus !== undefined ||
+    flags.duration !== undefined ||
+    flags.iterations !== undefined ||
+    (flags.stages?.length ?? 0) > 0
+  );
 }
 
 const GO_DURATION = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
@@ -42,7 +47,9 @@ export interface CliStage {
 export function parseStage(text: string): CliStage {
   const match = /^([^:]+):(\d+)$/.exec(text.trim());
   if (!match || !GO_DURATION.test(match[1]!)) {
-    throw new FloodgateError('USAGE', { detail: `-s/--stage "${text}": expected [duration]:[target], e.g. 30s:10 (k6's --stage)` });
+    throw new FloodgateError('USAGE', {
+      detail: `-s/--stage "${text}": expected [duration]:[target], e.g. 30s:10 (k6's --stage)`,
+    });
   }
   return { duration: match[1]!, target: Number(match[2]) };
 }
@@ -56,14 +63,20 @@ export function checkExecutionFlags(flags: ExecutionFlags): CliStage[] {
     throw new FloodgateError('USAGE', { detail: `-u/--vus ${flags.vus}: expected a whole number of virtual users` });
   }
   if (flags.iterations !== undefined && !(Number.isInteger(flags.iterations) && flags.iterations > 0)) {
-    throw new FloodgateError('USAGE', { detail: `-i/--iterations ${flags.iterations}: expected a whole number above 0` });
+    throw new FloodgateError('USAGE', {
+      detail: `-i/--iterations ${flags.iterations}: expected a whole number above 0`,
+    });
   }
   if (flags.duration !== undefined && !GO_DURATION.test(flags.duration)) {
-    throw new FloodgateError('USAGE', { detail: `-d/--duration "${flags.duration}": expected a duration with its unit, e.g. 10s, 1m30s, 2h (k6 takes Go durations)` });
+    throw new FloodgateError('USAGE', {
+      detail: `-d/--duration "${flags.duration}": expected a duration with its unit, e.g. 10s, 1m30s, 2h (k6 takes Go durations)`,
+    });
   }
   const stages = (flags.stages ?? []).map(parseStage);
-  if (flags.iterations !== undefined && stages.length > 0) conflict('using `iterations` and `stages` options simultaneously is not allowed');
-  if (flags.duration !== undefined && flags.iterations === undefined && stages.length > 0) conflict('using `duration` and `stages` options simultaneously is not allowed');
+  if (flags.iterations !== undefined && stages.length > 0)
+    conflict('using `iterations` and `stages` options simultaneously is not allowed');
+  if (flags.duration !== undefined && flags.iterations === undefined && stages.length > 0)
+    conflict('using `duration` and `stages` options simultaneously is not allowed');
   if (flags.duration !== undefined && /^(?:0+(?:\.0+)?(?:ns|us|µs|ms|s|m|h))+$/.test(flags.duration)) {
     conflict('`duration` option should be more than 0, for infinite duration use the externally-controlled executor');
   }
@@ -94,8 +107,15 @@ export interface LayeredOptions {
  * The script's exported `options` with the command line's layer on top, as k6 consolidates
  * them (see the module comment). `extra` holds other options the flags set (userAgent, …).
  */
-export function applyCliOptions(exported: unknown, flags: ExecutionFlags, extra: Readonly<Record<string, unknown>> = {}): LayeredOptions {
-  const options: Record<string, unknown> = typeof exported === 'object' && exported !== null && !Array.isArray(exported) ? { ...(exported as Record<string, unknown>) } : {};
+export function applyCliOptions(
+  exported: unknown,
+  flags: ExecutionFlags,
+  extra: Readonly<Record<string, unknown>> = {},
+): LayeredOptions {
+  const options: Record<string, unknown> =
+    typeof exported === 'object' && exported !== null && !Array.isArray(exported)
+      ? { ...(exported as Record<string, unknown>) }
+      : {};
   const warnings: string[] = [];
   const stages = checkExecutionFlags(flags);
   const shortcut = flags.duration !== undefined || flags.iterations !== undefined || stages.length > 0;
@@ -108,7 +128,14 @@ export function applyCliOptions(exported: unknown, flags: ExecutionFlags, extra:
   if (flags.duration !== undefined) options.duration = flags.duration;
   if (flags.iterations !== undefined) options.iterations = flags.iterations;
   if (stages.length > 0) options.stages = stages;
-  if (flags.vus !== undefined && !shortcut && !has('duration') && !has('iterations') && !has('stages') && has('scenarios')) {
+  if (
+    flags.vus !== undefined &&
+    !shortcut &&
+    !has('duration') &&
+    !has('iterations') &&
+    !has('stages') &&
+    has('scenarios')
+  ) {
     warnings.push(`\`vus=${flags.vus}\` overrides scenarios configuration`);
     delete options.scenarios;
     options.iterations = flags.vus;
@@ -119,8 +146,17 @@ export function applyCliOptions(exported: unknown, flags: ExecutionFlags, extra:
 
 /** k6's built-in output types (`internal/cmd/builtin_output_gen.go`, plus `web-dashboard` from outputs.go). */
 export const K6_OUTPUT_TYPES = [
-  'json', 'csv', 'cloud', 'experimental-prometheus-rw', 'influxdb', 'statsd', 'datadog', 'kafka',
-  'experimental-opentelemetry', 'opentelemetry', 'web-dashboard',
+  'json',
+  'csv',
+  'cloud',
+  'experimental-prometheus-rw',
+  'influxdb',
+  'statsd',
+  'datadog',
+  'kafka',
+  'experimental-opentelemetry',
+  'opentelemetry',
+  'web-dashboard',
 ] as const;
 
 /** One `-o/--out` value. */
@@ -149,14 +185,21 @@ export function parseOutputs(values: readonly string[]): ParsedOutputs {
   for (const text of values) {
     const equals = text.indexOf('=');
     const type = equals < 0 ? text : text.slice(0, equals);
-    const isOutput = equals > 0 ? /^[a-z][a-z0-9-]*$/.test(type) : (K6_OUTPUT_TYPES as readonly string[]).includes(text);
+    const isOutput =
+      equals > 0 ? /^[a-z][a-z0-9-]*$/.test(type) : (K6_OUTPUT_TYPES as readonly string[]).includes(text);
     if (!isOutput) {
-      if (resultsDir !== undefined) throw new FloodgateError('USAGE', { detail: `--out ${text}: a second results folder (${resultsDir} was the first); k6 outputs take type=target, e.g. --out json=results.ndjson` });
+      if (resultsDir !== undefined)
+        throw new FloodgateError('USAGE', {
+          detail: `--out ${text}: a second results folder (${resultsDir} was the first); k6 outputs take type=target, e.g. --out json=results.ndjson`,
+        });
       resultsDir = text;
       continue;
     }
     const target = equals < 0 ? '' : text.slice(equals + 1);
-    if (type === 'json' && target === '') throw new FloodgateError('USAGE', { detail: '--out json needs a file: --out json=FILE (the results folder always holds k6.ndjson)' });
+    if (type === 'json' && target === '')
+      throw new FloodgateError('USAGE', {
+        detail: '--out json needs a file: --out json=FILE (the results folder always holds k6.ndjson)',
+      });
     outputs.push({ type, target, text });
   }
   return resultsDir === undefined ? { outputs } : { outputs, resultsDir };

@@ -137,9 +137,17 @@ export function renderProgressBlock(state: ProgressState, frame: ProgressFrame):
       ` · VUs ${state.vus} · dropped ${state.dropped}`,
   );
   const header = ['stage', ...STAGE_RESULTS];
-  const rows = [header, ...FUNNEL_STAGES.map((stage) => [stage, ...STAGE_RESULTS.map((result) => String(state.funnel[stage][result]))])];
+  const rows = [
+    header,
+    ...FUNNEL_STAGES.map((stage) => [stage, ...STAGE_RESULTS.map((result) => String(state.funnel[stage][result]))]),
+  ];
   const widths = header.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  for (const row of rows) lines.push(row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  '));
+  for (const row of rows)
+    lines.push(
+      row
+        .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+        .join('  '),
+    );
   lines.push(
     `requests ${state.requests} · errors ${state.failedRequests} (${percent(state.failedRequests, state.requests)})` +
       ` · throttled ${state.throttledRequests} · checks failed ${state.checksFailed}`,

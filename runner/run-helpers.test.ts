@@ -7,12 +7,19 @@ import { checkScenarioVariables } from './variables.ts';
 
 describe('scenario variables', () => {
   test('a variable only another scenario reads is refused, naming that scenario', () => {
-    expect(() => checkScenarioVariables('opening', ['SOAK_DURATION'])).toThrow(/-e SOAK_DURATION is read by the soak scenario, not by opening.*--scenario soak/);
-    expect(() => checkScenarioVariables('smoke', ['RATE_SCALE'])).toThrow(/read by the opening and breakpoint and soak scenarios/);
+    expect(() => checkScenarioVariables('opening', ['SOAK_DURATION'])).toThrow(
+      /-e SOAK_DURATION is read by the soak scenario, not by opening.*--scenario soak/,
+    );
+    expect(() => checkScenarioVariables('smoke', ['RATE_SCALE'])).toThrow(
+      /read by the opening and breakpoint and soak scenarios/,
+    );
   });
 
   test('a name no scenario reads is a warning with the closest name this scenario reads', () => {
-    expect(checkScenarioVariables('opening', ['WINDOWS', 'ACME_KEY', 'SEED'])).toEqual([{ name: 'WINDOWS', closest: 'WINDOW' }, { name: 'ACME_KEY' }]);
+    expect(checkScenarioVariables('opening', ['WINDOWS', 'ACME_KEY', 'SEED'])).toEqual([
+      { name: 'WINDOWS', closest: 'WINDOW' },
+      { name: 'ACME_KEY' },
+    ]);
   });
 });
 
@@ -27,8 +34,12 @@ describe('--tag', () => {
 describe('K6_WEB_DASHBOARD', () => {
   test('with k6 it is passed on, with the dashboard address; on the local engine the live page is offered', () => {
     expect(webDashboardNote({ K6_WEB_DASHBOARD: 'true' }, 'k6')).toContain('http://127.0.0.1:5665');
-    expect(webDashboardNote({ K6_WEB_DASHBOARD: 'true', K6_WEB_DASHBOARD_PORT: '-1' }, 'k6')).toContain('server is off');
-    expect(webDashboardNote({ K6_WEB_DASHBOARD: 'true' }, 'local')).toMatch(/needs k6.*floodgate exporter --follow.*\/live/);
+    expect(webDashboardNote({ K6_WEB_DASHBOARD: 'true', K6_WEB_DASHBOARD_PORT: '-1' }, 'k6')).toContain(
+      'server is off',
+    );
+    expect(webDashboardNote({ K6_WEB_DASHBOARD: 'true' }, 'local')).toMatch(
+      /needs k6.*floodgate exporter --follow.*\/live/,
+    );
     expect(webDashboardNote({}, 'local')).toBeUndefined();
     expect(webDashboardNote({ K6_WEB_DASHBOARD: 'false' }, 'local')).toBeUndefined();
   });
@@ -37,17 +48,58 @@ describe('K6_WEB_DASHBOARD', () => {
 describe('--summary-export', () => {
   test("has k6's old export shape: values flattened, rate as value, thresholds true when failed, groups and checks by name", () => {
     const data = {
-      root_group: { name: '', path: '', id: 'a', groups: [{ name: 'child', path: '::child', id: 'b', groups: [], checks: [{ name: 'check1', path: '::child::check1', id: 'c', passes: 30, fails: 0 }] }], checks: [] },
+      root_group: {
+        name: '',
+        path: '',
+        id: 'a',
+        groups: [
+          {
+            name: 'child',
+            path: '::child',
+            id: 'b',
+            groups: [],
+            checks: [{ name: 'check1', path: '::child::check1', id: 'c', passes: 30, fails: 0 }],
+          },
+        ],
+        checks: [],
+      },
       options: { summaryTrendStats: ['avg'], summaryTimeUnit: '', noColor: false },
       state: { isStdOutTTY: false, isStdErrTTY: false, testRunDurationMs: 1000 },
       metrics: {
-        checks: { type: 'rate', contains: 'default', values: { rate: 0.75, passes: 45, fails: 15 }, thresholds: { 'rate>70': { ok: true } } },
-        http_reqs: { type: 'counter', contains: 'default', values: { count: 3, rate: 3 }, thresholds: { 'rate<100': { ok: false } } },
+        checks: {
+          type: 'rate',
+          contains: 'default',
+          values: { rate: 0.75, passes: 45, fails: 15 },
+          thresholds: { 'rate>70': { ok: true } },
+        },
+        http_reqs: {
+          type: 'counter',
+          contains: 'default',
+          values: { count: 3, rate: 3 },
+          thresholds: { 'rate<100': { ok: false } },
+        },
       },
     };
     expect(JSON.parse(summaryExport(data))).toEqual({
-      root_group: { name: '', path: '', id: 'a', groups: { child: { name: 'child', path: '::child', id: 'b', groups: {}, checks: { check1: { name: 'check1', path: '::child::check1', id: 'c', passes: 30, fails: 0 } } } }, checks: {} },
-      metrics: { checks: { value: 0.75, passes: 45, fails: 15, thresholds: { 'rate>70': false } }, http_reqs: { count: 3, rate: 3, thresholds: { 'rate<100': true } } },
+      root_group: {
+        name: '',
+        path: '',
+        id: 'a',
+        groups: {
+          child: {
+            name: 'child',
+            path: '::child',
+            id: 'b',
+            groups: {},
+            checks: { check1: { name: 'check1', path: '::child::check1', id: 'c', passes: 30, fails: 0 } },
+          },
+        },
+        checks: {},
+      },
+      metrics: {
+        checks: { value: 0.75, passes: 45, fails: 15, thresholds: { 'rate>70': false } },
+        http_reqs: { count: 3, rate: 3, thresholds: { 'rate<100': true } },
+      },
     });
     expect(summaryExport(data)).toContain('\n    "root_group"');
   });
@@ -55,7 +107,11 @@ describe('--summary-export', () => {
 
 describe('planned starts, where k6 puts them', () => {
   test('a ramping-arrival-rate plan starts floor(integral) by a time: no 60 of 59 at the end', () => {
-    const plan = planScenario('opening', { RUN_ID: 'r', RATE_SCALE: '0.001', TIME_SCALE: '60', WINDOW: '0-10' }, () => '');
+    const plan = planScenario(
+      'opening',
+      { RUN_ID: 'r', RATE_SCALE: '0.001', TIME_SCALE: '60', WINDOW: '0-10' },
+      () => '',
+    );
     const end = plannedStartsBy(plan, plan.durationSeconds);
     expect(end).toBe(Math.floor(plan.plannedArrivals + 1e-9));
     expect(plannedStartsBy(plan, plan.durationSeconds + 30)).toBe(end);

@@ -14,10 +14,19 @@ import { readProfileJson } from '../contracts/plan.ts';
  * The profile block of a run, or undefined for a scenario that plays no traffic profile (only the
  * opening does). The variables were checked already (planScenario); `readFile` reads PROFILE.
  */
-export function runProfileRecord(scenario: string, variables: ScriptVariables, readFile: (path: string) => string): RunProfileRecord | undefined {
+export function runProfileRecord(
+  scenario: string,
+  variables: ScriptVariables,
+  readFile: (path: string) => string,
+): RunProfileRecord | undefined {
   if (scenario !== 'opening') return undefined;
   const env = readOpeningEnv(variables);
-  const scales = { rateScale: env.rateScale, timeScale: env.timeScale, window: env.window, retryProfile: env.retryProfile };
+  const scales = {
+    rateScale: env.rateScale,
+    timeScale: env.timeScale,
+    window: env.window,
+    retryProfile: env.retryProfile,
+  };
   if (env.profile.kind === 'builtin') return { source: env.profile.name, curve: 'builtin', ...scales };
   const path = env.profile.path;
   if (!/\.json$/i.test(path)) return { source: path, curve: 'csv', ...scales };
@@ -27,7 +36,11 @@ export function runProfileRecord(scenario: string, variables: ScriptVariables, r
     curve: file.use,
     name: file.name,
     fit: fitOf(file),
-    logAmplification: { overall: file.amplification.overall, peak: file.amplification.peak, offPeak: file.amplification.offPeak },
+    logAmplification: {
+      overall: file.amplification.overall,
+      peak: file.amplification.peak,
+      offPeak: file.amplification.offPeak,
+    },
     ...scales,
   };
 }

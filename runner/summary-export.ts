@@ -8,7 +8,16 @@
 
 /** The handleSummary data, as far as the export reads it (reference/k6-contract.md §3). */
 export interface LegacySummaryData {
-  readonly metrics: Readonly<Record<string, { readonly type: string; readonly values: Readonly<Record<string, number>>; readonly thresholds?: Readonly<Record<string, { readonly ok: boolean }>> }>>;
+  readonly metrics: Readonly<
+    Record<
+      string,
+      {
+        readonly type: string;
+        readonly values: Readonly<Record<string, number>>;
+        readonly thresholds?: Readonly<Record<string, { readonly ok: boolean }>>;
+      }
+    >
+  >;
   readonly root_group: LegacyGroup;
   readonly [key: string]: unknown;
 }
@@ -29,7 +38,8 @@ export function summaryExport(data: LegacySummaryData): string {
   for (const [name, metric] of Object.entries(data.metrics)) {
     const values: Record<string, unknown> = { ...metric.values };
     const thresholds = Object.entries(metric.thresholds ?? {});
-    if (thresholds.length > 0) values.thresholds = Object.fromEntries(thresholds.map(([expression, result]) => [expression, !result.ok]));
+    if (thresholds.length > 0)
+      values.thresholds = Object.fromEntries(thresholds.map(([expression, result]) => [expression, !result.ok]));
     if (metric.type === 'rate' && 'rate' in values) {
       values.value = values.rate;
       delete values.rate;

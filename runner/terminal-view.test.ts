@@ -4,10 +4,20 @@ import { emptyProgress } from './progress.ts';
 import { createStageWindow, renderTerminalLine, renderTerminalView, type ViewFrame } from './terminal-view.ts';
 
 const line = (metric: string, seconds: number, value: number, tags: Record<string, string>): string =>
-  JSON.stringify({ metric, type: 'Point', data: { time: new Date(Date.UTC(2026, 11, 1, 10, 0, 0) + seconds * 1000).toISOString(), value, tags } });
+  JSON.stringify({
+    metric,
+    type: 'Point',
+    data: { time: new Date(Date.UTC(2026, 11, 1, 10, 0, 0) + seconds * 1000).toISOString(), value, tags },
+  });
 
 /** `count` requests of `stage` at second `at`, `failed` of them failed and `throttled` answered 429, each lasting `ms`. */
-function requests(window: ReturnType<typeof createStageWindow>, stage: string | undefined, at: number, count: number, { failed = 0, throttled = 0, ms = 100 } = {}): void {
+function requests(
+  window: ReturnType<typeof createStageWindow>,
+  stage: string | undefined,
+  at: number,
+  count: number,
+  { failed = 0, throttled = 0, ms = 100 } = {},
+): void {
   for (let index = 0; index < count; index += 1) {
     const tags: Record<string, string> = stage === undefined ? {} : { stage };
     window.addLine(line('http_reqs', at, 1, { ...tags, status: index < throttled ? '429' : '200' }));
@@ -16,7 +26,16 @@ function requests(window: ReturnType<typeof createStageWindow>, stage: string | 
   }
 }
 
-const frame: ViewFrame = { runId: 'r1', scenario: 'opening', engine: 'local', elapsedSeconds: 83, plannedSeconds: 105, plannedArrivals: 640, hasPlan: true, windowSeconds: 10 };
+const frame: ViewFrame = {
+  runId: 'r1',
+  scenario: 'opening',
+  engine: 'local',
+  elapsedSeconds: 83,
+  plannedSeconds: 105,
+  plannedArrivals: 640,
+  hasPlan: true,
+  windowSeconds: 10,
+};
 
 describe('the stage window', () => {
   test('gives per stage the request rate, error and throttled shares and p95 of the last 10 s only', () => {
@@ -63,7 +82,12 @@ describe('the terminal view', () => {
   test("a user's script without a plan shows iterations and VUs, and only its stages", () => {
     const window = createStageWindow();
     requests(window, undefined, 1, 10);
-    const text = renderTerminalView({ ...emptyProgress(), iterations: 12, vus: 5 }, window.rows(), { ...frame, hasPlan: false, plannedSeconds: 0, plannedArrivals: 0 });
+    const text = renderTerminalView({ ...emptyProgress(), iterations: 12, vus: 5 }, window.rows(), {
+      ...frame,
+      hasPlan: false,
+      plannedSeconds: 0,
+      plannedArrivals: 0,
+    });
     expect(text).toContain('iterations 12 · VUs 5 · dropped 0');
     expect(text).not.toContain('landing');
     expect(text).not.toContain('entered');
@@ -73,7 +97,9 @@ describe('the terminal view', () => {
     const window = createStageWindow();
     requests(window, 'landing', 5, 10);
     const text = renderTerminalLine(state, window.rows(), frame);
-    expect(text).toMatch(/^\[1:23 \/ 1:45\] arrivals 638 of 640 planned .* · landing 1\.0\/s err 0\.0 % thr 0\.0 % p95 [\d.]+ms\n$/);
+    expect(text).toMatch(
+      /^\[1:23 \/ 1:45\] arrivals 638 of 640 planned .* · landing 1\.0\/s err 0\.0 % thr 0\.0 % p95 [\d.]+ms\n$/,
+    );
     expect(text).not.toContain('\x1b');
   });
 });
@@ -81,7 +107,10 @@ describe('the terminal view', () => {
 describe('the display around the summary', () => {
   test('holds the engine output from its summary on until the end, and draws the exact final view above it', () => {
     let out = '';
-    const stream = { isTTY: true, write: (chunk: string) => ((out += chunk), true) } as unknown as NodeJS.WritableStream & { isTTY: boolean };
+    const stream = {
+      isTTY: true,
+      write: (chunk: string) => ((out += chunk), true),
+    } as unknown as NodeJS.WritableStream & { isTTY: boolean };
     const display = createRunDisplay(stream, stream, true);
     display.progress('view 1\n');
     display.engineStdout.write('log line\n');

@@ -113,7 +113,10 @@ export function createStageWindow(windowMs = 10_000): StageWindow {
     },
     rows() {
       prune();
-      const order = [...FUNNEL_STAGES.filter((stage) => buckets.has(stage)), ...[...buckets.keys()].filter((stage) => !(FUNNEL_STAGES as readonly string[]).includes(stage)).sort()];
+      const order = [
+        ...FUNNEL_STAGES.filter((stage) => buckets.has(stage)),
+        ...[...buckets.keys()].filter((stage) => !(FUNNEL_STAGES as readonly string[]).includes(stage)).sort(),
+      ];
       return order.map((stage) => {
         const entry = buckets.get(stage)!;
         const seconds = windowMs / 1000;
@@ -121,7 +124,9 @@ export function createStageWindow(windowMs = 10_000): StageWindow {
         return {
           stage,
           ratePerSecond: entry.requests.length / seconds,
-          ...(entry.checkedTimes.length > 0 ? { errorShare: entry.failedTimes.length / entry.checkedTimes.length } : {}),
+          ...(entry.checkedTimes.length > 0
+            ? { errorShare: entry.failedTimes.length / entry.checkedTimes.length }
+            : {}),
           ...(entry.requests.length > 0 ? { throttledShare: entry.throttled.length / entry.requests.length } : {}),
           ...(durations.length > 0 ? { p95Ms: percentile(durations, 0.95) } : {}),
         };
@@ -145,7 +150,8 @@ function requestPointOf(line: string): (RequestSample & { metric: string }) | un
   const parsed = parseK6Line(line);
   if (parsed.kind !== 'point') return undefined; // progress.ts counts rejected lines
   const { metric, timeMs, value, tags } = parsed.sample;
-  if (metric !== K6_BUILTIN.httpReqs && metric !== K6_BUILTIN.httpReqFailed && metric !== K6_BUILTIN.httpReqDuration) return undefined;
+  if (metric !== K6_BUILTIN.httpReqs && metric !== K6_BUILTIN.httpReqFailed && metric !== K6_BUILTIN.httpReqDuration)
+    return undefined;
   const stage = typeof tags.stage === 'string' && tags.stage !== '' ? tags.stage : NO_STAGE;
   return {
     metric,
@@ -171,9 +177,19 @@ export function renderTerminalView(state: ProgressState, rows: readonly StageRow
   lines.push(`floodgate run ${frame.runId} · ${frame.scenario} · ${frame.engine} engine · ${elapsed(frame)}`);
   lines.push(arrivalsText(state, frame));
   const funnelStages = new Set<string>(FUNNEL_STAGES);
-  const showFunnel = rows.some((row) => funnelStages.has(row.stage)) || FUNNEL_STAGES.some((stage) => state.funnel[stage].entered > 0);
-  const header = [`stage (last ${frame.windowSeconds} s)`, 'req/s', 'errors', 'throttled', 'p95', ...(showFunnel ? STAGE_RESULTS : [])];
-  const shown = showFunnel ? [...FUNNEL_STAGES, ...rows.map((row) => row.stage).filter((stage) => !funnelStages.has(stage))] : rows.map((row) => row.stage);
+  const showFunnel =
+    rows.some((row) => funnelStages.has(row.stage)) || FUNNEL_STAGES.some((stage) => state.funnel[stage].entered > 0);
+  const header = [
+    `stage (last ${frame.windowSeconds} s)`,
+    'req/s',
+    'errors',
+    'throttled',
+    'p95',
+    ...(showFunnel ? STAGE_RESULTS : []),
+  ];
+  const shown = showFunnel
+    ? [...FUNNEL_STAGES, ...rows.map((row) => row.stage).filter((stage) => !funnelStages.has(stage))]
+    : rows.map((row) => row.stage);
   const table: string[][] = [header];
   for (const stage of shown) {
     const row = rows.find((candidate) => candidate.stage === stage);
@@ -188,7 +204,13 @@ export function renderTerminalView(state: ProgressState, rows: readonly StageRow
     ]);
   }
   const widths = header.map((_, column) => Math.max(...table.map((cells) => cells[column]!.length)));
-  for (const cells of table) lines.push(cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ').trimEnd());
+  for (const cells of table)
+    lines.push(
+      cells
+        .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+        .join('  ')
+        .trimEnd(),
+    );
   lines.push(
     `requests ${grouped(state.requests)} · errors ${share(state.requests > 0 ? state.failedRequests / state.requests : undefined)} (${grouped(state.failedRequests)})` +
       ` · throttled ${grouped(state.throttledRequests)} · checks failed ${grouped(state.checksFailed)} · VUs ${state.vus}` +
@@ -200,7 +222,10 @@ export function renderTerminalView(state: ProgressState, rows: readonly StageRow
 /** One plain line for logs and pipes. */
 export function renderTerminalLine(state: ProgressState, rows: readonly StageRow[], frame: ViewFrame): string {
   const stages = rows
-    .map((row) => `${row.stage} ${row.ratePerSecond.toFixed(1)}/s err ${share(row.errorShare)} thr ${share(row.throttledShare)} p95 ${row.p95Ms === undefined ? '-' : humanizeDuration(row.p95Ms)}`)
+    .map(
+      (row) =>
+        `${row.stage} ${row.ratePerSecond.toFixed(1)}/s err ${share(row.errorShare)} thr ${share(row.throttledShare)} p95 ${row.p95Ms === undefined ? '-' : humanizeDuration(row.p95Ms)}`,
+    )
     .join(' | ');
   return `[${elapsed(frame)}] ${arrivalsText(state, frame)}${stages === '' ? '' : ` · ${stages}`}\n`;
 }
@@ -208,12 +233,14 @@ export function renderTerminalLine(state: ProgressState, rows: readonly StageRow
 /** `1:23 / 1:45`, and past the plan's end `1:45 / 1:45 +0:04 finishing`. */
 function elapsed(frame: ViewFrame): string {
   if (frame.plannedSeconds <= 0) return clock(frame.elapsedSeconds);
-  if (frame.elapsedSeconds <= frame.plannedSeconds) return `${clock(frame.elapsedSeconds)} / ${clock(frame.plannedSeconds)}`;
+  if (frame.elapsedSeconds <= frame.plannedSeconds)
+    return `${clock(frame.elapsedSeconds)} / ${clock(frame.plannedSeconds)}`;
   return `${clock(frame.plannedSeconds)} / ${clock(frame.plannedSeconds)} +${clock(frame.elapsedSeconds - frame.plannedSeconds)} finishing`;
 }
 
 function arrivalsText(state: ProgressState, frame: ViewFrame): string {
-  if (!frame.hasPlan) return `iterations ${grouped(state.iterations)} · VUs ${state.vus} · dropped ${grouped(state.dropped)}`;
+  if (!frame.hasPlan)
+    return `iterations ${grouped(state.iterations)} · VUs ${state.vus} · dropped ${grouped(state.dropped)}`;
   const planned = Math.round(frame.plannedArrivals);
   const achieved = planned > 0 ? ` (${((state.arrivals / planned) * 100).toFixed(1)} %)` : '';
   return (

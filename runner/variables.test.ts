@@ -12,11 +12,27 @@ describe('-e names the scripts do not read', () => {
     ['ACME_API_KEY', undefined],
     ['X', undefined],
   ])('%s is closest to %s', (name, closest) => {
-    expect(closestName(name, ['BREAKPOINT_START', 'BREAKPOINT_STEPS', 'WINDOW', 'THINK_TIME_SCALE', 'SOAK_DURATION', 'RETRY_429_MAX', 'SEED'].slice())).toBe(closest);
+    expect(
+      closestName(
+        name,
+        [
+          'BREAKPOINT_START',
+          'BREAKPOINT_STEPS',
+          'WINDOW',
+          'THINK_TIME_SCALE',
+          'SOAK_DURATION',
+          'RETRY_429_MAX',
+          'SEED',
+        ].slice(),
+      ),
+    ).toBe(closest);
   });
 
   test('are listed in order, known ones left out', () => {
-    expect(unknownVariables(['WINDOW', 'WINDOWS', 'ACME_API_KEY', 'SEED'])).toEqual([{ name: 'WINDOWS', closest: 'WINDOW' }, { name: 'ACME_API_KEY' }]);
+    expect(unknownVariables(['WINDOW', 'WINDOWS', 'ACME_API_KEY', 'SEED'])).toEqual([
+      { name: 'WINDOWS', closest: 'WINDOW' },
+      { name: 'ACME_API_KEY' },
+    ]);
   });
 
   test('make one warning line each, with the guess when there is one', () => {

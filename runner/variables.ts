@@ -5,7 +5,11 @@
  */
 
 import { FloodgateError } from '../contracts/errors.ts';
-import { COMMON_VARIABLE_NAMES, SCENARIO_VARIABLE_NAMES, SCRIPT_VARIABLE_NAMES } from '../contracts/script-variables.ts';
+import {
+  COMMON_VARIABLE_NAMES,
+  SCENARIO_VARIABLE_NAMES,
+  SCRIPT_VARIABLE_NAMES,
+} from '../contracts/script-variables.ts';
 
 /** A `-e` name no script of floodgate's reads, and the known name it most resembles. */
 export interface UnknownVariable {
@@ -15,7 +19,10 @@ export interface UnknownVariable {
 }
 
 /** The names in `names` that are not in `known` (default: the scripts' variables), in order. */
-export function unknownVariables(names: Iterable<string>, known: readonly string[] = SCRIPT_VARIABLE_NAMES): UnknownVariable[] {
+export function unknownVariables(
+  names: Iterable<string>,
+  known: readonly string[] = SCRIPT_VARIABLE_NAMES,
+): UnknownVariable[] {
   const unknown: UnknownVariable[] = [];
   for (const name of names) {
     if (known.includes(name)) continue;
@@ -30,12 +37,17 @@ export function unknownVariables(names: Iterable<string>, known: readonly string
  * change nothing, silently: `--scenario opening -e SOAK_DURATION=2h` runs the opening's hour);
  * the names no scenario reads, each with the closest name this scenario reads, to warn about.
  */
-export function checkScenarioVariables(scenario: keyof typeof SCENARIO_VARIABLE_NAMES, names: Iterable<string>): UnknownVariable[] {
+export function checkScenarioVariables(
+  scenario: keyof typeof SCENARIO_VARIABLE_NAMES,
+  names: Iterable<string>,
+): UnknownVariable[] {
   const own = [...COMMON_VARIABLE_NAMES, ...SCENARIO_VARIABLE_NAMES[scenario]];
   const unknown: UnknownVariable[] = [];
   for (const name of names) {
     if (own.includes(name)) continue;
-    const readBy = Object.entries(SCENARIO_VARIABLE_NAMES).filter(([, list]) => list.includes(name)).map(([other]) => other);
+    const readBy = Object.entries(SCENARIO_VARIABLE_NAMES)
+      .filter(([, list]) => list.includes(name))
+      .map(([other]) => other);
     if (readBy.length > 0) {
       const ownList = SCENARIO_VARIABLE_NAMES[scenario];
       throw new FloodgateError('USAGE', {
@@ -72,7 +84,9 @@ export function closestName(name: string, known: readonly string[]): string | un
   }
   if (bestDistance <= Math.max(2, Math.floor(name.length / 3))) return best;
   if (wanted.length < 4) return undefined;
-  return known.find((candidate) => candidate.toUpperCase().startsWith(wanted) || wanted.startsWith(candidate.toUpperCase()));
+  return known.find(
+    (candidate) => candidate.toUpperCase().startsWith(wanted) || wanted.startsWith(candidate.toUpperCase()),
+  );
 }
 
 /** Levenshtein distance: insertions, deletions and substitutions. */

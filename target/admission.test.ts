@@ -4,7 +4,14 @@ import { describe, expect, test } from 'vitest';
 import { createAdmission, type AdmissionOptions } from './admission.ts';
 
 /** A request and a response that records what was written, closing when it ends. */
-function exchange(method: string, url: string): { request: IncomingMessage; response: ServerResponse; written: { status?: number; headers?: Record<string, string> } } {
+function exchange(
+  method: string,
+  url: string,
+): {
+  request: IncomingMessage;
+  response: ServerResponse;
+  written: { status?: number; headers?: Record<string, string> };
+} {
   const written: { status?: number; headers?: Record<string, string> } = {};
   const response = Object.assign(new EventEmitter(), {
     writeHead(status: number, headers: Record<string, string>) {
@@ -29,7 +36,9 @@ const options = (overrides: Partial<AdmissionOptions>): AdmissionOptions => ({
 describe('the admission gate counts what is queued, not only what is in a handler', () => {
   test('five registrations read in one turn with a waiting room of 2: 2 admitted, 3 answered 429 + Retry-After at once, though each handler would finish synchronously', async () => {
     const rejected: number[] = [];
-    const admission = createAdmission(options({ waitingRoom: 2, onReject: (_route, _method, status) => rejected.push(status) }));
+    const admission = createAdmission(
+      options({ waitingRoom: 2, onReject: (_route, _method, status) => rejected.push(status) }),
+    );
     const handled: string[] = [];
     const exchanges = Array.from({ length: 5 }, () => exchange('POST', '/api/register?x=1'));
     for (const { request, response } of exchanges) {
@@ -67,7 +76,11 @@ describe('the admission gate counts what is queued, not only what is in a handle
 
   test('requests outside the funnel (health, truth, metrics) pass at once, uncounted, even when the site is full', () => {
     const admission = createAdmission(options({ waitingRoom: 1 }));
-    admission.handle(exchange('POST', '/api/register').request, exchange('POST', '/api/register').response, () => undefined);
+    admission.handle(
+      exchange('POST', '/api/register').request,
+      exchange('POST', '/api/register').response,
+      () => undefined,
+    );
     const passed: string[] = [];
     const health = exchange('GET', '/healthz');
     admission.handle(health.request, health.response, () => passed.push('healthz'));
@@ -78,7 +91,11 @@ describe('the admission gate counts what is queued, not only what is in a handle
 
   test('a connection turned away again before its Retry-After has passed gets its answer when it has (pacing clients that ignore Retry-After); its first answer comes at once; flush() writes held ones at once', async () => {
     const admission = createAdmission(options({ waitingRoom: 1, repeatHoldMs: 300 }));
-    admission.handle(exchange('POST', '/api/register').request, exchange('POST', '/api/register').response, () => undefined);
+    admission.handle(
+      exchange('POST', '/api/register').request,
+      exchange('POST', '/api/register').response,
+      () => undefined,
+    );
     const connection = {};
     const onConnection = (): ReturnType<typeof exchange> => {
       const made = exchange('POST', '/api/register');

@@ -53,7 +53,11 @@ export interface Admission {
    * Handles one request: other than funnel requests are passed to `next` at once; a funnel
    * request is answered 429 / 503 at once, or counted and passed to `next` in the check phase.
    */
-  handle(request: IncomingMessage, response: ServerResponse, next: (request: IncomingMessage, response: ServerResponse) => void): void;
+  handle(
+    request: IncomingMessage,
+    response: ServerResponse,
+    next: (request: IncomingMessage, response: ServerResponse) => void,
+  ): void;
   /** Funnel requests admitted and not yet answered (in flight + queued). */
   admitted(): number;
   /** Writes every turned-away answer still held (on close). */
@@ -93,7 +97,13 @@ export function createAdmission(options: AdmissionOptions): Admission {
     for (const rejection of due) if (!rejection.response.destroyed) write(rejection);
   };
 
-  const reject = (request: IncomingMessage, response: ServerResponse, route: string, method: string, status: 429 | 503): void => {
+  const reject = (
+    request: IncomingMessage,
+    response: ServerResponse,
+    route: string,
+    method: string,
+    status: 429 | 503,
+  ): void => {
     // `request.socket` is the connection (absent in unit tests' plain request objects).
     const socket = (request.socket as object | undefined) ?? undefined;
     const rejection: Rejection = { response, socket, route, method, status, started: process.hrtime.bigint() };
@@ -125,8 +135,10 @@ export function createAdmission(options: AdmissionOptions): Admission {
       const method = request.method ?? 'GET';
       const route = options.funnelRoute(method, pathOf(request.url ?? '/'));
       if (route === undefined) return next(request, response);
-      if (options.waitingRoom > 0 && admitted >= options.waitingRoom) return reject(request, response, route, method, 429);
-      if (options.maxConcurrency > 0 && admitted >= options.maxConcurrency) return reject(request, response, route, method, 503);
+      if (options.waitingRoom > 0 && admitted >= options.waitingRoom)
+        return reject(request, response, route, method, 429);
+      if (options.maxConcurrency > 0 && admitted >= options.maxConcurrency)
+        return reject(request, response, route, method, 503);
       admitted += 1;
       options.onAdmittedChange?.(admitted);
       response.once('close', () => {

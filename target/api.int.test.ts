@@ -35,7 +35,10 @@ function nextApplicant(run = RUN): Applicant {
 }
 
 /** Registers `applicant` and walks it through the stages before `stop`; returns its session token. */
-async function walkUntil(applicant: Applicant, stop: 'verify_email' | 'verify_nik' | 'upload_photo' | 'join_batch'): Promise<string> {
+async function walkUntil(
+  applicant: Applicant,
+  stop: 'verify_email' | 'verify_nik' | 'upload_photo' | 'join_batch',
+): Promise<string> {
   const registered = await client.register(applicant);
   expect(registered.status).toBe(201);
   const session = registered.body.sessionToken!;
@@ -69,7 +72,12 @@ describe('one applicant walks every stage', () => {
 
     const batches = await client.batches();
     expect(batches.status).toBe(200);
-    expect(batches.body[0]).toEqual({ id: expect.any(Number), name: expect.any(String), seats: 3, taken: expect.any(Number) });
+    expect(batches.body[0]).toEqual({
+      id: expect.any(Number),
+      name: expect.any(String),
+      seats: 3,
+      taken: expect.any(Number),
+    });
     expect((await client.joinBatch(session, batches.body[0]!.id)).status).toBe(200);
 
     const truth = await client.truth('walk-one');
@@ -98,7 +106,13 @@ describe('one applicant walks every stage', () => {
     expect((await client.verifyEmail(applicant.email, token)).status).toBe(200);
     expect((await client.verifyNik(session, applicant.nik)).status).toBe(200);
     expect((await client.uploadPhoto(session, pngBytes(), 'image/png')).status).toBe(201);
-    expect((await client.truth('repeat')).body.stages).toEqual({ register: 1, verify_email: 1, verify_nik: 1, upload_photo: 1, join_batch: 0 });
+    expect((await client.truth('repeat')).body.stages).toEqual({
+      register: 1,
+      verify_email: 1,
+      verify_nik: 1,
+      upload_photo: 1,
+      join_batch: 0,
+    });
   });
 });
 
@@ -170,11 +184,25 @@ describe('each stage refuses what it must', () => {
   test.each([
     ['no body', 400, undefined, undefined],
     ['JSON instead of multipart', 400, JSON.stringify({ photo: 'x' }), 'application/json'],
-    ['a multipart body without a photo field', 400, '--b\r\ncontent-disposition: form-data; name="other"\r\n\r\nx\r\n--b--\r\n', 'multipart/form-data; boundary=b'],
-    ['a multipart body that never ends', 400, '--b\r\ncontent-disposition: form-data; name="photo"; filename="a.png"\r\ncontent-type: image/png\r\n\r\n\x89PNG', 'multipart/form-data; boundary=b'],
+    [
+      'a multipart body without a photo field',
+      400,
+      '--b\r\ncontent-disposition: form-data; name="other"\r\n\r\nx\r\n--b--\r\n',
+      'multipart/form-data; boundary=b',
+    ],
+    [
+      'a multipart body that never ends',
+      400,
+      '--b\r\ncontent-disposition: form-data; name="photo"; filename="a.png"\r\ncontent-type: image/png\r\n\r\n\x89PNG',
+      'multipart/form-data; boundary=b',
+    ],
   ])('a photo request with %s is %i', async (_what, status, body, contentType) => {
     const session = await walkUntil(nextApplicant(), 'upload_photo');
-    const answer = await client.send('POST', '/api/photo', { body, headers: contentType ? { 'content-type': contentType } : {}, token: session });
+    const answer = await client.send('POST', '/api/photo', {
+      body,
+      headers: contentType ? { 'content-type': contentType } : {},
+      token: session,
+    });
     expect(answer.status).toBe(status);
   });
 
@@ -223,13 +251,40 @@ describe('malformed input is a clear 400 or 413, never a 500', () => {
     ['a blank name', () => JSON.stringify({ ...valid(), fullName: '   ' }), 'application/json', 400, 'fullName'],
     ['a short password', () => JSON.stringify({ ...valid(), password: 'short' }), 'application/json', 400, 'password'],
     ['a 15-digit NIK', () => JSON.stringify({ ...valid(), nik: '990101410190000' }), 'application/json', 400, 'nik'],
-    ['a NIK with letters', () => JSON.stringify({ ...valid(), nik: '99010141019000AB' }), 'application/json', 400, 'nik'],
+    [
+      'a NIK with letters',
+      () => JSON.stringify({ ...valid(), nik: '99010141019000AB' }),
+      'application/json',
+      400,
+      'nik',
+    ],
     ['a NIK as a number', () => JSON.stringify({ ...valid(), nik: 1234567890123456 }), 'application/json', 400, 'nik'],
-    ['an impossible date', () => JSON.stringify({ ...valid(), dateOfBirth: '1990-02-30' }), 'application/json', 400, 'dateOfBirth'],
-    ['a date in another format', () => JSON.stringify({ ...valid(), dateOfBirth: '30/01/1990' }), 'application/json', 400, 'dateOfBirth'],
-    ['a body over 16 KiB', () => JSON.stringify({ ...valid(), fullName: 'x'.repeat(20_000) }), 'application/json', 413, undefined],
+    [
+      'an impossible date',
+      () => JSON.stringify({ ...valid(), dateOfBirth: '1990-02-30' }),
+      'application/json',
+      400,
+      'dateOfBirth',
+    ],
+    [
+      'a date in another format',
+      () => JSON.stringify({ ...valid(), dateOfBirth: '30/01/1990' }),
+      'application/json',
+      400,
+      'dateOfBirth',
+    ],
+    [
+      'a body over 16 KiB',
+      () => JSON.stringify({ ...valid(), fullName: 'x'.repeat(20_000) }),
+      'application/json',
+      413,
+      undefined,
+    ],
   ])('registering with %s', async (_what, body, contentType, status, field) => {
-    const answer = await client.send('POST', '/api/register', { body: body(), headers: { 'content-type': contentType } });
+    const answer = await client.send('POST', '/api/register', {
+      body: body(),
+      headers: { 'content-type': contentType },
+    });
     expect(answer.status).toBe(status);
     expect(answer.body).toMatchObject({ error: expect.any(String), message: expect.any(String) });
     if (field) expect(answer.body.field).toBe(field);
@@ -261,9 +316,17 @@ describe('/metrics', () => {
   test('labels requests by route pattern, never by raw URL, with names from the catalog', async () => {
     await client.joinBatch('no-session', 12345);
     const text = (await client.send('GET', '/metrics')).body as unknown as string;
-    expect(text).toContain(`${TARGET_METRICS.httpRequests.name}{route="/api/batches/:id/join",method="POST",status="401"}`);
+    expect(text).toContain(
+      `${TARGET_METRICS.httpRequests.name}{route="/api/batches/:id/join",method="POST",status="401"}`,
+    );
     expect(text).not.toContain('12345');
-    for (const metric of ['httpRequestDuration', 'ministryCalls', 'ministryInFlight', 'records', 'lostWrites'] as const) {
+    for (const metric of [
+      'httpRequestDuration',
+      'ministryCalls',
+      'ministryInFlight',
+      'records',
+      'lostWrites',
+    ] as const) {
       expect(text).toContain(`# TYPE ${TARGET_METRICS[metric].name} `);
     }
     expect(text).toMatch(new RegExp(`${TARGET_METRICS.records.name}\\{stage="join_batch"\\} [1-9]`));

@@ -7,7 +7,10 @@ import type { Registry } from 'prom-client';
 import type { MetricDefinition } from '../contracts/metrics.ts';
 
 /** The prom-client options every metric of the catalog shares; spread extra options (e.g. `collect`) after it. */
-export function catalogMetric(definition: MetricDefinition, registry: Registry): {
+export function catalogMetric(
+  definition: MetricDefinition,
+  registry: Registry,
+): {
   name: string;
   help: string;
   labelNames: string[];

@@ -17,18 +17,28 @@ afterAll(async () => {
 });
 
 /** Runs `floodgate target …` to its exit; resolves to its exit code and output. */
-async function runToExit(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
-  const child = startProcess(process.execPath, [FLOODGATE, 'target', ...args], { cwd: PROJECT_ROOT, env: { ...process.env, ...env } });
+async function runToExit(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; output: string }> {
+  const child = startProcess(process.execPath, [FLOODGATE, 'target', ...args], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...env },
+  });
   const code = await new Promise<number | null>((resolve) => child.child.once('exit', (exitCode) => resolve(exitCode)));
   return { code, output: child.output() };
 }
 
 describe('floodgate target', () => {
   test('prints where it listens, refuses the mailbox without --test-hooks, and stops cleanly on SIGTERM', async () => {
-    const child = startProcess(process.execPath, [FLOODGATE, 'target', '--port', '0', '--ministry-port', '0', '--nik-capacity', '3', '--nik-service-ms', '200'], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, FLOODGATE_TARGET_ERROR_RATE: 'landing=1' },
-    });
+    const child = startProcess(
+      process.execPath,
+      [FLOODGATE, 'target', '--port', '0', '--ministry-port', '0', '--nik-capacity', '3', '--nik-service-ms', '200'],
+      {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, FLOODGATE_TARGET_ERROR_RATE: 'landing=1' },
+      },
+    );
     const [, url] = await child.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)\n/);
     await child.waitFor(/ministry NIK API on http:\/\/127\.0\.0\.1:\d+ \(3 slots × 200 ms = 15 checks\/s, queue 100\)/);
     const client = createTargetClient(url!);
@@ -49,16 +59,34 @@ describe('floodgate target', () => {
   });
 
   test('refuses --test-hooks beyond loopback, with a message and no stack trace', async () => {
-    const { code, output } = await runToExit(['--host', '0.0.0.0', '--port', '0', '--ministry-port', '0', '--test-hooks']);
+    const { code, output } = await runToExit([
+      '--host',
+      '0.0.0.0',
+      '--port',
+      '0',
+      '--ministry-port',
+      '0',
+      '--test-hooks',
+    ]);
     expect(code).toBe(2);
     expect(output).toContain('refusing --test-hooks while listening on 0.0.0.0');
     expect(output).not.toMatch(/\n\s+at /);
   });
 
   test.each([
-    ['an unknown stage in --error-rate', ['--error-rate', 'checkout=0.1'], 2, /--error-rate = .*"checkout" is not a funnel stage/],
+    [
+      'an unknown stage in --error-rate',
+      ['--error-rate', 'checkout=0.1'],
+      2,
+      /--error-rate = .*"checkout" is not a funnel stage/,
+    ],
     ['a probability above 1', ['--lost-write-rate', '1.5'], 2, /--lost-write-rate = "1.5"/],
-    ['a database in a missing folder', ['--db', '/nonexistent-floodgate/target.sqlite'], 3, /cannot open the database at \/nonexistent-floodgate\/target.sqlite/],
+    [
+      'a database in a missing folder',
+      ['--db', '/nonexistent-floodgate/target.sqlite'],
+      3,
+      /cannot open the database at \/nonexistent-floodgate\/target.sqlite/,
+    ],
   ])('stops on %s with its exit code', async (_what, args, exitCode, message) => {
     const { code, output } = await runToExit(['--port', '0', '--ministry-port', '0', ...args]);
     expect(code).toBe(exitCode);
@@ -123,7 +151,7 @@ describe('--port 0 and stopping', () => {
     for (const pid of leftovers) if (alive(pid)) process.kill(pid, 'SIGKILL');
   });
 
-  test('two targets at --port 0 run side by side: every port each opens is a free one, the ministry\'s too', async () => {
+  test("two targets at --port 0 run side by side: every port each opens is a free one, the ministry's too", async () => {
     const first = startProcess(process.execPath, [FLOODGATE, 'target', '--port', '0'], { cwd: PROJECT_ROOT });
     const second = startProcess(process.execPath, [FLOODGATE, 'target', '--port', '0'], { cwd: PROJECT_ROOT });
     const ports = [];

@@ -25,8 +25,14 @@ export interface Truth {
 export interface TargetClient {
   readonly baseUrl: string;
   /** Any request; JSON bodies are sent with `Content-Type: application/json`. */
-  send<T = Record<string, unknown>>(method: string, path: string, init?: { json?: unknown; body?: RequestInit['body']; headers?: Record<string, string>; token?: string }): Promise<TargetAnswer<T>>;
-  register(applicant: Pick<Applicant, 'email' | 'fullName' | 'password' | 'nik' | 'dateOfBirth'>): Promise<TargetAnswer<{ applicantId?: string; sessionToken?: string; error?: string }>>;
+  send<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    init?: { json?: unknown; body?: RequestInit['body']; headers?: Record<string, string>; token?: string },
+  ): Promise<TargetAnswer<T>>;
+  register(
+    applicant: Pick<Applicant, 'email' | 'fullName' | 'password' | 'nik' | 'dateOfBirth'>,
+  ): Promise<TargetAnswer<{ applicantId?: string; sessionToken?: string; error?: string }>>;
   mailbox(email: string): Promise<TargetAnswer<{ token?: string; error?: string }>>;
   verifyEmail(email: string, token: string): Promise<TargetAnswer>;
   verifyNik(sessionToken: string, nik: string): Promise<TargetAnswer>;
@@ -52,7 +58,12 @@ export function createTargetClient(baseUrl: string): TargetClient {
     const text = await response.text();
     let parsed: unknown = text;
     if ((response.headers.get('content-type') ?? '').includes('json')) parsed = JSON.parse(text);
-    return { status: response.status, body: parsed as never, headers: response.headers, ms: performance.now() - started };
+    return {
+      status: response.status,
+      body: parsed as never,
+      headers: response.headers,
+      ms: performance.now() - started,
+    };
   };
   return {
     baseUrl,
@@ -72,11 +83,16 @@ export function createTargetClient(baseUrl: string): TargetClient {
     verifyNik: (sessionToken, nik) => send('POST', '/api/verify-nik', { json: { nik }, token: sessionToken }),
     uploadPhoto(sessionToken, bytes, contentType) {
       const form = new FormData();
-      form.append('photo', new Blob([bytes], { type: contentType }), contentType === 'image/png' ? 'photo.png' : 'photo.jpg');
+      form.append(
+        'photo',
+        new Blob([bytes], { type: contentType }),
+        contentType === 'image/png' ? 'photo.png' : 'photo.jpg',
+      );
       return send('POST', '/api/photo', { body: form, token: sessionToken });
     },
     batches: () => send('GET', '/api/batches'),
-    joinBatch: (sessionToken, batchId) => send('POST', `/api/batches/${encodeURIComponent(String(batchId))}/join`, { token: sessionToken }),
+    joinBatch: (sessionToken, batchId) =>
+      send('POST', `/api/batches/${encodeURIComponent(String(batchId))}/join`, { token: sessionToken }),
     truth: (run) => send('GET', `/truth?run=${encodeURIComponent(run)}`),
   };
 }

@@ -8,7 +8,15 @@ let client: TargetClient;
 
 beforeAll(async () => {
   // A file database (WAL), as the target runs by default.
-  target = createTarget({ port: 0, ministryPort: 0, testHooks: true, nikServiceMs: 2, nikCapacity: 20, batches: 1, batchSeats: 10 });
+  target = createTarget({
+    port: 0,
+    ministryPort: 0,
+    testHooks: true,
+    nikServiceMs: 2,
+    nikCapacity: 20,
+    batches: 1,
+    batchSeats: 10,
+  });
   client = createTargetClient((await target.listen()).url);
 });
 
@@ -21,11 +29,16 @@ describe('concurrent writes keep the truth exact', () => {
     const run = 'dup-emails';
     const applicants = Array.from({ length: 180 }, (_, index) => syntheticApplicant(run, 1, index));
     // 20 more applicants with their own NIK but the email of one of the first 20.
-    const reusers = Array.from({ length: 20 }, (_, index) => ({ ...syntheticApplicant(run, 2, index), email: applicants[index]!.email }));
+    const reusers = Array.from({ length: 20 }, (_, index) => ({
+      ...syntheticApplicant(run, 2, index),
+      email: applicants[index]!.email,
+    }));
     const answers = await Promise.all([...applicants, ...reusers].map((applicant) => client.register(applicant)));
     const statuses = answers.map((answer) => answer.status);
     expect(statuses.filter((status) => status === 201)).toHaveLength(180);
-    expect(answers.filter((answer) => answer.status === 409 && answer.body.error === 'duplicate_email')).toHaveLength(20);
+    expect(answers.filter((answer) => answer.status === 409 && answer.body.error === 'duplicate_email')).toHaveLength(
+      20,
+    );
     expect(statuses.filter((status) => status >= 500)).toEqual([]);
     expect((await client.truth(run)).body.stages.register).toBe(180);
   });
@@ -37,7 +50,9 @@ describe('concurrent writes keep the truth exact', () => {
         const applicant = syntheticApplicant(run, 1, index);
         const registered = await client.register(applicant);
         const session = registered.body.sessionToken!;
-        expect((await client.verifyEmail(applicant.email, registered.headers.get('x-test-email-token')!)).status).toBe(200);
+        expect((await client.verifyEmail(applicant.email, registered.headers.get('x-test-email-token')!)).status).toBe(
+          200,
+        );
         expect((await client.verifyNik(session, applicant.nik)).status).toBe(200);
         expect((await client.uploadPhoto(session, pngBytes(), 'image/png')).status).toBe(201);
         return session;

@@ -20,7 +20,11 @@ export function mapRequestError(error: unknown): { status: number; error: string
       return { status: 413, error: 'too_large', message: `the body is larger than ${JSON_LIMIT_BYTES} bytes` };
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return { status: 415, error: 'unsupported_media_type', message: 'send the body as UTF-8 JSON without content encoding' };
+      return {
+        status: 415,
+        error: 'unsupported_media_type',
+        message: 'send the body as UTF-8 JSON without content encoding',
+      };
     case 'request.aborted':
     case 'request.size.invalid':
       return { status: 400, error: 'bad_request', message: 'the body ended before its declared length' };

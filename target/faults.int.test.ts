@@ -86,10 +86,16 @@ describe('injected errors, latency and the waiting room', () => {
     const failed = answers.filter((answer) => answer.status === 500);
     expect(failed.length).toBeGreaterThan(30);
     expect(failed.length).toBeLessThan(90);
-    expect(failed.every((answer) => answer.headers.get('x-fault-injected') === 'error' && answer.body.error === 'injected_error')).toBe(true);
+    expect(
+      failed.every(
+        (answer) => answer.headers.get('x-fault-injected') === 'error' && answer.body.error === 'injected_error',
+      ),
+    ).toBe(true);
     expect(answers.filter((answer) => answer.status === 201)).toHaveLength(200 - failed.length);
     expect((await client.truth(run)).body.stages.register).toBe(200 - failed.length);
-    expect(sample(await target.registry.metrics(), TARGET_METRICS.injectedErrors.name, '{stage="register"}')).toBe(failed.length);
+    expect(sample(await target.registry.metrics(), TARGET_METRICS.injectedErrors.name, '{stage="register"}')).toBe(
+      failed.length,
+    );
     expect((await client.send('GET', '/')).status).toBe(200);
   });
 
@@ -109,7 +115,9 @@ describe('injected errors, latency and the waiting room', () => {
     expect(answers.filter((answer) => answer.status === 200)).toHaveLength(2);
     const turnedAway = answers.filter((answer) => answer.status === 429);
     expect(turnedAway).toHaveLength(4);
-    expect(turnedAway.every((answer) => answer.headers.get('retry-after') === '1' && answer.body.error === 'waiting_room')).toBe(true);
+    expect(
+      turnedAway.every((answer) => answer.headers.get('retry-after') === '1' && answer.body.error === 'waiting_room'),
+    ).toBe(true);
     const metrics = await target.registry.metrics();
     expect(sample(metrics, TARGET_METRICS.waitingRoomRejected.name)).toBe(4);
     expect(sample(metrics, TARGET_METRICS.waitingRoomInFlight.name)).toBe(0);

@@ -8,8 +8,14 @@ describe('error rates parse from stage=p pairs', () => {
     [['register=0.05'], { register: 0.05 }],
     [['register=0.05', 'verify_nik=1'], { register: 0.05, verify_nik: 1 }],
     ['register=0.05, verify_nik=.2', { register: 0.05, verify_nik: 0.2 }],
-    [['all=0.1'], { landing: 0.1, register: 0.1, verify_email: 0.1, verify_nik: 0.1, upload_photo: 0.1, join_batch: 0.1 }],
-    [['all=0.1', 'register=0'], { landing: 0.1, register: 0, verify_email: 0.1, verify_nik: 0.1, upload_photo: 0.1, join_batch: 0.1 }],
+    [
+      ['all=0.1'],
+      { landing: 0.1, register: 0.1, verify_email: 0.1, verify_nik: 0.1, upload_photo: 0.1, join_batch: 0.1 },
+    ],
+    [
+      ['all=0.1', 'register=0'],
+      { landing: 0.1, register: 0, verify_email: 0.1, verify_nik: 0.1, upload_photo: 0.1, join_batch: 0.1 },
+    ],
     ['', {}],
   ])('%j gives %j', (input, expected) => {
     expect(parseErrorRates(input)).toEqual(expected);
@@ -64,7 +70,12 @@ describe('fault draws are seeded', () => {
 
   test('turning errors on does not change which writes are lost', () => {
     const lostOf = (errorRate: number): boolean[] => {
-      const faults = createFaultInjector({ latencyMs: 0, errorRates: { register: errorRate }, lostWriteRate: 0.3, seed: 9 });
+      const faults = createFaultInjector({
+        latencyMs: 0,
+        errorRates: { register: errorRate },
+        lostWriteRate: 0.3,
+        seed: 9,
+      });
       return Array.from({ length: 100 }, () => {
         faults.injectError('register');
         return faults.loseWrite();

@@ -14,7 +14,11 @@ import type { TargetMetrics } from './metrics.ts';
  * The funnel routes behind the admission gate, matched as express matches them (case-insensitive,
  * an optional trailing slash; HEAD with GET). Each is declared in target/routes.ts with `...funnel(stage)`.
  */
-const FUNNEL_ROUTES: ReadonlyArray<{ readonly methods: readonly string[]; readonly route: string; readonly path: RegExp }> = [
+const FUNNEL_ROUTES: ReadonlyArray<{
+  readonly methods: readonly string[];
+  readonly route: string;
+  readonly path: RegExp;
+}> = [
   { methods: ['GET', 'HEAD'], route: '/', path: /^\/$/ },
   { methods: ['POST'], route: '/api/register', path: /^\/api\/register\/?$/i },
   { methods: ['POST'], route: '/api/verify-email', path: /^\/api\/verify-email\/?$/i },
@@ -39,7 +43,11 @@ export interface FunnelGateDependencies {
 }
 
 /** Creates `funnel(stage, injectErrors?)`: the gates in front of the handler of one funnel stage. */
-export function createFunnelGates({ latencyMs, faults, metrics }: FunnelGateDependencies): (stage: FunnelStage, injectErrors?: boolean) => RequestHandler[] {
+export function createFunnelGates({
+  latencyMs,
+  faults,
+  metrics,
+}: FunnelGateDependencies): (stage: FunnelStage, injectErrors?: boolean) => RequestHandler[] {
   /** Added latency and injected errors, in front of every funnel request (the waiting room is in front of express). */
   return (stage: FunnelStage, injectErrors = true): RequestHandler[] => {
     const gates: RequestHandler[] = [];

@@ -24,7 +24,11 @@ export interface TargetMetrics {
 }
 
 /** prom-client default metrics that are gauges named like counters; see createTargetMetrics. */
-export const PROMTOOL_UNCLEAN_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'] as const;
+export const PROMTOOL_UNCLEAN_DEFAULTS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+] as const;
 
 /**
  * Registers the target's metrics on `registry`. `storedRecords` is read at scrape time.

@@ -39,8 +39,10 @@ export function createMinistryClient(baseUrl: string, timeoutMs: number): Minist
         });
         const text = await response.body.text();
         if (response.statusCode === 503) return { outcome: 'unavailable', detail: 'ministry busy (503)' };
-        if (response.statusCode === 504) return { outcome: 'timeout', detail: 'no ministry slot before the deadline (504)' };
-        if (response.statusCode !== 200) return { outcome: 'error', detail: `ministry answered ${response.statusCode}` };
+        if (response.statusCode === 504)
+          return { outcome: 'timeout', detail: 'no ministry slot before the deadline (504)' };
+        if (response.statusCode !== 200)
+          return { outcome: 'error', detail: `ministry answered ${response.statusCode}` };
         const verdict = JSON.parse(text) as NikVerdict;
         return { outcome: verdict.match ? 'ok' : 'rejected', verdict };
       } catch (error) {

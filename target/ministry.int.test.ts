@@ -56,7 +56,13 @@ describe('the ministry NIK API holds its capacity; the target fails fast past it
   // within what 5 slots can finish in the time taken, every other answer a prompt 503 or 504.
 
   test('5 slots × 1.5 s without a queue, 50 concurrent checks: exactly 5 succeed, 45 get 503 before any success', async () => {
-    const { target, client } = await startTarget({ nikCapacity: 5, nikServiceMs: 1500, nikJitter: 0, nikQueue: 0, nikTimeoutMs: 5000 });
+    const { target, client } = await startTarget({
+      nikCapacity: 5,
+      nikServiceMs: 1500,
+      nikJitter: 0,
+      nikQueue: 0,
+      nikTimeoutMs: 5000,
+    });
     const ready = await readyForNik(client, 'no-queue', 50);
     const answers = await Promise.all(ready.map(([session, nik]) => client.verifyNik(session, nik)));
     expect(tally(answers.map((answer) => answer.status))).toEqual({ 200: 5, 503: 45 });
@@ -66,7 +72,13 @@ describe('the ministry NIK API holds its capacity; the target fails fast past it
   });
 
   test('5 slots × 100 ms, queue 20, timeout 250 ms, 50 concurrent checks: successes within capacity, the rest 503/504 by the timeout', async () => {
-    const { target, client } = await startTarget({ nikCapacity: 5, nikServiceMs: 100, nikJitter: 0.2, nikQueue: 20, nikTimeoutMs: 250 });
+    const { target, client } = await startTarget({
+      nikCapacity: 5,
+      nikServiceMs: 100,
+      nikJitter: 0.2,
+      nikQueue: 20,
+      nikTimeoutMs: 250,
+    });
     const ready = await readyForNik(client, 'queued', 50);
     const sentAt = performance.now();
     const answers = await Promise.all(ready.map(([session, nik]) => client.verifyNik(session, nik)));
@@ -89,7 +101,12 @@ describe('the ministry NIK API holds its capacity; the target fails fast past it
   });
 
   test('overloaded twice over through the target, it keeps serving at capacity (5 × 50 ms = 100/s): no collapse into timeouts', async () => {
-    const { target, client } = await startTarget({ nikCapacity: 5, nikServiceMs: 50, nikQueue: 200, nikTimeoutMs: 600 });
+    const { target, client } = await startTarget({
+      nikCapacity: 5,
+      nikServiceMs: 50,
+      nikQueue: 200,
+      nikTimeoutMs: 600,
+    });
     const ready = await readyForNik(client, 'overload', 400);
     // Open model: 200 checks/s for 2 s, whatever the answers do.
     const startedAt = performance.now();

@@ -3,10 +3,13 @@ import { syntheticApplicant } from '../contracts/identity.ts';
 import { verifyNik } from './ministry.ts';
 
 describe('the population registry’s verdict', () => {
-  test.each(Array.from({ length: 20 }, (_, index) => [index]))('synthetic applicant %i matches its own date of birth', (index) => {
-    const applicant = syntheticApplicant('ministry', 3, index);
-    expect(verifyNik(applicant.nik, applicant.dateOfBirth)).toEqual({ match: true });
-  });
+  test.each(Array.from({ length: 20 }, (_, index) => [index]))(
+    'synthetic applicant %i matches its own date of birth',
+    (index) => {
+      const applicant = syntheticApplicant('ministry', 3, index);
+      expect(verifyNik(applicant.nik, applicant.dateOfBirth)).toEqual({ match: true });
+    },
+  );
 
   test.each([
     // women carry day + 40: 41 = 1st

@@ -41,7 +41,8 @@ export interface MinistryOptions {
 }
 
 /** What the ministry answers about one NIK. */
-export type NikVerdict = { readonly match: true } | { readonly match: false; readonly reason: 'unknown_nik' | 'birth_date_mismatch' };
+export type NikVerdict =
+  { readonly match: true } | { readonly match: false; readonly reason: 'unknown_nik' | 'birth_date_mismatch' };
 
 /** A ministry server. */
 export interface Ministry {
@@ -125,7 +126,10 @@ export function createMinistry(options: MinistryOptions): Ministry {
     const { nik, dateOfBirth } = body.value as { nik?: unknown; dateOfBirth?: unknown };
     if (typeof nik !== 'string' || typeof dateOfBirth !== 'string') {
       metrics.answers.inc({ result: 'bad_request' });
-      return sendJson(response, 400, { error: 'bad_request', message: 'expected JSON {nik: string, dateOfBirth: "YYYY-MM-DD"}' });
+      return sendJson(response, 400, {
+        error: 'bad_request',
+        message: 'expected JSON {nik: string, dateOfBirth: "YYYY-MM-DD"}',
+      });
     }
 
     // The caller may give up while waiting: then the call leaves the queue without using a slot.
@@ -143,7 +147,11 @@ export function createMinistry(options: MinistryOptions): Ministry {
     }
     if (outcome.kind === 'expired') {
       metrics.answers.inc({ result: 'deadline_exceeded' });
-      if (!response.destroyed) sendJson(response, 504, { error: 'deadline_exceeded', message: `no slot in time for the caller's ${DEADLINE_HEADER}` });
+      if (!response.destroyed)
+        sendJson(response, 504, {
+          error: 'deadline_exceeded',
+          message: `no slot in time for the caller's ${DEADLINE_HEADER}`,
+        });
       return;
     }
     if (outcome.kind === 'cancelled') {
@@ -171,7 +179,8 @@ export function createMinistry(options: MinistryOptions): Ministry {
 }
 
 function createMinistryMetrics(registry: Registry, desk: ServiceDesk, capacityPerSecond: number) {
-  const { ministryBusySlots, ministryQueuedCalls, ministryCapacity, ministryAnswers, ministryQueueWait } = TARGET_METRICS;
+  const { ministryBusySlots, ministryQueuedCalls, ministryCapacity, ministryAnswers, ministryQueueWait } =
+    TARGET_METRICS;
   new Gauge({
     ...catalogMetric(ministryBusySlots, registry),
     collect() {
@@ -209,7 +218,8 @@ async function readJson(request: IncomingMessage): Promise<BodyResult> {
   }
   try {
     const value: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    if (typeof value !== 'object' || value === null) return { ok: false, status: 400, message: 'expected a JSON object' };
+    if (typeof value !== 'object' || value === null)
+      return { ok: false, status: 400, message: 'expected a JSON object' };
     return { ok: true, value };
   } catch {
     return { ok: false, status: 400, message: 'body is not valid JSON' };
@@ -218,6 +228,9 @@ async function readJson(request: IncomingMessage): Promise<BodyResult> {
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   response.end(text);
 }

@@ -92,10 +92,17 @@ export function receivePhoto(request: IncomingMessage, maxBytes: number): Promis
         stream.resume();
         return;
       }
-      const current: PhotoState = { declared, bytes: 0, head: Buffer.alloc(0), hash: createHash('sha256'), truncated: false };
+      const current: PhotoState = {
+        declared,
+        bytes: 0,
+        head: Buffer.alloc(0),
+        hash: createHash('sha256'),
+        truncated: false,
+      };
       photo = current;
       stream.on('data', (chunk: Buffer) => {
-        if (current.head.length < 8) current.head = Buffer.concat([current.head, chunk.subarray(0, 8 - current.head.length)]);
+        if (current.head.length < 8)
+          current.head = Buffer.concat([current.head, chunk.subarray(0, 8 - current.head.length)]);
         current.bytes += chunk.length;
         current.hash.update(chunk);
       });
@@ -105,11 +112,19 @@ export function receivePhoto(request: IncomingMessage, maxBytes: number): Promis
     });
     parser.on('error', (error: Error) => {
       request.unpipe(parser);
-      settle({ ok: false, status: 400, error: 'invalid_multipart', message: `malformed multipart body: ${error.message}`, unread: true });
+      settle({
+        ok: false,
+        status: 400,
+        error: 'invalid_multipart',
+        message: `malformed multipart body: ${error.message}`,
+        unread: true,
+      });
     });
     // Every part has been read when busboy closes, so the photo's bytes are all counted by now.
     parser.on('close', () => settle(result ?? judge(photo, maxBytes)));
-    request.on('aborted', () => settle({ ok: false, status: 400, error: 'aborted', message: 'the upload was aborted', unread: true }));
+    request.on('aborted', () =>
+      settle({ ok: false, status: 400, error: 'aborted', message: 'the upload was aborted', unread: true }),
+    );
     request.pipe(parser);
   });
 }
@@ -124,7 +139,13 @@ interface PhotoState {
 }
 
 function judge(photo: PhotoState | undefined, maxBytes: number): PhotoUpload {
-  if (!photo) return { ok: false, status: 400, error: 'invalid_field', message: 'photo is missing: send a file field named photo' };
+  if (!photo)
+    return {
+      ok: false,
+      status: 400,
+      error: 'invalid_field',
+      message: 'photo is missing: send a file field named photo',
+    };
   if (photo.truncated) return tooLarge(maxBytes, false);
   if (photo.bytes === 0) return { ok: false, status: 400, error: 'invalid_field', message: 'photo is empty' };
   if (sniffPhotoType(photo.head) !== photo.declared) {

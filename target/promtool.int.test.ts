@@ -25,7 +25,14 @@ let target: Target;
 let addresses: TargetAddresses;
 
 beforeAll(async () => {
-  target = createTarget({ port: 0, ministryPort: 0, db: ':memory:', testHooks: true, nikServiceMs: 2, waitingRoom: 50 });
+  target = createTarget({
+    port: 0,
+    ministryPort: 0,
+    db: ':memory:',
+    testHooks: true,
+    nikServiceMs: 2,
+    waitingRoom: 50,
+  });
   addresses = await target.listen();
   const client = createTargetClient(addresses.url);
   const applicant = syntheticApplicant('promtool', 1, 1);

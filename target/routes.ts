@@ -43,7 +43,15 @@ export interface TargetApp {
 }
 
 /** Creates the target's express application. */
-export function createTargetApp({ options, store, registry, metrics, faults, funnel, ministryClient: currentMinistryClient }: TargetAppDependencies): TargetApp {
+export function createTargetApp({
+  options,
+  store,
+  registry,
+  metrics,
+  faults,
+  funnel,
+  ministryClient: currentMinistryClient,
+}: TargetAppDependencies): TargetApp {
   let activeHandlers = 0;
   const app = express();
   app.disable('x-powered-by');
@@ -83,7 +91,11 @@ export function createTargetApp({ options, store, registry, metrics, faults, fun
       }
     };
 
-  const json = express.json({ limit: JSON_LIMIT_BYTES, strict: true, type: ['application/json', 'application/*+json'] });
+  const json = express.json({
+    limit: JSON_LIMIT_BYTES,
+    strict: true,
+    type: ['application/json', 'application/*+json'],
+  });
 
   /** The applicant of the request's bearer token, or undefined after answering 401. */
   const authenticate = (request: Request, response: Response): ApplicantRecord | undefined => {
@@ -91,7 +103,12 @@ export function createTargetApp({ options, store, registry, metrics, faults, fun
     const applicant = match?.[1] ? store.bySession(match[1]) : undefined;
     if (!applicant) {
       response.set('www-authenticate', 'Bearer');
-      sendError(response, 401, 'unauthorized', 'send Authorization: Bearer <sessionToken> from the registration answer');
+      sendError(
+        response,
+        401,
+        'unauthorized',
+        'send Authorization: Bearer <sessionToken> from the registration answer',
+      );
     }
     return applicant;
   };
@@ -115,7 +132,13 @@ export function createTargetApp({ options, store, registry, metrics, faults, fun
     handler((request, response) => {
       const run = request.query.run;
       if (typeof run !== 'string' || !isRunId(run)) {
-        sendError(response, 400, 'invalid_field', 'run must be a run id: 1–48 of a-z 0-9 _ -, starting with a letter or digit', 'run');
+        sendError(
+          response,
+          400,
+          'invalid_field',
+          'run must be a run id: 1–48 of a-z 0-9 _ -, starting with a letter or digit',
+          'run',
+        );
         return;
       }
       response.json({ run, stages: store.truth(run) });
@@ -205,7 +228,13 @@ export function createTargetApp({ options, store, registry, metrics, faults, fun
       const applicant = store.byEmail(parsed.value.email);
       if (!applicant) return sendError(response, 404, 'unknown_email', 'no registration with this email');
       if (!sameText(parsed.value.token, applicant.emailToken)) {
-        return sendError(response, 400, 'invalid_token', 'the token does not match the one sent to this email', 'token');
+        return sendError(
+          response,
+          400,
+          'invalid_token',
+          'the token does not match the one sent to this email',
+          'token',
+        );
       }
       store.markEmailVerified(applicant.id);
       response.json({ verified: true });
@@ -220,7 +249,8 @@ export function createTargetApp({ options, store, registry, metrics, faults, fun
     handler(async (request, response) => {
       const applicant = authenticate(request, response);
       if (!applicant) return;
-      if (!applicant.emailVerified) return sendError(response, 403, 'email_not_verified', 'verify the email address first');
+      if (!applicant.emailVerified)
+        return sendError(response, 403, 'email_not_verified', 'verify the email address first');
       const parsed = parseNikVerification(request.body);
       if (!parsed.ok) return sendProblem(response, parsed);
       if (parsed.value.nik !== applicant.nik) {
@@ -231,7 +261,8 @@ export function createTargetApp({ options, store, registry, metrics, faults, fun
         return;
       }
       const ministryClient = currentMinistryClient();
-      if (!ministryClient) return sendError(response, 503, 'ministry_unavailable', 'the ministry NIK API is not connected yet');
+      if (!ministryClient)
+        return sendError(response, 503, 'ministry_unavailable', 'the ministry NIK API is not connected yet');
       metrics.ministryInFlight.inc();
       const started = process.hrtime.bigint();
       const result = await ministryClient.check(applicant.nik, applicant.dateOfBirth);
@@ -243,10 +274,20 @@ export function createTargetApp({ options, store, registry, metrics, faults, fun
           response.json({ verified: true });
           return;
         case 'rejected':
-          sendError(response, 422, 'nik_not_matched', 'the population registry has no match for this NIK and date of birth');
+          sendError(
+            response,
+            422,
+            'nik_not_matched',
+            'the population registry has no match for this NIK and date of birth',
+          );
           return;
         case 'timeout':
-          sendError(response, 504, 'ministry_timeout', `the ministry NIK API did not answer within ${options.nikTimeoutMs} ms; try again later`);
+          sendError(
+            response,
+            504,
+            'ministry_timeout',
+            `the ministry NIK API did not answer within ${options.nikTimeoutMs} ms; try again later`,
+          );
           return;
         default:
           response.set('retry-after', String(RETRY_AFTER_SECONDS));
@@ -293,14 +334,17 @@ export function createTargetApp({ options, store, registry, metrics, faults, fun
       const applicant = authenticate(request, response);
       if (!applicant) return;
       const batchId = /^[1-9]\d{0,9}$/.test(String(request.params.id)) ? Number(request.params.id) : undefined;
-      if (batchId === undefined) return sendError(response, 404, 'unknown_batch', 'no batch with this id; GET /api/batches lists them');
+      if (batchId === undefined)
+        return sendError(response, 404, 'unknown_batch', 'no batch with this id; GET /api/batches lists them');
       const missing = [
         ...(applicant.emailVerified ? [] : ['verify_email']),
         ...(applicant.nikVerified ? [] : ['verify_nik']),
         ...(store.hasPhoto(applicant.id) ? [] : ['upload_photo']),
       ];
       if (missing.length > 0) {
-        response.status(403).json({ error: 'prerequisites_missing', message: `complete first: ${missing.join(', ')}`, missing });
+        response
+          .status(403)
+          .json({ error: 'prerequisites_missing', message: `complete first: ${missing.join(', ')}`, missing });
         return;
       }
       const result = store.joinBatch(applicant.id, applicant.run, batchId);
@@ -308,8 +352,14 @@ export function createTargetApp({ options, store, registry, metrics, faults, fun
         response.json({ joined: true, batchId });
         return;
       }
-      if (result === 'unknown_batch') return sendError(response, 404, 'unknown_batch', 'no batch with this id; GET /api/batches lists them');
-      sendError(response, 409, result, result === 'full' ? 'this batch has no seats left; pick another' : 'you have already joined a batch');
+      if (result === 'unknown_batch')
+        return sendError(response, 404, 'unknown_batch', 'no batch with this id; GET /api/batches lists them');
+      sendError(
+        response,
+        409,
+        result,
+        result === 'full' ? 'this batch has no seats left; pick another' : 'you have already joined a batch',
+      );
     }),
   );
 

@@ -20,17 +20,20 @@ describe('the ministry service desk', () => {
     [5, 50, 0.2, 100],
     [10, 200, 0, 50],
     [3, 30, 0.5, 100],
-  ])('%i slots × %i ms (jitter %f) serve %i calls per second while saturated', async (capacity, serviceMs, jitter, perSecond) => {
-    const service = desk(capacity, serviceMs, 100_000, jitter);
-    let done = 0;
-    for (let i = 0; i < perSecond * 20; i += 1) void service.serve().then(() => (done += 1));
-    await vi.advanceTimersByTimeAsync(10_000);
-    // ±3 %: the jitter averages out over 10 s of service.
-    expect(done / 10).toBeGreaterThan(perSecond * 0.97);
-    expect(done / 10).toBeLessThan(perSecond * 1.03);
-    expect(service.stats().maxBusy).toBe(capacity);
-    service.close();
-  });
+  ])(
+    '%i slots × %i ms (jitter %f) serve %i calls per second while saturated',
+    async (capacity, serviceMs, jitter, perSecond) => {
+      const service = desk(capacity, serviceMs, 100_000, jitter);
+      let done = 0;
+      for (let i = 0; i < perSecond * 20; i += 1) void service.serve().then(() => (done += 1));
+      await vi.advanceTimersByTimeAsync(10_000);
+      // ±3 %: the jitter averages out over 10 s of service.
+      expect(done / 10).toBeGreaterThan(perSecond * 0.97);
+      expect(done / 10).toBeLessThan(perSecond * 1.03);
+      expect(service.stats().maxBusy).toBe(capacity);
+      service.close();
+    },
+  );
 
   test('late timers do not cost throughput: the next call starts when the last was due to end', async () => {
     const service = desk(1, 100, 1000);
@@ -108,7 +111,9 @@ describe('the ministry service desk', () => {
       await vi.advanceTimersByTimeAsync(10);
     }
     await vi.advanceTimersByTimeAsync(2000);
-    const served = (await Promise.all(outcomes)).filter((outcome) => outcome.kind === 'served') as Array<{ waitedMs: number }>;
+    const served = (await Promise.all(outcomes)).filter((outcome) => outcome.kind === 'served') as Array<{
+      waitedMs: number;
+    }>;
     // Every served call ended before its deadline (waited + at most 120 ms of service ≤ 1 s − 10 ms), at capacity.
     expect(served.every((outcome) => outcome.waitedMs <= 1000 - 10 - 120)).toBe(true);
     expect(served.length).toBeGreaterThan(50 * 10 * 0.97);

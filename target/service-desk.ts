@@ -87,9 +87,11 @@ export function createServiceDesk(options: ServiceDeskOptions): ServiceDesk {
   const { capacity, serviceMs, queueLimit, random } = options;
   const jitter = options.jitter ?? 0.2;
   const now = options.now ?? (() => performance.now());
-  if (!(Number.isInteger(capacity) && capacity >= 1)) throw new RangeError(`capacity must be an integer ≥ 1, got ${capacity}`);
+  if (!(Number.isInteger(capacity) && capacity >= 1))
+    throw new RangeError(`capacity must be an integer ≥ 1, got ${capacity}`);
   if (!(serviceMs > 0)) throw new RangeError(`serviceMs must be > 0, got ${serviceMs}`);
-  if (!(Number.isInteger(queueLimit) && queueLimit >= 0)) throw new RangeError(`queueLimit must be an integer ≥ 0, got ${queueLimit}`);
+  if (!(Number.isInteger(queueLimit) && queueLimit >= 0))
+    throw new RangeError(`queueLimit must be an integer ≥ 0, got ${queueLimit}`);
   if (!(jitter >= 0 && jitter < 1)) throw new RangeError(`jitter must be in [0, 1), got ${jitter}`);
 
   const queue: Waiter[] = [];
@@ -127,7 +129,8 @@ export function createServiceDesk(options: ServiceDeskOptions): ServiceDesk {
    * short calls and lift throughput above capacity / serviceMs.
    */
   const longestService = serviceMs * (1 + jitter);
-  const tooLate = (startAt: number, deadlineAt: number): boolean => startAt + longestService > deadlineAt - DEADLINE_MARGIN_MS;
+  const tooLate = (startAt: number, deadlineAt: number): boolean =>
+    startAt + longestService > deadlineAt - DEADLINE_MARGIN_MS;
 
   /** A slot became free at `freeAt`: start the next waiting call that can still make its deadline. */
   const handOn = (freeAt: number): void => {

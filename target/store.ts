@@ -160,7 +160,11 @@ export function openStore(options: StoreOptions): Store {
     db.exec(SCHEMA);
   } catch (error) {
     if (temporaryFolder) rmSync(temporaryFolder, { recursive: true, force: true });
-    throw new FloodgateError('DATABASE_FAILED', { path, detail: error instanceof Error ? error.message : String(error) }, { cause: error });
+    throw new FloodgateError(
+      'DATABASE_FAILED',
+      { path, detail: error instanceof Error ? error.message : String(error) },
+      { cause: error },
+    );
   }
 
   const batchCount = (db.prepare('SELECT count(*) AS n FROM batches').get() as { n: number }).n;
@@ -196,7 +200,9 @@ export function openStore(options: StoreOptions): Store {
     batchExists: db.prepare('SELECT 1 FROM batches WHERE id = ?').pluck(),
     membershipExists: db.prepare('SELECT 1 FROM memberships WHERE applicant_id = ?').pluck(),
     takeSeat: db.prepare('UPDATE batches SET taken = taken + 1 WHERE id = ? AND taken < seats'),
-    insertMembership: db.prepare('INSERT INTO memberships (applicant_id, batch_id, run, joined_at) VALUES (?, ?, ?, ?)'),
+    insertMembership: db.prepare(
+      'INSERT INTO memberships (applicant_id, batch_id, run, joined_at) VALUES (?, ?, ?, ?)',
+    ),
     truthApplicants: db.prepare(
       'SELECT count(*) AS registered, count(email_verified_at) AS emails, count(nik_verified_at) AS niks FROM applicants WHERE run = ?',
     ),
@@ -209,7 +215,11 @@ export function openStore(options: StoreOptions): Store {
     totalMemberships: db.prepare('SELECT count(*) FROM memberships').pluck(),
   };
 
-  const countsOf = (applicants: { registered: number; emails: number; niks: number }, photos: number, memberships: number): StageCounts => ({
+  const countsOf = (
+    applicants: { registered: number; emails: number; niks: number },
+    photos: number,
+    memberships: number,
+  ): StageCounts => ({
     register: applicants.registered,
     verify_email: applicants.emails,
     verify_nik: applicants.niks,

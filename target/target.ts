@@ -109,7 +109,15 @@ export function createTarget(overrides: Partial<TargetOptions> = {}, deps: Targe
   });
 
   const funnel = createFunnelGates({ latencyMs: options.latencyMs, faults, metrics });
-  const { app, activeHandlers } = createTargetApp({ options, store, registry, metrics, faults, funnel, ministryClient: () => ministryClient });
+  const { app, activeHandlers } = createTargetApp({
+    options,
+    store,
+    registry,
+    metrics,
+    faults,
+    funnel,
+    ministryClient: () => ministryClient,
+  });
 
   const server: Server = createServer((request, response) => admission.handle(request, response, app));
   server.keepAliveTimeout = 30_000;

@@ -50,7 +50,10 @@ describe('a registration body', () => {
 
 describe('the other bodies', () => {
   test.each([
-    [{ email: 'A@B.invalid', token: 't' }, { ok: true, value: { email: 'a@b.invalid', token: 't' } }],
+    [
+      { email: 'A@B.invalid', token: 't' },
+      { ok: true, value: { email: 'a@b.invalid', token: 't' } },
+    ],
     [{ email: 'a@b.invalid' }, { ok: false, field: 'token' }],
     [{ token: 't' }, { ok: false, field: 'email' }],
   ])('verify-email %j → %j', (body, expected) => {
@@ -65,10 +68,13 @@ describe('the other bodies', () => {
     expect(parseNikVerification(body)).toMatchObject(expected);
   });
 
-  test.each([['1990-01-31', true], ['1990-1-31', false], ['1990-13-01', false], ['2000-02-29', true], ['1900-02-29', false]])(
-    'date of birth %s valid: %s',
-    (date, ok) => {
-      expect(parseDateOfBirth(date).ok).toBe(ok);
-    },
-  );
+  test.each([
+    ['1990-01-31', true],
+    ['1990-1-31', false],
+    ['1990-13-01', false],
+    ['2000-02-29', true],
+    ['1900-02-29', false],
+  ])('date of birth %s valid: %s', (date, ok) => {
+    expect(parseDateOfBirth(date).ok).toBe(ok);
+  });
 });

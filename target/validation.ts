@@ -32,7 +32,8 @@ export function parseRegistration(body: unknown): Parsed<Registration> {
   const fields = object.value;
   const email = text(fields, 'email', 'an email address such as name@example.invalid', 1, MAX_EMAIL_LENGTH);
   if (!email.ok) return email;
-  if (!EMAIL_PATTERN.test(email.value.trim())) return problem('email', 'email must be an address such as name@example.invalid');
+  if (!EMAIL_PATTERN.test(email.value.trim()))
+    return problem('email', 'email must be an address such as name@example.invalid');
   const fullName = text(fields, 'fullName', 'the applicant’s name', 1, 200);
   if (!fullName.ok) return fullName;
   if (fullName.value.trim() === '') return problem('fullName', 'fullName must not be blank');
@@ -79,7 +80,8 @@ export function parseNikVerification(body: unknown): Parsed<{ nik: string }> {
 /** A date of birth `YYYY-MM-DD`: a real calendar date from 1900 up to today. */
 export function parseDateOfBirth(value: unknown): Parsed<string> {
   if (value === undefined) return problem('dateOfBirth', 'dateOfBirth is missing: expected a date YYYY-MM-DD');
-  if (typeof value !== 'string') return problem('dateOfBirth', `dateOfBirth must be a string YYYY-MM-DD, got ${typeOf(value)}`);
+  if (typeof value !== 'string')
+    return problem('dateOfBirth', `dateOfBirth must be a string YYYY-MM-DD, got ${typeOf(value)}`);
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
   const date = match ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]))) : undefined;
   if (!match || !date || date.toISOString().slice(0, 10) !== value) {
@@ -98,12 +100,21 @@ function asObject(body: unknown): Parsed<Record<string, unknown>> {
   return { ok: true, value: body as Record<string, unknown> };
 }
 
-function text(fields: Record<string, unknown>, field: string, expected: string, min: number, max: number): Parsed<string> {
+function text(
+  fields: Record<string, unknown>,
+  field: string,
+  expected: string,
+  min: number,
+  max: number,
+): Parsed<string> {
   const value = fields[field];
   if (value === undefined || value === null) return problem(field, `${field} is missing: expected ${expected}`);
   if (typeof value !== 'string') return problem(field, `${field} must be a string (${expected}), got ${typeOf(value)}`);
   if (value.length < min || value.length > max) {
-    return problem(field, min === max ? `${field} must be ${min} characters long` : `${field} must be ${min} to ${max} characters long`);
+    return problem(
+      field,
+      min === max ? `${field} must be ${min} characters long` : `${field} must be ${min} to ${max} characters long`,
+    );
   }
   return { ok: true, value };
 }

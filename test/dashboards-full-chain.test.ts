@@ -23,7 +23,13 @@ const ROOT = join(import.meta.dirname, '..');
 const FLOODGATE = join(ROOT, 'bin', 'floodgate.js');
 const RUN = `full-chain-${Date.now().toString(36)}`;
 /** Three load steps of 4, 8 and 12 new applicants per second, 6 s each: about 150 journeys in 18 s. */
-const BREAKPOINT = ['BREAKPOINT_START=4', 'BREAKPOINT_STEP=4', 'BREAKPOINT_STEPS=3', 'BREAKPOINT_STEP_SECONDS=6', 'THINK_TIME_SCALE=0.002'];
+const BREAKPOINT = [
+  'BREAKPOINT_START=4',
+  'BREAKPOINT_STEP=4',
+  'BREAKPOINT_STEPS=3',
+  'BREAKPOINT_STEP_SECONDS=6',
+  'THINK_TIME_SCALE=0.002',
+];
 const scratch = mkdtempSync(join(tmpdir(), 'floodgate-full-chain-'));
 
 let prometheus: TestPrometheus | undefined;
@@ -41,12 +47,29 @@ async function eventually(check: () => Promise<boolean>, what: string, timeoutMs
 }
 
 beforeAll(async () => {
-  const target = startProcess(process.execPath, [FLOODGATE, 'target', '--port', '0', '--ministry-port', '0', '--test-hooks', '--db', ':memory:'], { cwd: ROOT });
+  const target = startProcess(
+    process.execPath,
+    [FLOODGATE, 'target', '--port', '0', '--ministry-port', '0', '--test-hooks', '--db', ':memory:'],
+    { cwd: ROOT },
+  );
   const targetUrl = (await target.waitFor(/listening on (http:\/\/\S+)/, 60_000))[1] as string;
   const ministryUrl = (await target.waitFor(/ministry NIK API on (http:\/\/\S+)/, 10_000))[1] as string;
   const exporter = startProcess(
     process.execPath,
-    [FLOODGATE, 'exporter', '--port', '0', '--follow', join(scratch, '*/k6.ndjson'), '--follow-interval', '200', '--target-truth', targetUrl, '--truth-interval', '1'],
+    [
+      FLOODGATE,
+      'exporter',
+      '--port',
+      '0',
+      '--follow',
+      join(scratch, '*/k6.ndjson'),
+      '--follow-interval',
+      '200',
+      '--target-truth',
+      targetUrl,
+      '--truth-interval',
+      '1',
+    ],
     { cwd: ROOT },
   );
   const exporterUrl = (await exporter.waitFor(/listening on (http:\/\/\S+)/, 60_000))[1] as string;
@@ -61,11 +84,28 @@ beforeAll(async () => {
   started = Date.now() / 1000;
   const run = startProcess(
     process.execPath,
-    [FLOODGATE, 'run', '--engine', 'local', '--target', targetUrl, '--scenario', 'breakpoint', '--run-id', RUN, '--out', join(scratch, RUN), ...BREAKPOINT.flatMap((pair) => ['-e', pair])],
+    [
+      FLOODGATE,
+      'run',
+      '--engine',
+      'local',
+      '--target',
+      targetUrl,
+      '--scenario',
+      'breakpoint',
+      '--run-id',
+      RUN,
+      '--out',
+      join(scratch, RUN),
+      ...BREAKPOINT.flatMap((pair) => ['-e', pair]),
+    ],
     { cwd: ROOT, env: { ...process.env, PATH: '/usr/bin:/bin' } },
   );
   const code = await new Promise<number | null>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`floodgate run did not end within 120 s:\n${run.output()}`)), 120_000);
+    const timer = setTimeout(
+      () => reject(new Error(`floodgate run did not end within 120 s:\n${run.output()}`)),
+      120_000,
+    );
     run.child.once('exit', (exitCode) => {
       clearTimeout(timer);
       resolve(exitCode);
@@ -106,12 +146,19 @@ describe('a short breakpoint run through target, exporter and Prometheus', () =>
 
   test('every panel query of every board parses, and every panel a healthy run fills returns data', () => {
     expect(checks.length).toBeGreaterThan(40);
-    const failures = failedChecks(checks).map((check) => `${check.board} #${check.panelId} "${check.title}" [${check.refId}] ${check.status}: ${check.error ?? check.expr}`);
+    const failures = failedChecks(checks).map(
+      (check) =>
+        `${check.board} #${check.panelId} "${check.title}" [${check.refId}] ${check.status}: ${check.error ?? check.expr}`,
+    );
     expect(failures).toEqual([]);
   });
 
   test('floodgate dashboards --check finds every panel query working on the same data', async () => {
-    const child = startProcess(process.execPath, [FLOODGATE, 'dashboards', '--check', prometheus?.url ?? '', '--run', RUN, '--range', '5m'], { cwd: ROOT });
+    const child = startProcess(
+      process.execPath,
+      [FLOODGATE, 'dashboards', '--check', prometheus?.url ?? '', '--run', RUN, '--range', '5m'],
+      { cwd: ROOT },
+    );
     const code = await new Promise<number | null>((resolve) => child.child.once('exit', resolve));
     expect(code, child.output().slice(-3000)).toBe(0);
     expect(child.output()).toMatch(/\d+ queries: \d+ with data, 0 failing/);

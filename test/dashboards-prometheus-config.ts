@@ -16,14 +16,19 @@ export function projectPrometheusConfig(targets: Readonly<Record<string, string>
   const config = parse(readFileSync(join(PROMETHEUS_DIR, 'prometheus.yml'), 'utf8')) as {
     global: Record<string, unknown>;
     rule_files: string[];
-    scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }>; authorization?: { credentials_file?: string } }>;
+    scrape_configs: Array<{
+      job_name: string;
+      static_configs: Array<{ targets: string[] }>;
+      authorization?: { credentials_file?: string };
+    }>;
   };
   config.global.scrape_interval = '1s';
   config.global.scrape_timeout = '900ms';
   config.global.evaluation_interval = '1s';
   config.rule_files = config.rule_files.map((file) => join(PROMETHEUS_DIR, file));
   for (const job of config.scrape_configs) {
-    if (job.authorization?.credentials_file) job.authorization.credentials_file = join(PROMETHEUS_DIR, job.authorization.credentials_file);
+    if (job.authorization?.credentials_file)
+      job.authorization.credentials_file = join(PROMETHEUS_DIR, job.authorization.credentials_file);
   }
   config.scrape_configs = config.scrape_configs
     .filter((job) => targets[job.job_name] !== undefined)

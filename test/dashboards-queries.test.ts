@@ -9,7 +9,13 @@ import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FUNNEL_STAGES, STAGE_RESULTS } from '../contracts/funnel.ts';
-import { EXPORTER_METRICS, REQUEST_OUTCOMES, RUN_METRICS, TARGET_METRICS, type MetricDefinition } from '../contracts/metrics.ts';
+import {
+  EXPORTER_METRICS,
+  REQUEST_OUTCOMES,
+  RUN_METRICS,
+  TARGET_METRICS,
+  type MetricDefinition,
+} from '../contracts/metrics.ts';
 import { checkDashboards, failedChecks, substituteVariables, type QueryCheck } from '../dashboards/check.ts';
 import { DASHBOARDS } from '../dashboards/index.ts';
 import { RECORDED, SCRAPE_JOBS } from '../deploy/prometheus/rules/index.ts';
@@ -56,7 +62,12 @@ function syntheticRegistry(definitions: readonly MetricDefinition[]): { registry
   const registry = new Registry();
   const startedAt = Date.now() / 1000;
   const updates = definitions.map((definition) => {
-    const common = { name: definition.name, help: definition.help, labelNames: [...definition.labels], registers: [registry] };
+    const common = {
+      name: definition.name,
+      help: definition.help,
+      labelNames: [...definition.labels],
+      registers: [registry],
+    };
     const sets = labelSets(definition);
     switch (definition.type) {
       case 'counter': {
@@ -115,10 +126,18 @@ describe('every dashboard query on a real Prometheus with synthetic series', () 
     const targetServer = await serve(target.registry);
     servers.push(exporterServer.server, targetServer.server);
     prometheus = await startPrometheus(
-      projectPrometheusConfig({ [SCRAPE_JOBS.exporter]: `127.0.0.1:${exporterServer.port}`, [SCRAPE_JOBS.target]: `127.0.0.1:${targetServer.port}` }),
+      projectPrometheusConfig({
+        [SCRAPE_JOBS.exporter]: `127.0.0.1:${exporterServer.port}`,
+        [SCRAPE_JOBS.target]: `127.0.0.1:${targetServer.port}`,
+      }),
     );
     await new Promise((resolve) => setTimeout(resolve, WARM_UP_MS));
-    checks = await checkDashboards(DASHBOARDS, { prometheusUrl: prometheus.url, variables, rangeSeconds: 60, stepSeconds: 2 });
+    checks = await checkDashboards(DASHBOARDS, {
+      prometheusUrl: prometheus.url,
+      variables,
+      rangeSeconds: 60,
+      stepSeconds: 2,
+    });
   });
 
   afterAll(async () => {
@@ -129,11 +148,18 @@ describe('every dashboard query on a real Prometheus with synthetic series', () 
 
   test('every query parses and every panel fills', () => {
     expect(checks.length).toBeGreaterThan(40);
-    expect(failedChecks(checks).map((check) => `${check.board} #${check.panelId} ${check.title} [${check.refId}] ${check.status}: ${check.error ?? check.expr}`)).toEqual([]);
+    expect(
+      failedChecks(checks).map(
+        (check) =>
+          `${check.board} #${check.panelId} ${check.title} [${check.refId}] ${check.status}: ${check.error ?? check.expr}`,
+      ),
+    ).toEqual([]);
   });
 
   test('even panels that may stay empty in a healthy run fill when their series exist', () => {
-    expect(checks.filter((check) => check.status !== 'data' && check.board !== 'annotations').map((check) => check.title)).toEqual([]);
+    expect(
+      checks.filter((check) => check.status !== 'data' && check.board !== 'annotations').map((check) => check.title),
+    ).toEqual([]);
   });
 
   test('an error share of one request in three reads 1/3 on every stage', async () => {
@@ -162,12 +188,27 @@ describe('every dashboard query on a real Prometheus with synthetic series', () 
 
   test('three requests for each applicant entered read 3 requests per applicant on every stage, 18 per new applicant over six stages, and 2/3 retries', async () => {
     // every label set moves by 1 a tick: three outcomes of requests per stage, one `entered` series per stage
-    const byStage = await prometheus?.query(substituteVariables(checks.find((check) => check.title === 'Requests per applicant by stage' && check.refId === 'A')?.expr ?? '', variables));
+    const byStage = await prometheus?.query(
+      substituteVariables(
+        checks.find((check) => check.title === 'Requests per applicant by stage' && check.refId === 'A')?.expr ?? '',
+        variables,
+      ),
+    );
     expect(byStage?.result).toHaveLength(FUNNEL_STAGES.length);
     for (const sample of byStage?.result ?? []) expect(Number(sample.value?.[1])).toBeCloseTo(3, 6);
-    const overall = await prometheus?.query(substituteVariables(checks.find((check) => check.title === 'Requests per applicant by stage' && check.refId === 'B')?.expr ?? '', variables));
+    const overall = await prometheus?.query(
+      substituteVariables(
+        checks.find((check) => check.title === 'Requests per applicant by stage' && check.refId === 'B')?.expr ?? '',
+        variables,
+      ),
+    );
     expect(Number(overall?.result[0]?.value?.[1])).toBeCloseTo(18, 6);
-    const retries = await prometheus?.query(substituteVariables(checks.find((check) => check.title === 'Retries share of requests by stage' && check.refId === 'A')?.expr ?? '', variables));
+    const retries = await prometheus?.query(
+      substituteVariables(
+        checks.find((check) => check.title === 'Retries share of requests by stage' && check.refId === 'A')?.expr ?? '',
+        variables,
+      ),
+    );
     expect(retries?.result).toHaveLength(FUNNEL_STAGES.length);
     for (const sample of retries?.result ?? []) expect(Number(sample.value?.[1])).toBeCloseTo(2 / 3, 6);
   });

@@ -35,7 +35,9 @@ async function exitOf(demo: ManagedProcess, timeoutMs: number): Promise<number |
 
 /** What the demo said it started. */
 function started(output: string): { urls: string[]; prometheusPid?: number } {
-  const urls = [...output.matchAll(/^(?:target|exporter|prometheus):\s+(http:\/\/127\.0\.0\.1:\d+)/gm)].map((match) => match[1]!);
+  const urls = [...output.matchAll(/^(?:target|exporter|prometheus):\s+(http:\/\/127\.0\.0\.1:\d+)/gm)].map(
+    (match) => match[1]!,
+  );
   const pid = /^prometheus: .*\(pid (\d+)/m.exec(output)?.[1];
   return { urls, ...(pid ? { prometheusPid: Number(pid) } : {}) };
 }
@@ -69,7 +71,10 @@ describe('floodgate demo', () => {
       expect(path, `${kind} report path in the output`).toBeDefined();
       const html = resolve(ROOT, path!);
       expect(existsSync(html)).toBe(true);
-      const report = JSON.parse(readFileSync(join(html, '..', 'report.json'), 'utf8')) as { valid: boolean; scenario: string };
+      const report = JSON.parse(readFileSync(join(html, '..', 'report.json'), 'utf8')) as {
+        valid: boolean;
+        scenario: string;
+      };
       expect(report.scenario).toBe(kind);
       expect(report.valid).toBe(true);
       // The live page's snapshot of the run, beside its report, opens offline.
@@ -77,7 +82,9 @@ describe('floodgate demo', () => {
       expect(snapshot).toContain('id="floodgate-snapshot"');
       expect(snapshot).not.toMatch(/(?:src|href)="https?:/);
     }
-    const breakpoint = JSON.parse(readFileSync(join(resolve(ROOT, /^breakpoint report:\s+(\S+)/m.exec(output)![1]!), '..', 'report.json'), 'utf8')) as {
+    const breakpoint = JSON.parse(
+      readFileSync(join(resolve(ROOT, /^breakpoint report:\s+(\S+)/m.exec(output)![1]!), '..', 'report.json'), 'utf8'),
+    ) as {
       capacity: { limitingStage?: string };
     };
     expect(breakpoint.capacity.limitingStage).toBe('verify_nik');

@@ -24,15 +24,24 @@ const promtool = (() => {
 })();
 
 describe("the demo's Prometheus config", () => {
-  const text = demoPrometheusConfig({ exporter: '127.0.0.1:41000', target: '127.0.0.1:41001', prometheus: '127.0.0.1:41002' });
-  const config = parse(text) as { rule_files: string[]; scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }> };
+  const text = demoPrometheusConfig({
+    exporter: '127.0.0.1:41000',
+    target: '127.0.0.1:41001',
+    prometheus: '127.0.0.1:41002',
+  });
+  const config = parse(text) as {
+    rule_files: string[];
+    scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>;
+  };
 
   test.each([
     ['floodgate-exporter', '127.0.0.1:41000'],
     ['floodgate-target', '127.0.0.1:41001'],
     ['prometheus', '127.0.0.1:41002'],
   ])('scrapes %s at %s', (job, address) => {
-    expect(config.scrape_configs.find((entry) => entry.job_name === job)?.static_configs).toEqual([{ targets: [address] }]);
+    expect(config.scrape_configs.find((entry) => entry.job_name === job)?.static_configs).toEqual([
+      { targets: [address] },
+    ]);
   });
 
   test('names its rule files by absolute path', () => {

@@ -31,7 +31,10 @@ const services = Object.entries(compose.services);
 
 /** The Compose schema; its `$schema` names draft-07 by an https URL Ajv does not register, so it goes. */
 function composeSchema(): object {
-  const { $schema: _draft, ...schema } = JSON.parse(read('deploy/schemas/compose-spec.json')) as Record<string, unknown>;
+  const { $schema: _draft, ...schema } = JSON.parse(read('deploy/schemas/compose-spec.json')) as Record<
+    string,
+    unknown
+  >;
   return schema;
 }
 
@@ -84,11 +87,20 @@ describe('docker-compose.yml', () => {
   });
 
   /** One-shot services: others wait for them to complete successfully. */
-  const oneShot = new Set(services.flatMap(([, service]) => Object.entries(service.depends_on ?? {}).filter(([, dependency]) => dependency.condition === 'service_completed_successfully').map(([name]) => name)));
+  const oneShot = new Set(
+    services.flatMap(([, service]) =>
+      Object.entries(service.depends_on ?? {})
+        .filter(([, dependency]) => dependency.condition === 'service_completed_successfully')
+        .map(([name]) => name),
+    ),
+  );
 
-  test.each(services.filter(([name, service]) => !service.profiles?.includes('loadtest') && !oneShot.has(name)))('%s, a long-running service, has a healthcheck', (_name, service) => {
-    expect(service.healthcheck?.test.length ?? 0).toBeGreaterThan(1);
-  });
+  test.each(services.filter(([name, service]) => !service.profiles?.includes('loadtest') && !oneShot.has(name)))(
+    '%s, a long-running service, has a healthcheck',
+    (_name, service) => {
+      expect(service.healthcheck?.test.length ?? 0).toBeGreaterThan(1);
+    },
+  );
 
   test.each(services)('every file or folder %s mounts or builds from exists', (_name, service) => {
     for (const mount of bindMounts(service)) expect(existsSync(join(REPO, mount.host)), mount.host).toBe(true);
@@ -103,34 +115,44 @@ describe('docker-compose.yml', () => {
       const environment = Array.isArray(service.environment) ? {} : (service.environment ?? {});
       for (const [key, value] of Object.entries(environment)) {
         // A value is either interpolated from .env, or null: passed through from the environment.
-        if (/PASSWORD|TOKEN|SECRET/.test(key) && value !== null) expect(value, `${name}.${key}`).toMatch(/^\$\{\w+(:[-?][^}]*)?\}$/);
+        if (/PASSWORD|TOKEN|SECRET/.test(key) && value !== null)
+          expect(value, `${name}.${key}`).toMatch(/^\$\{\w+(:[-?][^}]*)?\}$/);
       }
     }
   });
 
-  test('has no top-level name: Debian\'s docker-compose 1.29 rejects it', () => {
+  test("has no top-level name: Debian's docker-compose 1.29 rejects it", () => {
     // compose 1.29 validates against its own v3 schema, where the top level allows only
     // version, services, networks, volumes, secrets, configs and x- extensions.
     const allowed = new Set(['version', 'services', 'networks', 'volumes', 'secrets', 'configs']);
     expect(Object.keys(compose).filter((key) => !allowed.has(key) && !key.startsWith('x-'))).toEqual([]);
   });
 
-  test('.env.example sets no Grafana password: compose\'s required-password check (${GRAFANA_ADMIN_PASSWORD:?…}) must fire', () => {
+  test(".env.example sets no Grafana password: compose's required-password check (${GRAFANA_ADMIN_PASSWORD:?…}) must fire", () => {
     expect(text).toMatch(/GF_SECURITY_ADMIN_PASSWORD: \$\{GRAFANA_ADMIN_PASSWORD:\?/);
     expect(read('.env.example')).not.toMatch(/^GRAFANA_ADMIN_PASSWORD=/m);
     expect(read('.env.example')).toMatch(/^# GRAFANA_ADMIN_PASSWORD=/m);
   });
 
   test('hands the exporter token to Prometheus where prometheus.yml reads it', () => {
-    const config = parse(read('deploy/prometheus/prometheus.yml')) as { scrape_configs: Array<{ job_name: string; authorization?: { credentials_file?: string } }> };
-    const file = config.scrape_configs.find((job) => job.job_name === 'floodgate-exporter')?.authorization?.credentials_file;
+    const config = parse(read('deploy/prometheus/prometheus.yml')) as {
+      scrape_configs: Array<{ job_name: string; authorization?: { credentials_file?: string } }>;
+    };
+    const file = config.scrape_configs.find((job) => job.job_name === 'floodgate-exporter')?.authorization
+      ?.credentials_file;
     expect(file).toBe('secrets/exporter-token');
     const writer = compose.services['prometheus-token'];
     expect(writer?.command?.join(' ')).toMatch(/FLOODGATE_EXPORTER_TOKEN.*> \/secrets\/exporter-token/);
     const secretsVolume = (writer?.volumes ?? []).find((volume) => volume.endsWith(':/secrets'))!.split(':')[0];
-    expect(compose.services.prometheus?.volumes).toContain(`${secretsVolume}:/etc/prometheus/${file!.replace(/\/[^/]+$/, '')}:ro`);
-    expect(compose.services.prometheus?.depends_on?.['prometheus-token']?.condition).toBe('service_completed_successfully');
-    expect((writer?.environment as Record<string, string>).FLOODGATE_EXPORTER_TOKEN).toBe((compose.services.exporter?.environment as Record<string, string>).FLOODGATE_EXPORTER_TOKEN);
+    expect(compose.services.prometheus?.volumes).toContain(
+      `${secretsVolume}:/etc/prometheus/${file!.replace(/\/[^/]+$/, '')}:ro`,
+    );
+    expect(compose.services.prometheus?.depends_on?.['prometheus-token']?.condition).toBe(
+      'service_completed_successfully',
+    );
+    expect((writer?.environment as Record<string, string>).FLOODGATE_EXPORTER_TOKEN).toBe(
+      (compose.services.exporter?.environment as Record<string, string>).FLOODGATE_EXPORTER_TOKEN,
+    );
   });
 
   test('names every variable it reads from .env in .env.example', () => {
@@ -144,16 +166,23 @@ describe('docker-compose.yml', () => {
     const mounts = bindMounts(compose.services.grafana as Service);
     expect(mounts).toContainEqual({ host: './deploy/grafana/provisioning', container: '/etc/grafana/provisioning' });
     expect(mounts).toContainEqual({ host: './dashboards/generated', container: GRAFANA_DASHBOARDS_PATH });
-    const provider = parse(read('deploy/grafana/provisioning/dashboards/floodgate.yml')) as { providers: Array<{ options: { path: string } }> };
+    const provider = parse(read('deploy/grafana/provisioning/dashboards/floodgate.yml')) as {
+      providers: Array<{ options: { path: string } }>;
+    };
     expect(provider.providers[0]?.options.path).toBe(GRAFANA_DASHBOARDS_PATH);
-    const home = (compose.services.grafana?.environment as Record<string, string>).GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH ?? '';
+    const home =
+      (compose.services.grafana?.environment as Record<string, string>).GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH ?? '';
     expect(DASHBOARDS.map((board) => `${GRAFANA_DASHBOARDS_PATH}/${board.file}`)).toContain(home);
   });
 
-  test('gives Prometheus the project config, and puts Prometheus, target and k6 in the exporter\'s network namespace', () => {
-    expect(bindMounts(compose.services.prometheus as Service)).toContainEqual({ host: './deploy/prometheus', container: '/etc/prometheus' });
+  test("gives Prometheus the project config, and puts Prometheus, target and k6 in the exporter's network namespace", () => {
+    expect(bindMounts(compose.services.prometheus as Service)).toContainEqual({
+      host: './deploy/prometheus',
+      container: '/etc/prometheus',
+    });
     expect(compose.services.prometheus?.command).toContain('--config.file=/etc/prometheus/prometheus.yml');
-    for (const name of ['prometheus', 'target', 'k6']) expect(compose.services[name]?.network_mode, name).toBe('service:exporter');
+    for (const name of ['prometheus', 'target', 'k6'])
+      expect(compose.services[name]?.network_mode, name).toBe('service:exporter');
   });
 
   test('runs a k6 scenario that exists, with --out json onto the results volume the exporter follows', () => {

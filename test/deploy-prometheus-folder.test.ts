@@ -19,7 +19,10 @@ const ROOT = join(import.meta.dirname, '..');
 const FLOODGATE = join(ROOT, 'bin', 'floodgate.js');
 const TOKEN = 'live12-test-token';
 const work = mkdtempSync(join(tmpdir(), 'floodgate-prom-folder-'));
-const RULES = RULE_FILES.reduce((sum, file) => sum + file.groups.reduce((inner, group) => inner + group.rules.length, 0), 0);
+const RULES = RULE_FILES.reduce(
+  (sum, file) => sum + file.groups.reduce((inner, group) => inner + group.rules.length, 0),
+  0,
+);
 
 let exporter: Exporter;
 let exporterHost = '';
@@ -28,11 +31,16 @@ const stops: Array<() => Promise<void>> = [];
 /** The folder's prometheus.yml with only the exporter job, pointed at the test's exporter, 1 s intervals; every path left as shipped. */
 function pointAt(folder: string): void {
   const file = join(folder, 'prometheus.yml');
-  const config = parse(readFileSync(file, 'utf8')) as { global: Record<string, unknown>; scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }> };
+  const config = parse(readFileSync(file, 'utf8')) as {
+    global: Record<string, unknown>;
+    scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>;
+  };
   config.global.scrape_interval = '1s';
   config.global.scrape_timeout = '900ms';
   config.global.evaluation_interval = '1s';
-  config.scrape_configs = config.scrape_configs.filter((job) => job.job_name === SCRAPE_JOBS.exporter).map((job) => ({ ...job, static_configs: [{ targets: [exporterHost] }] }));
+  config.scrape_configs = config.scrape_configs
+    .filter((job) => job.job_name === SCRAPE_JOBS.exporter)
+    .map((job) => ({ ...job, static_configs: [{ targets: [exporterHost] }] }));
   writeFileSync(file, stringify(config));
 }
 
@@ -66,7 +74,9 @@ async function loadedRules(url: string): Promise<number> {
 }
 
 async function exporterUp(url: string): Promise<string | undefined> {
-  const body = (await (await fetch(`${url}/api/v1/query?query=${encodeURIComponent(`up{job="${SCRAPE_JOBS.exporter}"}`)}`)).json()) as { data: { result: Array<{ value: [number, string] }> } };
+  const body = (await (
+    await fetch(`${url}/api/v1/query?query=${encodeURIComponent(`up{job="${SCRAPE_JOBS.exporter}"}`)}`)
+  ).json()) as { data: { result: Array<{ value: [number, string] }> } };
   return body.data.result[0]?.value[1];
 }
 
@@ -83,7 +93,11 @@ beforeAll(async () => {
   exporter = createExporter({ config: exporterConfig({ port: 0, token: TOKEN }) });
   const { port } = await exporter.listen();
   exporterHost = `127.0.0.1:${port}`;
-  const written = startProcess(process.execPath, [FLOODGATE, 'dashboards', '--prometheus-config', join(work, 'written')], { cwd: ROOT });
+  const written = startProcess(
+    process.execPath,
+    [FLOODGATE, 'dashboards', '--prometheus-config', join(work, 'written')],
+    { cwd: ROOT },
+  );
   const code = await new Promise((resolve) => written.child.once('exit', resolve));
   if (code !== 0) throw new Error(written.output());
 }, 60_000);
@@ -98,13 +112,28 @@ afterAll(async () => {
 describe('the Prometheus config folder', () => {
   test('copied elsewhere as a folder, loads every rule in a real Prometheus and scrapes a token-protected exporter', async () => {
     const url = await startIn(copyFolder('copied', TOKEN));
-    expect(await eventually(() => loadedRules(url), (count) => count === RULES)).toBe(RULES);
-    expect(await eventually(() => exporterUp(url), (up) => up === '1')).toBe('1');
+    expect(
+      await eventually(
+        () => loadedRules(url),
+        (count) => count === RULES,
+      ),
+    ).toBe(RULES);
+    expect(
+      await eventually(
+        () => exporterUp(url),
+        (up) => up === '1',
+      ),
+    ).toBe('1');
   });
 
   test('without the token in secrets/exporter-token, the token-protected exporter is down (the defect this guards)', async () => {
     const url = await startIn(copyFolder('no-token', ''));
-    expect(await eventually(() => exporterUp(url), (up) => up === '0')).toBe('0');
+    expect(
+      await eventually(
+        () => exporterUp(url),
+        (up) => up === '0',
+      ),
+    ).toBe('0');
   });
 
   test('prometheus.yml copied alone loads no rule: why the folder is copied whole', async () => {

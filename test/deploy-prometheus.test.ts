@@ -11,10 +11,16 @@ const PROMETHEUS_DIR = join(REPO, 'deploy/prometheus');
 /** Runs promtool in deploy/prometheus; resolves with its output, or fails the test with it. */
 function promtool(...args: string[]): string {
   try {
-    return execFileSync('promtool', args, { cwd: PROMETHEUS_DIR, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+    return execFileSync('promtool', args, {
+      cwd: PROMETHEUS_DIR,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 60_000,
+    });
   } catch (error) {
     const failure = error as { stdout?: string; stderr?: string; code?: string };
-    if (failure.code === 'ENOENT') throw new Error('promtool is not installed: run `npm run setup` (Debian package prometheus)');
+    if (failure.code === 'ENOENT')
+      throw new Error('promtool is not installed: run `npm run setup` (Debian package prometheus)');
     throw new Error(`promtool ${args.join(' ')} failed:\n${failure.stdout ?? ''}${failure.stderr ?? ''}`);
   }
 }
@@ -47,7 +53,8 @@ describe('deploy/prometheus', () => {
     for (const name of testFiles) {
       const document = parse(readFileSync(join(PROMETHEUS_DIR, 'tests', name), 'utf8')) as { tests: RuleTest[] };
       for (const ruleTest of document.tests) {
-        for (const check of ruleTest.alert_rule_test ?? []) (check.exp_alerts.length > 0 ? firing : silent).add(check.alertname);
+        for (const check of ruleTest.alert_rule_test ?? [])
+          (check.exp_alerts.length > 0 ? firing : silent).add(check.alertname);
       }
     }
     expect(ALERT_NAMES.filter((alert) => !firing.has(alert))).toEqual([]);
@@ -63,7 +70,9 @@ describe('deploy/prometheus', () => {
     expect(config.scrape_configs.map((job) => job.job_name).sort()).toEqual(Object.values(SCRAPE_JOBS).sort());
     expect(config.rule_files).toEqual(['rules/*.yml']);
     // the folder also holds the rules' code (*.ts); Prometheus loads rules/*.yml
-    const onDisk = readdirSync(join(PROMETHEUS_DIR, 'rules')).filter((file) => file.endsWith('.yml')).sort();
+    const onDisk = readdirSync(join(PROMETHEUS_DIR, 'rules'))
+      .filter((file) => file.endsWith('.yml'))
+      .sort();
     expect(onDisk).toEqual(RULE_FILES.map((file) => file.file).sort());
   });
 });

@@ -6,7 +6,14 @@
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runScript, type EngineRunResult, type SummaryData } from '../engine/index.ts';
-import { captureStream, points, readNdjson, scriptFolder, startTestServer, type TestServer } from '../engine/testing.ts';
+import {
+  captureStream,
+  points,
+  readNdjson,
+  scriptFolder,
+  startTestServer,
+  type TestServer,
+} from '../engine/testing.ts';
 
 const folder = scriptFolder();
 const servers: TestServer[] = [];
@@ -32,12 +39,26 @@ interface Outcome {
   stderr: string;
 }
 
-async function run(name: string, source: string, target: string, extra: Partial<Parameters<typeof runScript>[0]> = {}): Promise<Outcome> {
+async function run(
+  name: string,
+  source: string,
+  target: string,
+  extra: Partial<Parameters<typeof runScript>[0]> = {},
+): Promise<Outcome> {
   const script = folder.write(`${name}.js`, source);
   const stdout = captureStream();
   const stderr = captureStream();
   const out = folder.path(`${name}.ndjson`);
-  const result = await runScript({ script, out, env: { TARGET: target }, includeSystemEnv: false, stdout, stderr, tags: { run: name }, ...extra });
+  const result = await runScript({
+    script,
+    out,
+    env: { TARGET: target },
+    includeSystemEnv: false,
+    stdout,
+    stderr,
+    tags: { run: name },
+    ...extra,
+  });
   if (!result.summary) throw new Error(`no summary: ${stderr.text()}`);
   return { result, summary: result.summary, out, stdout: stdout.text(), stderr: stderr.text() };
 }
@@ -97,7 +118,12 @@ describe('a target that stops mid-run', () => {
     expect(result.exitCode).toBe(99);
     const refused = points(readNdjson(out), 'http_reqs').filter((line) => line.data.tags.status === '0');
     expect(refused.length).toBeGreaterThan(20);
-    expect(refused[0]?.data.tags).toMatchObject({ error_code: '1212', error: 'dial: connection refused', expected_response: 'false', name: 'GET /health' });
+    expect(refused[0]?.data.tags).toMatchObject({
+      error_code: '1212',
+      error: 'dial: connection refused',
+      expected_response: 'false',
+      name: 'GET /health',
+    });
     expect(refused[0]?.data.tags).not.toHaveProperty('proto');
     expect(count(summary, 'iterations')).toBeGreaterThanOrEqual(75);
     // the scenario lasts 4 s; a hang would run into the 30 s gracefulStop
@@ -121,7 +147,8 @@ describe('execution segments', () => {
     }
     export function shared() { console.log('shared ' + exec.vu.idInTest + ' ' + exec.scenario.iterationInTest); }
   `;
-  const lines = (stdout: string, kind: string): string[] => stdout.split('\n').filter((line) => line.startsWith(`INFO ${kind} `));
+  const lines = (stdout: string, kind: string): string[] =>
+    stdout.split('\n').filter((line) => line.startsWith(`INFO ${kind} `));
 
   let target: TestServer;
   beforeAll(async () => {
@@ -139,10 +166,17 @@ describe('execution segments', () => {
     expect(lines(whole.stdout, 'shared')).toHaveLength(7);
     expect(lines(first.stdout, 'shared').length + lines(second.stdout, 'shared').length).toBe(7);
     for (const kind of ['arrival', 'shared']) {
-      const iterationIds = [...lines(first.stdout, kind), ...lines(second.stdout, kind)].map((line) => line.split(' ')[3]);
+      const iterationIds = [...lines(first.stdout, kind), ...lines(second.stdout, kind)].map(
+        (line) => line.split(' ')[3],
+      );
       expect(new Set(iterationIds).size, `${kind} iterationInTest unique across segments`).toBe(iterationIds.length);
     }
-    const vuIds = (outcome: Outcome): Set<string> => new Set([...lines(outcome.stdout, 'arrival'), ...lines(outcome.stdout, 'shared')].map((line) => line.split(' ')[2] as string));
+    const vuIds = (outcome: Outcome): Set<string> =>
+      new Set(
+        [...lines(outcome.stdout, 'arrival'), ...lines(outcome.stdout, 'shared')].map(
+          (line) => line.split(' ')[2] as string,
+        ),
+      );
     const overlap = [...vuIds(first)].filter((id) => vuIds(second).has(id));
     expect(overlap, 'exec.vu.idInTest unique across segments').toEqual([]);
   });

@@ -9,7 +9,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runScript } from '../engine/index.ts';
-import { captureStream, points, readNdjson, scriptFolder, startTestServer, type TestServer } from '../engine/testing.ts';
+import {
+  captureStream,
+  points,
+  readNdjson,
+  scriptFolder,
+  startTestServer,
+  type TestServer,
+} from '../engine/testing.ts';
 
 const PROBES = fileURLToPath(new URL('../engine/conformance/probes/', import.meta.url));
 let server: TestServer;
@@ -24,7 +31,9 @@ beforeAll(async () => {
     }
     if (request.url === '/cookie/set') response.setHeader('set-cookie', 'probe=1; Path=/');
     response.setHeader('content-type', 'application/json');
-    response.end(JSON.stringify({ path: request.url, items: [{ name: 'a' }, { name: 'b' }], cookie: request.headers.cookie }));
+    response.end(
+      JSON.stringify({ path: request.url, items: [{ name: 'a' }, { name: 'b' }], cookie: request.headers.cookie }),
+    );
   });
 });
 
@@ -38,17 +47,30 @@ async function probe(name: string, extra: Partial<Parameters<typeof runScript>[0
   const stdout = captureStream();
   const stderr = captureStream();
   const out = folder.path(`${name}.ndjson`);
-  const result = await runScript({ script: `${PROBES}${name}`, out, env: { TARGET: server.url }, includeSystemEnv: false, stdout, stderr, cwd: folder.dir, ...extra });
+  const result = await runScript({
+    script: `${PROBES}${name}`,
+    out,
+    env: { TARGET: server.url },
+    includeSystemEnv: false,
+    stdout,
+    stderr,
+    cwd: folder.dir,
+    ...extra,
+  });
   return { result, lines: existsSync(out) ? readNdjson(out) : [], stdout: stdout.text(), stderr: stderr.text() };
 }
 
-const sum = (lines: ReturnType<typeof readNdjson>, metric: string): number => points(lines, metric).reduce((total, point) => total + point.data.value, 0);
+const sum = (lines: ReturnType<typeof readNdjson>, metric: string): number =>
+  points(lines, metric).reduce((total, point) => total + point.data.value, 0);
 
 describe('an iteration ends when its event loop is empty (k6 internal/js/eventloop)', () => {
   test('a fire-and-forget chain of two requests sends both and counts both checks', async () => {
     const { result, lines } = await probe('async-chain.js');
     expect(result.exitCode).toBe(0);
-    expect(points(lines, 'http_reqs').map((point) => point.data.tags.url)).toEqual([`${server.url}/first`, `${server.url}/second`]);
+    expect(points(lines, 'http_reqs').map((point) => point.data.tags.url)).toEqual([
+      `${server.url}/first`,
+      `${server.url}/second`,
+    ]);
     expect(points(lines, 'checks').map((point) => point.data.value)).toEqual([1, 1]);
     expect(sum(lines, 'iterations')).toBe(1);
   });
@@ -103,7 +125,11 @@ describe('check, params.throw and options as k6 does them', () => {
 describe('a k6 realm', () => {
   test('the script sees no Node globals (process, Buffer, fetch, Intl, structuredClone, WeakRef) but has TextEncoder and timers', async () => {
     const { result, lines } = await probe('realm-globals.js');
-    expect(points(lines, 'checks').filter((point) => point.data.value === 0).map((point) => point.data.tags.check)).toEqual([]);
+    expect(
+      points(lines, 'checks')
+        .filter((point) => point.data.value === 0)
+        .map((point) => point.data.tags.check),
+    ).toEqual([]);
     expect(result.exitCode).toBe(0);
   });
 
@@ -123,13 +149,21 @@ describe('a k6 realm', () => {
 describe('smaller k6 details', () => {
   test('exec.vu.metrics.tags reads run tags, the scenario and its tags besides those the script set', async () => {
     const { result, lines } = await probe('vu-tags.js');
-    expect(points(lines, 'checks').filter((point) => point.data.value === 0).map((point) => point.data.tags.check)).toEqual([]);
+    expect(
+      points(lines, 'checks')
+        .filter((point) => point.data.value === 0)
+        .map((point) => point.data.tags.check),
+    ).toEqual([]);
     expect(result.exitCode).toBe(0);
   });
 
   test('Response.json() takes gjson paths: items.#, items.#.name, items.1.name', async () => {
     const { result, lines } = await probe('json-selectors.js');
-    expect(points(lines, 'checks').filter((point) => point.data.value === 0).map((point) => point.data.tags.check)).toEqual([]);
+    expect(
+      points(lines, 'checks')
+        .filter((point) => point.data.value === 0)
+        .map((point) => point.data.tags.check),
+    ).toEqual([]);
     expect(result.exitCode).toBe(0);
   });
 
@@ -167,9 +201,12 @@ describe('a run always ends', () => {
 });
 
 describe('per-VU state as k6 keeps it (internal/js/runner.go newVU)', () => {
-  test('the init context runs per VU, so a module-level counter counts each VU\'s own iterations and __ENV writes stay in the VU', async () => {
+  test("the init context runs per VU, so a module-level counter counts each VU's own iterations and __ENV writes stay in the VU", async () => {
     const { result, lines } = await probe('per-vu-state.js');
-    const byVu = (vu: string) => points(lines, 'probe_count').filter((point) => point.data.tags.probe_vu === vu).map((point) => point.data.value);
+    const byVu = (vu: string) =>
+      points(lines, 'probe_count')
+        .filter((point) => point.data.tags.probe_vu === vu)
+        .map((point) => point.data.value);
     expect(byVu('1')).toEqual([1, 2, 3]);
     expect(byVu('2')).toEqual([1, 2, 3]);
     expect(points(lines, 'checks').filter((point) => point.data.value === 0)).toEqual([]);
@@ -178,15 +215,22 @@ describe('per-VU state as k6 keeps it (internal/js/runner.go newVU)', () => {
 
   test('init runs once for the options, once per VU and once each for setup, teardown and handleSummary', async () => {
     const { result, stdout } = await probe('per-vu-state.js');
-    const inits = stdout.split('\n').filter((line) => line.startsWith('INFO init ')).sort();
+    const inits = stdout
+      .split('\n')
+      .filter((line) => line.startsWith('INFO init '))
+      .sort();
     expect(inits).toEqual(['INFO init 0', 'INFO init 0', 'INFO init 0', 'INFO init 0', 'INFO init 1', 'INFO init 2']);
     expect(stdout).toContain('summary instance saw 0 iterations');
     expect(result.init?.count).toBe(6);
   });
 
-  test('the cookie jar is the VU\'s and a new one every iteration: a jar kept from iteration 1 still has its cookie, iteration 2 sends none', async () => {
+  test("the cookie jar is the VU's and a new one every iteration: a jar kept from iteration 1 still has its cookie, iteration 2 sends none", async () => {
     const { result, lines } = await probe('cookie-jar-per-iteration.js');
-    expect(points(lines, 'checks').filter((point) => point.data.value === 0).map((point) => point.data.tags.check)).toEqual([]);
+    expect(
+      points(lines, 'checks')
+        .filter((point) => point.data.value === 0)
+        .map((point) => point.data.tags.check),
+    ).toEqual([]);
     expect(points(lines, 'checks')).toHaveLength(4);
     expect(result.exitCode).toBe(0);
   });
@@ -194,17 +238,24 @@ describe('per-VU state as k6 keeps it (internal/js/runner.go newVU)', () => {
   test('each VU has its own connections: a VU starting after another VU finished still connects', async () => {
     const { result, lines } = await probe('vu-connections.js');
     expect(result.exitCode).toBe(0);
-    const connecting = new Map(points(lines, 'http_req_connecting').map((point) => [new URL(point.data.tags.url as string).pathname, point.data.value]));
+    const connecting = new Map(
+      points(lines, 'http_req_connecting').map((point) => [
+        new URL(point.data.tags.url as string).pathname,
+        point.data.value,
+      ]),
+    );
     expect(connecting.size).toBe(6);
     // a shared pool hands VU 2 the connection VU 1 left idle (connecting 0)
     expect(connecting.get('/vu1/0')).toBeGreaterThan(0);
     expect(connecting.get('/vu2/0')).toBeGreaterThan(0);
   });
 
-  test('noVUConnectionReuse closes the VU\'s connections after every iteration: each iteration connects again', async () => {
+  test("noVUConnectionReuse closes the VU's connections after every iteration: each iteration connects again", async () => {
     const { result, lines } = await probe('no-vu-connection-reuse.js');
     expect(result.exitCode).toBe(0);
-    const firsts = points(lines, 'http_req_connecting').filter((point) => (point.data.tags.url as string).endsWith('/a'));
+    const firsts = points(lines, 'http_req_connecting').filter((point) =>
+      (point.data.tags.url as string).endsWith('/a'),
+    );
     expect(firsts).toHaveLength(3);
     // without the option, iterations 2 and 3 find the VU's connection idle (connecting 0)
     expect(firsts.map((point) => point.data.value > 0)).toEqual([true, true, true]);

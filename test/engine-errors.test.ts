@@ -31,8 +31,17 @@ afterEach(() => {
 afterAll(() => folder.cleanup());
 
 function run(name: string) {
-  const script = folder.write(name, "export const options = { vus: 1, iterations: 1 };\nexport default function () {}\n");
-  return runScript({ script, stdout: captureStream(), stderr: captureStream(), includeSystemEnv: false, cwd: folder.dir });
+  const script = folder.write(
+    name,
+    'export const options = { vus: 1, iterations: 1 };\nexport default function () {}\n',
+  );
+  return runScript({
+    script,
+    stdout: captureStream(),
+    stderr: captureStream(),
+    includeSystemEnv: false,
+    cwd: folder.dir,
+  });
 }
 
 describe('an engine bug while reading options', () => {

@@ -19,7 +19,11 @@ interface Outcome {
   stderr: string;
 }
 
-async function run(name: string, source: string, extra: Partial<Parameters<typeof runScript>[0]> = {}): Promise<Outcome> {
+async function run(
+  name: string,
+  source: string,
+  extra: Partial<Parameters<typeof runScript>[0]> = {},
+): Promise<Outcome> {
   const script = folder.write(`${name}.js`, source);
   const stdout = captureStream();
   const stderr = captureStream();
@@ -29,7 +33,11 @@ async function run(name: string, source: string, extra: Partial<Parameters<typeo
 }
 
 const count = (summary: SummaryData | undefined, metric: string): number => summary?.metrics[metric]?.values.count ?? 0;
-const logLines = (stdout: string): string[] => stdout.split('\n').filter((line) => line.startsWith('INFO ')).map((line) => line.slice(5));
+const logLines = (stdout: string): string[] =>
+  stdout
+    .split('\n')
+    .filter((line) => line.startsWith('INFO '))
+    .map((line) => line.slice(5));
 const pause = 'const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));';
 
 describe('closed-model executors', () => {
@@ -207,7 +215,11 @@ describe('samples', () => {
     );
     expect(result.exitCode).toBe(0);
     expect(logLines(stdout)).toEqual(['YWxwaGE=', 'YmV0YQ==']);
-    expect(summary?.metrics.word_size).toMatchObject({ type: 'trend', contains: 'default', values: { min: 4, max: 5 } });
+    expect(summary?.metrics.word_size).toMatchObject({
+      type: 'trend',
+      contains: 'default',
+      values: { min: 4, max: 5 },
+    });
     expect(summary?.metrics.word_long?.values).toEqual({ rate: 0.5, passes: 1, fails: 1 });
     expect(summary?.metrics.word_last?.values).toEqual({ value: 1, min: 0, max: 1 });
   });

@@ -6,7 +6,14 @@
 import busboy from 'busboy';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { runScript } from '../engine/index.ts';
-import { captureStream, points, readNdjson, scriptFolder, startTestServer, type TestServer } from '../engine/testing.ts';
+import {
+  captureStream,
+  points,
+  readNdjson,
+  scriptFolder,
+  startTestServer,
+  type TestServer,
+} from '../engine/testing.ts';
 
 const folder = scriptFolder();
 let server: TestServer;
@@ -41,7 +48,13 @@ beforeAll(async () => {
       case '/echo': {
         let body = '';
         request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        request.on('end', () => reply(200, { body, contentType: request.headers['content-type'] ?? null, userAgent: request.headers['user-agent'] }));
+        request.on('end', () =>
+          reply(200, {
+            body,
+            contentType: request.headers['content-type'] ?? null,
+            userAgent: request.headers['user-agent'],
+          }),
+        );
         return;
       }
       case '/login':
@@ -104,20 +117,40 @@ test('requests behave as k6 documents them', async () => {
   );
   const out = folder.path('http.ndjson');
   const stderr = captureStream();
-  const result = await runScript({ script, out, env: { TARGET: server.url }, includeSystemEnv: false, stdout: captureStream(), stderr });
+  const result = await runScript({
+    script,
+    out,
+    env: { TARGET: server.url },
+    includeSystemEnv: false,
+    stdout: captureStream(),
+    stderr,
+  });
   expect(stderr.text()).toBe('');
   const lines = readNdjson(out);
-  const failed = points(lines, 'checks').filter((line) => line.data.value !== 1).map((line) => line.data.tags.check);
+  const failed = points(lines, 'checks')
+    .filter((line) => line.data.value !== 1)
+    .map((line) => line.data.tags.check);
   expect(failed).toEqual([]);
   expect(result.exitCode).toBe(0);
 
   const requests = points(lines, 'http_reqs').map((line) => line.data.tags);
-  expect(requests[0]).toEqual({ error: 'request timeout', error_code: '1050', expected_response: 'false', method: 'GET', name: 'slow', status: '0', url: 'slow' });
+  expect(requests[0]).toEqual({
+    error: 'request timeout',
+    error_code: '1050',
+    expected_response: 'false',
+    method: 'GET',
+    name: 'slow',
+    status: '0',
+    url: 'slow',
+  });
   expect(requests.slice(1, 3).map((tags) => [tags.status, tags.url])).toEqual([
     ['302', `${server.url}/redirect`],
     ['200', `${server.url}/final`],
   ]);
-  expect(requests.find((tags) => tags.status === '429')).toMatchObject({ error_code: '1429', expected_response: 'true' });
+  expect(requests.find((tags) => tags.status === '429')).toMatchObject({
+    error_code: '1429',
+    expected_response: 'true',
+  });
   expect(requests[requests.length - 1]).toMatchObject({ name: '${}/applicants/${}', url: '${}/applicants/${}' });
   const failedRate = points(lines, 'http_req_failed').map((line) => line.data.value);
   expect(failedRate.filter((value) => value === 1)).toHaveLength(1); // only the timeout
@@ -134,7 +167,14 @@ test('a request cut off by gracefulStop is cancelled and emits no samples', asyn
      export function handleSummary() { return {}; }`,
   );
   const out = folder.path('cut-off.ndjson');
-  const result = await runScript({ script, out, env: { TARGET: server.url }, includeSystemEnv: false, stdout: captureStream(), stderr: captureStream() });
+  const result = await runScript({
+    script,
+    out,
+    env: { TARGET: server.url },
+    includeSystemEnv: false,
+    stdout: captureStream(),
+    stderr: captureStream(),
+  });
   const lines = readNdjson(out);
   expect(points(lines, 'http_reqs')).toEqual([]);
   expect(points(lines, 'iterations')).toEqual([]);
@@ -157,9 +197,18 @@ test('each VU keeps Set-Cookie answers for its later requests and starts every i
      export function handleSummary() { return {}; }`,
   );
   const stdout = captureStream();
-  const result = await runScript({ script, env: { TARGET: server.url }, includeSystemEnv: false, stdout, stderr: captureStream() });
+  const result = await runScript({
+    script,
+    env: { TARGET: server.url },
+    includeSystemEnv: false,
+    stdout,
+    stderr: captureStream(),
+  });
   expect(result.exitCode).toBe(0);
-  const lines = stdout.text().split('\n').filter((line) => line.startsWith('INFO '));
+  const lines = stdout
+    .text()
+    .split('\n')
+    .filter((line) => line.startsWith('INFO '));
   expect(lines).toEqual([
     'INFO  | abc | true | session=abc; lang=id; session=forged | session=mine | abc',
     'INFO  | abc | true | session=abc; lang=id; session=forged | session=mine | abc',

@@ -6,7 +6,14 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runScript } from '../engine/index.ts';
-import { captureStream, points, readNdjson, scriptFolder, startTestServer, type TestServer } from '../engine/testing.ts';
+import {
+  captureStream,
+  points,
+  readNdjson,
+  scriptFolder,
+  startTestServer,
+  type TestServer,
+} from '../engine/testing.ts';
 
 let server: TestServer;
 const folder = scriptFolder();
@@ -33,7 +40,16 @@ async function run(name: string, source: string, extra: Partial<Parameters<typeo
   const stdout = captureStream();
   const stderr = captureStream();
   const out = folder.path(`${name}.ndjson`);
-  const result = await runScript({ script, out, env: { TARGET: server.url }, includeSystemEnv: false, stdout, stderr, cwd: folder.dir, ...extra });
+  const result = await runScript({
+    script,
+    out,
+    env: { TARGET: server.url },
+    includeSystemEnv: false,
+    stdout,
+    stderr,
+    cwd: folder.dir,
+    ...extra,
+  });
   return { result, out, stdout: stdout.text(), stderr: stderr.text() };
 }
 
@@ -81,7 +97,9 @@ describe('a shared-iterations script', () => {
       if (line.type === 'Metric') seen.add(line.metric);
       else expect(seen.has(line.metric), `Metric line of ${line.metric} comes first`).toBe(true);
     }
-    expect([...seen]).toEqual(expect.arrayContaining(['http_reqs', 'http_req_duration', 'checks', 'iterations', 'funnel_stage']));
+    expect([...seen]).toEqual(
+      expect.arrayContaining(['http_reqs', 'http_req_duration', 'checks', 'iterations', 'funnel_stage']),
+    );
   });
 
   test('writes RFC 3339 UTC times with nanoseconds, sorted tags and no empty metadata', () => {
@@ -111,11 +129,28 @@ describe('a shared-iterations script', () => {
       status: '200',
       url: 'POST /api/register',
     });
-    for (const metric of ['http_req_duration', 'http_req_blocked', 'http_req_connecting', 'http_req_tls_handshaking', 'http_req_sending', 'http_req_waiting', 'http_req_receiving', 'http_req_failed']) {
+    for (const metric of [
+      'http_req_duration',
+      'http_req_blocked',
+      'http_req_connecting',
+      'http_req_tls_handshaking',
+      'http_req_sending',
+      'http_req_waiting',
+      'http_req_receiving',
+      'http_req_failed',
+    ]) {
       expect(points(lines, metric), metric).toHaveLength(6);
     }
-    expect(points(lines, 'checks')[0]?.data.tags).toMatchObject({ check: 'status is 200', group: '::verify', scenario: 'journey' });
-    expect(points(lines, 'funnel_stage')[0]?.data.tags).toMatchObject({ stage: 'register', result: 'completed', scenario: 'journey' });
+    expect(points(lines, 'checks')[0]?.data.tags).toMatchObject({
+      check: 'status is 200',
+      group: '::verify',
+      scenario: 'journey',
+    });
+    expect(points(lines, 'funnel_stage')[0]?.data.tags).toMatchObject({
+      stage: 'register',
+      result: 'completed',
+      scenario: 'journey',
+    });
     expect(points(lines, 'iterations')).toHaveLength(6);
     expect(points(lines, 'data_sent')[0]?.data.tags).toEqual({ group: '::setup', run: 'engine-basic' });
     for (const vus of points(lines, 'vus')) expect(vus.data.tags).toEqual({ run: 'engine-basic' });
@@ -123,7 +158,12 @@ describe('a shared-iterations script', () => {
 
   test('hands handleSummary k6 data: groups with checks, metrics with submetrics and thresholds, setup data', () => {
     const summary = JSON.parse(readFileSync(folder.path('summary.json'), 'utf8'));
-    expect(summary.root_group).toMatchObject({ name: '', path: '', id: 'd41d8cd98f00b204e9800998ecf8427e', checks: [] });
+    expect(summary.root_group).toMatchObject({
+      name: '',
+      path: '',
+      id: 'd41d8cd98f00b204e9800998ecf8427e',
+      checks: [],
+    });
     expect(summary.root_group.groups[0]).toMatchObject({
       name: 'verify',
       path: '::verify',
@@ -132,12 +172,31 @@ describe('a shared-iterations script', () => {
         { name: 'body echoes path', path: '::verify::body echoes path', passes: 6, fails: 0 },
       ],
     });
-    expect(summary.options).toEqual({ summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)'], summaryTimeUnit: '', noColor: false });
+    expect(summary.options).toEqual({
+      summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)'],
+      summaryTimeUnit: '',
+      noColor: false,
+    });
     expect(summary.setup_data).toEqual({ started: 1 });
     expect(summary.metrics.http_reqs).toMatchObject({ type: 'counter', contains: 'default', values: { count: 6 } });
-    expect(summary.metrics.checks).toMatchObject({ type: 'rate', values: { rate: 1, passes: 12, fails: 0 }, thresholds: { 'rate>0.9': { ok: true } } });
-    expect(summary.metrics['http_req_duration{stage:register}']).toMatchObject({ type: 'trend', contains: 'time', thresholds: { 'p(95)<5000': { ok: true } } });
-    expect(Object.keys(summary.metrics['http_req_duration{expected_response:true}'].values)).toEqual(['avg', 'min', 'med', 'max', 'p(90)', 'p(95)']);
+    expect(summary.metrics.checks).toMatchObject({
+      type: 'rate',
+      values: { rate: 1, passes: 12, fails: 0 },
+      thresholds: { 'rate>0.9': { ok: true } },
+    });
+    expect(summary.metrics['http_req_duration{stage:register}']).toMatchObject({
+      type: 'trend',
+      contains: 'time',
+      thresholds: { 'p(95)<5000': { ok: true } },
+    });
+    expect(Object.keys(summary.metrics['http_req_duration{expected_response:true}'].values)).toEqual([
+      'avg',
+      'min',
+      'med',
+      'max',
+      'p(90)',
+      'p(95)',
+    ]);
     expect(summary.state.testRunDurationMs).toBeGreaterThan(0);
   });
 });
@@ -156,8 +215,16 @@ describe('exit codes', () => {
 
   test.each([
     ['sleep', `import { sleep } from 'k6';\nexport default function () { sleep(1); }`, /sleep\(\) blocks the VU/],
-    ['sync http', `import http from 'k6/http';\nexport default function () { http.get('http://127.0.0.1/'); }`, /http\.get\(\) is synchronous/],
-    ['remote module', `import { textSummary } from 'https://jslib.k6.io/k6-summary/0.0.2/index.js';\nexport default function () {}`, /remote module/],
+    [
+      'sync http',
+      `import http from 'k6/http';\nexport default function () { http.get('http://127.0.0.1/'); }`,
+      /http\.get\(\) is synchronous/,
+    ],
+    [
+      'remote module',
+      `import { textSummary } from 'https://jslib.k6.io/k6-summary/0.0.2/index.js';\nexport default function () {}`,
+      /remote module/,
+    ],
     ['npm package', `import _ from 'lodash';\nexport default function () {}`, /bare module name/],
     ['k6/ws', `import ws from 'k6/ws';\nexport default function () {}`, /does not implement the module "k6\/ws"/],
     ['extensionless import', `import { x } from './lib';\nexport default function () {}`, /no \.js or \.ts extension/],
@@ -168,10 +235,26 @@ describe('exit codes', () => {
   });
 
   test.each([
-    ['a threshold on an unknown metric', `export const options = { thresholds: { nope_metric: ['count>1'] } }; export default function () {}`, /no metric name "nope_metric"/],
-    ['an unknown executor', `export const options = { scenarios: { a: { executor: 'warp-speed' } } }; export default function () {}`, /executor "warp-speed" is unknown/],
-    ['a bad duration', `export const options = { scenarios: { a: { executor: 'constant-vus', vus: 1, duration: 'soon' } } }; export default function () {}`, /not a duration/],
-    ['gauge min threshold', `export const options = { thresholds: { vus: ['min>1'] } }; export default function () {}`, /gauge metrics support value/],
+    [
+      'a threshold on an unknown metric',
+      `export const options = { thresholds: { nope_metric: ['count>1'] } }; export default function () {}`,
+      /no metric name "nope_metric"/,
+    ],
+    [
+      'an unknown executor',
+      `export const options = { scenarios: { a: { executor: 'warp-speed' } } }; export default function () {}`,
+      /executor "warp-speed" is unknown/,
+    ],
+    [
+      'a bad duration',
+      `export const options = { scenarios: { a: { executor: 'constant-vus', vus: 1, duration: 'soon' } } }; export default function () {}`,
+      /not a duration/,
+    ],
+    [
+      'gauge min threshold',
+      `export const options = { thresholds: { vus: ['min>1'] } }; export default function () {}`,
+      /gauge metrics support value/,
+    ],
   ])('%s is invalid config: exit 104', async (_name, source, message) => {
     const { result, stderr } = await run(`invalid-${_name.replace(/\W/g, '-')}.js`, source);
     expect(result.exitCode).toBe(104);
@@ -179,7 +262,10 @@ describe('exit codes', () => {
   });
 
   test('an exception in the init context exits 107', async () => {
-    const { result, stderr } = await run('init-throws.js', `throw new Error('broken init');\nexport default function () {}`);
+    const { result, stderr } = await run(
+      'init-throws.js',
+      `throw new Error('broken init');\nexport default function () {}`,
+    );
     expect(result.exitCode).toBe(107);
     expect(stderr).toMatch(/broken init/);
   });

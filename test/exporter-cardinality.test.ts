@@ -32,9 +32,27 @@ async function* lines(from: number, to: number): AsyncGenerator<Buffer> {
   let chunk: string[] = [];
   for (let i = from; i < to; i += 1) {
     const url = `http://127.0.0.1:18081/api/register?applicant=${i}&email=a${i}%40floodgate.invalid`;
-    const tags = { run: 'wide', scenario: 'opening', stage: 'register', method: 'POST', status: statusOf(i), expected_response: 'true', url, name: url };
-    chunk.push(JSON.stringify({ metric: 'http_reqs', type: 'Point', data: { time: '2026-08-21T09:00:00Z', value: 1, tags } }));
-    if (i % 10 === 0) chunk.push(JSON.stringify({ metric: 'checks', type: 'Point', data: { time: '2026-08-21T09:00:00Z', value: 1, tags: { run: 'wide', check: checkOf(i) } } }));
+    const tags = {
+      run: 'wide',
+      scenario: 'opening',
+      stage: 'register',
+      method: 'POST',
+      status: statusOf(i),
+      expected_response: 'true',
+      url,
+      name: url,
+    };
+    chunk.push(
+      JSON.stringify({ metric: 'http_reqs', type: 'Point', data: { time: '2026-08-21T09:00:00Z', value: 1, tags } }),
+    );
+    if (i % 10 === 0)
+      chunk.push(
+        JSON.stringify({
+          metric: 'checks',
+          type: 'Point',
+          data: { time: '2026-08-21T09:00:00Z', value: 1, tags: { run: 'wide', check: checkOf(i) } },
+        }),
+      );
     if (chunk.length >= 2000) {
       yield Buffer.from(`${chunk.join('\n')}\n`);
       chunk = [];
@@ -69,7 +87,8 @@ describe('200,000 distinct request names and URLs', () => {
 
     // every series the exporter shows is accounted for by the caps
     const series = valueOf(text, E.exposedSeries.name)!;
-    const bound = (LABEL_CAP + 1) * 3 /* outcomes */ + (LABEL_CAP + 1) * 2 /* pass, fail */ + 10 /* run info, timestamps */;
+    const bound =
+      (LABEL_CAP + 1) * 3 /* outcomes */ + (LABEL_CAP + 1) * 2 /* pass, fail */ + 10; /* run info, timestamps */
     expect(series).toBeLessThanOrEqual(bound);
 
     // the second 100,000 lines added no memory to speak of

@@ -116,9 +116,14 @@ describe('following files', () => {
     // Reference: an exporter that read the whole file while it was being written, in three pieces.
     const reference = createExporter({ config: exporterConfig() });
     exporters.push(reference);
-    await reference.ingestStream([text.slice(0, 1234), text.slice(1234, 99_999), text.slice(99_999)].map((piece) => Buffer.from(piece)));
+    await reference.ingestStream(
+      [text.slice(0, 1234), text.slice(1234, 99_999), text.slice(99_999)].map((piece) => Buffer.from(piece)),
+    );
     const afterLines = runMetricLines(await after.registry.metrics(), HEALTH);
-    const referenceLines = runMetricLines((await reference.registry.metrics()).replaceAll('source="ingest"', 'source="file"'), HEALTH);
+    const referenceLines = runMetricLines(
+      (await reference.registry.metrics()).replaceAll('source="ingest"', 'source="file"'),
+      HEALTH,
+    );
     expect(afterLines.length).toBeGreaterThan(50);
     expect(afterLines).toEqual(referenceLines);
   });
@@ -130,14 +135,31 @@ describe('following files', () => {
       JSON.stringify({
         metrics: {
           http_reqs: { type: 'counter', contains: 'default', values: { count: httpReqs, rate: 1 } },
-          'http_req_duration{stage:register}': { type: 'trend', contains: 'time', values: {}, thresholds: { 'p(95)<1500': { ok: true } } },
-          'http_req_failed{stage:verify_nik}': { type: 'rate', contains: 'default', values: {}, thresholds: { 'rate<0.01': { ok: false } } },
-          http_req_failed: { type: 'rate', contains: 'default', values: {}, thresholds: { 'rate<0.05': { ok: false } } },
+          'http_req_duration{stage:register}': {
+            type: 'trend',
+            contains: 'time',
+            values: {},
+            thresholds: { 'p(95)<1500': { ok: true } },
+          },
+          'http_req_failed{stage:verify_nik}': {
+            type: 'rate',
+            contains: 'default',
+            values: {},
+            thresholds: { 'rate<0.01': { ok: false } },
+          },
+          http_req_failed: {
+            type: 'rate',
+            contains: 'default',
+            values: {},
+            thresholds: { 'rate<0.05': { ok: false } },
+          },
         },
       });
     const passing = async (exporter: Exporter): Promise<Record<string, number>> =>
       Object.fromEntries(
-        samples(await exporter.registry.metrics(), RUN_METRICS.thresholdPassing.name, { run: 'verdict' }).map((sample) => [`${sample.labels.metric} ${sample.labels.threshold}`, sample.value]),
+        samples(await exporter.registry.metrics(), RUN_METRICS.thresholdPassing.name, { run: 'verdict' }).map(
+          (sample) => [`${sample.labels.metric} ${sample.labels.threshold}`, sample.value],
+        ),
       );
     const exporter = follow();
     // a summary left from an earlier run in this folder: its counts do not match, so it does not apply

@@ -26,7 +26,10 @@ beforeAll(async () => {
   folder = mkdtempSync(join(tmpdir(), 'floodgate-golden-'));
   mkdirSync(join(folder, 'golden-1'));
   copyFileSync(FIXTURE, join(folder, 'golden-1', 'k6.ndjson'));
-  exporter = createExporter({ config: exporterConfig({ follow: [join(folder, '*/k6.ndjson')] }), clock: { now: () => NOW } });
+  exporter = createExporter({
+    config: exporterConfig({ follow: [join(folder, '*/k6.ndjson')] }),
+    clock: { now: () => NOW },
+  });
   // Driven by hand (no timer): one poll reads the file, the next finds nothing new.
   await exporter.follower!.poll();
   await exporter.follower!.poll();
@@ -53,7 +56,11 @@ describe('the exporter on the golden fixture', () => {
 
   test('promtool check metrics finds nothing to complain about', async () => {
     const text = await (await fetch(`${url}/metrics`)).text();
-    const output = execFileSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+    const output = execFileSync('promtool', ['check', 'metrics'], {
+      input: text,
+      encoding: 'utf8',
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     expect(output).toBe('');
   });
 
@@ -62,11 +69,23 @@ describe('the exporter on the golden fixture', () => {
     const rejected = samples(text, EXPORTER_METRICS.ingestRejected.name, { source: 'file' })
       .filter((sample) => sample.value !== 0)
       .map((sample) => `${sample.labels.reason}=${sample.value}`);
-    expect(rejected).toEqual(['bad_json=1', 'truncated=1', 'not_object=1', 'unknown_type=1', 'missing_field=1', 'bad_name=1', 'bad_value=2', 'bad_time=1', 'bad_tags=2']);
+    expect(rejected).toEqual([
+      'bad_json=1',
+      'truncated=1',
+      'not_object=1',
+      'unknown_type=1',
+      'missing_field=1',
+      'bad_name=1',
+      'bad_value=2',
+      'bad_time=1',
+      'bad_tags=2',
+    ]);
   });
 
   test('speaks OpenMetrics when asked: counters by family name, samples with _total, and # EOF', async () => {
-    const response = await fetch(`${url}/metrics`, { headers: { accept: 'application/openmetrics-text; version=1.0.0' } });
+    const response = await fetch(`${url}/metrics`, {
+      headers: { accept: 'application/openmetrics-text; version=1.0.0' },
+    });
     expect(response.headers.get('content-type')).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
     const text = await response.text();
     const requests = RUN_METRICS.httpRequests.name;

@@ -31,17 +31,81 @@ const MB = 1_000_000;
 /** The kinds of bad line, each with the reason it must be counted under. */
 const HOSTILE: ReadonlyArray<{ reason: string; make(i: number): string }> = [
   { reason: 'bad_json', make: (i) => `not json at all ${i} {` },
-  { reason: 'bad_json', make: (i) => `{"metric":"http_reqs","type":"Point","data":{"time":"2026-08-21T09:00:00Z","value":NaN,"tags":{"run":"h${i}"}}}` },
-  { reason: 'truncated', make: (i) => `{"metric":"http_reqs","type":"Point","data":{"time":"2026-08-21T09:00:00Z","value":1,"tags":{"run":"h${i}"` },
+  {
+    reason: 'bad_json',
+    make: (i) =>
+      `{"metric":"http_reqs","type":"Point","data":{"time":"2026-08-21T09:00:00Z","value":NaN,"tags":{"run":"h${i}"}}}`,
+  },
+  {
+    reason: 'truncated',
+    make: (i) =>
+      `{"metric":"http_reqs","type":"Point","data":{"time":"2026-08-21T09:00:00Z","value":1,"tags":{"run":"h${i}"`,
+  },
   { reason: 'unknown_type', make: (i) => JSON.stringify({ type: `Evil${i}`, metric: 'http_reqs', data: {} }) },
-  { reason: 'bad_value', make: (i) => JSON.stringify({ type: 'Point', metric: 'http_reqs', data: { time: '2026-08-21T09:00:00Z', value: 'NaN', tags: { run: `h${i}` } } }) },
-  { reason: 'bad_value', make: (i) => JSON.stringify({ type: 'Point', metric: 'http_reqs', data: { time: '2026-08-21T09:00:00Z', value: -i - 1, tags: { run: 'hostile' } } }) },
-  { reason: 'bad_tags', make: (i) => JSON.stringify({ type: 'Point', metric: 'http_reqs', data: { time: '2026-08-21T09:00:00Z', value: 1, tags: { run: 'hostile', check: `say "hi"\n${i}` } } }) },
-  { reason: 'bad_tags', make: (i) => JSON.stringify({ type: 'Point', metric: 'checks', data: { time: '2026-08-21T09:00:00Z', value: 1, tags: { run: `x"}\n${i}`, scenario: '"\n"' } } }) },
-  { reason: 'bad_tags', make: (i) => JSON.stringify({ type: 'Point', metric: 'http_reqs', data: { time: '2026-08-21T09:00:00Z', value: 1, tags: { run: 'hostile', status: 200 + i } } }) },
+  {
+    reason: 'bad_value',
+    make: (i) =>
+      JSON.stringify({
+        type: 'Point',
+        metric: 'http_reqs',
+        data: { time: '2026-08-21T09:00:00Z', value: 'NaN', tags: { run: `h${i}` } },
+      }),
+  },
+  {
+    reason: 'bad_value',
+    make: (i) =>
+      JSON.stringify({
+        type: 'Point',
+        metric: 'http_reqs',
+        data: { time: '2026-08-21T09:00:00Z', value: -i - 1, tags: { run: 'hostile' } },
+      }),
+  },
+  {
+    reason: 'bad_tags',
+    make: (i) =>
+      JSON.stringify({
+        type: 'Point',
+        metric: 'http_reqs',
+        data: { time: '2026-08-21T09:00:00Z', value: 1, tags: { run: 'hostile', check: `say "hi"\n${i}` } },
+      }),
+  },
+  {
+    reason: 'bad_tags',
+    make: (i) =>
+      JSON.stringify({
+        type: 'Point',
+        metric: 'checks',
+        data: { time: '2026-08-21T09:00:00Z', value: 1, tags: { run: `x"}\n${i}`, scenario: '"\n"' } },
+      }),
+  },
+  {
+    reason: 'bad_tags',
+    make: (i) =>
+      JSON.stringify({
+        type: 'Point',
+        metric: 'http_reqs',
+        data: { time: '2026-08-21T09:00:00Z', value: 1, tags: { run: 'hostile', status: 200 + i } },
+      }),
+  },
   { reason: 'missing_field', make: (i) => JSON.stringify({ type: 'Point', metric: 'http_reqs', data: { value: i } }) },
-  { reason: 'bad_time', make: (i) => JSON.stringify({ type: 'Point', metric: 'http_reqs', data: { time: `+0${20000 + i}-01-01T00:00:00Z`, value: 1, tags: {} } }) },
-  { reason: 'bad_name', make: (i) => JSON.stringify({ type: 'Point', metric: `http_reqs{url="${i}"}`, data: { time: '2026-08-21T09:00:00Z', value: 1, tags: {} } }) },
+  {
+    reason: 'bad_time',
+    make: (i) =>
+      JSON.stringify({
+        type: 'Point',
+        metric: 'http_reqs',
+        data: { time: `+0${20000 + i}-01-01T00:00:00Z`, value: 1, tags: {} },
+      }),
+  },
+  {
+    reason: 'bad_name',
+    make: (i) =>
+      JSON.stringify({
+        type: 'Point',
+        metric: `http_reqs{url="${i}"}`,
+        data: { time: '2026-08-21T09:00:00Z', value: 1, tags: {} },
+      }),
+  },
   { reason: 'not_object', make: (i) => (i % 2 === 0 ? 'null' : `${'['.repeat(5000)}${']'.repeat(5000)}`) },
 ];
 
@@ -52,7 +116,10 @@ function hugeLine(i: number): string {
 }
 
 /** Good and bad lines interleaved; `salt` makes the hostile values distinct from another round's. */
-function interleaved(run: string, salt: number): { text: string; goodRequests: number; reasons: Record<string, number> } {
+function interleaved(
+  run: string,
+  salt: number,
+): { text: string; goodRequests: number; reasons: Record<string, number> } {
   const { lines: good } = k6RunLines({ run, journeys: 2000 });
   const lines: string[] = [];
   const reasons: Record<string, number> = {};
@@ -78,7 +145,9 @@ let url: string;
 
 beforeAll(async () => {
   folder = mkdtempSync(join(tmpdir(), 'floodgate-hostile-'));
-  exporter = createExporter({ config: exporterConfig({ port: 0, follow: [join(folder, '*/k6.ndjson')], followInterval: 100 }) });
+  exporter = createExporter({
+    config: exporterConfig({ port: 0, follow: [join(folder, '*/k6.ndjson')], followInterval: 100 }),
+  });
   ({ url } = await exporter.listen());
 });
 
@@ -95,7 +164,8 @@ async function metricsText(): Promise<string> {
 
 function rejectedBySource(text: string, source: string): Record<string, number> {
   const result: Record<string, number> = {};
-  for (const sample of samples(text, EXPORTER_METRICS.ingestRejected.name, { source })) if (sample.value !== 0) result[sample.labels.reason!] = sample.value;
+  for (const sample of samples(text, EXPORTER_METRICS.ingestRejected.name, { source }))
+    if (sample.value !== 0) result[sample.labels.reason!] = sample.value;
   return result;
 }
 
@@ -130,7 +200,11 @@ describe('10,000 hostile lines among 10,000 good ones', () => {
     // Built and sent inside a function, so the payload is garbage by the time memory is measured.
     const { goodRequests, reasons } = await (async () => {
       const round = interleaved('hostile-post', 7_777_777);
-      const response = await fetch(`${url}/ingest/k6`, { method: 'POST', body: round.text, headers: { 'content-type': 'application/x-ndjson' } });
+      const response = await fetch(`${url}/ingest/k6`, {
+        method: 'POST',
+        body: round.text,
+        headers: { 'content-type': 'application/x-ndjson' },
+      });
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ lines: GOOD + BAD, rejected: BAD });
       return { goodRequests: round.goodRequests, reasons: round.reasons };

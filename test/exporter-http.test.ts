@@ -58,7 +58,12 @@ describe('with a token', () => {
       status: 'ok',
       runs: 0,
       followedFiles: 0,
-      remoteWrite: { series: 0, restarts: 0, expired: { runs: 0, series: 0, idleSeconds: 600 }, conflicts: { count: 0, runners: [] } },
+      remoteWrite: {
+        series: 0,
+        restarts: 0,
+        expired: { runs: 0, series: 0, idleSeconds: 600 },
+        conflicts: { count: 0, runners: [] },
+      },
     });
     expect(await (await fetch(`${url}/`)).text()).toContain('href="metrics"');
     expect((await fetch(`${url}/nothing-here`)).status).toBe(404);
@@ -82,11 +87,17 @@ describe('POST /ingest/k6', () => {
     const chunks = ndjson(200);
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
-        for (let offset = 0; offset < chunks.length; offset += 8192) controller.enqueue(Buffer.from(chunks.slice(offset, offset + 8192)));
+        for (let offset = 0; offset < chunks.length; offset += 8192)
+          controller.enqueue(Buffer.from(chunks.slice(offset, offset + 8192)));
         controller.close();
       },
     });
-    const response = await fetch(`${url}/ingest/k6`, { method: 'POST', headers: auth, body: stream, duplex: 'half' } as RequestInit);
+    const response = await fetch(`${url}/ingest/k6`, {
+      method: 'POST',
+      headers: auth,
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
     expect(response.status).toBe(413);
     const answer = (await response.json()) as { lines: number };
     expect(answer.lines).toBeGreaterThan(0);
@@ -99,25 +110,37 @@ describe('floodgate exporter (the command)', () => {
     mkdirSync(join(folder, 'cli-run'));
     const { totals, lines } = k6RunLines({ run: 'cli-run', journeys: 30 });
     writeFileSync(join(folder, 'cli-run', 'k6.ndjson'), `${lines.join('\n')}\n`);
-    const child = startProcess(process.execPath, [BIN, 'exporter', '--port', '0', '--follow', join(folder, '*/k6.ndjson'), '--follow-interval', '100'], {
-      env: { ...process.env, FLOODGATE_EXPORTER_LABEL_CAP: '50' },
-    });
+    const child = startProcess(
+      process.execPath,
+      [BIN, 'exporter', '--port', '0', '--follow', join(folder, '*/k6.ndjson'), '--follow-interval', '100'],
+      {
+        env: { ...process.env, FLOODGATE_EXPORTER_LABEL_CAP: '50' },
+      },
+    );
     const [, address] = await child.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
     let text = '';
-    for (let attempt = 0; attempt < 100 && sumOf(text, RUN_METRICS.httpRequests.name, { run: 'cli-run' }) < totals.httpReqs; attempt += 1) {
+    for (
+      let attempt = 0;
+      attempt < 100 && sumOf(text, RUN_METRICS.httpRequests.name, { run: 'cli-run' }) < totals.httpReqs;
+      attempt += 1
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       text = await (await fetch(`${address}/metrics`)).text();
     }
     expect(sumOf(text, RUN_METRICS.httpRequests.name, { run: 'cli-run' })).toBe(totals.httpReqs);
     child.child.kill('SIGTERM');
-    const code = await new Promise<number | null>((resolve) => child.child.once('exit', (exitCode) => resolve(exitCode)));
+    const code = await new Promise<number | null>((resolve) =>
+      child.child.once('exit', (exitCode) => resolve(exitCode)),
+    );
     expect(code).toBe(0);
     expect(child.output()).not.toMatch(/at .*\.ts:\d+/);
   });
 
   test('refuses to listen beyond loopback without a token (exit 2, no stack trace)', async () => {
     const child = startProcess(process.execPath, [BIN, 'exporter', '--host', '0.0.0.0', '--port', '0']);
-    const code = await new Promise<number | null>((resolve) => child.child.once('exit', (exitCode) => resolve(exitCode)));
+    const code = await new Promise<number | null>((resolve) =>
+      child.child.once('exit', (exitCode) => resolve(exitCode)),
+    );
     expect(code).toBe(2);
     expect(child.output()).toMatch(/refusing to listen on 0\.0\.0\.0 without a token/);
     expect(child.output()).not.toMatch(/\n\s+at /);
@@ -129,7 +152,9 @@ describe('floodgate exporter (the command)', () => {
     const port = (blocker.address() as { port: number }).port;
     try {
       const child = startProcess(process.execPath, [BIN, 'exporter', '--port', String(port)]);
-      const code = await new Promise<number | null>((resolve) => child.child.once('exit', (exitCode) => resolve(exitCode)));
+      const code = await new Promise<number | null>((resolve) =>
+        child.child.once('exit', (exitCode) => resolve(exitCode)),
+      );
       expect(code).toBe(3);
       expect(child.output()).toMatch(/port is in use/);
     } finally {
@@ -138,8 +163,12 @@ describe('floodgate exporter (the command)', () => {
   });
 
   test('rejects a bad option value naming the variable', async () => {
-    const child = startProcess(process.execPath, [BIN, 'exporter'], { env: { ...process.env, FLOODGATE_EXPORTER_LABEL_CAP: 'lots' } });
-    const code = await new Promise<number | null>((resolve) => child.child.once('exit', (exitCode) => resolve(exitCode)));
+    const child = startProcess(process.execPath, [BIN, 'exporter'], {
+      env: { ...process.env, FLOODGATE_EXPORTER_LABEL_CAP: 'lots' },
+    });
+    const code = await new Promise<number | null>((resolve) =>
+      child.child.once('exit', (exitCode) => resolve(exitCode)),
+    );
     expect(code).toBe(2);
     expect(child.output()).toMatch(/FLOODGATE_EXPORTER_LABEL_CAP/);
   });

@@ -71,17 +71,28 @@ const EDGES: readonly string[] = [
 
 function kitLines(): string[] {
   const run = buildRun({ vuIterMetadata: true });
-  return [...jsonLines(run), ...jsonLines(run, { zoneOffsetMinutes: 420 }), ...jsonLines(run, { zoneOffsetMinutes: -270 }), ...hostileJsonFile(run).text.split('\n')];
+  return [
+    ...jsonLines(run),
+    ...jsonLines(run, { zoneOffsetMinutes: 420 }),
+    ...jsonLines(run, { zoneOffsetMinutes: -270 }),
+    ...hostileJsonFile(run).text.split('\n'),
+  ];
 }
 
 const FIXTURES: ReadonlyArray<{ name: string; lines: () => string[] }> = [
-  { name: 'the golden file', lines: () => readFileSync(new URL('../exporter/fixtures/golden.ndjson', import.meta.url), 'utf8').split('\n') },
+  {
+    name: 'the golden file',
+    lines: () => readFileSync(new URL('../exporter/fixtures/golden.ndjson', import.meta.url), 'utf8').split('\n'),
+  },
   { name: "the exporter's k6 fixture", lines: () => k6RunLines({ run: 'reader-1', journeys: 300 }).lines },
   { name: "the conformance kit's JSON output, three zones, with its hostile lines", lines: kitLines },
   { name: "lines on the scanner's edges", lines: () => [...EDGES] },
 ];
 
-async function metricsOf(lineReader: 'scan' | 'parse', lines: readonly string[]): Promise<{ text: string; lines: number; rejected: number }> {
+async function metricsOf(
+  lineReader: 'scan' | 'parse',
+  lines: readonly string[],
+): Promise<{ text: string; lines: number; rejected: number }> {
   const exporter = createExporter({ config: exporterConfig(), clock: { now: () => NOW }, lineReader });
   // Half as one batch (a file read), half line by line (ingest requests), in the same order.
   const half = Math.floor(lines.length / 2);
@@ -93,25 +104,31 @@ async function metricsOf(lineReader: 'scan' | 'parse', lines: readonly string[])
 }
 
 describe('the scanned and the parsed line reader', () => {
-  test.each(FIXTURES)('read every line of $name alike: same kind, reason, metric, time, value and kept tags', ({ lines }) => {
-    let scanned = 0;
-    for (const line of lines()) {
-      const slow = parseK6Line(line, 65_536);
-      const fast = readK6Line(line, 65_536, INGEST_TAGS);
-      if (slow.kind !== 'point' || fast.kind !== 'point') {
-        expect(fast, line).toEqual(slow);
-        continue;
+  test.each(FIXTURES)(
+    'read every line of $name alike: same kind, reason, metric, time, value and kept tags',
+    ({ lines }) => {
+      let scanned = 0;
+      for (const line of lines()) {
+        const slow = parseK6Line(line, 65_536);
+        const fast = readK6Line(line, 65_536, INGEST_TAGS);
+        if (slow.kind !== 'point' || fast.kind !== 'point') {
+          expect(fast, line).toEqual(slow);
+          continue;
+        }
+        // Scanned: the kept tags only; sent on to JSON.parse: every tag.
+        const wasScanned =
+          fast.sample.tags !== slow.sample.tags && Object.keys(fast.sample.tags).every((name) => KEPT.has(name));
+        const kept = Object.fromEntries(
+          Object.entries(slow.sample.tags).filter(([name]) => !wasScanned || KEPT.has(name)),
+        );
+        expect({ ...fast.sample, tags: { ...fast.sample.tags } }, line).toEqual({ ...slow.sample, tags: kept });
+        expect(Object.is(fast.sample.value, slow.sample.value), line).toBe(true);
+        if (Object.keys(fast.sample.tags).length < Object.keys(slow.sample.tags).length) scanned += 1;
       }
-      // Scanned: the kept tags only; sent on to JSON.parse: every tag.
-      const wasScanned = fast.sample.tags !== slow.sample.tags && Object.keys(fast.sample.tags).every((name) => KEPT.has(name));
-      const kept = Object.fromEntries(Object.entries(slow.sample.tags).filter(([name]) => !wasScanned || KEPT.has(name)));
-      expect({ ...fast.sample, tags: { ...fast.sample.tags } }, line).toEqual({ ...slow.sample, tags: kept });
-      expect(Object.is(fast.sample.value, slow.sample.value), line).toBe(true);
-      if (Object.keys(fast.sample.tags).length < Object.keys(slow.sample.tags).length) scanned += 1;
-    }
-    // The fixtures with k6's url/name/proto tags are read by the scanner, not by JSON.parse.
-    if (lines().some((line) => line.includes('"url":"'))) expect(scanned).toBeGreaterThan(0);
-  });
+      // The fixtures with k6's url/name/proto tags are read by the scanner, not by JSON.parse.
+      if (lines().some((line) => line.includes('"url":"'))) expect(scanned).toBeGreaterThan(0);
+    },
+  );
 
   test.each(FIXTURES)('give byte-identical /metrics and the same counts on $name', async ({ lines }) => {
     const all = lines();

@@ -46,7 +46,11 @@ function follow(): Exporter {
 }
 
 function point(metric: string, seconds: number, value: number, tags: Record<string, string>): string {
-  return JSON.stringify({ metric, type: 'Point', data: { time: new Date(T0 + seconds * 1000).toISOString(), value, tags } });
+  return JSON.stringify({
+    metric,
+    type: 'Point',
+    data: { time: new Date(T0 + seconds * 1000).toISOString(), value, tags },
+  });
 }
 
 /**
@@ -54,11 +58,24 @@ function point(metric: string, seconds: number, value: number, tags: Record<stri
  * entering the landing page, each with one request.
  */
 function second(run: string, at: number): string[] {
-  const lines = [point(K6_METRICS.plannedArrivalRate, at, RATE, { run, scenario: 'planned_rate', planned_scenario: 'opening' })];
+  const lines = [
+    point(K6_METRICS.plannedArrivalRate, at, RATE, { run, scenario: 'planned_rate', planned_scenario: 'opening' }),
+  ];
   for (let index = 0; index < RATE; index += 1) {
     const seconds = at + index / RATE;
-    lines.push(point(K6_METRICS.funnelStage, seconds, 1, { run, scenario: 'opening', stage: 'landing', result: 'entered' }));
-    lines.push(point(K6_BUILTIN.httpReqs, seconds, 1, { run, scenario: 'opening', stage: 'landing', method: 'GET', status: '200', expected_response: 'true' }));
+    lines.push(
+      point(K6_METRICS.funnelStage, seconds, 1, { run, scenario: 'opening', stage: 'landing', result: 'entered' }),
+    );
+    lines.push(
+      point(K6_BUILTIN.httpReqs, seconds, 1, {
+        run,
+        scenario: 'opening',
+        stage: 'landing',
+        method: 'GET',
+        status: '200',
+        expected_response: 'true',
+      }),
+    );
   }
   return lines;
 }
@@ -69,10 +86,15 @@ function runFile(run: string): string {
 }
 
 function summaryJson(httpReqs: number): string {
-  return JSON.stringify({ metrics: { http_reqs: { type: 'counter', contains: 'default', values: { count: httpReqs, rate: RATE } } } });
+  return JSON.stringify({
+    metrics: { http_reqs: { type: 'counter', contains: 'default', values: { count: httpReqs, rate: RATE } } },
+  });
 }
 
-async function planned(exporter: Exporter, run: string): Promise<{ rate: number | undefined; arrivals: number | undefined }> {
+async function planned(
+  exporter: Exporter,
+  run: string,
+): Promise<{ rate: number | undefined; arrivals: number | undefined }> {
   // a scrape's snapshot lives until the next turn of the event loop; each call here is a new scrape
   await new Promise((resolve) => setImmediate(resolve));
   const text = await exporter.registry.metrics();
@@ -85,7 +107,12 @@ async function planned(exporter: Exporter, run: string): Promise<{ rate: number 
 /** Writes seconds 0..`seconds`-1 of an interrupted run (no final 0) and reads them at the last one. */
 async function interruptedRun(exporter: Exporter, run: string, seconds: number): Promise<string> {
   const file = runFile(run);
-  writeFileSync(file, `${Array.from({ length: seconds }, (_, at) => second(run, at)).flat().join('\n')}\n`);
+  writeFileSync(
+    file,
+    `${Array.from({ length: seconds }, (_, at) => second(run, at))
+      .flat()
+      .join('\n')}\n`,
+  );
   now = T0 + seconds * 1000;
   await exporter.follower!.poll();
   return file;
@@ -173,20 +200,31 @@ describe('the FloodgateArrivalsBelowPlan alert (deploy/prometheus/rules, evaluat
       now = T0 + t * 1000;
       await exporter.follower!.poll();
       const text = await exporter.registry.metrics();
-      series.planned.push(valueOf(text, RUN_METRICS.plannedArrivalRate.name, { run: 'alert', scenario: 'opening' }) ?? Number.NaN);
-      series.entered.push(valueOf(text, RUN_METRICS.funnelStage.name, { run: 'alert', stage: 'landing', result: 'entered' }) ?? Number.NaN);
+      series.planned.push(
+        valueOf(text, RUN_METRICS.plannedArrivalRate.name, { run: 'alert', scenario: 'opening' }) ?? Number.NaN,
+      );
+      series.entered.push(
+        valueOf(text, RUN_METRICS.funnelStage.name, { run: 'alert', stage: 'landing', result: 'entered' }) ??
+          Number.NaN,
+      );
     }
     return series;
   }
 
   /** Runs promtool test rules on the project's rule files; resolves with its output, rejects when a case fails. */
-  async function promtoolTest(series: { planned: number[]; entered: number[] }, alerts: Array<{ at: number; firing: boolean }>): Promise<string> {
-    const values = (list: number[]): string => list.map((value) => (Number.isNaN(value) ? '_' : String(value))).join(' ');
-    const rules = ['floodgate-objectives.yml', 'floodgate-recording.yml', 'floodgate-alerts.yml'].map((name) => join(REPO, 'deploy/prometheus/rules', name));
+  async function promtoolTest(
+    series: { planned: number[]; entered: number[] },
+    alerts: Array<{ at: number; firing: boolean }>,
+  ): Promise<string> {
+    const values = (list: number[]): string =>
+      list.map((value) => (Number.isNaN(value) ? '_' : String(value))).join(' ');
+    const rules = ['floodgate-objectives.yml', 'floodgate-recording.yml', 'floodgate-alerts.yml'].map((name) =>
+      join(REPO, 'deploy/prometheus/rules', name),
+    );
     const cases = alerts
       .map(
         ({ at, firing }) =>
-          `      - eval_time: ${at}s\n        alertname: FloodgateArrivalsBelowPlan\n        exp_alerts: ${firing ? "\n          - exp_labels: { severity: warning, run: alert }\n            exp_annotations:\n              summary: Run alert starts fewer applicants than planned\n              description: \"Achieved arrivals have stayed below 95 % of the planned rate for a minute: the load generator, not the target, is the limit, and the run understates the load.\"\n              runbook: \"Look at VUs and dropped iterations on the Launch overview: raise maxVUs or add load generators (floodgate k8s --parallelism), or lower RATE_SCALE; a run that misses its plan is not valid evidence of capacity.\"" : '[]'}`,
+          `      - eval_time: ${at}s\n        alertname: FloodgateArrivalsBelowPlan\n        exp_alerts: ${firing ? '\n          - exp_labels: { severity: warning, run: alert }\n            exp_annotations:\n              summary: Run alert starts fewer applicants than planned\n              description: "Achieved arrivals have stayed below 95 % of the planned rate for a minute: the load generator, not the target, is the limit, and the run understates the load."\n              runbook: "Look at VUs and dropped iterations on the Launch overview: raise maxVUs or add load generators (floodgate k8s --parallelism), or lower RATE_SCALE; a run that misses its plan is not valid evidence of capacity."' : '[]'}`,
       )
       .join('\n');
     const yaml = [
@@ -207,7 +245,10 @@ describe('the FloodgateArrivalsBelowPlan alert (deploy/prometheus/rules, evaluat
     ].join('\n');
     const path = join(folder, 'plan-end.test.yml');
     writeFileSync(path, yaml);
-    const { stdout } = await promisify(execFile)('promtool', ['test', 'rules', path], { encoding: 'utf8', timeout: 60_000 });
+    const { stdout } = await promisify(execFile)('promtool', ['test', 'rules', path], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     return stdout;
   }
 
@@ -215,11 +256,22 @@ describe('the FloodgateArrivalsBelowPlan alert (deploy/prometheus/rules, evaluat
     const series = await scrapedSeries(follow());
     const end = RUN_SECONDS / SCRAPE_SECONDS;
     // what the exporter did before: the last planned rate held for ever
-    const held = { planned: series.planned.map((value, index) => (index > end ? RATE : value)), entered: series.entered };
+    const held = {
+      planned: series.planned.map((value, index) => (index > end ? RATE : value)),
+      entered: series.entered,
+    };
     expect(series.planned[end]).toBe(RATE);
     expect(series.planned.at(-1)).toBe(0);
-    const every = Array.from({ length: (AFTER_SECONDS - 10) / SCRAPE_SECONDS }, (_, index) => RUN_SECONDS + (index + 1) * SCRAPE_SECONDS);
-    await expect(promtoolTest(series, every.map((at) => ({ at, firing: false })))).resolves.toContain('SUCCESS');
+    const every = Array.from(
+      { length: (AFTER_SECONDS - 10) / SCRAPE_SECONDS },
+      (_, index) => RUN_SECONDS + (index + 1) * SCRAPE_SECONDS,
+    );
+    await expect(
+      promtoolTest(
+        series,
+        every.map((at) => ({ at, firing: false })),
+      ),
+    ).resolves.toContain('SUCCESS');
     await expect(promtoolTest(held, [{ at: RUN_SECONDS + 120, firing: true }])).resolves.toContain('SUCCESS');
   }, 60_000);
 });

@@ -21,6 +21,7 @@ describe('exporter/README.md', () => {
 
   test('lists every run and health metric of the catalog', () => {
     const text = readFileSync(README, 'utf8');
-    for (const metric of [...Object.values(RUN_METRICS), ...Object.values(EXPORTER_METRICS)]) expect(text).toContain(`| \`${metric.name}\` |`);
+    for (const metric of [...Object.values(RUN_METRICS), ...Object.values(EXPORTER_METRICS)])
+      expect(text).toContain(`| \`${metric.name}\` |`);
   });
 });

@@ -57,7 +57,14 @@ function nativeHistogram(observations: readonly number[], timestamp: number): Re
     previousCount = counts.get(index)!;
     previousIndex = index;
   }
-  return { countInt: observations.length, sum: observations.reduce((a, b) => a + b, 0), schema: 3, positiveSpans: spans, positiveDeltas: deltas, timestamp };
+  return {
+    countInt: observations.length,
+    sum: observations.reduce((a, b) => a + b, 0),
+    schema: 3,
+    positiveSpans: spans,
+    positiveDeltas: deltas,
+    timestamp,
+  };
 }
 
 /** The catalog bucket an observation lands in after folding (first bound ≥ its native bucket's upper edge). */
@@ -108,12 +115,27 @@ describe('remote write from three runners, one restarting', () => {
         const latencies = [...(observed.get(instance) ?? []), ...LATENCIES];
         observed.set(instance, latencies);
         timeseries.push(
-          { labels: toLabels('k6_http_reqs_total', request(instance, '201')), samples: [{ value: PUSHES[instance]![round]!, timestamp: time }] },
+          {
+            labels: toLabels('k6_http_reqs_total', request(instance, '201')),
+            samples: [{ value: PUSHES[instance]![round]!, timestamp: time }],
+          },
           // a restarted k6 process starts every counter again: runner 2's 503 series too
-          { labels: toLabels('k6_http_reqs_total', request(instance, '503')), samples: [{ value: instance === '2' && round >= 2 ? round - 1 : round + 1, timestamp: time }] },
-          { labels: toLabels('k6_vus', { instance_id: instance, testid: 'rw-run' }), samples: [{ value: 10 + Number(instance), timestamp: time }] },
-          { labels: toLabels('k6_http_req_duration_seconds', request(instance, '201')), histograms: [nativeHistogram(latencies, time)] },
-          { labels: toLabels('k6_http_req_duration_p99', request(instance, '201')), samples: [{ value: 0.9, timestamp: time }] },
+          {
+            labels: toLabels('k6_http_reqs_total', request(instance, '503')),
+            samples: [{ value: instance === '2' && round >= 2 ? round - 1 : round + 1, timestamp: time }],
+          },
+          {
+            labels: toLabels('k6_vus', { instance_id: instance, testid: 'rw-run' }),
+            samples: [{ value: 10 + Number(instance), timestamp: time }],
+          },
+          {
+            labels: toLabels('k6_http_req_duration_seconds', request(instance, '201')),
+            histograms: [nativeHistogram(latencies, time)],
+          },
+          {
+            labels: toLabels('k6_http_req_duration_p99', request(instance, '201')),
+            samples: [{ value: 0.9, timestamp: time }],
+          },
         );
       }
       const response = await push(encodeWriteRequest({ timeseries }));
@@ -123,7 +145,14 @@ describe('remote write from three runners, one restarting', () => {
     }
     const text = await metrics();
     const requests = (status: string, outcome: string): number | undefined =>
-      valueOf(text, M.httpRequests.name, { run: 'rw-run', scenario: 'opening', stage: 'register', method: 'POST', status, outcome });
+      valueOf(text, M.httpRequests.name, {
+        run: 'rw-run',
+        scenario: 'opening',
+        stage: 'register',
+        method: 'POST',
+        status,
+        outcome,
+      });
     expect(requests('201', 'ok')).toBe(EXPECTED_201);
     // 503: runners 1 and 3 reached 5; runner 2 reached 2, restarted, and reached 3
     expect(requests('503', 'error')).toBe(15);
@@ -140,7 +169,8 @@ describe('remote write from three runners, one restarting', () => {
     const perRunner = { '1': 35, '2': 35, '3': 35 };
     const total = Object.values(perRunner).reduce((a, b) => a + b, 0);
     const where = { run: 'rw-run', scenario: 'opening', stage: 'register', outcome: 'ok' };
-    const bucket = (le: string): number | undefined => valueOf(text, `${M.httpRequestDuration.name}_bucket`, { ...where, le });
+    const bucket = (le: string): number | undefined =>
+      valueOf(text, `${M.httpRequestDuration.name}_bucket`, { ...where, le });
     expect(bucket('+Inf')).toBe(total);
     const expectedPerSlot = new Array<number>(LATENCY_BUCKETS_SECONDS.length + 1).fill(0);
     for (const value of LATENCIES) expectedPerSlot[foldedSlot(value)]! += total / LATENCIES.length;
@@ -149,7 +179,10 @@ describe('remote write from three runners, one restarting', () => {
       cumulative += expectedPerSlot[index]!;
       expect(bucket(String(bound))).toBe(cumulative);
     });
-    expect(valueOf(text, `${M.httpRequestDuration.name}_sum`, where)).toBeCloseTo((total / LATENCIES.length) * LATENCIES.reduce((a, b) => a + b, 0), 6);
+    expect(valueOf(text, `${M.httpRequestDuration.name}_sum`, where)).toBeCloseTo(
+      (total / LATENCIES.length) * LATENCIES.reduce((a, b) => a + b, 0),
+      6,
+    );
   });
 
   test('ignores stale markers and trend-stat gauges, and counts what it read', async () => {
@@ -158,7 +191,14 @@ describe('remote write from three runners, one restarting', () => {
     stale.setUint32(4, 2);
     const before = await metrics();
     const response = await push(
-      encodeWriteRequest({ timeseries: [{ labels: toLabels('k6_http_reqs_total', request('1', '201')), samples: [{ value: stale.getFloat64(0), timestamp: T0 + 60_000 }] }] }),
+      encodeWriteRequest({
+        timeseries: [
+          {
+            labels: toLabels('k6_http_reqs_total', request('1', '201')),
+            samples: [{ value: stale.getFloat64(0), timestamp: T0 + 60_000 }],
+          },
+        ],
+      }),
     );
     expect(response.status).toBe(204);
     const after = await metrics();
@@ -171,7 +211,10 @@ describe('remote write from three runners, one restarting', () => {
 });
 
 describe('the remote-write endpoint', () => {
-  const valid = (): Buffer => encodeWriteRequest({ timeseries: [{ labels: toLabels('k6_vus', { testid: 'rw-run' }), samples: [{ value: 1, timestamp: T0 }] }] });
+  const valid = (): Buffer =>
+    encodeWriteRequest({
+      timeseries: [{ labels: toLabels('k6_vus', { testid: 'rw-run' }), samples: [{ value: 1, timestamp: T0 }] }],
+    });
 
   test.each([
     ['without a token', { authorization: '' }, 401],
@@ -191,7 +234,12 @@ describe('the remote-write endpoint', () => {
   test('answers 413 for a body over the limit, and for one that would decompress over it', async () => {
     expect((await push(Buffer.alloc(300 * 1024, 1))).status).toBe(413);
     const bomb = encodeWriteRequest({
-      timeseries: [{ labels: toLabels('k6_vus', { testid: 'rw-run', padding: 'a'.repeat(400 * 1024) }), samples: [{ value: 1, timestamp: T0 }] }],
+      timeseries: [
+        {
+          labels: toLabels('k6_vus', { testid: 'rw-run', padding: 'a'.repeat(400 * 1024) }),
+          samples: [{ value: 1, timestamp: T0 }],
+        },
+      ],
     });
     expect(bomb.length).toBeLessThan(256 * 1024);
     expect((await push(bomb)).status).toBe(413);

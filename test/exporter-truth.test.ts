@@ -32,7 +32,10 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
   targetUrl = `http://127.0.0.1:${(target.address() as { port: number }).port}`;
-  exporter = createExporter({ config: exporterConfig({ targetTruth: targetUrl }), clock: { now: () => Date.UTC(2026, 7, 21, 9, 1, 0) } });
+  exporter = createExporter({
+    config: exporterConfig({ targetTruth: targetUrl }),
+    clock: { now: () => Date.UTC(2026, 7, 21, 9, 1, 0) },
+  });
 });
 
 afterAll(async () => {
@@ -48,11 +51,18 @@ const completed = (run: string, stage: string, count: number, second = 0, target
     data: {
       time: new Date(Date.UTC(2026, 7, 21, 9, 0, second)).toISOString(),
       value: count,
-      tags: { run, scenario: 'opening', stage, result: 'completed', ...(target === null ? {} : { floodgate_target: target }) },
+      tags: {
+        run,
+        scenario: 'opening',
+        stage,
+        result: 'completed',
+        ...(target === null ? {} : { floodgate_target: target }),
+      },
     },
   });
 
-const gauge = (text: string, metric: MetricDefinition, run: string, stage: string): number | undefined => valueOf(text, metric.name, { run, stage });
+const gauge = (text: string, metric: MetricDefinition, run: string, stage: string): number | undefined =>
+  valueOf(text, metric.name, { run, stage });
 const STORED = RUN_METRICS.targetRecords;
 const LOST = RUN_METRICS.reconciliationLost;
 
@@ -61,7 +71,12 @@ describe('truth polling', () => {
     exporter.ingestLine(completed('truth-a', 'register', 100));
     exporter.ingestLine(completed('truth-a', 'verify_email', 70));
     exporter.ingestLine(completed('truth-a', 'landing', 100));
-    truth['truth-a'] = { body: { run: 'truth-a', stages: { register: 97, verify_email: 70, verify_nik: 0, upload_photo: 0, join_batch: 0 } } };
+    truth['truth-a'] = {
+      body: {
+        run: 'truth-a',
+        stages: { register: 97, verify_email: 70, verify_nik: 0, upload_photo: 0, join_batch: 0 },
+      },
+    };
     await exporter.truth!.poll();
     expect(asked).toContain('GET /truth truth-a');
     const text = await exporter.registry.metrics();
@@ -96,7 +111,10 @@ describe('truth polling', () => {
   });
 
   test('counts an unreachable target as an error', async () => {
-    const unreachable = createExporter({ config: exporterConfig({ targetTruth: 'http://127.0.0.1:9' }), clock: { now: () => Date.UTC(2026, 7, 21, 9, 1, 0) } });
+    const unreachable = createExporter({
+      config: exporterConfig({ targetTruth: 'http://127.0.0.1:9' }),
+      clock: { now: () => Date.UTC(2026, 7, 21, 9, 1, 0) },
+    });
     unreachable.ingestLine(completed('truth-d', 'register', 1, 0, 'http://127.0.0.1:9'));
     await unreachable.truth!.poll();
     expect(unreachable.health.errors.get('truth')).toBe(1);
@@ -105,9 +123,18 @@ describe('truth polling', () => {
 
   test('does not poll runs whose last sample is older than ten minutes, nor invalid run ids', async () => {
     asked.length = 0;
-    const later = createExporter({ config: exporterConfig({ targetTruth: targetUrl }), clock: { now: () => Date.UTC(2026, 7, 21, 9, 30, 0) } });
+    const later = createExporter({
+      config: exporterConfig({ targetTruth: targetUrl }),
+      clock: { now: () => Date.UTC(2026, 7, 21, 9, 30, 0) },
+    });
     later.ingestLine(completed('truth-old', 'register', 1));
-    later.ingestLine(JSON.stringify({ metric: 'iterations', type: 'Point', data: { time: '2026-08-21T09:29:00Z', value: 1, tags: { scenario: 's' } } }));
+    later.ingestLine(
+      JSON.stringify({
+        metric: 'iterations',
+        type: 'Point',
+        data: { time: '2026-08-21T09:29:00Z', value: 1, tags: { scenario: 's' } },
+      }),
+    );
     await later.truth!.poll();
     expect(asked).toEqual([]);
     await later.close();
@@ -117,7 +144,10 @@ describe('truth polling', () => {
 describe('truth only for runs of that target', () => {
   test('polls a run made against the target, never one made against another target or of unknown target, and /healthz says which', async () => {
     asked.length = 0;
-    const exporterOfOne = createExporter({ config: exporterConfig({ port: 0, targetTruth: `${targetUrl}/truth` }), clock: { now: () => Date.UTC(2026, 7, 21, 9, 1, 0) } });
+    const exporterOfOne = createExporter({
+      config: exporterConfig({ port: 0, targetTruth: `${targetUrl}/truth` }),
+      clock: { now: () => Date.UTC(2026, 7, 21, 9, 1, 0) },
+    });
     exporterOfOne.ingestLine(completed('ours', 'register', 4, 0, `${targetUrl}/`));
     exporterOfOne.ingestLine(completed('theirs', 'register', 4, 0, 'http://10.0.0.9:3000'));
     exporterOfOne.ingestLine(completed('nobody-knows', 'register', 4, 0, null));
@@ -144,18 +174,29 @@ describe('truth only for runs of that target', () => {
     asked.length = 0;
     const folder = mkdtempSync(join(tmpdir(), 'floodgate-truth-targets-'));
     try {
-      for (const [run, target] of [['file-ours', targetUrl], ['file-theirs', 'http://127.0.0.1:1']] as const) {
+      for (const [run, target] of [
+        ['file-ours', targetUrl],
+        ['file-theirs', 'http://127.0.0.1:1'],
+      ] as const) {
         mkdirSync(join(folder, run));
-        writeFileSync(join(folder, run, 'run.json'), JSON.stringify({ run, scenario: 'opening', engine: 'local', target, endedAt: null, exitCode: null, env: {} }));
+        writeFileSync(
+          join(folder, run, 'run.json'),
+          JSON.stringify({ run, scenario: 'opening', engine: 'local', target, endedAt: null, exitCode: null, env: {} }),
+        );
         writeFileSync(join(folder, run, 'k6.ndjson'), `${completed(run, 'register', 2, 0, null)}\n`);
       }
       truth['file-ours'] = { body: { run: 'file-ours', stages: { register: 2 } } };
       const following = createExporter({
-        config: exporterConfig({ targetTruth: targetUrl, follow: [join(folder, '*', 'k6.ndjson')], followInterval: 20 }),
+        config: exporterConfig({
+          targetTruth: targetUrl,
+          follow: [join(folder, '*', 'k6.ndjson')],
+          followInterval: 20,
+        }),
         clock: { now: () => Date.UTC(2026, 7, 21, 9, 1, 0) },
       });
       following.start();
-      for (let wait = 0; wait < 100 && following.store.runs.size < 2; wait += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+      for (let wait = 0; wait < 100 && following.store.runs.size < 2; wait += 1)
+        await new Promise((resolve) => setTimeout(resolve, 20));
       await following.truth!.poll();
       expect(asked).toEqual(['GET /truth file-ours']);
       await following.close();

@@ -8,7 +8,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { FLOODGATE_IMPORT_RULE, checkImports, formatViolations, importsOf, listSources } from './support/import-graph.ts';
+import {
+  FLOODGATE_IMPORT_RULE,
+  checkImports,
+  formatViolations,
+  importsOf,
+  listSources,
+} from './support/import-graph.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -20,7 +26,10 @@ describe('the import graph', () => {
   test('is read from every component, so a pass means something', () => {
     const files = listSources(ROOT);
     for (const component of FLOODGATE_IMPORT_RULE.components) {
-      expect(files.some((file) => file.startsWith(`${component}/`)), component).toBe(true);
+      expect(
+        files.some((file) => file.startsWith(`${component}/`)),
+        component,
+      ).toBe(true);
     }
     const imports = files.reduce((sum, file) => sum + importsOf(readFileSync(join(ROOT, file), 'utf8')).length, 0);
     expect(imports).toBeGreaterThan(1000);
@@ -42,16 +51,40 @@ describe('the import-graph checker on a fixture tree', () => {
   };
   write('contracts/funnel.ts', 'export const STAGES = [];\n');
   write('load-tests/lib/env.ts', "import { STAGES } from '../../contracts/funnel.ts';\nexport const x = STAGES;\n");
-  write('cli/index.ts', "export const main = 1;\n");
+  write('cli/index.ts', 'export const main = 1;\n');
   write('test/support/helper.ts', 'export const helper = 1;\n');
 
   test.each([
-    ['report/read-run.ts', "import { x } from '../load-tests/lib/env.ts';", 'report → load-tests is not an arrow of DESIGN §2 (report may import contracts)'],
-    ['contracts/plan.ts', "import { readFileSync } from 'node:fs';", 'contracts/ is pure: it imports no package (npm or node:), only its own files'],
-    ['load-tests/scenarios/x.ts', "import { z } from 'zod';", 'load-tests/ imports only the packages ^k6(\\/|$) (k6 runs it, not Node)'],
-    ['engine/run.ts', "import { main } from '../cli/index.ts';", 'nothing imports cli/: it sits on top of every component'],
-    ['exporter/live/page.ts', "import type { Store } from '../store.ts';", 'exporter/live → exporter is not an arrow of DESIGN §2 (exporter/live may import contracts)'],
-    ['target/app.ts', "const helper = await import('../test/support/helper.ts');", 'nothing but test code imports test code (test/support/helper.ts)'],
+    [
+      'report/read-run.ts',
+      "import { x } from '../load-tests/lib/env.ts';",
+      'report → load-tests is not an arrow of DESIGN §2 (report may import contracts)',
+    ],
+    [
+      'contracts/plan.ts',
+      "import { readFileSync } from 'node:fs';",
+      'contracts/ is pure: it imports no package (npm or node:), only its own files',
+    ],
+    [
+      'load-tests/scenarios/x.ts',
+      "import { z } from 'zod';",
+      'load-tests/ imports only the packages ^k6(\\/|$) (k6 runs it, not Node)',
+    ],
+    [
+      'engine/run.ts',
+      "import { main } from '../cli/index.ts';",
+      'nothing imports cli/: it sits on top of every component',
+    ],
+    [
+      'exporter/live/page.ts',
+      "import type { Store } from '../store.ts';",
+      'exporter/live → exporter is not an arrow of DESIGN §2 (exporter/live may import contracts)',
+    ],
+    [
+      'target/app.ts',
+      "const helper = await import('../test/support/helper.ts');",
+      'nothing but test code imports test code (test/support/helper.ts)',
+    ],
     ['demo/index.ts', "export { STAGES } from '../../contracts/funnel.ts';", "it leaves the repository's components"],
   ])('refuses %s importing `%s`, naming the file, the line and the rule', (file, statement, rule) => {
     write(file, `/** A file. */\n\n${statement}\n`);
@@ -64,8 +97,14 @@ describe('the import-graph checker on a fixture tree', () => {
   });
 
   test('lets tests import anything, and reads no import inside a string or a comment', () => {
-    write('report/read-run.test.ts', "import { main } from '../cli/index.ts';\nimport { helper } from '../test/support/helper.ts';\n");
-    write('cli/template.ts', "// import { x } from '../load-tests/lib/env.ts';\nexport const t = `import { y } from '../../contracts/z.ts';`;\n");
+    write(
+      'report/read-run.test.ts',
+      "import { main } from '../cli/index.ts';\nimport { helper } from '../test/support/helper.ts';\n",
+    );
+    write(
+      'cli/template.ts',
+      "// import { x } from '../load-tests/lib/env.ts';\nexport const t = `import { y } from '../../contracts/z.ts';`;\n",
+    );
     expect(checkImports(root)).toEqual([]);
   });
 });

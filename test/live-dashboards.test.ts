@@ -22,28 +22,35 @@ describe('the live page and the dashboard JSON', () => {
     expect(boards[0]!.uid).toBe('floodgate-launch-overview');
   });
 
-  test.each(DASHBOARDS.map((spec) => [spec.title, spec] as const))('%s: every panel with its title, unit, thresholds and queries', (_title, spec) => {
-    const board = boards.find((candidate) => candidate.uid === spec.uid)!;
-    const expected = placePanels(spec).panels.map((placed) => ({
-      key: `${spec.uid}/${placed.id}`,
-      title: placed.spec.title,
-      type: placed.spec.kind,
-      unit: placed.spec.unit,
-      decimals: placed.spec.decimals,
-      thresholds: placed.spec.thresholds?.map((step) => ({ value: step.value, color: step.color })) ?? [],
-      queries: placed.spec.queries.map((query) => ({ expr: query.expr, legend: query.legend, instant: query.instant === true })),
-    }));
-    const actual = board.panels.map((panel) => ({
-      key: panel.key,
-      title: panel.title,
-      type: panel.type,
-      unit: panel.unit,
-      decimals: panel.decimals,
-      thresholds: panel.thresholds,
-      queries: panel.targets.map((target) => ({ expr: target.expr, legend: target.legend, instant: target.instant })),
-    }));
-    expect(actual).toEqual(expected);
-  });
+  test.each(DASHBOARDS.map((spec) => [spec.title, spec] as const))(
+    '%s: every panel with its title, unit, thresholds and queries',
+    (_title, spec) => {
+      const board = boards.find((candidate) => candidate.uid === spec.uid)!;
+      const expected = placePanels(spec).panels.map((placed) => ({
+        key: `${spec.uid}/${placed.id}`,
+        title: placed.spec.title,
+        type: placed.spec.kind,
+        unit: placed.spec.unit,
+        decimals: placed.spec.decimals,
+        thresholds: placed.spec.thresholds?.map((step) => ({ value: step.value, color: step.color })) ?? [],
+        queries: placed.spec.queries.map((query) => ({
+          expr: query.expr,
+          legend: query.legend,
+          instant: query.instant === true,
+        })),
+      }));
+      const actual = board.panels.map((panel) => ({
+        key: panel.key,
+        title: panel.title,
+        type: panel.type,
+        unit: panel.unit,
+        decimals: panel.decimals,
+        thresholds: panel.thresholds,
+        queries: panel.targets.map((target) => ({ expr: target.expr, legend: target.legend, instant: target.instant })),
+      }));
+      expect(actual).toEqual(expected);
+    },
+  );
 
   test('the run variable lists runs and "All" stages means the funnel stages only', () => {
     for (const board of boards) {
@@ -77,7 +84,12 @@ describe('the live page and the dashboard JSON', () => {
   });
 
   test('every unit, and every override unit, is one the page prints as Grafana does', () => {
-    const units = boards.flatMap((board) => board.panels.flatMap((panel) => [panel.unit, ...panel.overrides.flatMap((override) => (override.unit ? [override.unit] : []))]));
+    const units = boards.flatMap((board) =>
+      board.panels.flatMap((panel) => [
+        panel.unit,
+        ...panel.overrides.flatMap((override) => (override.unit ? [override.unit] : [])),
+      ]),
+    );
     expect(units.filter((unit) => !isKnownUnit(unit))).toEqual([]);
   });
 });

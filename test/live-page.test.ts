@@ -27,13 +27,23 @@ const FLOODGATE = join(ROOT, 'bin', 'floodgate.js');
 const ARTIFACTS = fileURLToPath(new URL('../.artifacts/live/', import.meta.url));
 const RUN = `live-${Date.now().toString(36)}`;
 /** Four load steps of 4 → 13 new applicants per second, 10 s each: about 340 journeys in 40 s. */
-const BREAKPOINT = ['BREAKPOINT_START=4', 'BREAKPOINT_STEP=3', 'BREAKPOINT_STEPS=4', 'BREAKPOINT_STEP_SECONDS=10', 'THINK_TIME_SCALE=0.002'];
+const BREAKPOINT = [
+  'BREAKPOINT_START=4',
+  'BREAKPOINT_STEP=3',
+  'BREAKPOINT_STEPS=4',
+  'BREAKPOINT_STEP_SECONDS=10',
+  'THINK_TIME_SCALE=0.002',
+];
 const DRAW_WITHIN_MS = 15_000;
 const scratch = mkdtempSync(join(tmpdir(), 'floodgate-live-'));
 
 /** Panels a healthy run may leave empty, by key `<board uid>/<panel id>`. */
 const EMPTY_WHEN_HEALTHY = new Map<string, string>(
-  DASHBOARDS.flatMap((spec) => placePanels(spec).panels.filter((panel) => panel.spec.emptyWhenHealthy).map((panel) => [`${spec.uid}/${panel.id}`, panel.spec.emptyWhenHealthy!] as const)),
+  DASHBOARDS.flatMap((spec) =>
+    placePanels(spec)
+      .panels.filter((panel) => panel.spec.emptyWhenHealthy)
+      .map((panel) => [`${spec.uid}/${panel.id}`, panel.spec.emptyWhenHealthy!] as const),
+  ),
 );
 const ALL_PANELS = DASHBOARDS.flatMap((spec) => placePanels(spec).panels.map((panel) => `${spec.uid}/${panel.id}`));
 
@@ -54,7 +64,9 @@ const visits: Record<'local' | 'proxied', PageVisit | undefined> = { local: unde
 
 async function panelStates(page: Page): Promise<Record<string, string>> {
   // A string: this file is type-checked without the DOM library.
-  return page.evaluate<Record<string, string>>('Object.fromEntries([...document.querySelectorAll("section.panel")].map((element) => [element.dataset.key, element.dataset.state]))');
+  return page.evaluate<Record<string, string>>(
+    'Object.fromEntries([...document.querySelectorAll("section.panel")].map((element) => [element.dataset.key, element.dataset.state]))',
+  );
 }
 
 /** Opens the live page and walks every board, waiting for each to draw; screenshots every board. */
@@ -77,7 +89,10 @@ async function visit(name: 'local' | 'proxied', base: string): Promise<PageVisit
     let current: Record<string, string> = {};
     for (;;) {
       current = await panelStates(page);
-      const settled = Object.entries(current).every(([key, state]) => state === 'data' || state === 'unavailable' || (state === 'empty' && EMPTY_WHEN_HEALTHY.has(key)));
+      const settled = Object.entries(current).every(
+        ([key, state]) =>
+          state === 'data' || state === 'unavailable' || (state === 'empty' && EMPTY_WHEN_HEALTHY.has(key)),
+      );
       if (settled || Date.now() - boardStart > DRAW_WITHIN_MS) break;
       await page.waitForTimeout(250);
     }
@@ -91,22 +106,75 @@ async function visit(name: 'local' | 'proxied', base: string): Promise<PageVisit
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  const target = startProcess(process.execPath, [FLOODGATE, 'target', '--port', '0', '--ministry-port', '0', '--test-hooks', '--db', ':memory:', '--nik-capacity', '2', '--nik-service-ms', '100'], { cwd: ROOT });
+  const target = startProcess(
+    process.execPath,
+    [
+      FLOODGATE,
+      'target',
+      '--port',
+      '0',
+      '--ministry-port',
+      '0',
+      '--test-hooks',
+      '--db',
+      ':memory:',
+      '--nik-capacity',
+      '2',
+      '--nik-service-ms',
+      '100',
+    ],
+    { cwd: ROOT },
+  );
   const targetUrl = (await target.waitFor(/listening on (http:\/\/\S+)/, 60_000))[1] as string;
   const ministryUrl = (await target.waitFor(/ministry NIK API on (http:\/\/\S+)/, 10_000))[1] as string;
-  const exporterArgs = ['exporter', '--port', '0', '--follow', join(scratch, '*/k6.ndjson'), '--follow-interval', '200', '--target-truth', targetUrl, '--truth-interval', '1'];
+  const exporterArgs = [
+    'exporter',
+    '--port',
+    '0',
+    '--follow',
+    join(scratch, '*/k6.ndjson'),
+    '--follow-interval',
+    '200',
+    '--target-truth',
+    targetUrl,
+    '--truth-interval',
+    '1',
+  ];
   const local = startProcess(process.execPath, [FLOODGATE, ...exporterArgs], { cwd: ROOT });
   urls.local = (await local.waitFor(/listening on (http:\/\/\S+)/, 60_000))[1] as string;
   prometheus = await startPrometheus(
-    projectPrometheusConfig({ [SCRAPE_JOBS.exporter]: new URL(urls.local).host, [SCRAPE_JOBS.target]: new URL(targetUrl).host, [SCRAPE_JOBS.ministry]: new URL(ministryUrl).host }),
+    projectPrometheusConfig({
+      [SCRAPE_JOBS.exporter]: new URL(urls.local).host,
+      [SCRAPE_JOBS.target]: new URL(targetUrl).host,
+      [SCRAPE_JOBS.ministry]: new URL(ministryUrl).host,
+    }),
   );
-  const proxied = startProcess(process.execPath, [FLOODGATE, ...exporterArgs, '--prometheus', prometheus.url], { cwd: ROOT });
+  const proxied = startProcess(process.execPath, [FLOODGATE, ...exporterArgs, '--prometheus', prometheus.url], {
+    cwd: ROOT,
+  });
   urls.proxied = (await proxied.waitFor(/listening on (http:\/\/\S+)/, 60_000))[1] as string;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
 
   run = startProcess(
     process.execPath,
-    [FLOODGATE, 'run', '--engine', 'local', '--target', targetUrl, '--scenario', 'breakpoint', '--run-id', RUN, '--out', join(scratch, RUN), ...BREAKPOINT.flatMap((pair) => ['-e', pair])],
+    [
+      FLOODGATE,
+      'run',
+      '--engine',
+      'local',
+      '--target',
+      targetUrl,
+      '--scenario',
+      'breakpoint',
+      '--run-id',
+      RUN,
+      '--out',
+      join(scratch, RUN),
+      ...BREAKPOINT.flatMap((pair) => ['-e', pair]),
+    ],
     { cwd: ROOT, env: { ...process.env, PATH: '/usr/bin:/bin' } },
   );
   // The run has begun and Prometheus holds a few scrapes of it.
@@ -122,7 +190,10 @@ beforeAll(async () => {
   const [localVisit, proxiedVisit] = await Promise.all([visit('local', urls.local), visit('proxied', urls.proxied)]);
   visits.local = localVisit;
   visits.proxied = proxiedVisit;
-  writeFileSync(join(ARTIFACTS, 'states.json'), `${JSON.stringify({ local: localVisit.states, proxied: proxiedVisit.states }, null, 2)}\n`);
+  writeFileSync(
+    join(ARTIFACTS, 'states.json'),
+    `${JSON.stringify({ local: localVisit.states, proxied: proxiedVisit.states }, null, 2)}\n`,
+  );
 }, 420_000);
 
 afterAll(async () => {
@@ -139,7 +210,14 @@ describe.each(['local', 'proxied'] as const)('the live page (%s: %s)', (mode) =>
 
   test('draws data in every panel within 15 s, except those a healthy run leaves empty', () => {
     const visit = visits[mode]!;
-    const missing = Object.entries(visit.states).filter(([key, state]) => !(state === 'data' || (state === 'empty' && EMPTY_WHEN_HEALTHY.has(key)) || (mode === 'local' && state === 'unavailable')));
+    const missing = Object.entries(visit.states).filter(
+      ([key, state]) =>
+        !(
+          state === 'data' ||
+          (state === 'empty' && EMPTY_WHEN_HEALTHY.has(key)) ||
+          (mode === 'local' && state === 'unavailable')
+        ),
+    );
     expect(missing).toEqual([]);
     expect(visit.drawnWithinMs).toBeLessThanOrEqual(DRAW_WITHIN_MS + 1000);
   });
@@ -156,17 +234,22 @@ describe.each(['local', 'proxied'] as const)('the live page (%s: %s)', (mode) =>
 describe('the modes', () => {
   test('with Prometheus no panel needs Prometheus; without, only panels reading target, scrape or alert series do', () => {
     expect(Object.values(visits.proxied!.states)).not.toContain('unavailable');
-    const unavailable = Object.entries(visits.local!.states).filter(([, state]) => state === 'unavailable').map(([key]) => key);
+    const unavailable = Object.entries(visits.local!.states)
+      .filter(([, state]) => state === 'unavailable')
+      .map(([key]) => key);
     expect(unavailable.length).toBeGreaterThan(0);
     // The Capacity board's target and ministry rows, the Exporter health board's scrape row, the firing alerts.
-    const needPrometheus = /^(floodgate-capacity\/[45]\d\d|floodgate-exporter-health\/3\d\d|floodgate-launch-overview\/701)$/;
+    const needPrometheus =
+      /^(floodgate-capacity\/[45]\d\d|floodgate-exporter-health\/3\d\d|floodgate-launch-overview\/701)$/;
     expect(unavailable.filter((key) => !needPrometheus.test(key))).toEqual([]);
   });
 
   test('the page says which mode it is in', async () => {
     expect(await visits.local!.page.textContent('#mode')).toBe('exporter only');
     expect(await visits.proxied!.page.textContent('#mode')).toBe('Prometheus');
-    expect(await visits.local!.page.textContent('#notice')).toMatch(/No Prometheus given.*need series only Prometheus has/);
+    expect(await visits.local!.page.textContent('#notice')).toMatch(
+      /No Prometheus given.*need series only Prometheus has/,
+    );
   });
 });
 
@@ -182,7 +265,11 @@ describe('the snapshot', () => {
     const requests: string[] = [];
     page.on('request', (request) => requests.push(request.url()));
     await page.goto(`file://${file}`);
-    await page.waitForFunction('document.querySelectorAll(\'section.panel[data-state="data"]\').length > 10', undefined, { timeout: 15_000 });
+    await page.waitForFunction(
+      'document.querySelectorAll(\'section.panel[data-state="data"]\').length > 10',
+      undefined,
+      { timeout: 15_000 },
+    );
     await page.screenshot({ path: join(ARTIFACTS, 'snapshot-launch-overview.png'), fullPage: true });
     expect(requests.filter((url) => !url.startsWith('file:') && !url.startsWith('data:'))).toEqual([]);
     expect(await page.textContent('#mode')).toMatch(/^snapshot/);

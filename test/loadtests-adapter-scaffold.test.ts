@@ -28,17 +28,29 @@ afterAll(() => {
 describe('floodgate adapter new', () => {
   test('writes a skeleton of all six stages, registers it, and the result type-checks against k6 types', async () => {
     let output = '';
-    const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((output += chunk.toString()), true));
+    const out = vi
+      .spyOn(process.stdout, 'write')
+      .mockImplementation((chunk: string | Uint8Array) => ((output += chunk.toString()), true));
     const code = await main(['adapter', 'new', NAME]).finally(() => out.mockRestore());
     expect(code, output).toBe(0);
     expect(output).toContain(`-e ADAPTER=${NAME}`);
     const text = readFileSync(file, 'utf8');
-    for (const stage of ['landing', 'register', 'verifyEmail', 'verifyNik', 'uploadPhoto', 'joinBatch']) expect(text).toContain(`async ${stage}(`);
+    for (const stage of ['landing', 'register', 'verifyEmail', 'verifyNik', 'uploadPhoto', 'joinBatch'])
+      expect(text).toContain(`async ${stage}(`);
     const registered = readFileSync(index, 'utf8');
     expect(registered).toContain(`import { ${adapterFactoryName(NAME)} } from './${NAME}.ts';`);
     expect(registered).toContain(`  '${NAME}': ${adapterFactoryName(NAME)},`);
-    writeFileSync(tsconfig, JSON.stringify({ extends: './tsconfig.json', include: [`targets/${NAME}.ts`, 'targets/index.ts'] }));
-    expect(() => execFileSync(join(PROJECT_ROOT, 'node_modules', '.bin', 'tsc'), ['-p', tsconfig, '--noEmit'], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: 'pipe' })).not.toThrow();
+    writeFileSync(
+      tsconfig,
+      JSON.stringify({ extends: './tsconfig.json', include: [`targets/${NAME}.ts`, 'targets/index.ts'] }),
+    );
+    expect(() =>
+      execFileSync(join(PROJECT_ROOT, 'node_modules', '.bin', 'tsc'), ['-p', tsconfig, '--noEmit'], {
+        cwd: PROJECT_ROOT,
+        encoding: 'utf8',
+        stdio: 'pipe',
+      }),
+    ).not.toThrow();
   }, 120_000);
 
   test('refuses a name that exists, and a name that is no file name', async () => {
@@ -54,7 +66,8 @@ describe('floodgate adapter new', () => {
   });
 
   test('registering is two lines, and a second time is refused', () => {
-    const source = "import { referenceAdapter } from './reference.ts';\n\nexport const ADAPTERS: Readonly<Record<string, AdapterFactory>> = Object.freeze({\n  reference: referenceAdapter,\n});\n";
+    const source =
+      "import { referenceAdapter } from './reference.ts';\n\nexport const ADAPTERS: Readonly<Record<string, AdapterFactory>> = Object.freeze({\n  reference: referenceAdapter,\n});\n";
     const once = registerAdapter(source, 'acme');
     expect(once.split('\n').length - source.split('\n').length).toBe(2);
     expect(() => registerAdapter(once, 'acme')).toThrow(/already registered/);
@@ -64,7 +77,9 @@ describe('floodgate adapter new', () => {
 
 describe('an adapter without a test mailbox', () => {
   test('with the default EMAIL_TOKEN_SOURCE is refused in plain words naming the sources to use', () => {
-    expect(() => refuseMissingMailbox('acme', 'mailbox')).toThrow(/EMAIL_TOKEN_SOURCE = "mailbox" is invalid: adapter acme has no test mailbox.*EMAIL_TOKEN_SOURCE=header.*mailpit/);
+    expect(() => refuseMissingMailbox('acme', 'mailbox')).toThrow(
+      /EMAIL_TOKEN_SOURCE = "mailbox" is invalid: adapter acme has no test mailbox.*EMAIL_TOKEN_SOURCE=header.*mailpit/,
+    );
     expect(() => refuseMissingMailbox('reference', 'mailbox')).not.toThrow();
     expect(() => refuseMissingMailbox('acme', 'header')).not.toThrow();
   });

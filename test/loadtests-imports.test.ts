@@ -17,7 +17,8 @@ const CONTRACTS = join(PROJECT_ROOT, 'contracts');
 /** Why `specifier`, imported from `file`, is not allowed in a k6 script; undefined when it is. */
 function importProblem(file: string, specifier: string): string | undefined {
   if (specifier === 'k6' || specifier.startsWith('k6/')) return undefined;
-  if (!specifier.startsWith('./') && !specifier.startsWith('../')) return 'not a k6 module nor a relative path (k6 cannot load packages)';
+  if (!specifier.startsWith('./') && !specifier.startsWith('../'))
+    return 'not a k6 module nor a relative path (k6 cannot load packages)';
   if (!specifier.endsWith('.ts')) return 'a relative import must spell the .ts extension';
   const target = resolve(dirname(file), specifier);
   const inside = (folder: string): boolean => target.startsWith(folder + sep);
@@ -36,7 +37,8 @@ function reachableImports(): Array<{ file: string; specifier: string }> {
     seen.add(file);
     for (const imported of ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles) {
       found.push({ file, specifier: imported.fileName });
-      if (imported.fileName.startsWith('.') && imported.fileName.endsWith('.ts')) queue.push(resolve(dirname(file), imported.fileName));
+      if (imported.fileName.startsWith('.') && imported.fileName.endsWith('.ts'))
+        queue.push(resolve(dirname(file), imported.fileName));
     }
   }
   return found;
@@ -71,7 +73,11 @@ describe('load-tests imports', () => {
     const imports = reachableImports();
     expect(imports.length).toBeGreaterThan(30);
     const problems = imports
-      .map(({ file, specifier }) => ({ file: relative(PROJECT_ROOT, file), specifier, problem: importProblem(file, specifier) }))
+      .map(({ file, specifier }) => ({
+        file: relative(PROJECT_ROOT, file),
+        specifier,
+        problem: importProblem(file, specifier),
+      }))
       .filter((entry) => entry.problem !== undefined);
     expect(problems).toEqual([]);
     // the scripts really do reach into contracts/ and k6
@@ -96,7 +102,9 @@ describe('load-tests imports', () => {
 
 describe('load-tests type-check', () => {
   test('its tsconfig names k6 as the only types', () => {
-    const config = ts.readConfigFile(join(LOAD_TESTS, 'tsconfig.json'), ts.sys.readFile).config as { compilerOptions: { types: string[]; lib: string[] } };
+    const config = ts.readConfigFile(join(LOAD_TESTS, 'tsconfig.json'), ts.sys.readFile).config as {
+      compilerOptions: { types: string[]; lib: string[] };
+    };
     expect(config.compilerOptions.types).toEqual(['k6']);
     expect(config.compilerOptions.lib).toEqual(['ES2020']);
   });
@@ -105,11 +113,18 @@ describe('load-tests type-check', () => {
     const tsc = join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
     let listing: string;
     try {
-      listing = execFileSync(process.execPath, [tsc, '-p', join(LOAD_TESTS, 'tsconfig.json'), '--noEmit', '--listFiles'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+      listing = execFileSync(
+        process.execPath,
+        [tsc, '-p', join(LOAD_TESTS, 'tsconfig.json'), '--noEmit', '--listFiles'],
+        { cwd: PROJECT_ROOT, encoding: 'utf8' },
+      );
     } catch (error) {
       throw new Error(`tsc failed:\n${(error as { stdout?: string }).stdout ?? String(error)}`);
     }
-    const files = listing.trim().split('\n').map((file) => relative(PROJECT_ROOT, file));
+    const files = listing
+      .trim()
+      .split('\n')
+      .map((file) => relative(PROJECT_ROOT, file));
     expect(files.some((file) => file.startsWith(join('node_modules', '@types', 'k6')))).toBe(true);
     const foreign = files.filter(
       (file) =>

@@ -18,7 +18,21 @@ const servers: TestServer[] = [];
 let targetUrl: string;
 
 beforeAll(async () => {
-  const target = startProcess(process.execPath, [join(PROJECT_ROOT, 'bin', 'floodgate.js'), 'target', '--port', '0', '--ministry-port', '0', '--test-hooks', '--db', ':memory:'], { cwd: PROJECT_ROOT });
+  const target = startProcess(
+    process.execPath,
+    [
+      join(PROJECT_ROOT, 'bin', 'floodgate.js'),
+      'target',
+      '--port',
+      '0',
+      '--ministry-port',
+      '0',
+      '--test-hooks',
+      '--db',
+      ':memory:',
+    ],
+    { cwd: PROJECT_ROOT },
+  );
   targetUrl = (await target.waitFor(/listening on (http:\/\/\S+)/, 60_000))[1]!;
 });
 
@@ -36,9 +50,15 @@ async function serve(handler: Parameters<typeof startTestServer>[0]): Promise<st
 }
 
 /** Runs a scenario in this process on the local engine; output is kept, not printed. */
-async function run(options: Omit<RunScenarioOptions, 'engine'>, signal?: AbortSignal): Promise<RunOutcome & { output: string }> {
+async function run(
+  options: Omit<RunScenarioOptions, 'engine'>,
+  signal?: AbortSignal,
+): Promise<RunOutcome & { output: string }> {
   let output = '';
-  const sink = { isTTY: false, write: (chunk: string | Uint8Array) => ((output += chunk.toString()), true) } as unknown as NodeJS.WritableStream;
+  const sink = {
+    isTTY: false,
+    write: (chunk: string | Uint8Array) => ((output += chunk.toString()), true),
+  } as unknown as NodeJS.WritableStream;
   const outcome = await runScenario(
     { engine: 'local', out: join(scratch, options.runId ?? 'x'), ...options },
     {
@@ -64,16 +84,34 @@ function pointsOf(outcome: RunOutcome, metric?: string): Point[] {
   return readFileSync(join(outcome.outDir, 'k6.ndjson'), 'utf8')
     .split('\n')
     .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as { type: string; metric: string; data: { time: string; value: number; tags: Record<string, string> } })
+    .map(
+      (line) =>
+        JSON.parse(line) as {
+          type: string;
+          metric: string;
+          data: { time: string; value: number; tags: Record<string, string> };
+        },
+    )
     .filter((line) => line.type === 'Point' && (metric === undefined || line.metric === metric))
-    .map((line) => ({ metric: line.metric, time: Date.parse(line.data.time), value: line.data.value, tags: line.data.tags }));
+    .map((line) => ({
+      metric: line.metric,
+      time: Date.parse(line.data.time),
+      value: line.data.value,
+      tags: line.data.tags,
+    }));
 }
 
-const funnel = (outcome: RunOutcome): string[] => pointsOf(outcome, 'funnel_stage').map((p) => `${p.tags.stage}:${p.tags.result}`);
+const funnel = (outcome: RunOutcome): string[] =>
+  pointsOf(outcome, 'funnel_stage').map((p) => `${p.tags.stage}:${p.tags.result}`);
 
 describe('email token sources', () => {
   test('header: the token echoed at registration verifies the email, without the mailbox', async () => {
-    const outcome = await run({ target: targetUrl, scenario: 'smoke', runId: 'token-header', env: ['EMAIL_TOKEN_SOURCE=header'] });
+    const outcome = await run({
+      target: targetUrl,
+      scenario: 'smoke',
+      runId: 'token-header',
+      env: ['EMAIL_TOKEN_SOURCE=header'],
+    });
     expect({ code: outcome.exitCode, output: outcome.output }).toMatchObject({ code: 0 });
     const names = new Set(pointsOf(outcome, 'http_reqs').map((p) => p.tags.name));
     expect(names.has('POST /api/verify-email')).toBe(true);
@@ -96,15 +134,26 @@ describe('email token sources', () => {
         searches.push(query);
         const email = /^to:"(.+)"$/.exec(query)?.[1] ?? '';
         const found = (await tokenOf(email)) !== undefined;
-        reply({ messages_count: found ? 1 : 0, messages: found ? [{ ID: Buffer.from(email).toString('base64url'), To: [{ Address: email }] }] : [] });
+        reply({
+          messages_count: found ? 1 : 0,
+          messages: found ? [{ ID: Buffer.from(email).toString('base64url'), To: [{ Address: email }] }] : [],
+        });
       } else if (url.pathname.startsWith('/api/v1/message/')) {
         const email = Buffer.from(url.pathname.slice('/api/v1/message/'.length), 'base64url').toString();
-        reply({ Subject: 'Verify your email', Text: `Welcome!\nConfirm: https://prakerja.invalid/verify?token=${await tokenOf(email)}&lang=id\n` });
+        reply({
+          Subject: 'Verify your email',
+          Text: `Welcome!\nConfirm: https://prakerja.invalid/verify?token=${await tokenOf(email)}&lang=id\n`,
+        });
       } else {
         response.writeHead(404).end();
       }
     });
-    const outcome = await run({ target: targetUrl, scenario: 'smoke', runId: 'token-mailpit', env: ['EMAIL_TOKEN_SOURCE=mailpit', `MAILPIT_URL=${mailpit}`] });
+    const outcome = await run({
+      target: targetUrl,
+      scenario: 'smoke',
+      runId: 'token-mailpit',
+      env: ['EMAIL_TOKEN_SOURCE=mailpit', `MAILPIT_URL=${mailpit}`],
+    });
     expect({ code: outcome.exitCode, output: outcome.output }).toMatchObject({ code: 0 });
     expect(searches).toEqual(['to:"token-mailpit+v1i0@floodgate.invalid"']);
     const mailRequests = pointsOf(outcome, 'http_reqs').filter((p) => p.tags.name?.startsWith('GET mailpit'));
@@ -134,7 +183,9 @@ describe('throttling', () => {
     const landing = pointsOf(outcome, 'http_reqs').filter((p) => p.tags.stage === 'landing');
     expect(landing.map((p) => p.tags.status)).toEqual(['429', '200']);
     expect(landing[1]!.time - landing[0]!.time).toBeGreaterThanOrEqual(900);
-    const failedFlags = pointsOf(outcome, 'http_req_failed').filter((p) => p.tags.stage === 'landing').map((p) => p.value);
+    const failedFlags = pointsOf(outcome, 'http_req_failed')
+      .filter((p) => p.tags.stage === 'landing')
+      .map((p) => p.value);
     expect(failedFlags).toEqual([0, 0]);
     expect(funnel(outcome)).toEqual(['landing:entered', 'landing:completed', 'register:entered', 'register:failed']);
   });
@@ -144,7 +195,12 @@ describe('throttling', () => {
       response.writeHead(429, { 'retry-after': '30' }).end();
     });
     const started = Date.now();
-    const outcome = await run({ target: throttling, scenario: 'smoke', runId: 'throttle-always', env: ['RETRY_429_MAX=2', 'RETRY_AFTER_MAX_SECONDS=0.2'] });
+    const outcome = await run({
+      target: throttling,
+      scenario: 'smoke',
+      runId: 'throttle-always',
+      env: ['RETRY_429_MAX=2', 'RETRY_AFTER_MAX_SECONDS=0.2'],
+    });
     expect(Date.now() - started).toBeLessThan(20_000); // Retry-After 30 was capped at 0.2 s
     expect(outcome.exitCode).toBe(99);
     expect(pointsOf(outcome, 'http_reqs').map((p) => p.tags.status)).toEqual(['429', '429', '429']);
@@ -155,14 +211,21 @@ describe('throttling', () => {
 });
 
 describe('open scenarios on the local engine', () => {
-  const arrivals = (outcome: RunOutcome): number => funnel(outcome).filter((entry) => entry === 'landing:entered').length;
+  const arrivals = (outcome: RunOutcome): number =>
+    funnel(outcome).filter((entry) => entry === 'landing:entered').length;
 
   test('breakpoint runs its steps and reports each step’s planned rate', async () => {
     const outcome = await run({
       target: targetUrl,
       scenario: 'breakpoint',
       runId: 'breakpoint-small',
-      env: ['BREAKPOINT_START=2', 'BREAKPOINT_STEP=2', 'BREAKPOINT_STEPS=2', 'BREAKPOINT_STEP_SECONDS=4', 'THINK_TIME_SCALE=0.002'],
+      env: [
+        'BREAKPOINT_START=2',
+        'BREAKPOINT_STEP=2',
+        'BREAKPOINT_STEPS=2',
+        'BREAKPOINT_STEP_SECONDS=4',
+        'THINK_TIME_SCALE=0.002',
+      ],
     });
     expect({ code: outcome.exitCode, output: outcome.output }).toMatchObject({ code: 0 });
     const planned = pointsOf(outcome, 'planned_arrival_rate').map((p) => p.value);
@@ -172,14 +235,27 @@ describe('open scenarios on the local engine', () => {
     expect(arrivals(outcome)).toBeGreaterThanOrEqual(21);
     expect(arrivals(outcome)).toBeLessThanOrEqual(26);
     expect(readFileSync(join(outcome.outDir, 'summary.txt'), 'utf8')).toMatch(/scenario breakpoint/);
-    const record = JSON.parse(readFileSync(join(outcome.outDir, 'run.json'), 'utf8')) as { plan: { arrivals: { executor: string }; durationSeconds: number; peakRatePerSecond: number } };
-    expect(record.plan).toMatchObject({ arrivals: { executor: 'ramping-arrival-rate' }, durationSeconds: 8, peakRatePerSecond: 4 });
+    const record = JSON.parse(readFileSync(join(outcome.outDir, 'run.json'), 'utf8')) as {
+      plan: { arrivals: { executor: string }; durationSeconds: number; peakRatePerSecond: number };
+    };
+    expect(record.plan).toMatchObject({
+      arrivals: { executor: 'ramping-arrival-rate' },
+      durationSeconds: 8,
+      peakRatePerSecond: 4,
+    });
   });
 
   test('opening plays a per-minute CSV profile, read with open() from a path relative to the working directory', async () => {
     const csv = join(scratch, 'access-log-bins.csv');
     writeFileSync(csv, 'minute,arrivals\n0,60\n1,120\n# the surge passed\n2,60\n');
-    const outcome = await run({ target: targetUrl, scenario: 'opening', runId: 'csv-profile', rateScale: 0.1, timeScale: 60, env: [`PROFILE=${relative(PROJECT_ROOT, csv)}`, 'WINDOW=0-3', 'THINK_TIME_SCALE=0.002'] });
+    const outcome = await run({
+      target: targetUrl,
+      scenario: 'opening',
+      runId: 'csv-profile',
+      rateScale: 0.1,
+      timeScale: 60,
+      env: [`PROFILE=${relative(PROJECT_ROOT, csv)}`, 'WINDOW=0-3', 'THINK_TIME_SCALE=0.002'],
+    });
     expect({ code: outcome.exitCode, output: outcome.output }).toMatchObject({ code: 0 });
     expect(arrivals(outcome)).toBeGreaterThanOrEqual(22);
     expect(arrivals(outcome)).toBeLessThanOrEqual(25); // 0.1 × 240 in 3 s
@@ -192,7 +268,13 @@ describe('open scenarios on the local engine', () => {
   });
 
   test('soak holds a constant rate for its (compressed) duration', async () => {
-    const outcome = await run({ target: targetUrl, scenario: 'soak', runId: 'soak-small', timeScale: 600, env: ['SOAK_RATE=3', 'SOAK_DURATION=1h', 'THINK_TIME_SCALE=0.002'] });
+    const outcome = await run({
+      target: targetUrl,
+      scenario: 'soak',
+      runId: 'soak-small',
+      timeScale: 600,
+      env: ['SOAK_RATE=3', 'SOAK_DURATION=1h', 'THINK_TIME_SCALE=0.002'],
+    });
     expect({ code: outcome.exitCode, output: outcome.output }).toMatchObject({ code: 0 });
     expect(arrivals(outcome)).toBeGreaterThanOrEqual(17);
     expect(arrivals(outcome)).toBeLessThanOrEqual(19); // 3/s for 6 s
@@ -216,7 +298,9 @@ describe('open scenarios on the local engine', () => {
     expect(arrivals(first) + arrivals(second)).toBeGreaterThanOrEqual(11);
     expect(arrivals(first) + arrivals(second)).toBeLessThanOrEqual(12);
     expect(Math.abs(arrivals(first) - arrivals(second))).toBeLessThanOrEqual(1);
-    const reporting = [first, second].filter((outcome) => pointsOf(outcome, 'planned_arrival_rate').some((p) => p.value > 0));
+    const reporting = [first, second].filter((outcome) =>
+      pointsOf(outcome, 'planned_arrival_rate').some((p) => p.value > 0),
+    );
     expect(reporting).toHaveLength(1);
     const other = [first, second].find((outcome) => !reporting.includes(outcome))!;
     expect(pointsOf(other, 'planned_arrival_rate').map((p) => p.value)).toEqual([0]);
@@ -229,10 +313,21 @@ describe('Ctrl-C', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 2500);
     const started = Date.now();
-    const outcome = await run({ target: targetUrl, scenario: 'soak', runId: 'interrupted', env: ['SOAK_RATE=2', 'SOAK_DURATION=10m', 'THINK_TIME_SCALE=0.002'] }, controller.signal);
+    const outcome = await run(
+      {
+        target: targetUrl,
+        scenario: 'soak',
+        runId: 'interrupted',
+        env: ['SOAK_RATE=2', 'SOAK_DURATION=10m', 'THINK_TIME_SCALE=0.002'],
+      },
+      controller.signal,
+    );
     expect(Date.now() - started).toBeLessThan(60_000);
     expect(outcome.exitCode).toBe(105);
-    const record = JSON.parse(readFileSync(join(outcome.outDir, 'run.json'), 'utf8')) as { exitCode: number; endedAt: string | null };
+    const record = JSON.parse(readFileSync(join(outcome.outDir, 'run.json'), 'utf8')) as {
+      exitCode: number;
+      endedAt: string | null;
+    };
     expect(record.exitCode).toBe(105);
     expect(record.endedAt).not.toBeNull();
     expect(JSON.parse(readFileSync(join(outcome.outDir, 'summary.json'), 'utf8'))).toHaveProperty('metrics');

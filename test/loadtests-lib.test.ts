@@ -8,8 +8,20 @@ import { describe, expect, test } from 'vitest';
 import { FUNNEL_STAGES, SEED_CONTINUATION, continuationTable } from '../contracts/funnel.ts';
 import { isFloodgateError } from '../contracts/errors.ts';
 import { RUN_OBJECTIVES, STAGE_OBJECTIVES } from '../contracts/slo.ts';
-import { applicantBehaviour, meanJourneyThinkSeconds, THINK_TIMES, THINK_TIME_CAP_MEDIANS } from '../load-tests/journeys/behaviour.ts';
-import { readBreakpointEnv, readCommonEnv, readOpeningEnv, readSoakEnv, SCRIPT_VARIABLE_NAMES, type ScriptVariables } from '../contracts/script-variables.ts';
+import {
+  applicantBehaviour,
+  meanJourneyThinkSeconds,
+  THINK_TIMES,
+  THINK_TIME_CAP_MEDIANS,
+} from '../load-tests/journeys/behaviour.ts';
+import {
+  readBreakpointEnv,
+  readCommonEnv,
+  readOpeningEnv,
+  readSoakEnv,
+  SCRIPT_VARIABLE_NAMES,
+  type ScriptVariables,
+} from '../contracts/script-variables.ts';
 import { openScenarioOptions, PLANNED_RATE_SCENARIO, sizeVUs, smokeOptions } from '../load-tests/lib/options.ts';
 import { crc32, MIN_PHOTO_BYTES, multipartFile, pngPhoto } from '../load-tests/lib/photo.ts';
 import {
@@ -86,15 +98,31 @@ describe('script variables', () => {
   });
 
   test('a scenario may choose its own defaults, and variables still win', () => {
-    expect(readCommonEnv(base, { thinkTimeScale: 0, continuation: 'full' })).toMatchObject({ thinkTimeScale: 0, continuation: 'full' });
+    expect(readCommonEnv(base, { thinkTimeScale: 0, continuation: 'full' })).toMatchObject({
+      thinkTimeScale: 0,
+      continuation: 'full',
+    });
     expect(readCommonEnv({ ...base, THINK_TIME_SCALE: '0.5' }, { thinkTimeScale: 0 }).thinkTimeScale).toBe(0.5);
   });
 
   test.each([
-    [{}, { profile: { kind: 'builtin', name: 'opening-exp' }, rateScale: 0.01, timeScale: 1, window: { fromMinute: 0, toMinute: 60 } }],
+    [
+      {},
+      {
+        profile: { kind: 'builtin', name: 'opening-exp' },
+        rateScale: 0.01,
+        timeScale: 1,
+        window: { fromMinute: 0, toMinute: 60 },
+      },
+    ],
     [
       { PROFILE: 'opening-hyperbolic', RATE_SCALE: '0.5', TIME_SCALE: '60', WINDOW: '10..40' },
-      { profile: { kind: 'builtin', name: 'opening-hyperbolic' }, rateScale: 0.5, timeScale: 60, window: { fromMinute: 10, toMinute: 40 } },
+      {
+        profile: { kind: 'builtin', name: 'opening-hyperbolic' },
+        rateScale: 0.5,
+        timeScale: 60,
+        window: { fromMinute: 10, toMinute: 40 },
+      },
     ],
     [{ PROFILE: '/data/day.csv' }, { profile: { kind: 'file', path: '/data/day.csv' } }],
   ] as Array<[ScriptVariables, object]>)('opening variables %j read as %j', (variables, expected) => {
@@ -113,14 +141,30 @@ describe('script variables', () => {
   });
 
   test('breakpoint and soak variables have documented defaults', () => {
-    expect(readBreakpointEnv({})).toEqual({ startRate: 2, stepRate: 2, steps: 8, stepSeconds: 120, rateScale: 1, timeScale: 1 });
+    expect(readBreakpointEnv({})).toEqual({
+      startRate: 2,
+      stepRate: 2,
+      steps: 8,
+      stepSeconds: 120,
+      rateScale: 1,
+      timeScale: 1,
+    });
     expect(readSoakEnv({})).toEqual({ rate: 2, durationSeconds: 3600, rateScale: 1, timeScale: 1 });
-    expect(codeAndName(() => readBreakpointEnv({ BREAKPOINT_STEPS: '0' }))).toEqual({ code: 'SCRIPT_ENV_INVALID', name: 'BREAKPOINT_STEPS' });
-    expect(codeAndName(() => readSoakEnv({ SOAK_DURATION: 'forever' }))).toEqual({ code: 'SCRIPT_ENV_INVALID', name: 'SOAK_DURATION' });
+    expect(codeAndName(() => readBreakpointEnv({ BREAKPOINT_STEPS: '0' }))).toEqual({
+      code: 'SCRIPT_ENV_INVALID',
+      name: 'BREAKPOINT_STEPS',
+    });
+    expect(codeAndName(() => readSoakEnv({ SOAK_DURATION: 'forever' }))).toEqual({
+      code: 'SCRIPT_ENV_INVALID',
+      name: 'SOAK_DURATION',
+    });
   });
 
   test('a soak compressed below one second is refused before k6 would refuse it', () => {
-    expect(codeAndName(() => readSoakEnv({ SOAK_DURATION: '30s', TIME_SCALE: '60' }))).toEqual({ code: 'SCRIPT_ENV_INVALID', name: 'SOAK_DURATION' });
+    expect(codeAndName(() => readSoakEnv({ SOAK_DURATION: '30s', TIME_SCALE: '60' }))).toEqual({
+      code: 'SCRIPT_ENV_INVALID',
+      name: 'SOAK_DURATION',
+    });
     expect(readSoakEnv({ SOAK_DURATION: '60s', TIME_SCALE: '60' }).durationSeconds).toBe(60);
   });
 });
@@ -164,18 +208,33 @@ describe('plans', () => {
   });
 
   test('a CSV profile is planned from its text', () => {
-    const plan = planOpening(readOpeningEnv({ PROFILE: '/profiles/day.csv', RATE_SCALE: '1', WINDOW: '0-3' }), 'minute,arrivals\n0,60\n1,120\n2,60\n');
+    const plan = planOpening(
+      readOpeningEnv({ PROFILE: '/profiles/day.csv', RATE_SCALE: '1', WINDOW: '0-3' }),
+      'minute,arrivals\n0,60\n1,120\n2,60\n',
+    );
     expect(plan.plannedArrivals).toBeGreaterThan(237);
     expect(plan.plannedArrivals).toBeLessThan(243);
   });
 
   test('a bad CSV profile is PROFILE_INVALID with the line', () => {
-    expect(() => planOpening(readOpeningEnv({ PROFILE: '/profiles/day.csv' }), 'minute,arrivals\n0,x\n')).toThrow(/line 2/);
-    expect(codeAndName(() => planOpening(readOpeningEnv({ PROFILE: '/profiles/day.csv' }), '0,x')).code).toBe('PROFILE_INVALID');
+    expect(() => planOpening(readOpeningEnv({ PROFILE: '/profiles/day.csv' }), 'minute,arrivals\n0,x\n')).toThrow(
+      /line 2/,
+    );
+    expect(codeAndName(() => planOpening(readOpeningEnv({ PROFILE: '/profiles/day.csv' }), '0,x')).code).toBe(
+      'PROFILE_INVALID',
+    );
   });
 
   test('breakpoint steps hold their rates; time scale shortens the steps only', () => {
-    const plan = planBreakpoint(readBreakpointEnv({ BREAKPOINT_START: '2', BREAKPOINT_STEP: '3', BREAKPOINT_STEPS: '3', BREAKPOINT_STEP_SECONDS: '60', TIME_SCALE: '2' }));
+    const plan = planBreakpoint(
+      readBreakpointEnv({
+        BREAKPOINT_START: '2',
+        BREAKPOINT_STEP: '3',
+        BREAKPOINT_STEPS: '3',
+        BREAKPOINT_STEP_SECONDS: '60',
+        TIME_SCALE: '2',
+      }),
+    );
     expect(plan.durationSeconds).toBe(90);
     expect(plannedRateAt(plan, 10)).toBeCloseTo(2, 5);
     expect(plannedRateAt(plan, 40)).toBeCloseTo(5, 5);
@@ -198,7 +257,14 @@ describe('plans', () => {
   });
 
   test('planned arrivals so far grow to the planned total and stay there', () => {
-    const plan = planBreakpoint(readBreakpointEnv({ BREAKPOINT_START: '1', BREAKPOINT_STEP: '1', BREAKPOINT_STEPS: '2', BREAKPOINT_STEP_SECONDS: '20' }));
+    const plan = planBreakpoint(
+      readBreakpointEnv({
+        BREAKPOINT_START: '1',
+        BREAKPOINT_STEP: '1',
+        BREAKPOINT_STEPS: '2',
+        BREAKPOINT_STEP_SECONDS: '20',
+      }),
+    );
     expect(plannedArrivalsUntil(plan, 0)).toBe(0);
     expect(plannedArrivalsUntil(plan, 10)).toBeCloseTo(10, 5);
     expect(plannedArrivalsUntil(plan, plan.durationSeconds)).toBeCloseTo(plan.plannedArrivals, 5);
@@ -222,8 +288,22 @@ describe('plans', () => {
     reports.slice(0, -1).reduce((sum, report, index) => sum + report.rate * (reports[index + 1]!.at - report.at), 0);
 
   test.each([
-    ['a short decaying opening', planOpening(readOpeningEnv({ RATE_SCALE: '0.0002', TIME_SCALE: '60', WINDOW: '0-5' }))],
-    ['a breakpoint with fractional steps', planBreakpoint(readBreakpointEnv({ BREAKPOINT_START: '5', BREAKPOINT_STEP: '5', BREAKPOINT_STEPS: '3', BREAKPOINT_STEP_SECONDS: '7', TIME_SCALE: '2' }))],
+    [
+      'a short decaying opening',
+      planOpening(readOpeningEnv({ RATE_SCALE: '0.0002', TIME_SCALE: '60', WINDOW: '0-5' })),
+    ],
+    [
+      'a breakpoint with fractional steps',
+      planBreakpoint(
+        readBreakpointEnv({
+          BREAKPOINT_START: '5',
+          BREAKPOINT_STEP: '5',
+          BREAKPOINT_STEPS: '3',
+          BREAKPOINT_STEP_SECONDS: '7',
+          TIME_SCALE: '2',
+        }),
+      ),
+    ],
     ['a soak', planSoak(readSoakEnv({ SOAK_RATE: '3', SOAK_DURATION: '10m', TIME_SCALE: '120' }))],
   ])('the planned-rate reports of %s, each held until the next, add up to the planned arrivals', (_name, plan) => {
     const onTime = playReports(plan, 0);
@@ -240,17 +320,29 @@ describe('plans', () => {
     expect(plannedRateReport(plan, 2.9995)).toEqual({ rate: 2, untilSeconds: 4 });
     expect(plannedRateReport(plan, 9.9995)).toBeUndefined(); // the plan has ended
     expect(plannedRateReport(plan, 9.998)).toBeUndefined(); // woken 2 ms early for the end: no 2 ms report
-    expect(plannedRateReport(planScenario('smoke', {}, () => ''), 0)).toBeUndefined();
+    expect(
+      plannedRateReport(
+        planScenario('smoke', {}, () => ''),
+        0,
+      ),
+    ).toBeUndefined();
   });
 
   test.each([
     ['opening', { RATE_SCALE: '1e-9' }, /the opening plan starts 0 applicants in 3600s, fewer than one.*widen WINDOW/],
-    ['breakpoint', { RATE_SCALE: '0.0001', BREAKPOINT_STEPS: '1', BREAKPOINT_STEP_SECONDS: '10' }, /the breakpoint plan starts 0\.0028 applicants in 10s.*BREAKPOINT_START/],
+    [
+      'breakpoint',
+      { RATE_SCALE: '0.0001', BREAKPOINT_STEPS: '1', BREAKPOINT_STEP_SECONDS: '10' },
+      /the breakpoint plan starts 0\.0028 applicants in 10s.*BREAKPOINT_START/,
+    ],
     ['soak', { SOAK_RATE: '0.0001', SOAK_DURATION: '1m' }, /the soak plan starts 0\.017 applicants in 60s.*SOAK_RATE/],
-  ] as const)('a %s plan that starts fewer than one applicant is PROFILE_INVALID, saying what to raise', (scenario, variables, message) => {
-    expect(() => planScenario(scenario, variables, () => '')).toThrow(message);
-    expect(codeAndName(() => planScenario(scenario, variables, () => '')).code).toBe('PROFILE_INVALID');
-  });
+  ] as const)(
+    'a %s plan that starts fewer than one applicant is PROFILE_INVALID, saying what to raise',
+    (scenario, variables, message) => {
+      expect(() => planScenario(scenario, variables, () => '')).toThrow(message);
+      expect(codeAndName(() => planScenario(scenario, variables, () => '')).code).toBe('PROFILE_INVALID');
+    },
+  );
 
   test('planScenario reads the file only for a file profile', () => {
     const reads: string[] = [];
@@ -279,13 +371,18 @@ describe('thresholds and options', () => {
     expect(thresholds['iterations{scenario:opening}']).toEqual(['count>=0']);
     expect(thresholds.dropped_iterations).toEqual([`count<=${Math.floor(2345 * RUN_OBJECTIVES.maxDroppedShare)}`]);
     expect(thresholds.http_req_failed).toEqual([
-      { threshold: `rate<${RUN_OBJECTIVES.abortErrorRate}`, abortOnFail: true, delayAbortEval: RUN_OBJECTIVES.abortDelay },
+      {
+        threshold: `rate<${RUN_OBJECTIVES.abortErrorRate}`,
+        abortOnFail: true,
+        delayAbortEval: RUN_OBJECTIVES.abortDelay,
+      },
     ]);
   });
 
   test('smoke demands one completed applicant at every stage and nothing failed', () => {
     const thresholds = smokeThresholds();
-    for (const stage of FUNNEL_STAGES) expect(thresholds[`funnel_stage{stage:${stage},result:completed}`]).toEqual(['count==1']);
+    for (const stage of FUNNEL_STAGES)
+      expect(thresholds[`funnel_stage{stage:${stage},result:completed}`]).toEqual(['count==1']);
     expect(thresholds['funnel_stage{result:failed}']).toEqual(['count==0']);
     expect(thresholds.http_req_failed).toEqual(['rate==0']);
     expect(thresholds.checks).toEqual(['rate==1']);
@@ -295,11 +392,16 @@ describe('thresholds and options', () => {
   test('VUs follow Little’s law with headroom, and the variables override them', () => {
     const plan = planBreakpoint(readBreakpointEnv({ BREAKPOINT_START: '10', BREAKPOINT_STEPS: '1' }));
     const sizing = sizeVUs(plan, { thinkTimeScale: 0.01 });
-    const journey = meanJourneyThinkSeconds(0.01) + FUNNEL_STAGES.reduce((sum, stage) => sum + STAGE_OBJECTIVES[stage].p95Ms / 1000, 0);
+    const journey =
+      meanJourneyThinkSeconds(0.01) +
+      FUNNEL_STAGES.reduce((sum, stage) => sum + STAGE_OBJECTIVES[stage].p95Ms / 1000, 0);
     expect(sizing.journeySeconds).toBeCloseTo(journey, 9);
     expect(sizing.preAllocatedVUs).toBe(Math.ceil(10 * journey * 1.5));
     expect(sizing.maxVUs).toBe(2 * sizing.preAllocatedVUs);
-    expect(sizeVUs(plan, { thinkTimeScale: 0.01, preAllocatedVUs: 3, maxVUs: 4 })).toMatchObject({ preAllocatedVUs: 3, maxVUs: 4 });
+    expect(sizeVUs(plan, { thinkTimeScale: 0.01, preAllocatedVUs: 3, maxVUs: 4 })).toMatchObject({
+      preAllocatedVUs: 3,
+      maxVUs: 4,
+    });
     expect(sizeVUs(plan, { thinkTimeScale: 0.01, maxVUs: 50 })).toMatchObject({ preAllocatedVUs: 50, maxVUs: 50 });
   });
 
@@ -309,14 +411,27 @@ describe('thresholds and options', () => {
     const options = openScenarioOptions(plan, env);
     expect(Object.keys(options.scenarios)).toEqual(['breakpoint', PLANNED_RATE_SCENARIO]);
     expect(options.scenarios.breakpoint).toMatchObject({ executor: 'ramping-arrival-rate', exec: 'default' });
-    expect(options.scenarios[PLANNED_RATE_SCENARIO]).toMatchObject({ executor: 'shared-iterations', vus: 1, iterations: 1, maxDuration: '70s', exec: 'plannedRate' });
+    expect(options.scenarios[PLANNED_RATE_SCENARIO]).toMatchObject({
+      executor: 'shared-iterations',
+      vus: 1,
+      iterations: 1,
+      maxDuration: '70s',
+      exec: 'plannedRate',
+    });
     expect(options.tags).toEqual({ run: 'unit-1' });
     expect(smokeOptions(env).scenarios.smoke).toMatchObject({ executor: 'per-vu-iterations', vus: 1, iterations: 1 });
   });
 });
 
 describe('applicant behaviour', () => {
-  const options = { seed: 'r', vu: 3, iteration: 7, thinkTimeScale: 0.01, continuation: 'seed' as const, photoShare: 0.9 };
+  const options = {
+    seed: 'r',
+    vu: 3,
+    iteration: 7,
+    thinkTimeScale: 0.01,
+    continuation: 'seed' as const,
+    photoShare: 0.9,
+  };
 
   test('is the same for the same applicant and differs between applicants', () => {
     const walk = (o: typeof options) => {
@@ -357,13 +472,16 @@ describe('applicant behaviour', () => {
   test('think times are capped at ten medians and scaled', () => {
     for (let i = 0; i < 5000; i += 1) {
       const b = applicantBehaviour({ ...options, iteration: i, thinkTimeScale: 1 });
-      for (const stage of FUNNEL_STAGES) expect(b.thinkSeconds(stage)).toBeLessThanOrEqual(THINK_TIMES[stage].medianSeconds * THINK_TIME_CAP_MEDIANS);
+      for (const stage of FUNNEL_STAGES)
+        expect(b.thinkSeconds(stage)).toBeLessThanOrEqual(THINK_TIMES[stage].medianSeconds * THINK_TIME_CAP_MEDIANS);
     }
   });
 
   test('lognormal draws have the configured median', () => {
     const stream = seededStream('median');
-    const draws = Array.from({ length: 20_001 }, () => lognormalDraw(stream, { medianSeconds: 30, sigma: 0.8 })).sort((a, b) => a - b);
+    const draws = Array.from({ length: 20_001 }, () => lognormalDraw(stream, { medianSeconds: 30, sigma: 0.8 })).sort(
+      (a, b) => a - b,
+    );
     expect(draws[10_000]!).toBeGreaterThan(28.5);
     expect(draws[10_000]!).toBeLessThan(31.5);
   });
@@ -399,7 +517,7 @@ describe('the photo', () => {
     expect(png.length).toBe(size);
     expect(png.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
     const types: string[] = [];
-    for (let offset = 8; offset < png.length; ) {
+    for (let offset = 8; offset < png.length;) {
       const length = png.readUInt32BE(offset);
       const type = png.subarray(offset + 4, offset + 8).toString('ascii');
       const data = png.subarray(offset + 8, offset + 8 + length);
@@ -437,12 +555,27 @@ describe('the text summary', () => {
     root_group: { name: '', path: '', groups: [], checks: [{ name: 'verify_nik completed', passes: 3, fails: 1 }] },
     metrics: {
       iterations: { type: 'counter', contains: 'default', values: { count: 5, rate: 0.4 } },
-      'iterations{scenario:opening}': { type: 'counter', contains: 'default', values: { count: 4, rate: 0.3 }, thresholds: { 'count>=0': { ok: true } } },
+      'iterations{scenario:opening}': {
+        type: 'counter',
+        contains: 'default',
+        values: { count: 4, rate: 0.3 },
+        thresholds: { 'count>=0': { ok: true } },
+      },
       http_reqs: { type: 'counter', contains: 'default', values: { count: 30, rate: 2.4 } },
       http_req_failed: { type: 'rate', contains: 'default', values: { rate: 0.0333, passes: 1, fails: 29 } },
       checks: { type: 'rate', contains: 'default', values: { rate: 0.95, passes: 19, fails: 1 } },
-      'funnel_stage{stage:landing,result:entered}': { type: 'counter', contains: 'default', values: { count: 4, rate: 0.3 }, thresholds: { 'count>=0': { ok: true } } },
-      'funnel_stage{stage:verify_nik,result:failed}': { type: 'counter', contains: 'default', values: { count: 1, rate: 0.1 }, thresholds: { 'count>=0': { ok: true } } },
+      'funnel_stage{stage:landing,result:entered}': {
+        type: 'counter',
+        contains: 'default',
+        values: { count: 4, rate: 0.3 },
+        thresholds: { 'count>=0': { ok: true } },
+      },
+      'funnel_stage{stage:verify_nik,result:failed}': {
+        type: 'counter',
+        contains: 'default',
+        values: { count: 1, rate: 0.1 },
+        thresholds: { 'count>=0': { ok: true } },
+      },
       'http_req_duration{stage:verify_nik}': {
         type: 'trend',
         contains: 'time',
@@ -452,7 +585,7 @@ describe('the text summary', () => {
     },
   };
 
-  test('shows k6\'s own summary, then the funnel with each verdict as the thresholds judged it, failed checks and failed thresholds', () => {
+  test("shows k6's own summary, then the funnel with each verdict as the thresholds judged it, failed checks and failed thresholds", () => {
     const text = renderTextSummary(data, { runId: 'unit-1', scenario: 'opening', resultsDir: 'results/unit-1' });
     expect(text).toMatch(/^floodgate · run unit-1 · scenario opening · 12\.3 s/);
     expect(text).toMatch(/applicants 4 finished, 0 dropped · http requests 30, failed 3\.33% · checks 95\.00% passed/);
@@ -472,8 +605,18 @@ describe('the text summary', () => {
       ...data,
       metrics: {
         ...data.metrics,
-        'http_req_duration{stage:verify_nik}': { type: 'trend', contains: 'time', values: { 'p(95)': 2100, count: 4 }, thresholds: { 'p(95)<3000': { ok: true } } },
-        'http_req_failed{stage:verify_nik}': { type: 'rate', contains: 'default', values: { rate: 0.013, passes: 1, fails: 76 }, thresholds: { 'rate<0.01': { ok: false } } },
+        'http_req_duration{stage:verify_nik}': {
+          type: 'trend',
+          contains: 'time',
+          values: { 'p(95)': 2100, count: 4 },
+          thresholds: { 'p(95)<3000': { ok: true } },
+        },
+        'http_req_failed{stage:verify_nik}': {
+          type: 'rate',
+          contains: 'default',
+          values: { rate: 0.013, passes: 1, fails: 76 },
+          thresholds: { 'rate<0.01': { ok: false } },
+        },
       },
     };
     const text = renderTextSummary(mixed, { runId: 'unit-1', scenario: 'opening', resultsDir: 'results/unit-1' });
@@ -483,7 +626,11 @@ describe('the text summary', () => {
 
   test('is written next to the untouched summary data, and to stdout', () => {
     const outputs = summaryOutputs(data, { runId: 'unit-1', scenario: 'opening', resultsDir: 'results/unit-1' });
-    expect(Object.keys(outputs).sort()).toEqual(['results/unit-1/summary.json', 'results/unit-1/summary.txt', 'stdout']);
+    expect(Object.keys(outputs).sort()).toEqual([
+      'results/unit-1/summary.json',
+      'results/unit-1/summary.txt',
+      'stdout',
+    ]);
     expect(JSON.parse(outputs['results/unit-1/summary.json']!)).toEqual(data);
     expect(outputs.stdout).toBe(outputs['results/unit-1/summary.txt']);
   });
@@ -506,10 +653,19 @@ describe('a stage that does not complete', () => {
   });
 
   test.each([
-    [response(409, '{"error":"duplicate_email","message":"x"}'), { result: 'failed', status: 409, reason: 'registration: HTTP 409 duplicate_email' }],
-    [response(400, '{"error":"someone@example.com is taken"}'), { result: 'failed', status: 400, reason: 'registration: HTTP 400' }],
+    [
+      response(409, '{"error":"duplicate_email","message":"x"}'),
+      { result: 'failed', status: 409, reason: 'registration: HTTP 409 duplicate_email' },
+    ],
+    [
+      response(400, '{"error":"someone@example.com is taken"}'),
+      { result: 'failed', status: 400, reason: 'registration: HTTP 400' },
+    ],
     [response(502, '<html>bad gateway</html>'), { result: 'failed', status: 502, reason: 'registration: HTTP 502' }],
-    [response(0, '', 'dial tcp 127.0.0.1:9: connect: connection refused'), { result: 'failed', status: 0, reason: 'registration: dial tcp 127.0.0.1:9: connect: connection refused' }],
+    [
+      response(0, '', 'dial tcp 127.0.0.1:9: connect: connection refused'),
+      { result: 'failed', status: 0, reason: 'registration: dial tcp 127.0.0.1:9: connect: connection refused' },
+    ],
     [response(429, '', '', true), { result: 'throttled', status: 429, reason: 'registration: throttled (429)' }],
   ])('%#: says why without echoing the body', (answer, expected) => {
     expect(notCompleted(answer, 'registration')).toEqual(expected);

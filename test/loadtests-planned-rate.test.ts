@@ -19,7 +19,21 @@ const scratch = mkdtempSync(join(tmpdir(), 'floodgate-planned-rate-'));
 let targetUrl: string;
 
 beforeAll(async () => {
-  const target = startProcess(process.execPath, [join(PROJECT_ROOT, 'bin', 'floodgate.js'), 'target', '--port', '0', '--ministry-port', '0', '--test-hooks', '--db', ':memory:'], { cwd: PROJECT_ROOT });
+  const target = startProcess(
+    process.execPath,
+    [
+      join(PROJECT_ROOT, 'bin', 'floodgate.js'),
+      'target',
+      '--port',
+      '0',
+      '--ministry-port',
+      '0',
+      '--test-hooks',
+      '--db',
+      ':memory:',
+    ],
+    { cwd: PROJECT_ROOT },
+  );
   targetUrl = (await target.waitFor(/listening on (http:\/\/\S+)/, 60_000))[1]!;
 });
 
@@ -55,7 +69,14 @@ function plannedSamples(outcome: RunOutcome): RateSample[] {
   return readFileSync(join(outcome.outDir, 'k6.ndjson'), 'utf8')
     .split('\n')
     .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as { type: string; metric: string; data: { time: string; value: number; tags: Record<string, string> } })
+    .map(
+      (line) =>
+        JSON.parse(line) as {
+          type: string;
+          metric: string;
+          data: { time: string; value: number; tags: Record<string, string> };
+        },
+    )
     .filter((line) => line.type === 'Point' && line.metric === K6_METRICS.plannedArrivalRate)
     .map((line) => ({ ms: Date.parse(line.data.time), rate: line.data.value, tags: line.data.tags }))
     .sort((a, b) => a.ms - b.ms);
@@ -63,7 +84,9 @@ function plannedSamples(outcome: RunOutcome): RateSample[] {
 
 /** Each rate held from its sample until the next one: applicants, as the exporter counts them. */
 function sampleAndHold(samples: readonly RateSample[]): number {
-  return samples.slice(0, -1).reduce((sum, sample, index) => sum + (sample.rate * (samples[index + 1]!.ms - sample.ms)) / 1000, 0);
+  return samples
+    .slice(0, -1)
+    .reduce((sum, sample, index) => sum + (sample.rate * (samples[index + 1]!.ms - sample.ms)) / 1000, 0);
 }
 
 const planOf = (outcome: RunOutcome): NonNullable<RunRecord['plan']> => {
@@ -74,27 +97,62 @@ const planOf = (outcome: RunOutcome): NonNullable<RunRecord['plan']> => {
 
 describe('the planned arrival rate, held sample to sample', () => {
   test.each([
-    ['a short opening (a decaying surge)', { scenario: 'opening', runId: 'held-opening', rateScale: 0.0002, timeScale: 60, env: ['WINDOW=0-5', 'THINK_TIME_SCALE=0.002'] }],
-    ['a breakpoint (steps and a ramp)', { scenario: 'breakpoint', runId: 'held-breakpoint', env: ['BREAKPOINT_START=5', 'BREAKPOINT_STEP=5', 'BREAKPOINT_STEPS=2', 'BREAKPOINT_STEP_SECONDS=4', 'THINK_TIME_SCALE=0.002'] }],
-  ] as const)('adds up to run.json’s planned arrivals for %s, and drops to 0 at the plan’s end', async (_name, options) => {
-    const outcome = await run({ ...options, env: [...options.env] });
-    expect(outcome.exitCode).toBe(0);
-    const plan = planOf(outcome);
-    const samples = plannedSamples(outcome);
-    expect(samples.every((sample) => sample.tags.planned_scenario === options.scenario)).toBe(true);
-    expect(Math.abs(sampleAndHold(samples) / plan.plannedArrivals - 1), `held ${sampleAndHold(samples)} of ${plan.plannedArrivals} planned`).toBeLessThan(0.015);
-    // the first 0 is the end of the plan; a 0 from teardown may follow
-    const firstZero = samples.findIndex((sample) => sample.rate === 0);
-    expect(samples.slice(firstZero).every((sample) => sample.rate === 0)).toBe(true);
-    expect((samples[firstZero]!.ms - samples[0]!.ms) / 1000).toBeCloseTo(plan.durationSeconds, 1);
-  });
+    [
+      'a short opening (a decaying surge)',
+      {
+        scenario: 'opening',
+        runId: 'held-opening',
+        rateScale: 0.0002,
+        timeScale: 60,
+        env: ['WINDOW=0-5', 'THINK_TIME_SCALE=0.002'],
+      },
+    ],
+    [
+      'a breakpoint (steps and a ramp)',
+      {
+        scenario: 'breakpoint',
+        runId: 'held-breakpoint',
+        env: [
+          'BREAKPOINT_START=5',
+          'BREAKPOINT_STEP=5',
+          'BREAKPOINT_STEPS=2',
+          'BREAKPOINT_STEP_SECONDS=4',
+          'THINK_TIME_SCALE=0.002',
+        ],
+      },
+    ],
+  ] as const)(
+    'adds up to run.json’s planned arrivals for %s, and drops to 0 at the plan’s end',
+    async (_name, options) => {
+      const outcome = await run({ ...options, env: [...options.env] });
+      expect(outcome.exitCode).toBe(0);
+      const plan = planOf(outcome);
+      const samples = plannedSamples(outcome);
+      expect(samples.every((sample) => sample.tags.planned_scenario === options.scenario)).toBe(true);
+      expect(
+        Math.abs(sampleAndHold(samples) / plan.plannedArrivals - 1),
+        `held ${sampleAndHold(samples)} of ${plan.plannedArrivals} planned`,
+      ).toBeLessThan(0.015);
+      // the first 0 is the end of the plan; a 0 from teardown may follow
+      const firstZero = samples.findIndex((sample) => sample.rate === 0);
+      expect(samples.slice(firstZero).every((sample) => sample.rate === 0)).toBe(true);
+      expect((samples[firstZero]!.ms - samples[0]!.ms) / 1000).toBeCloseTo(plan.durationSeconds, 1);
+    },
+  );
 });
 
 describe('a run stopped early', () => {
   test('ends the planned rate on 0: teardown reports it after the helper was cut short', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 2500);
-    const outcome = await run({ scenario: 'soak', runId: 'held-interrupted', env: ['SOAK_RATE=2', 'SOAK_DURATION=10m', 'THINK_TIME_SCALE=0.002'] }, controller.signal);
+    const outcome = await run(
+      {
+        scenario: 'soak',
+        runId: 'held-interrupted',
+        env: ['SOAK_RATE=2', 'SOAK_DURATION=10m', 'THINK_TIME_SCALE=0.002'],
+      },
+      controller.signal,
+    );
     expect(outcome.exitCode).toBe(105);
     const samples = plannedSamples(outcome);
     expect(samples.slice(0, -1).map((sample) => sample.rate)).toContain(2);

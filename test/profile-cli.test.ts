@@ -16,9 +16,14 @@ afterAll(() => rmSync(folder, { recursive: true, force: true }));
 /** Runs the command without blocking the test runner's event loop. */
 const floodgate = (...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> =>
   new Promise((resolve) => {
-    execFile(process.execPath, ['bin/floodgate.js', ...args], { encoding: 'utf8', timeout: 120_000 }, (error, stdout, stderr) => {
-      resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['bin/floodgate.js', ...args],
+      { encoding: 'utf8', timeout: 120_000 },
+      (error, stdout, stderr) => {
+        resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
+      },
+    );
   });
 
 describe('floodgate profile', () => {
@@ -27,12 +32,20 @@ describe('floodgate profile', () => {
   let log: SyntheticLog;
   beforeAll(async () => {
     log = await syntheticCombinedLog({
-    model: 'opening-exp', amplitudePerMinute: 600, shapeMinutes: 10, minutes: 60,
-    continuation: { register: 0.9, verify_email: 0.7, verify_nik: 0.6, upload_photo: 0.9, join_batch: 0.2 },
-    thinkTime: { mu: Math.log(10), sigma: 0.5 },
-    errors: { verify_nik: { capacity: 0.1 } },
-    retry: { throttled: { share: 0.8, mu: 1, sigma: 0.5 }, capacity: { share: 0.5, mu: 2, sigma: 0.5 }, behavioural: { share: 0.3, mu: 3, sigma: 0.5 } },
-    openingAtMs: Date.UTC(2020, 3, 11, 3, 0), seed: 5,
+      model: 'opening-exp',
+      amplitudePerMinute: 600,
+      shapeMinutes: 10,
+      minutes: 60,
+      continuation: { register: 0.9, verify_email: 0.7, verify_nik: 0.6, upload_photo: 0.9, join_batch: 0.2 },
+      thinkTime: { mu: Math.log(10), sigma: 0.5 },
+      errors: { verify_nik: { capacity: 0.1 } },
+      retry: {
+        throttled: { share: 0.8, mu: 1, sigma: 0.5 },
+        capacity: { share: 0.5, mu: 2, sigma: 0.5 },
+        behavioural: { share: 0.3, mu: 3, sigma: 0.5 },
+      },
+      openingAtMs: Date.UTC(2020, 3, 11, 3, 0),
+      seed: 5,
     });
     writeFileSync(logFile, gzipSync(`${log.lines.join('\n')}\n`));
   });

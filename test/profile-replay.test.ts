@@ -20,7 +20,23 @@ let target: ManagedProcess;
 let targetUrl: string;
 
 beforeAll(async () => {
-  target = startProcess(process.execPath, [FLOODGATE, 'target', '--port', '0', '--ministry-port', '0', '--test-hooks', '--db', ':memory:', '--error-rate', 'verify_nik=0.5'], { cwd: PROJECT_ROOT });
+  target = startProcess(
+    process.execPath,
+    [
+      FLOODGATE,
+      'target',
+      '--port',
+      '0',
+      '--ministry-port',
+      '0',
+      '--test-hooks',
+      '--db',
+      ':memory:',
+      '--error-rate',
+      'verify_nik=0.5',
+    ],
+    { cwd: PROJECT_ROOT },
+  );
   targetUrl = (await target.waitFor(/listening on (http:\/\/\S+)/, 60_000))[1]!;
 });
 
@@ -31,24 +47,40 @@ afterAll(async () => {
 
 /** Runs `floodgate run …` to its end; resolves with the exit code and the output. */
 function floodgateRun(args: readonly string[], timeoutMs = 180_000): Promise<{ code: number | null; output: string }> {
-  return runToEnd(process.execPath, [FLOODGATE, 'run', ...args], { cwd: PROJECT_ROOT, env: { ...process.env, PATH: '/usr/bin:/bin' }, timeoutMs });
+  return runToEnd(process.execPath, [FLOODGATE, 'run', ...args], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, PATH: '/usr/bin:/bin' },
+    timeoutMs,
+  });
 }
 
 type Point = { type: string; metric: string; data: { time: string; value: number; tags: Record<string, string> } };
 const points = (file: string, metric: string): Point[] =>
-  readFileSync(file, 'utf8').split('\n').filter((line) => line.includes(`"metric":"${metric}"`)).map((line) => JSON.parse(line) as Point).filter((line) => line.type === 'Point');
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.includes(`"metric":"${metric}"`))
+    .map((line) => JSON.parse(line) as Point)
+    .filter((line) => line.type === 'Point');
 
 describe('a fitted profile played by the opening scenario', () => {
   const profileFile = join(scratch, 'profile.json');
 
   beforeAll(async () => {
     const log = await syntheticCombinedLog({
-      model: 'opening-exp', amplitudePerMinute: 3_000, shapeMinutes: 17.4, minutes: 90,
+      model: 'opening-exp',
+      amplitudePerMinute: 3_000,
+      shapeMinutes: 17.4,
+      minutes: 90,
       continuation: { register: 0.9, verify_email: 0.7, verify_nik: 0.6, upload_photo: 0.9, join_batch: 0.2 },
       thinkTime: { mu: Math.log(10), sigma: 0.5 },
       errors: { verify_nik: { capacity: 0.2 } },
-      retry: { throttled: { share: 0.8, mu: 1, sigma: 0.5 }, capacity: { share: 0.7, mu: 2, sigma: 0.5 }, behavioural: { share: 0.3, mu: 3, sigma: 0.5 } },
-      openingAtMs: Date.UTC(2020, 3, 11, 3, 0), seed: 21,
+      retry: {
+        throttled: { share: 0.8, mu: 1, sigma: 0.5 },
+        capacity: { share: 0.7, mu: 2, sigma: 0.5 },
+        behavioural: { share: 0.3, mu: 3, sigma: 0.5 },
+      },
+      openingAtMs: Date.UTC(2020, 3, 11, 3, 0),
+      seed: 21,
     });
     const logFile = join(scratch, 'access.log');
     writeFileSync(logFile, `${log.lines.join('\n')}\n`);
@@ -59,8 +91,24 @@ describe('a fitted profile played by the opening scenario', () => {
     const out = join(scratch, 'replay');
     // 10 event minutes in 60 s; the first holds 3,000 × 0.1 ≈ 292 applicants, the last ≈ 182
     const { code, output } = await floodgateRun([
-      '--target', targetUrl, '--scenario', 'opening', '--run-id', 'replay', '--out', out,
-      '--rate-scale', '0.1', '--time-scale', '10', '-e', 'WINDOW=0-10', '-e', 'THINK_TIME_SCALE=0.001', '--profile', profileFile,
+      '--target',
+      targetUrl,
+      '--scenario',
+      'opening',
+      '--run-id',
+      'replay',
+      '--out',
+      out,
+      '--rate-scale',
+      '0.1',
+      '--time-scale',
+      '10',
+      '-e',
+      'WINDOW=0-10',
+      '-e',
+      'THINK_TIME_SCALE=0.001',
+      '--profile',
+      profileFile,
     ]);
     expect(code, output).not.toBeNull();
     const file = join(out, 'k6.ndjson');
@@ -82,13 +130,32 @@ describe('a fitted profile played by the opening scenario', () => {
   test('RETRY_PROFILE=logs retries failed NIK checks as the logs did: more requests per applicant there', async () => {
     const plain = join(scratch, 'plain');
     const retried = join(scratch, 'retried');
-    const common = ['--target', targetUrl, '--scenario', 'opening', '--rate-scale', '0.01', '--time-scale', '30', '-e', 'WINDOW=0-10', '-e', 'THINK_TIME_SCALE=0.001', '-e', 'CONTINUATION=full', '-e', `PROFILE=${profileFile}`];
+    const common = [
+      '--target',
+      targetUrl,
+      '--scenario',
+      'opening',
+      '--rate-scale',
+      '0.01',
+      '--time-scale',
+      '30',
+      '-e',
+      'WINDOW=0-10',
+      '-e',
+      'THINK_TIME_SCALE=0.001',
+      '-e',
+      'CONTINUATION=full',
+      '-e',
+      `PROFILE=${profileFile}`,
+    ];
     await floodgateRun([...common, '--run-id', 'plain', '--out', plain]);
     await floodgateRun([...common, '--run-id', 'retried', '--out', retried, '-e', 'RETRY_PROFILE=logs']);
     const perApplicant = (dir: string): number => {
       const file = join(dir, 'k6.ndjson');
       const requests = points(file, 'http_reqs').filter((point) => point.data.tags.stage === 'verify_nik').length;
-      const applicants = points(file, 'funnel_stage').filter((point) => point.data.tags.stage === 'verify_nik' && point.data.tags.result === 'entered').length;
+      const applicants = points(file, 'funnel_stage').filter(
+        (point) => point.data.tags.stage === 'verify_nik' && point.data.tags.result === 'entered',
+      ).length;
       return requests / applicants;
     };
     // half the checks fail; the logs retried 70 % of failures: 1 + 0.5·0.7 + … ≈ 1.5 requests each

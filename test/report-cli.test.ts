@@ -53,7 +53,19 @@ describe('the report of a real smoke run', () => {
     const target = createTarget({ port: 0, ministryPort: 0, testHooks: true, seed: 7 });
     targets.push(target);
     const { url } = await target.listen();
-    const run = await floodgate(['run', '--engine', 'local', '--scenario', 'smoke', '--target', url, '--run-id', 'report-cli-smoke', '--out', smoke]);
+    const run = await floodgate([
+      'run',
+      '--engine',
+      'local',
+      '--scenario',
+      'smoke',
+      '--target',
+      url,
+      '--run-id',
+      'report-cli-smoke',
+      '--out',
+      smoke,
+    ]);
     expect(run.code, run.output.slice(-2000)).toBe(0);
     report = await floodgate(['report', smoke, '--fail-on', 'any']);
   });
@@ -78,8 +90,12 @@ describe('the report of a real smoke run', () => {
 
   test('junit.xml carries the verdict, and no bookkeeping thresholds', () => {
     const xml = readFileSync(join(smoke, 'junit.xml'), 'utf8');
-    expect(xml).toContain('<testcase name="every stage met its SLO (report verdict)" classname="floodgate.report"></testcase>');
-    expect(xml).toContain('<testcase name="the load generator delivered the planned load (valid run)" classname="floodgate.report"></testcase>');
+    expect(xml).toContain(
+      '<testcase name="every stage met its SLO (report verdict)" classname="floodgate.report"></testcase>',
+    );
+    expect(xml).toContain(
+      '<testcase name="the load generator delivered the planned load (valid run)" classname="floodgate.report"></testcase>',
+    );
     expect(xml).not.toContain('count&gt;=0');
     expect(xml).toContain('funnel_stage{stage:join_batch,result:completed}: count==1');
   });
@@ -98,8 +114,12 @@ describe('the report of a real smoke run', () => {
     expect(gated.code, gated.output).toBe(99);
     expect(gated.output).toMatch(/error: the report fails --fail-on slo: Broke its k6 thresholds/);
     const xml = readFileSync(join(failed, 'junit.xml'), 'utf8');
-    expect(xml).toContain('<failure message="http_req_duration{stage:verify_nik}: p(95)=3,120 ms ≥ 3,000 ms (threshold p(95)&lt;3000)"/>');
-    expect(xml).toMatch(/every stage met its SLO \(report verdict\)" classname="floodgate.report"><failure message="Broke its k6 thresholds: /);
+    expect(xml).toContain(
+      '<failure message="http_req_duration{stage:verify_nik}: p(95)=3,120 ms ≥ 3,000 ms (threshold p(95)&lt;3000)"/>',
+    );
+    expect(xml).toMatch(
+      /every stage met its SLO \(report verdict\)" classname="floodgate.report"><failure message="Broke its k6 thresholds: /,
+    );
   });
 
   test('a run id no sample carries is RESULTS_NOT_FOUND naming the run the NDJSON holds', async () => {
@@ -110,8 +130,17 @@ describe('the report of a real smoke run', () => {
 });
 
 describe('--fail-on on simulated runs', () => {
-  const knee = simulatedFolder('knee', { steps: linearSteps(6, 4, 8, 30), stages: { verify_nik: { baseMs: 50, servers: 2, serviceMs: 200 } }, seed: 1 });
-  const invalid = simulatedFolder('invalid', { scenario: 'soak', steps: [{ rate: 10, seconds: 30 }], generatorMaxRate: 6, seed: 2 });
+  const knee = simulatedFolder('knee', {
+    steps: linearSteps(6, 4, 8, 30),
+    stages: { verify_nik: { baseMs: 50, servers: 2, serviceMs: 200 } },
+    seed: 1,
+  });
+  const invalid = simulatedFolder('invalid', {
+    scenario: 'soak',
+    steps: [{ rate: 10, seconds: 30 }],
+    generatorMaxRate: 6,
+    seed: 2,
+  });
 
   test.each([
     ['a breakpoint not ready for the opening', [], 0, knee],
@@ -124,6 +153,7 @@ describe('--fail-on on simulated runs', () => {
   ] as const)('%s with %j exits %i', async (_case, flags, code, dir) => {
     const result = await floodgate(['report', dir, ...flags, '--target-truth', 'off']);
     expect(result.code, result.output).toBe(code);
-    if (code === 7) expect(result.output).toMatch(/error: the run is invalid \(--fail-on \w+\): the load generator dropped/);
+    if (code === 7)
+      expect(result.output).toMatch(/error: the run is invalid \(--fail-on \w+\): the load generator dropped/);
   });
 });

@@ -30,7 +30,14 @@ const RUN = `prom-parity-${Date.now().toString(36)}`;
  * Steps of 15 s hold 11 whole seconds past their warm-up.
  */
 const MINISTRY = ['--nik-capacity', '1', '--nik-service-ms', '100', '--nik-queue', '100', '--nik-timeout-ms', '2000'];
-const BREAKPOINT = ['BREAKPOINT_START=10', 'BREAKPOINT_STEP=20', 'BREAKPOINT_STEPS=2', 'BREAKPOINT_STEP_SECONDS=15', 'THINK_TIME_SCALE=0.02', 'EMAIL_TOKEN_SOURCE=header'];
+const BREAKPOINT = [
+  'BREAKPOINT_START=10',
+  'BREAKPOINT_STEP=20',
+  'BREAKPOINT_STEPS=2',
+  'BREAKPOINT_STEP_SECONDS=15',
+  'THINK_TIME_SCALE=0.02',
+  'EMAIL_TOKEN_SOURCE=header',
+];
 /** Throughput and funnel completion agree within this share. */
 const TOLERANCE = 0.02;
 
@@ -87,9 +94,15 @@ async function eventually(check: () => Promise<boolean>, what: string, timeoutMs
 
 beforeAll(async () => {
   if (!installed) return;
-  const target = startProcess(process.execPath, [FLOODGATE, 'target', '--port', '0', '--ministry-port', '0', '--test-hooks', '--db', ':memory:', ...MINISTRY], { cwd: ROOT });
+  const target = startProcess(
+    process.execPath,
+    [FLOODGATE, 'target', '--port', '0', '--ministry-port', '0', '--test-hooks', '--db', ':memory:', ...MINISTRY],
+    { cwd: ROOT },
+  );
   const targetUrl = (await target.waitFor(/listening on (http:\/\/\S+)/, 60_000))[1]!;
-  exporter = createExporter({ config: exporterConfig({ port: 0, follow: [join(scratch, '*', 'k6.ndjson')], followInterval: 200 }) });
+  exporter = createExporter({
+    config: exporterConfig({ port: 0, follow: [join(scratch, '*', 'k6.ndjson')], followInterval: 200 }),
+  });
   const address = await exporter.listen();
   prometheus = await startPrometheus(
     `global: { scrape_interval: 1s, evaluation_interval: 1s }\nscrape_configs:\n  - job_name: exporter\n    static_configs: [{ targets: ['${new URL(address.url).host}'] }]\n`,
@@ -97,13 +110,28 @@ beforeAll(async () => {
   const dir = join(scratch, RUN);
   runExit = await runToEnd(
     process.execPath,
-    [FLOODGATE, 'run', '--engine', 'local', '--target', targetUrl, '--scenario', 'breakpoint', '--run-id', RUN, '--out', dir, ...BREAKPOINT.flatMap((pair) => ['-e', pair])],
+    [
+      FLOODGATE,
+      'run',
+      '--engine',
+      'local',
+      '--target',
+      targetUrl,
+      '--scenario',
+      'breakpoint',
+      '--run-id',
+      RUN,
+      '--out',
+      dir,
+      ...BREAKPOINT.flatMap((pair) => ['-e', pair]),
+    ],
     { cwd: ROOT, env: { ...process.env, PATH: '/usr/bin:/bin' }, timeoutMs: 120_000 },
   );
   // Prometheus has scraped the exporter after it read the run's last line (the same newest sample time).
   const served = prometheus;
   const metricsUrl = `${address.url}/metrics`;
-  const newestOf = (text: string): number => Number(new RegExp(`^${RUN_METRICS.runLastSample.name}\\{run="${RUN}"\\} (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
+  const newestOf = (text: string): number =>
+    Number(new RegExp(`^${RUN_METRICS.runLastSample.name}\\{run="${RUN}"\\} (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
   await eventually(async () => {
     const exported = newestOf(await (await fetch(metricsUrl)).text());
     const data = await served.query(`max(${RUN_METRICS.runLastSample.name}{run="${RUN}"})`);
@@ -111,11 +139,21 @@ beforeAll(async () => {
   }, 'the end of the run reaching Prometheus');
   await new Promise((resolve) => setTimeout(resolve, 2000));
   knots = {
-    arrivals: await knotsOf(prometheus, `sum(${RUN_METRICS.funnelStage.name}{run="${RUN}",stage="landing",result="entered"})`),
+    arrivals: await knotsOf(
+      prometheus,
+      `sum(${RUN_METRICS.funnelStage.name}{run="${RUN}",stage="landing",result="entered"})`,
+    ),
     ok: await knotsOf(prometheus, `sum(${RUN_METRICS.httpRequests.name}{run="${RUN}",outcome="ok"})`),
   };
   fromFile = await buildReport({ dir, out: join(scratch, 'from-file'), pdf: 'off', truth: 'off' });
-  fromPrometheus = await buildReport({ dir, out: join(scratch, 'from-prometheus'), prometheus: prometheus.url, run: RUN, pdf: 'off', truth: 'off' });
+  fromPrometheus = await buildReport({
+    dir,
+    out: join(scratch, 'from-prometheus'),
+    prometheus: prometheus.url,
+    run: RUN,
+    pdf: 'off',
+    truth: 'off',
+  });
 }, 150_000);
 
 afterAll(async () => {
@@ -141,15 +179,25 @@ describe.skipIf(!installed)('one breakpoint run, reported from Prometheus and fr
     const file = fromFile.analysis.steps;
     const prom = fromPrometheus.analysis.steps;
     expect(file.length).toBe(2);
-    expect(prom.map((step) => [step.index, step.startSeconds, step.endSeconds])).toEqual(file.map((step) => [step.index, step.startSeconds, step.endSeconds]));
+    expect(prom.map((step) => [step.index, step.startSeconds, step.endSeconds])).toEqual(
+      file.map((step) => [step.index, step.startSeconds, step.endSeconds]),
+    );
     // the offered rate is measured from the planned arrivals on both paths
-    prom.forEach((step, index) => expect(gap(step.rate, file[index]!.rate), `step ${index}: ${step.rate} vs ${file[index]!.rate}`).toBeLessThanOrEqual(TOLERANCE));
+    prom.forEach((step, index) =>
+      expect(
+        gap(step.rate, file[index]!.rate),
+        `step ${index}: ${step.rate} vs ${file[index]!.rate}`,
+      ).toBeLessThanOrEqual(TOLERANCE),
+    );
     // the judged parts lie at the same wall-clock time, within one slot
     const fileOrigin = Date.parse(fromFile.analysis.origin) / 1000;
     const promOrigin = Date.parse(fromPrometheus.analysis.origin) / 1000;
     const slot = Math.max(fromFile.runResult.resolutionSeconds, fromPrometheus.runResult.resolutionSeconds);
     prom.forEach((step, index) => {
-      expect(Math.abs(promOrigin + step.judgedFromSeconds - (fileOrigin + file[index]!.judgedFromSeconds)), `step ${index}`).toBeLessThanOrEqual(slot);
+      expect(
+        Math.abs(promOrigin + step.judgedFromSeconds - (fileOrigin + file[index]!.judgedFromSeconds)),
+        `step ${index}`,
+      ).toBeLessThanOrEqual(slot);
     });
   });
 
@@ -178,7 +226,8 @@ describe.skipIf(!installed)('one breakpoint run, reported from Prometheus and fr
       const other = file[index]!;
       const from = origin + other.judgedFromSeconds;
       const to = from + other.judgedSeconds;
-      const edge = (series: readonly Knot[]): number => (unplaceable(series, from) + unplaceable(series, to)) / other.judgedSeconds;
+      const edge = (series: readonly Knot[]): number =>
+        (unplaceable(series, from) + unplaceable(series, to)) / other.judgedSeconds;
       return {
         index,
         arrivals: [step.arrivalsPerSecond, other.arrivalsPerSecond, edge(knots.arrivals)] as const,
@@ -186,11 +235,16 @@ describe.skipIf(!installed)('one breakpoint run, reported from Prometheus and fr
       };
     });
     const shown = rows
-      .map(({ index, arrivals, ok }) => `step ${index}: arrivals/s ${arrivals[0].toFixed(2)} vs ${arrivals[1].toFixed(2)} (edges ±${arrivals[2].toFixed(2)}), ok/s ${ok[0].toFixed(2)} vs ${ok[1].toFixed(2)} (edges ±${ok[2].toFixed(2)})`)
+      .map(
+        ({ index, arrivals, ok }) =>
+          `step ${index}: arrivals/s ${arrivals[0].toFixed(2)} vs ${arrivals[1].toFixed(2)} (edges ±${arrivals[2].toFixed(2)}), ok/s ${ok[0].toFixed(2)} vs ${ok[1].toFixed(2)} (edges ±${ok[2].toFixed(2)})`,
+      )
       .join('; ');
     for (const { arrivals, ok } of rows) {
       for (const [fromPrometheusValue, fromFileValue, edges] of [arrivals, ok]) {
-        expect(Math.abs(fromPrometheusValue - fromFileValue), shown).toBeLessThanOrEqual(TOLERANCE * fromFileValue + edges + 1e-9);
+        expect(Math.abs(fromPrometheusValue - fromFileValue), shown).toBeLessThanOrEqual(
+          TOLERANCE * fromFileValue + edges + 1e-9,
+        );
       }
     }
   });

@@ -30,7 +30,10 @@ beforeAll(async () => {
   simulation = simulateRun({
     run: 'prom-run',
     startMs: Date.now() + 1000,
-    steps: [{ rate: 20, seconds: 10 }, { rate: 30, seconds: 10 }],
+    steps: [
+      { rate: 20, seconds: 10 },
+      { rate: 30, seconds: 10 },
+    ],
     stages: { verify_nik: { baseMs: 40, servers: 2, serviceMs: 150 } },
     seed: 5,
   });
@@ -88,10 +91,14 @@ describe.skipIf(!installed)('reading a run back from Prometheus', () => {
   });
 
   test('says so when Prometheus holds nothing for the run', async () => {
-    await expect(readPrometheusRun({ url: prometheus!.url, run: 'no-such-run' })).rejects.toMatchObject({ code: 'RESULTS_NOT_FOUND' });
+    await expect(readPrometheusRun({ url: prometheus!.url, run: 'no-such-run' })).rejects.toMatchObject({
+      code: 'RESULTS_NOT_FOUND',
+    });
   });
 
   test('says so when Prometheus does not answer', async () => {
-    await expect(readPrometheusRun({ url: 'http://127.0.0.1:9', run: 'x' })).rejects.toMatchObject({ code: 'PROMETHEUS_UNAVAILABLE' });
+    await expect(readPrometheusRun({ url: 'http://127.0.0.1:9', run: 'x' })).rejects.toMatchObject({
+      code: 'PROMETHEUS_UNAVAILABLE',
+    });
   });
 });

@@ -53,12 +53,20 @@ function countPoints(metric: string, keep: (tags: Record<string, string>) => boo
 beforeAll(async () => {
   // the profile: an opening of 1,000 new applicants a minute decaying with τ = 17.4 min, in combined logs
   const log = await syntheticCombinedLog({
-    model: 'opening-exp', amplitudePerMinute: 1_000, shapeMinutes: 17.4, minutes: 45,
+    model: 'opening-exp',
+    amplitudePerMinute: 1_000,
+    shapeMinutes: 17.4,
+    minutes: 45,
     continuation: { register: 0.9, verify_email: 0.7, verify_nik: 0.6, upload_photo: 0.9, join_batch: 0.2 },
     thinkTime: { mu: Math.log(10), sigma: 0.5 },
     errors: { verify_nik: { capacity: 0.1 } },
-    retry: { throttled: { share: 0.8, mu: 1, sigma: 0.5 }, capacity: { share: 0.7, mu: 2, sigma: 0.5 }, behavioural: { share: 0.3, mu: 3, sigma: 0.5 } },
-    openingAtMs: Date.UTC(2020, 3, 11, 3, 0), seed: 14,
+    retry: {
+      throttled: { share: 0.8, mu: 1, sigma: 0.5 },
+      capacity: { share: 0.7, mu: 2, sigma: 0.5 },
+      behavioural: { share: 0.3, mu: 3, sigma: 0.5 },
+    },
+    openingAtMs: Date.UTC(2020, 3, 11, 3, 0),
+    seed: 14,
   });
   const logFile = join(scratch, 'access.log');
   writeFileSync(logFile, `${log.lines.join('\n')}\n`);
@@ -66,13 +74,38 @@ beforeAll(async () => {
 
   const target = startProcess(
     process.execPath,
-    [FLOODGATE, 'target', '--port', '0', '--ministry-port', '0', '--test-hooks', '--db', ':memory:', '--nik-capacity', '2', '--nik-service-ms', '200', '--nik-queue', '4'],
+    [
+      FLOODGATE,
+      'target',
+      '--port',
+      '0',
+      '--ministry-port',
+      '0',
+      '--test-hooks',
+      '--db',
+      ':memory:',
+      '--nik-capacity',
+      '2',
+      '--nik-service-ms',
+      '200',
+      '--nik-queue',
+      '4',
+    ],
     { cwd: PROJECT_ROOT },
   );
   const targetUrl = (await target.waitFor(/listening on (http:\/\/\S+)/, 60_000))[1]!;
-  const exporter = startProcess(process.execPath, [FLOODGATE, 'exporter', '--port', '0', '--follow', join(scratch, '*/k6.ndjson'), '--follow-interval', '200'], { cwd: PROJECT_ROOT });
+  const exporter = startProcess(
+    process.execPath,
+    [FLOODGATE, 'exporter', '--port', '0', '--follow', join(scratch, '*/k6.ndjson'), '--follow-interval', '200'],
+    { cwd: PROJECT_ROOT },
+  );
   const exporterUrl = (await exporter.waitFor(/listening on (http:\/\/\S+)/, 60_000))[1]!;
-  prometheus = await startPrometheus(projectPrometheusConfig({ [SCRAPE_JOBS.exporter]: new URL(exporterUrl).host, [SCRAPE_JOBS.target]: new URL(targetUrl).host }));
+  prometheus = await startPrometheus(
+    projectPrometheusConfig({
+      [SCRAPE_JOBS.exporter]: new URL(exporterUrl).host,
+      [SCRAPE_JOBS.target]: new URL(targetUrl).host,
+    }),
+  );
 
   const started = Date.now() / 1000;
   // 30 event minutes in 15 s (TIME_SCALE=120): ≈ 30 new applicants/s at first, 5/s at the end,
@@ -80,9 +113,32 @@ beforeAll(async () => {
   const run = await runToEnd(
     process.execPath,
     [
-      FLOODGATE, 'run', '--engine', 'local', '--target', targetUrl, '--scenario', 'opening', '--run-id', RUN, '--out', out,
-      '--profile', profilePath, '--rate-scale', String(15 / profile.fits.find((fit) => fit.model === profile.chosen)!.amplitudePerMinute), '--time-scale', '120',
-      '-e', 'WINDOW=0-30', '-e', 'RETRY_PROFILE=storm', '-e', 'CONTINUATION=full', '-e', 'THINK_TIME_SCALE=0.001',
+      FLOODGATE,
+      'run',
+      '--engine',
+      'local',
+      '--target',
+      targetUrl,
+      '--scenario',
+      'opening',
+      '--run-id',
+      RUN,
+      '--out',
+      out,
+      '--profile',
+      profilePath,
+      '--rate-scale',
+      String(15 / profile.fits.find((fit) => fit.model === profile.chosen)!.amplitudePerMinute),
+      '--time-scale',
+      '120',
+      '-e',
+      'WINDOW=0-30',
+      '-e',
+      'RETRY_PROFILE=storm',
+      '-e',
+      'CONTINUATION=full',
+      '-e',
+      'THINK_TIME_SCALE=0.001',
     ],
     { cwd: PROJECT_ROOT, env: { ...process.env, PATH: '/usr/bin:/bin' }, timeoutMs: 150_000 },
   );
@@ -101,7 +157,12 @@ beforeAll(async () => {
   const rangeSeconds = Math.ceil(Date.now() / 1000 - started) + 5;
   panelChecks = await checkDashboards(
     DASHBOARDS.filter((board) => board.file === 'funnel.json'),
-    { prometheusUrl: served.url, variables: { runs: [RUN], rateInterval: '5s', interval: '1s', range: `${rangeSeconds}s` }, rangeSeconds, stepSeconds: 1 },
+    {
+      prometheusUrl: served.url,
+      variables: { runs: [RUN], rateInterval: '5s', interval: '1s', range: `${rangeSeconds}s` },
+      rangeSeconds,
+      stepSeconds: 1,
+    },
   );
 }, 240_000);
 
@@ -121,7 +182,11 @@ describe('a retry-storm run against the reference target', () => {
       timeScale: 120,
       window: { fromMinute: 0, toMinute: 30 },
       retryProfile: 'storm',
-      fit: { model: profile.chosen, aic: fit.aic, candidates: profile.fits.map((candidate) => ({ model: candidate.model, aic: candidate.aic })) },
+      fit: {
+        model: profile.chosen,
+        aic: fit.aic,
+        candidates: profile.fits.map((candidate) => ({ model: candidate.model, aic: candidate.aic })),
+      },
     });
     expect(manifest.profile?.fit?.parameters.amplitudePerMinute).toBe(fit.amplitudePerMinute);
     expect(manifest.profile?.logAmplification).toEqual(profile.amplification);
@@ -130,7 +195,10 @@ describe('a retry-storm run against the reference target', () => {
   test('the report states the same profile, fit and scales in HTML, Markdown and JSON', () => {
     const markdown = readFileSync(join(out, 'report.md'), 'utf8');
     const html = readFileSync(join(out, 'report.html'), 'utf8');
-    const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { profile: { recorded?: unknown }; amplification?: unknown };
+    const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
+      profile: { recorded?: unknown };
+      amplification?: unknown;
+    };
     for (const text of [markdown, html]) {
       expect(text).toContain('Traffic profile played');
       expect(text).toContain(profile.chosen);
@@ -140,7 +208,12 @@ describe('a retry-storm run against the reference target', () => {
       expect(text).toContain('Retry amplification');
     }
     // report.json keeps six significant digits; the block is run.json's
-    expect(json.profile.recorded).toMatchObject({ source: profilePath, curve: 'fit', retryProfile: 'storm', fit: { model: profile.chosen } });
+    expect(json.profile.recorded).toMatchObject({
+      source: profilePath,
+      curve: 'fit',
+      retryProfile: 'storm',
+      fit: { model: profile.chosen },
+    });
     expect(json.amplification).toBeDefined();
   });
 
@@ -151,13 +224,20 @@ describe('a retry-storm run against the reference target', () => {
     expect(amplification.overall.stages.verify_nik?.requests).toBe(requests);
     expect(amplification.overall.stages.verify_nik?.entered).toBe(entered);
     expect(amplification.overall.stages.verify_nik?.requestsPerApplicant).toBeCloseTo(requests / entered, 9);
-    expect(amplification.peak.stages.verify_nik!.requests + amplification.offPeak.stages.verify_nik!.requests).toBe(requests);
+    expect(amplification.peak.stages.verify_nik!.requests + amplification.offPeak.stages.verify_nik!.requests).toBe(
+      requests,
+    );
   });
 
   test('the storm multiplies the ministry’s requests, the report says how much were retries and what they cost in applicants', () => {
     const amplification = report.analysis.amplification!;
     const nik = amplification.overall.stages.verify_nik!;
-    const shown = JSON.stringify({ overall: nik, peak: amplification.peak.stages.verify_nik, off: amplification.offPeak.stages.verify_nik, impact: amplification.impact });
+    const shown = JSON.stringify({
+      overall: nik,
+      peak: amplification.peak.stages.verify_nik,
+      off: amplification.offPeak.stages.verify_nik,
+      impact: amplification.impact,
+    });
     // ≈ 30 arrivals/s at first against 10 checks/s: most checks are refused (503) and retried within seconds
     expect(nik.requestsPerApplicant, shown).toBeGreaterThan(1.5);
     expect(nik.retryShare, shown).toBeGreaterThan(0.3);
@@ -165,23 +245,33 @@ describe('a retry-storm run against the reference target', () => {
     expect(amplification.impact?.stage, shown).toBe('verify_nik');
     // not split (below): the impact rests on the whole run
     expect(amplification.impact!.retryShare).toBeCloseTo(1 - nik.entered / nik.requests, 9);
-    expect(amplification.impact!.applicantsPerSecondAtPeak).toBeCloseTo(amplification.impact!.throughputPerSecond / nik.requestsPerApplicant, 9);
+    expect(amplification.impact!.applicantsPerSecondAtPeak).toBeCloseTo(
+      amplification.impact!.throughputPerSecond / nik.requestsPerApplicant,
+      9,
+    );
     const markdown = readFileSync(join(out, 'report.md'), 'utf8');
-    expect(markdown).toMatch(/At verify_nik \(the stage that refused or failed most\): [\d.,]+ requests\/s over the run/);
+    expect(markdown).toMatch(
+      /At verify_nik \(the stage that refused or failed most\): [\d.,]+ requests\/s over the run/,
+    );
     // 12 event minutes of peak at TIME_SCALE=120 last 6 s: too short to split, and the report says so
     expect(amplification.split).toBe(false);
     expect(markdown).toMatch(/The peak lasted \d+ s, under 120 s \(a time-compressed run\), so it is not split/);
   });
 
   test('on Prometheus, the amplification panel fills and the counters give the report’s requests per applicant', async () => {
-    const panels = panelChecks.filter((check) => check.title === 'Requests per applicant by stage' || check.title === 'Retries share of requests by stage');
+    const panels = panelChecks.filter(
+      (check) =>
+        check.title === 'Requests per applicant by stage' || check.title === 'Retries share of requests by stage',
+    );
     expect(panels.map((check) => `${check.title} ${check.refId}: ${check.status}`)).toEqual([
       'Requests per applicant by stage A: data',
       'Requests per applicant by stage B: data',
       'Retries share of requests by stage A: data',
     ]);
     const requests = await prometheus!.query(`sum(${RUN_METRICS.httpRequests.name}{run="${RUN}", stage="verify_nik"})`);
-    const entered = await prometheus!.query(`sum(${RUN_METRICS.funnelStage.name}{run="${RUN}", stage="verify_nik", result="entered"})`);
+    const entered = await prometheus!.query(
+      `sum(${RUN_METRICS.funnelStage.name}{run="${RUN}", stage="verify_nik", result="entered"})`,
+    );
     const perApplicant = Number(requests.result[0]?.value?.[1]) / Number(entered.result[0]?.value?.[1]);
     expect(perApplicant).toBeCloseTo(report.analysis.amplification!.overall.stages.verify_nik!.requestsPerApplicant, 9);
   });

@@ -27,7 +27,7 @@ beforeAll(async () => {
       "  thresholds: { http_req_failed: ['rate<0.5'], http_reqs: [__ENV.IMPOSSIBLE === '1' ? 'count<0' : 'count>=0'] },",
       '};',
       'export default async function () {',
-      '  const res = await http.asyncRequest(\'GET\', `${__ENV.BASE_URL}/`);',
+      "  const res = await http.asyncRequest('GET', `${__ENV.BASE_URL}/`);",
       "  check(res, { 'status is 200': (r) => r.status === 200 });",
       '  await new Promise((resolve) => setTimeout(resolve, 100));',
       '}',
@@ -44,7 +44,10 @@ afterAll(async () => {
  * `floodgate run …` through the CLI's own entry (cli/index.ts main), in this process: the flags
  * go through the same parser a user's do. Output is captured; results go to the scratch folder.
  */
-async function floodgateRun(args: readonly string[], pathVariable = '/usr/bin:/bin'): Promise<{ code: number | null; output: string }> {
+async function floodgateRun(
+  args: readonly string[],
+  pathVariable = '/usr/bin:/bin',
+): Promise<{ code: number | null; output: string }> {
   let output = '';
   const capture = (chunk: string | Uint8Array): boolean => ((output += chunk.toString()), true);
   const out = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
@@ -73,13 +76,29 @@ const points = (path: string): Point[] =>
     .split('\n')
     .map((line) => JSON.parse(line) as Point)
     .filter((line) => line.type === 'Point');
-const sum = (lines: Point[], metric: string): number => lines.filter((line) => line.metric === metric).reduce((total, line) => total + line.data.value, 0);
+const sum = (lines: Point[], metric: string): number =>
+  lines.filter((line) => line.metric === metric).reduce((total, line) => total + line.data.value, 0);
 
 describe("a k6 user's own script on the local engine", () => {
   test('runs with --vus 5 --duration 2s --out json=x.ndjson --tag team=qa --summary-export, and the summary comes last', async () => {
     const { code, output } = await floodgateRun([
-      'user-test.ts', '--vus', '5', '--duration', '2s', '--out', 'json=x.ndjson', '--tag', 'team=qa', '--summary-export', 'export.json',
-      '--run-id', 'user-flags', '-e', `BASE_URL=${server.url}`, '--engine', 'local',
+      'user-test.ts',
+      '--vus',
+      '5',
+      '--duration',
+      '2s',
+      '--out',
+      'json=x.ndjson',
+      '--tag',
+      'team=qa',
+      '--summary-export',
+      'export.json',
+      '--run-id',
+      'user-flags',
+      '-e',
+      `BASE_URL=${server.url}`,
+      '--engine',
+      'local',
     ]);
     expect(code, output).toBe(0);
     expect(output).toContain('"cli" level configuration overrode scenarios configuration entirely');
@@ -88,8 +107,14 @@ describe("a k6 user's own script on the local engine", () => {
     const lines = points(join(scratch, 'x.ndjson'));
     expect(Math.max(...lines.filter((line) => line.metric === 'vus').map((line) => line.data.value))).toBe(5);
     expect(sum(lines, 'iterations')).toBeGreaterThan(5); // five VUs looping for 2 s, not the script's one iteration
-    expect(lines.filter((line) => line.metric === 'http_reqs').every((line) => line.data.tags.team === 'qa' && line.data.tags.run === 'user-flags')).toBe(true);
-    const exported = JSON.parse(readFileSync(join(scratch, 'export.json'), 'utf8')) as { metrics: Record<string, Record<string, unknown>> };
+    expect(
+      lines
+        .filter((line) => line.metric === 'http_reqs')
+        .every((line) => line.data.tags.team === 'qa' && line.data.tags.run === 'user-flags'),
+    ).toBe(true);
+    const exported = JSON.parse(readFileSync(join(scratch, 'export.json'), 'utf8')) as {
+      metrics: Record<string, Record<string, unknown>>;
+    };
     expect(exported.metrics.http_reqs!.count).toBe(sum(lines, 'http_reqs'));
     expect(exported.metrics.http_req_failed!.thresholds).toEqual({ 'rate<0.5': false });
     const summaryAt = output.indexOf('█ TOTAL RESULTS');
@@ -100,24 +125,72 @@ describe("a k6 user's own script on the local engine", () => {
   });
 
   test('-i 7 runs seven iterations in all; -q shows no progress', async () => {
-    const { code, output } = await floodgateRun(['user-test.ts', '-u', '2', '-i', '7', '-q', '--run-id', 'user-iterations', '-e', `BASE_URL=${server.url}`, '--engine', 'local']);
+    const { code, output } = await floodgateRun([
+      'user-test.ts',
+      '-u',
+      '2',
+      '-i',
+      '7',
+      '-q',
+      '--run-id',
+      'user-iterations',
+      '-e',
+      `BASE_URL=${server.url}`,
+      '--engine',
+      'local',
+    ]);
     expect(code, output).toBe(0);
     expect(sum(points(join(scratch, 'results', 'user-iterations', 'k6.ndjson')), 'iterations')).toBe(7);
     expect(output).not.toMatch(/^\[\d+:\d\d/m);
   });
 
   test('-s ramps the VUs (ramping-vus), never above the highest target', async () => {
-    const { code, output } = await floodgateRun(['user-test.ts', '-s', '1s:3', '-s', '1s:0', '--run-id', 'user-stages', '-e', `BASE_URL=${server.url}`, '--engine', 'local']);
+    const { code, output } = await floodgateRun([
+      'user-test.ts',
+      '-s',
+      '1s:3',
+      '-s',
+      '1s:0',
+      '--run-id',
+      'user-stages',
+      '-e',
+      `BASE_URL=${server.url}`,
+      '--engine',
+      'local',
+    ]);
     expect(code, output).toBe(0);
-    const vus = points(join(scratch, 'results', 'user-stages', 'k6.ndjson')).filter((line) => line.metric === 'vus').map((line) => line.data.value);
+    const vus = points(join(scratch, 'results', 'user-stages', 'k6.ndjson'))
+      .filter((line) => line.metric === 'vus')
+      .map((line) => line.data.value);
     expect(Math.max(...vus)).toBeLessThanOrEqual(3);
     expect(Math.max(...vus)).toBeGreaterThan(0);
   });
 
   test('a failing threshold exits 99, and --no-thresholds does not judge it', async () => {
-    const failing = await floodgateRun(['user-test.ts', '--run-id', 'user-threshold', '-e', `BASE_URL=${server.url}`, '-e', 'IMPOSSIBLE=1', '--engine', 'local']);
+    const failing = await floodgateRun([
+      'user-test.ts',
+      '--run-id',
+      'user-threshold',
+      '-e',
+      `BASE_URL=${server.url}`,
+      '-e',
+      'IMPOSSIBLE=1',
+      '--engine',
+      'local',
+    ]);
     expect(failing.code, failing.output).toBe(99);
-    const unjudged = await floodgateRun(['user-test.ts', '--no-thresholds', '--run-id', 'user-no-thresholds', '-e', `BASE_URL=${server.url}`, '-e', 'IMPOSSIBLE=1', '--engine', 'local']);
+    const unjudged = await floodgateRun([
+      'user-test.ts',
+      '--no-thresholds',
+      '--run-id',
+      'user-no-thresholds',
+      '-e',
+      `BASE_URL=${server.url}`,
+      '-e',
+      'IMPOSSIBLE=1',
+      '--engine',
+      'local',
+    ]);
     expect(unjudged.code, unjudged.output).toBe(0);
   });
 });
@@ -134,14 +207,29 @@ describe('flags the local engine cannot honour', () => {
     [['--user-agent'], /--user-agent needs a value/],
     [['--tag', 'run=x'], /--run-id/],
   ])('%j is refused before anything starts, saying what to use instead, with no stack line', async (flags, message) => {
-    const { code, output } = await floodgateRun(['user-test.ts', ...flags, '--engine', 'local', '-e', `BASE_URL=${server.url}`]);
+    const { code, output } = await floodgateRun([
+      'user-test.ts',
+      ...flags,
+      '--engine',
+      'local',
+      '-e',
+      `BASE_URL=${server.url}`,
+    ]);
     expect(code, output).toBe(2);
     expect(output).toMatch(message);
     expect(output).not.toMatch(/^\s+at /m);
   });
 
   test("-e of another scenario's variable is refused: --scenario opening -e SOAK_DURATION=2hours", async () => {
-    const { code, output } = await floodgateRun(['--scenario', 'opening', '-e', 'SOAK_DURATION=2hours', '--engine', 'local', '--no-preflight']);
+    const { code, output } = await floodgateRun([
+      '--scenario',
+      'opening',
+      '-e',
+      'SOAK_DURATION=2hours',
+      '--engine',
+      'local',
+      '--no-preflight',
+    ]);
     expect(code, output).toBe(2);
     expect(output).toMatch(/-e SOAK_DURATION is read by the soak scenario, not by opening/);
   });
@@ -151,18 +239,71 @@ describe('with k6', () => {
   test('every k6 flag reaches k6 as given, before the script', async () => {
     const bin = join(scratch, 'fake-k6');
     mkdirSync(bin, { recursive: true });
-    writeFileSync(join(bin, 'k6'), ['#!/bin/sh', 'for a in "$@"; do printf "%s\\n" "$a"; done > "$(dirname "$0")/argv.txt"', 'echo "fake k6 ran"'].join('\n'));
+    writeFileSync(
+      join(bin, 'k6'),
+      [
+        '#!/bin/sh',
+        'for a in "$@"; do printf "%s\\n" "$a"; done > "$(dirname "$0")/argv.txt"',
+        'echo "fake k6 ran"',
+      ].join('\n'),
+    );
     chmodSync(join(bin, 'k6'), 0o755);
     const { code, output } = await floodgateRun(
-      ['user-test.ts', '-u', '5', '-d', '10s', '--tag', 'team=qa', '-o', 'json=x.ndjson', '-o', 'csv=x.csv', '--summary-export', 's.json', '--no-thresholds', '--http-debug=full', '-w', '--user-agent', 'qa/1', '--run-id', 'fake-flags'],
+      [
+        'user-test.ts',
+        '-u',
+        '5',
+        '-d',
+        '10s',
+        '--tag',
+        'team=qa',
+        '-o',
+        'json=x.ndjson',
+        '-o',
+        'csv=x.csv',
+        '--summary-export',
+        's.json',
+        '--no-thresholds',
+        '--http-debug=full',
+        '-w',
+        '--user-agent',
+        'qa/1',
+        '--run-id',
+        'fake-flags',
+      ],
       `${bin}:/usr/bin:/bin`,
     );
     expect(code, output).toBe(0);
     const argv = readFileSync(join(bin, 'argv.txt'), 'utf8').trim().split('\n');
     expect(argv.slice(-18)).toEqual([
-      '--vus', '5', '--duration', '10s', '--tag', 'team=qa', '--out', 'json=x.ndjson', '--out', 'csv=x.csv',
-      '--summary-export', 's.json', '--no-thresholds', '--http-debug=full', '-w', '--user-agent', 'qa/1', 'user-test.ts',
+      '--vus',
+      '5',
+      '--duration',
+      '10s',
+      '--tag',
+      'team=qa',
+      '--out',
+      'json=x.ndjson',
+      '--out',
+      'csv=x.csv',
+      '--summary-export',
+      's.json',
+      '--no-thresholds',
+      '--http-debug=full',
+      '-w',
+      '--user-agent',
+      'qa/1',
+      'user-test.ts',
     ]);
-    expect(argv.slice(0, 8)).toEqual(['run', '--quiet', '--include-system-env-vars=false', '--out', 'json=results/fake-flags/k6.ndjson', '--tag', 'run=fake-flags', '-e']);
+    expect(argv.slice(0, 8)).toEqual([
+      'run',
+      '--quiet',
+      '--include-system-env-vars=false',
+      '--out',
+      'json=results/fake-flags/k6.ndjson',
+      '--tag',
+      'run=fake-flags',
+      '-e',
+    ]);
   });
 });

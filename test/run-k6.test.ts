@@ -14,7 +14,15 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { isFloodgateError, type ErrorCode } from '../contracts/errors.ts';
 import { chooseEngine, findK6 } from '../runner/engine-choice.ts';
-import { PROJECT_ROOT, k6ScriptArgument, runScenario, scenarioScript, scriptVariables, type RunContext, type RunScenarioOptions } from '../runner/index.ts';
+import {
+  PROJECT_ROOT,
+  k6ScriptArgument,
+  runScenario,
+  scenarioScript,
+  scriptVariables,
+  type RunContext,
+  type RunScenarioOptions,
+} from '../runner/index.ts';
 import { k6Command } from '../runner/k6-command.ts';
 import { defaultRunId } from '../runner/run-id.ts';
 import type { RunRecord } from '../runner/run-record.ts';
@@ -71,7 +79,10 @@ function fakeK6(name: string, body: string): string {
 
 function quietContext(pathVariable: string, extra: Partial<RunContext> = {}): RunContext & { output: () => string } {
   let text = '';
-  const stream = { isTTY: false, write: (chunk: string | Uint8Array) => ((text += chunk.toString()), true) } as unknown as NodeJS.WritableStream;
+  const stream = {
+    isTTY: false,
+    write: (chunk: string | Uint8Array) => ((text += chunk.toString()), true),
+  } as unknown as NodeJS.WritableStream;
   return {
     cwd: PROJECT_ROOT,
     stdout: stream,
@@ -111,16 +122,44 @@ describe('the k6 command line', () => {
         ],
       }),
     ).toEqual([
-      'k6', 'run', '--quiet', '--include-system-env-vars=false', '--out', 'json=results/r1/k6.ndjson', '--tag', 'run=r1',
-      '-e', 'TARGET_URL=http://127.0.0.1:18081', '-e', 'RUN_ID=r1', '-e', 'RESULTS_DIR=results/r1',
-      '-e', 'RATE_SCALE=0.01', '-e', 'WINDOW=0-30',
+      'k6',
+      'run',
+      '--quiet',
+      '--include-system-env-vars=false',
+      '--out',
+      'json=results/r1/k6.ndjson',
+      '--tag',
+      'run=r1',
+      '-e',
+      'TARGET_URL=http://127.0.0.1:18081',
+      '-e',
+      'RUN_ID=r1',
+      '-e',
+      'RESULTS_DIR=results/r1',
+      '-e',
+      'RATE_SCALE=0.01',
+      '-e',
+      'WINDOW=0-30',
       'load-tests/scenarios/opening.ts',
     ]);
   });
 
   test('passes execution segments through before the script', () => {
-    const argv = k6Command({ script: 's.ts', out: 'o', runId: 'r', env: [], executionSegment: '0:1/4', executionSegmentSequence: '0,1/4,1/2,3/4,1' });
-    expect(argv.slice(-5)).toEqual(['--execution-segment', '0:1/4', '--execution-segment-sequence', '0,1/4,1/2,3/4,1', 's.ts']);
+    const argv = k6Command({
+      script: 's.ts',
+      out: 'o',
+      runId: 'r',
+      env: [],
+      executionSegment: '0:1/4',
+      executionSegmentSequence: '0,1/4,1/2,3/4,1',
+    });
+    expect(argv.slice(-5)).toEqual([
+      '--execution-segment',
+      '0:1/4',
+      '--execution-segment-sequence',
+      '0,1/4,1/2,3/4,1',
+      's.ts',
+    ]);
   });
 
   test('names the script relative to the working directory when it lies inside it', () => {
@@ -130,7 +169,11 @@ describe('the k6 command line', () => {
 });
 
 describe('script variables of a run', () => {
-  const options = { target: 'http://127.0.0.1:18081', rateScale: 0.5, env: ['WINDOW=0-30', 'PROFILE=profiles/day.csv', 'NOTE=a=b'] };
+  const options = {
+    target: 'http://127.0.0.1:18081',
+    rateScale: 0.5,
+    env: ['WINDOW=0-30', 'PROFILE=profiles/day.csv', 'NOTE=a=b'],
+  };
 
   test('come in order: target, run, results, scales, then -e pairs; a relative CSV profile becomes absolute', () => {
     expect(scriptVariables(options, 'r1', 'results/r1', '/work')).toEqual([
@@ -156,13 +199,24 @@ describe('script variables of a run', () => {
   });
 
   test('--profile becomes an absolute PROFILE, and may not be given again with -e', () => {
-    expect(scriptVariables({ target: 'http://t', profile: 'logs/profile.json' }, 'r', 'o', '/w')).toContainEqual(['PROFILE', '/w/logs/profile.json']);
-    expect(() => scriptVariables({ target: 'http://t', profile: '/p.json', env: ['PROFILE=/q.json'] }, 'r', 'o', '/w')).toThrow(/set PROFILE with --profile/);
-    expect(scriptVariables({ target: 'http://t', env: ['PROFILE=p.json'] }, 'r', 'o', '/w')).toContainEqual(['PROFILE', '/w/p.json']);
+    expect(scriptVariables({ target: 'http://t', profile: 'logs/profile.json' }, 'r', 'o', '/w')).toContainEqual([
+      'PROFILE',
+      '/w/logs/profile.json',
+    ]);
+    expect(() =>
+      scriptVariables({ target: 'http://t', profile: '/p.json', env: ['PROFILE=/q.json'] }, 'r', 'o', '/w'),
+    ).toThrow(/set PROFILE with --profile/);
+    expect(scriptVariables({ target: 'http://t', env: ['PROFILE=p.json'] }, 'r', 'o', '/w')).toContainEqual([
+      'PROFILE',
+      '/w/p.json',
+    ]);
   });
 
   test('-e may set TIME_SCALE when the flag is not given', () => {
-    expect(scriptVariables({ target: 'http://t', env: ['TIME_SCALE=60'] }, 'r', 'o', '/w')).toContainEqual(['TIME_SCALE', '60']);
+    expect(scriptVariables({ target: 'http://t', env: ['TIME_SCALE=60'] }, 'r', 'o', '/w')).toContainEqual([
+      'TIME_SCALE',
+      '60',
+    ]);
   });
 });
 
@@ -198,19 +252,31 @@ describe('runScenario', () => {
     expect(() => readFileSync(join(out, 'run.json'))).toThrow();
   });
 
-  test.each(['spike', '../scenarios/smoke', 'SMOKE'])('an unknown scenario (%s) is SCENARIO_UNKNOWN', async (scenario) => {
-    expect(await errorCodeOf(runScenario({ ...base, scenario }, quietContext(folder('no-k6'))))).toBe('SCENARIO_UNKNOWN');
-  });
+  test.each(['spike', '../scenarios/smoke', 'SMOKE'])(
+    'an unknown scenario (%s) is SCENARIO_UNKNOWN',
+    async (scenario) => {
+      expect(await errorCodeOf(runScenario({ ...base, scenario }, quietContext(folder('no-k6'))))).toBe(
+        'SCENARIO_UNKNOWN',
+      );
+    },
+  );
 
   test('an execution segment without the full sequence is refused: the parts would not add up', async () => {
     const k6 = fakeK6('never-started-segment', 'exit 0');
-    const code = await errorCodeOf(runScenario({ ...base, executionSegment: '0:1/3', out: join(scratch, 'segment') }, quietContext(k6)));
+    const code = await errorCodeOf(
+      runScenario({ ...base, executionSegment: '0:1/3', out: join(scratch, 'segment') }, quietContext(k6)),
+    );
     expect(code).toBe('USAGE');
   });
 
   test('a bad script variable is found before any engine starts', async () => {
     const k6 = fakeK6('never-started', 'exit 0');
-    const code = await errorCodeOf(runScenario({ ...base, scenario: 'opening', env: ['WINDOW=late'], out: join(scratch, 'bad-var') }, quietContext(k6)));
+    const code = await errorCodeOf(
+      runScenario(
+        { ...base, scenario: 'opening', env: ['WINDOW=late'], out: join(scratch, 'bad-var') },
+        quietContext(k6),
+      ),
+    );
     expect(code).toBe('SCRIPT_ENV_INVALID');
     expect(() => readFileSync(join(k6, 'argv.txt'))).toThrow();
   });
@@ -222,8 +288,22 @@ describe('runScenario', () => {
     const outcome = await runScenario({ ...base, engine: 'auto', runId: 'fake-run', out, env: ['SEED=7'] }, context);
 
     const expected = [
-      'k6', 'run', '--quiet', '--include-system-env-vars=false', '--out', `json=${out}/k6.ndjson`, '--tag', 'run=fake-run',
-      '-e', `TARGET_URL=${target}`, '-e', 'RUN_ID=fake-run', '-e', `RESULTS_DIR=${out}`, '-e', 'SEED=7',
+      'k6',
+      'run',
+      '--quiet',
+      '--include-system-env-vars=false',
+      '--out',
+      `json=${out}/k6.ndjson`,
+      '--tag',
+      'run=fake-run',
+      '-e',
+      `TARGET_URL=${target}`,
+      '-e',
+      'RUN_ID=fake-run',
+      '-e',
+      `RESULTS_DIR=${out}`,
+      '-e',
+      'SEED=7',
       'load-tests/scenarios/smoke.ts',
     ];
     expect(outcome).toMatchObject({ exitCode: 99, engine: 'k6', runId: 'fake-run', outDir: out, command: expected });
@@ -279,7 +359,9 @@ describe('the pre-flight', () => {
     const k6 = fakeK6('preflight-refused', 'exit 0');
     const out = join(scratch, 'preflight-refused-results');
     const dead = await deadUrl();
-    const error = await runScenario({ ...base, target: dead, out }, quietContext(k6)).catch((caught: unknown) => caught);
+    const error = await runScenario({ ...base, target: dead, out }, quietContext(k6)).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toMatchObject({ code: 'TARGET_UNREACHABLE', exitCode: 4, details: { url: dead } });
     expect((error as Error).message).toMatch(/does not answer: connect ECONNREFUSED/);
     expect(existsSync(join(k6, 'argv.txt'))).toBe(false);
@@ -291,7 +373,10 @@ describe('the pre-flight', () => {
       // never answers
     });
     const k6 = fakeK6('preflight-silent', 'exit 0');
-    const error = await runScenario({ ...base, target: silent, out: join(scratch, 'preflight-silent') }, quietContext(k6, { preflightTimeoutMs: 200 })).catch((caught: unknown) => caught);
+    const error = await runScenario(
+      { ...base, target: silent, out: join(scratch, 'preflight-silent') },
+      quietContext(k6, { preflightTimeoutMs: 200 }),
+    ).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: 'TARGET_UNREACHABLE', details: { detail: 'no answer within 0.2 s' } });
     expect(existsSync(join(k6, 'argv.txt'))).toBe(false);
   });
@@ -307,7 +392,10 @@ describe('the pre-flight', () => {
   test('preflight: false (--no-preflight) sends nothing and starts k6 even when the target is down', async () => {
     const k6 = fakeK6('no-preflight', 'exit 99');
     const before = preflightRequests;
-    const down = await runScenario({ ...base, target: await deadUrl(), preflight: false, out: join(scratch, 'no-preflight') }, quietContext(k6));
+    const down = await runScenario(
+      { ...base, target: await deadUrl(), preflight: false, out: join(scratch, 'no-preflight') },
+      quietContext(k6),
+    );
     expect(down.exitCode).toBe(99);
     expect(existsSync(join(k6, 'argv.txt'))).toBe(true);
     await runScenario({ ...base, preflight: false, out: join(scratch, 'no-preflight-up') }, quietContext(k6));
@@ -327,9 +415,13 @@ describe('a results folder that already holds a run', () => {
     const modified = statSync(record).mtimeMs;
     rmSync(join(k6, 'argv.txt'));
 
-    const error = await runScenario({ ...base, runId: 'reused', out }, quietContext(k6)).catch((caught: unknown) => caught);
+    const error = await runScenario({ ...base, runId: 'reused', out }, quietContext(k6)).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toMatchObject({ code: 'USAGE', exitCode: 2 });
-    expect((error as Error).message).toMatch(/already holds run "reused" \(run\.json\).*collide with the records the earlier run left on the target \(409 duplicate_email\)\. Pass another --run-id, leave --run-id out for a fresh one, or remove /);
+    expect((error as Error).message).toMatch(
+      /already holds run "reused" \(run\.json\).*collide with the records the earlier run left on the target \(409 duplicate_email\)\. Pass another --run-id, leave --run-id out for a fresh one, or remove /,
+    );
     expect(existsSync(join(k6, 'argv.txt'))).toBe(false);
     expect(readFileSync(record, 'utf8')).toBe(written);
     expect(statSync(record).mtimeMs).toBe(modified);
@@ -339,7 +431,9 @@ describe('a results folder that already holds a run', () => {
     const k6 = fakeK6('reuse-other', 'exit 0');
     const out = join(scratch, 'reuse-other');
     await runScenario({ ...base, runId: 'first', out }, quietContext(k6));
-    await expect(runScenario({ ...base, runId: 'second', out }, quietContext(k6))).rejects.toThrow(/holds the results of run "first" \(run\.json\); run "second" would overwrite them\. Pass another --out/);
+    await expect(runScenario({ ...base, runId: 'second', out }, quietContext(k6))).rejects.toThrow(
+      /holds the results of run "first" \(run\.json\); run "second" would overwrite them\. Pass another --out/,
+    );
   });
 
   test('a folder without run.json (k6 run by hand) is used, its stale NDJSON replaced', async () => {
@@ -356,11 +450,22 @@ describe('checks of the plan and the variables', () => {
   const base: RunScenarioOptions = { target, scenario: 'opening', engine: 'k6' };
 
   test.each([
-    ['opening', { rateScale: 1e-9 }, /the opening plan starts 0 applicants in 3600s, fewer than one.*raise RATE_SCALE \(--rate-scale\) or widen WINDOW/],
-    ['soak', { env: ['SOAK_RATE=0.0001', 'SOAK_DURATION=1m'] }, /the soak plan starts 0\.017 applicants in 60s, fewer than one/],
+    [
+      'opening',
+      { rateScale: 1e-9 },
+      /the opening plan starts 0 applicants in 3600s, fewer than one.*raise RATE_SCALE \(--rate-scale\) or widen WINDOW/,
+    ],
+    [
+      'soak',
+      { env: ['SOAK_RATE=0.0001', 'SOAK_DURATION=1m'] },
+      /the soak plan starts 0\.017 applicants in 60s, fewer than one/,
+    ],
   ])('a plan with fewer than one arrival (%s) is refused before k6 starts', async (scenario, extra, message) => {
     const k6 = fakeK6(`tiny-${scenario}`, 'exit 0');
-    const error = await runScenario({ ...base, scenario, ...extra, out: join(scratch, `tiny-${scenario}`) }, quietContext(k6)).catch((caught: unknown) => caught);
+    const error = await runScenario(
+      { ...base, scenario, ...extra, out: join(scratch, `tiny-${scenario}`) },
+      quietContext(k6),
+    ).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: 'PROFILE_INVALID' });
     expect((error as Error).message).toMatch(message);
     expect(existsSync(join(k6, 'argv.txt'))).toBe(false);
@@ -369,9 +474,21 @@ describe('checks of the plan and the variables', () => {
   test('an -e name no script reads is warned about, with the closest known one, and still passed on', async () => {
     const k6 = fakeK6('unknown-variable', 'exit 0');
     const context = quietContext(k6);
-    const outcome = await runScenario({ ...base, scenario: 'breakpoint', env: ['BREAKPONT_START=5', 'ACME_API_KEY=x', 'BREAKPOINT_STEPS=2'], out: join(scratch, 'unknown-variable') }, context);
-    expect(context.output()).toContain("warning: -e BREAKPONT_START is not a variable floodgate's scripts read (did you mean BREAKPOINT_START?); it is passed on");
-    expect(context.output()).toMatch(/warning: -e ACME_API_KEY is not a variable floodgate's scripts read; it is passed on/);
+    const outcome = await runScenario(
+      {
+        ...base,
+        scenario: 'breakpoint',
+        env: ['BREAKPONT_START=5', 'ACME_API_KEY=x', 'BREAKPOINT_STEPS=2'],
+        out: join(scratch, 'unknown-variable'),
+      },
+      context,
+    );
+    expect(context.output()).toContain(
+      "warning: -e BREAKPONT_START is not a variable floodgate's scripts read (did you mean BREAKPOINT_START?); it is passed on",
+    );
+    expect(context.output()).toMatch(
+      /warning: -e ACME_API_KEY is not a variable floodgate's scripts read; it is passed on/,
+    );
     expect(context.output()).not.toMatch(/-e BREAKPOINT_STEPS is not/);
     expect(outcome.command).toEqual(expect.arrayContaining(['BREAKPONT_START=5', 'ACME_API_KEY=x']));
   });

@@ -22,7 +22,11 @@ let target: ManagedProcess;
 let targetUrl: string;
 
 beforeAll(async () => {
-  target = startProcess(process.execPath, [FLOODGATE, 'target', '--port', '0', '--ministry-port', '0', '--test-hooks', '--db', ':memory:'], { cwd: PROJECT_ROOT });
+  target = startProcess(
+    process.execPath,
+    [FLOODGATE, 'target', '--port', '0', '--ministry-port', '0', '--test-hooks', '--db', ':memory:'],
+    { cwd: PROJECT_ROOT },
+  );
   targetUrl = (await target.waitFor(/listening on (http:\/\/\S+)/, 60_000))[1]!;
 });
 
@@ -33,7 +37,11 @@ afterAll(async () => {
 
 /** Runs `floodgate run …` to its end; resolves with the exit code and the output. */
 function floodgateRun(args: readonly string[], timeoutMs = 120_000): Promise<{ code: number | null; output: string }> {
-  return runToEnd(process.execPath, [FLOODGATE, 'run', ...args], { cwd: PROJECT_ROOT, env: { ...process.env, PATH: '/usr/bin:/bin' }, timeoutMs });
+  return runToEnd(process.execPath, [FLOODGATE, 'run', ...args], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, PATH: '/usr/bin:/bin' },
+    timeoutMs,
+  });
 }
 
 type Json = Record<string, unknown>;
@@ -49,14 +57,16 @@ function readNdjson(path: string): Json[] {
 }
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Problems of one NDJSON line against the Metric and Point shapes of k6-contract.md §1. */
 function shapeProblems(line: Json): string[] {
   const problems: string[] = [];
   const expectKeys = (what: string, value: Json, required: string[], optional: string[] = []): void => {
     for (const key of required) if (!(key in value)) problems.push(`${what} lacks ${key}`);
-    for (const key of Object.keys(value)) if (!required.includes(key) && !optional.includes(key)) problems.push(`${what} has unknown key ${key}`);
+    for (const key of Object.keys(value))
+      if (!required.includes(key) && !optional.includes(key)) problems.push(`${what} has unknown key ${key}`);
   };
   if (line.type === 'Metric') {
     expectKeys('Metric line', line, ['type', 'data', 'metric']);
@@ -64,13 +74,20 @@ function shapeProblems(line: Json): string[] {
     if (!isObject(data)) return [...problems, 'Metric data is not an object'];
     expectKeys('Metric data', data, ['name', 'type', 'contains', 'thresholds', 'submetrics']);
     if (data.name !== line.metric) problems.push('Metric data.name differs from metric');
-    if (!['counter', 'gauge', 'rate', 'trend'].includes(String(data.type))) problems.push(`Metric type ${String(data.type)}`);
-    if (!['default', 'time', 'data'].includes(String(data.contains))) problems.push(`Metric contains ${String(data.contains)}`);
+    if (!['counter', 'gauge', 'rate', 'trend'].includes(String(data.type)))
+      problems.push(`Metric type ${String(data.type)}`);
+    if (!['default', 'time', 'data'].includes(String(data.contains)))
+      problems.push(`Metric contains ${String(data.contains)}`);
     if (!Array.isArray(data.thresholds)) problems.push('Metric thresholds is not an array');
     else {
       for (const threshold of data.thresholds) {
         if (typeof threshold === 'string') continue;
-        if (!isObject(threshold) || typeof threshold.threshold !== 'string' || typeof threshold.abortOnFail !== 'boolean' || !(threshold.delayAbortEval === null || typeof threshold.delayAbortEval === 'string')) {
+        if (
+          !isObject(threshold) ||
+          typeof threshold.threshold !== 'string' ||
+          typeof threshold.abortOnFail !== 'boolean' ||
+          !(threshold.delayAbortEval === null || typeof threshold.delayAbortEval === 'string')
+        ) {
           problems.push(`Metric threshold ${JSON.stringify(threshold)}`);
         }
       }
@@ -79,7 +96,8 @@ function shapeProblems(line: Json): string[] {
       if (!Array.isArray(data.submetrics)) problems.push('Metric submetrics is neither null nor an array');
       else {
         for (const sub of data.submetrics) {
-          if (!isObject(sub) || typeof sub.name !== 'string' || typeof sub.suffix !== 'string' || !isObject(sub.tags)) problems.push(`submetric ${JSON.stringify(sub)}`);
+          if (!isObject(sub) || typeof sub.name !== 'string' || typeof sub.suffix !== 'string' || !isObject(sub.tags))
+            problems.push(`submetric ${JSON.stringify(sub)}`);
         }
       }
     }
@@ -90,9 +108,12 @@ function shapeProblems(line: Json): string[] {
     if (!isObject(data)) return [...problems, 'Point data is not an object'];
     expectKeys('Point data', data, ['time', 'value', 'tags'], ['metadata']);
     if (typeof data.time !== 'string' || !RFC3339.test(data.time)) problems.push(`Point time ${String(data.time)}`);
-    if (typeof data.value !== 'number' || !Number.isFinite(data.value)) problems.push(`Point value ${String(data.value)}`);
-    if (!isObject(data.tags) || Object.values(data.tags).some((value) => typeof value !== 'string')) problems.push('Point tags are not strings');
-    if (data.metadata !== undefined && (!isObject(data.metadata) || Object.keys(data.metadata).length === 0)) problems.push('Point metadata is empty or no object');
+    if (typeof data.value !== 'number' || !Number.isFinite(data.value))
+      problems.push(`Point value ${String(data.value)}`);
+    if (!isObject(data.tags) || Object.values(data.tags).some((value) => typeof value !== 'string'))
+      problems.push('Point tags are not strings');
+    if (data.metadata !== undefined && (!isObject(data.metadata) || Object.keys(data.metadata).length === 0))
+      problems.push('Point metadata is empty or no object');
   } else {
     problems.push(`unknown line type ${String(line.type)}`);
   }
@@ -106,10 +127,12 @@ function streamProblems(lines: readonly Json[], runId: string): string[] {
   lines.forEach((line, index) => {
     for (const problem of shapeProblems(line)) problems.push(`line ${index + 1}: ${problem}`);
     if (line.type === 'Metric') {
-      if (declared.has(String(line.metric))) problems.push(`line ${index + 1}: second Metric line for ${String(line.metric)}`);
+      if (declared.has(String(line.metric)))
+        problems.push(`line ${index + 1}: second Metric line for ${String(line.metric)}`);
       declared.add(String(line.metric));
     } else if (line.type === 'Point') {
-      if (!declared.has(String(line.metric))) problems.push(`line ${index + 1}: Point of ${String(line.metric)} before its Metric line`);
+      if (!declared.has(String(line.metric)))
+        problems.push(`line ${index + 1}: Point of ${String(line.metric)} before its Metric line`);
       const tags = (line.data as Json).tags as Json;
       if (tags.run !== runId) problems.push(`line ${index + 1}: ${String(line.metric)} Point without run=${runId}`);
     }
@@ -126,8 +149,22 @@ describe('the shape checker', () => {
     [{ type: 'Point', metric: 'vus', data: { time: '2026-11-27 10:00:00', value: 1, tags: {} } }, 1],
     [{ type: 'Point', metric: 'vus', data: { time: '2026-11-27T10:00:00Z', value: '1', tags: {} } }, 1],
     [{ type: 'Point', metric: 'vus', data: { time: '2026-11-27T10:00:00Z', value: 1, tags: { vu: 3 } } }, 1],
-    [{ type: 'Metric', metric: 'x', data: { name: 'x', type: 'counter', contains: 'default', thresholds: [], submetrics: null } }, 0],
-    [{ type: 'Metric', metric: 'x', data: { name: 'x', type: 'histogram', contains: 'default', thresholds: [], submetrics: null, tainted: false } }, 2],
+    [
+      {
+        type: 'Metric',
+        metric: 'x',
+        data: { name: 'x', type: 'counter', contains: 'default', thresholds: [], submetrics: null },
+      },
+      0,
+    ],
+    [
+      {
+        type: 'Metric',
+        metric: 'x',
+        data: { name: 'x', type: 'histogram', contains: 'default', thresholds: [], submetrics: null, tainted: false },
+      },
+      2,
+    ],
   ])('finds problems in %j: %i', (line, count) => {
     expect(shapeProblems(line)).toHaveLength(count);
   });
@@ -136,23 +173,45 @@ describe('the shape checker', () => {
 describe('floodgate run on the local engine', () => {
   test('smoke passes against the reference target, with every stage in the NDJSON and the target', async () => {
     const out = join(scratch, 'smoke');
-    const { code, output } = await floodgateRun(['--target', targetUrl, '--scenario', 'smoke', '--run-id', 'smoke-local', '--out', out]);
+    const { code, output } = await floodgateRun([
+      '--target',
+      targetUrl,
+      '--scenario',
+      'smoke',
+      '--run-id',
+      'smoke-local',
+      '--out',
+      out,
+    ]);
     expect(output).toMatch(/k6 not found on PATH; using the local engine/);
     expect({ code, output }).toMatchObject({ code: 0 });
 
     const lines = readNdjson(join(out, 'k6.ndjson'));
     expect(streamProblems(lines, 'smoke-local')).toEqual([]);
     // no 'vus': k6 writes it only from its once-a-second ticker, so a short smoke may have none
-    for (const metric of ['http_reqs', 'http_req_duration', 'http_req_failed', 'iterations', 'checks', 'funnel_stage']) {
-      expect(lines.some((line) => line.type === 'Metric' && line.metric === metric), `Metric line for ${metric}`).toBe(true);
+    for (const metric of [
+      'http_reqs',
+      'http_req_duration',
+      'http_req_failed',
+      'iterations',
+      'checks',
+      'funnel_stage',
+    ]) {
+      expect(
+        lines.some((line) => line.type === 'Metric' && line.metric === metric),
+        `Metric line for ${metric}`,
+      ).toBe(true);
       expect(points(lines, metric).length, `Point lines for ${metric}`).toBeGreaterThan(0);
     }
-    const stagesOf = (metric: string): string[] => [...new Set(points(lines, metric).map((point) => String((point.tags as Json).stage)))].sort();
+    const stagesOf = (metric: string): string[] =>
+      [...new Set(points(lines, metric).map((point) => String((point.tags as Json).stage)))].sort();
     expect(stagesOf('funnel_stage')).toEqual([...FUNNEL_STAGES].sort());
     // every request is a stage's, except the test-mailbox reads, tagged helper instead
     expect(stagesOf('http_reqs')).toEqual([...FUNNEL_STAGES, 'undefined'].sort());
     const unstaged = points(lines, 'http_reqs').filter((point) => (point.tags as Json).stage === undefined);
-    expect(unstaged.map((point) => [(point.tags as Json).helper, (point.tags as Json).name])).toEqual([['email_token', 'GET /api/test/mailbox']]);
+    expect(unstaged.map((point) => [(point.tags as Json).helper, (point.tags as Json).name])).toEqual([
+      ['email_token', 'GET /api/test/mailbox'],
+    ]);
     const completed = points(lines, 'funnel_stage').filter((point) => (point.tags as Json).result === 'completed');
     expect(completed.map((point) => (point.tags as Json).stage)).toEqual([...FUNNEL_STAGES]);
     for (const point of points(lines, 'http_reqs')) {
@@ -161,11 +220,21 @@ describe('floodgate run on the local engine', () => {
 
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Json;
     expect(Object.keys(summary)).toEqual(expect.arrayContaining(['root_group', 'options', 'state', 'metrics']));
-    expect((summary.metrics as Json)['funnel_stage{stage:join_batch,result:completed}']).toMatchObject({ values: { count: 1 }, thresholds: { 'count==1': { ok: true } } });
+    expect((summary.metrics as Json)['funnel_stage{stage:join_batch,result:completed}']).toMatchObject({
+      values: { count: 1 },
+      thresholds: { 'count==1': { ok: true } },
+    });
     expect(readFileSync(join(out, 'summary.txt'), 'utf8')).toMatch(/^\s+join_batch\s+1\s+1\s+0\s+0\s+0\s/m);
 
     const record = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as RunRecord;
-    expect(record).toMatchObject({ run: 'smoke-local', scenario: 'smoke', engine: 'local', target: targetUrl, exitCode: 0, env: { RUN_ID: 'smoke-local', TARGET_URL: targetUrl, RESULTS_DIR: out } });
+    expect(record).toMatchObject({
+      run: 'smoke-local',
+      scenario: 'smoke',
+      engine: 'local',
+      target: targetUrl,
+      exitCode: 0,
+      env: { RUN_ID: 'smoke-local', TARGET_URL: targetUrl, RESULTS_DIR: out },
+    });
     expect(record.command).toBeUndefined();
     expect(record.plan).toMatchObject({ scenario: 'smoke', plannedArrivals: 1 });
 
@@ -176,8 +245,22 @@ describe('floodgate run on the local engine', () => {
   test('a small opening runs open-model arrivals and reports the planned rate beside them', async () => {
     const out = join(scratch, 'opening');
     const { code, output } = await floodgateRun([
-      '--target', targetUrl, '--scenario', 'opening', '--run-id', 'opening-local', '--out', out,
-      '--rate-scale', '0.0001', '--time-scale', '60', '-e', 'WINDOW=0-5', '-e', 'THINK_TIME_SCALE=0.002',
+      '--target',
+      targetUrl,
+      '--scenario',
+      'opening',
+      '--run-id',
+      'opening-local',
+      '--out',
+      out,
+      '--rate-scale',
+      '0.0001',
+      '--time-scale',
+      '60',
+      '-e',
+      'WINDOW=0-5',
+      '-e',
+      'THINK_TIME_SCALE=0.002',
     ]);
     expect({ code, output }).toMatchObject({ code: 0 });
     const lines = readNdjson(join(out, 'k6.ndjson'));
@@ -187,13 +270,18 @@ describe('floodgate run on the local engine', () => {
     expect(planned.length).toBeGreaterThanOrEqual(5);
     expect(planned.every((point) => (point.tags as Json).planned_scenario === 'opening')).toBe(true);
     // from the helper scenario, but for the last 0, which teardown adds
-    expect(planned.map((point) => (point.tags as Json).scenario ?? (point.tags as Json).group)).toEqual([...planned.slice(0, -1).map(() => 'planned_rate'), '::teardown']);
+    expect(planned.map((point) => (point.tags as Json).scenario ?? (point.tags as Json).group)).toEqual([
+      ...planned.slice(0, -1).map(() => 'planned_rate'),
+      '::teardown',
+    ]);
     const rates = planned.map((point) => point.value as number);
     const end = rates.indexOf(0); // the plan's end; teardown adds another 0
     expect(rates[0]!).toBeGreaterThan(rates[end - 1]!); // the surge decays
     expect(rates.slice(end).every((rate) => rate === 0)).toBe(true);
 
-    const landings = points(lines, 'funnel_stage').filter((point) => (point.tags as Json).stage === 'landing' && (point.tags as Json).result === 'entered');
+    const landings = points(lines, 'funnel_stage').filter(
+      (point) => (point.tags as Json).stage === 'landing' && (point.tags as Json).result === 'entered',
+    );
     const plan = 0.0001 * 1_432_133 * (1 - Math.exp(-5 / 17.4)); // ≈ 36 applicants in the first 5 event minutes
     expect(landings.length).toBeGreaterThan(plan * 0.9);
     expect(landings.length).toBeLessThan(plan * 1.1);
@@ -206,7 +294,16 @@ describe('floodgate run on the local engine', () => {
   test('a target that does not answer is TARGET_UNREACHABLE (exit 4) with the cause, before the engine starts', async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
     const out = join(scratch, 'smoke-unreachable');
-    const { code, output } = await floodgateRun(['--target', closed, '--scenario', 'smoke', '--run-id', 'smoke-unreachable', '--out', out]);
+    const { code, output } = await floodgateRun([
+      '--target',
+      closed,
+      '--scenario',
+      'smoke',
+      '--run-id',
+      'smoke-unreachable',
+      '--out',
+      out,
+    ]);
     expect({ code, output }).toMatchObject({ code: 4 });
     expect(output).toContain(`error: the target at ${closed} does not answer: connect ECONNREFUSED`);
     expect(output).toMatch(/hint: start it \(`floodgate target`\) or pass the right --target URL/);
@@ -217,23 +314,60 @@ describe('floodgate run on the local engine', () => {
   test('with --no-preflight, a smoke against a target that does not answer fails its thresholds with exit code 99', async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
     const out = join(scratch, 'smoke-down');
-    const { code, output } = await floodgateRun(['--target', closed, '--scenario', 'smoke', '--run-id', 'smoke-down', '--out', out, '-e', 'REQUEST_TIMEOUT=2s', '--no-preflight']);
+    const { code, output } = await floodgateRun([
+      '--target',
+      closed,
+      '--scenario',
+      'smoke',
+      '--run-id',
+      'smoke-down',
+      '--out',
+      out,
+      '-e',
+      'REQUEST_TIMEOUT=2s',
+      '--no-preflight',
+    ]);
     expect({ code, output }).toMatchObject({ code: 99 });
     const lines = readNdjson(join(out, 'k6.ndjson'));
     const failed = points(lines, 'funnel_stage').filter((point) => (point.tags as Json).result === 'failed');
     expect(failed.map((point) => (point.tags as Json).stage)).toEqual(['landing']);
     expect(output).toMatch(/landing failed: landing page: .*(refused|ECONNREFUSED)/);
-    expect(readFileSync(join(out, 'summary.txt'), 'utf8')).toMatch(/✗ funnel_stage\{stage:landing,result:completed\} count==1/);
+    expect(readFileSync(join(out, 'summary.txt'), 'utf8')).toMatch(
+      /✗ funnel_stage\{stage:landing,result:completed\} count==1/,
+    );
     expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'))).toMatchObject({ exitCode: 99 });
   });
 
   test('a run whose output pipe closes early (| head -1) still runs to its end: run.json has its exit code, k6.ndjson is complete', async () => {
     const out = join(scratch, 'piped');
     const command = [
-      process.execPath, FLOODGATE, 'run', '--target', targetUrl, '--scenario', 'opening', '--run-id', 'piped', '--out', out,
-      '--rate-scale', '0.0001', '--time-scale', '60', '-e', 'WINDOW=0-6', '-e', 'THINK_TIME_SCALE=0.002',
-    ].map((word) => `'${word}'`).join(' ');
-    const child = startProcess('bash', ['-c', `${command} 2>&1 | head -1; echo "floodgate exited with \${PIPESTATUS[0]}"`], { cwd: PROJECT_ROOT, env: { ...process.env, PATH: '/usr/bin:/bin' } });
+      process.execPath,
+      FLOODGATE,
+      'run',
+      '--target',
+      targetUrl,
+      '--scenario',
+      'opening',
+      '--run-id',
+      'piped',
+      '--out',
+      out,
+      '--rate-scale',
+      '0.0001',
+      '--time-scale',
+      '60',
+      '-e',
+      'WINDOW=0-6',
+      '-e',
+      'THINK_TIME_SCALE=0.002',
+    ]
+      .map((word) => `'${word}'`)
+      .join(' ');
+    const child = startProcess(
+      'bash',
+      ['-c', `${command} 2>&1 | head -1; echo "floodgate exited with \${PIPESTATUS[0]}"`],
+      { cwd: PROJECT_ROOT, env: { ...process.env, PATH: '/usr/bin:/bin' } },
+    );
     await new Promise<void>((resolve) => child.child.once('exit', () => resolve()));
     // head printed one line and closed the pipe; floodgate went on and ended with the engine's code
     expect(child.output()).toMatch(/^k6 not found on PATH; using the local engine\nfloodgate exited with 0\n$/);
@@ -247,7 +381,14 @@ describe('floodgate run on the local engine', () => {
   });
 
   test('--engine k6 without k6 on PATH says so and exits with K6_NOT_FOUND’s code', async () => {
-    const { code, output } = await floodgateRun(['--engine', 'k6', '--scenario', 'smoke', '--out', join(scratch, 'no-k6')]);
+    const { code, output } = await floodgateRun([
+      '--engine',
+      'k6',
+      '--scenario',
+      'smoke',
+      '--out',
+      join(scratch, 'no-k6'),
+    ]);
     expect(code).toBe(5);
     expect(output).toMatch(/error: k6 is not on PATH, and --engine k6 was asked for\nhint: install k6/);
     expect(output).not.toMatch(/\n\s+at /); // no stack trace

@@ -9,7 +9,14 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { createRunDisplay } from '../runner/display.ts';
 import { followLines } from '../runner/follow.ts';
-import { applyLine, clock, emptyProgress, renderProgressBlock, renderProgressLine, type ProgressState } from '../runner/progress.ts';
+import {
+  applyLine,
+  clock,
+  emptyProgress,
+  renderProgressBlock,
+  renderProgressLine,
+  type ProgressState,
+} from '../runner/progress.ts';
 
 const point = (metric: string, value: number, tags: Record<string, string>, time = '2026-11-27T10:00:01.5Z'): string =>
   JSON.stringify({ metric, type: 'Point', data: { time, value, tags } });
@@ -22,7 +29,12 @@ function stateOf(lines: readonly string[]): ProgressState {
 
 const lines = [
   '{"type":"Metric","data":{"name":"funnel_stage","type":"counter","contains":"default","thresholds":[],"submetrics":null},"metric":"funnel_stage"}',
-  point('funnel_stage', 1, { stage: 'landing', result: 'entered', run: 'r1', scenario: 'opening' }, '2026-11-27T10:00:00.25Z'),
+  point(
+    'funnel_stage',
+    1,
+    { stage: 'landing', result: 'entered', run: 'r1', scenario: 'opening' },
+    '2026-11-27T10:00:00.25Z',
+  ),
   point('funnel_stage', 1, { stage: 'landing', result: 'completed', run: 'r1', scenario: 'opening' }),
   point('funnel_stage', 1, { stage: 'landing', result: 'entered', run: 'r1', scenario: 'opening' }),
   point('funnel_stage', 1, { stage: 'register', result: 'throttled', run: 'r1', scenario: 'opening' }),
@@ -98,7 +110,14 @@ describe('progress state', () => {
   });
 
   test('renders one line for logs', () => {
-    const line = renderProgressLine(stateOf(lines), { runId: 'r1', scenario: 'smoke', engine: 'k6', elapsedSeconds: 4, plannedSeconds: 0, plannedArrivals: 1 });
+    const line = renderProgressLine(stateOf(lines), {
+      runId: 'r1',
+      scenario: 'smoke',
+      engine: 'k6',
+      elapsedSeconds: 4,
+      plannedSeconds: 0,
+      plannedArrivals: 1,
+    });
     expect(line).toBe(
       '[0:04] arrivals 2/1 · completed: landing 1 register 0 verify_email 0 verify_nik 0 upload_photo 0 join_batch 0 · errors 1 · throttled 1 · dropped 2\n',
     );
@@ -137,7 +156,12 @@ describe('following a growing file', () => {
 describe('the display', () => {
   function sink(isTTY: boolean) {
     let text = '';
-    return { stream: { isTTY, write: (chunk: string) => ((text += chunk), true) } as unknown as NodeJS.WritableStream & { isTTY: boolean }, text: () => text };
+    return {
+      stream: { isTTY, write: (chunk: string) => ((text += chunk), true) } as unknown as NodeJS.WritableStream & {
+        isTTY: boolean;
+      },
+      text: () => text,
+    };
   }
 
   test('on a terminal, engine output goes above the block, which is redrawn in place', () => {
@@ -161,7 +185,9 @@ describe('the display', () => {
     const display = createRunDisplay(closedPipe, closedPipe, false);
     expect(() => display.progress('line 1\n')).not.toThrow();
     display.note('note');
-    await new Promise<void>((resolve, reject) => display.engineStdout.write('engine says hi\n', (error) => (error ? reject(error) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      display.engineStdout.write('engine says hi\n', (error) => (error ? reject(error) : resolve())),
+    );
     expect(attempts).toBe(1);
   });
 

@@ -35,13 +35,18 @@ describe('floodgate k8s and the target tag', () => {
     const run = buildDistributedRun(OPTIONS, FILES);
     const commandLines = [String((run.testRun.spec as { arguments: string }).arguments), ...run.segmentCommands];
     for (const line of commandLines) {
-      expect(tagsOf(line.split(' ')), line).toMatchObject({ run: 'k8s-target-1', [FLOODGATE_TAGS.target]: 'http://staging.example.invalid:8080' });
+      expect(tagsOf(line.split(' ')), line).toMatchObject({
+        run: 'k8s-target-1',
+        [FLOODGATE_TAGS.target]: 'http://staging.example.invalid:8080',
+      });
     }
   });
 
   test('an exporter polling that target’s truth polls the run; one polling another target does not', () => {
     const run = buildDistributedRun(OPTIONS, FILES);
-    const tag = tagsOf(String((run.testRun.spec as { arguments: string }).arguments).split(' '))[FLOODGATE_TAGS.target]!;
+    const tag = tagsOf(String((run.testRun.spec as { arguments: string }).arguments).split(' '))[
+      FLOODGATE_TAGS.target
+    ]!;
     const same = new TruthTargeting('http://staging.example.invalid:8080/truth');
     same.learn(OPTIONS.runId, tag);
     expect(same.polls(OPTIONS.runId)).toBe(true);
@@ -51,6 +56,8 @@ describe('floodgate k8s and the target tag', () => {
   });
 
   test('a target URL with a space is refused: the operator splits arguments on whitespace', () => {
-    expect(() => buildDistributedRun({ ...OPTIONS, targetUrl: 'http://staging.example.invalid:8080/a b' }, FILES)).toThrow(/cannot hold spaces/);
+    expect(() =>
+      buildDistributedRun({ ...OPTIONS, targetUrl: 'http://staging.example.invalid:8080/a b' }, FILES),
+    ).toThrow(/cannot hold spaces/);
   });
 });

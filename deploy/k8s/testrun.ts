@@ -61,15 +61,23 @@ export function collectScriptFiles(repoRoot: string, scenario: string): ScriptFi
     for (const specifier of relativeImports(content)) {
       const imported = normalize(join(dirname(path), specifier));
       if (!SCRIPT_ROOTS.some((root) => imported.startsWith(`${root}${sep}`))) {
-        throw new FloodgateError('INPUT_INVALID', { what: `the import "${specifier}" in ${path}`, detail: 'k6 scripts may import only from load-tests/ and contracts/' });
+        throw new FloodgateError('INPUT_INVALID', {
+          what: `the import "${specifier}" in ${path}`,
+          detail: 'k6 scripts may import only from load-tests/ and contracts/',
+        });
       }
       if (!existsSync(join(repoRoot, imported))) {
-        throw new FloodgateError('INPUT_INVALID', { what: `the import "${specifier}" in ${path}`, detail: `${imported} does not exist` });
+        throw new FloodgateError('INPUT_INVALID', {
+          what: `the import "${specifier}" in ${path}`,
+          detail: `${imported} does not exist`,
+        });
       }
       pending.push(imported);
     }
   }
-  return [...files.entries()].map(([path, content]) => ({ path: path.split(sep).join('/'), content })).sort((a, b) => a.path.localeCompare(b.path));
+  return [...files.entries()]
+    .map(([path, content]) => ({ path: path.split(sep).join('/'), content }))
+    .sort((a, b) => a.path.localeCompare(b.path));
 }
 
 /** What to run and where results go. */
@@ -156,7 +164,8 @@ export function checkScriptVariables(options: DistributedRunOptions): void {
     throw new FloodgateError('SCRIPT_ENV_INVALID', {
       name: 'PROFILE',
       value: path,
-      detail: 'floodgate k8s does not ship profile files to the runners; use opening-exp or opening-hyperbolic, or run the CSV profile with floodgate run',
+      detail:
+        'floodgate k8s does not ship profile files to the runners; use opening-exp or opening-hyperbolic, or run the CSV profile with floodgate run',
     });
   });
 }
@@ -164,14 +173,23 @@ export function checkScriptVariables(options: DistributedRunOptions): void {
 function validate(options: DistributedRunOptions): void {
   if (!RUN_ID_PATTERN.test(options.runId)) throw new FloodgateError('RUN_ID_INVALID', { run: options.runId });
   if (!Number.isInteger(options.parallelism) || options.parallelism < 1 || options.parallelism > 1000) {
-    throw new FloodgateError('USAGE', { detail: `--parallelism must be a whole number from 1 to 1000, got ${options.parallelism}` });
+    throw new FloodgateError('USAGE', {
+      detail: `--parallelism must be a whole number from 1 to 1000, got ${options.parallelism}`,
+    });
   }
   for (const [key, value] of Object.entries(scriptEnv(options))) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new FloodgateError('USAGE', { detail: `-e ${key}=…: not a variable name` });
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+      throw new FloodgateError('USAGE', { detail: `-e ${key}=…: not a variable name` });
     // The operator splits `arguments` on whitespace.
-    if (/\s/.test(value)) throw new FloodgateError('USAGE', { detail: `-e ${key}=${value}: values cannot hold spaces in a TestRun's arguments` });
+    if (/\s/.test(value))
+      throw new FloodgateError('USAGE', {
+        detail: `-e ${key}=${value}: values cannot hold spaces in a TestRun's arguments`,
+      });
   }
-  if (/\s/.test(options.targetUrl)) throw new FloodgateError('USAGE', { detail: `--target ${options.targetUrl}: a URL cannot hold spaces in a TestRun's arguments` });
+  if (/\s/.test(options.targetUrl))
+    throw new FloodgateError('USAGE', {
+      detail: `--target ${options.targetUrl}: a URL cannot hold spaces in a TestRun's arguments`,
+    });
   checkScriptVariables(options);
 }
 
@@ -214,11 +232,18 @@ export function buildDistributedRun(options: DistributedRunOptions, files: reado
   const metadata = (objectName: string): Manifest => ({
     name: objectName,
     ...(options.namespace ? { namespace: options.namespace } : {}),
-    labels: { 'app.kubernetes.io/part-of': 'floodgate', 'floodgate/run': options.runId, 'floodgate/scenario': options.scenario },
+    labels: {
+      'app.kubernetes.io/part-of': 'floodgate',
+      'floodgate/run': options.runId,
+      'floodgate/scenario': options.scenario,
+    },
   });
 
   const data = Object.fromEntries(files.map((file) => [configMapKey(file.path), file.content]));
-  const configMapBytes = Object.entries(data).reduce((total, [key, value]) => total + Buffer.byteLength(key) + Buffer.byteLength(value), 0);
+  const configMapBytes = Object.entries(data).reduce(
+    (total, [key, value]) => total + Buffer.byteLength(key) + Buffer.byteLength(value),
+    0,
+  );
   if (configMapBytes > CONFIGMAP_LIMIT_BYTES * 0.95) {
     throw new FloodgateError('INPUT_INVALID', {
       what: `the scripts of scenario ${options.scenario}`,
@@ -238,7 +263,12 @@ export function buildDistributedRun(options: DistributedRunOptions, files: reado
     { name: 'K6_PROMETHEUS_RW_STALE_MARKERS', value: 'true' },
     { name: 'K6_PROMETHEUS_RW_PUSH_INTERVAL', value: '5s' },
     ...(options.tokenSecret
-      ? [{ name: 'K6_PROMETHEUS_RW_BEARER_TOKEN', valueFrom: { secretKeyRef: { name: options.tokenSecret, key: 'token', optional: true } } }]
+      ? [
+          {
+            name: 'K6_PROMETHEUS_RW_BEARER_TOKEN',
+            valueFrom: { secretKeyRef: { name: options.tokenSecret, key: 'token', optional: true } },
+          },
+        ]
       : []),
   ];
   const pod = { image, env, volumes: [volume], volumeMounts: [volumeMount] };
@@ -264,7 +294,9 @@ export function buildDistributedRun(options: DistributedRunOptions, files: reado
       `${nativeHistogramEnv(image).name}=${nativeHistogramEnv(image).value}`,
       'K6_PROMETHEUS_RW_STALE_MARKERS=true',
       'k6 run',
-      ...(options.parallelism > 1 ? [`--execution-segment ${segment}`, `--execution-segment-sequence ${sequence}`] : []),
+      ...(options.parallelism > 1
+        ? [`--execution-segment ${segment}`, `--execution-segment-sequence ${sequence}`]
+        : []),
       `--tag instance_id=${index + 1}`,
       ...k6Flags(options),
       script,

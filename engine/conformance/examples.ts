@@ -22,7 +22,8 @@ if (!mirror) {
   process.stderr.write('usage: tsx engine/conformance/examples.ts <k6 git dir>\n');
   process.exit(2);
 }
-const git = (...args: string[]): Buffer => execFileSync('git', ['--git-dir', mirror, ...args], { maxBuffer: 64 * 1024 * 1024 });
+const git = (...args: string[]): Buffer =>
+  execFileSync('git', ['--git-dir', mirror, ...args], { maxBuffer: 64 * 1024 * 1024 });
 const files = git('ls-tree', '-r', '--name-only', 'HEAD', 'examples')
   .toString()
   .split('\n')
@@ -32,7 +33,9 @@ for (const file of files) {
   mkdirSync(dirname(join(dir, file)), { recursive: true });
   writeFileSync(join(dir, file), git('show', `HEAD:${file}`));
 }
-const scripts = files.filter((file) => /\.(js|ts)$/.test(file) && !/\/(grpc_server|docker-compose)\//.test(file) && !file.endsWith('user.ts'));
+const scripts = files.filter(
+  (file) => /\.(js|ts)$/.test(file) && !/\/(grpc_server|docker-compose)\//.test(file) && !file.endsWith('user.ts'),
+);
 
 process.stdout.write('| k6 example | on the local engine |\n|---|---|\n');
 let loads = 0;
@@ -40,13 +43,25 @@ for (const file of scripts) {
   const stderr = captureStream();
   const stopped = new AbortController();
   stopped.abort(new Error('conformance: load only'));
-  const result = await runScript({ script: join(dir, file), cwd: dirname(join(dir, file)), includeSystemEnv: false, stdout: captureStream(), stderr, signal: stopped.signal });
+  const result = await runScript({
+    script: join(dir, file),
+    cwd: dirname(join(dir, file)),
+    includeSystemEnv: false,
+    stdout: captureStream(),
+    stderr,
+    signal: stopped.signal,
+  });
   let verdict: string;
   if (result.exitCode === 105) {
     loads += 1;
     verdict = 'loads: evaluated, options accepted; not run here (results unchecked)';
   } else {
-    const reason = (result.error?.message ?? `exit ${result.exitCode}`).split(`${dir}/`).join('').replace(/(\.\.\/)*\.\.(?=examples\/)/g, '').replace(/\|/g, '\\|').replace(/\s+/g, ' ');
+    const reason = (result.error?.message ?? `exit ${result.exitCode}`)
+      .split(`${dir}/`)
+      .join('')
+      .replace(/(\.\.\/)*\.\.(?=examples\/)/g, '')
+      .replace(/\|/g, '\\|')
+      .replace(/\s+/g, ' ');
     verdict = `refused, exit ${result.exitCode}: ${reason.length > 220 ? `${reason.slice(0, 217)}...` : reason}`;
   }
   process.stdout.write(`| \`${file}\` | ${verdict} |\n`);

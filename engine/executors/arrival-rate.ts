@@ -58,7 +58,9 @@ export const arrivalRate: Executor<ArrivalRateConfig> = async (context) => {
       }
       context.emitDropped(1);
       if (unplannedLeft === 0) {
-        context.warn(`scenario ${config.name}: insufficient VUs, reached ${maxVUs} active VUs and cannot initialize more`);
+        context.warn(
+          `scenario ${config.name}: insufficient VUs, reached ${maxVUs} active VUs and cannot initialize more`,
+        );
       } else if (!initializing) {
         initializing = true;
         unplannedLeft -= 1;

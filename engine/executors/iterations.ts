@@ -53,7 +53,9 @@ export const perVuIterations: Executor<PerVuConfig> = async (context) => {
   if (vus === 0) return;
   const deadlines = scenarioDeadlines(context.startMono, config.maxDurationMs, config.gracefulStopMs, context.testStop);
   let done = 0;
-  context.setProgress(() => Math.max(done / (vus * config.iterations), Math.min(1, (monoNow() - context.startMono) / config.maxDurationMs)));
+  context.setProgress(() =>
+    Math.max(done / (vus * config.iterations), Math.min(1, (monoNow() - context.startMono) / config.maxDurationMs)),
+  );
   const loop = async (): Promise<void> => {
     const vu = context.acquireVu();
     try {

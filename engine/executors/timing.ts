@@ -17,17 +17,25 @@ export interface ScenarioDeadlines {
  * Creates the deadlines of a scenario started at `startMono`. Both fire at once when
  * `testStop` aborts.
  */
-export function scenarioDeadlines(startMono: number, regularMs: number, gracefulStopMs: number, testStop: AbortSignal): ScenarioDeadlines {
+export function scenarioDeadlines(
+  startMono: number,
+  regularMs: number,
+  gracefulStopMs: number,
+  testStop: AbortSignal,
+): ScenarioDeadlines {
   const regular = new AbortController();
   const hard = new AbortController();
   // Every running iteration listens on these: one listener per VU is expected, not a leak.
   setMaxListeners(0, regular.signal, hard.signal);
   const now = monoNow();
   const regularTimer = setTimeout(() => regular.abort(), Math.max(0, startMono + regularMs - now));
-  const hardTimer = setTimeout(() => {
-    regular.abort();
-    hard.abort();
-  }, Math.max(0, startMono + regularMs + gracefulStopMs - now));
+  const hardTimer = setTimeout(
+    () => {
+      regular.abort();
+      hard.abort();
+    },
+    Math.max(0, startMono + regularMs + gracefulStopMs - now),
+  );
   const onStop = (): void => {
     regular.abort();
     hard.abort();

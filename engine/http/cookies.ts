@@ -44,7 +44,10 @@ export function parseSetCookie(header: string, url: URL, now: number = Date.now(
   const equals = pair?.indexOf('=') ?? -1;
   if (!pair || equals <= 0) return undefined;
   const name = pair.slice(0, equals).trim();
-  const value = pair.slice(equals + 1).trim().replace(/^"(.*)"$/, '$1');
+  const value = pair
+    .slice(equals + 1)
+    .trim()
+    .replace(/^"(.*)"$/, '$1');
   const host = url.hostname.toLowerCase();
   let domain = host;
   let hostOnly = true;
@@ -82,7 +85,10 @@ export class CookieJar {
 
   /** Stores (or, when expired, removes) a cookie. */
   store(cookie: StoredCookie, now: number = Date.now()): void {
-    this.cookies = this.cookies.filter((existing) => !(existing.name === cookie.name && existing.domain === cookie.domain && existing.path === cookie.path));
+    this.cookies = this.cookies.filter(
+      (existing) =>
+        !(existing.name === cookie.name && existing.domain === cookie.domain && existing.path === cookie.path),
+    );
     if (cookie.expires === undefined || cookie.expires > now) this.cookies.push(cookie);
   }
 
@@ -98,7 +104,12 @@ export class CookieJar {
   matching(url: URL, now: number = Date.now()): StoredCookie[] {
     const host = url.hostname.toLowerCase();
     return this.cookies
-      .filter((cookie) => (cookie.expires === undefined || cookie.expires > now) && domainMatches(host, cookie) && pathMatches(url.pathname || '/', cookie.path))
+      .filter(
+        (cookie) =>
+          (cookie.expires === undefined || cookie.expires > now) &&
+          domainMatches(host, cookie) &&
+          pathMatches(url.pathname || '/', cookie.path),
+      )
       .filter((cookie) => !cookie.secure || url.protocol === 'https:')
       .sort((a, b) => b.path.length - a.path.length);
   }
@@ -106,7 +117,9 @@ export class CookieJar {
   /** Removes the cookies for `url`'s host, or only the one called `name`. */
   remove(url: URL, name?: string): void {
     const host = url.hostname.toLowerCase();
-    this.cookies = this.cookies.filter((cookie) => !(domainMatches(host, cookie) && (name === undefined || cookie.name === name)));
+    this.cookies = this.cookies.filter(
+      (cookie) => !(domainMatches(host, cookie) && (name === undefined || cookie.name === name)),
+    );
   }
 
   /** Forgets everything (k6 does this at the start of every iteration). */

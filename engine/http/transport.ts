@@ -89,7 +89,13 @@ function createConnector(rejectUnauthorized: boolean): buildConnector.connector 
   const base = buildConnector({ rejectUnauthorized, timeout: 10_000 });
   return (options, callback) => {
     const start = monoNow();
-    const timing: ConnectTiming = { start, tcp: start, ready: start, secure: options.protocol === 'https:', used: false };
+    const timing: ConnectTiming = {
+      start,
+      tcp: start,
+      ready: start,
+      secure: options.protocol === 'https:',
+      used: false,
+    };
     const socket = base(options, (error, connected) => {
       timing.ready = monoNow();
       if (!timing.secure) timing.tcp = timing.ready;
@@ -195,7 +201,14 @@ class Exchange implements Dispatcher.DispatchHandler {
    * idempotent methods only, connection reset or closed.
    */
   private mayRetry(error: Error): boolean {
-    if (this.timeoutHit || this.cancelled || this.headersAt !== 0 || this.connect !== undefined || this.socket === undefined) return false;
+    if (
+      this.timeoutHit ||
+      this.cancelled ||
+      this.headersAt !== 0 ||
+      this.connect !== undefined ||
+      this.socket === undefined
+    )
+      return false;
     if (!IDEMPOTENT.has(this.request.method.toUpperCase())) return false;
     const code = (error as { code?: string }).code;
     return code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET';
@@ -231,7 +244,13 @@ class Exchange implements Dispatcher.DispatchHandler {
       proto: error ? '' : 'HTTP/1.1',
       headers: error ? [] : this.responseHeaders,
       // one chunk (most bodies) is used as it is: a view of its own socket read, which nothing reuses
-      body: error || !this.request.keepBody ? undefined : decode(this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks), this.responseHeaders),
+      body:
+        error || !this.request.keepBody
+          ? undefined
+          : decode(
+              this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks),
+              this.responseHeaders,
+            ),
       timings,
       error,
       remoteIp: socket?.remoteAddress ?? '',
@@ -267,7 +286,15 @@ class Exchange implements Dispatcher.DispatchHandler {
     const sending = Math.max(0, sent - sendStart);
     const waiting = Math.max(0, (this.headersAt || ended) - sent);
     const receiving = this.headersAt ? Math.max(0, ended - this.headersAt) : 0;
-    return { blocked, connecting, tls_handshaking: tls, sending, waiting, receiving, duration: sending + waiting + receiving };
+    return {
+      blocked,
+      connecting,
+      tls_handshaking: tls,
+      sending,
+      waiting,
+      receiving,
+      duration: sending + waiting + receiving,
+    };
   }
 }
 
@@ -278,7 +305,10 @@ function tlsVersionOf(socket: Socket | undefined): string {
 }
 
 function decode(body: Buffer, headers: ReadonlyArray<readonly [string, string]>): Buffer {
-  const encoding = headers.find(([name]) => name.toLowerCase() === 'content-encoding')?.[1].trim().toLowerCase();
+  const encoding = headers
+    .find(([name]) => name.toLowerCase() === 'content-encoding')?.[1]
+    .trim()
+    .toLowerCase();
   if (!encoding || encoding === 'identity' || body.length === 0) return body;
   if (encoding === 'gzip' || encoding === 'x-gzip') return gunzipSync(body);
   if (encoding === 'deflate') return inflateSync(body);
@@ -391,7 +421,6 @@ export class HttpTransport {
       dispatch(exchange);
     });
   }
-
 
   /** Closes every pool and its keep-alive connections. */
   async close(): Promise<void> {

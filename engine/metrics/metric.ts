@@ -192,7 +192,8 @@ export class Metric {
     for (const pair of suffix.split(',')) {
       if (pair.trim() === '') continue;
       const colon = pair.indexOf(':');
-      if (colon < 0) throw new Error(`the tag "${pair.trim()}" of submetric ${this.name}{${suffix}} has no value; write key:value`);
+      if (colon < 0)
+        throw new Error(`the tag "${pair.trim()}" of submetric ${this.name}{${suffix}} has no value; write key:value`);
       const key = trimQuotes(pair.slice(0, colon));
       tags[key] = trimQuotes(pair.slice(colon + 1));
     }
@@ -271,11 +272,16 @@ export class MetricRegistry {
    */
   register(name: string, type: MetricType, contains: ValueType): Metric {
     if (typeof name !== 'string' || !METRIC_NAME_PATTERN.test(name)) {
-      throw new TypeError(`Invalid metric name: '${String(name)}'; metric names must match ${METRIC_NAME_PATTERN.source}`);
+      throw new TypeError(
+        `Invalid metric name: '${String(name)}'; metric names must match ${METRIC_NAME_PATTERN.source}`,
+      );
     }
     const existing = this.byName.get(name);
     if (existing) {
-      if (existing.type !== type) throw new TypeError(`metric '${name}' already exists with type ${existing.type}, cannot register it as ${type}`);
+      if (existing.type !== type)
+        throw new TypeError(
+          `metric '${name}' already exists with type ${existing.type}, cannot register it as ${type}`,
+        );
       return existing;
     }
     const metric = new Metric(name, type, contains);

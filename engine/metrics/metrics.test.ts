@@ -67,7 +67,12 @@ describe('summary data', () => {
       setupData: undefined,
     });
     expect(Object.keys(data.metrics)).toEqual(['http_req_failed']);
-    expect(data.metrics.http_req_failed).toEqual({ type: 'rate', contains: 'default', values: { rate: 0, passes: 0, fails: 0 }, thresholds: { 'rate<0.01': { ok: true } } });
+    expect(data.metrics.http_req_failed).toEqual({
+      type: 'rate',
+      contains: 'default',
+      values: { rate: 0, passes: 0, fails: 0 },
+      thresholds: { 'rate<0.01': { ok: true } },
+    });
     expect(data).not.toHaveProperty('setup_data');
     expect(data.root_group.id).toBe('d41d8cd98f00b204e9800998ecf8427e');
   });

@@ -85,7 +85,13 @@ function renderGroup(node: GroupNode): SummaryGroup {
     path: node.path,
     id: node.id,
     groups: [...node.groups.values()].map(renderGroup),
-    checks: [...node.checks.values()].map((check) => ({ name: check.name, path: check.path, id: check.id, passes: check.passes, fails: check.fails })),
+    checks: [...node.checks.values()].map((check) => ({
+      name: check.name,
+      path: check.path,
+      id: check.id,
+      passes: check.passes,
+      fails: check.fails,
+    })),
   };
 }
 
@@ -98,8 +104,13 @@ export interface SummaryMetric {
 }
 
 /** Computes the `values` of one sink as k6's summarizeMetricsToObject does. */
-export function summaryValues(sink: Metric['sink'], trendStats: readonly string[], runDurationMs: number): Record<string, number> {
-  if (sink instanceof CounterSink) return { count: sink.sum, rate: runDurationMs > 0 ? sink.sum / (runDurationMs / 1000) : 0 };
+export function summaryValues(
+  sink: Metric['sink'],
+  trendStats: readonly string[],
+  runDurationMs: number,
+): Record<string, number> {
+  if (sink instanceof CounterSink)
+    return { count: sink.sum, rate: runDurationMs > 0 ? sink.sum / (runDurationMs / 1000) : 0 };
   if (sink instanceof GaugeSink) return { value: sink.value, min: sink.min, max: sink.max };
   if (sink instanceof RateSink) return { rate: sink.rate, passes: sink.trues, fails: sink.count - sink.trues };
   return trendValues(sink, trendStats);
@@ -121,11 +132,24 @@ function trendValues(sink: TrendSink, trendStats: readonly string[]): Record<str
 
 /** Checks `summaryTrendStats` entries; returns the first invalid one. */
 export function invalidTrendStat(stats: readonly string[]): string | undefined {
-  return stats.find((stat) => !/^(avg|min|max|med|count|p\((\d+(\.\d+)?)\))$/.test(stat) || (stat.startsWith('p(') && Number(stat.slice(2, -1)) > 100));
+  return stats.find(
+    (stat) =>
+      !/^(avg|min|max|med|count|p\((\d+(\.\d+)?)\))$/.test(stat) ||
+      (stat.startsWith('p(') && Number(stat.slice(2, -1)) > 100),
+  );
 }
 
-function summaryMetric(target: Metric | Submetric, metric: Metric, trendStats: readonly string[], runDurationMs: number): SummaryMetric {
-  const entry: SummaryMetric = { type: metric.type, contains: metric.contains, values: summaryValues(target.sink, trendStats, runDurationMs) };
+function summaryMetric(
+  target: Metric | Submetric,
+  metric: Metric,
+  trendStats: readonly string[],
+  runDurationMs: number,
+): SummaryMetric {
+  const entry: SummaryMetric = {
+    type: metric.type,
+    contains: metric.contains,
+    values: summaryValues(target.sink, trendStats, runDurationMs),
+  };
   if (target.thresholds.length > 0) {
     entry.thresholds = {};
     for (const threshold of target.thresholds) {
@@ -165,12 +189,17 @@ export function buildSummaryData(input: SummaryInput): SummaryData {
     if (!metric.observed) continue;
     metrics[metric.name] = summaryMetric(metric, metric, input.trendStats, input.runDurationMs);
     for (const submetric of metric.submetrics) {
-      if (submetric.observed) metrics[submetric.name] = summaryMetric(submetric, metric, input.trendStats, input.runDurationMs);
+      if (submetric.observed)
+        metrics[submetric.name] = summaryMetric(submetric, metric, input.trendStats, input.runDurationMs);
     }
   }
   const data: SummaryData = {
     root_group: renderGroup(input.rootGroup),
-    options: { summaryTrendStats: [...input.trendStats], summaryTimeUnit: input.summaryTimeUnit, noColor: input.noColor },
+    options: {
+      summaryTrendStats: [...input.trendStats],
+      summaryTimeUnit: input.summaryTimeUnit,
+      noColor: input.noColor,
+    },
     state: { isStdOutTTY: input.isStdOutTTY, isStdErrTTY: input.isStdErrTTY, testRunDurationMs: input.runDurationMs },
     metrics,
   };

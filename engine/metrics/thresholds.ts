@@ -43,7 +43,11 @@ export class Threshold implements ThresholdRef {
   }
 }
 
-function aggregate(sink: CounterSink | GaugeSink | RateSink | TrendSink, expression: ThresholdExpression, runDurationMs: number): number {
+function aggregate(
+  sink: CounterSink | GaugeSink | RateSink | TrendSink,
+  expression: ThresholdExpression,
+  runDurationMs: number,
+): number {
   if (sink instanceof CounterSink) {
     if (expression.aggregation === 'count') return sink.sum;
     return runDurationMs > 0 ? sink.sum / (runDurationMs / 1000) : 0;
@@ -71,17 +75,22 @@ function aggregate(sink: CounterSink | GaugeSink | RateSink | TrendSink, express
  */
 export function buildThresholds(config: unknown, registry: MetricRegistry): Threshold[] {
   if (config === undefined || config === null) return [];
-  if (typeof config !== 'object' || Array.isArray(config)) throw new Error('options.thresholds must be an object of metric name → list of thresholds');
+  if (typeof config !== 'object' || Array.isArray(config))
+    throw new Error('options.thresholds must be an object of metric name → list of thresholds');
   const thresholds: Threshold[] = [];
   for (const [key, list] of Object.entries(config as Record<string, unknown>)) {
     const { name, selector } = splitMetricKey(key);
     const metric = registry.get(name);
-    if (!metric) throw new Error(`invalid threshold defined on ${key}; reason: no metric name "${name}" found (create custom metrics in the init context)`);
+    if (!metric)
+      throw new Error(
+        `invalid threshold defined on ${key}; reason: no metric name "${name}" found (create custom metrics in the init context)`,
+      );
     const target = selector === undefined ? metric : metric.submetric(selector);
     const entries = Array.isArray(list) ? list : [list];
     for (const entry of entries) {
       const spec = typeof entry === 'string' ? { threshold: entry } : (entry as Record<string, unknown> | null);
-      if (!spec || typeof spec.threshold !== 'string') throw new Error(`threshold on ${key} must be a string or {threshold, abortOnFail, delayAbortEval}`);
+      if (!spec || typeof spec.threshold !== 'string')
+        throw new Error(`threshold on ${key} must be a string or {threshold, abortOnFail, delayAbortEval}`);
       const expression = parseThresholdExpression(spec.threshold);
       const allowed = THRESHOLD_AGGREGATIONS[metric.type];
       if (!allowed.includes(expression.aggregation)) {
@@ -93,10 +102,18 @@ export function buildThresholds(config: unknown, registry: MetricRegistry): Thre
       let delayText: string | null = null;
       if (spec.delayAbortEval !== undefined && spec.delayAbortEval !== null) {
         delayMs = parseDuration(spec.delayAbortEval);
-        if (delayMs === undefined) throw new Error(`delayAbortEval "${String(spec.delayAbortEval)}" on ${key} is not a duration`);
+        if (delayMs === undefined)
+          throw new Error(`delayAbortEval "${String(spec.delayAbortEval)}" on ${key} is not a duration`);
         delayText = String(spec.delayAbortEval);
       }
-      const threshold = new Threshold(spec.threshold, expression, target, spec.abortOnFail === true, delayMs, delayText);
+      const threshold = new Threshold(
+        spec.threshold,
+        expression,
+        target,
+        spec.abortOnFail === true,
+        delayMs,
+        delayText,
+      );
       target.thresholds.push(threshold);
       target.observed = true;
       thresholds.push(threshold);

@@ -11,7 +11,11 @@ import { TestAbortSignal } from '../runtime.ts';
  * `exec.vu.metrics.tags` / `.metadata`. Writes go to the VU; reads see what the VU's samples
  * carry (`current`: k6 returns state.Tags.GetCurrentValues(), so run tags, scenario and group too).
  */
-function tagProxy(target: Record<string, string>, what: string, current: () => Readonly<Record<string, string>> = () => target): Record<string, unknown> {
+function tagProxy(
+  target: Record<string, string>,
+  what: string,
+  current: () => Readonly<Record<string, string>> = () => target,
+): Record<string, unknown> {
   const view = (): Record<string, string> => ({ ...current(), ...target });
   return new Proxy(target, {
     get(_object, key) {
@@ -25,7 +29,9 @@ function tagProxy(target: Record<string, string>, what: string, current: () => R
     },
     getOwnPropertyDescriptor(_object, key) {
       const all = view();
-      return typeof key === 'string' && key in all ? { value: all[key], writable: true, enumerable: true, configurable: true } : undefined;
+      return typeof key === 'string' && key in all
+        ? { value: all[key], writable: true, enumerable: true, configurable: true }
+        : undefined;
     },
     set(object, key, value) {
       if (typeof key !== 'string') return false;
@@ -53,14 +59,18 @@ export function createExecutionModule(runtime: Runtime): Record<string, unknown>
   const proxiesOf = (vu: Vu): { tags: Record<string, unknown>; metadata: Record<string, unknown> } => {
     let entry = proxies.get(vu);
     if (!entry) {
-      entry = { tags: tagProxy(vu.tags, 'metrics.tags', () => runtime.tags()), metadata: tagProxy(vu.metadata, 'metrics.metadata') };
+      entry = {
+        tags: tagProxy(vu.tags, 'metrics.tags', () => runtime.tags()),
+        metadata: tagProxy(vu.metadata, 'metrics.metadata'),
+      };
       proxies.set(vu, entry);
     }
     return entry;
   };
   const scenarioOf = () => {
     const context = runtime.context();
-    if (!context.scenario || !context.iteration) throw new Error('getting scenario information outside of a VU iteration is not supported');
+    if (!context.scenario || !context.iteration)
+      throw new Error('getting scenario information outside of a VU iteration is not supported');
     return { scenario: context.scenario, iteration: context.iteration };
   };
 
@@ -130,7 +140,8 @@ export function createExecutionModule(runtime: Runtime): Record<string, unknown>
     },
     get iterationInScenario() {
       const context = runtime.context();
-      if (!context.iteration) throw new Error('getting scenario information outside of a VU iteration is not supported');
+      if (!context.iteration)
+        throw new Error('getting scenario information outside of a VU iteration is not supported');
       return context.iteration.vuIterationInScenario;
     },
     get tags() {

@@ -68,7 +68,8 @@ function toBuffer(data: string | ArrayBuffer | ArrayBufferView): Buffer {
 /** Encodes a request body as k6 does; returns the bytes and the Content-Type it implies. */
 export function encodeBody(body: unknown): { bytes: Buffer | undefined; contentType: string | undefined } {
   if (body === undefined || body === null) return { bytes: undefined, contentType: undefined };
-  if (typeof body === 'string' || body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return { bytes: toBuffer(body), contentType: undefined };
+  if (typeof body === 'string' || body instanceof ArrayBuffer || ArrayBuffer.isView(body))
+    return { bytes: toBuffer(body), contentType: undefined };
   if (typeof body !== 'object') return { bytes: Buffer.from(String(body)), contentType: undefined };
   const entries = Object.entries(body as Record<string, unknown>);
   if (entries.some(([, value]) => value instanceof FileData)) {
@@ -84,7 +85,11 @@ export function encodeBody(body: unknown): { bytes: Buffer | undefined; contentT
           Buffer.from('\r\n'),
         );
       } else {
-        parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${escapeQuotes(name)}"\r\n\r\n${String(value)}\r\n`));
+        parts.push(
+          Buffer.from(
+            `--${boundary}\r\nContent-Disposition: form-data; name="${escapeQuotes(name)}"\r\n\r\n${String(value)}\r\n`,
+          ),
+        );
       }
     }
     parts.push(Buffer.from(`--${boundary}--\r\n`));
@@ -121,8 +126,10 @@ export function selectJson(value: unknown, selector: string): unknown {
   }
   parts.push(part);
   for (const item of parts) {
-    if (/^#\(|[*?@|]/.test(item) || item.startsWith('#') && item !== '#') {
-      throw new Error(`Response.json("${selector}"): the gjson query "${item}" is not supported by the local engine; select with plain keys, indexes, # and #.key`);
+    if (/^#\(|[*?@|]/.test(item) || (item.startsWith('#') && item !== '#')) {
+      throw new Error(
+        `Response.json("${selector}"): the gjson query "${item}" is not supported by the local engine; select with plain keys, indexes, # and #.key`,
+      );
     }
   }
   return walkJson(value, parts);
@@ -153,7 +160,13 @@ export class K6Response {
     result: TransportResult,
     responseType: string,
     readonly url: string,
-    readonly request: { method: string; url: string; headers: Record<string, string[]>; body: string; cookies: Record<string, RequestCookie[]> },
+    readonly request: {
+      method: string;
+      url: string;
+      headers: Record<string, string[]>;
+      body: string;
+      cookies: Record<string, RequestCookie[]>;
+    },
     cookies: Record<string, ResponseCookie[]>,
   ) {
     this.cookies = cookies;
@@ -172,8 +185,13 @@ export class K6Response {
       headers[key] = key in headers ? `${headers[key]}, ${value}` : value;
     }
     this.headers = headers;
-    if (responseType === 'none' || result.body === undefined) this.body = result.status === 0 || responseType === 'none' ? null : '';
-    else if (responseType === 'binary') this.body = result.body.buffer.slice(result.body.byteOffset, result.body.byteOffset + result.body.byteLength) as ArrayBuffer;
+    if (responseType === 'none' || result.body === undefined)
+      this.body = result.status === 0 || responseType === 'none' ? null : '';
+    else if (responseType === 'binary')
+      this.body = result.body.buffer.slice(
+        result.body.byteOffset,
+        result.body.byteOffset + result.body.byteLength,
+      ) as ArrayBuffer;
     else this.body = result.body.toString('utf8');
   }
 
@@ -264,10 +282,15 @@ export class CookieJarHandle {
 
 function requestCookies(raw: unknown): RequestCookie[] {
   if (raw === undefined || raw === null) return [];
-  if (typeof raw !== 'object') throw new TypeError('params.cookies must be an object of name → value or {value, replace}');
+  if (typeof raw !== 'object')
+    throw new TypeError('params.cookies must be an object of name → value or {value, replace}');
   return Object.entries(raw as Record<string, unknown>).map(([name, spec]) =>
     spec !== null && typeof spec === 'object'
-      ? { name, value: String((spec as { value?: unknown }).value ?? ''), replace: (spec as { replace?: unknown }).replace === true }
+      ? {
+          name,
+          value: String((spec as { value?: unknown }).value ?? ''),
+          replace: (spec as { replace?: unknown }).replace === true,
+        }
       : { name, value: String(spec), replace: false },
   );
 }
@@ -305,7 +328,19 @@ interface RequestParams {
   throw?: unknown;
 }
 
-const KNOWN_PARAMS = new Set(['headers', 'tags', 'timeout', 'redirects', 'responseType', 'responseCallback', 'auth', 'cookies', 'jar', 'compression', 'throw']);
+const KNOWN_PARAMS = new Set([
+  'headers',
+  'tags',
+  'timeout',
+  'redirects',
+  'responseType',
+  'responseCallback',
+  'auth',
+  'cookies',
+  'jar',
+  'compression',
+  'throw',
+]);
 
 function cleanUrl(url: URL): string {
   if (!url.username && !url.password) return url.toString();
@@ -316,10 +351,17 @@ function cleanUrl(url: URL): string {
 }
 
 /** The headers of one hop with the jar's and the params' cookies added to any Cookie header given. */
-function cookieHeader(jar: CookieJar | undefined, url: URL, extra: readonly RequestCookie[], headers: Readonly<Record<string, string>>): Record<string, string> {
+function cookieHeader(
+  jar: CookieJar | undefined,
+  url: URL,
+  extra: readonly RequestCookie[],
+  headers: Readonly<Record<string, string>>,
+): Record<string, string> {
   const replaced = new Set(extra.filter((cookie) => cookie.replace).map((cookie) => cookie.name));
   const pairs = [
-    ...(jar ? jar.matching(url).filter((cookie) => !replaced.has(cookie.name)) : []).map((cookie) => `${cookie.name}=${cookie.value}`),
+    ...(jar ? jar.matching(url).filter((cookie) => !replaced.has(cookie.name)) : []).map(
+      (cookie) => `${cookie.name}=${cookie.value}`,
+    ),
     ...extra.map((cookie) => `${cookie.name}=${cookie.value}`),
   ];
   if (pairs.length === 0) return headers;
@@ -383,12 +425,18 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
     const metadata = runtime.metadata(context);
     const time = wallNow() - (monoNow() - result.endedMono);
     runtime.emit(httpReqs, 1, tags, metadata, time, context);
-    for (const [phaseMetric, phase] of phases) runtime.emit(phaseMetric, result.timings[phase], tags, metadata, time, context);
+    for (const [phaseMetric, phase] of phases)
+      runtime.emit(phaseMetric, result.timings[phase], tags, metadata, time, context);
     if (callback) runtime.emit(httpReqFailed, expected ? 0 : 1, tags, metadata, time, context);
     return expected;
   }
 
-  async function asyncRequest(method: unknown, target: unknown, body?: unknown, rawParams?: unknown): Promise<K6Response> {
+  async function asyncRequest(
+    method: unknown,
+    target: unknown,
+    body?: unknown,
+    rawParams?: unknown,
+  ): Promise<K6Response> {
     const context = runtime.context();
     if (context.phase === 'init') throw new Error('making HTTP requests in the init context is not supported');
     if (typeof method !== 'string' || method === '') throw new TypeError('asyncRequest needs a method, e.g. "GET"');
@@ -396,10 +444,12 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
     for (const key of Object.keys(params)) {
       if (!KNOWN_PARAMS.has(key)) runtime.warnOnce(`http params.${key} is not a k6 request parameter and is ignored`);
     }
-    if (params.jar !== undefined && params.jar !== null && !(params.jar instanceof CookieJarHandle)) throw new TypeError('params.jar must come from http.cookieJar()');
+    if (params.jar !== undefined && params.jar !== null && !(params.jar instanceof CookieJarHandle))
+      throw new TypeError('params.jar must come from http.cookieJar()');
     const jar = params.jar instanceof CookieJarHandle ? params.jar.jar : context.vu?.cookieJar;
     const extraCookies = requestCookies(params.cookies);
-    if (params.compression !== undefined) throw new Error('http params.compression is not supported by the local engine');
+    if (params.compression !== undefined)
+      throw new Error('http params.compression is not supported by the local engine');
     const templated = target instanceof HttpURL ? target : undefined;
     let url: URL;
     try {
@@ -407,35 +457,42 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
     } catch {
       throw new TypeError(`invalid URL "${String(target)}"`);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`unsupported protocol in URL "${String(target)}"; use http:// or https://`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new TypeError(`unsupported protocol in URL "${String(target)}"; use http:// or https://`);
     const upperMethod = method.toUpperCase();
     const requestTags: Record<string, string> = {};
     for (const [key, value] of Object.entries(params.tags ?? {})) requestTags[key] = String(value);
     const explicitName = requestTags.name ?? templated?.name;
     delete requestTags.name;
     const timeoutMs = params.timeout === undefined ? 60_000 : parseDuration(params.timeout);
-    if (timeoutMs === undefined || timeoutMs <= 0) throw new TypeError(`params.timeout "${String(params.timeout)}" is not a positive duration`);
+    if (timeoutMs === undefined || timeoutMs <= 0)
+      throw new TypeError(`params.timeout "${String(params.timeout)}" is not a positive duration`);
     const responseType = params.responseType ?? (options.discardResponseBodies ? 'none' : 'text');
-    if (!['text', 'binary', 'none'].includes(responseType)) throw new TypeError(`params.responseType "${responseType}" must be text, binary or none`);
+    if (!['text', 'binary', 'none'].includes(responseType))
+      throw new TypeError(`params.responseType "${responseType}" must be text, binary or none`);
     const callback = params.responseCallback !== undefined ? params.responseCallback : responseCallback;
-    if (callback !== null && !(callback instanceof ExpectedStatuses)) throw new TypeError('params.responseCallback must come from http.expectedStatuses() or be null');
+    if (callback !== null && !(callback instanceof ExpectedStatuses))
+      throw new TypeError('params.responseCallback must come from http.expectedStatuses() or be null');
     let redirectsLeft = params.redirects ?? options.maxRedirects;
     // params.throw overrides options.throw for this request (k6 http/request.go parseRequest).
     const throwOnError = params.throw !== undefined ? Boolean(params.throw) : options.throwOnHttpError;
 
     const headers: Record<string, string> = { 'User-Agent': options.userAgent };
     for (const [name, value] of Object.entries(params.headers ?? {})) {
-      for (const existing of Object.keys(headers)) if (existing.toLowerCase() === name.toLowerCase()) delete headers[existing];
+      for (const existing of Object.keys(headers))
+        if (existing.toLowerCase() === name.toLowerCase()) delete headers[existing];
       headers[name] = String(value);
     }
-    if (params.auth !== undefined && params.auth !== 'basic') throw new Error(`http params.auth "${params.auth}" is not supported by the local engine (only basic)`);
+    if (params.auth !== undefined && params.auth !== 'basic')
+      throw new Error(`http params.auth "${params.auth}" is not supported by the local engine (only basic)`);
     if (url.username && !Object.keys(headers).some((name) => name.toLowerCase() === 'authorization')) {
       headers.Authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
     }
     const encoded = encodeBody(body);
     let bytes = encoded.bytes;
     const contentType = encoded.contentType;
-    if (contentType && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) headers['Content-Type'] = contentType;
+    if (contentType && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-type'))
+      headers['Content-Type'] = contentType;
 
     const iteration = context.iteration;
     iteration?.hold();
@@ -446,15 +503,18 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
         const sent = cookieHeader(jar, url, extraCookies, headers);
         const nameTag = explicitName ?? urlText;
         const urlTag = explicitName ?? urlText;
-        const result = await transport.send({
-          method: currentMethod,
-          url,
-          headers: sent,
-          body: bytes,
-          timeoutMs,
-          keepBody: responseType !== 'none',
-          onCancel: iteration ? (stop) => iteration.onInterrupt(stop) : undefined,
-        }, context.vu?.connections);
+        const result = await transport.send(
+          {
+            method: currentMethod,
+            url,
+            headers: sent,
+            body: bytes,
+            timeoutMs,
+            keepBody: responseType !== 'none',
+            onCancel: iteration ? (stop) => iteration.onInterrupt(stop) : undefined,
+          },
+          context.vu?.connections,
+        );
         // k6 stops an interrupted iteration's code; never settling is the closest a promise gets.
         if (result.cancelled || iteration?.interrupted) return await new Promise<never>(() => undefined);
         if (iteration) {
@@ -462,7 +522,9 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
           iteration.bytesReceived += result.bytesReceived;
         }
         emitSamples(context, result, currentMethod, urlTag, nameTag, callback, requestTags);
-        const setCookies = result.headers.filter(([name]) => name.toLowerCase() === 'set-cookie').map(([, value]) => value);
+        const setCookies = result.headers
+          .filter(([name]) => name.toLowerCase() === 'set-cookie')
+          .map(([, value]) => value);
         if (jar && setCookies.length > 0) jar.storeResponse(url, setCookies);
         const location = result.headers.find(([name]) => name.toLowerCase() === 'location')?.[1];
         if (!result.error && location && [301, 302, 303, 307, 308].includes(result.status) && redirectsLeft > 0) {
@@ -471,7 +533,8 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
           if (result.status === 303 || ((result.status === 301 || result.status === 302) && currentMethod === 'POST')) {
             currentMethod = currentMethod === 'HEAD' ? 'HEAD' : 'GET';
             bytes = undefined;
-            for (const name of Object.keys(headers)) if (['content-type', 'content-length'].includes(name.toLowerCase())) delete headers[name];
+            for (const name of Object.keys(headers))
+              if (['content-type', 'content-length'].includes(name.toLowerCase())) delete headers[name];
           }
           continue;
         }
@@ -480,13 +543,19 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
         for (const [name, value] of Object.entries(sent)) requestHeaders[canonicalHeaderName(name)] = [value];
         const sentCookies: Record<string, RequestCookie[]> = {};
         for (const cookie of extraCookies) (sentCookies[cookie.name] ??= []).push(cookie);
-        return new K6Response(result, responseType, urlText, {
-          method: currentMethod,
-          url: urlText,
-          headers: requestHeaders,
-          body: bytes ? bytes.toString('utf8') : '',
-          cookies: sentCookies,
-        }, responseCookies(url, setCookies));
+        return new K6Response(
+          result,
+          responseType,
+          urlText,
+          {
+            method: currentMethod,
+            url: urlText,
+            headers: requestHeaders,
+            body: bytes ? bytes.toString('utf8') : '',
+            cookies: sentCookies,
+          },
+          responseCookies(url, setCookies),
+        );
       }
     } finally {
       iteration?.release();
@@ -494,8 +563,13 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
   }
 
   function file(data: string | ArrayBuffer, filename?: string, contentType?: string): FileData {
-    if (typeof data !== 'string' && !(data instanceof ArrayBuffer) && !ArrayBuffer.isView(data)) throw new TypeError('http.file needs a string or an ArrayBuffer');
-    return new FileData(data as string | ArrayBuffer, filename ?? String(process.hrtime.bigint()), contentType ?? 'application/octet-stream');
+    if (typeof data !== 'string' && !(data instanceof ArrayBuffer) && !ArrayBuffer.isView(data))
+      throw new TypeError('http.file needs a string or an ArrayBuffer');
+    return new FileData(
+      data as string | ArrayBuffer,
+      filename ?? String(process.hrtime.bigint()),
+      contentType ?? 'application/octet-stream',
+    );
   }
 
   function url(strings: TemplateStringsArray, ...values: unknown[]): HttpURL {
@@ -515,7 +589,12 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
   function expectedStatuses(...statuses: unknown[]): ExpectedStatuses {
     const ranges = statuses.map((status, index): [number, number] => {
       if (typeof status === 'number' && Number.isInteger(status)) return [status, status];
-      if (status && typeof status === 'object' && Number.isInteger((status as { min?: unknown }).min) && Number.isInteger((status as { max?: unknown }).max)) {
+      if (
+        status &&
+        typeof status === 'object' &&
+        Number.isInteger((status as { min?: unknown }).min) &&
+        Number.isInteger((status as { max?: unknown }).max)
+      ) {
         const range = status as { min: number; max: number };
         return [range.min, range.max];
       }
@@ -525,11 +604,14 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
   }
 
   function setResponseCallback(callback: unknown): void {
-    if (callback !== null && !(callback instanceof ExpectedStatuses)) throw new TypeError('setResponseCallback takes http.expectedStatuses(...) or null');
+    if (callback !== null && !(callback instanceof ExpectedStatuses))
+      throw new TypeError('setResponseCallback takes http.expectedStatuses(...) or null');
     responseCallback = callback as ExpectedStatuses | null;
   }
 
-  const refused = Object.fromEntries(Object.keys(UNSUPPORTED_MEMBERS['k6/http'] ?? {}).map((name) => [name, unsupportedFunction('k6/http', name)]));
+  const refused = Object.fromEntries(
+    Object.keys(UNSUPPORTED_MEMBERS['k6/http'] ?? {}).map((name) => [name, unsupportedFunction('k6/http', name)]),
+  );
   return {
     ...refused,
     asyncRequest,
@@ -539,7 +621,8 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
     setResponseCallback,
     cookieJar: () => {
       const { vu, phase } = runtime.context();
-      if (!vu || phase === 'init') throw new Error('http.cookieJar() is only available to VUs, not in the init context');
+      if (!vu || phase === 'init')
+        throw new Error('http.cookieJar() is only available to VUs, not in the init context');
       // the VU's current jar: a new one each iteration unless noCookiesReset (k6 js/runner.go runFn)
       return new CookieJarHandle(vu.cookieJar);
     },

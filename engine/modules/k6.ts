@@ -29,8 +29,11 @@ export function createK6Module(runtime: Runtime): Record<string, unknown> {
     // As k6's Check (internal/js/modules/k6/k6.go): a callback that throws counts as a failed
     // check, its sample is pushed, then the error is rethrown (the iteration fails).
     for (const [name, checker] of Object.entries(sets ?? {})) {
-      if (name.includes('::')) throw new Error('group and check names may not contain \'::\'');
-      if (isAsyncFunction(checker)) throw new TypeError(`check "${name}": async functions are not supported in check(); await the value first and pass a plain function`);
+      if (name.includes('::')) throw new Error("group and check names may not contain '::'");
+      if (isAsyncFunction(checker))
+        throw new TypeError(
+          `check "${name}": async functions are not supported in check(); await the value first and pass a plain function`,
+        );
       let passed: boolean;
       let thrown: { error: unknown } | undefined;
       if (typeof checker === 'function') {
@@ -60,9 +63,12 @@ export function createK6Module(runtime: Runtime): Record<string, unknown> {
     if (context.phase === 'init' || !vu) throw new Error('using group() in the init context is not supported');
     if (typeof fn !== 'function') throw new TypeError('group() needs a function as its second argument');
     if (isAsyncFunction(fn)) {
-      throw new TypeError('group() does not support async functions (as in k6); group the requests yourself or tag them with { tags: { group: ... } }');
+      throw new TypeError(
+        'group() does not support async functions (as in k6); group the requests yourself or tag them with { tags: { group: ... } }',
+      );
     }
-    if (typeof name !== 'string' || name.includes('::')) throw new TypeError(`group name "${String(name)}" must be a string without "::"`);
+    if (typeof name !== 'string' || name.includes('::'))
+      throw new TypeError(`group name "${String(name)}" must be a string without "::"`);
     const previousGroup = vu.group;
     const previousPath = vu.groupPath;
     vu.group = previousGroup.group(name);
@@ -71,7 +77,14 @@ export function createK6Module(runtime: Runtime): Record<string, unknown> {
     try {
       return fn();
     } finally {
-      runtime.emit(groupDuration, monoNow() - started, runtime.tags(undefined, context), runtime.metadata(context), undefined, context);
+      runtime.emit(
+        groupDuration,
+        monoNow() - started,
+        runtime.tags(undefined, context),
+        runtime.metadata(context),
+        undefined,
+        context,
+      );
       vu.group = previousGroup;
       vu.groupPath = previousPath;
     }

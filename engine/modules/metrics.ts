@@ -21,7 +21,9 @@ export function createMetricsModule(runtime: Runtime): Record<string, unknown> {
         if (context.phase === 'init') throw new Error('metrics cannot be added in the init context');
         const number = typeof value === 'boolean' ? Number(value) : Number(value);
         if (!Number.isFinite(number)) {
-          runtime.warnOnce(`${this.name}.add(${String(value)}): the value is not a finite number; the sample is dropped`);
+          runtime.warnOnce(
+            `${this.name}.add(${String(value)}): the value is not a finite number; the sample is dropped`,
+          );
           return false;
         }
         const extra: Record<string, string> = {};
@@ -31,5 +33,10 @@ export function createMetricsModule(runtime: Runtime): Record<string, unknown> {
       }
     };
   }
-  return { Counter: metricClass('counter'), Gauge: metricClass('gauge'), Rate: metricClass('rate'), Trend: metricClass('trend') };
+  return {
+    Counter: metricClass('counter'),
+    Gauge: metricClass('gauge'),
+    Rate: metricClass('rate'),
+    Trend: metricClass('trend'),
+  };
 }

@@ -14,7 +14,8 @@ export function createTimersModule(runtime: Runtime): Record<string, (...args: n
   const owners = new Map<number, { timer: NodeJS.Timeout; release: (() => void) | undefined }>();
 
   function schedule(repeat: boolean, callback: (...args: unknown[]) => void, delay: unknown, args: unknown[]): number {
-    if (typeof callback !== 'function') throw new TypeError(`${repeat ? 'setInterval' : 'setTimeout'}'s callback isn't a callable function`);
+    if (typeof callback !== 'function')
+      throw new TypeError(`${repeat ? 'setInterval' : 'setTimeout'}'s callback isn't a callable function`);
     const id = nextId++;
     const iteration = runtime.context().iteration;
     const ms = Math.max(0, Number(delay) || 0);
@@ -48,7 +49,10 @@ export function createTimersModule(runtime: Runtime): Record<string, (...args: n
         else callback(...args);
       } catch (error) {
         if (iteration) iteration.fail(error);
-        else runtime.log('error', [`Uncaught error in a timer callback: ${error instanceof Error ? error.message : String(error)}`]);
+        else
+          runtime.log('error', [
+            `Uncaught error in a timer callback: ${error instanceof Error ? error.message : String(error)}`,
+          ]);
       }
     };
     const timer = repeat ? setInterval(fire, ms) : setTimeout(fire, ms);
@@ -69,9 +73,11 @@ export function createTimersModule(runtime: Runtime): Record<string, (...args: n
   }
 
   return {
-    setTimeout: (callback: (...args: unknown[]) => void, delay?: unknown, ...args: unknown[]) => schedule(false, callback, delay, args),
+    setTimeout: (callback: (...args: unknown[]) => void, delay?: unknown, ...args: unknown[]) =>
+      schedule(false, callback, delay, args),
     clearTimeout: clear,
-    setInterval: (callback: (...args: unknown[]) => void, delay?: unknown, ...args: unknown[]) => schedule(true, callback, delay, args),
+    setInterval: (callback: (...args: unknown[]) => void, delay?: unknown, ...args: unknown[]) =>
+      schedule(true, callback, delay, args),
     clearInterval: clear,
   };
 }

@@ -9,8 +9,10 @@ import { FloodgateError } from '../../contracts/errors.ts';
 /** Unsupported members of supported modules: module → member → what to do instead. */
 export const UNSUPPORTED_MEMBERS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   k6: {
-    sleep: 'k6 sleep() blocks the VU; the local engine runs all VUs on one event loop and cannot block one of them. Use `await new Promise((resolve) => setTimeout(resolve, ms))` in an async function',
-    randomSeed: 'randomSeed() would reseed Math.random for every VU of the process; derive randomness from __VU/__ITER instead',
+    sleep:
+      'k6 sleep() blocks the VU; the local engine runs all VUs on one event loop and cannot block one of them. Use `await new Promise((resolve) => setTimeout(resolve, ms))` in an async function',
+    randomSeed:
+      'randomSeed() would reseed Math.random for every VU of the process; derive randomness from __VU/__ITER instead',
   },
   'k6/http': Object.fromEntries(
     ['get', 'post', 'put', 'del', 'patch', 'head', 'options', 'request', 'batch'].map((name) => [
@@ -23,7 +25,10 @@ export const UNSUPPORTED_MEMBERS: Readonly<Record<string, Readonly<Record<string
 /** The error a call to an unsupported API throws. */
 export function unsupportedApi(module: string, member: string, where = 'the script'): FloodgateError {
   const reason = UNSUPPORTED_MEMBERS[module]?.[member] ?? `${module} ${member} is not supported by the local engine`;
-  return new FloodgateError('SCRIPT_UNSUPPORTED', { script: where, detail: `${module === 'k6' ? '' : `${module}: `}${reason}` });
+  return new FloodgateError('SCRIPT_UNSUPPORTED', {
+    script: where,
+    detail: `${module === 'k6' ? '' : `${module}: `}${reason}`,
+  });
 }
 
 /** A function that throws {@link unsupportedApi} when called. */

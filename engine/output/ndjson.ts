@@ -35,7 +35,11 @@ export function renderMetricLine(metric: Metric): string {
   const submetrics =
     metric.submetrics.length === 0
       ? null
-      : metric.submetrics.map((submetric) => ({ name: submetric.name, suffix: submetric.suffix, tags: sortedObject(submetric.tags) }));
+      : metric.submetrics.map((submetric) => ({
+          name: submetric.name,
+          suffix: submetric.suffix,
+          tags: sortedObject(submetric.tags),
+        }));
   return JSON.stringify({
     type: 'Metric',
     data: { name: metric.name, type: metric.type, contains: metric.contains, thresholds, submetrics },
@@ -105,7 +109,8 @@ function linePrefix(metric: Metric): { text: string; bytes: Buffer } {
   return prefix;
 }
 
-const hasMetadata = (sample: Sample): sample is Sample & { metadata: Tags } => sample.metadata !== undefined && Object.keys(sample.metadata).length > 0;
+const hasMetadata = (sample: Sample): sample is Sample & { metadata: Tags } =>
+  sample.metadata !== undefined && Object.keys(sample.metadata).length > 0;
 
 /** Renders the Point line of one sample; undefined when the value is not finite (Go's encoder would fail). */
 export function renderPointLine(sample: Sample): string | undefined {
@@ -207,7 +212,8 @@ export function createNdjsonOutput(options: NdjsonOutputOptions): SampleOutput {
         handOver();
         end = encodePointLine(sample, chunk, used);
       }
-      if (end < 0) append(renderPointLine(sample) as string); // a line longer than a chunk
+      if (end < 0)
+        append(renderPointLine(sample) as string); // a line longer than a chunk
       else used = end;
     },
     async close() {

@@ -5,7 +5,8 @@
  */
 
 /** How waiting ended: the work finished (with its value), the time ran out, or the signal stopped it. */
-export type Ending<T> = { readonly kind: 'done'; readonly value: T } | { readonly kind: 'timeout' } | { readonly kind: 'stopped' };
+export type Ending<T> =
+  { readonly kind: 'done'; readonly value: T } | { readonly kind: 'timeout' } | { readonly kind: 'stopped' };
 
 /** What may end the wait early. */
 export interface Limits {
@@ -36,7 +37,8 @@ export function withinLimits<T>(work: Promise<T>, limits: Limits): Promise<Endin
       signal?.removeEventListener('abort', onStop);
       finish();
     }
-    if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) timer = setTimeout(() => settle(() => resolve({ kind: 'timeout' })), Math.max(0, timeoutMs));
+    if (timeoutMs !== undefined && Number.isFinite(timeoutMs))
+      timer = setTimeout(() => settle(() => resolve({ kind: 'timeout' })), Math.max(0, timeoutMs));
     signal?.addEventListener('abort', onStop, { once: true });
     work.then(
       (value) => settle(() => resolve({ kind: 'done', value })),

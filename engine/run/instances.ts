@@ -43,7 +43,12 @@ export interface InstantiatorDependencies {
 }
 
 /** Builds the instantiator of one run. */
-export function createInstantiator({ runtime, compiled, transport, httpDefaults }: InstantiatorDependencies): Instantiator {
+export function createInstantiator({
+  runtime,
+  compiled,
+  transport,
+  httpDefaults,
+}: InstantiatorDependencies): Instantiator {
   const timers = createTimersModule(runtime);
   const shared = {
     k6: createK6Module(runtime),

@@ -12,7 +12,13 @@ import type { ScenarioContext } from '../executors/types.ts';
 import { waitUntil } from '../executors/timing.ts';
 import { callBefore, RunawayScriptError } from '../guard.ts';
 import { regularDurationMs, type EngineOptions, type ScenarioConfig } from '../options.ts';
-import { IterationState, TestAbortSignal, type ExecutionContext, type Runtime, type ScenarioState } from '../runtime.ts';
+import {
+  IterationState,
+  TestAbortSignal,
+  type ExecutionContext,
+  type Runtime,
+  type ScenarioState,
+} from '../runtime.ts';
 import { SegmentedIndex, type ExecutionTuple } from '../segments.ts';
 import { withinLimits } from './deadline.ts';
 import type { VuPool } from './vu-pool.ts';
@@ -38,7 +44,14 @@ export function emitDataSamples(runtime: Runtime, context: ExecutionContext, ite
   const tags = runtime.tags(undefined, dataContext);
   const metadata = runtime.metadata(dataContext);
   runtime.emit(runtime.registry.builtin('data_sent'), iteration.bytesSent, tags, metadata, undefined, dataContext);
-  runtime.emit(runtime.registry.builtin('data_received'), iteration.bytesReceived, tags, metadata, undefined, dataContext);
+  runtime.emit(
+    runtime.registry.builtin('data_received'),
+    iteration.bytesReceived,
+    tags,
+    metadata,
+    undefined,
+    dataContext,
+  );
 }
 
 /** The executor's view of one scenario. */
@@ -89,7 +102,12 @@ export function scenarioContext(dependencies: IterationDependencies, config: Sce
       const extra: Record<string, string> = {};
       if (runtime.tagOn('scenario')) extra.scenario = config.name;
       if (vu && runtime.tagOn('vu')) extra.vu = String(vu.idInInstance);
-      runtime.pipeline.push({ metric: droppedMetric, time: wallNow(), value: count, tags: Object.freeze({ ...runtime.runTags, ...extra }) });
+      runtime.pipeline.push({
+        metric: droppedMetric,
+        time: wallNow(),
+        value: count,
+        tags: Object.freeze({ ...runtime.runTags, ...extra }),
+      });
     },
     runIteration: async (vu, hardStop) => {
       const fn = vu.exports[config.exec];
@@ -114,7 +132,10 @@ export function scenarioContext(dependencies: IterationDependencies, config: Sce
       const body = runtime.within(context, async () => {
         try {
           // One watchdog for the iteration starts of the same turn (guard.ts); each runs in its own context.
-          await callBefore(() => runtime.within(context, () => (fn as (data: unknown) => unknown)(vu.setupData)), hardStopMono);
+          await callBefore(
+            () => runtime.within(context, () => (fn as (data: unknown) => unknown)(vu.setupData)),
+            hardStopMono,
+          );
         } catch (error) {
           iteration.fail(error);
         }
@@ -149,9 +170,15 @@ export function scenarioContext(dependencies: IterationDependencies, config: Sce
       const tags = runtime.tags(undefined, { ...context, iteration: undefined });
       const metadata = runtime.metadata(context);
       const time = wallNow();
-      runtime.pipeline.push(metadata ? { metric: iterations, time, value: 1, tags, metadata } : { metric: iterations, time, value: 1, tags });
       runtime.pipeline.push(
-        metadata ? { metric: iterationDuration, time, value: ended - started, tags, metadata } : { metric: iterationDuration, time, value: ended - started, tags },
+        metadata
+          ? { metric: iterations, time, value: 1, tags, metadata }
+          : { metric: iterations, time, value: 1, tags },
+      );
+      runtime.pipeline.push(
+        metadata
+          ? { metric: iterationDuration, time, value: ended - started, tags, metadata }
+          : { metric: iterationDuration, time, value: ended - started, tags },
       );
       runtime.iterationsCompleted += 1;
       // k6 (js/runner.go): after a full iteration the VU waits out the rest of minIterationDuration.

@@ -12,7 +12,14 @@ import { formatGoDuration as formatDuration } from '../../contracts/durations.ts
 import { callWithin, RunawayScriptError } from '../guard.ts';
 import { GroupNode, type SummaryData } from '../metrics/summary.ts';
 import { renderTextSummary } from '../metrics/text-summary.ts';
-import { describeScriptError, IterationState, TestAbortSignal, Vu, type ExecutionContext, type Runtime } from '../runtime.ts';
+import {
+  describeScriptError,
+  IterationState,
+  TestAbortSignal,
+  Vu,
+  type ExecutionContext,
+  type Runtime,
+} from '../runtime.ts';
 import { withinLimits } from './deadline.ts';
 import type { Instantiator } from './instances.ts';
 import { emitDataSamples } from './iterations.ts';
@@ -58,7 +65,13 @@ export async function runLifecycle(
   try {
     vu = lifecycleVu(dependencies, group);
   } catch (error) {
-    return { error: new FloodgateError('SCRIPT_FAILED', { script, detail: `init for ${phase}() threw: ${describeScriptError(error)}` }, { cause: error }) };
+    return {
+      error: new FloodgateError(
+        'SCRIPT_FAILED',
+        { script, detail: `init for ${phase}() threw: ${describeScriptError(error)}` },
+        { cause: error },
+      ),
+    };
   }
   const fn = vu.exports[phase];
   if (typeof fn !== 'function') return {};
@@ -83,7 +96,12 @@ export async function runLifecycle(
   }
   if (ending.kind === 'timeout' || iteration.error instanceof RunawayScriptError) {
     iteration.interrupt();
-    return { error: new FloodgateError(phase === 'setup' ? 'SETUP_TIMEOUT' : 'TEARDOWN_TIMEOUT', { script, timeout: formatDuration(timeoutMs) }) };
+    return {
+      error: new FloodgateError(phase === 'setup' ? 'SETUP_TIMEOUT' : 'TEARDOWN_TIMEOUT', {
+        script,
+        timeout: formatDuration(timeoutMs),
+      }),
+    };
   }
   if (iteration.error instanceof TestAbortSignal) {
     iteration.interrupt();
@@ -92,7 +110,11 @@ export async function runLifecycle(
   if (iteration.error !== undefined) {
     iteration.interrupt();
     return {
-      error: new FloodgateError('SCRIPT_FAILED', { script, detail: `${phase}() threw: ${describeScriptError(iteration.error)}` }, { cause: iteration.error }),
+      error: new FloodgateError(
+        'SCRIPT_FAILED',
+        { script, detail: `${phase}() threw: ${describeScriptError(iteration.error)}` },
+        { cause: iteration.error },
+      ),
     };
   }
   if (phase === 'setup' && value !== undefined) return { json: JSON.stringify(value) };
@@ -125,7 +147,8 @@ export async function handleSummary(
   try {
     const vu = lifecycleVu(dependencies, dependencies.runtime.rootGroup);
     const handler = vu.exports.handleSummary;
-    if (typeof handler !== 'function') throw new TypeError('handleSummary is not a function in this instance of the script');
+    if (typeof handler !== 'function')
+      throw new TypeError('handleSummary is not a function in this instance of the script');
     const context: ExecutionContext = { phase: 'summary', vu, scenario: undefined, iteration: undefined };
     const call = dependencies.runtime.within(context, async () => {
       const copy: unknown = JSON.parse(JSON.stringify(data));
@@ -145,7 +168,12 @@ export async function handleSummary(
     return;
   }
   for (const [name, content] of Object.entries(result as Record<string, unknown>)) {
-    const bytes = content instanceof ArrayBuffer ? Buffer.from(content) : ArrayBuffer.isView(content) ? Buffer.from(content.buffer, content.byteOffset, content.byteLength) : String(content);
+    const bytes =
+      content instanceof ArrayBuffer
+        ? Buffer.from(content)
+        : ArrayBuffer.isView(content)
+          ? Buffer.from(content.buffer, content.byteOffset, content.byteLength)
+          : String(content);
     if (name === 'stdout') stdout.write(bytes);
     else if (name === 'stderr') stderr.write(bytes);
     else {

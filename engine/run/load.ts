@@ -51,7 +51,12 @@ export async function compileScript(path: string): Promise<CompiledScript | Floo
  * Runs the options instance and validates the options: sets the runtime's tags and system tags.
  * Resolves a FloodgateError for the script's mistakes; throws engine bugs.
  */
-export function loadPlan(request: LoadRequest, runtime: Runtime, registry: MetricRegistry, instantiator: Instantiator): LoadedPlan | FloodgateError {
+export function loadPlan(
+  request: LoadRequest,
+  runtime: Runtime,
+  registry: MetricRegistry,
+  instantiator: Instantiator,
+): LoadedPlan | FloodgateError {
   const script = request.script;
   const optionsVu = new Vu(0, 0, runtime.rootGroup);
   optionsVu.resetEnv(runtime.env);
@@ -73,14 +78,18 @@ export function loadPlan(request: LoadRequest, runtime: Runtime, registry: Metri
     );
     const trendStats = options.summaryTrendStats ?? DEFAULT_TREND_STATS;
     const badStat = invalidTrendStat(trendStats);
-    if (badStat !== undefined) throw new OptionsError(`summaryTrendStats: "${badStat}" is not avg, min, med, max, count or p(N)`);
+    if (badStat !== undefined)
+      throw new OptionsError(`summaryTrendStats: "${badStat}" is not avg, min, med, max, count or p(N)`);
     for (const scenario of options.scenarios) {
       if (typeof exports[scenario.exec] !== 'function') {
         throw new OptionsError(`scenario ${scenario.name}: the script exports no function "${scenario.exec}"`);
       }
     }
-    const thresholds = asOptionsError(() => (request.noThresholds ? [] : buildThresholds(options.thresholds, registry)));
-    if (runtime.systemTags.has('expected_response')) asOptionsError(() => registry.builtin('http_req_duration').submetric('expected_response:true'));
+    const thresholds = asOptionsError(() =>
+      request.noThresholds ? [] : buildThresholds(options.thresholds, registry),
+    );
+    if (runtime.systemTags.has('expected_response'))
+      asOptionsError(() => registry.builtin('http_req_duration').submetric('expected_response:true'));
     const refused = Object.values(options.refused);
     if (refused.length > 0) return new FloodgateError('SCRIPT_UNSUPPORTED', { script, detail: refused.join('; ') });
     return { exports, options, tuple, thresholds, trendStats };
@@ -103,7 +112,8 @@ function asOptionsError<T>(step: () => T): T {
   try {
     return step();
   } catch (error) {
-    if (error instanceof Error && !(error instanceof OptionsError) && error.constructor === Error) throw new OptionsError(error.message);
+    if (error instanceof Error && !(error instanceof OptionsError) && error.constructor === Error)
+      throw new OptionsError(error.message);
     throw error;
   }
 }

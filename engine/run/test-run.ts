@@ -65,10 +65,17 @@ export class TestRun {
   constructor(private readonly dependencies: TestRunDependencies) {
     const { runtime, instantiator, tuple, script } = dependencies;
     this.pool = new VuPool(runtime, instantiator, tuple, (error) =>
-      this.abort(new FloodgateError('SCRIPT_FAILED', { script, detail: `a VU's init context threw: ${describeScriptError(error)}` }, { cause: error })),
+      this.abort(
+        new FloodgateError(
+          'SCRIPT_FAILED',
+          { script, detail: `a VU's init context threw: ${describeScriptError(error)}` },
+          { cause: error },
+        ),
+      ),
     );
     setMaxListeners(0, this.stop.signal); // one listener per scenario and sleeping executor
-    runtime.onAbort = (signal) => this.abort(new FloodgateError('SCRIPT_ABORTED', { detail: signal.reason || 'no reason given' }));
+    runtime.onAbort = (signal) =>
+      this.abort(new FloodgateError('SCRIPT_ABORTED', { detail: signal.reason || 'no reason given' }));
   }
 
   private abort(error: FloodgateError): void {
@@ -82,7 +89,8 @@ export class TestRun {
     const { runtime, options, script } = this.dependencies;
     const signal = this.dependencies.signal;
     if (signal) {
-      const onAbort = (): void => this.abort(new FloodgateError('RUN_ABORTED', { detail: describeReason(signal.reason) }));
+      const onAbort = (): void =>
+        this.abort(new FloodgateError('RUN_ABORTED', { detail: describeReason(signal.reason) }));
       if (signal.aborted) onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
       this.cleanups.push(() => signal.removeEventListener('abort', onAbort));
@@ -92,11 +100,18 @@ export class TestRun {
     this.cleanups.push(() => process.off('unhandledRejection', onRejection));
 
     try {
-      this.pool.preallocate(plannedVus(options.scenarios, this.dependencies.tuple), unplannedVus(options.scenarios, this.dependencies.tuple));
+      this.pool.preallocate(
+        plannedVus(options.scenarios, this.dependencies.tuple),
+        unplannedVus(options.scenarios, this.dependencies.tuple),
+      );
     } catch (error) {
       const failed = isFloodgateError(error)
         ? error
-        : new FloodgateError('SCRIPT_FAILED', { script, detail: `a VU's init context threw: ${describeScriptError(error)}` }, { cause: error });
+        : new FloodgateError(
+            'SCRIPT_FAILED',
+            { script, detail: `a VU's init context threw: ${describeScriptError(error)}` },
+            { cause: error },
+          );
       return { error: failed, durationMs: 0, started: false };
     }
     runtime.testStartWall = wallNow();
@@ -114,7 +129,13 @@ export class TestRun {
       this.pool.setSetupData(setup.json);
       if (!this.stop.signal.aborted) await this.runScenarios();
       if (typeof this.dependencies.exports.teardown === 'function' && !options.noTeardown) {
-        const teardown = await runLifecycle(lifecycle, 'teardown', options.teardownTimeoutMs, this.pool.setupData(), this.stop.signal);
+        const teardown = await runLifecycle(
+          lifecycle,
+          'teardown',
+          options.teardownTimeoutMs,
+          this.pool.setupData(),
+          this.stop.signal,
+        );
         if (teardown.error) error = teardown.error;
       }
     }
@@ -135,11 +156,13 @@ export class TestRun {
       countDropped: (count: number) => {
         this.dropped += count;
       },
-      logScriptError: (error: unknown, prefix: string, scenario?: string) => this.logScriptError(error, prefix, scenario),
+      logScriptError: (error: unknown, prefix: string, scenario?: string) =>
+        this.logScriptError(error, prefix, scenario),
     };
     await Promise.all(
       this.dependencies.options.scenarios.map(async (config) => {
-        if (config.startTimeMs > 0 && !(await waitUntil(this.startedMono + config.startTimeMs, this.stop.signal))) return;
+        if (config.startTimeMs > 0 && !(await waitUntil(this.startedMono + config.startTimeMs, this.stop.signal)))
+          return;
         await executorFor(config)(scenarioContext(dependencies, config));
       }),
     );
@@ -167,7 +190,8 @@ export class TestRun {
     };
     this.tickers.push(setInterval(emitVus, VUS_PERIOD_MS));
     this.reportProgress = reportProgress;
-    if (this.dependencies.thresholds.length > 0) this.tickers.push(setInterval(() => this.checkAbortThresholds(), THRESHOLD_PERIOD_MS));
+    if (this.dependencies.thresholds.length > 0)
+      this.tickers.push(setInterval(() => this.checkAbortThresholds(), THRESHOLD_PERIOD_MS));
   }
 
   private stopTickers(): void {
@@ -183,7 +207,9 @@ export class TestRun {
       const ok = threshold.evaluate(elapsed);
       if (!ok && threshold.abortOnFail && elapsed >= (threshold.delayAbortEvalMs ?? 0)) {
         this.abort(
-          new FloodgateError('THRESHOLDS_FAILED', { detail: `${threshold.metricName}: ${threshold.source} failed with abortOnFail; the test was stopped` }),
+          new FloodgateError('THRESHOLDS_FAILED', {
+            detail: `${threshold.metricName}: ${threshold.source} failed with abortOnFail; the test was stopped`,
+          }),
         );
       }
     }
@@ -200,11 +226,17 @@ export class TestRun {
     this.errorCounts.set(text, count);
     const stderr = this.dependencies.runtime.stderr;
     if (count <= MAX_REPEATED_ERRORS) stderr.write(`ERRO ${text}\n`);
-    if (count === MAX_REPEATED_ERRORS) stderr.write(`ERRO (the error above repeated ${count} times; further repeats are not printed)\n`);
+    if (count === MAX_REPEATED_ERRORS)
+      stderr.write(`ERRO (the error above repeated ${count} times; further repeats are not printed)\n`);
   }
 
   /** Builds the handleSummary data. */
-  summary(trendStats: readonly string[], stdout: { isTTY?: boolean }, stderr: { isTTY?: boolean }, summaryTimeUnit: string): SummaryData {
+  summary(
+    trendStats: readonly string[],
+    stdout: { isTTY?: boolean },
+    stderr: { isTTY?: boolean },
+    summaryTimeUnit: string,
+  ): SummaryData {
     return buildSummaryData({
       metrics: this.dependencies.runtime.registry.all(),
       rootGroup: this.dependencies.runtime.rootGroup,

@@ -7,7 +7,17 @@
  */
 
 import type { Registry } from 'prom-client';
-import { evaluate, labelsKey, LOOKBACK_MS, parsePromql, type Expr, type Labels, type SampleSource, type StoredSeries, type Value } from './promql.ts';
+import {
+  evaluate,
+  labelsKey,
+  LOOKBACK_MS,
+  parsePromql,
+  type Expr,
+  type Labels,
+  type SampleSource,
+  type StoredSeries,
+  type Value,
+} from './promql.ts';
 
 /** One recording rule, as in a Prometheus rule file. */
 export interface LiveRecordingRule {
@@ -71,10 +81,15 @@ export function createHistory(options: HistoryOptions): History {
     const metrics = await options.registry.getMetricsAsJSON();
     const seen = new Set<MutableSeries>();
     for (const metric of metrics) {
-      for (const entry of metric.values as ReadonlyArray<{ labels: Record<string, string | number>; value: number; metricName?: string }>) {
+      for (const entry of metric.values as ReadonlyArray<{
+        labels: Record<string, string | number>;
+        value: number;
+        metricName?: string;
+      }>) {
         const name = entry.metricName ?? metric.name;
         const labels: Record<string, string> = { __name__: name };
-        for (const [key, value] of Object.entries(entry.labels)) labels[key] = key === 'le' && value === Infinity ? '+Inf' : String(value);
+        for (const [key, value] of Object.entries(entry.labels))
+          labels[key] = key === 'le' && value === Infinity ? '+Inf' : String(value);
         let series = byName.get(name);
         if (!series) {
           series = new Map();
@@ -170,7 +185,12 @@ export function createHistory(options: HistoryOptions): History {
 }
 
 /** Evaluates the rules recording `name` at each snapshot time, as Prometheus's rule manager would have. */
-function recordSeries(name: string, rules: ReadonlyArray<LiveRecordingRule & { ast: Expr }>, times: readonly number[], source: SampleSource): StoredSeries[] {
+function recordSeries(
+  name: string,
+  rules: ReadonlyArray<LiveRecordingRule & { ast: Expr }>,
+  times: readonly number[],
+  source: SampleSource,
+): StoredSeries[] {
   const out = new Map<string, { labels: Labels; times: number[]; values: number[] }>();
   for (const t of times) {
     for (const rule of rules) {

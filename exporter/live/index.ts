@@ -33,7 +33,12 @@ export const RULES_DIR = join(PROJECT_ROOT, 'deploy', 'prometheus', 'rules');
 /** Board order on the page: the launch overview first (the SRE's first screen). */
 /** Queries one batch request may carry (the largest board has about 40). */
 const MAX_BATCH = 200;
-const BOARD_ORDER = ['floodgate-launch-overview', 'floodgate-funnel', 'floodgate-capacity', 'floodgate-exporter-health'];
+const BOARD_ORDER = [
+  'floodgate-launch-overview',
+  'floodgate-funnel',
+  'floodgate-capacity',
+  'floodgate-exporter-health',
+];
 
 /** What {@link createLivePage} needs. */
 export interface LiveOptions {
@@ -100,12 +105,20 @@ export function loadBoards(dir: string = DASHBOARDS_DIR): LiveBoard[] {
 /** The recording rules of the generated rule files. */
 export function loadRecordingRules(dir: string = RULES_DIR): LiveRecordingRule[] {
   const rules: LiveRecordingRule[] = [];
-  for (const name of readdirSync(dir).filter((file) => file.endsWith('.yml')).sort()) {
-    const document = parseYaml(readFileSync(join(dir, name), 'utf8')) as { groups?: Array<{ rules?: Array<Record<string, unknown>> }> };
+  for (const name of readdirSync(dir)
+    .filter((file) => file.endsWith('.yml'))
+    .sort()) {
+    const document = parseYaml(readFileSync(join(dir, name), 'utf8')) as {
+      groups?: Array<{ rules?: Array<Record<string, unknown>> }>;
+    };
     for (const group of document.groups ?? []) {
       for (const rule of group.rules ?? []) {
         if (typeof rule.record === 'string' && typeof rule.expr === 'string') {
-          rules.push({ record: rule.record, expr: rule.expr, ...(rule.labels ? { labels: rule.labels as Record<string, string> } : {}) });
+          rules.push({
+            record: rule.record,
+            expr: rule.expr,
+            ...(rule.labels ? { labels: rule.labels as Record<string, string> } : {}),
+          });
         }
       }
     }
@@ -141,7 +154,8 @@ export function createLivePage(options: LiveOptions): LivePage {
       for (const panel of board.panels) {
         const names = new Set(panel.targets.flatMap((target) => safeNames(target.expr)));
         const absent = [...names].filter((name) => !known.has(name));
-        if (absent.length > 0) missing[panel.key] = `needs Prometheus: reads ${absent.join(', ')}, which the exporter does not have`;
+        if (absent.length > 0)
+          missing[panel.key] = `needs Prometheus: reads ${absent.join(', ')}, which the exporter does not have`;
       }
     }
     return missing;
@@ -161,14 +175,26 @@ export function createLivePage(options: LiveOptions): LivePage {
     return evaluateLocally(history!, params);
   };
 
-  const snapshot = async ({ runs, rangeSeconds }: { runs: readonly string[]; rangeSeconds: number }): Promise<string> => {
+  const snapshot = async ({
+    runs,
+    rangeSeconds,
+  }: {
+    runs: readonly string[];
+    rangeSeconds: number;
+  }): Promise<string> => {
     const model = config();
     const end = now() / 1000;
     const start = end - rangeSeconds;
     const timing = queryTiming(rangeSeconds, scrapeIntervalSeconds);
     const results: Record<string, unknown> = {};
     for (const board of model.boards) {
-      const variables: QueryVariables = { runs, stages: [], rateIntervalSeconds: timing.rateIntervalSeconds, intervalSeconds: timing.stepSeconds, rangeSeconds };
+      const variables: QueryVariables = {
+        runs,
+        stages: [],
+        rateIntervalSeconds: timing.rateIntervalSeconds,
+        intervalSeconds: timing.stepSeconds,
+        rangeSeconds,
+      };
       for (const panel of board.panels) {
         for (const target of panel.targets) {
           const expr = substitute(target.expr, board, variables);
@@ -178,7 +204,16 @@ export function createLivePage(options: LiveOptions): LivePage {
         }
       }
     }
-    const data: LiveSnapshot = { takenAt: end, start, end, runs, rangeSeconds, stepSeconds: timing.stepSeconds, rateIntervalSeconds: timing.rateIntervalSeconds, results };
+    const data: LiveSnapshot = {
+      takenAt: end,
+      start,
+      end,
+      runs,
+      rangeSeconds,
+      stepSeconds: timing.stepSeconds,
+      rateIntervalSeconds: timing.rateIntervalSeconds,
+      results,
+    };
     return renderLivePage({ script: await script(), config: model, snapshot: data });
   };
 
@@ -188,15 +223,24 @@ export function createLivePage(options: LiveOptions): LivePage {
     try {
       response.type('html').send(renderLivePage({ scriptUrl: '/live/app.js' }));
     } catch (error) {
-      response.status(500).type('text').send(`cannot render the live page: ${(error as Error).message}\n`);
+      response
+        .status(500)
+        .type('text')
+        .send(`cannot render the live page: ${(error as Error).message}\n`);
     }
   });
   router.get('/app.js', async (_request, response) => {
     try {
-      response.type('application/javascript').set('Cache-Control', 'no-cache').send(await script());
+      response
+        .type('application/javascript')
+        .set('Cache-Control', 'no-cache')
+        .send(await script());
     } catch (error) {
       bundle = undefined;
-      response.status(500).type('text').send(`cannot bundle the live page: ${(error as Error).message}\n`);
+      response
+        .status(500)
+        .type('text')
+        .send(`cannot bundle the live page: ${(error as Error).message}\n`);
     }
   });
   router.get('/board.json', (_request, response) => {
@@ -204,7 +248,10 @@ export function createLivePage(options: LiveOptions): LivePage {
     response.json(config());
   });
   const api = async (request: Request, response: Response, range: boolean): Promise<void> => {
-    const source = { ...(request.query as Record<string, unknown>), ...((request.body as Record<string, unknown> | undefined) ?? {}) };
+    const source = {
+      ...(request.query as Record<string, unknown>),
+      ...((request.body as Record<string, unknown> | undefined) ?? {}),
+    };
     const read = (name: string): number | undefined => (source[name] === undefined ? undefined : Number(source[name]));
     const text = typeof source.query === 'string' ? source.query : '';
     if (text === '') {
@@ -214,8 +261,10 @@ export function createLivePage(options: LiveOptions): LivePage {
     const params: QueryParams = range
       ? { query: text, start: read('start')!, end: read('end')!, step: read('step')! }
       : { query: text, ...(read('time') === undefined ? {} : { time: read('time')! }) };
-    if (range && ![params.start, params.end, params.step].every((value) => Number.isFinite(value)) ) {
-      response.status(400).json({ status: 'error', errorType: 'bad_data', error: 'start, end and step must be numbers (seconds)' });
+    if (range && ![params.start, params.end, params.step].every((value) => Number.isFinite(value))) {
+      response
+        .status(400)
+        .json({ status: 'error', errorType: 'bad_data', error: 'start, end and step must be numbers (seconds)' });
       return;
     }
     try {
@@ -232,13 +281,20 @@ export function createLivePage(options: LiveOptions): LivePage {
   // browser's six connections per origin; here they go to Prometheus at once.
   router.post('/api/batch', express.json({ limit: '512kb' }), async (request, response) => {
     const body = request.body as { queries?: unknown };
-    const list = Array.isArray(body?.queries) ? (body.queries as Array<Record<string, unknown>>).slice(0, MAX_BATCH) : [];
+    const list = Array.isArray(body?.queries)
+      ? (body.queries as Array<Record<string, unknown>>).slice(0, MAX_BATCH)
+      : [];
     const answers = await Promise.all(
       list.map(async (entry) => {
         const params: QueryParams =
           entry.start === undefined
             ? { query: String(entry.query ?? ''), ...(entry.time === undefined ? {} : { time: Number(entry.time) }) }
-            : { query: String(entry.query ?? ''), start: Number(entry.start), end: Number(entry.end), step: Number(entry.step) };
+            : {
+                query: String(entry.query ?? ''),
+                start: Number(entry.start),
+                end: Number(entry.end),
+                step: Number(entry.step),
+              };
         try {
           return await query(params);
         } catch (error) {
@@ -254,7 +310,10 @@ export function createLivePage(options: LiveOptions): LivePage {
     try {
       response.type('html').send(await snapshot({ runs, rangeSeconds }));
     } catch (error) {
-      response.status(500).type('text').send(`cannot take a snapshot: ${(error as Error).message}\n`);
+      response
+        .status(500)
+        .type('text')
+        .send(`cannot take a snapshot: ${(error as Error).message}\n`);
     }
   });
 
@@ -325,8 +384,18 @@ export function evaluateLocally(history: History, params: QueryParams): unknown 
   const toResult = (value: Value, t: number): unknown => {
     if (value.kind === 'scalar') return { resultType: 'scalar', result: [t, format(value.value)] };
     if (value.kind === 'string') return { resultType: 'string', result: [t, value.value] };
-    if (value.kind === 'matrix') return { resultType: 'matrix', result: value.series.map((series) => ({ metric: series.labels, values: series.times.map((time, index) => [time / 1000, format(series.values[index]!)]) })) };
-    return { resultType: 'vector', result: value.samples.map((sample) => ({ metric: sample.labels, value: [t, format(sample.value)] })) };
+    if (value.kind === 'matrix')
+      return {
+        resultType: 'matrix',
+        result: value.series.map((series) => ({
+          metric: series.labels,
+          values: series.times.map((time, index) => [time / 1000, format(series.values[index]!)]),
+        })),
+      };
+    return {
+      resultType: 'vector',
+      result: value.samples.map((sample) => ({ metric: sample.labels, value: [t, format(sample.value)] })),
+    };
   };
   try {
     if (params.start === undefined) {
@@ -343,7 +412,8 @@ export function evaluateLocally(history: History, params: QueryParams): unknown 
     for (let index = 0; index < points; index += 1) {
       const t = startMs + index * step * 1000;
       const value = evaluate(ast, t, source);
-      const samples = value.kind === 'scalar' ? [{ labels: {}, value: value.value }] : value.kind === 'vector' ? value.samples : [];
+      const samples =
+        value.kind === 'scalar' ? [{ labels: {}, value: value.value }] : value.kind === 'vector' ? value.samples : [];
       for (const sample of samples) {
         const key = JSON.stringify(Object.entries(sample.labels).sort());
         let entry = series.get(key);

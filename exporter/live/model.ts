@@ -58,13 +58,15 @@ export interface LiveBoard {
 }
 
 type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 const text = (value: unknown, fallback = ''): string => (typeof value === 'string' ? value : fallback);
 const num = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
 
 /** Reads one generated dashboard JSON into the page's model. Throws on a shape it does not know. */
 export function boardFromDashboard(dashboard: unknown): LiveBoard {
-  if (!isObject(dashboard) || !Array.isArray(dashboard.panels)) throw new TypeError('not a Grafana dashboard: no panels');
+  if (!isObject(dashboard) || !Array.isArray(dashboard.panels))
+    throw new TypeError('not a Grafana dashboard: no panels');
   const uid = text(dashboard.uid);
   const rows: Array<{ title: string; y: number }> = [];
   const panels: LivePanel[] = [];
@@ -72,18 +74,27 @@ export function boardFromDashboard(dashboard: unknown): LiveBoard {
   for (const raw of dashboard.panels as unknown[]) {
     if (!isObject(raw)) continue;
     const gridPos = isObject(raw.gridPos) ? raw.gridPos : {};
-    const position = { x: num(gridPos.x) ?? 0, y: num(gridPos.y) ?? 0, w: num(gridPos.w) ?? 24, h: num(gridPos.h) ?? 8 };
+    const position = {
+      x: num(gridPos.x) ?? 0,
+      y: num(gridPos.y) ?? 0,
+      w: num(gridPos.w) ?? 24,
+      h: num(gridPos.h) ?? 8,
+    };
     if (raw.type === 'row') {
       row = text(raw.title);
       rows.push({ title: row, y: position.y });
       continue;
     }
     const type = raw.type;
-    if (type !== 'timeseries' && type !== 'stat' && type !== 'bargauge' && type !== 'table') throw new TypeError(`panel "${text(raw.title)}" has type ${String(type)}, which the live page cannot draw`);
+    if (type !== 'timeseries' && type !== 'stat' && type !== 'bargauge' && type !== 'table')
+      throw new TypeError(`panel "${text(raw.title)}" has type ${String(type)}, which the live page cannot draw`);
     const fieldConfig = isObject(raw.fieldConfig) ? raw.fieldConfig : {};
     const defaults = isObject(fieldConfig.defaults) ? fieldConfig.defaults : {};
     const custom = isObject(defaults.custom) ? defaults.custom : {};
-    const thresholds = isObject(defaults.thresholds) && Array.isArray(defaults.thresholds.steps) ? (defaults.thresholds.steps as unknown[]) : [];
+    const thresholds =
+      isObject(defaults.thresholds) && Array.isArray(defaults.thresholds.steps)
+        ? (defaults.thresholds.steps as unknown[])
+        : [];
     const stacking = isObject(custom.stacking) ? custom.stacking : {};
     const overrides: LiveOverride[] = [];
     for (const override of Array.isArray(fieldConfig.overrides) ? (fieldConfig.overrides as unknown[]) : []) {
@@ -113,7 +124,9 @@ export function boardFromDashboard(dashboard: unknown): LiveBoard {
       ...(decimals === undefined ? {} : { decimals }),
       ...(min === undefined ? {} : { min }),
       ...(max === undefined ? {} : { max }),
-      thresholds: thresholds.filter(isObject).map((step) => ({ value: num(step.value) ?? null, color: text(step.color, 'green') })),
+      thresholds: thresholds
+        .filter(isObject)
+        .map((step) => ({ value: num(step.value) ?? null, color: text(step.color, 'green') })),
       stacked: stacking.mode === 'normal',
       gridPos: position,
       targets: (Array.isArray(raw.targets) ? (raw.targets as unknown[]) : []).filter(isObject).map((target) => ({
@@ -125,18 +138,32 @@ export function boardFromDashboard(dashboard: unknown): LiveBoard {
       overrides,
       transformations: (Array.isArray(raw.transformations) ? (raw.transformations as unknown[]) : [])
         .filter(isObject)
-        .map((transformation) => ({ id: text(transformation.id), options: isObject(transformation.options) ? transformation.options : {} })),
+        .map((transformation) => ({
+          id: text(transformation.id),
+          options: isObject(transformation.options) ? transformation.options : {},
+        })),
     });
   }
-  const variables = isObject(dashboard.templating) && Array.isArray(dashboard.templating.list) ? (dashboard.templating.list as unknown[]).filter(isObject) : [];
+  const variables =
+    isObject(dashboard.templating) && Array.isArray(dashboard.templating.list)
+      ? (dashboard.templating.list as unknown[]).filter(isObject)
+      : [];
   const runVariable = variables.find((variable) => variable.name === 'run');
   const stageVariable = variables.find((variable) => variable.name === 'stage');
-  const stages = text(stageVariable?.query).split(',').map((value) => value.trim()).filter(Boolean);
+  const stages = text(stageVariable?.query)
+    .split(',')
+    .map((value) => value.trim())
+    .filter(Boolean);
   const allValues: Record<string, string> = {};
   for (const variable of variables) {
     const name = text(variable.name);
     if (variable.includeAll !== true) continue;
-    allValues[name] = typeof variable.allValue === 'string' && variable.allValue !== '' ? variable.allValue : name === 'stage' ? stages.join('|') : '.+';
+    allValues[name] =
+      typeof variable.allValue === 'string' && variable.allValue !== ''
+        ? variable.allValue
+        : name === 'stage'
+          ? stages.join('|')
+          : '.+';
   }
   return {
     uid,
@@ -170,7 +197,11 @@ export function regexEscape(value: string): string {
 /** `expr` with the dashboard and Grafana built-in variables replaced, as Grafana sends it. */
 export function substitute(expr: string, board: Pick<LiveBoard, 'allValues'>, variables: QueryVariables): string {
   const multi = (values: readonly string[], name: string): string =>
-    values.length === 0 ? (board.allValues[name] ?? '.+') : values.length === 1 ? regexEscape(values[0]!) : `(${values.map(regexEscape).join('|')})`;
+    values.length === 0
+      ? (board.allValues[name] ?? '.+')
+      : values.length === 1
+        ? regexEscape(values[0]!)
+        : `(${values.map(regexEscape).join('|')})`;
   return expr
     .replace(/\$__rate_interval/g, `${Math.round(variables.rateIntervalSeconds)}s`)
     .replace(/\$__interval/g, `${Math.round(variables.intervalSeconds)}s`)
@@ -184,7 +215,11 @@ export function substitute(expr: string, board: Pick<LiveBoard, 'allValues'>, va
  * points across, never finer than the scrape interval; the rate window is
  * max(step + scrape interval, 4 × scrape interval), as Grafana computes it.
  */
-export function queryTiming(rangeSeconds: number, scrapeIntervalSeconds: number, points = 240): { stepSeconds: number; rateIntervalSeconds: number } {
+export function queryTiming(
+  rangeSeconds: number,
+  scrapeIntervalSeconds: number,
+  points = 240,
+): { stepSeconds: number; rateIntervalSeconds: number } {
   const stepSeconds = Math.max(scrapeIntervalSeconds, Math.ceil(rangeSeconds / points));
   return { stepSeconds, rateIntervalSeconds: Math.max(stepSeconds + scrapeIntervalSeconds, 4 * scrapeIntervalSeconds) };
 }

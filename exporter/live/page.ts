@@ -75,7 +75,9 @@ footer { color: var(--muted); padding: 0 16px 16px; }
 `;
 
 /** Options of {@link renderLivePage}: a script URL (live) or the script text and data (snapshot). */
-export type LivePageOptions = { readonly scriptUrl: string } | { readonly script: string; readonly config: LiveConfig; readonly snapshot: LiveSnapshot };
+export type LivePageOptions =
+  | { readonly scriptUrl: string }
+  | { readonly script: string; readonly config: LiveConfig; readonly snapshot: LiveSnapshot };
 
 /** `<` escaped so inlined JSON and script cannot close their tag. */
 function inline(text: string): string {

@@ -1,5 +1,13 @@
 import { describe, expect, test } from 'vitest';
-import { evaluate, parsePromql, PromqlError, selectorNames, type SampleSource, type StoredSeries, type Value } from './promql.ts';
+import {
+  evaluate,
+  parsePromql,
+  PromqlError,
+  selectorNames,
+  type SampleSource,
+  type StoredSeries,
+  type Value,
+} from './promql.ts';
 
 /** Series sampled every 5 s from t = 0 with the given values. */
 function series(labels: Record<string, string>, values: readonly number[]): StoredSeries {
@@ -20,19 +28,26 @@ const requests = [
   series({ __name__: 'http_total', stage: 'register', outcome: 'error' }, [0, 1, 2, 3, 4, 5, 6]),
   series({ __name__: 'http_total', stage: 'landing', outcome: 'ok' }, [0, 5, 10, 15, 20, 25, 30]),
 ];
-const objectives = [series({ __name__: 'objective', stage: 'register' }, [0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01]), series({ __name__: 'objective', stage: 'landing' }, [0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01])];
+const objectives = [
+  series({ __name__: 'objective', stage: 'register' }, [0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01]),
+  series({ __name__: 'objective', stage: 'landing' }, [0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01]),
+];
 const buckets = [
   ['0.1', [0, 10, 20, 30, 40, 50, 60]],
   ['0.5', [0, 18, 36, 54, 72, 90, 108]],
   ['1', [0, 20, 40, 60, 80, 100, 120]],
   ['+Inf', [0, 20, 40, 60, 80, 100, 120]],
-].map(([le, values]) => series({ __name__: 'duration_bucket', stage: 'register', le: le as string }, values as number[]));
+].map(([le, values]) =>
+  series({ __name__: 'duration_bucket', stage: 'register', le: le as string }, values as number[]),
+);
 const source = sourceOf([...requests, ...objectives, ...buckets]);
 const at = 30_000;
 
 describe('the live page PromQL evaluator', () => {
   test('rate of counters growing 11 per 5 s in all over a window their samples cover is 2.2/s', () => {
-    expect(vector(evaluate(parsePromql('sum by (stage) (rate(http_total{stage="register"}[30s]))'), at, source))).toEqual([['{"stage":"register"}', 2.2]]);
+    expect(
+      vector(evaluate(parsePromql('sum by (stage) (rate(http_total{stage="register"}[30s]))'), at, source)),
+    ).toEqual([['{"stage":"register"}', 2.2]]);
   });
 
   test('an error share divided by its objective on (stage) is a multiple of the objective', () => {
@@ -46,26 +61,58 @@ describe('the live page PromQL evaluator', () => {
 
   test('histogram_quantile interpolates inside the bucket holding the rank, as Prometheus does', () => {
     // Per window: 10 below 0.1 s, 8 more below 0.5 s, 2 more below 1 s, of 20: p50 is inside (0.1, 0.5].
-    const result = vector(evaluate(parsePromql('histogram_quantile(0.5, sum by (stage, le) (rate(duration_bucket[30s])))'), at, source));
+    const result = vector(
+      evaluate(parsePromql('histogram_quantile(0.5, sum by (stage, le) (rate(duration_bucket[30s])))'), at, source),
+    );
     expect(result).toEqual([['{"stage":"register"}', 0.1]]);
-    const p95 = vector(evaluate(parsePromql('histogram_quantile(0.95, sum by (le) (rate(duration_bucket[30s])))'), at, source));
+    const p95 = vector(
+      evaluate(parsePromql('histogram_quantile(0.95, sum by (le) (rate(duration_bucket[30s])))'), at, source),
+    );
     // rank 19 of 20 is the first of the 2 observations in (0.5, 1]: halfway, 0.75 s.
     expect(p95[0]![1]).toBeCloseTo(0.75, 9);
   });
 
   test('last_over_time keeps the newest sample, scalar() and vector() convert', () => {
-    expect(vector(evaluate(parsePromql('sum(last_over_time(http_total{outcome="ok"}[1m])) / scalar(sum(last_over_time(http_total{stage="landing"}[1m])))'), at, source))).toEqual([['{}', 90 / 30]]);
+    expect(
+      vector(
+        evaluate(
+          parsePromql(
+            'sum(last_over_time(http_total{outcome="ok"}[1m])) / scalar(sum(last_over_time(http_total{stage="landing"}[1m])))',
+          ),
+          at,
+          source,
+        ),
+      ),
+    ).toEqual([['{}', 90 / 30]]);
     expect(vector(evaluate(parsePromql('vector(2)'), at, source))).toEqual([['{}', 2]]);
   });
 
   test('topk keeps the labels of the largest element, unless and > filter', () => {
-    expect(vector(evaluate(parsePromql('topk(1, sum by (stage) (last_over_time(http_total[1m])))'), at, source))).toEqual([['{"stage":"register"}', 66]]);
-    expect(vector(evaluate(parsePromql('sum by (stage) (http_total) unless on (stage) sum by (stage) (http_total{stage="landing"})'), at, source))).toEqual([['{"stage":"register"}', 66]]);
-    expect(vector(evaluate(parsePromql('sum by (stage) (http_total) > 50'), at, source))).toEqual([['{"stage":"register"}', 66]]);
+    expect(
+      vector(evaluate(parsePromql('topk(1, sum by (stage) (last_over_time(http_total[1m])))'), at, source)),
+    ).toEqual([['{"stage":"register"}', 66]]);
+    expect(
+      vector(
+        evaluate(
+          parsePromql('sum by (stage) (http_total) unless on (stage) sum by (stage) (http_total{stage="landing"})'),
+          at,
+          source,
+        ),
+      ),
+    ).toEqual([['{"stage":"register"}', 66]]);
+    expect(vector(evaluate(parsePromql('sum by (stage) (http_total) > 50'), at, source))).toEqual([
+      ['{"stage":"register"}', 66],
+    ]);
   });
 
   test('group_left keeps the many side and its labels', () => {
-    const result = vector(evaluate(parsePromql('sum by (stage, outcome) (http_total) / on (stage) group_left () max by (stage) (objective)'), at, source));
+    const result = vector(
+      evaluate(
+        parsePromql('sum by (stage, outcome) (http_total) / on (stage) group_left () max by (stage) (objective)'),
+        at,
+        source,
+      ),
+    );
     expect(result).toEqual([
       ['{"stage":"landing","outcome":"ok"}', 3000],
       ['{"stage":"register","outcome":"error"}', 600],
@@ -85,11 +132,18 @@ describe('the live page PromQL evaluator', () => {
     expect(vector(evaluate(parsePromql('increase(c_total[15s])'), 15_000, reset))).toEqual([['{}', 25]]);
   });
 
-  test.each([['holt_winters(x[1m], 0.1, 0.1)'], ['x offset 5m'], ['rate(x[5m:1m])']])('refuses %s with an error that names it', (expr) => {
-    expect(() => parsePromql(expr)).toThrow(PromqlError);
-  });
+  test.each([['holt_winters(x[1m], 0.1, 0.1)'], ['x offset 5m'], ['rate(x[5m:1m])']])(
+    'refuses %s with an error that names it',
+    (expr) => {
+      expect(() => parsePromql(expr)).toThrow(PromqlError);
+    },
+  );
 
   test('names the series an expression reads', () => {
-    expect(selectorNames(parsePromql('sum(rate(a_total{x="1"}[1m])) / on (x) group_left () b:recorded:ratio or vector(0)')).sort()).toEqual(['a_total', 'b:recorded:ratio']);
+    expect(
+      selectorNames(
+        parsePromql('sum(rate(a_total{x="1"}[1m])) / on (x) group_left () b:recorded:ratio or vector(0)'),
+      ).sort(),
+    ).toEqual(['a_total', 'b:recorded:ratio']);
   });
 });

@@ -39,7 +39,12 @@ export interface Matcher {
 export type Expr =
   | { readonly type: 'number'; readonly value: number }
   | { readonly type: 'string'; readonly value: string }
-  | { readonly type: 'selector'; readonly name: string | undefined; readonly matchers: readonly Matcher[]; readonly rangeMs?: number }
+  | {
+      readonly type: 'selector';
+      readonly name: string | undefined;
+      readonly matchers: readonly Matcher[];
+      readonly rangeMs?: number;
+    }
   | { readonly type: 'call'; readonly func: string; readonly args: readonly Expr[] }
   | {
       readonly type: 'aggregate';
@@ -53,7 +58,12 @@ export type Expr =
       readonly type: 'binary';
       readonly op: string;
       readonly bool: boolean;
-      readonly matching?: { readonly on: boolean; readonly labels: readonly string[]; readonly group?: 'left' | 'right'; readonly include: readonly string[] };
+      readonly matching?: {
+        readonly on: boolean;
+        readonly labels: readonly string[];
+        readonly group?: 'left' | 'right';
+        readonly include: readonly string[];
+      };
       readonly lhs: Expr;
       readonly rhs: Expr;
     }
@@ -82,10 +92,34 @@ export const LOOKBACK_MS = 5 * 60 * 1000;
 
 const AGGREGATES = new Set(['sum', 'max', 'min', 'avg', 'count', 'topk', 'bottomk', 'group']);
 const FUNCTIONS = new Set([
-  'rate', 'increase', 'changes', 'last_over_time', 'avg_over_time', 'max_over_time', 'min_over_time',
-  'histogram_quantile', 'scalar', 'vector', 'time', 'clamp_min', 'clamp_max', 'abs',
+  'rate',
+  'increase',
+  'changes',
+  'last_over_time',
+  'avg_over_time',
+  'max_over_time',
+  'min_over_time',
+  'histogram_quantile',
+  'scalar',
+  'vector',
+  'time',
+  'clamp_min',
+  'clamp_max',
+  'abs',
 ]);
-const KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'and', 'or', 'unless', 'offset']);
+const KEYWORDS = new Set([
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'bool',
+  'and',
+  'or',
+  'unless',
+  'offset',
+]);
 
 // ---------------------------------------------------------------------------------------------
 // Lexer
@@ -98,7 +132,15 @@ type Token =
   | { kind: 'op'; text: string }
   | { kind: 'end' };
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
+const DURATION_UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+  y: 31_536_000_000,
+};
 
 function lex(source: string): Token[] {
   const tokens: Token[] = [];
@@ -170,7 +212,23 @@ function lex(source: string): Token[] {
 // ---------------------------------------------------------------------------------------------
 // Parser (precedence climbing, as promql/parser)
 
-const PRECEDENCE: Record<string, number> = { or: 1, and: 2, unless: 2, '==': 3, '!=': 3, '<': 3, '>': 3, '<=': 3, '>=': 3, '+': 4, '-': 4, '*': 5, '/': 5, '%': 5, '^': 6 };
+const PRECEDENCE: Record<string, number> = {
+  or: 1,
+  and: 2,
+  unless: 2,
+  '==': 3,
+  '!=': 3,
+  '<': 3,
+  '>': 3,
+  '<=': 3,
+  '>=': 3,
+  '+': 4,
+  '-': 4,
+  '*': 5,
+  '/': 5,
+  '%': 5,
+  '^': 6,
+};
 const COMPARISONS = new Set(['==', '!=', '<', '>', '<=', '>=']);
 const SET_OPERATORS = new Set(['and', 'or', 'unless']);
 
@@ -275,7 +333,8 @@ export function parsePromql(source: string): Expr {
       const label = next();
       if (label.kind !== 'ident') throw new PromqlError(`expected a label name in ${source}`);
       const op = next();
-      if (op.kind !== 'op' || !['=', '!=', '=~', '!~'].includes(op.text)) throw new PromqlError(`expected a matcher operator in ${source}`);
+      if (op.kind !== 'op' || !['=', '!=', '=~', '!~'].includes(op.text))
+        throw new PromqlError(`expected a matcher operator in ${source}`);
       const value = next();
       if (value.kind !== 'string') throw new PromqlError(`expected a string in ${source}`);
       matchers.push({ label: label.text, op: op.text as Matcher['op'], value: value.value });
@@ -326,11 +385,20 @@ export function parsePromql(source: string): Expr {
         grouping = labelList();
       }
       const takesParam = word === 'topk' || word === 'bottomk';
-      if (args.length !== (takesParam ? 2 : 1)) throw new PromqlError(`${word} takes ${takesParam ? 2 : 1} argument(s): ${source}`);
-      return { type: 'aggregate', op: word, grouping, without, expr: args[takesParam ? 1 : 0]!, ...(takesParam ? { param: args[0]! } : {}) };
+      if (args.length !== (takesParam ? 2 : 1))
+        throw new PromqlError(`${word} takes ${takesParam ? 2 : 1} argument(s): ${source}`);
+      return {
+        type: 'aggregate',
+        op: word,
+        grouping,
+        without,
+        expr: args[takesParam ? 1 : 0]!,
+        ...(takesParam ? { param: args[0]! } : {}),
+      };
     }
     if (isOp('(')) {
-      if (!FUNCTIONS.has(word)) throw new PromqlError(`function ${word}() is not supported by the live page's own evaluator: ${source}`);
+      if (!FUNCTIONS.has(word))
+        throw new PromqlError(`function ${word}() is not supported by the live page's own evaluator: ${source}`);
       return { type: 'call', func: word, args: parseArgs() };
     }
     if (KEYWORDS.has(word)) throw new PromqlError(`unexpected "${word}" in ${source}`);
@@ -414,7 +482,11 @@ function withoutName(labels: Labels): Labels {
 }
 
 function signature(labels: Labels, on: boolean, names: readonly string[]): string {
-  const keys = on ? [...names].sort() : Object.keys(labels).filter((key) => key !== '__name__' && !names.includes(key)).sort();
+  const keys = on
+    ? [...names].sort()
+    : Object.keys(labels)
+        .filter((key) => key !== '__name__' && !names.includes(key))
+        .sort();
   return keys.map((key) => `${key}\u0000${labels[key] ?? ''}`).join('\u0001');
 }
 
@@ -448,7 +520,10 @@ export function evaluate(expr: Expr, t: number, source: SampleSource): Value {
     case 'negate': {
       const inner = evaluate(expr.expr, t, source);
       if (inner.kind === 'scalar') return { kind: 'scalar', value: -inner.value };
-      return { kind: 'vector', samples: asVector(inner).map((sample) => ({ labels: withoutName(sample.labels), value: -sample.value })) };
+      return {
+        kind: 'vector',
+        samples: asVector(inner).map((sample) => ({ labels: withoutName(sample.labels), value: -sample.value })),
+      };
     }
     case 'selector':
       return expr.rangeMs === undefined ? instantSelect(expr, t, source) : rangeSelect(expr, t, source);
@@ -534,8 +609,12 @@ function call(func: string, args: readonly Expr[], t: number, source: SampleSour
     case 'clamp_max': {
       const samples = asVector(arg(0));
       const bound = func === 'abs' ? 0 : asScalar(arg(1));
-      const apply = (value: number): number => (func === 'abs' ? Math.abs(value) : func === 'clamp_min' ? Math.max(value, bound) : Math.min(value, bound));
-      return { kind: 'vector', samples: samples.map((sample) => ({ labels: withoutName(sample.labels), value: apply(sample.value) })) };
+      const apply = (value: number): number =>
+        func === 'abs' ? Math.abs(value) : func === 'clamp_min' ? Math.max(value, bound) : Math.min(value, bound);
+      return {
+        kind: 'vector',
+        samples: samples.map((sample) => ({ labels: withoutName(sample.labels), value: apply(sample.value) })),
+      };
     }
     case 'histogram_quantile': {
       const q = asScalar(arg(0));
@@ -543,7 +622,8 @@ function call(func: string, args: readonly Expr[], t: number, source: SampleSour
     }
     default: {
       const node = args[0];
-      if (!node || node.type !== 'selector' || node.rangeMs === undefined) throw new PromqlError(`${func}() needs a range selector`);
+      if (!node || node.type !== 'selector' || node.rangeMs === undefined)
+        throw new PromqlError(`${func}() needs a range selector`);
       const matrix = arg(0);
       if (matrix.kind !== 'matrix') throw new PromqlError(`${func}() needs a range vector`);
       const samples: VectorSample[] = [];
@@ -558,7 +638,13 @@ function call(func: string, args: readonly Expr[], t: number, source: SampleSour
 }
 
 /** One range function over the samples of one series in [start, end]. */
-function overTime(func: string, times: readonly number[], values: readonly number[], start: number, end: number): number | undefined {
+function overTime(
+  func: string,
+  times: readonly number[],
+  values: readonly number[],
+  start: number,
+  end: number,
+): number | undefined {
   const n = values.length;
   switch (func) {
     case 'rate':
@@ -583,7 +669,13 @@ function overTime(func: string, times: readonly number[], values: readonly numbe
 }
 
 /** promql/functions.go extrapolatedRate, for counters. */
-function extrapolatedRate(times: readonly number[], values: readonly number[], rangeStart: number, rangeEnd: number, isRate: boolean): number | undefined {
+function extrapolatedRate(
+  times: readonly number[],
+  values: readonly number[],
+  rangeStart: number,
+  rangeEnd: number,
+  isRate: boolean,
+): number | undefined {
   const n = values.length;
   if (n < 2) return undefined;
   let result = values[n - 1]! - values[0]!;
@@ -635,7 +727,8 @@ function bucketQuantile(q: number, unsorted: Array<{ upper: number; count: numbe
   const buckets = [...unsorted].sort((a, b) => a.upper - b.upper);
   if (buckets.length < 2 || buckets[buckets.length - 1]!.upper !== Infinity) return NaN;
   for (let index = 1; index < buckets.length; index += 1) {
-    if (buckets[index]!.count < buckets[index - 1]!.count) buckets[index] = { ...buckets[index]!, count: buckets[index - 1]!.count };
+    if (buckets[index]!.count < buckets[index - 1]!.count)
+      buckets[index] = { ...buckets[index]!, count: buckets[index - 1]!.count };
   }
   const observations = buckets[buckets.length - 1]!.count;
   if (observations === 0) return NaN;
@@ -660,7 +753,8 @@ function aggregate(expr: Extract<Expr, { type: 'aggregate' }>, t: number, source
   const groupLabels = (labels: Labels): Labels => {
     const out: Record<string, string> = {};
     if (expr.without) {
-      for (const [key, value] of Object.entries(labels)) if (key !== '__name__' && !expr.grouping.includes(key)) out[key] = value;
+      for (const [key, value] of Object.entries(labels))
+        if (key !== '__name__' && !expr.grouping.includes(key)) out[key] = value;
     } else {
       for (const key of expr.grouping) if (labels[key] !== undefined && labels[key] !== '') out[key] = labels[key]!;
     }
@@ -779,7 +873,12 @@ function binary(expr: Extract<Expr, { type: 'binary' }>, t: number, source: Samp
   return vectorBinary(expr, asVector(lhs), asVector(rhs), comparison);
 }
 
-function vectorBinary(expr: Extract<Expr, { type: 'binary' }>, lhs: readonly VectorSample[], rhs: readonly VectorSample[], comparison: boolean): Value {
+function vectorBinary(
+  expr: Extract<Expr, { type: 'binary' }>,
+  lhs: readonly VectorSample[],
+  rhs: readonly VectorSample[],
+  comparison: boolean,
+): Value {
   const matching = expr.matching ?? { on: false, labels: [], include: [] };
   const on = matching.on;
   const names = matching.labels;
@@ -789,7 +888,10 @@ function vectorBinary(expr: Extract<Expr, { type: 'binary' }>, lhs: readonly Vec
   const ones = new Map<string, VectorSample>();
   for (const sample of one) {
     const key = signature(sample.labels, on, names);
-    if (ones.has(key)) throw new PromqlError(`many-to-many matching not allowed: duplicate series on the ${group ? 'one' : 'right-hand'} side`);
+    if (ones.has(key))
+      throw new PromqlError(
+        `many-to-many matching not allowed: duplicate series on the ${group ? 'one' : 'right-hand'} side`,
+      );
     ones.set(key, sample);
   }
   const seen = new Set<string>();
@@ -799,7 +901,8 @@ function vectorBinary(expr: Extract<Expr, { type: 'binary' }>, lhs: readonly Vec
     const other = ones.get(key);
     if (!other) continue;
     if (!group) {
-      if (seen.has(key)) throw new PromqlError('many-to-many matching not allowed: duplicate series on the left-hand side');
+      if (seen.has(key))
+        throw new PromqlError('many-to-many matching not allowed: duplicate series on the left-hand side');
       seen.add(key);
     }
     const [a, b] = group === 'right' ? [other.value, sample.value] : [sample.value, other.value];
@@ -821,7 +924,11 @@ function vectorBinary(expr: Extract<Expr, { type: 'binary' }>, lhs: readonly Vec
   return { kind: 'vector', samples: out };
 }
 
-function setOperation(expr: Extract<Expr, { type: 'binary' }>, lhs: readonly VectorSample[], rhs: readonly VectorSample[]): Value {
+function setOperation(
+  expr: Extract<Expr, { type: 'binary' }>,
+  lhs: readonly VectorSample[],
+  rhs: readonly VectorSample[],
+): Value {
   const on = expr.matching?.on ?? false;
   const names = expr.matching?.labels ?? [];
   const rightKeys = new Set(rhs.map((sample) => signature(sample.labels, on, names)));
@@ -832,7 +939,10 @@ function setOperation(expr: Extract<Expr, { type: 'binary' }>, lhs: readonly Vec
       return { kind: 'vector', samples: lhs.filter((sample) => !rightKeys.has(signature(sample.labels, on, names))) };
     default: {
       const leftKeys = new Set(lhs.map((sample) => signature(sample.labels, on, names)));
-      return { kind: 'vector', samples: [...lhs, ...rhs.filter((sample) => !leftKeys.has(signature(sample.labels, on, names)))] };
+      return {
+        kind: 'vector',
+        samples: [...lhs, ...rhs.filter((sample) => !leftKeys.has(signature(sample.labels, on, names)))],
+      };
     }
   }
 }

@@ -90,7 +90,8 @@ async function runStage(
 ): Promise<StageAnswer<unknown>> {
   if (stage === 'landing') return adapter.landing(applicant);
   if (stage === 'register') return adapter.register(applicant);
-  if (session === undefined) return { result: 'failed', status: 0, reason: 'no session: registration did not complete' };
+  if (session === undefined)
+    return { result: 'failed', status: 0, reason: 'no session: registration did not complete' };
   switch (stage) {
     case 'verify_email':
       return adapter.verifyEmail(applicant, session);

@@ -49,11 +49,17 @@ export function journeyLawFromProfile(file: ProfileFile): JourneyLaw {
   const retries: Partial<Record<AnswerClass, RetryRule>> = {};
   for (const kind of ['throttled', 'capacity', 'behavioural'] as const) {
     const measured = file.retries[kind];
-    if (measured?.delay) retries[kind] = { share: measured.retryShare, delay: { medianSeconds: measured.delay.medianSeconds, sigma: measured.delay.sigma } };
+    if (measured?.delay)
+      retries[kind] = {
+        share: measured.retryShare,
+        delay: { medianSeconds: measured.delay.medianSeconds, sigma: measured.delay.sigma },
+      };
     else if (measured) retries[kind] = { share: 0, delay: { medianSeconds: 1, sigma: 0 } };
   }
   const thinkTimes: Partial<Record<FunnelStage, Lognormal>> = {};
-  for (const [stage, figures] of Object.entries(file.stages) as Array<[FunnelStage, NonNullable<ProfileFile['stages'][FunnelStage]>]>) {
+  for (const [stage, figures] of Object.entries(file.stages) as Array<
+    [FunnelStage, NonNullable<ProfileFile['stages'][FunnelStage]>]
+  >) {
     if (figures.delay) thinkTimes[stage] = { medianSeconds: figures.delay.medianSeconds, sigma: figures.delay.sigma };
   }
   return { retries, thinkTimes, maxAttempts: 20 };

@@ -105,7 +105,12 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       for (let attempt = 0; ; attempt += 1) {
         const response = await http.asyncRequest(request.method, url, request.body ?? null, params);
         if (response.status !== 429 || attempt >= options.retryMax) return toStageResponse(response);
-        const wait = retryWaitSeconds(headerOf(response, 'Retry-After'), attempt + 1, options.retryAfterMaxSeconds, Date.now());
+        const wait = retryWaitSeconds(
+          headerOf(response, 'Retry-After'),
+          attempt + 1,
+          options.retryAfterMaxSeconds,
+          Date.now(),
+        );
         await pause(wait);
       }
     },
@@ -114,7 +119,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
 /** The tags of a request: its stage (or helper role) and its name. */
 function requestTags(request: StageRequest): Record<string, string> {
-  return request.stage !== undefined ? { stage: request.stage, name: request.name } : { helper: request.helper, name: request.name };
+  return request.stage !== undefined
+    ? { stage: request.stage, name: request.name }
+    : { helper: request.helper, name: request.name };
 }
 
 /** Resolves after `seconds` (a timer: the VU's event loop keeps running, unlike k6's sleep()). */

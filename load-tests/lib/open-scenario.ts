@@ -8,7 +8,12 @@
 
 import { applicantJourney } from '../journeys/applicant.ts';
 import { journeyLaw, type JourneyLaw } from '../journeys/retries.ts';
-import { readCommonEnv, readOpeningEnv, type CommonEnv, type ScriptVariables } from '../../contracts/script-variables.ts';
+import {
+  readCommonEnv,
+  readOpeningEnv,
+  type CommonEnv,
+  type ScriptVariables,
+} from '../../contracts/script-variables.ts';
 import { configureHttp } from './http.ts';
 import { openScenarioOptions } from './options.ts';
 import { planOpening, readProfileJson, type ScenarioPlan } from '../../contracts/plan.ts';
@@ -40,7 +45,8 @@ export function openScenario(plan: ScenarioPlan, env: CommonEnv, law?: JourneyLa
       await reportPlannedRate(plan);
     },
     teardown: () => reportPlanEnded(plan),
-    handleSummary: (data) => summaryOutputs(data, { runId: env.runId, scenario: plan.scenario, resultsDir: env.resultsDir }),
+    handleSummary: (data) =>
+      summaryOutputs(data, { runId: env.runId, scenario: plan.scenario, resultsDir: env.resultsDir }),
   };
 }
 
@@ -55,6 +61,7 @@ export function openingScenario(variables: ScriptVariables, readFile: (path: str
   const path = openingEnv.profile.kind === 'file' ? openingEnv.profile.path : undefined;
   const text = path === undefined ? undefined : readFile(path);
   const plan = planOpening(openingEnv, text);
-  const file = path !== undefined && text !== undefined && /\.json$/i.test(path) ? readProfileJson(path, text) : undefined;
+  const file =
+    path !== undefined && text !== undefined && /\.json$/i.test(path) ? readProfileJson(path, text) : undefined;
   return openScenario(plan, env, journeyLaw(openingEnv.retryProfile, file));
 }

@@ -47,11 +47,15 @@ export interface VuSizing {
  * inside its SLOs must not make the generator drop arrivals); `maxVUs` = twice that, capped at
  * {@link DEFAULT_MAX_VUS_CAP}. PRE_ALLOCATED_VUS and MAX_VUS override.
  */
-export function sizeVUs(plan: ScenarioPlan, env: Pick<CommonEnv, 'thinkTimeScale' | 'preAllocatedVUs' | 'maxVUs'>): VuSizing {
+export function sizeVUs(
+  plan: ScenarioPlan,
+  env: Pick<CommonEnv, 'thinkTimeScale' | 'preAllocatedVUs' | 'maxVUs'>,
+): VuSizing {
   const requestSeconds = FUNNEL_STAGES.reduce((sum, stage) => sum + STAGE_OBJECTIVES[stage].p95Ms / 1000, 0);
   const journeySeconds = meanJourneyThinkSeconds(env.thinkTimeScale) + requestSeconds;
   const cap = Math.max(env.maxVUs ?? DEFAULT_MAX_VUS_CAP, 1);
-  const preAllocatedVUs = env.preAllocatedVUs ?? Math.min(cap, Math.max(1, Math.ceil(plan.peakRatePerSecond * journeySeconds * 1.5)));
+  const preAllocatedVUs =
+    env.preAllocatedVUs ?? Math.min(cap, Math.max(1, Math.ceil(plan.peakRatePerSecond * journeySeconds * 1.5)));
   const maxVUs = env.maxVUs ?? Math.max(preAllocatedVUs, Math.min(cap, preAllocatedVUs * 2));
   return { preAllocatedVUs, maxVUs, journeySeconds };
 }
@@ -84,7 +88,14 @@ export function openScenarioOptions(plan: ScenarioPlan, env: CommonEnv): ScriptO
 export function smokeOptions(env: CommonEnv): ScriptOptions {
   return {
     scenarios: {
-      smoke: { executor: 'per-vu-iterations', vus: 1, iterations: 1, maxDuration: '2m', gracefulStop: '10s', exec: 'default' },
+      smoke: {
+        executor: 'per-vu-iterations',
+        vus: 1,
+        iterations: 1,
+        maxDuration: '2m',
+        gracefulStop: '10s',
+        exec: 'default',
+      },
     },
     thresholds: smokeThresholds(),
     tags: { run: env.runId },

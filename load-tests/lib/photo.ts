@@ -18,11 +18,13 @@ const BASE_PNG_BYTES = PNG_SIGNATURE.length + (12 + 13) + (12 + ONE_GREY_PIXEL_I
 
 // The smallest photo is the one-pixel picture with an empty padding chunk; the variables' reader
 // (contracts/script-variables.ts) states that size as a number, so it must be this one.
-if (BASE_PNG_BYTES + 12 !== MIN_PHOTO_BYTES) throw new Error(`MIN_PHOTO_BYTES is ${MIN_PHOTO_BYTES}, the PNG needs ${BASE_PNG_BYTES + 12}`);
+if (BASE_PNG_BYTES + 12 !== MIN_PHOTO_BYTES)
+  throw new Error(`MIN_PHOTO_BYTES is ${MIN_PHOTO_BYTES}, the PNG needs ${BASE_PNG_BYTES + 12}`);
 
 /** A PNG of exactly `size` bytes, at least {@link MIN_PHOTO_BYTES}. */
 export function pngPhoto(size: number = DEFAULT_PHOTO_BYTES): Uint8Array {
-  if (!Number.isInteger(size) || size < MIN_PHOTO_BYTES) throw new RangeError(`a photo needs an integer size ≥ ${MIN_PHOTO_BYTES} bytes, got ${size}`);
+  if (!Number.isInteger(size) || size < MIN_PHOTO_BYTES)
+    throw new RangeError(`a photo needs an integer size ≥ ${MIN_PHOTO_BYTES} bytes, got ${size}`);
   // typed arrays throughout: spreading 32 KB number arrays cost ~40 ms per call, paid by every VU's init
   const chunks: ArrayLike<number>[] = [PNG_SIGNATURE];
   // IHDR: width 1, height 1, bit depth 8, colour type 0 (grey), compression, filter, interlace 0.
@@ -48,7 +50,13 @@ export interface MultipartBody {
 }
 
 /** Builds a multipart/form-data body with one file field (RFC 7578). */
-export function multipartFile(field: string, filename: string, contentType: string, data: Uint8Array, boundary: string): MultipartBody {
+export function multipartFile(
+  field: string,
+  filename: string,
+  contentType: string,
+  data: Uint8Array,
+  boundary: string,
+): MultipartBody {
   const head = ascii(
     `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${filename}"\r\n` +
       `Content-Type: ${contentType}\r\n\r\n`,

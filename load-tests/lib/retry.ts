@@ -20,7 +20,12 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
  * Seconds to wait before retry number `attempt` (1 for the first retry): the server's
  * Retry-After when it gave one, else exponential back-off from 1 s; never more than `capSeconds`.
  */
-export function retryWaitSeconds(retryAfter: string | undefined, attempt: number, capSeconds: number, nowMs: number): number {
+export function retryWaitSeconds(
+  retryAfter: string | undefined,
+  attempt: number,
+  capSeconds: number,
+  nowMs: number,
+): number {
   const asked = parseRetryAfter(retryAfter, nowMs) ?? 2 ** Math.max(0, attempt - 1);
   return Math.min(Math.max(asked, 0), capSeconds);
 }

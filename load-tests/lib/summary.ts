@@ -68,14 +68,18 @@ export function renderTextSummary(data: SummaryData, context: SummaryContext): s
   lines.push(`floodgate · run ${context.runId} · scenario ${context.scenario} · ${seconds.toFixed(1)} s`);
   // The load scenario's own iterations when the script counts them apart (open scenarios run a
   // planned-rate helper whose one iteration is no applicant).
-  const applicants = metric(`${K6_BUILTIN.iterations}{scenario:${context.scenario}}`) ? `${K6_BUILTIN.iterations}{scenario:${context.scenario}}` : K6_BUILTIN.iterations;
+  const applicants = metric(`${K6_BUILTIN.iterations}{scenario:${context.scenario}}`)
+    ? `${K6_BUILTIN.iterations}{scenario:${context.scenario}}`
+    : K6_BUILTIN.iterations;
   lines.push(
     `applicants ${value(applicants, 'count')} finished, ${value(K6_BUILTIN.droppedIterations, 'count')} dropped · ` +
       `http requests ${value(K6_BUILTIN.httpReqs, 'count')}, failed ${percent(value(K6_BUILTIN.httpReqFailed, 'rate'))} · ` +
       `checks ${percent(value(K6_BUILTIN.checks, 'rate'))} passed`,
   );
   const k6Blocks = renderSummaryBlocks(data, {
-    hideMetric: (name) => name.startsWith(`${K6_METRICS.funnelStage}{`) || name === `${K6_BUILTIN.iterations}{scenario:${context.scenario}}`,
+    hideMetric: (name) =>
+      name.startsWith(`${K6_METRICS.funnelStage}{`) ||
+      name === `${K6_BUILTIN.iterations}{scenario:${context.scenario}}`,
     hideThreshold: (_name, expression) => expression === BOOKKEEPING,
   });
   lines.push(k6Blocks.replace(/\n+$/, ''), '', `  █ FUNNEL `, '');
@@ -104,7 +108,8 @@ export function renderTextSummary(data: SummaryData, context: SummaryContext): s
   const checks = collectChecks(data.root_group).filter((check) => check.fails > 0);
   if (checks.length > 0) {
     lines.push('', '    failed checks');
-    for (const check of checks) lines.push(`      ${check.name}: ${check.fails} of ${check.passes + check.fails} failed`);
+    for (const check of checks)
+      lines.push(`      ${check.name}: ${check.fails} of ${check.passes + check.fails} failed`);
   }
 
   const thresholds = Object.entries(data.metrics).flatMap(([name, entry]) =>
@@ -128,14 +133,22 @@ const BOOKKEEPING = 'count>=0';
  * each with k6's verdict: `<3s ✓`, `<1% ✗`; `-` when no threshold judges it.
  */
 function verdictCell(entry: SummaryMetric | undefined, aggregation: string): string {
-  const judged = Object.entries(entry?.thresholds ?? {}).filter(([expression]) => expression.split(/[=<>!]/)[0]!.trim() === aggregation);
+  const judged = Object.entries(entry?.thresholds ?? {}).filter(
+    ([expression]) => expression.split(/[=<>!]/)[0]!.trim() === aggregation,
+  );
   if (judged.length === 0) return '-';
   return judged
     .map(([expression, result]) => {
       const bound = expression.slice(aggregation.length).trim();
       const [, operator = '', number = ''] = /^([<>=!]+)\s*(.*)$/.exec(bound) ?? [];
       const limit = Number(number);
-      const shown = Number.isNaN(limit) ? number : aggregation === 'rate' ? percent(limit) : aggregation.startsWith('p(') ? humanizeDuration(limit) : number;
+      const shown = Number.isNaN(limit)
+        ? number
+        : aggregation === 'rate'
+          ? percent(limit)
+          : aggregation.startsWith('p(')
+            ? humanizeDuration(limit)
+            : number;
       return `${operator}${shown} ${result.ok ? 'ok' : 'FAILED'}`;
     })
     .join(', ');

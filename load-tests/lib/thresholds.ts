@@ -9,13 +9,16 @@ import { RUN_OBJECTIVES, STAGE_OBJECTIVES, type StageObjective } from '../../con
 import type { FunnelStage } from '../../contracts/funnel.ts';
 
 /** One k6 threshold: an expression, or one that aborts the test when it fails. */
-export type Threshold = string | { readonly threshold: string; readonly abortOnFail: boolean; readonly delayAbortEval?: string };
+export type Threshold =
+  string | { readonly threshold: string; readonly abortOnFail: boolean; readonly delayAbortEval?: string };
 
 /** k6's `options.thresholds`: metric (or submetric) name → thresholds. */
 export type Thresholds = Record<string, Threshold[]>;
 
 /** Per stage: `http_req_duration{stage:X}` p95 below the objective, `http_req_failed{stage:X}` below its error rate. */
-export function stageThresholds(objectives: Readonly<Record<FunnelStage, StageObjective>> = STAGE_OBJECTIVES): Thresholds {
+export function stageThresholds(
+  objectives: Readonly<Record<FunnelStage, StageObjective>> = STAGE_OBJECTIVES,
+): Thresholds {
   const thresholds: Thresholds = {};
   for (const stage of FUNNEL_STAGES) {
     thresholds[`${K6_BUILTIN.httpReqDuration}{stage:${stage}}`] = [`p(95)<${objectives[stage].p95Ms}`];
@@ -38,7 +41,11 @@ export function openScenarioThresholds(plannedArrivals: number, scenario: string
     [`${K6_BUILTIN.iterations}{scenario:${scenario}}`]: ['count>=0'],
     ...stageThresholds(),
     [K6_BUILTIN.httpReqFailed]: [
-      { threshold: `rate<${RUN_OBJECTIVES.abortErrorRate}`, abortOnFail: true, delayAbortEval: RUN_OBJECTIVES.abortDelay },
+      {
+        threshold: `rate<${RUN_OBJECTIVES.abortErrorRate}`,
+        abortOnFail: true,
+        delayAbortEval: RUN_OBJECTIVES.abortDelay,
+      },
     ],
     [K6_BUILTIN.droppedIterations]: [`count<=${droppedBound}`],
     ...funnelBookkeeping(),
@@ -72,7 +79,8 @@ export function smokeThresholds(): Thresholds {
 export function funnelBookkeeping(): Thresholds {
   const thresholds: Thresholds = {};
   for (const stage of FUNNEL_STAGES) {
-    for (const result of STAGE_RESULTS) thresholds[`${K6_METRICS.funnelStage}{stage:${stage},result:${result}}`] = ['count>=0'];
+    for (const result of STAGE_RESULTS)
+      thresholds[`${K6_METRICS.funnelStage}{stage:${stage},result:${result}}`] = ['count>=0'];
   }
   return thresholds;
 }

@@ -71,7 +71,11 @@ export function echoedTokenReader(): EmailTokenReader {
   return async (_applicant, session) =>
     session.echoedEmailToken
       ? completed(session.echoedEmailToken)
-      : { result: 'failed', status: 0, reason: 'registration echoed no email token header (is the staging header on?)' };
+      : {
+          result: 'failed',
+          status: 0,
+          reason: 'registration echoed no email token header (is the staging header on?)',
+        };
 }
 
 /** A Mailpit-compatible API at `baseUrl`. */
@@ -101,7 +105,8 @@ export function mailpitTokenReader(client: HttpClient, baseUrl: string, pattern:
         if (token) return completed(token);
         return { result: 'failed', status: 200, reason: `the verification mail holds no match of ${pattern.source}` };
       }
-      if (poll >= MAIL_POLLS) return { result: 'failed', status: 200, reason: 'no verification mail arrived in Mailpit' };
+      if (poll >= MAIL_POLLS)
+        return { result: 'failed', status: 200, reason: 'no verification mail arrived in Mailpit' };
       await pause(MAIL_POLL_SECONDS);
     }
   };

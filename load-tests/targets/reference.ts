@@ -59,7 +59,8 @@ export const referenceAdapter: AdapterFactory = ({ client, env }) => {
         stage: 'register',
         name: 'POST /api/register',
       });
-      const sessionToken = response.status === 201 ? response.json<{ sessionToken?: unknown }>()?.sessionToken : undefined;
+      const sessionToken =
+        response.status === 201 ? response.json<{ sessionToken?: unknown }>()?.sessionToken : undefined;
       if (typeof sessionToken !== 'string') return notCompleted(response, 'registration');
       const echoed = response.header(ECHOED_TOKEN_HEADER);
       return completed<Session>(echoed ? { sessionToken, echoedEmailToken: echoed } : { sessionToken });
@@ -94,7 +95,13 @@ export const referenceAdapter: AdapterFactory = ({ client, env }) => {
     },
 
     async uploadPhoto(_applicant, session, photo) {
-      const multipart = multipartFile('photo', photo.filename, photo.contentType, photo.bytes, 'floodgate-photo-boundary');
+      const multipart = multipartFile(
+        'photo',
+        photo.filename,
+        photo.contentType,
+        photo.bytes,
+        'floodgate-photo-boundary',
+      );
       const response = await client.send({
         method: 'POST',
         url: '/api/photo',
@@ -107,7 +114,12 @@ export const referenceAdapter: AdapterFactory = ({ client, env }) => {
     },
 
     async joinBatch(_applicant, session, choice) {
-      const listing = await client.send({ method: 'GET', url: '/api/batches', stage: 'join_batch', name: 'GET /api/batches' });
+      const listing = await client.send({
+        method: 'GET',
+        url: '/api/batches',
+        stage: 'join_batch',
+        name: 'GET /api/batches',
+      });
       const batches = listing.status === 200 ? listing.json<Batch[]>() : undefined;
       if (!Array.isArray(batches)) return notCompleted(listing, 'listing batches');
       const open = batches.filter((batch) => batch.taken < batch.seats);

@@ -29,7 +29,8 @@ export const albFormat: LogFormat = {
   looksLike: (line) => /^(http|https|h2|grpcs|ws|wss) \d{4}-\d{2}-\d{2}T/.test(line),
   createParser: () => (line) => {
     const parts = fields(line);
-    if (parts.length < MIN_FIELDS || !/^(http|https|h2|grpcs|ws|wss)$/.test(parts[0]!)) return { rejected: 'unparsable_line' };
+    if (parts.length < MIN_FIELDS || !/^(http|https|h2|grpcs|ws|wss)$/.test(parts[0]!))
+      return { rejected: 'unparsable_line' };
     const timeMs = parseIsoTime(parts[1]!);
     if (!Number.isFinite(timeMs)) return { rejected: 'bad_time' };
     const request = parseRequestLine(parts[12]!);

@@ -15,7 +15,8 @@ const SHAPE = /^\S+ \S+ \S+ \[[^\]]+\] "/;
 function closingQuote(line: string, from: number): number {
   for (let i = from; i < line.length; i += 1) {
     const code = line.charCodeAt(i);
-    if (code === 92) i += 1; // backslash: skip the escaped character
+    if (code === 92)
+      i += 1; // backslash: skip the escaped character
     else if (code === 34) return i;
   }
   return -1;
@@ -71,7 +72,8 @@ function createCombinedParser(): LogLineParser {
     const bytesEnd = statusEnd < 0 ? -1 : line.indexOf(' ', statusEnd + 1);
     if (bytesEnd < 0 || line.charCodeAt(bytesEnd + 1) !== 34) return { rejected: 'unparsable_line' };
     const refererEnd = closingQuote(line, bytesEnd + 2);
-    if (refererEnd < 0 || line.charCodeAt(refererEnd + 1) !== 32 || line.charCodeAt(refererEnd + 2) !== 34) return { rejected: 'unparsable_line' };
+    if (refererEnd < 0 || line.charCodeAt(refererEnd + 1) !== 32 || line.charCodeAt(refererEnd + 2) !== 34)
+      return { rejected: 'unparsable_line' };
     const agentEnd = closingQuote(line, refererEnd + 3);
     if (agentEnd < 0) return { rejected: 'unparsable_line' };
     const duration = trailingDuration(line, agentEnd + 1);
@@ -82,11 +84,15 @@ function createCombinedParser(): LogLineParser {
       lastTime = line.slice(open + 2, close);
       lastTimeMs = parseTimeLocal(lastTime);
     }
-    if (!(agentEnd - refererEnd - 3 === lastAgent.length && line.startsWith(lastAgent, refererEnd + 3))) lastAgent = line.slice(refererEnd + 3, agentEnd);
+    if (!(agentEnd - refererEnd - 3 === lastAgent.length && line.startsWith(lastAgent, refererEnd + 3)))
+      lastAgent = line.slice(refererEnd + 3, agentEnd);
     if (!Number.isFinite(lastTimeMs)) return { rejected: 'bad_time' };
     const request = parseRequestLine(line.slice(close + 3, requestEnd));
     if (!request) return { rejected: 'bad_request' };
-    const status = statusEnd === requestEnd + 5 ? threeDigitStatus(line, requestEnd + 2) : parseStatus(line.slice(requestEnd + 2, statusEnd));
+    const status =
+      statusEnd === requestEnd + 5
+        ? threeDigitStatus(line, requestEnd + 2)
+        : parseStatus(line.slice(requestEnd + 2, statusEnd));
     if (status === undefined) return { rejected: 'bad_status' };
     return {
       timeMs: lastTimeMs,
@@ -102,7 +108,8 @@ function createCombinedParser(): LogLineParser {
 
 export const combinedFormat: LogFormat = {
   name: 'combined',
-  documented: '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" [$request_time]',
+  documented:
+    '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" [$request_time]',
   looksLike: (line) => SHAPE.test(line),
   createParser: createCombinedParser,
 };

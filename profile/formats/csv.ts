@@ -11,7 +11,13 @@ const REQUIRED = ['time', 'method', 'path', 'status', 'client'] as const;
 export const csvFormat: LogFormat = {
   name: 'csv',
   documented: 'time,method,path,status,client[,user_agent][,duration_seconds] (header row first)',
-  looksLike: (line) => REQUIRED.every((column) => line.split(',').map((cell) => cell.trim()).includes(column)),
+  looksLike: (line) =>
+    REQUIRED.every((column) =>
+      line
+        .split(',')
+        .map((cell) => cell.trim())
+        .includes(column),
+    ),
   createParser: (): LogLineParser => {
     let columns: Map<string, number> | undefined;
     return (line) => {

@@ -33,7 +33,12 @@ export const nginxJsonFormat: LogFormat = {
     const requestLine = field('request');
     const method = field('request_method');
     const uri = field('request_uri') ?? field('uri');
-    const request = requestLine !== undefined ? parseRequestLine(requestLine) : method && uri ? parseRequestLine(`${method} ${uri}`) : undefined;
+    const request =
+      requestLine !== undefined
+        ? parseRequestLine(requestLine)
+        : method && uri
+          ? parseRequestLine(`${method} ${uri}`)
+          : undefined;
     if (!request) return { rejected: 'bad_request' };
     const status = parseStatus(field('status') ?? '');
     if (status === undefined) return { rejected: 'bad_status' };

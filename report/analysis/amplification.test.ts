@@ -45,7 +45,13 @@ describe('retry amplification', () => {
 
   test('what it did to capacity: the stage that refused most serves a third of the applicants per second at the peak’s amplification', () => {
     const impact = amplification.impact!;
-    expect(impact).toMatchObject({ stage: 'verify_nik', why: 'most-refused-at-peak', requestsPerSecond: 6_002 / 201, okPerSecond: 2_002 / 201, applicantsPerSecond: 2_002 / 201 });
+    expect(impact).toMatchObject({
+      stage: 'verify_nik',
+      why: 'most-refused-at-peak',
+      requestsPerSecond: 6_002 / 201,
+      okPerSecond: 2_002 / 201,
+      applicantsPerSecond: 2_002 / 201,
+    });
     expect(impact.throughputPerSecond).toBe(impact.okPerSecond);
     expect(impact.applicantsPerSecondAtPeak).toBeCloseTo(impact.okPerSecond / (6_002 / 2_002), 12);
     expect(impact.applicantsPerSecondOffPeak).toBeCloseTo(impact.okPerSecond, 12);
@@ -53,7 +59,10 @@ describe('retry amplification', () => {
   });
 
   test('with a breakpoint’s limiting stage, its saturation throughput is the capacity converted to applicants', () => {
-    const impact = analyseAmplification(stormRun(), { limitingStage: 'verify_nik', limitingStageThroughputPerSecond: 12 }).impact!;
+    const impact = analyseAmplification(stormRun(), {
+      limitingStage: 'verify_nik',
+      limitingStageThroughputPerSecond: 12,
+    }).impact!;
     expect(impact.why).toBe('limiting-stage');
     expect(impact.applicantsPerSecondAtPeak).toBeCloseTo(12 / (6_002 / 2_002), 12);
     expect(impact.applicantsPerSecondOffPeak).toBe(12);
@@ -62,18 +71,29 @@ describe('retry amplification', () => {
   test('a peak shorter than two minutes is not split: the figures and the impact rest on the whole run, against one request each', () => {
     const long = stormRun();
     // 60 s: 30 of peak, 30 off it
-    const compressed = { ...long, slots: long.slots.slice(170, 230).map((slot, index) => ({ ...slot, t: index })) } as RunResult;
+    const compressed = {
+      ...long,
+      slots: long.slots.slice(170, 230).map((slot, index) => ({ ...slot, t: index })),
+    } as RunResult;
     const short = analyseAmplification(compressed, {});
     expect(short.peak.seconds).toBeLessThan(PEAK_MIN_SECONDS);
     expect(short.split).toBe(false);
     expect(short.peakOverOffPeak).toBeUndefined();
     // 30 s × 10 applicants × 3 requests + 30 s × 2 × 1, over 360 applicants
     expect(short.overall.stages.verify_nik?.requestsPerApplicant).toBeCloseTo(960 / 360, 12);
-    expect(short.impact).toMatchObject({ stage: 'verify_nik', requestsPerSecond: 16, okPerSecond: 6, applicantsPerSecondOffPeak: 6 });
+    expect(short.impact).toMatchObject({
+      stage: 'verify_nik',
+      requestsPerSecond: 16,
+      okPerSecond: 6,
+      applicantsPerSecondOffPeak: 6,
+    });
     expect(short.impact!.applicantsPerSecondAtPeak).toBeCloseTo(6 / (960 / 360), 12);
   });
 
   test('a run that started no applicant has no amplification to state', () => {
-    expect(analyseAmplification({ slots: [], resolutionSeconds: 1, scenarioStartSeconds: 0 } as unknown as RunResult, {}).available).toBe(false);
+    expect(
+      analyseAmplification({ slots: [], resolutionSeconds: 1, scenarioStartSeconds: 0 } as unknown as RunResult, {})
+        .available,
+    ).toBe(false);
   });
 });

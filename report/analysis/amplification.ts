@@ -100,19 +100,42 @@ const SMOOTH_SLOTS = 5;
 export const PEAK_MIN_SECONDS = 120;
 
 /** Measures the amplification of a run. Pure. */
-export function analyseAmplification(result: RunResult, capacity: Pick<CapacityResult, 'limitingStage' | 'limitingStageThroughputPerSecond'>): AmplificationResult {
+export function analyseAmplification(
+  result: RunResult,
+  capacity: Pick<CapacityResult, 'limitingStage' | 'limitingStageThroughputPerSecond'>,
+): AmplificationResult {
   const slots = runSlots(result);
   const resolution = result.resolutionSeconds;
   const hasPlanned = slots.some((slot) => (slot.planned ?? 0) > 0);
-  const isPeak = peakOf(hasPlanned ? slots.map((slot) => slot.planned ?? 0) : smoothed(slots.map((slot) => slot.stages.landing?.funnel.entered ?? 0), SMOOTH_SLOTS));
+  const isPeak = peakOf(
+    hasPlanned
+      ? slots.map((slot) => slot.planned ?? 0)
+      : smoothed(
+          slots.map((slot) => slot.stages.landing?.funnel.entered ?? 0),
+          SMOOTH_SLOTS,
+        ),
+  );
   const overall = span(totalsOf(slots, resolution));
-  const peakTotals = totalsOf(slots.filter((_, index) => isPeak[index]), resolution);
-  const offTotals = totalsOf(slots.filter((_, index) => !isPeak[index]), resolution);
+  const peakTotals = totalsOf(
+    slots.filter((_, index) => isPeak[index]),
+    resolution,
+  );
+  const offTotals = totalsOf(
+    slots.filter((_, index) => !isPeak[index]),
+    resolution,
+  );
   const peak = { ...span(peakTotals), stages: stageSpans(slots, resolution, true) };
   const offPeak = { ...span(offTotals), stages: stageSpans(slots, resolution, false) };
-  const ratio = peak.requestsPerApplicant !== undefined && offPeak.requestsPerApplicant !== undefined && offPeak.requestsPerApplicant > 0 ? peak.requestsPerApplicant / offPeak.requestsPerApplicant : undefined;
+  const ratio =
+    peak.requestsPerApplicant !== undefined &&
+    offPeak.requestsPerApplicant !== undefined &&
+    offPeak.requestsPerApplicant > 0
+      ? peak.requestsPerApplicant / offPeak.requestsPerApplicant
+      : undefined;
   const split = peak.seconds >= PEAK_MIN_SECONDS && offPeak.seconds > 0;
-  const impact = split ? impactOf(peak, offPeak, capacity) : impactOf({ ...overall, stages: withSeconds(overall.stages, overall.seconds) }, undefined, capacity);
+  const impact = split
+    ? impactOf(peak, offPeak, capacity)
+    : impactOf({ ...overall, stages: withSeconds(overall.stages, overall.seconds) }, undefined, capacity);
   return {
     available: overall.applicants > 0,
     peakBy: hasPlanned ? 'planned-arrivals' : 'new-applicants',
@@ -135,11 +158,25 @@ function peakOf(weights: readonly number[]): boolean[] {
  * Per stage, its peak: the slots where applicants entering that stage (over ±5 slots) reach half
  * its busiest — a later stage peaks a little after the landing, by the journey's time to reach it.
  */
-function stageSpans(slots: readonly RunSlot[], resolution: number, peak: boolean): Partial<Record<FunnelStage, StageAmplification>> {
+function stageSpans(
+  slots: readonly RunSlot[],
+  resolution: number,
+  peak: boolean,
+): Partial<Record<FunnelStage, StageAmplification>> {
   const stages: Partial<Record<FunnelStage, StageAmplification>> = {};
   for (const stage of FUNNEL_STAGES) {
-    const isPeak = peakOf(smoothed(slots.map((slot) => slot.stages[stage]?.funnel.entered ?? 0), SMOOTH_SLOTS));
-    const figures = span(totalsOf(slots.filter((_, index) => isPeak[index] === peak), resolution)).stages[stage];
+    const isPeak = peakOf(
+      smoothed(
+        slots.map((slot) => slot.stages[stage]?.funnel.entered ?? 0),
+        SMOOTH_SLOTS,
+      ),
+    );
+    const figures = span(
+      totalsOf(
+        slots.filter((_, index) => isPeak[index] === peak),
+        resolution,
+      ),
+    ).stages[stage];
     if (figures) stages[stage] = { ...figures, seconds: isPeak.filter((value) => value === peak).length * resolution };
   }
   return stages;
@@ -197,10 +234,17 @@ function impactOf(
   const atPeak = stage ? peak.stages[stage] : undefined;
   if (!stage || !atPeak || !(atPeak.seconds > 0)) return undefined;
   const okPerSecond = atPeak.okRequests / atPeak.seconds;
-  const throughputPerSecond = capacity.limitingStage === stage && capacity.limitingStageThroughputPerSecond !== undefined ? capacity.limitingStageThroughputPerSecond : okPerSecond;
+  const throughputPerSecond =
+    capacity.limitingStage === stage && capacity.limitingStageThroughputPerSecond !== undefined
+      ? capacity.limitingStageThroughputPerSecond
+      : okPerSecond;
   const applicantsPerSecondAtPeak = throughputPerSecond / atPeak.requestsPerApplicant;
   const off = offPeak?.stages[stage];
-  const applicantsPerSecondOffPeak = offPeak ? (off ? throughputPerSecond / off.requestsPerApplicant : undefined) : throughputPerSecond;
+  const applicantsPerSecondOffPeak = offPeak
+    ? off
+      ? throughputPerSecond / off.requestsPerApplicant
+      : undefined
+    : throughputPerSecond;
   return {
     stage,
     why,
@@ -210,7 +254,11 @@ function impactOf(
     throughputPerSecond,
     applicantsPerSecondAtPeak,
     ...(applicantsPerSecondOffPeak !== undefined
-      ? { applicantsPerSecondOffPeak, capacityLostShare: applicantsPerSecondOffPeak > 0 ? 1 - applicantsPerSecondAtPeak / applicantsPerSecondOffPeak : 0 }
+      ? {
+          applicantsPerSecondOffPeak,
+          capacityLostShare:
+            applicantsPerSecondOffPeak > 0 ? 1 - applicantsPerSecondAtPeak / applicantsPerSecondOffPeak : 0,
+        }
       : {}),
     retryShare: atPeak.retryShare,
   };
@@ -219,7 +267,8 @@ function impactOf(
 function smoothed(values: readonly number[], radius: number): number[] {
   return values.map((_, index) => {
     let sum = 0;
-    for (let j = Math.max(0, index - radius); j <= Math.min(values.length - 1, index + radius); j += 1) sum += values[j]!;
+    for (let j = Math.max(0, index - radius); j <= Math.min(values.length - 1, index + radius); j += 1)
+      sum += values[j]!;
     return sum;
   });
 }

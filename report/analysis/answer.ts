@@ -75,11 +75,15 @@ export function writeAnswer(analysis: AnswerInputs): ManagerAnswer {
   });
 
   if (!validity.valid) {
-    return ask('not-yet-known', 'Not yet known: the test itself fell short, so it measured the load generator, not our system', [
-      'Not yet known: the load generator could not send the planned load, so no figure in this report describes our system.',
-      `Not known. The generator’s own problem: ${validity.reasons.join('; ')}.`,
-      'Run the test again with a bigger load generator (more VUs, or more machines).',
-    ]);
+    return ask(
+      'not-yet-known',
+      'Not yet known: the test itself fell short, so it measured the load generator, not our system',
+      [
+        'Not yet known: the load generator could not send the planned load, so no figure in this report describes our system.',
+        `Not known. The generator’s own problem: ${validity.reasons.join('; ')}.`,
+        'Run the test again with a bigger load generator (more VUs, or more machines).',
+      ],
+    );
   }
 
   if (capacity.outcome !== 'not-measured') {
@@ -143,7 +147,8 @@ export function writeAnswer(analysis: AnswerInputs): ManagerAnswer {
     : analysis.verdict.status === 'pass'
       ? 'Not found: every stage met its objectives at the load this run played.'
       : 'Not found: this run had too little traffic to judge any stage.';
-  const measure = 'Run the breakpoint test (npx floodgate run --scenario breakpoint) to measure capacity: it raises the load step by step until a stage breaks.';
+  const measure =
+    'Run the breakpoint test (npx floodgate run --scenario breakpoint) to measure capacity: it raises the load step by step until a stage breaks.';
   const fix = failing ? `${measure} Start with ${STAGE_NAMES[failing.stage].name}: it broke first.` : measure;
   const extra = { ...(scale ? { scale } : {}), ...(failing ? { limitingStage: failing.stage } : {}) };
   const outcome =
@@ -157,8 +162,22 @@ export function writeAnswer(analysis: AnswerInputs): ManagerAnswer {
   const playsOpening = analysis.scenario === 'opening' || analysis.profile.name.startsWith('opening');
   if (playsOpening && !scale && analysis.verdict.status !== 'unknown') {
     return analysis.verdict.status === 'pass'
-      ? ask('yes', 'Yes: the full-size opening met every objective', [`Yes. Played at full size, ${outcome}.`, caps, 'Nothing is needed for the opening as played; repeat the run before launch.'], extra)
-      : ask('no', 'No: the full-size opening broke its objectives', [`No. Played at full size, ${outcome}.`, caps, fix], extra);
+      ? ask(
+          'yes',
+          'Yes: the full-size opening met every objective',
+          [
+            `Yes. Played at full size, ${outcome}.`,
+            caps,
+            'Nothing is needed for the opening as played; repeat the run before launch.',
+          ],
+          extra,
+        )
+      : ask(
+          'no',
+          'No: the full-size opening broke its objectives',
+          [`No. Played at full size, ${outcome}.`, caps, fix],
+          extra,
+        );
   }
   const parts = scaleParts(analysis);
   if (scale && parts) {
@@ -183,7 +202,10 @@ function capsWords(analysis: AnswerInputs, stage: FunnelStage): string {
     capacity.limitingStageThroughputPerSecond !== undefined
       ? `: it answers at most about ${formatRate(capacity.limitingStageThroughputPerSecond)} ${names.requests} a second`
       : '';
-  const where = capacity.rangePerSecond[1] !== null ? ` at ${formatRate(capacity.rangePerSecond[1] * 60)} new applicants a minute` : '';
+  const where =
+    capacity.rangePerSecond[1] !== null
+      ? ` at ${formatRate(capacity.rangePerSecond[1] * 60)} new applicants a minute`
+      : '';
   return `${stageTitle(stage)}${most}; ${where ? `${where.trim()}` : 'there'} ${breachWords(capacity.limitingBreaches ?? [], stage)}.`;
 }
 
@@ -201,22 +223,32 @@ function fixWords(analysis: AnswerInputs, stage: FunnelStage | undefined): strin
     const names = STAGE_NAMES[stage];
     const needed = forecast.requiredStageRatePerSecond / forecast.targetUtilisation;
     const today = capacity.limitingStageThroughputPerSecond;
-    const times = today !== undefined && today > 0 ? ` (${formatFactor(needed / today)} the ${formatRate(today)} a second it answers today)` : '';
+    const times =
+      today !== undefined && today > 0
+        ? ` (${formatFactor(needed / today)} the ${formatRate(today)} a second it answers today)`
+        : '';
     parts.push(
       names.owner === 'ministry'
         ? `Ask the ministry for ${formatRate(needed)} ${names.requests} a second${times}: the opening’s peak needs ${formatRate(forecast.requiredStageRatePerSecond)} a second, plus a ${pct(1 - forecast.targetUtilisation)} margin.`
         : `Grow ${names.name} to ${formatRate(needed)} ${names.requests} a second${times}: the opening’s peak needs ${formatRate(forecast.requiredStageRatePerSecond)} a second, plus a ${pct(1 - forecast.targetUtilisation)} margin.`,
     );
   } else if (forecast.available) {
-    parts.push(`Grow capacity ${formatFactor(forecast.scaleOutFactor!)} (to ${formatRate(forecast.requiredCapacityPerMinute)} new applicants a minute).`);
+    parts.push(
+      `Grow capacity ${formatFactor(forecast.scaleOutFactor!)} (to ${formatRate(forecast.requiredCapacityPerMinute)} new applicants a minute).`,
+    );
   } else if (stage) {
     parts.push(`Start lower to measure the capacity, then grow ${STAGE_NAMES[stage].name}.`);
   }
-  const waits = forecast.available ? forecast.surges.filter((surge) => surge.overCapacity).map((surge) => surge.maxWaitMinutes) : [];
+  const waits = forecast.available
+    ? forecast.surges.filter((surge) => surge.overCapacity).map((surge) => surge.maxWaitMinutes)
+    : [];
   if (waits.length > 0) {
     const low = Math.min(...waits);
     const high = Math.max(...waits);
-    const wait = formatMinutes(low) === formatMinutes(high) ? `about ${formatMinutes(high)}` : `between ${formatMinutes(low)} and ${formatMinutes(high)}`;
+    const wait =
+      formatMinutes(low) === formatMinutes(high)
+        ? `about ${formatMinutes(high)}`
+        : `between ${formatMinutes(low)} and ${formatMinutes(high)}`;
     parts.push(
       `Or hold applicants in a waiting room admitting ${formatRate(forecast.capacityPerMinute!)} a minute: the last of the surge would wait ${wait}, depending on how fast the surge tails off.`,
     );
@@ -230,8 +262,10 @@ export function breachWords(breaches: readonly Breach[], stage: FunnelStage): st
     if (breach.kind === 'p95') {
       return `it slowed past its ${objectiveLength(breach.objective)} objective (1 in 20 ${STAGE_NAMES[stage].requests} took over ${duration(breach.value)})`;
     }
-    if (breach.kind === 'errors') return `${pct(breach.value)} of its requests failed (objective: under ${pct(breach.objective)})`;
-    if (breach.kind === 'throttled') return `it turned away ${pct(breach.value)} of its requests (objective: under ${pct(breach.objective)})`;
+    if (breach.kind === 'errors')
+      return `${pct(breach.value)} of its requests failed (objective: under ${pct(breach.objective)})`;
+    if (breach.kind === 'throttled')
+      return `it turned away ${pct(breach.value)} of its requests (objective: under ${pct(breach.objective)})`;
     if (breach.kind === 'backlog') return 'its queue kept growing';
     return 'more applicants arrived than it can ever finish';
   });
@@ -239,9 +273,13 @@ export function breachWords(breaches: readonly Breach[], stage: FunnelStage): st
 }
 
 /** The stage whose objectives broke first in a non-breakpoint run, window by window. */
-function firstFailingStage(analysis: AnswerInputs): { stage: FunnelStage; windows: number; judged: number; breaches: readonly Breach[] } | undefined {
+function firstFailingStage(
+  analysis: AnswerInputs,
+): { stage: FunnelStage; windows: number; judged: number; breaches: readonly Breach[] } | undefined {
   const rows = analysis.windows.rows;
-  const judged = rows.filter((row) => FUNNEL_STAGES.some((stage) => row.stages[stage].judgement.status !== 'insufficient')).length;
+  const judged = rows.filter((row) =>
+    FUNNEL_STAGES.some((stage) => row.stages[stage].judgement.status !== 'insufficient'),
+  ).length;
   let best: { stage: FunnelStage; first: number; windows: number; breaches: readonly Breach[] } | undefined;
   for (const stage of FUNNEL_STAGES) {
     const failing = rows.filter((row) => row.stages[stage].judgement.status === 'fail');

@@ -22,10 +22,46 @@ interface KneeCase {
 }
 
 const KNEES: KneeCase[] = [
-  { name: 'a clean ministry knee', stage: 'verify_nik', model: { baseMs: 50, servers: 2, serviceMs: 200 }, share: NIK_SHARE, steps: [6, 4, 8], seed: 1, randomErrorRate: 0, jitter: 0.25 },
-  { name: 'a noisy ministry knee', stage: 'verify_nik', model: { baseMs: 50, servers: 2, serviceMs: 200 }, share: NIK_SHARE, steps: [6, 4, 8], seed: 7, randomErrorRate: 0.004, jitter: 0.6 },
-  { name: 'a wider ministry', stage: 'verify_nik', model: { baseMs: 50, servers: 4, serviceMs: 250 }, share: NIK_SHARE, steps: [16, 6, 7], seed: 3, randomErrorRate: 0.003, jitter: 0.4 },
-  { name: 'a registration bottleneck', stage: 'register', model: { baseMs: 20, servers: 3, serviceMs: 100 }, share: 1, steps: [12, 4, 7], seed: 5, randomErrorRate: 0.003, jitter: 0.5 },
+  {
+    name: 'a clean ministry knee',
+    stage: 'verify_nik',
+    model: { baseMs: 50, servers: 2, serviceMs: 200 },
+    share: NIK_SHARE,
+    steps: [6, 4, 8],
+    seed: 1,
+    randomErrorRate: 0,
+    jitter: 0.25,
+  },
+  {
+    name: 'a noisy ministry knee',
+    stage: 'verify_nik',
+    model: { baseMs: 50, servers: 2, serviceMs: 200 },
+    share: NIK_SHARE,
+    steps: [6, 4, 8],
+    seed: 7,
+    randomErrorRate: 0.004,
+    jitter: 0.6,
+  },
+  {
+    name: 'a wider ministry',
+    stage: 'verify_nik',
+    model: { baseMs: 50, servers: 4, serviceMs: 250 },
+    share: NIK_SHARE,
+    steps: [16, 6, 7],
+    seed: 3,
+    randomErrorRate: 0.003,
+    jitter: 0.4,
+  },
+  {
+    name: 'a registration bottleneck',
+    stage: 'register',
+    model: { baseMs: 20, servers: 3, serviceMs: 100 },
+    share: 1,
+    steps: [12, 4, 7],
+    seed: 5,
+    randomErrorRate: 0.003,
+    jitter: 0.5,
+  },
 ];
 
 describe('capacity on simulated breakpoints with a known knee', () => {
@@ -48,7 +84,9 @@ describe('capacity on simulated breakpoints with a known knee', () => {
     expect(high!).toBeGreaterThanOrEqual(trueArrivalKnee * 0.9);
     expect(capacity.sustainedPerMinute).toBe(low! * 60);
     // the stage's saturation throughput is the queue's capacity, within 20 %
-    expect(Math.abs(capacity.limitingStageThroughputPerSecond! - capacityPerSecond) / capacityPerSecond).toBeLessThan(0.2);
+    expect(Math.abs(capacity.limitingStageThroughputPerSecond! - capacityPerSecond) / capacityPerSecond).toBeLessThan(
+      0.2,
+    );
     expect(Math.abs(capacity.impliedArrivalRatePerSecond! - trueArrivalKnee) / trueArrivalKnee).toBeLessThan(0.25);
     expect(analysis.valid).toBe(true);
     expect(analysis.verdict.status).toBe('not-ready');
@@ -100,7 +138,17 @@ function step(index: number, status: StepRow['status']): StepRow {
       ? { status: 'fail', breaches: [{ kind: 'p95', value: 4000, objective: 3000, ratio: 4 / 3 }], worstRatio: 4 / 3 }
       : { status: status === 'insufficient' ? 'insufficient' : 'pass', breaches: [], worstRatio: 0.5 };
   const stages = Object.fromEntries(
-    FUNNEL_STAGES.map((stage) => [stage, { requests: 100, requestsPerSecond: 1, okPerSecond: 1, completedPerSecond: 1, inFlight: 1, judgement: judgement(stage) }]),
+    FUNNEL_STAGES.map((stage) => [
+      stage,
+      {
+        requests: 100,
+        requestsPerSecond: 1,
+        okPerSecond: 1,
+        completedPerSecond: 1,
+        inFlight: 1,
+        judgement: judgement(stage),
+      },
+    ]),
   ) as Record<FunnelStage, StageRow>;
   return {
     index,
@@ -122,7 +170,9 @@ function step(index: number, status: StepRow['status']): StepRow {
 }
 
 function steps(pattern: string): StepRow[] {
-  return [...pattern].map((letter, index) => step(index, letter === 'P' ? 'pass' : letter === 'F' ? 'fail' : 'insufficient'));
+  return [...pattern].map((letter, index) =>
+    step(index, letter === 'P' ? 'pass' : letter === 'F' ? 'fail' : 'insufficient'),
+  );
 }
 
 describe('the knee search (persistence of two steps)', () => {
@@ -156,7 +206,10 @@ describe('the knee search (persistence of two steps)', () => {
   });
 
   test('a run without steps is not measured', () => {
-    expect(findCapacity([], DEFAULT_OBJECTIVES)).toMatchObject({ outcome: 'not-measured', explanation: expect.stringMatching(/not a breakpoint/) });
+    expect(findCapacity([], DEFAULT_OBJECTIVES)).toMatchObject({
+      outcome: 'not-measured',
+      explanation: expect.stringMatching(/not a breakpoint/),
+    });
   });
 });
 

@@ -139,17 +139,22 @@ function measureSteps(result: RunResult, objectives: ReportObjectives): StepRow[
 /** Adds `saturated` breaches: steps whose arrivals at a stage exceed the most it ever completed. */
 function withSaturation(steps: StepRow[], objectives: ReportObjectives): StepRow[] {
   const best = {} as Record<FunnelStage, number>;
-  for (const stage of FUNNEL_STAGES) best[stage] = Math.max(0, ...steps.map((step) => step.stages[stage].completedPerSecond));
+  for (const stage of FUNNEL_STAGES)
+    best[stage] = Math.max(0, ...steps.map((step) => step.stages[stage].completedPerSecond));
   return steps.map((step) => {
     let changed = false;
     const stages = { ...step.stages };
     for (const stage of FUNNEL_STAGES) {
       const row = stages[stage];
-      if (row.judgement.status === 'insufficient' || row.entered < objectives.minRequests || step.judgedSeconds <= 0) continue;
+      if (row.judgement.status === 'insufficient' || row.entered < objectives.minRequests || step.judgedSeconds <= 0)
+        continue;
       const breach = check('saturated', row.entered / step.judgedSeconds, best[stage] * SATURATION_MARGIN);
       if (breach.ratio <= 1) continue;
       const breaches = [...row.judgement.breaches, breach];
-      stages[stage] = { ...row, judgement: { status: 'fail', breaches, worstRatio: Math.max(row.judgement.worstRatio, breach.ratio) } };
+      stages[stage] = {
+        ...row,
+        judgement: { status: 'fail', breaches, worstRatio: Math.max(row.judgement.worstRatio, breach.ratio) },
+      };
       changed = true;
     }
     if (!changed) return step;
@@ -166,7 +171,8 @@ export function findCapacity(steps: readonly StepRow[], objectives: ReportObject
       outcome: 'not-measured',
       range: [null, null],
       rangePerSecond: [null, null],
-      explanation: steps.length === 0 ? 'not a breakpoint run: no load steps to judge' : 'no step had enough requests to judge',
+      explanation:
+        steps.length === 0 ? 'not a breakpoint run: no load steps to judge' : 'no step had enough requests to judge',
     };
   }
   const persistence = Math.max(1, objectives.persistence);
@@ -194,23 +200,35 @@ export function findCapacity(steps: readonly StepRow[], objectives: ReportObject
       ...(nearest ? { nearestStage: nearest.stage, nearestRatio: nearest.ratio } : {}),
       explanation:
         `every step up to ${formatRate(top.rate * 60)} new applicants/min met every SLO` +
-        (judged.some((step) => step.status === 'fail') ? ' (isolated failing steps were not confirmed by the next step)' : '') +
+        (judged.some((step) => step.status === 'fail')
+          ? ' (isolated failing steps were not confirmed by the next step)'
+          : '') +
         ': capacity is at least that; run higher steps to find the knee',
     };
   }
   // A failure of the same stage one passing step below the knee is the knee's noisy edge, not
   // noise: short steps scatter around the capacity. Bridge such single-step gaps downwards.
-  while (firstFail >= 2 && judged[firstFail - 1]!.status === 'pass' && persistent.some((stage) => judged[firstFail! - 2]!.failingStages.includes(stage))) {
+  while (
+    firstFail >= 2 &&
+    judged[firstFail - 1]!.status === 'pass' &&
+    persistent.some((stage) => judged[firstFail! - 2]!.failingStages.includes(stage))
+  ) {
     const below = judged[firstFail - 2]!;
     persistent = persistent.filter((stage) => below.failingStages.includes(stage));
     firstFail -= 2;
   }
   const failStep = judged[firstFail]!;
-  const lastPass = judged.slice(0, firstFail).filter((step) => step.status === 'pass').pop();
+  const lastPass = judged
+    .slice(0, firstFail)
+    .filter((step) => step.status === 'pass')
+    .pop();
   const { stage: limitingStage, breaches } = limitingOf(failStep, persistent, judged.slice(firstFail));
   const throughput = plateau(steps.map((step) => step.stages[limitingStage].okPerSecond));
   const passing = steps.filter((step) => step.status === 'pass');
-  const okLimiting = passing.reduce((sum, step) => sum + step.stages[limitingStage].okPerSecond * step.judgedSeconds, 0);
+  const okLimiting = passing.reduce(
+    (sum, step) => sum + step.stages[limitingStage].okPerSecond * step.judgedSeconds,
+    0,
+  );
   const arrivals = passing.reduce((sum, step) => sum + step.arrivalsPerSecond * step.judgedSeconds, 0);
   const perArrival = arrivals > 0 && okLimiting > 0 ? okLimiting / arrivals : undefined;
   const common = {
@@ -293,11 +311,13 @@ function nearestStage(steps: readonly StepRow[]): { stage: FunnelStage; ratio: n
 
 /** "p95 4,210 ms > 3,000 ms" and the like. */
 export function describeBreach(breach: Breach): string {
-  if (breach.kind === 'p95') return `p95 ${Math.round(breach.value).toLocaleString('en-US')} ms > ${breach.objective.toLocaleString('en-US')} ms`;
+  if (breach.kind === 'p95')
+    return `p95 ${Math.round(breach.value).toLocaleString('en-US')} ms > ${breach.objective.toLocaleString('en-US')} ms`;
   if (breach.kind === 'saturated') {
     return `saturated: ${breach.value.toFixed(1)} arrivals/s > the ${(breach.objective / SATURATION_MARGIN).toFixed(1)}/s it completes at best`;
   }
-  if (breach.kind === 'backlog') return `queue growing: ${(breach.value * 100).toFixed(0)} % of arrivals still waiting > ${(breach.objective * 100).toFixed(0)} %`;
+  if (breach.kind === 'backlog')
+    return `queue growing: ${(breach.value * 100).toFixed(0)} % of arrivals still waiting > ${(breach.objective * 100).toFixed(0)} %`;
   const label = breach.kind === 'errors' ? 'errors' : 'throttled';
   return `${label} ${(breach.value * 100).toFixed(1)} % > ${(breach.objective * 100).toFixed(1)} %`;
 }

@@ -31,7 +31,9 @@ export interface ComparisonResult {
   readonly baselineRun: string;
   readonly baselineScenario: string;
   readonly capacityPerMinute: Change;
-  readonly stages: Readonly<Record<FunnelStage, { readonly p95Ms: Change; readonly errorRate: Change; readonly completedShare: Change }>>;
+  readonly stages: Readonly<
+    Record<FunnelStage, { readonly p95Ms: Change; readonly errorRate: Change; readonly completedShare: Change }>
+  >;
   readonly lost: Change;
   readonly regressions: readonly string[];
   readonly improvements: readonly string[];
@@ -102,7 +104,12 @@ function change(current: number | undefined, baseline: number | undefined): Chan
   if (current === undefined || baseline === undefined) {
     return { ...(current !== undefined ? { current } : {}), ...(baseline !== undefined ? { baseline } : {}) };
   }
-  return { current, baseline, delta: current - baseline, ...(baseline !== 0 ? { relative: (current - baseline) / baseline } : {}) };
+  return {
+    current,
+    baseline,
+    delta: current - baseline,
+    ...(baseline !== 0 ? { relative: (current - baseline) / baseline } : {}),
+  };
 }
 
 function formatSigned(value: number): string {

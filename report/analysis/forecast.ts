@@ -85,7 +85,10 @@ export function seedSurges(): TrafficProfile[] {
 }
 
 /** Forecasts the seed's opening against the measured capacity. */
-export function forecastOpening(inputs: ForecastInputs, surges: readonly TrafficProfile[] = seedSurges()): ForecastResult {
+export function forecastOpening(
+  inputs: ForecastInputs,
+  surges: readonly TrafficProfile[] = seedSurges(),
+): ForecastResult {
   const demand = SEED_FIGURES.peakPerMinute;
   const required = demand / inputs.targetUtilisation;
   const capacity = inputs.capacityPerMinute;

@@ -14,7 +14,10 @@ const EVERY_STAGE = Object.fromEntries(FUNNEL_STAGES.map((stage) => [stage, 1]))
 
 function funnelOf(options: Parameters<typeof simulateRun>[0]) {
   const result = simulatedRunResult(simulateRun(options));
-  return analyseFunnel(totalsOf(result.slots, result.resolutionSeconds), continuationFor(runContinuation(result), result.scenario));
+  return analyseFunnel(
+    totalsOf(result.slots, result.resolutionSeconds),
+    continuationFor(runContinuation(result), result.scenario),
+  );
 }
 
 describe('funnel completion against the seed', () => {
@@ -47,7 +50,13 @@ describe('funnel completion against the seed', () => {
       {
         ...totals,
         arrivals: 10_000,
-        stages: { ...totals.stages, verify_nik: { ...totals.stages.verify_nik, funnel: { entered: 5911, completed: 5911, failed: 0, throttled: 0, abandoned: 4089 } } },
+        stages: {
+          ...totals.stages,
+          verify_nik: {
+            ...totals.stages.verify_nik,
+            funnel: { entered: 5911, completed: 5911, failed: 0, throttled: 0, abandoned: 4089 },
+          },
+        },
       },
       { table, source: 'seed' },
     );
@@ -71,17 +80,26 @@ describe('funnel completion against the seed', () => {
     ['opening', {}, SEED_JOIN_BATCH, /seed/],
     ['breakpoint', { CONTINUATION: 'full' }, 1, /CONTINUATION=full\)/],
     ['soak', {}, SEED_JOIN_BATCH, /seed/],
-  ] as const)('a %s run with %j expects join_batch continuation %f, as its script read it', (scenario, env, joinBatch, source) => {
-    const { table, source: text } = continuationFor(continuationOf(scenario, { RUN_ID: 'r1', ...env }), scenario);
-    expect(table.join_batch).toBeCloseTo(joinBatch, 9);
-    expect(text).toMatch(source);
-  });
+  ] as const)(
+    'a %s run with %j expects join_batch continuation %f, as its script read it',
+    (scenario, env, joinBatch, source) => {
+      const { table, source: text } = continuationFor(continuationOf(scenario, { RUN_ID: 'r1', ...env }), scenario);
+      expect(table.join_batch).toBeCloseTo(joinBatch, 9);
+      expect(text).toMatch(source);
+    },
+  );
 
   test('a smoke run where everyone walks every stage is within the expected funnel at every stage', () => {
-    const simulation = simulateRun({ scenario: 'smoke', steps: [{ rate: 1, seconds: 1 }], continuation: EVERY_STAGE, seed: 2 });
+    const simulation = simulateRun({
+      scenario: 'smoke',
+      steps: [{ rate: 1, seconds: 1 }],
+      continuation: EVERY_STAGE,
+      seed: 2,
+    });
     const analysis = analyseRun(simulatedRunResult(simulation));
     expect(analysis.funnel.stages.join_batch.entered).toBe(1);
-    for (const stage of FUNNEL_STAGES) expect(analysis.funnel.stages[stage].continuationStatus, stage).not.toBe('above');
+    for (const stage of FUNNEL_STAGES)
+      expect(analysis.funnel.stages[stage].continuationStatus, stage).not.toBe('above');
     expect(analysis.funnel.stages.join_batch.continuationStatus).toBe('within');
   });
 });

@@ -82,20 +82,32 @@ export function runContinuation(result: Pick<RunResult, 'continuation' | 'env' |
  * the run set (`PHOTO_SHARE`), or 1 everywhere when every applicant tried every stage
  * (`CONTINUATION=full`, the smoke scenario's default); and where it came from, in words.
  */
-export function continuationFor(continuation: Continuation, scenario: string): { table: ContinuationTable; source: string } {
+export function continuationFor(
+  continuation: Continuation,
+  scenario: string,
+): { table: ContinuationTable; source: string } {
   if (continuation.mode === 'full') {
     const table = Object.freeze(Object.fromEntries(FUNNEL_STAGES.map((stage) => [stage, 1]))) as ContinuationTable;
     const why = continuation.modeSet ? '' : `, the ${scenario} scenario's default`;
     return { table, source: `every applicant tries every stage (CONTINUATION=full${why})` };
   }
   if (continuation.photoShareSet) {
-    return { table: continuationTable(continuation.photoShare), source: `seed (SEED.md), photo-upload share ${continuation.photoShare} (PHOTO_SHARE)` };
+    return {
+      table: continuationTable(continuation.photoShare),
+      source: `seed (SEED.md), photo-upload share ${continuation.photoShare} (PHOTO_SHARE)`,
+    };
   }
-  return { table: continuationTable(), source: `seed (SEED.md), photo-upload share ${DEFAULT_PHOTO_UPLOAD_SHARE} (an assumption: the seed gives none)` };
+  return {
+    table: continuationTable(),
+    source: `seed (SEED.md), photo-upload share ${DEFAULT_PHOTO_UPLOAD_SHARE} (an assumption: the seed gives none)`,
+  };
 }
 
 /** The funnel over `totals` (usually the whole run). */
-export function analyseFunnel(totals: RangeTotals, continuation: { table: ContinuationTable; source: string }): FunnelResult {
+export function analyseFunnel(
+  totals: RangeTotals,
+  continuation: { table: ContinuationTable; source: string },
+): FunnelResult {
   const arrivals = totals.arrivals;
   const expected = expectedCompletion(continuation.table);
   const stages = {} as Record<FunnelStage, FunnelRow>;
@@ -111,7 +123,10 @@ export function analyseFunnel(totals: RangeTotals, continuation: { table: Contin
     const share = expected[stage];
     const expectedCompleted = arrivals * share;
     const completedHalf = Z95 * Math.sqrt(arrivals * share * (1 - share));
-    const expectedBand: readonly [number, number] = [Math.max(0, expectedCompleted - completedHalf), expectedCompleted + completedHalf];
+    const expectedBand: readonly [number, number] = [
+      Math.max(0, expectedCompleted - completedHalf),
+      expectedCompleted + completedHalf,
+    ];
     const drops = counts.failed + counts.throttled;
     errorDrops += drops;
     behaviouralDrops += counts.abandoned;
@@ -124,7 +139,13 @@ export function analyseFunnel(totals: RangeTotals, continuation: { table: Contin
       expectedContinuation: p,
       ...(observed !== undefined ? { observedContinuation: observed, continuationBand: band } : {}),
       continuationStatus:
-        observed === undefined ? 'no-data' : observed < band[0] - 1e-12 ? 'below' : observed > band[1] + 1e-12 ? 'above' : 'within',
+        observed === undefined
+          ? 'no-data'
+          : observed < band[0] - 1e-12
+            ? 'below'
+            : observed > band[1] + 1e-12
+              ? 'above'
+              : 'within',
       ...(counts.entered > 0 ? { stageSuccessRate: counts.completed / counts.entered } : {}),
       expectedCompletedShare: share,
       ...(arrivals > 0 ? { completedShare: counts.completed / arrivals } : {}),
@@ -135,5 +156,12 @@ export function analyseFunnel(totals: RangeTotals, continuation: { table: Contin
       shortfall: counts.completed < expectedBand[0] ? expectedCompleted - counts.completed : 0,
     };
   }
-  return { arrivals, continuation: continuation.table, continuationSource: continuation.source, stages, errorDrops, behaviouralDrops };
+  return {
+    arrivals,
+    continuation: continuation.table,
+    continuationSource: continuation.source,
+    stages,
+    errorDrops,
+    behaviouralDrops,
+  };
 }

@@ -49,7 +49,9 @@ export function analyseRun(result: RunResult, options: AnalysisOptions = {}): An
     ...(capacity.sustainedPerMinute !== undefined ? { capacityPerMinute: capacity.sustainedPerMinute } : {}),
     capacityIsLowerBound: capacity.outcome === 'not-reached',
     targetUtilisation: objectives.targetUtilisation,
-    ...(usl?.ceilingPerMinute !== undefined && usl.ceilingDetermined ? { uslCeilingPerMinute: usl.ceilingPerMinute } : {}),
+    ...(usl?.ceilingPerMinute !== undefined && usl.ceilingDetermined
+      ? { uslCeilingPerMinute: usl.ceilingPerMinute }
+      : {}),
     ...(capacity.limitingStage ? { limitingStage: capacity.limitingStage } : {}),
     ...(capacity.limitingStageRequestsPerArrival !== undefined
       ? { limitingStageRequestsPerArrival: capacity.limitingStageRequestsPerArrival }
@@ -124,10 +126,10 @@ function ceilingProblem(fit: NonNullable<ReturnType<typeof fitUsl>>): string | u
   if (fit.peakThroughput === null) return 'the steps fit a straight line: no ceiling within reach of the data';
   if (!range) return 'most bootstrap refits found no ceiling';
   const [low, high] = range;
-  if (!(low > 0) || !Number.isFinite(high) || high / low > CEILING_SPREAD) return 'the bootstrap range of the ceiling is too wide to mean anything';
+  if (!(low > 0) || !Number.isFinite(high) || high / low > CEILING_SPREAD)
+    return 'the bootstrap range of the ceiling is too wide to mean anything';
   if (high > CEILING_SPREAD * measured || fit.peakThroughput > CEILING_SPREAD * measured) {
     return `the fitted ceiling lies far beyond the ${measured.toFixed(1)} requests/s measured`;
   }
   return undefined;
 }
-

@@ -23,4 +23,3 @@ export function formatClock(seconds: number): string {
   const sign = seconds <= -0.5 ? '-' : '';
   return `${sign}${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`;
 }
-

@@ -23,7 +23,10 @@ describe('reconciliation of acknowledged against stored records', () => {
   });
 
   test('records stored but never acknowledged are counted apart, not as negative losses', () => {
-    const totals = totalsOf([{ t: 0, stages: { register: { requests: { ok: 5 }, latency: {}, funnel: { entered: 5, completed: 5 } } } }], 1);
+    const totals = totalsOf(
+      [{ t: 0, stages: { register: { requests: { ok: 5 }, latency: {}, funnel: { entered: 5, completed: 5 } } } }],
+      1,
+    );
     const result = reconcile(totals, { source: 'test', stages: { register: 7 } });
     expect(result.stages.register).toEqual({ acknowledged: 5, stored: 7, lost: 0, lostShare: 0, unacknowledged: 2 });
   });

@@ -36,4 +36,3 @@ export function scaleParts(analysis: ScaledRun): { size: string; saysNothing: bo
   const fraction = `1/${Number((1 / rateScale).toPrecision(2)).toLocaleString('en-US')}`;
   return { size: `${fraction} of the real opening`, saysNothing: rateScale <= 0.1, ...faster };
 }
-

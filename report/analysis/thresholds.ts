@@ -31,7 +31,15 @@ export function reportedThresholds(thresholds: readonly ThresholdResult[]): Thre
 }
 
 /** The comparison that makes an expression fail: `p(95)<3000` fails when p(95) ≥ 3000. */
-const NEGATED: Readonly<Record<ThresholdOperator, string>> = { '<': '≥', '<=': '>', '>': '≤', '>=': '<', '==': '≠', '===': '≠', '!=': '=' };
+const NEGATED: Readonly<Record<ThresholdOperator, string>> = {
+  '<': '≥',
+  '<=': '>',
+  '>': '≤',
+  '>=': '<',
+  '==': '≠',
+  '===': '≠',
+  '!=': '=',
+};
 
 /**
  * Why a failed threshold failed, with the measured value when summary.json gave it:
@@ -47,7 +55,8 @@ export function describeThresholdFailure(threshold: ThresholdResult): string {
   } catch {
     return fallback;
   }
-  const aggregation = parsed.aggregation === 'p' ? `p(${Number((parsed.percentile! * 100).toPrecision(6))})` : parsed.aggregation;
+  const aggregation =
+    parsed.aggregation === 'p' ? `p(${Number((parsed.percentile! * 100).toPrecision(6))})` : parsed.aggregation;
   const unit = threshold.unit ? ` ${threshold.unit}` : '';
   return (
     `${threshold.metric}: ${aggregation}=${formatMeasured(threshold.measured)}${unit} ${NEGATED[parsed.operator]} ${formatMeasured(parsed.bound)}${unit}` +

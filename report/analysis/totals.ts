@@ -66,7 +66,11 @@ export function totalsOf(slots: readonly RunSlot[], resolutionSeconds: number): 
   for (const stage of FUNNEL_STAGES) {
     const requests = { ok: 0, error: 0, throttled: 0 };
     const funnel = { entered: 0, completed: 0, failed: 0, throttled: 0, abandoned: 0 };
-    const histograms: Record<RequestOutcome, Array<LatencyHistogram | undefined>> = { ok: [], error: [], throttled: [] };
+    const histograms: Record<RequestOutcome, Array<LatencyHistogram | undefined>> = {
+      ok: [],
+      error: [],
+      throttled: [],
+    };
     for (const slot of slots) {
       const stageSlot = slot.stages[stage];
       if (!stageSlot) continue;
@@ -164,7 +168,9 @@ export function stageStats(totals: StageTotals, seconds: number): StageStats {
     requestsPerSecond: per(requests),
     okPerSecond: per(totals.requests.ok),
     completedPerSecond: per(totals.funnel.completed),
-    ...(requests > 0 ? { errorRate: totals.requests.error / requests, throttleRate: totals.requests.throttled / requests } : {}),
+    ...(requests > 0
+      ? { errorRate: totals.requests.error / requests, throttleRate: totals.requests.throttled / requests }
+      : {}),
     ...optional('p50Ms', quantile(ok, 0.5)),
     ...optional('p95Ms', quantile(ok, 0.95)),
     ...optional('p99Ms', quantile(ok, 0.99)),

@@ -73,4 +73,3 @@ export interface Analysis {
   readonly thresholds: readonly ThresholdResult[];
   readonly comparison?: ComparisonResult;
 }
-

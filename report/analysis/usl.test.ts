@@ -3,7 +3,12 @@ import { seededRandom } from '../../contracts/random.ts';
 import { fitUsl, percentile, uslThroughput, type UslPoint } from './usl.ts';
 
 /** Ten load levels of a known law, with seeded multiplicative noise of `noise` (0.03 = 3 %). */
-function synthetic(truth: { lambda: number; sigma: number; kappa: number }, levels: number[], noise: number, seed: number): UslPoint[] {
+function synthetic(
+  truth: { lambda: number; sigma: number; kappa: number },
+  levels: number[],
+  noise: number,
+  seed: number,
+): UslPoint[] {
   const random = seededRandom(seed);
   const gaussian = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   return levels.map((n) => ({ n, x: uslThroughput(truth, n) * (1 + noise * gaussian()) }));
@@ -45,7 +50,9 @@ describe('the Universal Scalability Law fit', () => {
 
   test('the same seed gives the same bootstrap', () => {
     const points = synthetic({ lambda: 20, sigma: 0.05, kappa: 2e-4 }, LEVELS, 0.03, 9);
-    expect(fitUsl(points, { seed: 7, resamples: 50 })!.bootstrap).toEqual(fitUsl(points, { seed: 7, resamples: 50 })!.bootstrap);
+    expect(fitUsl(points, { seed: 7, resamples: 50 })!.bootstrap).toEqual(
+      fitUsl(points, { seed: 7, resamples: 50 })!.bootstrap,
+    );
   });
 
   test('refuses fewer than six load levels', () => {

@@ -65,7 +65,9 @@ export interface UslOptions {
 
 /** Fits the law to `points` (N > 0, X ≥ 0); undefined with fewer than {@link USL_MIN_POINTS} usable points. */
 export function fitUsl(points: readonly UslPoint[], options: UslOptions = {}): UslFit | undefined {
-  const usable = points.filter((point) => point.n > 0 && Number.isFinite(point.n) && point.x >= 0 && Number.isFinite(point.x));
+  const usable = points.filter(
+    (point) => point.n > 0 && Number.isFinite(point.n) && point.x >= 0 && Number.isFinite(point.x),
+  );
   if (usable.length < USL_MIN_POINTS) return undefined;
   const fit = fitParameters(usable);
   const fitted = usable.map((point) => uslThroughput(fit, point.n));
@@ -87,7 +89,8 @@ export function fitUsl(points: readonly UslPoint[], options: UslOptions = {}): U
     const refitPeak = peakOf(refit);
     samples.push({ sigma: refit.sigma, kappa: refit.kappa, n: refitPeak.concurrency, x: refitPeak.throughput });
   }
-  const finite = (values: Array<number | null>): number[] => values.filter((value): value is number => value !== null && Number.isFinite(value));
+  const finite = (values: Array<number | null>): number[] =>
+    values.filter((value): value is number => value !== null && Number.isFinite(value));
   const range = (values: number[]): Range => [percentile(values, 0.05), percentile(values, 0.95)];
   const peakNs = finite(samples.map((sample) => sample.n));
   const peakXs = finite(samples.map((sample) => sample.x));
@@ -134,7 +137,9 @@ function fitParameters(points: readonly UslPoint[], start?: Parameters): Paramet
   };
   const sigmas = [0, ...logSpace(-5, 0, 51)];
   const kappas = [0, ...logSpace(-10, 0, 61)];
-  let best = start ? { sigma: start.sigma, kappa: start.kappa, ...evaluate(start.sigma, start.kappa) } : { sigma: 0, kappa: 0, ...evaluate(0, 0) };
+  let best = start
+    ? { sigma: start.sigma, kappa: start.kappa, ...evaluate(start.sigma, start.kappa) }
+    : { sigma: 0, kappa: 0, ...evaluate(0, 0) };
   for (const sigma of start ? [] : sigmas) {
     for (const kappa of kappas) {
       const candidate = evaluate(sigma, kappa);
@@ -184,7 +189,10 @@ function peakOf(parameters: Parameters): { concurrency: number | null; throughpu
 }
 
 function logSpace(fromExponent: number, toExponent: number, count: number): number[] {
-  return Array.from({ length: count }, (_, index) => 10 ** (fromExponent + ((toExponent - fromExponent) * index) / (count - 1)));
+  return Array.from(
+    { length: count },
+    (_, index) => 10 ** (fromExponent + ((toExponent - fromExponent) * index) / (count - 1)),
+  );
 }
 
 function clamp(value: number): number {

@@ -9,8 +9,15 @@ const SECOND = Date.UTC(2026, 7, 21, 9, 0, 0);
 
 /** A steady 10/s run whose first sample lands `offsetMs` into its first one-second slot. */
 function offsetRun(offsetMs: number): { result: RunResult; ndjsonArrivals: number } {
-  const simulation = simulateRun({ scenario: 'soak', steps: [{ rate: 10, seconds: 7 }], startMs: SECOND + offsetMs, seed: 3 });
-  const ndjsonArrivals = simulation.lines.filter((line) => line.includes('"stage":"landing","result":"entered"')).length;
+  const simulation = simulateRun({
+    scenario: 'soak',
+    steps: [{ rate: 10, seconds: 7 }],
+    startMs: SECOND + offsetMs,
+    seed: 3,
+  });
+  const ndjsonArrivals = simulation.lines.filter((line) =>
+    line.includes('"stage":"landing","result":"entered"'),
+  ).length;
   return { result: simulatedRunResult(simulation), ndjsonArrivals };
 }
 
@@ -52,7 +59,10 @@ describe('whole-run totals when the scenario starts inside a slot', () => {
     const shifted: RunResult = {
       ...result,
       scenarioStartSeconds: 1,
-      slots: [{ t: 0, stages: { landing: { requests: { ok: 1 }, latency: {}, funnel: { entered: 1 } } } }, ...result.slots.map((slot) => ({ ...slot, t: slot.t + 1 }))],
+      slots: [
+        { t: 0, stages: { landing: { requests: { ok: 1 }, latency: {}, funnel: { entered: 1 } } } },
+        ...result.slots.map((slot) => ({ ...slot, t: slot.t + 1 })),
+      ],
     };
     expect(totalsOf(runSlots(shifted), 1).arrivals).toBe(70);
   });

@@ -60,7 +60,8 @@ export function analyseValidity(
   let vusMax = 0;
   let judged: string;
   if (steps.length > 0 && capacity.outcome !== 'not-measured') {
-    const lastIndex = capacity.outcome === 'below-first-step' ? capacity.firstFailStep! : (capacity.lastPassStep ?? steps.length - 1);
+    const lastIndex =
+      capacity.outcome === 'below-first-step' ? capacity.firstFailStep! : (capacity.lastPassStep ?? steps.length - 1);
     const judgedSteps = steps.filter((step) => step.index <= lastIndex);
     for (const step of judgedSteps) {
       planned += (step.plannedPerSecond ?? step.rate) * step.judgedSeconds;
@@ -71,7 +72,8 @@ export function analyseValidity(
       peakVus = Math.max(peakVus, step.vus);
     }
     judged = `the steady part of steps 1–${lastIndex + 1} (the steps the capacity finding rests on)`;
-    const failStep = capacity.outcome === 'knee' ? steps.find((step) => step.index === capacity.firstFailStep) : undefined;
+    const failStep =
+      capacity.outcome === 'knee' ? steps.find((step) => step.index === capacity.firstFailStep) : undefined;
     if (failStep && generatorFellShort(failStep.achievedShare, failStep.droppedShare, objectives)) {
       warnings.push(
         `the generator also fell short at the first failing step (${failStep.rate.toFixed(1)}/s: achieved ${percent(failStep.achievedShare ?? 1)}, ` +
@@ -98,7 +100,9 @@ export function analyseValidity(
         (saturated > 0 ? `: it ran out of VUs (all ${vusMax} in use)` : ''),
     );
   } else if (saturated > 0) {
-    warnings.push(`the generator reached its VU ceiling (${vusMax}) and dropped a few iterations in ${saturated} slot(s)`);
+    warnings.push(
+      `the generator reached its VU ceiling (${vusMax}) and dropped a few iterations in ${saturated} slot(s)`,
+    );
   }
   if (achievedShare !== undefined && achievedShare < objectives.minAchievedShare) {
     reasons.push(
@@ -107,13 +111,16 @@ export function analyseValidity(
   }
   if (result.planSource === 'script variables') {
     warnings.push(
-      'run.json holds no plan (a script of your own, -u/-d/-i/-s replaced the scenario\'s plan, or an older floodgate wrote it): the profile, its scales and the continuation were re-read from the run\'s script variables',
+      "run.json holds no plan (a script of your own, -u/-d/-i/-s replaced the scenario's plan, or an older floodgate wrote it): the profile, its scales and the continuation were re-read from the run's script variables",
     );
   }
-  if (!hasPlanned) warnings.push('the run recorded no planned arrival rate, so achieved against planned could not be checked');
-  if (arrivals === 0) reasons.push('no applicant journey started (no funnel landing samples): there is nothing to judge');
+  if (!hasPlanned)
+    warnings.push('the run recorded no planned arrival rate, so achieved against planned could not be checked');
+  if (arrivals === 0)
+    reasons.push('no applicant journey started (no funnel landing samples): there is nothing to judge');
 
-  const rejected = result.source.kind === 'ndjson' ? Object.values(result.source.rejected).reduce((sum, count) => sum + count, 0) : 0;
+  const rejected =
+    result.source.kind === 'ndjson' ? Object.values(result.source.rejected).reduce((sum, count) => sum + count, 0) : 0;
   if (rejected > 0 && result.source.kind === 'ndjson') {
     const byReason = Object.entries(result.source.rejected)
       .map(([reason, count]) => `${reason} ${count}`)
@@ -121,7 +128,9 @@ export function analyseValidity(
     warnings.push(`${rejected} of ${result.source.lines} input lines were rejected and skipped (${byReason})`);
   }
   if (result.exitCode !== undefined && ![0, 99].includes(result.exitCode)) {
-    warnings.push(`the load run ended with exit code ${result.exitCode} (not a clean finish): later windows may be missing`);
+    warnings.push(
+      `the load run ended with exit code ${result.exitCode} (not a clean finish): later windows may be missing`,
+    );
   }
 
   if (result.summary && !result.summary.thresholds) {
@@ -129,13 +138,23 @@ export function analyseValidity(
   }
 
   const disclosures: string[] = [];
-  if (result.summary) disclosures.push(`summary read from ${result.summary.file}: ${K6_SUMMARY_SHAPE_NAMES[result.summary.shape]}`);
-  if (result.source.kind === 'ndjson' && result.source.gzip) disclosures.push(`results read from gzip (${result.source.path})`);
-  if (result.source.kind === 'prometheus') disclosures.push(`results read from Prometheus (${result.source.url})${result.source.resolution ? `, ${result.source.resolution}` : ''}`);
+  if (result.summary)
+    disclosures.push(`summary read from ${result.summary.file}: ${K6_SUMMARY_SHAPE_NAMES[result.summary.shape]}`);
+  if (result.source.kind === 'ndjson' && result.source.gzip)
+    disclosures.push(`results read from gzip (${result.source.path})`);
+  if (result.source.kind === 'prometheus')
+    disclosures.push(
+      `results read from Prometheus (${result.source.url})${result.source.resolution ? `, ${result.source.resolution}` : ''}`,
+    );
   if (result.profile.rateScale !== 1) disclosures.push(`rates scaled × ${result.profile.rateScale} (RATE_SCALE)`);
-  if (result.profile.timeScale !== 1) disclosures.push(`time compressed ÷ ${result.profile.timeScale} (TIME_SCALE): event minutes per real minute`);
-  if (result.profile.window) disclosures.push(`event minutes ${result.profile.window.fromMinute}–${result.profile.window.toMinute} only (WINDOW)`);
-  if (result.engine === 'local') disclosures.push('load generated by floodgate’s local engine (k6 semantics under Node), not k6 itself');
+  if (result.profile.timeScale !== 1)
+    disclosures.push(`time compressed ÷ ${result.profile.timeScale} (TIME_SCALE): event minutes per real minute`);
+  if (result.profile.window)
+    disclosures.push(
+      `event minutes ${result.profile.window.fromMinute}–${result.profile.window.toMinute} only (WINDOW)`,
+    );
+  if (result.engine === 'local')
+    disclosures.push('load generated by floodgate’s local engine (k6 semantics under Node), not k6 itself');
   disclosures.push('one run; repeat at least 3 times before planning on the numbers');
 
   return {
@@ -161,7 +180,11 @@ export function analyseValidity(
   };
 }
 
-function generatorFellShort(achievedShare: number | undefined, droppedShare: number | undefined, objectives: ReportObjectives): boolean {
+function generatorFellShort(
+  achievedShare: number | undefined,
+  droppedShare: number | undefined,
+  objectives: ReportObjectives,
+): boolean {
   return (
     (achievedShare !== undefined && achievedShare < objectives.minAchievedShare) ||
     (droppedShare !== undefined && droppedShare > objectives.maxDroppedShare)

@@ -12,7 +12,13 @@ const notReached = analyseRun(simulatedRunResult(simulateRun({ steps: linearStep
 
 /** A breakpoint that finds its knee at verify_nik (2 servers × 200 ms = 10 checks/s). */
 const knee = analyseRun(
-  simulatedRunResult(simulateRun({ steps: linearSteps(6, 4, 8, 30), stages: { verify_nik: { baseMs: 50, servers: 2, serviceMs: 200 } }, seed: 1 })),
+  simulatedRunResult(
+    simulateRun({
+      steps: linearSteps(6, 4, 8, 30),
+      stages: { verify_nik: { baseMs: 50, servers: 2, serviceMs: 200 } },
+      seed: 1,
+    }),
+  ),
 );
 
 describe('a breakpoint that never reached the limit', () => {
@@ -37,7 +43,9 @@ describe('a breakpoint that never reached the limit', () => {
   test('labels every forecast figure that rests on the lower bound', () => {
     const figures = Object.fromEntries(keyFigures(notReached));
     expect(figures['Capacity: highest load step with every stage within its objectives']).toMatch(/^at least 720\/min/);
-    expect(figures['Capacity against the 80,000/min peak']).toMatch(/^at least 0\.009× the peak; headroom at least -99 %$/);
+    expect(figures['Capacity against the 80,000/min peak']).toMatch(
+      /^at least 0\.009× the peak; headroom at least -99 %$/,
+    );
     expect(figures['Scale-out needed (at 70 % utilisation)']).toMatch(/^at most 159×/);
     for (const [label, value] of Object.entries(figures).filter(([label]) => label.startsWith('Waiting room'))) {
       expect(value, label).toMatch(/^at most: /);
@@ -74,7 +82,9 @@ describe('a breakpoint with a knee', () => {
     // the first screen's factors say what they compare: the peak against capacity, the ask against today
     const [, , fix] = knee.answer.questions;
     expect(knee.answer.questions[0].answer).toMatch(/80,000 in its first minute, \d+× as many\.$/);
-    expect(fix.answer).toMatch(/^Ask the ministry for [\d,]+ NIK checks a second \(\d+× the [\d.]+ a second it answers today\)/);
+    expect(fix.answer).toMatch(
+      /^Ask the ministry for [\d,]+ NIK checks a second \(\d+× the [\d.]+ a second it answers today\)/,
+    );
   });
 });
 

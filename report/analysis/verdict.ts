@@ -61,7 +61,11 @@ export function writeVerdict(analysis: VerdictInputs): Verdict {
     sentences.push(
       'The numbers below describe the load generator, not the target: give the generator more VUs (maxVUs) or more machines (k6 distributed), then run again.',
     );
-    return { status: 'invalid', headline: 'Invalid run — the load generator was the bottleneck', text: withTail(sentences, analysis) };
+    return {
+      status: 'invalid',
+      headline: 'Invalid run — the load generator was the bottleneck',
+      text: withTail(sentences, analysis),
+    };
   }
 
   if (capacity.outcome !== 'not-measured') {
@@ -75,7 +79,9 @@ export function writeVerdict(analysis: VerdictInputs): Verdict {
           : `Capacity ≈ ${formatRate(capacity.sustainedPerSecond! * 60)} new applicants/min (${formatRate(capacity.sustainedPerSecond!)}/s${range}) with every stage within its SLO.`,
       );
     } else {
-      sentences.push(`Capacity is below the first step of the test (${perMinute(capacity.rangePerSecond[1]!)}): even that broke an SLO.`);
+      sentences.push(
+        `Capacity is below the first step of the test (${perMinute(capacity.rangePerSecond[1]!)}): even that broke an SLO.`,
+      );
     }
     if (capacity.limitingStage) {
       const how = (capacity.limitingBreaches ?? []).map(describeBreach).join(' and ');
@@ -86,9 +92,13 @@ export function writeVerdict(analysis: VerdictInputs): Verdict {
               ? `, which caps arrivals near ${perMinute(capacity.impliedArrivalRatePerSecond)}`
               : '')
           : '';
-      sentences.push(`${capacity.limitingStage} breaks first (at the ${perMinute(capacity.rangePerSecond[1]!)} step: ${how})${throughput}.`);
+      sentences.push(
+        `${capacity.limitingStage} breaks first (at the ${perMinute(capacity.rangePerSecond[1]!)} step: ${how})${throughput}.`,
+      );
     } else if (capacity.nearestStage) {
-      sentences.push(`Closest to its limit: ${capacity.nearestStage} (at ${Math.round((capacity.nearestRatio ?? 0) * 100)} % of an objective).`);
+      sentences.push(
+        `Closest to its limit: ${capacity.nearestStage} (at ${Math.round((capacity.nearestRatio ?? 0) * 100)} % of an objective).`,
+      );
     }
     if (forecast.available) {
       const ratio = forecast.capacityRatio!;
@@ -105,21 +115,36 @@ export function writeVerdict(analysis: VerdictInputs): Verdict {
           `Against an 80,000/min opening the lower bound is ${formatFactor(ratio)} the peak; the opening needs ${formatRate(forecast.requiredCapacityPerMinute)}/min at ${Math.round(forecast.targetUtilisation * 100)} % utilisation, at most ${formatFactor(forecast.scaleOutFactor!)} what was measured.`,
           `Whether the target can take it is not known from this run: run the breakpoint again with higher steps (raise BREAKPOINT_START, BREAKPOINT_STEP or BREAKPOINT_STEPS well past ${formatRate(top)}/s) until a stage breaks its SLO.`,
         );
-        return { status: 'limit-not-reached', headline: `Limit not reached: capacity at least ${perMinute(top)}`, text: withTail(sentences, analysis) };
+        return {
+          status: 'limit-not-reached',
+          headline: `Limit not reached: capacity at least ${perMinute(top)}`,
+          text: withTail(sentences, analysis),
+        };
       }
       const waits = forecast.surges
         .filter((surge) => surge.overCapacity)
-        .map((surge) => `${formatMinutes(surge.maxWaitMinutes)} (${surge.shape === 'opening-exp' ? 'exponential surge' : 'heavy-tailed surge'})`);
+        .map(
+          (surge) =>
+            `${formatMinutes(surge.maxWaitMinutes)} (${surge.shape === 'opening-exp' ? 'exponential surge' : 'heavy-tailed surge'})`,
+        );
       const scale = `it needs ${formatFactor(forecast.scaleOutFactor!)} the measured capacity (${formatRate(forecast.requiredCapacityPerMinute)}/min at ${Math.round(forecast.targetUtilisation * 100)} % utilisation)`;
       sentences.push(
         `Against an 80,000/min opening that is ${formatFactor(ratio)} the peak: not ready — ${scale}` +
-          (waits.length > 0 ? `, or admit applicants through a waiting room, where the last in the queue would wait about ${waits.join(' or ')}` : '') +
+          (waits.length > 0
+            ? `, or admit applicants through a waiting room, where the last in the queue would wait about ${waits.join(' or ')}`
+            : '') +
           '.',
       );
       if (forecast.limitingStage && forecast.requiredStageRatePerSecond !== undefined) {
-        sentences.push(`At the peak, ${forecast.limitingStage} would have to answer about ${formatRate(forecast.requiredStageRatePerSecond)} requests/s.`);
+        sentences.push(
+          `At the peak, ${forecast.limitingStage} would have to answer about ${formatRate(forecast.requiredStageRatePerSecond)} requests/s.`,
+        );
       }
-      return { status: 'not-ready', headline: 'Not ready for an 80,000/min opening', text: withTail(sentences, analysis) };
+      return {
+        status: 'not-ready',
+        headline: 'Not ready for an 80,000/min opening',
+        text: withTail(sentences, analysis),
+      };
     }
     return { status: 'not-ready', headline: 'Capacity below the first step', text: withTail(sentences, analysis) };
   }
@@ -129,7 +154,9 @@ export function writeVerdict(analysis: VerdictInputs): Verdict {
     const rows = analysis.windows.rows.filter((row) => row.stages[stage].judgement.status === 'fail');
     return { stage, rows };
   }).filter((entry) => entry.rows.length > 0);
-  const judgedWindows = analysis.windows.rows.filter((row) => FUNNEL_STAGES.some((stage) => row.stages[stage].judgement.status !== 'insufficient'));
+  const judgedWindows = analysis.windows.rows.filter((row) =>
+    FUNNEL_STAGES.some((stage) => row.stages[stage].judgement.status !== 'insufficient'),
+  );
   const thresholdsFailed = analysis.thresholds.filter((threshold) => threshold.ok === false);
   const plannedRows = analysis.windows.rows.filter((row) => row.plannedPerSecond !== undefined);
   const scaling = `${analysis.profile.rateScale !== 1 ? `, rates × ${analysis.profile.rateScale}` : ''}${
@@ -144,12 +171,22 @@ export function writeVerdict(analysis: VerdictInputs): Verdict {
   if (judgedWindows.length === 0) {
     const tooLittle = `Too little traffic to judge ${load} against the SLOs window by window (fewer than ${analysis.objectives.minRequests} requests per stage and window)`;
     if (thresholdsFailed.length > 0) {
-      sentences.push(`${tooLittle}, and ${thresholdsFailed.length} of its k6 thresholds failed: ${thresholdsFailed.map(describeThresholdFailure).join('; ')}.`);
-      return { status: 'fail', headline: scaled('Broke its k6 thresholds', analysis), text: withTail(sentences, analysis) };
+      sentences.push(
+        `${tooLittle}, and ${thresholdsFailed.length} of its k6 thresholds failed: ${thresholdsFailed.map(describeThresholdFailure).join('; ')}.`,
+      );
+      return {
+        status: 'fail',
+        headline: scaled('Broke its k6 thresholds', analysis),
+        text: withTail(sentences, analysis),
+      };
     }
     if (analysis.thresholds.length > 0 && analysis.thresholds.every((threshold) => threshold.ok === true)) {
       sentences.push(`${tooLittle}; all ${analysis.thresholds.length} of its k6 thresholds held.`);
-      return { status: 'pass', headline: scaled('Met its k6 thresholds', analysis), text: withTail(sentences, analysis) };
+      return {
+        status: 'pass',
+        headline: scaled('Met its k6 thresholds', analysis),
+        text: withTail(sentences, analysis),
+      };
     }
     sentences.push(`${tooLittle}.`);
     return { status: 'unknown', headline: scaled('Nothing to judge', analysis), text: withTail(sentences, analysis) };
@@ -165,7 +202,9 @@ export function writeVerdict(analysis: VerdictInputs): Verdict {
   });
   if (details.length > 0) sentences.push(`${capitalise(load)} broke its SLOs: ${details.join('; ')}.`);
   if (thresholdsFailed.length > 0) {
-    sentences.push(`${thresholdsFailed.length} k6 threshold(s) failed: ${thresholdsFailed.map(describeThresholdFailure).join('; ')}.`);
+    sentences.push(
+      `${thresholdsFailed.length} k6 threshold(s) failed: ${thresholdsFailed.map(describeThresholdFailure).join('; ')}.`,
+    );
   }
   return { status: 'fail', headline: scaled('Broke its SLOs', analysis), text: withTail(sentences, analysis) };
 }

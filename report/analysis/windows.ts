@@ -67,12 +67,18 @@ export function judgeStage(stats: StageStats, objective: StageObjective, objecti
   if (stats.errorRate !== undefined) {
     const breach = check('errors', stats.errorRate, objective.maxErrorRate);
     const count = Math.round(stats.errorRate * stats.requests);
-    checks.push({ breach, breached: breach.ratio > 1 && binomialUpperTail(count, stats.requests, objective.maxErrorRate) < 0.05 });
+    checks.push({
+      breach,
+      breached: breach.ratio > 1 && binomialUpperTail(count, stats.requests, objective.maxErrorRate) < 0.05,
+    });
   }
   if (stats.throttleRate !== undefined) {
     const breach = check('throttled', stats.throttleRate, objectives.maxThrottleRate);
     const count = Math.round(stats.throttleRate * stats.requests);
-    checks.push({ breach, breached: breach.ratio > 1 && binomialUpperTail(count, stats.requests, objectives.maxThrottleRate) < 0.05 });
+    checks.push({
+      breach,
+      breached: breach.ratio > 1 && binomialUpperTail(count, stats.requests, objectives.maxThrottleRate) < 0.05,
+    });
   }
   // A growing queue is not sustained load even before its latency breaks the objective.
   if (stats.backlogGrowth !== undefined && stats.entered - stats.answered >= MIN_BACKLOG) {
@@ -86,7 +92,11 @@ export function judgeStage(stats: StageStats, objective: StageObjective, objecti
 }
 
 /** Stats and judgement of every stage in `totals` over `seconds`. */
-export function stageRows(totals: RangeTotals, seconds: number, objectives: ReportObjectives): Record<FunnelStage, StageRow> {
+export function stageRows(
+  totals: RangeTotals,
+  seconds: number,
+  objectives: ReportObjectives,
+): Record<FunnelStage, StageRow> {
   const rows = {} as Record<FunnelStage, StageRow>;
   for (const stage of FUNNEL_STAGES) {
     const stats = stageStats(totals.stages[stage], seconds);
@@ -96,7 +106,10 @@ export function stageRows(totals: RangeTotals, seconds: number, objectives: Repo
 }
 
 /** The run cut into windows of about `objectives.windowSeconds` (a whole number of slots). */
-export function analyseWindows(result: RunResult, objectives: ReportObjectives): { seconds: number; rows: WindowRow[] } {
+export function analyseWindows(
+  result: RunResult,
+  objectives: ReportObjectives,
+): { seconds: number; rows: WindowRow[] } {
   const resolution = result.resolutionSeconds;
   const perWindow = Math.max(1, Math.round(objectives.windowSeconds / resolution));
   const seconds = perWindow * resolution;

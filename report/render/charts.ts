@@ -11,7 +11,17 @@ import { seedSurges } from '../analysis/forecast.ts';
 import type { Analysis } from '../analysis/index.ts';
 import type { StageRow } from '../analysis/windows.ts';
 import { count, formatClock, formatMinutes, formatRate, ms, pct } from './format.ts';
-import { STAGE_COLORS, barChart, escapeHtml, formatNumber, formatPercentTick, heatGrid, lineChart, type HeatCell, type LineSeries } from './svg.ts';
+import {
+  STAGE_COLORS,
+  barChart,
+  escapeHtml,
+  formatNumber,
+  formatPercentTick,
+  heatGrid,
+  lineChart,
+  type HeatCell,
+  type LineSeries,
+} from './svg.ts';
 
 const surgeProfiles = seedSurges();
 
@@ -37,7 +47,8 @@ export function demandChart(analysis: Analysis, size: ChartSize = {}): string {
   const curve = (shape: string): Array<readonly [number, number]> => {
     const profile = surgeProfiles.find((candidate) => candidate.name === shape)!;
     const points: Array<readonly [number, number]> = [];
-    for (let minute = 0; minute < horizon; minute += every) points.push([minute + 0.5, profile.arrivalsBetween(minute * 60, minute * 60 + 60)]);
+    for (let minute = 0; minute < horizon; minute += every)
+      points.push([minute + 0.5, profile.arrivalsBetween(minute * 60, minute * 60 + 60)]);
     return points;
   };
   return lineChart({
@@ -57,7 +68,11 @@ export function demandChart(analysis: Analysis, size: ChartSize = {}): string {
       { name: 'demand, heavy-tailed surge', points: curve('opening-hyperbolic'), color: '#8250df' },
     ],
     yLines: [
-      { y: capacity, label: `our capacity: ${formatRate(capacity)}/min${forecast.capacityIsLowerBound ? ' or more' : ''}`, color: '#cf222e' },
+      {
+        y: capacity,
+        label: `our capacity: ${formatRate(capacity)}/min${forecast.capacityIsLowerBound ? ' or more' : ''}`,
+        color: '#cf222e',
+      },
       {
         y: forecast.requiredCapacityPerMinute,
         label: `needed: ${formatRate(forecast.requiredCapacityPerMinute)}/min (peak at ${pct(forecast.targetUtilisation, 0)} use)`,
@@ -94,12 +109,22 @@ export function plannedChart(analysis: Analysis, size: ChartSize = {}): string {
     series: [
       {
         name: 'planned',
-        points: rows.filter((row) => row.plannedPerSecond !== undefined).map((row) => [minutes(row.startSeconds), row.plannedPerSecond! * 60]),
+        points: rows
+          .filter((row) => row.plannedPerSecond !== undefined)
+          .map((row) => [minutes(row.startSeconds), row.plannedPerSecond! * 60]),
         color: '#8c959f',
         dashed: true,
       },
-      { name: 'journeys started', points: rows.map((row) => [minutes(row.startSeconds), row.arrivalsPerSecond * 60]), color: '#0969da' },
-      { name: 'registrations completed', points: rows.map((row) => [minutes(row.startSeconds), row.stages.register.completedPerSecond * 60]), color: '#1a7f37' },
+      {
+        name: 'journeys started',
+        points: rows.map((row) => [minutes(row.startSeconds), row.arrivalsPerSecond * 60]),
+        color: '#0969da',
+      },
+      {
+        name: 'registrations completed',
+        points: rows.map((row) => [minutes(row.startSeconds), row.stages.register.completedPerSecond * 60]),
+        color: '#1a7f37',
+      },
     ],
     ...size,
   });
@@ -125,9 +150,24 @@ export function charts(analysis: Analysis): string[] {
     const steps = analysis.steps;
     const limiting = analysis.capacity.limitingStage;
     const series: LineSeries[] = [
-      { name: 'offered', points: steps.map((step) => [step.rate * 60, step.rate * 60]), color: '#8c959f', dashed: true },
-      { name: 'journeys started', points: steps.map((step) => [step.rate * 60, step.arrivalsPerSecond * 60]), color: '#0969da', dots: true },
-      { name: 'registrations completed', points: steps.map((step) => [step.rate * 60, step.stages.register.completedPerSecond * 60]), color: '#1a7f37', dots: true },
+      {
+        name: 'offered',
+        points: steps.map((step) => [step.rate * 60, step.rate * 60]),
+        color: '#8c959f',
+        dashed: true,
+      },
+      {
+        name: 'journeys started',
+        points: steps.map((step) => [step.rate * 60, step.arrivalsPerSecond * 60]),
+        color: '#0969da',
+        dots: true,
+      },
+      {
+        name: 'registrations completed',
+        points: steps.map((step) => [step.rate * 60, step.stages.register.completedPerSecond * 60]),
+        color: '#1a7f37',
+        dots: true,
+      },
     ];
     if (limiting && limiting !== 'register') {
       series.push({
@@ -141,17 +181,23 @@ export function charts(analysis: Analysis): string[] {
     figure(
       lineChart({
         title: 'Throughput against offered load, per load step',
-        description: 'For each load step, the offered arrival rate against what the system started and completed, all per minute; the shaded band is the capacity range.',
+        description:
+          'For each load step, the offered arrival rate against what the system started and completed, all per minute; the shaded band is the capacity range.',
         xLabel: 'offered load (new applicants per minute)',
         yLabel: 'per minute',
         formatY: perMinuteTick,
         series,
-        ...(low !== null && high !== null ? { xBand: { from: low * 60, to: high * 60, label: 'capacity range', color: '#cf222e' } } : {}),
+        ...(low !== null && high !== null
+          ? { xBand: { from: low * 60, to: high * 60, label: 'capacity range', color: '#cf222e' } }
+          : {}),
       }),
       'Per load step (its steady part). Where the completed lines stop following the offered line, the system has stopped keeping up.',
     );
   } else {
-    figure(plannedChart(analysis), `Per ${analysis.windows.seconds}-second window. The started line should follow the planned one; a gap means the target or the generator fell behind.`);
+    figure(
+      plannedChart(analysis),
+      `Per ${analysis.windows.seconds}-second window. The started line should follow the planned one; a gap means the target or the generator fell behind.`,
+    );
   }
 
   // 2. Latency quantiles over time, by stage.
@@ -166,10 +212,14 @@ export function charts(analysis: Analysis): string[] {
       xMin: 0,
       series: activeStages.map((stage) => ({
         name: stage,
-        points: rows.filter((row) => row.stages[stage].p95Ms !== undefined).map((row) => [minutes(row.startSeconds), row.stages[stage].p95Ms!]),
+        points: rows
+          .filter((row) => row.stages[stage].p95Ms !== undefined)
+          .map((row) => [minutes(row.startSeconds), row.stages[stage].p95Ms!]),
         color: stageColor(stage),
       })),
-      yLines: limiting ? [{ y: analysis.objectives.stages[limiting].p95Ms, label: `${limiting} objective`, color: '#cf222e' }] : [],
+      yLines: limiting
+        ? [{ y: analysis.objectives.stages[limiting].p95Ms, label: `${limiting} objective`, color: '#cf222e' }]
+        : [],
     }),
     `p95 ${windowWords}, successful requests only: read it with the error-rate chart below.`,
   );
@@ -187,10 +237,16 @@ export function charts(analysis: Analysis): string[] {
       xMin: 0,
       series: activeStages.map((stage) => ({
         name: stage,
-        points: rows.filter((row) => row.stages[stage].errorRate !== undefined).map((row) => [minutes(row.startSeconds), row.stages[stage].errorRate!]),
+        points: rows
+          .filter((row) => row.stages[stage].errorRate !== undefined)
+          .map((row) => [minutes(row.startSeconds), row.stages[stage].errorRate!]),
         color: stageColor(stage),
       })),
-      yLines: errorObjectives.map((objective) => ({ y: objective, label: `objective: under ${pct(objective, objective < 0.01 ? 1 : 0)}`, color: '#cf222e' })),
+      yLines: errorObjectives.map((objective) => ({
+        y: objective,
+        label: `objective: under ${pct(objective, objective < 0.01 ? 1 : 0)}`,
+        color: '#cf222e',
+      })),
     }),
     `Error rate ${windowWords}: failed requests ÷ the stage’s requests. Errors end journeys: every failed request here is an applicant lost at that stage.`,
   );
@@ -212,7 +268,11 @@ export function charts(analysis: Analysis): string[] {
           ranges: FUNNEL_STAGES.map((stage) => funnel.stages[stage].expectedCompletedBand),
         },
         { name: 'completed', color: '#1a7f37', values: FUNNEL_STAGES.map((stage) => funnel.stages[stage].completed) },
-        { name: 'failed or throttled', color: '#cf222e', values: FUNNEL_STAGES.map((stage) => funnel.stages[stage].errorDrops) },
+        {
+          name: 'failed or throttled',
+          color: '#cf222e',
+          values: FUNNEL_STAGES.map((stage) => funnel.stages[stage].errorDrops),
+        },
       ],
     }),
     'Whole run. A completed bar below the expected band with red beside it is load-caused loss; abandonment is behavioural and expected.',
@@ -225,11 +285,14 @@ export function charts(analysis: Analysis): string[] {
     ? analysis.steps.map((step) => formatRate(step.rate * 60))
     : windows.map((row) => formatClock(Math.max(0, row.startSeconds - analysis.scenarioStartSeconds)));
   const cellsFor = (stage: FunnelStage): HeatCell[] =>
-    (useSteps ? analysis.steps.map((step) => step.stages[stage]) : windows.map((row) => row.stages[stage])).map((row, index) => heatCell(stage, row, columns[index]!));
+    (useSteps ? analysis.steps.map((step) => step.stages[stage]) : windows.map((row) => row.stages[stage])).map(
+      (row, index) => heatCell(stage, row, columns[index]!),
+    );
   figure(
     heatGrid({
       title: useSteps ? 'Objectives by load step and stage' : 'Objectives by window and stage',
-      description: 'Green: the stage met its objectives; amber: close (over 80 % of an objective); red: it broke one; grey: too few requests to judge.',
+      description:
+        'Green: the stage met its objectives; amber: close (over 80 % of an objective); red: it broke one; grey: too few requests to judge.',
       rows: [...FUNNEL_STAGES],
       columns,
       cells: FUNNEL_STAGES.map((stage) => cellsFor(stage)),
@@ -247,10 +310,20 @@ export function charts(analysis: Analysis): string[] {
 function heatCell(stage: FunnelStage, row: StageRow, column: string): HeatCell {
   const judgement = row.judgement;
   const numbers = `${stage} at ${column}: ${count(row.requests)} requests, p95 ${ms(row.p95Ms)}, error rate ${pct(row.errorRate)}, throttled ${pct(row.throttleRate)}`;
-  if (judgement.status === 'insufficient') return { status: 'none', text: '', detail: `${numbers} (too few requests to judge)` };
-  if (judgement.status === 'fail') return { status: 'fail', text: 'fail', detail: `${numbers} — ${judgement.breaches.map(describeBreach).join(', ')}` };
+  if (judgement.status === 'insufficient')
+    return { status: 'none', text: '', detail: `${numbers} (too few requests to judge)` };
+  if (judgement.status === 'fail')
+    return {
+      status: 'fail',
+      text: 'fail',
+      detail: `${numbers} — ${judgement.breaches.map(describeBreach).join(', ')}`,
+    };
   if (judgement.worstRatio > 0.8) {
-    return { status: 'warn', text: `${Math.round(judgement.worstRatio * 100)}%`, detail: `${numbers} — at ${Math.round(judgement.worstRatio * 100)} % of an objective` };
+    return {
+      status: 'warn',
+      text: `${Math.round(judgement.worstRatio * 100)}%`,
+      detail: `${numbers} — at ${Math.round(judgement.worstRatio * 100)} % of an objective`,
+    };
   }
   return { status: 'pass', text: '', detail: numbers };
 }

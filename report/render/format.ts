@@ -54,7 +54,8 @@ export const ERROR_RATE_DEFINITION =
 export function keyFigures(analysis: Analysis): Array<[string, string]> {
   const { capacity, forecast, reconciliation, funnel, validity, usl } = analysis;
   const rows: Array<[string, string]> = [['Run', `${analysis.run} (${analysis.scenario}, ${analysis.engine} engine)`]];
-  if (!validity.valid) rows.push(['Warning', 'invalid run: the figures below describe the load generator, not the target']);
+  if (!validity.valid)
+    rows.push(['Warning', 'invalid run: the figures below describe the load generator, not the target']);
   if (capacity.outcome !== 'not-measured') {
     const sustained =
       capacity.sustainedPerMinute === undefined
@@ -63,35 +64,64 @@ export function keyFigures(analysis: Analysis): Array<[string, string]> {
           ? `at least ${perMinute(capacity.sustainedPerMinute)} (${perSecond(capacity.sustainedPerSecond)}): the run did not reach the limit`
           : `${perMinute(capacity.sustainedPerMinute)} (${perSecond(capacity.sustainedPerSecond)})`;
     rows.push(['Capacity: highest load step with every stage within its objectives', sustained]);
-    rows.push(['First load step that broke an objective', capacity.range[1] === null ? 'none: the test stopped before the limit' : `${perMinute(capacity.range[1])} new applicants`]);
+    rows.push([
+      'First load step that broke an objective',
+      capacity.range[1] === null
+        ? 'none: the test stopped before the limit'
+        : `${perMinute(capacity.range[1])} new applicants`,
+    ]);
     if (capacity.limitingStage) {
-      rows.push([`Limiting stage (at the first failing step)`, `${capacity.limitingStage}: ${(capacity.limitingBreaches ?? []).map(describeBreach).join(', ')}`]);
+      rows.push([
+        `Limiting stage (at the first failing step)`,
+        `${capacity.limitingStage}: ${(capacity.limitingBreaches ?? []).map(describeBreach).join(', ')}`,
+      ]);
     }
     if (capacity.limitingStageThroughputPerSecond !== undefined) {
       rows.push([
         `${capacity.limitingStage} at saturation (mean of its two best steps)`,
         `${formatRate(capacity.limitingStageThroughputPerSecond)} successful requests/s` +
-          (capacity.impliedArrivalRatePerSecond !== undefined ? `, enough for ${perMinute(capacity.impliedArrivalRatePerSecond * 60)} new applicants` : ''),
+          (capacity.impliedArrivalRatePerSecond !== undefined
+            ? `, enough for ${perMinute(capacity.impliedArrivalRatePerSecond * 60)} new applicants`
+            : ''),
       ]);
     }
     if (usl) {
       rows.push([
         'Throughput ceiling (USL model fit)',
-        usl.ceilingDetermined && usl.ceilingPerMinute !== undefined ? `${perMinute(usl.ceilingPerMinute)} new applicants` : `not determined: ${usl.ceilingUndeterminedReason ?? 'no ceiling'}`,
+        usl.ceilingDetermined && usl.ceilingPerMinute !== undefined
+          ? `${perMinute(usl.ceilingPerMinute)} new applicants`
+          : `not determined: ${usl.ceilingUndeterminedReason ?? 'no ceiling'}`,
       ]);
     }
   } else rows.push(['Capacity', capacity.explanation]);
   if (forecast.available) {
     const { atLeast, atMost } = boundWords(analysis);
-    rows.push(['Capacity against the 80,000/min peak', `${atLeast}${formatFactor(forecast.capacityRatio!)} the peak; headroom ${atLeast}${pct(forecast.headroom, 0)}`]);
-    rows.push([`Scale-out needed (at ${pct(forecast.targetUtilisation, 0)} utilisation)`, `${atMost}${formatFactor(forecast.scaleOutFactor!)}, to ${perMinute(forecast.requiredCapacityPerMinute)}`]);
+    rows.push([
+      'Capacity against the 80,000/min peak',
+      `${atLeast}${formatFactor(forecast.capacityRatio!)} the peak; headroom ${atLeast}${pct(forecast.headroom, 0)}`,
+    ]);
+    rows.push([
+      `Scale-out needed (at ${pct(forecast.targetUtilisation, 0)} utilisation)`,
+      `${atMost}${formatFactor(forecast.scaleOutFactor!)}, to ${perMinute(forecast.requiredCapacityPerMinute)}`,
+    ]);
     for (const surge of forecast.surges.filter((item) => item.overCapacity)) {
       const waiting = `${count(surge.maxBacklog)} waiting, longest wait ${formatMinutes(surge.maxWaitMinutes)}, ${formatMinutes(surge.minutesOverCapacity)} over capacity`;
-      rows.push([`Waiting room at capacity, ${surgeName(surge.shape)}`, forecast.capacityIsLowerBound ? `at most: ${waiting}` : `up to ${waiting}`]);
+      rows.push([
+        `Waiting room at capacity, ${surgeName(surge.shape)}`,
+        forecast.capacityIsLowerBound ? `at most: ${waiting}` : `up to ${waiting}`,
+      ]);
     }
   }
-  rows.push(['Journeys (whole run)', `${count(funnel.arrivals)} started; errors or throttling ended ${count(funnel.errorDrops)} (${pct(funnel.arrivals > 0 ? funnel.errorDrops / funnel.arrivals : undefined)})`]);
-  rows.push(['Records lost (whole run)', reconciliation.available ? `${count(reconciliation.lost)} lost (${pct(reconciliation.lostShare, 2)}), ${count(reconciliation.unacknowledged)} stored but unacknowledged` : 'not checked (no truth from the target)']);
+  rows.push([
+    'Journeys (whole run)',
+    `${count(funnel.arrivals)} started; errors or throttling ended ${count(funnel.errorDrops)} (${pct(funnel.arrivals > 0 ? funnel.errorDrops / funnel.arrivals : undefined)})`,
+  ]);
+  rows.push([
+    'Records lost (whole run)',
+    reconciliation.available
+      ? `${count(reconciliation.lost)} lost (${pct(reconciliation.lostShare, 2)}), ${count(reconciliation.unacknowledged)} stored but unacknowledged`
+      : 'not checked (no truth from the target)',
+  ]);
   rows.push(['Valid run', validity.valid ? 'yes' : `no — ${validity.reasons.join('; ')}`]);
   return rows;
 }
@@ -108,7 +138,9 @@ export function surgeName(shape: string): string {
  * ratio and headroom are "at least", the scale-out factor, queues and waits "at most".
  */
 export function boundWords(analysis: Analysis): { atLeast: string; atMost: string } {
-  return analysis.forecast.capacityIsLowerBound ? { atLeast: 'at least ', atMost: 'at most ' } : { atLeast: '', atMost: '' };
+  return analysis.forecast.capacityIsLowerBound
+    ? { atLeast: 'at least ', atMost: 'at most ' }
+    : { atLeast: '', atMost: '' };
 }
 
 /** Stages with requests in some breakpoint step. */
@@ -119,7 +151,15 @@ function stepStages(analysis: Analysis): FunnelStage[] {
 /** The breakpoint steps, one row each: load, what the generator did, and the step's result. */
 export function stepTable(analysis: Analysis): Table {
   return {
-    header: ['step', 'offered (new applicants/min)', 'started (/min)', 'dropped', 'requests in flight', 'result', 'broke (per step)'],
+    header: [
+      'step',
+      'offered (new applicants/min)',
+      'started (/min)',
+      'dropped',
+      'requests in flight',
+      'result',
+      'broke (per step)',
+    ],
     rows: analysis.steps.map((step) => [
       String(step.index + 1),
       formatRate(step.rate * 60),
@@ -151,11 +191,25 @@ export function stepStageTable(analysis: Analysis, what: 'p95' | 'errors'): Tabl
 /** The funnel, one row per stage. */
 export function funnelTable(analysis: Analysis): Table {
   return {
-    header: ['stage', 'entered', 'completed', 'failed', 'throttled', 'abandoned', 'went on', 'expected to go on (95 % band)', 'completed of arrivals', 'expected'],
+    header: [
+      'stage',
+      'entered',
+      'completed',
+      'failed',
+      'throttled',
+      'abandoned',
+      'went on',
+      'expected to go on (95 % band)',
+      'completed of arrivals',
+      'expected',
+    ],
     rows: FUNNEL_STAGES.map((stage) => {
       const row = analysis.funnel.stages[stage];
-      const band = row.continuationBand ? ` (${(row.continuationBand[0] * 100).toFixed(1)}–${pct(row.continuationBand[1])})` : '';
-      const flag = row.continuationStatus === 'below' || row.continuationStatus === 'above' ? ` ⚠ ${row.continuationStatus}` : '';
+      const band = row.continuationBand
+        ? ` (${(row.continuationBand[0] * 100).toFixed(1)}–${pct(row.continuationBand[1])})`
+        : '';
+      const flag =
+        row.continuationStatus === 'below' || row.continuationStatus === 'above' ? ` ⚠ ${row.continuationStatus}` : '';
       return [
         stage,
         count(row.entered),
@@ -175,7 +229,18 @@ export function funnelTable(analysis: Analysis): Table {
 /** Every stage over the whole run. */
 export function stageTable(analysis: Analysis): Table {
   return {
-    header: ['stage', 'requests', 'successful/s', 'p50', 'p95', 'p99', 'error rate', 'throttled', 'objective p95', 'objective error rate'],
+    header: [
+      'stage',
+      'requests',
+      'successful/s',
+      'p50',
+      'p95',
+      'p99',
+      'error rate',
+      'throttled',
+      'objective p95',
+      'objective error rate',
+    ],
     rows: FUNNEL_STAGES.map((stage) => {
       const row = analysis.overall[stage];
       const objective = analysis.objectives.stages[stage];
@@ -212,7 +277,9 @@ export function reconciliationTable(analysis: Analysis): Table {
 
 /** A threshold's measured value with its unit ("3,120 ms"), or — when the summary gave none. */
 export function formatMeasuredThreshold(threshold: ThresholdResult): string {
-  return threshold.measured === undefined ? '—' : `${formatMeasured(threshold.measured)}${threshold.unit ? ` ${threshold.unit}` : ''}`;
+  return threshold.measured === undefined
+    ? '—'
+    : `${formatMeasured(threshold.measured)}${threshold.unit ? ` ${threshold.unit}` : ''}`;
 }
 
 /** Thresholds and their results. */
@@ -244,16 +311,22 @@ export function forecastNotes(analysis: Analysis): string[] {
     `At ${pct(forecast.targetUtilisation, 0)} target utilisation the opening needs ${formatRate(forecast.requiredCapacityPerMinute)}/min: ${atMost}${formatFactor(forecast.scaleOutFactor!)} what was measured (linear scale-out; N+1 spare not included).`,
   ];
   if (forecast.uslCeilingPerMinute !== undefined) {
-    notes.push(`The USL model fit puts this deployment’s throughput ceiling near ${formatRate(forecast.uslCeilingPerMinute)} new applicants/min whatever the load: more load cannot get more out of it.`);
+    notes.push(
+      `The USL model fit puts this deployment’s throughput ceiling near ${formatRate(forecast.uslCeilingPerMinute)} new applicants/min whatever the load: more load cannot get more out of it.`,
+    );
   } else if (analysis.usl && !analysis.usl.ceilingDetermined) {
-    notes.push(`The USL model’s throughput ceiling is not determined (${analysis.usl.ceilingUndeterminedReason ?? 'no ceiling'}), so it is not used here.`);
+    notes.push(
+      `The USL model’s throughput ceiling is not determined (${analysis.usl.ceilingUndeterminedReason ?? 'no ceiling'}), so it is not used here.`,
+    );
   }
   if (forecast.limitingStage && forecast.requiredStageRatePerSecond !== undefined) {
     notes.push(
       `At the peak ${forecast.limitingStage} must answer about ${formatRate(forecast.requiredStageRatePerSecond)} successful requests/s (${formatRate(forecast.requiredStageRatePerSecond / forecast.targetUtilisation)}/s at ${pct(forecast.targetUtilisation, 0)} utilisation); if it is a dependency you do not own (the ministry API), that is the figure to ask for.`,
     );
   }
-  notes.push('Fluid model: arrivals above capacity wait in a first-in-first-out queue (a waiting room); the wait is backlog ÷ capacity.');
+  notes.push(
+    'Fluid model: arrivals above capacity wait in a first-in-first-out queue (a waiting room); the wait is backlog ÷ capacity.',
+  );
   return notes;
 }
 
@@ -262,13 +335,23 @@ export function forecastTable(analysis: Analysis): Table {
   const { forecast } = analysis;
   const most = forecast.capacityIsLowerBound ? '≤ ' : '';
   return {
-    header: ['surge shape', 'largest queue (applicants)', 'longest wait', 'time over capacity', 'queue empty again after'],
+    header: [
+      'surge shape',
+      'largest queue (applicants)',
+      'longest wait',
+      'time over capacity',
+      'queue empty again after',
+    ],
     rows: forecast.surges.map((surge) => [
       surgeName(surge.shape),
       surge.overCapacity ? `${most}${count(surge.maxBacklog)}` : '0',
       surge.overCapacity ? `${most}${formatMinutes(surge.maxWaitMinutes)}` : '—',
       surge.overCapacity ? `${most}${formatMinutes(surge.minutesOverCapacity)}` : '—',
-      surge.queueClearsAtMinute === null ? 'not within 21 h' : surge.overCapacity ? `${most}${formatMinutes(surge.queueClearsAtMinute)}` : '—',
+      surge.queueClearsAtMinute === null
+        ? 'not within 21 h'
+        : surge.overCapacity
+          ? `${most}${formatMinutes(surge.queueClearsAtMinute)}`
+          : '—',
     ]),
   };
 }
@@ -283,11 +366,15 @@ export const USL_NOT_FITTED = 'Not fitted: it needs at least six judged load ste
 export function uslRows(analysis: Analysis): Array<[string, string]> | undefined {
   const usl = analysis.usl;
   if (!usl) return undefined;
-  const range = (values: readonly [number, number] | null, digits: number): string => (values ? `${values[0].toFixed(digits)}–${values[1].toFixed(digits)}` : 'not identified');
+  const range = (values: readonly [number, number] | null, digits: number): string =>
+    values ? `${values[0].toFixed(digits)}–${values[1].toFixed(digits)}` : 'not identified';
   const undetermined = `not determined: ${usl.ceilingUndeterminedReason ?? 'no ceiling'}`;
   return [
     ['σ (contention)', `${usl.sigma.toFixed(4)} (5–95 %: ${range(usl.bootstrap.sigma, 4)})`],
-    ['κ (coherency)', `${usl.kappa.toExponential(2)} (5–95 %: ${usl.bootstrap.kappa[0].toExponential(2)}–${usl.bootstrap.kappa[1].toExponential(2)})`],
+    [
+      'κ (coherency)',
+      `${usl.kappa.toExponential(2)} (5–95 %: ${usl.bootstrap.kappa[0].toExponential(2)}–${usl.bootstrap.kappa[1].toExponential(2)})`,
+    ],
     [
       'peak concurrency N*',
       !usl.ceilingDetermined
@@ -296,8 +383,21 @@ export function uslRows(analysis: Analysis): Array<[string, string]> | undefined
           ? 'none (κ = 0)'
           : `${usl.peakConcurrency.toFixed(1)} requests in flight (5–95 %: ${range(usl.bootstrap.peakConcurrency, 1)})`,
     ],
-    ['throughput ceiling', !usl.ceilingDetermined ? undetermined : `${formatRate(usl.peakThroughput!)} successful requests/s (5–95 %: ${range(usl.bootstrap.peakThroughput, 1)})`],
-    ['in new applicants', usl.ceilingPerMinute === undefined ? '—' : `${formatRate(usl.ceilingPerMinute)}/min (at ${usl.requestsPerArrival!.toFixed(2)} successful requests per applicant)`],
-    ['fit', `R² ${usl.rSquared.toFixed(3)} over ${usl.points.length} steps; ${usl.bootstrap.samples} bootstrap resamples; do not read beyond N ≈ ${formatRate(2 * usl.maxMeasuredConcurrency)}`],
+    [
+      'throughput ceiling',
+      !usl.ceilingDetermined
+        ? undetermined
+        : `${formatRate(usl.peakThroughput!)} successful requests/s (5–95 %: ${range(usl.bootstrap.peakThroughput, 1)})`,
+    ],
+    [
+      'in new applicants',
+      usl.ceilingPerMinute === undefined
+        ? '—'
+        : `${formatRate(usl.ceilingPerMinute)}/min (at ${usl.requestsPerArrival!.toFixed(2)} successful requests per applicant)`,
+    ],
+    [
+      'fit',
+      `R² ${usl.rSquared.toFixed(3)} over ${usl.points.length} steps; ${usl.bootstrap.samples} bootstrap resamples; do not read beyond N ≈ ${formatRate(2 * usl.maxMeasuredConcurrency)}`,
+    ],
   ];
 }

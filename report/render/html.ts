@@ -43,7 +43,11 @@ const STATUS_COLORS: Record<Analysis['verdict']['status'], string> = {
   unknown: '#57606a',
 };
 
-const ANSWER_COLORS: Record<Analysis['answer']['can'], string> = { yes: '#1a7f37', no: '#cf222e', 'not-yet-known': '#6e5a00' };
+const ANSWER_COLORS: Record<Analysis['answer']['can'], string> = {
+  yes: '#1a7f37',
+  no: '#cf222e',
+  'not-yet-known': '#6e5a00',
+};
 
 /** Renders the HTML report. */
 export function renderHtml(analysis: Analysis): string {
@@ -56,9 +60,15 @@ export function renderHtml(analysis: Analysis): string {
     forecastSection(analysis),
     section('Charts', charts(analysis).join('\n')),
     stepsSection(analysis),
-    section('Stages over the whole run', `<p class="note">${escapeHtml(ERROR_RATE_DEFINITION)}</p>${table(stageTable(analysis))}`),
+    section(
+      'Stages over the whole run',
+      `<p class="note">${escapeHtml(ERROR_RATE_DEFINITION)}</p>${table(stageTable(analysis))}`,
+    ),
     trafficSections(analysis),
-    section('Funnel', `<p>Expected continuation: ${escapeHtml(analysis.funnel.continuationSource)}. Bands are 95 % binomial.</p>${table(funnelTable(analysis))}`),
+    section(
+      'Funnel',
+      `<p>Expected continuation: ${escapeHtml(analysis.funnel.continuationSource)}. Bands are 95 % binomial.</p>${table(funnelTable(analysis))}`,
+    ),
     section(
       'Reconciliation',
       analysis.reconciliation.available
@@ -95,11 +105,15 @@ ${sections.join('\n')}
 function answerSection(analysis: Analysis): string {
   const { answer } = analysis;
   const color = ANSWER_COLORS[answer.can];
-  const questions = answer.questions.map((item) => `<dt>${escapeHtml(item.question)}</dt><dd>${escapeHtml(item.answer)}</dd>`).join('');
+  const questions = answer.questions
+    .map((item) => `<dt>${escapeHtml(item.question)}</dt><dd>${escapeHtml(item.answer)}</dd>`)
+    .join('');
   const number = answer.capacity
     ? `<div class="capacity-number"><span class="figure">${escapeHtml(`${answer.capacity.lowerBound ? '≥ ' : ''}${formatRate(answer.capacity.perMinute)}`)}</span><span class="unit">new applicants a minute</span><span class="what">${escapeHtml(answer.capacity.label)}</span></div>`
     : `<div class="capacity-number none"><span class="figure">—</span><span class="unit">capacity not measured</span><span class="what">${escapeHtml(
-        analysis.validity.valid ? 'this run does not measure capacity: the breakpoint test does' : 'an invalid run measures the load generator, not the capacity',
+        analysis.validity.valid
+          ? 'this run does not measure capacity: the breakpoint test does'
+          : 'an invalid run measures the load generator, not the capacity',
       )}</span></div>`;
   return `<section class="answer ${answer.can}" style="border-color:${color}">
 <h2 class="headline" style="color:${color}">${escapeHtml(answer.headline)}</h2>
@@ -133,7 +147,9 @@ function verdictSection(analysis: Analysis): string {
 function validitySection(analysis: Analysis): string {
   const { validity } = analysis;
   const items: string[] = [];
-  items.push(`<li><strong>${validity.valid ? 'Valid run' : 'Invalid run'}</strong> — generator checked over ${escapeHtml(validity.judged)}.</li>`);
+  items.push(
+    `<li><strong>${validity.valid ? 'Valid run' : 'Invalid run'}</strong> — generator checked over ${escapeHtml(validity.judged)}.</li>`,
+  );
   for (const reason of validity.reasons) items.push(`<li class="bad">${escapeHtml(reason)}</li>`);
   items.push(
     `<li>Planned arrivals ${escapeHtml(count(validity.plannedArrivals))}, achieved ${escapeHtml(count(validity.achievedArrivals))} (${escapeHtml(pct(validity.achievedShare))}); dropped iterations ${escapeHtml(count(validity.droppedIterations))} (${escapeHtml(pct(validity.droppedShare, 2))}).</li>`,
@@ -159,7 +175,12 @@ function stepsSection(analysis: Analysis): string {
 function forecastSection(analysis: Analysis): string {
   const { forecast } = analysis;
   if (!forecast.available) return section(FORECAST_TITLE, `<p>${escapeHtml(forecast.reason ?? '')}.</p>`);
-  return section(FORECAST_TITLE, `${forecastNotes(analysis).map((note) => `<p>${escapeHtml(note)}</p>`).join('')}${table(forecastTable(analysis))}`);
+  return section(
+    FORECAST_TITLE,
+    `${forecastNotes(analysis)
+      .map((note) => `<p>${escapeHtml(note)}</p>`)
+      .join('')}${table(forecastTable(analysis))}`,
+  );
 }
 
 function uslSection(analysis: Analysis): string {
@@ -185,8 +206,17 @@ function trafficSections(analysis: Analysis): string {
   const amplification = amplificationTable(analysis);
   return [
     rows ? section(PROFILE_TITLE, definitionList(rows)) : '',
-    amplification ? section(AMPLIFICATION_TITLE, `${amplificationNotes(analysis).map((note) => `<p>${escapeHtml(note)}</p>`).join('')}${table(amplification)}`) : '',
-  ].filter((part) => part !== '').join('\n');
+    amplification
+      ? section(
+          AMPLIFICATION_TITLE,
+          `${amplificationNotes(analysis)
+            .map((note) => `<p>${escapeHtml(note)}</p>`)
+            .join('')}${table(amplification)}`,
+        )
+      : '',
+  ]
+    .filter((part) => part !== '')
+    .join('\n');
 }
 
 function section(title: string, body: string): string {
@@ -201,7 +231,9 @@ function table(content: Table): string {
   const head = content.header.map((cell) => `<th>${escapeHtml(cell)}</th>`).join('');
   // a number keeps its unit on its line when a narrow column wraps ("1,015 ms", "0.9 %")
   const keep = (text: string): string => text.replace(/(\d) (?=(ms|%|s|min|h)(\b|$))/g, '$1\u00a0');
-  const body = content.rows.map((row) => `<tr>${row.map((cell) => `<td>${escapeHtml(keep(cell))}</td>`).join('')}</tr>`).join('');
+  const body = content.rows
+    .map((row) => `<tr>${row.map((cell) => `<td>${escapeHtml(keep(cell))}</td>`).join('')}</tr>`)
+    .join('');
   return `<div class="table"><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
 }
 

@@ -49,7 +49,12 @@ export function reportDocument(analysis: Analysis): Record<string, unknown> {
       seconds: analysis.windows.seconds,
       rows: analysis.windows.rows.map((row) => ({
         ...row,
-        stages: Object.fromEntries(FUNNEL_STAGES.filter((stage) => row.stages[stage].requests > 0).map((stage) => [stage, compactStage(row.stages[stage])])),
+        stages: Object.fromEntries(
+          FUNNEL_STAGES.filter((stage) => row.stages[stage].requests > 0).map((stage) => [
+            stage,
+            compactStage(row.stages[stage]),
+          ]),
+        ),
       })),
     },
     thresholds: analysis.thresholds,
@@ -65,7 +70,11 @@ export function renderJson(analysis: Analysis): string {
 
 function compactStage(row: StageRow): Record<string, unknown> {
   const { judgement, ...stats } = row;
-  return { ...stats, status: judgement.status, ...(judgement.breaches.length > 0 ? { breaches: judgement.breaches } : {}) };
+  return {
+    ...stats,
+    status: judgement.status,
+    ...(judgement.breaches.length > 0 ? { breaches: judgement.breaches } : {}),
+  };
 }
 
 function significant(value: number): number {

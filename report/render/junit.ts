@@ -42,7 +42,10 @@ export function renderJunit(analysis: Analysis): string {
           : {}),
     },
   ];
-  const suites = [suite(`k6 thresholds (${analysis.run})`, thresholds), suite(`floodgate report (${analysis.run})`, checks)];
+  const suites = [
+    suite(`k6 thresholds (${analysis.run})`, thresholds),
+    suite(`floodgate report (${analysis.run})`, checks),
+  ];
   const failures = [...thresholds, ...checks].filter((item) => item.failure !== undefined).length;
   const total = thresholds.length + checks.length;
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="floodgate" tests="${total}" failures="${failures}">\n${suites.join('\n')}\n</testsuites>\n`;
@@ -62,7 +65,11 @@ function verdictCase(analysis: Analysis): Case {
     case 'fail':
       return { name, classname: 'floodgate.report', failure: said };
     case 'invalid':
-      return { name, classname: 'floodgate.report', skipped: 'not judged: the run is invalid (see the valid-run case)' };
+      return {
+        name,
+        classname: 'floodgate.report',
+        skipped: 'not judged: the run is invalid (see the valid-run case)',
+      };
     case 'inconclusive':
       return { name, classname: 'floodgate.report', skipped: said };
   }
@@ -73,7 +80,12 @@ function suite(name: string, cases: readonly Case[]): string {
   const skipped = cases.filter((item) => item.skipped !== undefined).length;
   const body = cases
     .map((item) => {
-      const inner = item.failure !== undefined ? `<failure message="${xml(item.failure)}"/>` : item.skipped !== undefined ? `<skipped message="${xml(item.skipped)}"/>` : '';
+      const inner =
+        item.failure !== undefined
+          ? `<failure message="${xml(item.failure)}"/>`
+          : item.skipped !== undefined
+            ? `<skipped message="${xml(item.skipped)}"/>`
+            : '';
       return `    <testcase name="${xml(item.name)}" classname="${xml(item.classname)}">${inner}</testcase>`;
     })
     .join('\n');
@@ -86,10 +98,5 @@ function xml(text: string): string {
     const code = char.codePointAt(0)!;
     return code === 0x09 || code === 0x0a || code === 0x0d || (code >= 0x20 && code !== 0xfffe && code !== 0xffff);
   });
-  return printable
-    .join('')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
+  return printable.join('').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }

@@ -44,7 +44,9 @@ export function renderMarkdown(analysis: Analysis): string {
     '',
   );
   lines.push('## Validity', '');
-  lines.push(`- ${analysis.validity.valid ? '✅ valid run' : '⚠️ **invalid run**'} (generator checked over ${text(analysis.validity.judged)})`);
+  lines.push(
+    `- ${analysis.validity.valid ? '✅ valid run' : '⚠️ **invalid run**'} (generator checked over ${text(analysis.validity.judged)})`,
+  );
   for (const reason of analysis.validity.reasons) lines.push(`- ⚠️ ${text(reason)}`);
   for (const warning of analysis.validity.warnings) lines.push(`- ${text(warning)}`);
   for (const disclosure of analysis.validity.disclosures) lines.push(`- ${text(disclosure)}`);
@@ -54,9 +56,28 @@ export function renderMarkdown(analysis: Analysis): string {
   for (const note of forecastNotes(analysis)) lines.push(text(note), '');
   if (analysis.forecast.available) lines.push(table(forecastTable(analysis)), '');
   if (analysis.steps.length > 0) {
-    lines.push('## Load steps', '', `${text(analysis.capacity.explanation)}. Every figure here is per load step, over its steady part.`, '', table(stepTable(analysis)), '');
-    lines.push('### p95 latency per step (successful requests; ✗: over the stage’s p95 objective)', '', table(stepStageTable(analysis, 'p95')), '');
-    lines.push('### Error rate per step (✗: significantly over the stage’s objective)', '', text(ERROR_RATE_DEFINITION), '', table(stepStageTable(analysis, 'errors')), '');
+    lines.push(
+      '## Load steps',
+      '',
+      `${text(analysis.capacity.explanation)}. Every figure here is per load step, over its steady part.`,
+      '',
+      table(stepTable(analysis)),
+      '',
+    );
+    lines.push(
+      '### p95 latency per step (successful requests; ✗: over the stage’s p95 objective)',
+      '',
+      table(stepStageTable(analysis, 'p95')),
+      '',
+    );
+    lines.push(
+      '### Error rate per step (✗: significantly over the stage’s objective)',
+      '',
+      text(ERROR_RATE_DEFINITION),
+      '',
+      table(stepStageTable(analysis, 'errors')),
+      '',
+    );
   }
   lines.push('## Stages over the whole run', '', text(ERROR_RATE_DEFINITION), '', table(stageTable(analysis)), '');
   const profile = profileRows(analysis);
@@ -67,7 +88,14 @@ export function renderMarkdown(analysis: Analysis): string {
     for (const note of amplificationNotes(analysis)) lines.push(text(note), '');
     lines.push(table(amplification), '');
   }
-  lines.push('## Funnel', '', `Expected continuation: ${text(analysis.funnel.continuationSource)}; 95 % binomial bands.`, '', table(funnelTable(analysis)), '');
+  lines.push(
+    '## Funnel',
+    '',
+    `Expected continuation: ${text(analysis.funnel.continuationSource)}; 95 % binomial bands.`,
+    '',
+    table(funnelTable(analysis)),
+    '',
+  );
   lines.push('## Reconciliation', '');
   lines.push(
     analysis.reconciliation.available
@@ -80,8 +108,13 @@ export function renderMarkdown(analysis: Analysis): string {
   else if (analysis.steps.length > 0) lines.push(`## ${text(USL_TITLE)}`, '', text(USL_NOT_FITTED), '');
   if (analysis.comparison) {
     lines.push(`## Compared with ${code(analysis.comparison.baselineRun)}`, '');
-    lines.push(`- Regressions: ${analysis.comparison.regressions.length === 0 ? 'none' : analysis.comparison.regressions.map(text).join('; ')}`);
-    lines.push(`- Improvements: ${analysis.comparison.improvements.length === 0 ? 'none' : analysis.comparison.improvements.map(text).join('; ')}`, '');
+    lines.push(
+      `- Regressions: ${analysis.comparison.regressions.length === 0 ? 'none' : analysis.comparison.regressions.map(text).join('; ')}`,
+    );
+    lines.push(
+      `- Improvements: ${analysis.comparison.improvements.length === 0 ? 'none' : analysis.comparison.improvements.map(text).join('; ')}`,
+      '',
+    );
   }
   if (analysis.thresholds.length > 0) {
     lines.push('## k6 thresholds', '');
@@ -111,7 +144,11 @@ function table(content: Table): string {
 function codeTable(content: Table): string {
   const row = (cells: readonly string[], header: boolean): string =>
     `| ${cells.map((cell, index) => (!header && index < 2 ? code(cell, true) : text(cell))).join(' | ')} |`;
-  return [row(content.header, true), `|${content.header.map(() => '---').join('|')}|`, ...content.rows.map((cells) => row(cells, false))].join('\n');
+  return [
+    row(content.header, true),
+    `|${content.header.map(() => '---').join('|')}|`,
+    ...content.rows.map((cells) => row(cells, false)),
+  ].join('\n');
 }
 
 /**

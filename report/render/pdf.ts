@@ -12,7 +12,12 @@ import type { BrowserContext, BrowserType } from 'playwright-core';
 
 /** Where Chromium is looked for, and the flags it runs with (the project's one way to run it). */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] as const;
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+] as const;
 
 /** How the page is printed: A4 (the page's @page rule), with its backgrounds. */
 export const PDF_OPTIONS = Object.freeze({ format: 'A4', printBackground: true, preferCSSPageSize: true });
@@ -32,13 +37,17 @@ export interface PdfOptions {
 export async function printPdf(htmlPath: string, pdfPath: string, options: PdfOptions = {}): Promise<PdfOutcome> {
   const executablePath = options.executablePath ?? CHROMIUM_PATH;
   if (!existsSync(executablePath)) {
-    return { skipped: `report.pdf not written: Chromium is not installed at ${executablePath} (apt-get install -y --no-install-recommends chromium)` };
+    return {
+      skipped: `report.pdf not written: Chromium is not installed at ${executablePath} (apt-get install -y --no-install-recommends chromium)`,
+    };
   }
   let chromium: BrowserType;
   try {
     ({ chromium } = await import('playwright-core'));
   } catch {
-    return { skipped: 'report.pdf not written: playwright-core is not installed (npm install --save-dev playwright-core)' };
+    return {
+      skipped: 'report.pdf not written: playwright-core is not installed (npm install --save-dev playwright-core)',
+    };
   }
   const profile = mkdtempSync(join(tmpdir(), 'floodgate-pdf-'));
   const timeout = options.timeoutMs ?? 60_000;

@@ -9,7 +9,12 @@ import { renderJunit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';
 
 function breakpointAnalysis(): Analysis {
-  const simulation = simulateRun({ steps: linearSteps(6, 4, 8, 30), stages: { verify_nik: { baseMs: 50, servers: 2, serviceMs: 200 } }, seed: 1, lostWriteShare: 0.02 });
+  const simulation = simulateRun({
+    steps: linearSteps(6, 4, 8, 30),
+    stages: { verify_nik: { baseMs: 50, servers: 2, serviceMs: 200 } },
+    seed: 1,
+    lostWriteShare: 0.02,
+  });
   const result = simulatedRunResult(simulation);
   return analyseRun({
     ...result,
@@ -59,8 +64,12 @@ describe('junit.xml', () => {
     expect(xml.match(/<testcase /g)).toHaveLength(6);
     expect(xml).toContain('<failure message="threshold p(95)&lt;3000 on http_req_duration{stage:verify_nik} failed"/>');
     expect(xml).toContain('<skipped message="no summary.json result for this threshold"/>');
-    expect(xml).toMatch(/every acknowledged record was stored.*<failure message="\d+ acknowledged records were not stored"\/>/);
-    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="floodgate" tests="6" failures="3">/);
+    expect(xml).toMatch(
+      /every acknowledged record was stored.*<failure message="\d+ acknowledged records were not stored"\/>/,
+    );
+    expect(xml).toMatch(
+      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="floodgate" tests="6" failures="3">/,
+    );
   });
 
   test('leaves out the count>=0 bookkeeping thresholds, which can never fail', () => {
@@ -76,9 +85,24 @@ describe('junit.xml', () => {
   });
 
   test.each([
-    [{ metric: 'http_req_duration{stage:verify_nik}', expression: 'p(95)<3000', ok: false, measured: 3120.4, unit: 'ms' }, 'http_req_duration{stage:verify_nik}: p(95)=3,120 ms ≥ 3,000 ms (threshold p(95)&lt;3000)'],
-    [{ metric: 'http_req_failed', expression: 'rate==0', ok: false, measured: 0.0125 }, 'http_req_failed: rate=0.0125 ≠ 0 (threshold rate==0)'],
-    [{ metric: 'checks', expression: 'rate>0.99', ok: false, measured: 0.95 }, 'checks: rate=0.95 ≤ 0.99 (threshold rate&gt;0.99)'],
+    [
+      {
+        metric: 'http_req_duration{stage:verify_nik}',
+        expression: 'p(95)<3000',
+        ok: false,
+        measured: 3120.4,
+        unit: 'ms',
+      },
+      'http_req_duration{stage:verify_nik}: p(95)=3,120 ms ≥ 3,000 ms (threshold p(95)&lt;3000)',
+    ],
+    [
+      { metric: 'http_req_failed', expression: 'rate==0', ok: false, measured: 0.0125 },
+      'http_req_failed: rate=0.0125 ≠ 0 (threshold rate==0)',
+    ],
+    [
+      { metric: 'checks', expression: 'rate>0.99', ok: false, measured: 0.95 },
+      'checks: rate=0.95 ≤ 0.99 (threshold rate&gt;0.99)',
+    ],
     [{ metric: 'iterations', expression: 'count==1', ok: false }, 'threshold count==1 on iterations failed'],
   ] as const)('a failed threshold %j says what was measured', (threshold, message) => {
     expect(renderJunit({ ...analysis, thresholds: [threshold] })).toContain(`<failure message="${message}"/>`);
@@ -106,7 +130,18 @@ describe('report.md', () => {
     const lines = markdown.split('\n');
     expect(lines[2]).toBe(`## ${analysis.answer.headline}`);
     expect(lines[4]).toBe(`**Can we take the 80,000-a-minute opening?** ${analysis.answer.questions[0].answer}`);
-    for (const heading of ['## Validity', '## Key figures', '## Forecast for an 80,000/min opening', '## Load steps', '### p95 latency per step', '## Stages over the whole run', '## Funnel', '## Reconciliation', '## Universal Scalability Law', '## k6 thresholds']) {
+    for (const heading of [
+      '## Validity',
+      '## Key figures',
+      '## Forecast for an 80,000/min opening',
+      '## Load steps',
+      '### p95 latency per step',
+      '## Stages over the whole run',
+      '## Funnel',
+      '## Reconciliation',
+      '## Universal Scalability Law',
+      '## k6 thresholds',
+    ]) {
       expect(markdown).toContain(heading);
     }
     expect(markdown).toContain('| step | offered (new applicants/min) | started (/min) |');
@@ -129,7 +164,12 @@ describe('report.md', () => {
 
 describe('the renderer list', () => {
   test('writes the four formats', () => {
-    expect(RENDERERS.map((renderer) => renderer.file)).toEqual(['report.html', 'report.md', 'report.json', 'junit.xml']);
+    expect(RENDERERS.map((renderer) => renderer.file)).toEqual([
+      'report.html',
+      'report.md',
+      'report.json',
+      'junit.xml',
+    ]);
     for (const renderer of RENDERERS) expect(renderer.render(analysis).length).toBeGreaterThan(500);
   });
 });

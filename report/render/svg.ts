@@ -6,7 +6,12 @@
 
 /** Escapes text for HTML and SVG (elements and attribute values). */
 export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 /** One line of a line chart. */
@@ -65,21 +70,34 @@ export function lineChart(chart: LineChart): string {
     (chart.yMin === undefined || point[1] >= chart.yMin);
   const series = chart.series.map((item) => ({ ...item, points: item.points.filter(visible) }));
   const xs = series.flatMap((item) => item.points.map((point) => point[0]));
-  const ys = series.flatMap((item) => item.points.map((point) => point[1])).concat((chart.yLines ?? []).map((line) => line.y));
+  const ys = series
+    .flatMap((item) => item.points.map((point) => point[1]))
+    .concat((chart.yLines ?? []).map((line) => line.y));
   if (chart.xBand) xs.push(chart.xBand.from, chart.xBand.to);
   if (chart.xMin !== undefined) xs.push(chart.xMin);
   const xDomain = niceDomain(Math.min(...xs, Infinity), Math.max(...xs, -Infinity), false);
   const yDomain = log
     ? logDomain(Math.min(...ys.filter((value) => value > 0), chart.yMin ?? Infinity), Math.max(...ys, -Infinity))
-    : niceDomain(chart.yFromZero === false ? Math.min(...ys, Infinity) : 0, Math.max(...ys, -Infinity), chart.yFromZero !== false);
+    : niceDomain(
+        chart.yFromZero === false ? Math.min(...ys, Infinity) : 0,
+        Math.max(...ys, -Infinity),
+        chart.yFromZero !== false,
+      );
   const x = (value: number): number => MARGIN.left + ((value - xDomain.min) / (xDomain.max - xDomain.min)) * plotWidth;
   const y = log
-    ? (value: number): number => top + plotHeight - ((Math.log10(Math.max(value, yDomain.min)) - Math.log10(yDomain.min)) / (Math.log10(yDomain.max) - Math.log10(yDomain.min))) * plotHeight
+    ? (value: number): number =>
+        top +
+        plotHeight -
+        ((Math.log10(Math.max(value, yDomain.min)) - Math.log10(yDomain.min)) /
+          (Math.log10(yDomain.max) - Math.log10(yDomain.min))) *
+          plotHeight
     : (value: number): number => top + plotHeight - ((value - yDomain.min) / (yDomain.max - yDomain.min)) * plotHeight;
   const formatX = chart.formatX ?? formatNumber;
   const formatY = chart.formatY ?? ((value: number) => formatNumber(value));
   const parts: string[] = [];
-  parts.push(`<rect x="${MARGIN.left}" y="${top}" width="${plotWidth}" height="${plotHeight}" fill="#fff" stroke="#d0d7de"/>`);
+  parts.push(
+    `<rect x="${MARGIN.left}" y="${top}" width="${plotWidth}" height="${plotHeight}" fill="#fff" stroke="#d0d7de"/>`,
+  );
   if (chart.xBand) {
     const from = x(chart.xBand.from);
     const to = x(chart.xBand.to);
@@ -108,7 +126,9 @@ export function lineChart(chart: LineChart): string {
   }
   for (const item of series) {
     if (item.points.length === 0) continue;
-    const path = item.points.map((point, index) => `${index === 0 ? 'M' : 'L'}${f(x(point[0]))} ${f(y(point[1]))}`).join(' ');
+    const path = item.points
+      .map((point, index) => `${index === 0 ? 'M' : 'L'}${f(x(point[0]))} ${f(y(point[1]))}`)
+      .join(' ');
     parts.push(
       `<path d="${path}" fill="none" stroke="${item.color}" stroke-width="2"${item.dashed ? ' stroke-dasharray="5 4"' : ''}><title>${escapeHtml(item.name)}</title></path>`,
     );
@@ -153,13 +173,19 @@ export function barChart(chart: BarChart): string {
   const top = MARGIN.top + Math.max(0, legendLayout(chart.series, width).rows - 1) * 16;
   const plotWidth = width - MARGIN.left - MARGIN.right;
   const plotHeight = height - top - MARGIN.bottom;
-  const values = chart.series.flatMap((series) => [...series.values, ...(series.ranges ?? []).flatMap((range) => (range ? [range[1]] : []))]);
+  const values = chart.series.flatMap((series) => [
+    ...series.values,
+    ...(series.ranges ?? []).flatMap((range) => (range ? [range[1]] : [])),
+  ]);
   const domain = niceDomain(0, Math.max(...values, 1), true);
-  const y = (value: number): number => top + plotHeight - ((value - domain.min) / (domain.max - domain.min)) * plotHeight;
+  const y = (value: number): number =>
+    top + plotHeight - ((value - domain.min) / (domain.max - domain.min)) * plotHeight;
   const formatY = chart.formatY ?? formatNumber;
   const group = plotWidth / Math.max(1, chart.categories.length);
   const barWidth = (group * 0.8) / Math.max(1, chart.series.length);
-  const parts: string[] = [`<rect x="${MARGIN.left}" y="${top}" width="${plotWidth}" height="${plotHeight}" fill="#fff" stroke="#d0d7de"/>`];
+  const parts: string[] = [
+    `<rect x="${MARGIN.left}" y="${top}" width="${plotWidth}" height="${plotHeight}" fill="#fff" stroke="#d0d7de"/>`,
+  ];
   for (const tick of domain.ticks) {
     parts.push(
       `<line x1="${MARGIN.left}" x2="${MARGIN.left + plotWidth}" y1="${f(y(tick))}" y2="${f(y(tick))}" stroke="#eaeef2"/>`,
@@ -189,7 +215,12 @@ export function barChart(chart: BarChart): string {
   parts.push(
     `<text x="14" y="${top + plotHeight / 2}" text-anchor="middle" font-size="12" fill="#24292f" transform="rotate(-90 14 ${top + plotHeight / 2})" ${FONT}>${escapeHtml(chart.yLabel)}</text>`,
   );
-  parts.push(legend(chart.series.map((series) => ({ name: series.name, color: series.color })), width));
+  parts.push(
+    legend(
+      chart.series.map((series) => ({ name: series.name, color: series.color })),
+      width,
+    ),
+  );
   return svg(width, height, chart.title, chart.description, parts);
 }
 
@@ -222,7 +253,12 @@ const HEAT_LEGEND: Readonly<Record<HeatCell['status'], string>> = {
   none: 'too few requests to judge',
 };
 
-const HEAT_COLORS: Record<HeatCell['status'], string> = { pass: '#2da44e', warn: '#d4a72c', fail: '#cf222e', none: '#d0d7de' };
+const HEAT_COLORS: Record<HeatCell['status'], string> = {
+  pass: '#2da44e',
+  warn: '#d4a72c',
+  fail: '#cf222e',
+  none: '#d0d7de',
+};
 
 /** Renders a heat grid as an <svg> element. */
 export function heatGrid(grid: HeatGrid): string {
@@ -236,7 +272,9 @@ export function heatGrid(grid: HeatGrid): string {
   const parts: string[] = [];
   grid.rows.forEach((row, rowIndex) => {
     const rowY = top + rowIndex * cellHeight;
-    parts.push(`<text x="${labelWidth - 8}" y="${rowY + 17}" text-anchor="end" font-size="12" fill="#24292f" ${FONT}>${escapeHtml(row)}</text>`);
+    parts.push(
+      `<text x="${labelWidth - 8}" y="${rowY + 17}" text-anchor="end" font-size="12" fill="#24292f" ${FONT}>${escapeHtml(row)}</text>`,
+    );
     grid.columns.forEach((_column, columnIndex) => {
       const cell = grid.cells[rowIndex]?.[columnIndex] ?? { status: 'none', text: '', detail: '' };
       const cellX = labelWidth + columnIndex * cellWidth;
@@ -276,7 +314,10 @@ export function heatGrid(grid: HeatGrid): string {
 export const STAGE_COLORS = ['#8250df', '#0969da', '#1a7f37', '#cf222e', '#bc4c00', '#6e7781'] as const;
 
 /** Legend items flowed left to right, wrapping at the chart's width; text width estimated. */
-function legendLayout(series: ReadonlyArray<{ name: string }>, width: number): { rows: number; positions: Array<{ x: number; y: number }> } {
+function legendLayout(
+  series: ReadonlyArray<{ name: string }>,
+  width: number,
+): { rows: number; positions: Array<{ x: number; y: number }> } {
   const positions: Array<{ x: number; y: number }> = [];
   let x = MARGIN.left;
   let row = 0;
@@ -347,7 +388,8 @@ export function niceDomain(min: number, max: number, fromZero: boolean): Domain 
   if (high <= low) high = low + (low === 0 ? 1 : Math.abs(low) * 0.1);
   const rough = (high - low) / 5;
   const magnitude = 10 ** Math.floor(Math.log10(rough));
-  const step = [1, 2, 2.5, 5, 10].map((factor) => factor * magnitude).find((candidate) => candidate >= rough) ?? 10 * magnitude;
+  const step =
+    [1, 2, 2.5, 5, 10].map((factor) => factor * magnitude).find((candidate) => candidate >= rough) ?? 10 * magnitude;
   const start = Math.floor(low / step) * step;
   const end = Math.ceil(high / step) * step;
   const ticks: number[] = [];

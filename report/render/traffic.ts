@@ -25,29 +25,50 @@ const CURVES: Readonly<Record<RunProfileRecord['curve'], string>> = {
 const RETRIES: Readonly<Record<string, string>> = {
   off: 'off: the journey ends at the first failed stage (the HTTP client retries 429 only)',
   logs: 'logs: applicants retry as the profile file measured in the logs',
-  storm: 'storm: nearly everyone who meets a refusal or a failure tries again within seconds (built-in, assumed shares)',
+  storm:
+    'storm: nearly everyone who meets a refusal or a failure tries again within seconds (built-in, assumed shares)',
 };
 
 /** Label → value rows of the profile the run played; undefined when run.json recorded none. */
 export function profileRows(analysis: Pick<Analysis, 'profile'>): Array<[string, string]> | undefined {
   const recorded = analysis.profile.recorded;
   if (!recorded) return undefined;
-  const rows: Array<[string, string]> = [['Profile (PROFILE)', recorded.name !== undefined ? `${recorded.source} (${recorded.name})` : recorded.source]];
+  const rows: Array<[string, string]> = [
+    ['Profile (PROFILE)', recorded.name !== undefined ? `${recorded.source} (${recorded.name})` : recorded.source],
+  ];
   rows.push(['Curve played', CURVES[recorded.curve]]);
   if (recorded.fit) {
     const { fit } = recorded;
     const parameters = Object.entries(fit.parameters)
       .map(([key, value]) => `${key} ${Number(value.toPrecision(4)).toLocaleString('en-US')}`)
       .join(', ');
-    rows.push([`Fit chosen by AIC${recorded.curve === 'replay' ? ' (not played: the replay is)' : ''}`, `${fit.model}: ${parameters}`]);
-    rows.push(['AIC of each model (lower wins)', fit.candidates.map((candidate) => `${candidate.model} ${Number(candidate.aic.toPrecision(6)).toLocaleString('en-US')}`).join('; ')]);
-    if (fit.censoredMinutes > 0) rows.push(['Minutes censored in the fit (saturated in the logs: served, not demanded)', String(fit.censoredMinutes)]);
+    rows.push([
+      `Fit chosen by AIC${recorded.curve === 'replay' ? ' (not played: the replay is)' : ''}`,
+      `${fit.model}: ${parameters}`,
+    ]);
+    rows.push([
+      'AIC of each model (lower wins)',
+      fit.candidates
+        .map((candidate) => `${candidate.model} ${Number(candidate.aic.toPrecision(6)).toLocaleString('en-US')}`)
+        .join('; '),
+    ]);
+    if (fit.censoredMinutes > 0)
+      rows.push([
+        'Minutes censored in the fit (saturated in the logs: served, not demanded)',
+        String(fit.censoredMinutes),
+      ]);
   }
   if (recorded.logAmplification) {
     const a = recorded.logAmplification;
-    rows.push(['Requests per applicant in the logs', `${ratio(a.peak)} at the peak, ${ratio(a.offPeak)} off it (${ratio(a.overall)} overall)`]);
+    rows.push([
+      'Requests per applicant in the logs',
+      `${ratio(a.peak)} at the peak, ${ratio(a.offPeak)} off it (${ratio(a.overall)} overall)`,
+    ]);
   }
-  rows.push(['Scales', `RATE_SCALE ${recorded.rateScale}, TIME_SCALE ${recorded.timeScale}, WINDOW event minutes ${recorded.window.fromMinute}–${recorded.window.toMinute}`]);
+  rows.push([
+    'Scales',
+    `RATE_SCALE ${recorded.rateScale}, TIME_SCALE ${recorded.timeScale}, WINDOW event minutes ${recorded.window.fromMinute}–${recorded.window.toMinute}`,
+  ]);
   rows.push(['Retries (RETRY_PROFILE)', RETRIES[recorded.retryProfile] ?? recorded.retryProfile]);
   return rows;
 }
@@ -60,7 +81,9 @@ export function amplificationNotes(analysis: Pick<Analysis, 'amplification'>): s
   const notes = split
     ? [
         `Requests per applicant: ${ratio(peak.requestsPerApplicant)} at the peak, ${ratio(offPeak.requestsPerApplicant)} off it (${ratio(overall.requestsPerApplicant)} over the run)` +
-          (amplification.peakOverOffPeak !== undefined ? `: peak ÷ off-peak = ${amplification.peakOverOffPeak.toFixed(2)}.` : '.'),
+          (amplification.peakOverOffPeak !== undefined
+            ? `: peak ÷ off-peak = ${amplification.peakOverOffPeak.toFixed(2)}.`
+            : '.'),
         `The peak is the ${Math.round(peak.seconds)} s whose ${amplification.peakBy === 'planned-arrivals' ? 'planned arrivals' : 'new applicants'} reach half the busiest second’s; a stage’s own peak is where the applicants entering it do.`,
       ]
     : [
@@ -71,7 +94,10 @@ export function amplificationNotes(analysis: Pick<Analysis, 'amplification'>): s
     'An applicant is a journey that entered the stage (funnel_stage entered, once per applicant however often it tries); requests beyond one per applicant are retries — exact for stages of one request per attempt (join_batch lists the batches, then joins one).',
   );
   if (impact) {
-    const who = impact.why === 'limiting-stage' ? 'the limiting stage' : `the stage that refused or failed most${split ? ' at the peak' : ''}`;
+    const who =
+      impact.why === 'limiting-stage'
+        ? 'the limiting stage'
+        : `the stage that refused or failed most${split ? ' at the peak' : ''}`;
     const when = split ? 'at the peak' : 'over the run';
     notes.push(
       `At ${impact.stage} (${who}): ${formatRate(impact.requestsPerSecond)} requests/s ${when} for ${formatRate(impact.applicantsPerSecond)} applicants/s, ${pct(impact.retryShare)} of them retries. ` +
@@ -89,7 +115,8 @@ export function amplificationTable(analysis: Pick<Analysis, 'amplification'>): T
   const amplification = analysis.amplification;
   if (!amplification) return undefined;
   const stages = FUNNEL_STAGES.filter((stage) => amplification.overall.stages[stage]);
-  const perSecond = (figures: { requests: number; seconds: number } | undefined): string => (figures ? `${formatRate(figures.requests / Math.max(1e-9, figures.seconds))}/s` : '—');
+  const perSecond = (figures: { requests: number; seconds: number } | undefined): string =>
+    figures ? `${formatRate(figures.requests / Math.max(1e-9, figures.seconds))}/s` : '—';
   if (!amplification.split) {
     return {
       header: ['stage', 'requests per applicant, run', 'retries, run', 'requests/s, run'],
@@ -111,7 +138,17 @@ export function amplificationTable(analysis: Pick<Analysis, 'amplification'>): T
       perSecond(peak),
     ];
   });
-  return { header: ['stage', 'requests per applicant, peak', 'retries, peak', 'requests per applicant, off-peak', 'retries, off-peak', 'requests/s, peak'], rows };
+  return {
+    header: [
+      'stage',
+      'requests per applicant, peak',
+      'retries, peak',
+      'requests per applicant, off-peak',
+      'retries, off-peak',
+      'requests/s, peak',
+    ],
+    rows,
+  };
 }
 
 function ratio(value: number | undefined): string {

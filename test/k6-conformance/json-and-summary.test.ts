@@ -28,15 +28,27 @@ const runId = run.samples.find((sample) => sample.tags.run !== undefined)!.tags.
 
 /** Hostile and broken lines a file can hold besides k6's, with the reason both readers give. */
 const HOSTILE: ReadonlyArray<readonly [string, string]> = [
-  ['{"metric":"http_reqs","type":"Point","data":{"time":"2026-08-21T09:00:00Z","value":1e308,"tags":{"run":"x"}}}', 'out_of_range'],
-  ['{"metric":"http_reqs","type":"Point","data":{"time":"2026-08-21T09:00:00Z","value":1e308,"tags":{"run":"x"}}}', 'out_of_range'],
+  [
+    '{"metric":"http_reqs","type":"Point","data":{"time":"2026-08-21T09:00:00Z","value":1e308,"tags":{"run":"x"}}}',
+    'out_of_range',
+  ],
+  [
+    '{"metric":"http_reqs","type":"Point","data":{"time":"2026-08-21T09:00:00Z","value":1e308,"tags":{"run":"x"}}}',
+    'out_of_range',
+  ],
   ['{"metric":"http_reqs","type":"Point","data":{"time":"0050-02-29T00:00:00Z","value":1,"tags":{}}}', 'bad_time'],
-  ['{"metric":"funnel_stage","type":"Point","data":{"time":"2026-08-21T09:00:00Z","value":1,"tags":{"stage":"checkout","result":"entered"}}}', 'bad_tags'],
+  [
+    '{"metric":"funnel_stage","type":"Point","data":{"time":"2026-08-21T09:00:00Z","value":1,"tags":{"stage":"checkout","result":"entered"}}}',
+    'bad_tags',
+  ],
   ['{"metric":"http_reqs","type":"Point","data":{"time":"2026-08-21T09:00:00Z","value":-1,"tags":{}}}', 'bad_value'],
   ['not json at all', 'bad_json'],
   ['[1,2]', 'not_object'],
   ['{"type":"Sample"}', 'unknown_type'],
-  [`{"metric":"x_y","type":"Point","data":{"time":"2026-08-21T09:00:00Z","value":1,"tags":{"pad":"${'p'.repeat(70_000)}"}}}`, 'too_long'],
+  [
+    `{"metric":"x_y","type":"Point","data":{"time":"2026-08-21T09:00:00Z","value":1,"tags":{"pad":"${'p'.repeat(70_000)}"}}}`,
+    'too_long',
+  ],
 ];
 
 /** Every fixture: the kit's files, plain and gzip, local offsets, with and without hostile lines. */
@@ -47,7 +59,9 @@ const FIXTURES: ReadonlyArray<{ name: string; bytes: Buffer; hostile: boolean }>
   { name: 'gzip', bytes: jsonFile(run, { gzip: true }), hostile: false },
   {
     name: 'plain with hostile lines, CRLF and a cut last line',
-    bytes: Buffer.from(`${[...jsonLines(run).slice(0, 200), ...HOSTILE.map(([line]) => line), ...jsonLines(run).slice(200)].join('\r\n')}\r\n${jsonLines(run)[5]!.slice(0, 40)}`),
+    bytes: Buffer.from(
+      `${[...jsonLines(run).slice(0, 200), ...HOSTILE.map(([line]) => line), ...jsonLines(run).slice(200)].join('\r\n')}\r\n${jsonLines(run)[5]!.slice(0, 40)}`,
+    ),
     hostile: true,
   },
 ];
@@ -59,7 +73,9 @@ const expectedRejections = (hostile: boolean): Record<string, number> => {
   return counts;
 };
 
-async function exporterCount(bytes: Buffer): Promise<{ lines: number; rejected: Record<string, number>; requests: number; funnel: number; iterations: number }> {
+async function exporterCount(
+  bytes: Buffer,
+): Promise<{ lines: number; rejected: Record<string, number>; requests: number; funnel: number; iterations: number }> {
   const exporter = createExporter({ config: exporterConfig() });
   const plain = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes;
   const { lines } = await exporter.ingestStream([plain.subarray(0, 1000), plain.subarray(1000)]);
@@ -93,17 +109,32 @@ describe('k6 JSON output from the conformance kit', () => {
       const reportRequests = fromReport.slots.reduce(
         (sum, slot) =>
           sum +
-          Object.values(slot.stages).reduce((stageSum, stage) => stageSum + Object.values(stage!.requests).reduce((a, b) => a + (b ?? 0), 0), 0) +
+          Object.values(slot.stages).reduce(
+            (stageSum, stage) => stageSum + Object.values(stage!.requests).reduce((a, b) => a + (b ?? 0), 0),
+            0,
+          ) +
           Object.values(slot.unstagedRequests ?? {}).reduce((a, b) => a + (b ?? 0), 0),
         0,
       );
       const reportFunnel = fromReport.slots.reduce(
-        (sum, slot) => sum + Object.values(slot.stages).reduce((stageSum, stage) => stageSum + Object.values(stage!.funnel).reduce((a, b) => a + (b ?? 0), 0), 0),
+        (sum, slot) =>
+          sum +
+          Object.values(slot.stages).reduce(
+            (stageSum, stage) => stageSum + Object.values(stage!.funnel).reduce((a, b) => a + (b ?? 0), 0),
+            0,
+          ),
         0,
       );
       const funnel = expected.funnel.reduce((sum, entry) => sum + entry.count, 0);
-      expect({ requests: reportRequests, funnel: reportFunnel }).toEqual({ requests: expected.httpRequestsTotal, funnel });
-      expect({ requests: fromExporter.requests, funnel: fromExporter.funnel, iterations: fromExporter.iterations }).toEqual({
+      expect({ requests: reportRequests, funnel: reportFunnel }).toEqual({
+        requests: expected.httpRequestsTotal,
+        funnel,
+      });
+      expect({
+        requests: fromExporter.requests,
+        funnel: fromExporter.funnel,
+        iterations: fromExporter.iterations,
+      }).toEqual({
         requests: expected.httpRequestsTotal,
         funnel,
         iterations: expected.iterationsTotal,
@@ -122,7 +153,9 @@ describe('k6 JSON output from the conformance kit', () => {
 
 describe('k6 summaries from the conformance kit', () => {
   const verdicts = (kitRun: K6Run): Array<{ metric: string; ok: boolean }> =>
-    kitRun.expected.thresholds.map((threshold) => ({ metric: threshold.metric, ok: threshold.ok })).sort((a, b) => a.metric.localeCompare(b.metric));
+    kitRun.expected.thresholds
+      .map((threshold) => ({ metric: threshold.metric, ok: threshold.ok }))
+      .sort((a, b) => a.metric.localeCompare(b.metric));
 
   test.each([
     ['handleSummary data', () => JSON.stringify(handleSummaryData(run)), 'handleSummary'],
@@ -130,7 +163,9 @@ describe('k6 summaries from the conformance kit', () => {
   ] as const)('%s: every threshold verdict as k6 decided it (p(95)<3000 FAILS)', (_what, make, shape) => {
     const summary = parseK6Summary(make());
     expect(summary.shape).toBe(shape);
-    const read = (summary.thresholds ?? []).map(({ metric, ok }) => ({ metric, ok })).sort((a, b) => a.metric.localeCompare(b.metric));
+    const read = (summary.thresholds ?? [])
+      .map(({ metric, ok }) => ({ metric, ok }))
+      .sort((a, b) => a.metric.localeCompare(b.metric));
     expect(read).toEqual(verdicts(run));
     expect(read.some((threshold) => !threshold.ok)).toBe(true);
     expect(summary.httpReqs).toBe(run.expected.httpRequestsTotal);
@@ -155,6 +190,7 @@ describe('k6 summaries from the conformance kit', () => {
     expect(result.summary).toMatchObject({ shape: 'summary-export', thresholds: true });
     const failed = run.expected.thresholds.filter((threshold) => !threshold.ok).map((threshold) => threshold.metric);
     expect(failed.length).toBeGreaterThan(0);
-    for (const metric of failed) expect(result.thresholds.find((threshold) => threshold.metric === metric)?.ok).toBe(false);
+    for (const metric of failed)
+      expect(result.thresholds.find((threshold) => threshold.metric === metric)?.ok).toBe(false);
   });
 });

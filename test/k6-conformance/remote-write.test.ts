@@ -18,8 +18,23 @@ const CASES = REMOTE_WRITE_CASES.map((make) => make());
 
 /** The kit's fifty-thousand-urls case with `urls` URLs (same options, fewer iterations). */
 function urlCase(urls: number): RemoteWriteCase {
-  const run = buildRun({ nativeHistograms: true, seed: 20, iterationsPerRunner: urls, iterationGapMs: 2, stages: ['landing'], distinctUrls: urls, vusPerRunner: 50, phaseTrends: false });
-  return { name: `${urls}-urls`, description: `${urls} distinct urls`, run, requests: remoteWriteRequests(run, {}), outcome: { kind: 'exact' } };
+  const run = buildRun({
+    nativeHistograms: true,
+    seed: 20,
+    iterationsPerRunner: urls,
+    iterationGapMs: 2,
+    stages: ['landing'],
+    distinctUrls: urls,
+    vusPerRunner: 50,
+    phaseTrends: false,
+  });
+  return {
+    name: `${urls}-urls`,
+    description: `${urls} distinct urls`,
+    run,
+    requests: remoteWriteRequests(run, {}),
+    outcome: { kind: 'exact' },
+  };
 }
 
 /** Feeds a case's requests in order, each as sent from its runner's address. */
@@ -51,7 +66,8 @@ function expectedTotals(rwCase: RemoteWriteCase): Record<string, number> {
   };
 }
 
-const runOf = (rwCase: RemoteWriteCase): string => rwCase.run.samples.find((sample) => sample.tags.run !== undefined)!.tags.run!;
+const runOf = (rwCase: RemoteWriteCase): string =>
+  rwCase.run.samples.find((sample) => sample.tags.run !== undefined)!.tags.run!;
 
 describe('remote write from the conformance kit', () => {
   test.each(CASES.filter((rwCase) => rwCase.outcome.kind === 'exact').map((rwCase) => [rwCase.name, rwCase] as const))(
@@ -65,7 +81,11 @@ describe('remote write from the conformance kit', () => {
     },
   );
 
-  test.each(CASES.filter((rwCase) => rwCase.outcome.kind === 'trend-stats-not-convertible').map((rwCase) => [rwCase.name, rwCase] as const))(
+  test.each(
+    CASES.filter((rwCase) => rwCase.outcome.kind === 'trend-stats-not-convertible').map(
+      (rwCase) => [rwCase.name, rwCase] as const,
+    ),
+  )(
     '%s: counters exact, trend-stat gauges counted and named as not convertible, no duration invented',
     async (_name, rwCase) => {
       const exporter = createExporter({ config: exporterConfig() });
@@ -100,7 +120,14 @@ describe('remote write from the conformance kit', () => {
     for (const request of rwCase.requests) {
       const status = await new Promise<number>((resolve, reject) => {
         const sent = httpRequest(
-          { host: '127.0.0.1', port, path: '/api/v1/write', method: 'POST', localAddress: request.sender, headers: { ...request.headers, 'content-length': request.body.length } },
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/api/v1/write',
+            method: 'POST',
+            localAddress: request.sender,
+            headers: { ...request.headers, 'content-length': request.body.length },
+          },
           (response) => {
             response.resume();
             resolve(response.statusCode ?? 0);
@@ -121,14 +148,18 @@ describe('remote write from the conformance kit', () => {
   test.each([
     ['5,000', () => urlCase(5_000), 100],
     ...(process.env.FLOODGATE_KIT_FULL === '1' ? ([['50,000', fiftyThousandUrls, 1000]] as const) : []),
-  ] as const)('%s distinct URLs are all counted, with a series limit far below that', async (_count, make, maxRemoteSeries) => {
-    const rwCase = make();
-    const exporter = createExporter({ config: exporterConfig({ maxRemoteSeries }) });
-    expect(feed(exporter, rwCase)).toBe(0);
-    expect(rwCase.run.expected.distinctUrls).toBeGreaterThan(maxRemoteSeries * 10);
-    expect(await totals(exporter, runOf(rwCase))).toEqual(expectedTotals(rwCase));
-    await exporter.close();
-  }, 300_000);
+  ] as const)(
+    '%s distinct URLs are all counted, with a series limit far below that',
+    async (_count, make, maxRemoteSeries) => {
+      const rwCase = make();
+      const exporter = createExporter({ config: exporterConfig({ maxRemoteSeries }) });
+      expect(feed(exporter, rwCase)).toBe(0);
+      expect(rwCase.run.expected.distinctUrls).toBeGreaterThan(maxRemoteSeries * 10);
+      expect(await totals(exporter, runOf(rwCase))).toEqual(expectedTotals(rwCase));
+      await exporter.close();
+    },
+    300_000,
+  );
 
   test('floodgate_vus does not keep its last value after k6 marks k6_vus stale', async () => {
     const rwCase = CASES.find((candidate) => candidate.name === 'stale-markers')!;
@@ -137,7 +168,8 @@ describe('remote write from the conformance kit', () => {
     for (const request of pushes) exporter.ingestRemoteWrite(request.body, request.sender);
     const run = runOf(rwCase);
     expect(sumOf(await exporter.registry.metrics(), M.vus.name, { run })).toBe(rwCase.run.expected.vusLastSum);
-    for (const request of rwCase.requests.filter((candidate) => candidate.kind === 'stale')) exporter.ingestRemoteWrite(request.body, request.sender);
+    for (const request of rwCase.requests.filter((candidate) => candidate.kind === 'stale'))
+      exporter.ingestRemoteWrite(request.body, request.sender);
     await new Promise((resolve) => setImmediate(resolve)); // a new scrape, not the cached one
     expect(sumOf(await exporter.registry.metrics(), M.vus.name, { run })).toBe(0);
     await exporter.close();
@@ -147,7 +179,9 @@ describe('remote write from the conformance kit', () => {
     const rwCase = onePlainRunner();
     const exporter = createExporter({ config: exporterConfig() });
     feed(exporter, rwCase);
-    expect([...exporter.store.layers.keys()].filter((id) => id.startsWith('remote_write:'))).toEqual([`remote_write:${rwCase.requests[0]!.sender}`]);
+    expect([...exporter.store.layers.keys()].filter((id) => id.startsWith('remote_write:'))).toEqual([
+      `remote_write:${rwCase.requests[0]!.sender}`,
+    ]);
     await exporter.close();
   });
 });

@@ -6,7 +6,13 @@
 import type { ExpectedTotals } from './expected.ts';
 import type { K6Run, RunOptions, RunnerSpec } from './model.ts';
 import { buildRun } from './model.ts';
-import { remoteWriteRequests, remoteWriteRequestsAsync, trendStatSuffix, type RemoteWriteOptions, type RemoteWriteRequest } from './remote-write.ts';
+import {
+  remoteWriteRequests,
+  remoteWriteRequestsAsync,
+  trendStatSuffix,
+  type RemoteWriteOptions,
+  type RemoteWriteRequest,
+} from './remote-write.ts';
 
 /** What a remote-write reader must conclude about a case. */
 export type RemoteWriteOutcome =
@@ -46,19 +52,28 @@ const operator = (i: number, address: string, extra: Partial<RunnerSpec> = {}): 
   ...extra,
 });
 
-function make(name: string, description: string, runOptions: RunOptions, rw: RemoteWriteOptions, outcome?: RemoteWriteOutcome): RemoteWriteCase {
+function make(
+  name: string,
+  description: string,
+  runOptions: RunOptions,
+  rw: RemoteWriteOptions,
+  outcome?: RemoteWriteOutcome,
+): RemoteWriteCase {
   const run = buildRun(runOptions);
   const requests = remoteWriteRequests(run, rw);
   const native = rw.nativeHistograms ?? run.nativeHistograms;
   let finalOutcome: RemoteWriteOutcome = outcome ?? { kind: 'exact' };
   if (!outcome && !native) {
     const trendNames = new Set<string>();
-    for (const def of run.metrics.values()) if (def.type === 'trend') for (const stat of rw.trendStats ?? ['p(99)']) trendNames.add(`k6_${def.name}_${trendStatSuffix(stat)}`);
+    for (const def of run.metrics.values())
+      if (def.type === 'trend')
+        for (const stat of rw.trendStats ?? ['p(99)']) trendNames.add(`k6_${def.name}_${trendStatSuffix(stat)}`);
     const names = new Set<string>();
-    for (const r of requests) for (const ts of r.decodedForDebug.timeseries) {
-      const n = ts.labels.find((l) => l.name === '__name__')?.value ?? '';
-      if (trendNames.has(n)) names.add(n);
-    }
+    for (const r of requests)
+      for (const ts of r.decodedForDebug.timeseries) {
+        const n = ts.labels.find((l) => l.name === '__name__')?.value ?? '';
+        if (trendNames.has(n)) names.add(n);
+      }
     finalOutcome = { kind: 'trend-stats-not-convertible', gaugeNames: [...names].sort() };
   }
   return { name, description, run, requests, outcome: finalOutcome };
@@ -66,7 +81,12 @@ function make(name: string, description: string, runOptions: RunOptions, rw: Rem
 
 /** Case: one plain runner (`k6 run -o experimental-prometheus-rw`, no instance_id), native histograms on. */
 export function onePlainRunner(): RemoteWriteCase {
-  return make('one-plain-runner', 'one plain k6 runner at 127.0.0.2, no instance_id, native histograms', { runners: [plain('runner-1', '127.0.0.2')], nativeHistograms: true, seed: 11 }, {});
+  return make(
+    'one-plain-runner',
+    'one plain k6 runner at 127.0.0.2, no instance_id, native histograms',
+    { runners: [plain('runner-1', '127.0.0.2')], nativeHistograms: true, seed: 11 },
+    {},
+  );
 }
 
 /** Case: two plain runners on different machines (127.0.0.2, 127.0.0.3), identical label sets. */
@@ -84,7 +104,12 @@ export function twoIndistinguishableRunners(): RemoteWriteCase {
   return make(
     'two-indistinguishable-runners',
     'two plain runners behind one address (127.0.0.4), same labels: cumulative series interleave; expected: conflict detected and counted, not a sum',
-    { runners: [plain('runner-a', '127.0.0.4'), plain('runner-b', '127.0.0.4')], nativeHistograms: true, seed: 13, iterationsPerRunner: 60 },
+    {
+      runners: [plain('runner-a', '127.0.0.4'), plain('runner-b', '127.0.0.4')],
+      nativeHistograms: true,
+      seed: 13,
+      iterationsPerRunner: 60,
+    },
     {},
     { kind: 'conflict', conflictingRunners: ['runner-a', 'runner-b'] },
   );
@@ -109,29 +134,55 @@ export function restartAboveLastPush(): RemoteWriteCase {
   return make(
     'restart-above-last-push',
     'pod-1 restarts after 8 iterations (fresh k6, counters from 0); the new process gaps 20 ms between iterations so its first push is above the old last push',
-    { runners: [operator(1, '127.0.0.6', { restartAfterIteration: 8 })], nativeHistograms: true, seed: 15, iterationsPerRunner: 60, iterationGapMs: 20 },
+    {
+      runners: [operator(1, '127.0.0.6', { restartAfterIteration: 8 })],
+      nativeHistograms: true,
+      seed: 15,
+      iterationsPerRunner: 60,
+      iterationGapMs: 20,
+    },
     { pushIntervalMs: 1000 },
   );
 }
 
 /** Case: native histograms (`--features native-histograms`). */
 export function nativeHistograms(): RemoteWriteCase {
-  return make('native-histograms', 'one plain runner with native histograms: trends as k6_<name>_seconds histograms', { nativeHistograms: true, seed: 16 }, {});
+  return make(
+    'native-histograms',
+    'one plain runner with native histograms: trends as k6_<name>_seconds histograms',
+    { nativeHistograms: true, seed: 16 },
+    {},
+  );
 }
 
 /** Case: k6's default trend stats (`p(99)` gauges): not convertible into histograms. */
 export function defaultTrendStats(): RemoteWriteCase {
-  return make('default-trend-stats', 'one plain runner, defaults: every trend as a k6_<name>_p99 gauge', { nativeHistograms: false, seed: 17 }, {});
+  return make(
+    'default-trend-stats',
+    'one plain runner, defaults: every trend as a k6_<name>_p99 gauge',
+    { nativeHistograms: false, seed: 17 },
+    {},
+  );
 }
 
 /** Case: several trend stats (`K6_PROMETHEUS_RW_TREND_STATS=p(95),p(99),avg,count,sum`). */
 export function manyTrendStats(): RemoteWriteCase {
-  return make('many-trend-stats', 'trend stats p(95),p(99),avg,count,sum: all gauges, count divided by 1000 for time trends (k6 #4582)', { nativeHistograms: false, seed: 18 }, { trendStats: ['p(95)', 'p(99)', 'avg', 'count', 'sum'] });
+  return make(
+    'many-trend-stats',
+    'trend stats p(95),p(99),avg,count,sum: all gauges, count divided by 1000 for time trends (k6 #4582)',
+    { nativeHistograms: false, seed: 18 },
+    { trendStats: ['p(95)', 'p(99)', 'avg', 'count', 'sum'] },
+  );
 }
 
 /** Case: stale markers at the end (`K6_PROMETHEUS_RW_STALE_MARKERS=true`). */
 export function staleMarkers(): RemoteWriteCase {
-  return make('stale-markers', 'native histograms and stale markers: a last request marks every series stale (NaN 0x7ff0000000000002)', { nativeHistograms: true, seed: 19 }, { staleMarkers: true });
+  return make(
+    'stale-markers',
+    'native histograms and stale markers: a last request marks every series stale (NaN 0x7ff0000000000002)',
+    { nativeHistograms: true, seed: 19 },
+    { staleMarkers: true },
+  );
 }
 
 /**
@@ -143,7 +194,16 @@ export function fiftyThousandUrls(): RemoteWriteCase {
   fiftyThousand ??= make(
     'fifty-thousand-urls',
     '50,000 requests, each to a distinct url (and name) label value; counts must not depend on URL cardinality',
-    { nativeHistograms: true, seed: 20, iterationsPerRunner: 50_000, iterationGapMs: 2, stages: ['landing'], distinctUrls: 50_000, vusPerRunner: 50, phaseTrends: false },
+    {
+      nativeHistograms: true,
+      seed: 20,
+      iterationsPerRunner: 50_000,
+      iterationGapMs: 2,
+      stages: ['landing'],
+      distinctUrls: 50_000,
+      vusPerRunner: 50,
+      phaseTrends: false,
+    },
     {},
   );
   return fiftyThousand;
@@ -158,12 +218,22 @@ export async function fiftyThousandUrlsAsync(): Promise<RemoteWriteCase> {
   if (fiftyThousand) return fiftyThousand;
   const yieldNow = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
   await yieldNow();
-  const run = buildRun({ nativeHistograms: true, seed: 20, iterationsPerRunner: 50_000, iterationGapMs: 2, stages: ['landing'], distinctUrls: 50_000, vusPerRunner: 50, phaseTrends: false });
+  const run = buildRun({
+    nativeHistograms: true,
+    seed: 20,
+    iterationsPerRunner: 50_000,
+    iterationGapMs: 2,
+    stages: ['landing'],
+    distinctUrls: 50_000,
+    vusPerRunner: 50,
+    phaseTrends: false,
+  });
   await yieldNow();
   const requests = await remoteWriteRequestsAsync(run, {});
   fiftyThousand ??= {
     name: 'fifty-thousand-urls',
-    description: '50,000 requests, each to a distinct url (and name) label value; counts must not depend on URL cardinality',
+    description:
+      '50,000 requests, each to a distinct url (and name) label value; counts must not depend on URL cardinality',
     run,
     requests,
     outcome: { kind: 'exact' },
@@ -228,7 +298,10 @@ export interface RemoteWriteExpected {
  * `nativeHistograms` defaults to the run's own setting; pass the `RemoteWriteOptions` value when
  * the requests were made with a different one.
  */
-export function remoteWriteExpected(run: K6Run, options: { readonly nativeHistograms?: boolean } = {}): RemoteWriteExpected {
+export function remoteWriteExpected(
+  run: K6Run,
+  options: { readonly nativeHistograms?: boolean } = {},
+): RemoteWriteExpected {
   const e = run.expected;
   const native = options.nativeHistograms ?? run.nativeHistograms;
   return {

@@ -1,16 +1,34 @@
 import { describe, expect, test } from 'vitest';
 import { LATENCY_BUCKETS_SECONDS } from '../../contracts/metrics.ts';
-import { buildRun, expectedTotals, jsonLines, restartAboveLastPush, runFromSamples, summaryInputOf, twoPlainRunners, type K6Sample } from './index.ts';
+import {
+  buildRun,
+  expectedTotals,
+  jsonLines,
+  restartAboveLastPush,
+  runFromSamples,
+  summaryInputOf,
+  twoPlainRunners,
+  type K6Sample,
+} from './index.ts';
 
 // A second, deliberately naive recount over the JSON lines (not the sample objects), so the
 // expectations are checked against what the kit actually writes.
-function recountFromJsonLines(lines: readonly string[]): { requests: number; byStageStatus: Map<string, number>; durationCount: number; le1s: number } {
+function recountFromJsonLines(lines: readonly string[]): {
+  requests: number;
+  byStageStatus: Map<string, number>;
+  durationCount: number;
+  le1s: number;
+} {
   let requests = 0;
   let durationCount = 0;
   let le1s = 0;
   const byStageStatus = new Map<string, number>();
   for (const line of lines) {
-    const o = JSON.parse(line) as { type: string; metric: string; data: { value: number; tags: Record<string, string> } };
+    const o = JSON.parse(line) as {
+      type: string;
+      metric: string;
+      data: { value: number; tags: Record<string, string> };
+    };
     if (o.type !== 'Point') continue;
     if (o.metric === 'http_reqs') {
       requests += o.data.value;
@@ -32,7 +50,8 @@ describe('the expected totals equal a straightforward recount of the samples', (
   test('requests, by stage and status', () => {
     expect(run.expected.httpRequestsTotal).toBe(recount.requests);
     const mine = new Map<string, number>();
-    for (const r of run.expected.httpRequests) mine.set(`${r.stage}/${r.status}`, (mine.get(`${r.stage}/${r.status}`) ?? 0) + r.count);
+    for (const r of run.expected.httpRequests)
+      mine.set(`${r.stage}/${r.status}`, (mine.get(`${r.stage}/${r.status}`) ?? 0) + r.count);
     expect(mine).toEqual(recount.byStageStatus);
   });
 
@@ -54,7 +73,8 @@ describe('the expected totals equal a straightforward recount of the samples', (
   test('every request has one http_req_duration and one http_req_failed sample; funnel entered = completed + failed + throttled', () => {
     expect(run.expected.perMetric.http_req_duration!.samples).toBe(run.expected.httpRequestsTotal);
     expect(run.expected.perMetric.http_req_failed!.samples).toBe(run.expected.httpRequestsTotal);
-    const sum = (result: string): number => run.expected.funnel.filter((f) => f.result === result).reduce((a, f) => a + f.count, 0);
+    const sum = (result: string): number =>
+      run.expected.funnel.filter((f) => f.result === result).reduce((a, f) => a + f.count, 0);
     expect(sum('entered')).toBe(sum('completed') + sum('failed') + sum('throttled'));
     expect(sum('entered')).toBe(run.expected.httpRequestsTotal);
   });
@@ -91,14 +111,22 @@ describe('thresholds k6 refuses before the run get no outcome', () => {
     ['vus', 'max<10'],
     ['iterations', 'p(95)<1'],
   ])('%s: %s throws like k6 Thresholds.Validate', (metric, source) => {
-    expect(() => buildRun({ iterationsPerRunner: 2, thresholds: { [metric]: [{ source }] } })).toThrow(/unsupported aggregation method/);
+    expect(() => buildRun({ iterationsPerRunner: 2, thresholds: { [metric]: [{ source }] } })).toThrow(
+      /unsupported aggregation method/,
+    );
   });
 
   test('every aggregation k6 supports for the type still gets an outcome', () => {
     const run = buildRun({
       iterationsPerRunner: 2,
       thresholds: {
-        http_req_duration: [{ source: 'avg<1e9' }, { source: 'min>=0' }, { source: 'max>0' }, { source: 'med>0' }, { source: 'p(99.9)<1e9' }],
+        http_req_duration: [
+          { source: 'avg<1e9' },
+          { source: 'min>=0' },
+          { source: 'max>0' },
+          { source: 'med>0' },
+          { source: 'p(99.9)<1e9' },
+        ],
         http_reqs: [{ source: 'count>0' }, { source: 'rate>0' }],
         vus: [{ source: 'value>=0' }],
         http_req_failed: [{ source: 'rate<=1' }],
@@ -126,16 +154,20 @@ describe('multi-runner threshold outcomes are per k6 process, as each k6 process
       const processes = new Set(c.run.samples.map((s) => `${s.runner}/${s.process}`));
       expect(per.map((p) => `${p.runner}/${p.process}`).sort()).toEqual([...processes].sort());
       expect(per.length).toBeGreaterThan(1);
-      for (const p of per) expect(p.thresholds).toEqual(summaryInputOf(c.run, { runner: p.runner, process: p.process }).thresholdOutcomes);
+      for (const p of per)
+        expect(p.thresholds).toEqual(summaryInputOf(c.run, { runner: p.runner, process: p.process }).thresholdOutcomes);
       expect(c.run.expected.pooledThresholds).toEqual(c.run.expected.thresholds);
       // the pooled p95 is not any single process's p95
-      const p95 = (o: readonly { metric: string; source: string; observed: number }[]): number => o.find((t) => t.metric === 'http_req_duration' && t.source === 'p(95)<3000')!.observed;
+      const p95 = (o: readonly { metric: string; source: string; observed: number }[]): number =>
+        o.find((t) => t.metric === 'http_req_duration' && t.source === 'p(95)<3000')!.observed;
       expect(per.some((p) => p95(p.thresholds) !== p95(c.run.expected.pooledThresholds!))).toBe(true);
     }
   });
 
   test('a one-process run has one entry, equal to the pooled outcomes', () => {
     const run = buildRun({ iterationsPerRunner: 10 });
-    expect(run.expected.thresholdsPerProcess).toEqual([{ runner: run.runners[0]!.id, process: 1, thresholds: run.expected.thresholds }]);
+    expect(run.expected.thresholdsPerProcess).toEqual([
+      { runner: run.runners[0]!.id, process: 1, thresholds: run.expected.thresholds },
+    ]);
   });
 });

@@ -63,7 +63,9 @@ export interface ExpectedTotals {
   readonly droppedIterationsTotal: number;
   readonly checks: readonly { check: string; passes: number; fails: number }[];
   /** Per runner: requests, iterations, last `vus`, max `vus`. */
-  readonly perRunner: Readonly<Record<string, { httpRequests: number; iterations: number; vusLast: number; vusMax: number }>>;
+  readonly perRunner: Readonly<
+    Record<string, { httpRequests: number; iterations: number; vusLast: number; vusMax: number }>
+  >;
   /** Sum over runners of their last `vus` value (the run's VUs at its end). */
   readonly vusLastSum: number;
   /** Number of distinct `url` tag values among HTTP samples. */
@@ -84,7 +86,11 @@ export interface ExpectedTotals {
    * `rate` over that process's duration. Agrees with `summaryInputOf(run, {runner, process})`.
    * Set by `computeExpected` (every kit run); absent from a bare `expectedTotals` call.
    */
-  readonly thresholdsPerProcess?: readonly { readonly runner: string; readonly process: number; readonly thresholds: readonly ThresholdOutcome[] }[];
+  readonly thresholdsPerProcess?: readonly {
+    readonly runner: string;
+    readonly process: number;
+    readonly thresholds: readonly ThresholdOutcome[];
+  }[];
 }
 
 /** Options of `expectedTotals`. */
@@ -113,8 +119,14 @@ function bump<T extends { count: number }>(map: Map<string, T>, key: string, ini
 export function expectedTotals(samples: readonly K6Sample[], options: ExpectedOptions = {}): ExpectedTotals {
   const bounds = options.bounds ?? LATENCY_BUCKETS_SECONDS;
   const perMetric: Record<string, { samples: number; sum: number; nonZero: number }> = {};
-  const http = new Map<string, { scenario: string; stage: string; method: string; status: string; expectedResponse: string; count: number }>();
-  const durations = new Map<string, { scenario: string; stage: string; expectedResponse: string; count: number; sumSeconds: number; buckets: number[] }>();
+  const http = new Map<
+    string,
+    { scenario: string; stage: string; method: string; status: string; expectedResponse: string; count: number }
+  >();
+  const durations = new Map<
+    string,
+    { scenario: string; stage: string; expectedResponse: string; count: number; sumSeconds: number; buckets: number[] }
+  >();
   const funnel = new Map<string, { scenario: string; stage: string; result: string; count: number }>();
   const checks = new Map<string, { check: string; passes: number; fails: number }>();
   const perRunner: Record<string, { httpRequests: number; iterations: number; vusLast: number; vusMax: number }> = {};
@@ -137,14 +149,33 @@ export function expectedTotals(samples: readonly K6Sample[], options: ExpectedOp
         httpRequestsTotal += s.value;
         runner.httpRequests += s.value;
         const key = [t.scenario, t.stage, t.method, t.status, t.expected_response].join('\u0000');
-        bump(http, key, () => ({ scenario: t.scenario ?? '', stage: t.stage ?? '', method: t.method ?? '', status: t.status ?? '', expectedResponse: t.expected_response ?? '', count: 0 }), s.value);
+        bump(
+          http,
+          key,
+          () => ({
+            scenario: t.scenario ?? '',
+            stage: t.stage ?? '',
+            method: t.method ?? '',
+            status: t.status ?? '',
+            expectedResponse: t.expected_response ?? '',
+            count: 0,
+          }),
+          s.value,
+        );
         break;
       }
       case 'http_req_duration': {
         const key = [t.scenario, t.stage, t.expected_response].join('\u0000');
         let d = durations.get(key);
         if (!d) {
-          d = { scenario: t.scenario ?? '', stage: t.stage ?? '', expectedResponse: t.expected_response ?? '', count: 0, sumSeconds: 0, buckets: bounds.map(() => 0) };
+          d = {
+            scenario: t.scenario ?? '',
+            stage: t.stage ?? '',
+            expectedResponse: t.expected_response ?? '',
+            count: 0,
+            sumSeconds: 0,
+            buckets: bounds.map(() => 0),
+          };
           durations.set(key, d);
         }
         const seconds = s.value / 1000;
@@ -156,7 +187,12 @@ export function expectedTotals(samples: readonly K6Sample[], options: ExpectedOp
         break;
       }
       case 'funnel_stage':
-        bump(funnel, [t.scenario, t.stage, t.result].join('\u0000'), () => ({ scenario: t.scenario ?? '', stage: t.stage ?? '', result: t.result ?? '', count: 0 }), s.value);
+        bump(
+          funnel,
+          [t.scenario, t.stage, t.result].join('\u0000'),
+          () => ({ scenario: t.scenario ?? '', stage: t.stage ?? '', result: t.result ?? '', count: 0 }),
+          s.value,
+        );
         break;
       case 'iterations':
         iterationsTotal += s.value;
@@ -275,7 +311,8 @@ export function sortFloats(values: readonly number[]): number[] {
   return [...values].sort((a, b) => a - b);
 }
 
-const THRESHOLD_RE = /^\s*(count|rate|value|avg|min|max|med|p\(\s*[0-9.]+\s*\))\s*(>=|<=|===|==|!=|>|<)\s*(-?[0-9.eE+-]+)\s*$/;
+const THRESHOLD_RE =
+  /^\s*(count|rate|value|avg|min|max|med|p\(\s*[0-9.]+\s*\))\s*(>=|<=|===|==|!=|>|<)\s*(-?[0-9.eE+-]+)\s*$/;
 
 /** Evaluates one threshold over the samples of a metric or submetric key. */
 export function evaluateThreshold(
@@ -295,7 +332,8 @@ export function evaluateThreshold(
   if (type !== undefined) assertAggregationSupported(key, source, type, aggName);
   let observed: number;
   if (aggName === 'count') observed = values.reduce((a, v) => a + v, 0);
-  else if (aggName === 'rate' && type === 'counter') observed = durationMs > 0 ? values.reduce((a, v) => a + v, 0) / (durationMs / 1000) : 0;
+  else if (aggName === 'rate' && type === 'counter')
+    observed = durationMs > 0 ? values.reduce((a, v) => a + v, 0) / (durationMs / 1000) : 0;
   else if (aggName === 'rate') observed = values.length ? values.filter((v) => v !== 0).length / values.length : 0;
   else if (aggName === 'value') observed = values.length ? values[values.length - 1]! : 0;
   else if (aggName === 'avg') observed = values.length ? values.reduce((a, v) => a + v, 0) / values.length : 0;
@@ -305,7 +343,17 @@ export function evaluateThreshold(
   else observed = k6Percentile(sortFloats(values), Number(aggName.slice(2, -1)) / 100);
   const rhs = Number(num);
   const ok =
-    op === '>' ? observed > rhs : op === '>=' ? observed >= rhs : op === '<' ? observed < rhs : op === '<=' ? observed <= rhs : op === '!=' ? observed !== rhs : observed === rhs;
+    op === '>'
+      ? observed > rhs
+      : op === '>='
+        ? observed >= rhs
+        : op === '<'
+          ? observed < rhs
+          : op === '<='
+            ? observed <= rhs
+            : op === '!='
+              ? observed !== rhs
+              : observed === rhs;
   return { metric: key, source, observed, ok };
 }
 
@@ -326,7 +374,12 @@ export const SUPPORTED_AGGREGATIONS: Readonly<Record<MetricDef['type'], readonly
  * `Thresholds.Validate` (`metrics/thresholds.go`) does before the run starts (exit code
  * InvalidConfig): such a threshold never gets an outcome. E.g. `count>5` on a Trend.
  */
-export function assertAggregationSupported(key: string, source: string, type: MetricDef['type'], aggregation: string): void {
+export function assertAggregationSupported(
+  key: string,
+  source: string,
+  type: MetricDef['type'],
+  aggregation: string,
+): void {
   const method = /^p\(/.test(aggregation) ? 'p(N)' : aggregation;
   const supported = SUPPORTED_AGGREGATIONS[type];
   if (!supported.includes(method)) {
@@ -338,7 +391,11 @@ export function assertAggregationSupported(key: string, source: string, type: Me
 }
 
 /** Whether k6 would accept this threshold on this key (its aggregation fits the metric's type). */
-export function thresholdSupported(key: string, source: string, metrics: ReadonlyMap<string, MetricDef> | undefined): boolean {
+export function thresholdSupported(
+  key: string,
+  source: string,
+  metrics: ReadonlyMap<string, MetricDef> | undefined,
+): boolean {
   const match = THRESHOLD_RE.exec(source);
   if (!match) return false;
   const type = metrics?.get(parseSubmetric(key).parent)?.type;

@@ -39,7 +39,8 @@ export function goJsonString(text: string): string {
     else if (code === 0x0d) out += '\\r';
     else if (code === 0x09) out += '\\t';
     else if (code < 0x20) out += '\\u00' + HEX[code >> 4]! + HEX[code & 0xf]!;
-    else if (code === 0x2028) out += '\\u2028'; // Go escapes these two even with HTML escaping off
+    else if (code === 0x2028)
+      out += '\\u2028'; // Go escapes these two even with HTML escaping off
     else if (code === 0x2029) out += '\\u2029';
     else out += text[i]!;
   }
@@ -111,8 +112,8 @@ export function goRfc3339Nano(unixNano: bigint, offsetMinutes: number): string {
 const GO_DURATION_UNITS: Readonly<Record<string, bigint>> = {
   ns: 1n,
   us: 1000n,
-  'µs': 1000n, // U+00B5
-  'μs': 1000n, // U+03BC
+  µs: 1000n, // U+00B5
+  μs: 1000n, // U+03BC
   ms: 1_000_000n,
   s: 1_000_000_000n,
   m: 60_000_000_000n,

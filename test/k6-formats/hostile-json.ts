@@ -27,13 +27,25 @@ export interface HostileJsonFile {
 
 const BAD: readonly { readonly text: string; readonly reason: Exclude<HostileReason, 'truncated'> }[] = [
   { text: 'this is not json', reason: 'not_json' },
-  { text: '{"metric":"http_reqs","type":"Point","data":{"time":"2026-08-21T09:00:01Z","value":1,"tags":{}', reason: 'not_json' },
+  {
+    text: '{"metric":"http_reqs","type":"Point","data":{"time":"2026-08-21T09:00:01Z","value":1,"tags":{}',
+    reason: 'not_json',
+  },
   { text: '[1,2,3]', reason: 'not_an_envelope' },
   { text: '{"type":"Point","metric":"http_reqs"}', reason: 'not_an_envelope' },
-  { text: '{"metric":"http_reqs","type":"Sample","data":{"time":"2026-08-21T09:00:01Z","value":1,"tags":{}}}', reason: 'not_an_envelope' },
+  {
+    text: '{"metric":"http_reqs","type":"Sample","data":{"time":"2026-08-21T09:00:01Z","value":1,"tags":{}}}',
+    reason: 'not_an_envelope',
+  },
   { text: '{"metric":"http_reqs","type":"Point","data":{"time":"yesterday","value":1,"tags":{}}}', reason: 'bad_time' },
-  { text: '{"metric":"http_reqs","type":"Point","data":{"time":"2026-08-21T09:00:01Z","value":"1","tags":{}}}', reason: 'bad_value' },
-  { text: '{"metric":"http_reqs","type":"Point","data":{"time":"2026-08-21T09:00:01Z","value":null,"tags":{}}}', reason: 'bad_value' },
+  {
+    text: '{"metric":"http_reqs","type":"Point","data":{"time":"2026-08-21T09:00:01Z","value":"1","tags":{}}}',
+    reason: 'bad_value',
+  },
+  {
+    text: '{"metric":"http_reqs","type":"Point","data":{"time":"2026-08-21T09:00:01Z","value":null,"tags":{}}}',
+    reason: 'bad_value',
+  },
 ];
 
 /**

@@ -1,6 +1,18 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
-import { buildRun, jsonFile, jsonLines, runFromSamples, goJsonString, goRfc3339Nano, goJsonNumber, hostileJsonFile, metricLine, goDurationString, goParseDuration } from './index.ts';
+import {
+  buildRun,
+  jsonFile,
+  jsonLines,
+  runFromSamples,
+  goJsonString,
+  goRfc3339Nano,
+  goJsonNumber,
+  hostileJsonFile,
+  metricLine,
+  goDurationString,
+  goParseDuration,
+} from './index.ts';
 
 // k6 internal/output/json/json_test.go generateTestMetricSamples + setThresholds, as a kit run.
 const T1 = 1_614_173_830_000_000_000n; // time.Date(2021, 2, 24, 13, 37, 10, 0, time.UTC)
@@ -17,7 +29,13 @@ const k6TestRun = runFromSamples({
     { metric: 'my_metric1', unixNano: T1, value: 2, tags: { tag2: 'val2' } },
     { metric: 'my_metric2', unixNano: T1 + S, value: 3, tags: { key: 'val' }, metadata: {} },
     { metric: 'my_metric1', unixNano: T1 + S, value: 4, tags: { key: 'val' } },
-    { metric: 'my_metric2', unixNano: T1 + 2n * S, value: 5, tags: { tag3: 'val3', tag4: 'val4' }, metadata: { meta3: 'metaval3' } },
+    {
+      metric: 'my_metric2',
+      unixNano: T1 + 2n * S,
+      value: 5,
+      tags: { tag3: 'val3', tag4: 'val4' },
+      metadata: { meta3: 'metaval3' },
+    },
   ],
 });
 
@@ -47,7 +65,9 @@ describe("the JSON output matches k6's json_test.go", () => {
   test('Point lines equal json_test.go as JSON (k6 compares with JSONEq) and keep the sampleEnvelope field order', () => {
     lines.forEach((line, i) => expect(JSON.parse(line)).toEqual(JSON.parse(K6_EXPECTED[i]!)));
     // wrapper.go sampleEnvelope order: metric, type, data{time, value, tags, metadata}
-    expect(lines[1]).toBe('{"metric":"my_metric1","type":"Point","data":{"time":"2021-02-24T13:37:10Z","value":1,"tags":{"tag1":"val1"},"metadata":{"meta1":"foo","meta2":"bar"}}}');
+    expect(lines[1]).toBe(
+      '{"metric":"my_metric1","type":"Point","data":{"time":"2021-02-24T13:37:10Z","value":1,"tags":{"tag1":"val1"},"metadata":{"meta1":"foo","meta2":"bar"}}}',
+    );
   });
 
   test('an empty metadata map is left out (omitempty), as for the third sample', () => {
@@ -118,13 +138,18 @@ describe('Metric lines carry thresholds and submetrics as k6 registers them', ()
     JSON.parse(lines.find((l) => l.startsWith('{"type":"Metric"') && l.endsWith(`"metric":"${name}"}`))!);
 
   test('a threshold with abortOnFail is an object with threshold, abortOnFail and delayAbortEval', () => {
-    expect(metricOf('http_req_failed').data.thresholds).toEqual([{ threshold: 'rate<0.2', abortOnFail: true, delayAbortEval: '10s' }]);
+    expect(metricOf('http_req_failed').data.thresholds).toEqual([
+      { threshold: 'rate<0.2', abortOnFail: true, delayAbortEval: '10s' },
+    ]);
   });
 
   test("a submetric's threshold is not listed under the parent; the submetric is, with k6's own expected_response:true", () => {
     const d = metricOf('http_req_duration').data;
     expect(d.thresholds).toEqual(['p(95)<3000']);
-    expect(d.submetrics?.map((s) => s.name)).toEqual(['http_req_duration{stage:register}', 'http_req_duration{expected_response:true}']);
+    expect(d.submetrics?.map((s) => s.name)).toEqual([
+      'http_req_duration{stage:register}',
+      'http_req_duration{expected_response:true}',
+    ]);
   });
 
   test('each metric gets exactly one Metric line, before its first Point', () => {
@@ -140,23 +165,36 @@ describe('Metric lines carry thresholds and submetrics as k6 registers them', ()
 
   test("a submetric is named as k6's AddSubmetric names it: braces' content trimmed, one submetric per tag set", () => {
     const d = { name: 'http_req_duration', type: 'trend', contains: 'time' } as const;
-    const line = JSON.parse(metricLine(d, { 'http_req_duration{ stage:register }': [{ source: 'p(95)<800' }], 'http_req_duration{expected_response: true}': [{ source: 'p(95)<900' }] }));
+    const line = JSON.parse(
+      metricLine(d, {
+        'http_req_duration{ stage:register }': [{ source: 'p(95)<800' }],
+        'http_req_duration{expected_response: true}': [{ source: 'p(95)<900' }],
+      }),
+    );
     expect(line.data.submetrics).toEqual([
       { name: 'http_req_duration{stage:register}', suffix: 'stage:register', tags: { stage: 'register' } },
-      { name: 'http_req_duration{expected_response: true}', suffix: 'expected_response: true', tags: { expected_response: 'true' } },
+      {
+        name: 'http_req_duration{expected_response: true}',
+        suffix: 'expected_response: true',
+        tags: { expected_response: 'true' },
+      },
     ]);
   });
 
-  test("delayAbortEval is written as Go re-prints the parsed duration ('10000ms' is \"10s\", a bare number is ms)", () => {
+  test('delayAbortEval is written as Go re-prints the parsed duration (\'10000ms\' is "10s", a bare number is ms)', () => {
     const d = { name: 'http_req_failed', type: 'rate', contains: 'default' } as const;
     const delays = ['10000ms', '90s', '1.5s', '500', '1h', '2d3h', '250us', '10s'].map(
-      (delayAbortEval) => JSON.parse(metricLine(d, { http_req_failed: [{ source: 'rate<0.2', abortOnFail: true, delayAbortEval }] })).data.thresholds[0].delayAbortEval,
+      (delayAbortEval) =>
+        JSON.parse(metricLine(d, { http_req_failed: [{ source: 'rate<0.2', abortOnFail: true, delayAbortEval }] })).data
+          .thresholds[0].delayAbortEval,
     );
     expect(delays).toEqual(['10s', '1m30s', '1.5s', '500ms', '1h0m0s', '51h0m0s', '250µs', '10s']);
   });
 
   test('goDurationString prints like time.Duration.String()', () => {
-    expect([0n, 1n, 1500n, 1_500_000n, 61_000_000_000n, 3_600_000_000_001n, -2_000_000_000n].map(goDurationString)).toEqual(['0s', '1ns', '1.5µs', '1.5ms', '1m1s', '1h0m0.000000001s', '-2s']);
+    expect(
+      [0n, 1n, 1500n, 1_500_000n, 61_000_000_000n, 3_600_000_000_001n, -2_000_000_000n].map(goDurationString),
+    ).toEqual(['0s', '1ns', '1.5µs', '1.5ms', '1m1s', '1h0m0.000000001s', '-2s']);
     expect(() => goParseDuration('10 seconds')).toThrow();
   });
 
@@ -195,7 +233,11 @@ describe('gzip (--out json=FILE.gz)', () => {
   const gz = jsonFile(run, { gzip: true });
 
   test('the plain file is every line plus a newline', () => {
-    expect(plain.toString('utf8')).toBe(jsonLines(run).map((l) => l + '\n').join(''));
+    expect(plain.toString('utf8')).toBe(
+      jsonLines(run)
+        .map((l) => l + '\n')
+        .join(''),
+    );
   });
 
   test("gunzip gives the plain file back, from one gzip member with Go's header", () => {
@@ -220,7 +262,17 @@ describe('the hostile JSON file', () => {
       good++;
     });
     expect(good).toBe(h.goodLines);
-    expect(h.rejected.map((r) => r.reason).sort()).toEqual(['bad_time', 'bad_value', 'bad_value', 'not_an_envelope', 'not_an_envelope', 'not_an_envelope', 'not_json', 'not_json', 'truncated']);
+    expect(h.rejected.map((r) => r.reason).sort()).toEqual([
+      'bad_time',
+      'bad_value',
+      'bad_value',
+      'not_an_envelope',
+      'not_an_envelope',
+      'not_an_envelope',
+      'not_json',
+      'not_json',
+      'truncated',
+    ]);
   });
 
   test('its last line is cut off without a newline', () => {

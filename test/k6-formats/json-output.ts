@@ -12,7 +12,14 @@
  * abortOnFail is set. Submetrics as `metrics/metric.go` `Submetric` (name, suffix, tags).
  */
 import { gzipSync } from 'node:zlib';
-import { goDurationString, goJsonNumber, goJsonString, goJsonStringMap, goRfc3339Nano, k6ParseDuration } from './go-json.ts';
+import {
+  goDurationString,
+  goJsonNumber,
+  goJsonString,
+  goJsonStringMap,
+  goRfc3339Nano,
+  k6ParseDuration,
+} from './go-json.ts';
 import type { K6Run, K6Sample, MetricDef, ThresholdDef } from './model.ts';
 import { submetricsFor } from './model.ts';
 
@@ -30,7 +37,10 @@ function thresholdJson(t: ThresholdDef): string {
   if (!t.abortOnFail) return goJsonString(t.source);
   // `thresholdConfig.AbortGracePeriod` is a `types.NullDuration`: parsed, then re-printed by Go's
   // `time.Duration.String()` (`lib/types/types.go` `MarshalJSON`), so '10000ms' is written "10s".
-  const delay = t.delayAbortEval === undefined || t.delayAbortEval === null ? 'null' : goJsonString(goDurationString(k6ParseDuration(t.delayAbortEval)));
+  const delay =
+    t.delayAbortEval === undefined || t.delayAbortEval === null
+      ? 'null'
+      : goJsonString(goDurationString(k6ParseDuration(t.delayAbortEval)));
   return `{"threshold":${goJsonString(t.source)},"abortOnFail":true,"delayAbortEval":${delay}}`;
 }
 
@@ -38,7 +48,10 @@ function thresholdJson(t: ThresholdDef): string {
  * The `submetrics` of a metric: every threshold key `parent{...}` registers one, and k6 adds
  * `http_req_duration{expected_response:true}` itself, deduplicated by tag set and named as k6 names them (see model.ts `submetricsFor`).
  */
-export function submetricsOf(metric: string, thresholds: Readonly<Record<string, readonly ThresholdDef[]>>): { name: string; suffix: string; tags: Record<string, string> }[] {
+export function submetricsOf(
+  metric: string,
+  thresholds: Readonly<Record<string, readonly ThresholdDef[]>>,
+): { name: string; suffix: string; tags: Record<string, string> }[] {
   return submetricsFor(thresholds)
     .filter((s) => s.parent === metric)
     .map((s) => ({ name: s.name, suffix: s.suffix, tags: { ...s.tags } }));
@@ -48,7 +61,17 @@ export function submetricsOf(metric: string, thresholds: Readonly<Record<string,
 export function metricLine(def: MetricDef, thresholds: Readonly<Record<string, readonly ThresholdDef[]>>): string {
   const own = thresholds[def.name] ?? [];
   const subs = submetricsOf(def.name, thresholds);
-  const subsJson = subs.length === 0 ? 'null' : '[' + subs.map((s) => `{"name":${goJsonString(s.name)},"suffix":${goJsonString(s.suffix)},"tags":${goJsonStringMap(s.tags)}}`).join(',') + ']';
+  const subsJson =
+    subs.length === 0
+      ? 'null'
+      : '[' +
+        subs
+          .map(
+            (s) =>
+              `{"name":${goJsonString(s.name)},"suffix":${goJsonString(s.suffix)},"tags":${goJsonStringMap(s.tags)}}`,
+          )
+          .join(',') +
+        ']';
   return (
     `{"type":"Metric","data":{"name":${goJsonString(def.name)},"type":"${def.type}","contains":"${def.contains}",` +
     `"thresholds":[${own.map(thresholdJson).join(',')}],"submetrics":${subsJson}},"metric":${goJsonString(def.name)}}`
@@ -57,7 +80,8 @@ export function metricLine(def: MetricDef, thresholds: Readonly<Record<string, r
 
 /** One `{"metric":...,"type":"Point",...}` line (without the newline). */
 export function pointLine(sample: K6Sample, zoneOffsetMinutes: number): string {
-  const meta = sample.metadata && Object.keys(sample.metadata).length > 0 ? `,"metadata":${goJsonStringMap(sample.metadata)}` : '';
+  const meta =
+    sample.metadata && Object.keys(sample.metadata).length > 0 ? `,"metadata":${goJsonStringMap(sample.metadata)}` : '';
   return (
     `{"metric":${goJsonString(sample.metric)},"type":"Point","data":{"time":"${goRfc3339Nano(sample.unixNano, zoneOffsetMinutes)}",` +
     `"value":${goJsonNumber(sample.value)},"tags":${goJsonStringMap(sample.tags)}${meta}}}`
@@ -102,7 +126,12 @@ export interface JsonFileOptions extends JsonOutputOptions {
  * themselves differ from Go's compressor (zlib here), which any gzip reader accepts.
  */
 export function jsonFile(run: K6Run, options: JsonFileOptions = {}): Buffer {
-  const text = Buffer.from(jsonLines(run, options).map((l) => l + '\n').join(''), 'utf8');
+  const text = Buffer.from(
+    jsonLines(run, options)
+      .map((l) => l + '\n')
+      .join(''),
+    'utf8',
+  );
   if (!options.gzip) return text;
   const gz = gzipSync(text);
   gz[9] = 0xff; // OS byte: Go's gzip writer writes 255 (unknown); zlib writes 3 (Unix)

@@ -251,10 +251,27 @@ export function buildRun(options: RunOptions = {}): K6Run {
     const samples: K6Sample[] = [];
     const restartAt = runner.restartAfterIteration;
     // iteration null: a sample outside any iteration (vus, dropped_iterations): no vu/iter metadata
-    const push = (metric: string, unixNano: bigint, value: number, tags: Record<string, string>, iteration: number | null, vu: number, process?: number): void => {
+    const push = (
+      metric: string,
+      unixNano: bigint,
+      value: number,
+      tags: Record<string, string>,
+      iteration: number | null,
+      vu: number,
+      process?: number,
+    ): void => {
       const proc = process ?? (restartAt !== undefined && iteration !== null && iteration >= restartAt ? 2 : 1);
-      const metadata = options.vuIterMetadata && iteration !== null ? { vu: String(vu), iter: String(iteration) } : undefined;
-      samples.push({ metric, unixNano, value, tags, ...(metadata ? { metadata } : {}), runner: runner.id, process: proc });
+      const metadata =
+        options.vuIterMetadata && iteration !== null ? { vu: String(vu), iter: String(iteration) } : undefined;
+      samples.push({
+        metric,
+        unixNano,
+        value,
+        tags,
+        ...(metadata ? { metadata } : {}),
+        runner: runner.id,
+        process: proc,
+      });
     };
 
     let restartShiftNs = 0n;
@@ -265,7 +282,8 @@ export function buildRun(options: RunOptions = {}): K6Run {
         const lastOld = samples.reduce((m, s) => (s.unixNano > m ? s.unixNano : m), runnerStart);
         restartShiftNs = lastOld + 2_000_000_000n - (runnerStart + BigInt(Math.round(i * gapMs * 1e6)));
       }
-      const iterStartNs = runnerStart + restartShiftNs + BigInt(Math.round(i * gapMs * 1e6)) + BigInt(Math.floor(random() * 1e6));
+      const iterStartNs =
+        runnerStart + restartShiftNs + BigInt(Math.round(i * gapMs * 1e6)) + BigInt(Math.floor(random() * 1e6));
       let tNs = iterStartNs;
       let bytesSent = 0;
       let bytesReceived = 0;
@@ -333,7 +351,16 @@ export function buildRun(options: RunOptions = {}): K6Run {
       push('data_received', tNs, bytesReceived, iterTags, i, vu);
       push('iterations', tNs, 1, iterTags, i, vu);
       push('iteration_duration', tNs, micro(Number(tNs - iterStartNs) / 1e6), iterTags, i, vu);
-      if (i % 17 === 16) push('dropped_iterations', iterStartNs, 1, { ...runTags, scenario: KIT_SCENARIO }, null, 0, restartAt !== undefined && i >= restartAt ? 2 : 1);
+      if (i % 17 === 16)
+        push(
+          'dropped_iterations',
+          iterStartNs,
+          1,
+          { ...runTags, scenario: KIT_SCENARIO },
+          null,
+          0,
+          restartAt !== undefined && i >= restartAt ? 2 : 1,
+        );
     }
 
     // vus / vus_max once a second, run tags only, from the runner's start to its last sample
@@ -443,7 +470,10 @@ function tagIdentity(parent: string, tags: Readonly<Record<string, string>>): st
  * is unspecified too); the kit keeps declaration order and the first spelling.
  */
 export function submetricsFor(thresholds: Readonly<Record<string, readonly ThresholdDef[]>>): SubmetricSpec[] {
-  const byIdentity = new Map<string, { name: string; parent: string; suffix: string; tags: Record<string, string>; keys: string[] }>();
+  const byIdentity = new Map<
+    string,
+    { name: string; parent: string; suffix: string; tags: Record<string, string>; keys: string[] }
+  >();
   for (const key of [...Object.keys(thresholds).filter((k) => k.includes('{')), AUTO_SUBMETRIC]) {
     const p = parseSubmetric(key);
     if (p.suffix === undefined || !p.tags) continue;
@@ -451,7 +481,14 @@ export function submetricsFor(thresholds: Readonly<Record<string, readonly Thres
     const found = byIdentity.get(id);
     if (found) {
       if (!found.keys.includes(key)) found.keys.push(key);
-    } else byIdentity.set(id, { name: `${p.parent}{${p.suffix}}`, parent: p.parent, suffix: p.suffix, tags: p.tags, keys: [key] });
+    } else
+      byIdentity.set(id, {
+        name: `${p.parent}{${p.suffix}}`,
+        parent: p.parent,
+        suffix: p.suffix,
+        tags: p.tags,
+        keys: [key],
+      });
   }
   return [...byIdentity.values()];
 }

@@ -18,7 +18,8 @@ export const DEF_ZERO_THRESHOLD = 2.938735877055719e-39;
 
 /** client_golang `nativeHistogramBounds[3]`, copied as the literal constants. */
 const BOUNDS_SCHEMA_3 = [
-  0.5, 0.5452538663326288, 0.5946035575013605, 0.6484197773255048, 0.7071067811865475, 0.7711054127039704, 0.8408964152537144, 0.9170040432046711,
+  0.5, 0.5452538663326288, 0.5946035575013605, 0.6484197773255048, 0.7071067811865475, 0.7711054127039704,
+  0.8408964152537144, 0.9170040432046711,
 ];
 
 /** k6's bucket factor gives schema 3 (`pickSchema(1.1)` = -floor(log2(log2(1.1))) = 3). */
@@ -112,7 +113,10 @@ export class NativeHistogram {
 }
 
 /** client_golang `makeBuckets`: spans and count deltas from a bucket map. */
-export function makeBuckets(buckets: ReadonlyMap<number, number>): { spans: { offset: number; length: number }[]; deltas: number[] } {
+export function makeBuckets(buckets: ReadonlyMap<number, number>): {
+  spans: { offset: number; length: number }[];
+  deltas: number[];
+} {
   const keys = [...buckets.keys()].sort((a, b) => a - b);
   const spans: { offset: number; length: number }[] = [];
   const deltas: number[] = [];

@@ -162,7 +162,8 @@ function encodeLabels(labels: readonly PbLabel[], cache?: LabelBytesCache): Buff
   for (const l of labels) {
     const nameLen = l.name === '' ? 0 : Buffer.byteLength(l.name, 'utf8');
     const valueLen = l.value === '' ? 0 : Buffer.byteLength(l.value, 'utf8');
-    const size = (nameLen ? 1 + varintSize(nameLen) + nameLen : 0) + (valueLen ? 1 + varintSize(valueLen) + valueLen : 0);
+    const size =
+      (nameLen ? 1 + varintSize(nameLen) + nameLen : 0) + (valueLen ? 1 + varintSize(valueLen) + valueLen : 0);
     w.tag(1, 2);
     w.varint(size);
     if (l.name !== '') w.string(1, l.name);

@@ -41,7 +41,10 @@ const root = protobuf.Root.fromJSON({
         Sample: { fields: { value: { type: 'double', id: 1 }, timestamp: { type: 'int64', id: 2 } } },
         BucketSpan: { fields: { offset: { type: 'sint32', id: 1 }, length: { type: 'uint32', id: 2 } } },
         Histogram: {
-          oneofs: { count: { oneof: ['countInt', 'countFloat'] }, zeroCount: { oneof: ['zeroCountInt', 'zeroCountFloat'] } },
+          oneofs: {
+            count: { oneof: ['countInt', 'countFloat'] },
+            zeroCount: { oneof: ['zeroCountInt', 'zeroCountFloat'] },
+          },
           fields: {
             countInt: { type: 'uint64', id: 1 },
             countFloat: { type: 'double', id: 2 },
@@ -64,32 +67,60 @@ const root = protobuf.Root.fromJSON({
 const WriteRequest = root.lookupType('prometheus.WriteRequest');
 
 interface Decoded {
-  timeseries: { labels: { name: string; value: string }[]; samples?: { value?: number; timestamp?: number }[]; histograms?: Record<string, unknown>[] }[];
+  timeseries: {
+    labels: { name: string; value: string }[];
+    samples?: { value?: number; timestamp?: number }[];
+    histograms?: Record<string, unknown>[];
+  }[];
 }
 const decode = (bytes: Uint8Array): Decoded =>
-  WriteRequest.toObject(WriteRequest.decode(bytes), { longs: Number, defaults: false, arrays: true }) as unknown as Decoded;
+  WriteRequest.toObject(WriteRequest.decode(bytes), {
+    longs: Number,
+    defaults: false,
+    arrays: true,
+  }) as unknown as Decoded;
 
-const nameOf = (ts: { labels: readonly { name: string; value: string }[] }): string => ts.labels.find((l) => l.name === '__name__')!.value;
+const nameOf = (ts: { labels: readonly { name: string; value: string }[] }): string =>
+  ts.labels.find((l) => l.name === '__name__')!.value;
 const labelKey = (ts: PbTimeSeries): string => ts.labels.map((l) => `${l.name}=${l.value}`).join(',');
 
 describe("the protobuf bytes follow Go's marshaller", () => {
   test('a one-series request is exactly the hand-computed byte sequence', () => {
     const bytes = encodeWriteRequest({
-      timeseries: [{ labels: [{ name: '__name__', value: 'k6_vus' }, { name: 'run', value: 'r' }], samples: [{ value: 1, timestamp: 1000 }], histograms: [] }],
+      timeseries: [
+        {
+          labels: [
+            { name: '__name__', value: 'k6_vus' },
+            { name: 'run', value: 'r' },
+          ],
+          samples: [{ value: 1, timestamp: 1000 }],
+          histograms: [],
+        },
+      ],
     });
     const expected = Buffer.concat([
       Buffer.from([0x0a, 44]), // WriteRequest.timeseries (1, LEN) 44 bytes
-      Buffer.from([0x0a, 18, 0x0a, 8]), Buffer.from('__name__'), Buffer.from([0x12, 6]), Buffer.from('k6_vus'), // labels[0]
-      Buffer.from([0x0a, 8, 0x0a, 3]), Buffer.from('run'), Buffer.from([0x12, 1]), Buffer.from('r'), // labels[1]
+      Buffer.from([0x0a, 18, 0x0a, 8]),
+      Buffer.from('__name__'),
+      Buffer.from([0x12, 6]),
+      Buffer.from('k6_vus'), // labels[0]
+      Buffer.from([0x0a, 8, 0x0a, 3]),
+      Buffer.from('run'),
+      Buffer.from([0x12, 1]),
+      Buffer.from('r'), // labels[1]
       Buffer.from([0x12, 12, 0x09, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 0x10, 0xe8, 0x07]), // samples[0]: value 1.0, timestamp 1000
     ]);
     expect(bytes.toString('hex')).toBe(expected.toString('hex'));
   });
 
   test('a zero value is left out of the sample (proto3), a stale marker is written with its NaN bits', () => {
-    const zero = encodeWriteRequest({ timeseries: [{ labels: [], samples: [{ value: 0, timestamp: 5 }], histograms: [] }] });
+    const zero = encodeWriteRequest({
+      timeseries: [{ labels: [], samples: [{ value: 0, timestamp: 5 }], histograms: [] }],
+    });
     expect(zero.toString('hex')).toBe('0a04' + '1202' + '1005');
-    const stale = encodeWriteRequest({ timeseries: [{ labels: [], samples: [{ value: 0, stale: true, timestamp: 5 }], histograms: [] }] });
+    const stale = encodeWriteRequest({
+      timeseries: [{ labels: [], samples: [{ value: 0, stale: true, timestamp: 5 }], histograms: [] }],
+    });
     expect(stale.toString('hex')).toBe('0a0d' + '120b' + '09' + '020000000000f07f' + '1005');
   });
 
@@ -101,12 +132,18 @@ describe("the protobuf bytes follow Go's marshaller", () => {
         d.timeseries.forEach((ts, i) => {
           const mine = r.decodedForDebug.timeseries[i]!;
           expect(ts.labels).toEqual(mine.labels.map((l) => ({ name: l.name, value: l.value })));
-          expect((ts.samples ?? []).map((s) => [s.value ?? 0, s.timestamp ?? 0])).toEqual(mine.samples.map((s) => [s.value, s.timestamp]));
+          expect((ts.samples ?? []).map((s) => [s.value ?? 0, s.timestamp ?? 0])).toEqual(
+            mine.samples.map((s) => [s.value, s.timestamp]),
+          );
           expect((ts.histograms ?? []).map((h) => h.countInt)).toEqual(mine.histograms.map((h) => h.countInt));
-          expect((ts.histograms ?? []).map((h) => h.positiveDeltas ?? [])).toEqual(mine.histograms.map((h) => h.positiveDeltas));
+          expect((ts.histograms ?? []).map((h) => h.positiveDeltas ?? [])).toEqual(
+            mine.histograms.map((h) => h.positiveDeltas),
+          );
         });
         // and protobufjs, writing fields in field-number order too, re-encodes the same bytes
-        expect(Buffer.from(WriteRequest.encode(WriteRequest.decode(r.protobuf)).finish()).equals(r.protobuf)).toBe(true);
+        expect(Buffer.from(WriteRequest.encode(WriteRequest.decode(r.protobuf)).finish()).equals(r.protobuf)).toBe(
+          true,
+        );
       }
     }
   });
@@ -161,8 +198,26 @@ describe('series are named and labelled as k6 maps them', () => {
   });
 
   test('every tag with a value is a label: url, name, proto, error, error_code, expected_response', () => {
-    const labels = new Set(onePlainRunner().requests.flatMap((r) => r.decodedForDebug.timeseries.flatMap((ts) => ts.labels.map((l) => l.name))));
-    for (const l of ['url', 'name', 'proto', 'error', 'error_code', 'expected_response', 'method', 'status', 'stage', 'scenario', 'run', 'k6_feature_native_histograms']) expect(labels).toContain(l);
+    const labels = new Set(
+      onePlainRunner().requests.flatMap((r) =>
+        r.decodedForDebug.timeseries.flatMap((ts) => ts.labels.map((l) => l.name)),
+      ),
+    );
+    for (const l of [
+      'url',
+      'name',
+      'proto',
+      'error',
+      'error_code',
+      'expected_response',
+      'method',
+      'status',
+      'stage',
+      'scenario',
+      'run',
+      'k6_feature_native_histograms',
+    ])
+      expect(labels).toContain(l);
     expect(labels).not.toContain('group'); // root group "" has no value
     expect(labels).not.toContain('instance_id');
   });
@@ -190,29 +245,50 @@ describe('cumulative values equal the totals recounted from the raw samples', ()
     const c = make();
     expect(lastCounterSums(c.requests, 'k6_http_reqs_total')).toBe(c.run.expected.httpRequestsTotal);
     expect(lastCounterSums(c.requests, 'k6_iterations_total')).toBe(c.run.expected.iterationsTotal);
-    expect(lastCounterSums(c.requests, 'k6_funnel_stage_total')).toBe(c.run.expected.funnel.reduce((a, f) => a + f.count, 0));
+    expect(lastCounterSums(c.requests, 'k6_funnel_stage_total')).toBe(
+      c.run.expected.funnel.reduce((a, f) => a + f.count, 0),
+    );
     expect(c.outcome).toEqual({ kind: 'exact' });
   });
 
   test('native histogram counts add up to the http_req_duration sample count, in k6_http_req_duration_seconds', () => {
     const c = nativeHistograms();
     const last = new Map<string, number>();
-    for (const r of c.requests) for (const ts of r.decodedForDebug.timeseries) if (nameOf(ts) === 'k6_http_req_duration_seconds') last.set(labelKey(ts), ts.histograms[0]!.countInt);
+    for (const r of c.requests)
+      for (const ts of r.decodedForDebug.timeseries)
+        if (nameOf(ts) === 'k6_http_req_duration_seconds') last.set(labelKey(ts), ts.histograms[0]!.countInt);
     expect([...last.values()].reduce((a, v) => a + v, 0)).toBe(c.run.expected.perMetric.http_req_duration!.samples);
   });
 
   test('remoteWriteExpected names only what remote write carries, and the pushes carry exactly that', () => {
     const c = onePlainRunner();
     const rw = remoteWriteExpected(c.run);
-    expect(Object.keys(rw).sort()).toEqual(['droppedIterationsTotal', 'funnel', 'httpDurations', 'httpRequests', 'httpRequestsTotal', 'iterationsTotal', 'vusLastSum']);
+    expect(Object.keys(rw).sort()).toEqual([
+      'droppedIterationsTotal',
+      'funnel',
+      'httpDurations',
+      'httpRequests',
+      'httpRequestsTotal',
+      'iterationsTotal',
+      'vusLastSum',
+    ]);
     expect(lastCounterSums(c.requests, 'k6_dropped_iterations_total')).toBe(rw.droppedIterationsTotal);
     expect(lastCounterSums(c.requests, 'k6_vus')).toBe(rw.vusLastSum);
     expect(rw.droppedIterationsTotal).toBeGreaterThan(0);
     const last = new Map<string, { count: number; sum: number }>();
-    for (const r of c.requests) for (const ts of r.decodedForDebug.timeseries) if (nameOf(ts) === 'k6_http_req_duration_seconds') last.set(labelKey(ts), { count: ts.histograms[0]!.countInt, sum: ts.histograms[0]!.sum });
-    const pushed = [...last.values()].reduce((a, h) => ({ count: a.count + h.count, sum: a.sum + h.sum }), { count: 0, sum: 0 });
+    for (const r of c.requests)
+      for (const ts of r.decodedForDebug.timeseries)
+        if (nameOf(ts) === 'k6_http_req_duration_seconds')
+          last.set(labelKey(ts), { count: ts.histograms[0]!.countInt, sum: ts.histograms[0]!.sum });
+    const pushed = [...last.values()].reduce((a, h) => ({ count: a.count + h.count, sum: a.sum + h.sum }), {
+      count: 0,
+      sum: 0,
+    });
     const durations = rw.httpDurations!;
-    const want = durations.reduce((a, d) => ({ count: a.count + d.count, sum: a.sum + d.sumSeconds }), { count: 0, sum: 0 });
+    const want = durations.reduce((a, d) => ({ count: a.count + d.count, sum: a.sum + d.sumSeconds }), {
+      count: 0,
+      sum: 0,
+    });
     expect(pushed.count).toBe(want.count);
     expect(Math.abs(pushed.sum - want.sum)).toBeLessThanOrEqual(want.count * Number.EPSILON * want.sum);
   });
@@ -254,7 +330,8 @@ describe('the hostile remote-write cases show what they are about', () => {
   test('two plain runners send identical label sets from two addresses', () => {
     const c = twoPlainRunners();
     expect(new Set(c.requests.map((r) => r.sender))).toEqual(new Set(['127.0.0.2', '127.0.0.3']));
-    const keysBy = (sender: string): Set<string> => new Set(c.requests.filter((r) => r.sender === sender).flatMap((r) => r.decodedForDebug.timeseries.map(labelKey)));
+    const keysBy = (sender: string): Set<string> =>
+      new Set(c.requests.filter((r) => r.sender === sender).flatMap((r) => r.decodedForDebug.timeseries.map(labelKey)));
     const a = keysBy('127.0.0.2');
     expect([...keysBy('127.0.0.3')].some((k) => a.has(k))).toBe(true);
   });
@@ -263,21 +340,25 @@ describe('the hostile remote-write cases show what they are about', () => {
     const c = twoIndistinguishableRunners();
     expect(new Set(c.requests.map((r) => r.sender))).toEqual(new Set(['127.0.0.4']));
     const seriesValues = new Map<string, number[]>();
-    for (const r of c.requests) for (const ts of r.decodedForDebug.timeseries) {
-      if (!nameOf(ts).endsWith('_total')) continue;
-      const list = seriesValues.get(labelKey(ts)) ?? [];
-      list.push(ts.samples[0]!.value);
-      seriesValues.set(labelKey(ts), list);
-    }
-    const downUp = [...seriesValues.values()].some((v) => v.some((x, i) => i > 1 && v[i - 1]! < v[i - 2]! && x > v[i - 1]!));
+    for (const r of c.requests)
+      for (const ts of r.decodedForDebug.timeseries) {
+        if (!nameOf(ts).endsWith('_total')) continue;
+        const list = seriesValues.get(labelKey(ts)) ?? [];
+        list.push(ts.samples[0]!.value);
+        seriesValues.set(labelKey(ts), list);
+      }
+    const downUp = [...seriesValues.values()].some((v) =>
+      v.some((x, i) => i > 1 && v[i - 1]! < v[i - 2]! && x > v[i - 1]!),
+    );
     expect(downUp).toBe(true);
     expect(c.outcome).toEqual({ kind: 'conflict', conflictingRunners: ['runner-a', 'runner-b'] });
   });
 
   test('k6-operator runners carry instance_id and testrun_name on every series', () => {
-    for (const r of operatorRunners().requests) for (const ts of r.decodedForDebug.timeseries) {
-      expect(ts.labels.map((l) => l.name)).toEqual(expect.arrayContaining(['instance_id', 'testrun_name']));
-    }
+    for (const r of operatorRunners().requests)
+      for (const ts of r.decodedForDebug.timeseries) {
+        expect(ts.labels.map((l) => l.name)).toEqual(expect.arrayContaining(['instance_id', 'testrun_name']));
+      }
   });
 
   test("a restart's first push is above the last push before it, for the same series", () => {
@@ -311,7 +392,9 @@ describe('the hostile remote-write cases show what they are about', () => {
 
   test('a time trend count stat is divided by 1000 like every stat (k6 issue #4582)', () => {
     const c = manyTrendStats();
-    const counts = c.requests.flatMap((r) => r.decodedForDebug.timeseries).filter((ts) => nameOf(ts) === 'k6_http_req_duration_count');
+    const counts = c.requests
+      .flatMap((r) => r.decodedForDebug.timeseries)
+      .filter((ts) => nameOf(ts) === 'k6_http_req_duration_count');
     expect(counts.length).toBeGreaterThan(0);
     expect(counts.every((ts) => ts.samples[0]!.value < 1)).toBe(true);
   });
@@ -320,7 +403,9 @@ describe('the hostile remote-write cases show what they are about', () => {
     const c = staleMarkers();
     const stale = c.requests.filter((r) => r.kind === 'stale');
     expect(stale).toHaveLength(1);
-    const sent = new Set(c.requests.filter((r) => r.kind === 'push').flatMap((r) => r.decodedForDebug.timeseries.map(labelKey)));
+    const sent = new Set(
+      c.requests.filter((r) => r.kind === 'push').flatMap((r) => r.decodedForDebug.timeseries.map(labelKey)),
+    );
     expect(new Set(stale[0]!.decodedForDebug.timeseries.map(labelKey))).toEqual(sent);
     expect(stale[0]!.protobuf.includes(Buffer.from('020000000000f07f', 'hex'))).toBe(true);
     const vus = stale[0]!.decodedForDebug.timeseries.find((ts) => nameOf(ts) === 'k6_vus')!;

@@ -25,7 +25,14 @@
  * order is caught, and the bytes stay the same on every call.
  */
 import { compress as snappyCompress } from 'snappyjs';
-import { encodeWriteRequest, type LabelBytesCache, type PbHistogram, type PbLabel, type PbSample, type PbTimeSeries } from './prompb.ts';
+import {
+  encodeWriteRequest,
+  type LabelBytesCache,
+  type PbHistogram,
+  type PbLabel,
+  type PbSample,
+  type PbTimeSeries,
+} from './prompb.ts';
 import { NativeHistogram } from './native-histogram.ts';
 import { k6Percentile, sortFloats } from './expected.ts';
 import type { K6Run, K6Sample, MetricDef } from './model.ts';
@@ -158,7 +165,11 @@ const toMs = (unixNano: bigint): number => Number(unixNano / 1_000_000n);
 
 function mapToPb(series: Series, trendStats: readonly string[], native: boolean): PbTimeSeries[] {
   const { def, latestMs } = series;
-  const mono = (suffix: string, value: number): PbTimeSeries => ({ labels: labelsOf(series, suffix), samples: [{ value, timestamp: latestMs }], histograms: [] });
+  const mono = (suffix: string, value: number): PbTimeSeries => ({
+    labels: labelsOf(series, suffix),
+    samples: [{ value, timestamp: latestMs }],
+    histograms: [],
+  });
   switch (def.type) {
     case 'counter':
       return [mono('total', series.counter)];
@@ -172,7 +183,9 @@ function mapToPb(series: Series, trendStats: readonly string[], native: boolean)
         return [{ labels: labelsOf(series, suffix), samples: [], histograms: [series.histogram!.toProto(latestMs)] }];
       }
       const adapt = (v: number): number => (def.contains === 'time' ? v / 1000 : v);
-      return trendStats.map((stat) => mono(trendStatSuffix(stat), adapt(trendStatValue(stat, series.trendValues, series.trendSum))));
+      return trendStats.map((stat) =>
+        mono(trendStatSuffix(stat), adapt(trendStatValue(stat, series.trendValues, series.trendSum))),
+      );
     }
   }
 }
@@ -204,7 +217,10 @@ export function remoteWriteRequests(run: K6Run, options: RemoteWriteOptions = {}
 }
 
 /** `remoteWriteRequests` yielding to the event loop between requests (for the big cases). */
-export async function remoteWriteRequestsAsync(run: K6Run, options: RemoteWriteOptions = {}): Promise<RemoteWriteRequest[]> {
+export async function remoteWriteRequestsAsync(
+  run: K6Run,
+  options: RemoteWriteOptions = {},
+): Promise<RemoteWriteRequest[]> {
   const requests: RemoteWriteRequest[] = [];
   for (const r of remoteWriteRequestSteps(run, options)) {
     requests.push(r);
@@ -249,8 +265,12 @@ function* remoteWriteRequestSteps(run: K6Run, options: RemoteWriteOptions): Gene
         const seen = new Set<string>();
         const order: string[] = [];
         // the periodic ticks may fall inside a ms (tickOffsetNs); the Stop flush (last) never does
-        const tickNs = tickOffsetNs === 0n || tickIndex === ticks.length - 1 ? null : BigInt(tick) * 1_000_000n + tickOffsetNs;
-        while (cursor < samples.length && (tickNs === null ? sampleMs[cursor]! < tick : samples[cursor]!.unixNano < tickNs)) {
+        const tickNs =
+          tickOffsetNs === 0n || tickIndex === ticks.length - 1 ? null : BigInt(tick) * 1_000_000n + tickOffsetNs;
+        while (
+          cursor < samples.length &&
+          (tickNs === null ? sampleMs[cursor]! < tick : samples[cursor]!.unixNano < tickNs)
+        ) {
           const truncMs = sampleMs[cursor]!;
           const s = samples[cursor++]!;
           let perTags = byTags.get(s.tags);
@@ -265,7 +285,19 @@ function* remoteWriteRequestSteps(run: K6Run, options: RemoteWriteOptions): Gene
           if (!series) {
             const def = run.metrics.get(s.metric);
             if (!def) throw new Error(`kit: unregistered metric ${s.metric}`);
-            series = { def, tags: s.tags, latestMs: truncMs, counter: 0, gauge: 0, trues: 0, total: 0, trendValues: [], trendSum: 0, labels: new Map(), ...(def.type === 'trend' && native ? { histogram: new NativeHistogram() } : {}) };
+            series = {
+              def,
+              tags: s.tags,
+              latestMs: truncMs,
+              counter: 0,
+              gauge: 0,
+              trues: 0,
+              total: 0,
+              trendValues: [],
+              trendSum: 0,
+              labels: new Map(),
+              ...(def.type === 'trend' && native ? { histogram: new NativeHistogram() } : {}),
+            };
             tsdb.set(key, series);
             perTags.set(s.metric, { key, series });
             if (!seen.has(key)) {
@@ -300,8 +332,17 @@ function* remoteWriteRequestSteps(run: K6Run, options: RemoteWriteOptions): Gene
           }
         }
         if (order.length === 0) continue; // k6 skips a flush with no buffered samples
-        const timeseries = shuffle(order.flatMap((k) => mapToPb(tsdb.get(k)!, trendStats, native)), random);
-        requests.push(makeRequest({ sender: runner.address, runner: runner.id, process, atMs: tick, kind: 'push' }, timeseries, labelBytes));
+        const timeseries = shuffle(
+          order.flatMap((k) => mapToPb(tsdb.get(k)!, trendStats, native)),
+          random,
+        );
+        requests.push(
+          makeRequest(
+            { sender: runner.address, runner: runner.id, process, atMs: tick, kind: 'push' },
+            timeseries,
+            labelBytes,
+          ),
+        );
         yield* pending.splice(0);
       }
       if (options.staleMarkers) {
@@ -317,7 +358,13 @@ function* remoteWriteRequestSteps(run: K6Run, options: RemoteWriteOptions): Gene
           ),
           random,
         );
-        requests.push(makeRequest({ sender: runner.address, runner: runner.id, process, atMs: stopMs, kind: 'stale' }, timeseries, labelBytes));
+        requests.push(
+          makeRequest(
+            { sender: runner.address, runner: runner.id, process, atMs: stopMs, kind: 'stale' },
+            timeseries,
+            labelBytes,
+          ),
+        );
         yield* pending.splice(0);
       }
     }

@@ -80,7 +80,8 @@ export function summaryInputOf(run: K6Run, options: SummaryOptions = {}): Summar
   const durationMs = Math.ceil(Number(last - first) / 1e6) + 500;
   const outcomes: ThresholdOutcome[] = [];
   const byName = new Map<string, SummaryMetricInput>();
-  const valuesOf = (metric: string, tags?: Record<string, string>): number[] => samples.filter((s) => s.metric === metric && matchesTags(s, tags)).map((s) => s.value);
+  const valuesOf = (metric: string, tags?: Record<string, string>): number[] =>
+    samples.filter((s) => s.metric === metric && matchesTags(s, tags)).map((s) => s.value);
 
   for (const def of run.metrics.values()) {
     const values = valuesOf(def.name);
@@ -91,7 +92,8 @@ export function summaryInputOf(run: K6Run, options: SummaryOptions = {}): Summar
     const def = run.metrics.get(sub.parent);
     if (!def) continue;
     const values = valuesOf(sub.parent, sub.tags);
-    if (values.length > 0 || sub.keys.some((k) => run.thresholds[k])) byName.set(sub.name, { name: sub.name, type: def.type, contains: def.contains, values });
+    if (values.length > 0 || sub.keys.some((k) => run.thresholds[k]))
+      byName.set(sub.name, { name: sub.name, type: def.type, contains: def.contains, values });
   }
   for (const [key, defs] of Object.entries(run.thresholds)) {
     const { parent } = parseSubmetric(key);
@@ -148,7 +150,11 @@ function trendStat(stat: string, values: readonly number[]): number {
 }
 
 /** `metricValueGetter`: the `values` object of one metric. */
-export function metricValues(m: SummaryMetricInput, durationMs: number, trendStats: readonly string[]): Record<string, number> {
+export function metricValues(
+  m: SummaryMetricInput,
+  durationMs: number,
+  trendStats: readonly string[],
+): Record<string, number> {
   const n = m.values.length;
   switch (m.type) {
     case 'counter': {
@@ -189,7 +195,13 @@ function exportGroup(g: SummaryGroupInput, parentPath: string | null): LegacyGro
     path,
     id: md5(path),
     groups: g.groups.map((sub) => exportGroup(sub, path)),
-    checks: g.checks.map((c) => ({ name: c.name, path: path + '::' + c.name, id: md5(path + '::' + c.name), passes: c.passes, fails: c.fails })),
+    checks: g.checks.map((c) => ({
+      name: c.name,
+      path: path + '::' + c.name,
+      id: md5(path + '::' + c.name),
+      passes: c.passes,
+      fails: c.fails,
+    })),
   };
 }
 
@@ -197,8 +209,13 @@ function exportGroup(g: SummaryGroupInput, parentPath: string | null): LegacyGro
 export function legacySummaryData(input: SummaryInput): Record<string, unknown> {
   const metrics: Record<string, unknown> = {};
   for (const m of input.metrics) {
-    const entry: Record<string, unknown> = { type: m.type, contains: m.contains, values: metricValues(m, input.testRunDurationMs, input.summaryTrendStats) };
-    if (m.thresholds && m.thresholds.length > 0) entry.thresholds = Object.fromEntries(m.thresholds.map((t) => [t.source, { ok: t.ok }]));
+    const entry: Record<string, unknown> = {
+      type: m.type,
+      contains: m.contains,
+      values: metricValues(m, input.testRunDurationMs, input.summaryTrendStats),
+    };
+    if (m.thresholds && m.thresholds.length > 0)
+      entry.thresholds = Object.fromEntries(m.thresholds.map((t) => [t.source, { ok: t.ok }]));
     metrics[m.name] = entry;
   }
   const data: Record<string, unknown> = {
@@ -275,13 +292,38 @@ export interface MachineReadableOptions extends SummaryOptions {
 }
 
 const SECTIONS: readonly ((name: string) => boolean)[] = [
-  (n) => ['http_reqs', 'http_req_failed', 'http_req_duration', 'http_req_blocked', 'http_req_connecting', 'http_req_tls_handshaking', 'http_req_sending', 'http_req_waiting', 'http_req_receiving'].some((p) => n.startsWith(p)),
+  (n) =>
+    [
+      'http_reqs',
+      'http_req_failed',
+      'http_req_duration',
+      'http_req_blocked',
+      'http_req_connecting',
+      'http_req_tls_handshaking',
+      'http_req_sending',
+      'http_req_waiting',
+      'http_req_receiving',
+    ].some((p) => n.startsWith(p)),
   (n) => ['vus', 'vus_max', 'iterations', 'iteration_duration', 'dropped_iterations'].some((p) => n.startsWith(p)),
   (n) => ['data_sent', 'data_received'].some((p) => n.startsWith(p)),
 ];
-const COMPACT_SKIPPED = ['checks', 'group_duration', 'http_req_blocked', 'http_req_connecting', 'http_req_receiving', 'http_req_sending', 'http_req_tls_handshaking', 'http_req_waiting'];
+const COMPACT_SKIPPED = [
+  'checks',
+  'group_duration',
+  'http_req_blocked',
+  'http_req_connecting',
+  'http_req_receiving',
+  'http_req_sending',
+  'http_req_tls_handshaking',
+  'http_req_waiting',
+];
 
-function mrMetric(name: string, type: MetricType, contains: ValueType, values: Record<string, number>): Record<string, unknown> {
+function mrMetric(
+  name: string,
+  type: MetricType,
+  contains: ValueType,
+  values: Record<string, number>,
+): Record<string, unknown> {
   let v: Record<string, unknown>;
   switch (type) {
     case 'counter':
@@ -291,11 +333,22 @@ function mrMetric(name: string, type: MetricType, contains: ValueType, values: R
       v = { max: values.max ?? 0, min: values.min ?? 0, value: values.value ?? 0 };
       break;
     case 'rate':
-      v = { matches: Math.trunc(values.passes ?? 0), rate: values.rate ?? 0, total: Math.trunc((values.passes ?? 0) + (values.fails ?? 0)) };
+      v = {
+        matches: Math.trunc(values.passes ?? 0),
+        rate: values.rate ?? 0,
+        total: Math.trunc((values.passes ?? 0) + (values.fails ?? 0)),
+      };
       break;
     case 'trend':
       // pointer fields; nil pointers reach JS as null (uncertain, see README)
-      v = { avg: values.avg ?? null, max: values.max ?? null, med: values.med ?? null, min: values.min ?? null, p90: values['p(90)'] ?? null, p95: values['p(95)'] ?? null };
+      v = {
+        avg: values.avg ?? null,
+        max: values.max ?? null,
+        med: values.med ?? null,
+        min: values.min ?? null,
+        p90: values['p(90)'] ?? null,
+        p95: values['p(95)'] ?? null,
+      };
       break;
   }
   return { contains, name, type, values: v };
@@ -329,14 +382,18 @@ export function machineReadableSummary(run: K6Run, options: MachineReadableOptio
   const generatedAt = options.generatedAtUnixNano ?? run.startUnixNano + BigInt(durationMs) * 1_000_000n;
   return {
     config: { duration: durationMs / 1000, execution: 'local', script: options.script ?? KIT_SCRIPT },
-    metadata: { generated_at: goRfc3339Nano(generatedAt, options.zoneOffsetMinutes ?? 0), k6_version: options.k6Version ?? '2.2.0' },
+    metadata: {
+      generated_at: goRfc3339Nano(generatedAt, options.zoneOffsetMinutes ?? 0),
+      k6_version: options.k6Version ?? '2.2.0',
+    },
     results,
     version: '1.0.0',
   };
 }
 
 /** The script source the machine-readable summary's `config.script` carries by default. */
-export const KIT_SCRIPT = "import http from 'k6/http';\nexport default function () {\n  http.get('http://127.0.0.1:8080/');\n}\n";
+export const KIT_SCRIPT =
+  "import http from 'k6/http';\nexport default function () {\n  http.get('http://127.0.0.1:8080/');\n}\n";
 
 /** The machine-readable summary as k6 writes it to `--summary-export` (4-space JSON). */
 export function machineReadableSummaryFile(run: K6Run, options: MachineReadableOptions = {}): string {

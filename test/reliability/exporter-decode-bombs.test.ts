@@ -13,7 +13,13 @@ import { RUN_METRICS as M } from '../../contracts/metrics.ts';
 import { valueOf } from '../../exporter/fixtures/exposition.ts';
 import { encodeWriteRequest } from '../../exporter/remote-write.ts';
 import { stopAll } from '../support/processes.ts';
-import { type ExporterProcess, procCpuSeconds, procMemory, resetPeakMemory, startExporterProcess } from './exporter-support.ts';
+import {
+  type ExporterProcess,
+  procCpuSeconds,
+  procMemory,
+  resetPeakMemory,
+  startExporterProcess,
+} from './exporter-support.ts';
 
 const MiB = 1024 * 1024;
 /** No keep-alive: building a bomb can take longer than the server's keep-alive timeout, and a reused socket closed meanwhile fails the request. */
@@ -86,36 +92,61 @@ async function push(body: Buffer): Promise<{ status: number; text: string; ms: n
 }
 
 const BOMBS: ReadonlyArray<{ what: string; body: () => Buffer; reason: RegExp }> = [
-  { what: '64 MiB of empty TimeSeries (0a 00 repeated; 3.15 MB on the wire)', body: () => bomb([0x0a, 0x00], 64 * MiB), reason: /more than 50000 series/ },
+  {
+    what: '64 MiB of empty TimeSeries (0a 00 repeated; 3.15 MB on the wire)',
+    body: () => bomb([0x0a, 0x00], 64 * MiB),
+    reason: /more than 50000 series/,
+  },
   { what: '4 MiB of empty TimeSeries', body: () => bomb([0x0a, 0x00], 4 * MiB), reason: /more than 50000 series/ },
-  { what: 'one series of 16 MiB of empty labels', body: () => oneSeriesOf([0x0a, 0x00], 16 * MiB), reason: /more than 128 labels in one series/ },
-  { what: 'one series of 16 MiB of empty samples', body: () => oneSeriesOf([0x12, 0x00], 16 * MiB), reason: /more than 200000 samples/ },
-  { what: 'one series of 16 MiB of empty exemplars', body: () => oneSeriesOf([0x1a, 0x00], 16 * MiB), reason: /more than 100000 exemplars/ },
+  {
+    what: 'one series of 16 MiB of empty labels',
+    body: () => oneSeriesOf([0x0a, 0x00], 16 * MiB),
+    reason: /more than 128 labels in one series/,
+  },
+  {
+    what: 'one series of 16 MiB of empty samples',
+    body: () => oneSeriesOf([0x12, 0x00], 16 * MiB),
+    reason: /more than 200000 samples/,
+  },
+  {
+    what: 'one series of 16 MiB of empty exemplars',
+    body: () => oneSeriesOf([0x1a, 0x00], 16 * MiB),
+    reason: /more than 100000 exemplars/,
+  },
   // A histogram (field 4) of 16 MiB of packed positive deltas (field 12): 16 million buckets.
-  { what: 'one histogram of 16 million buckets', body: histogramBomb, reason: /more than 1000 buckets in one histogram/ },
+  {
+    what: 'one histogram of 16 million buckets',
+    body: histogramBomb,
+    reason: /more than 1000 buckets in one histogram/,
+  },
   { what: 'a body announcing 65 MiB', body: () => bomb([0x0a, 0x00], 65 * MiB), reason: /above the limit/ },
 ];
 
 describe('a remote-write body that expands into millions of messages', () => {
-  test.each(BOMBS)('is refused with 413 for under a second of work, resident memory growing < 100 MB: $what', async ({ body, reason }) => {
-    const payload = body();
-    const pid = exporter.process.child.pid!;
-    const before = procMemory(pid, 'VmRSS');
-    resetPeakMemory(pid);
-    const cpuBefore = procCpuSeconds(pid);
-    const answer = await push(payload);
-    const cpuSeconds = procCpuSeconds(pid) - cpuBefore;
-    const peak = procMemory(pid, 'VmHWM');
-    console.log(`${answer.ms.toFixed(0)} ms wall, ${(cpuSeconds * 1000).toFixed(0)} ms exporter CPU, peak RSS growth ${((peak - before) / MB).toFixed(1)} MB: ${answer.text.trim()}`);
-    expect(answer.status).toBe(413);
-    expect(answer.text).toMatch(reason);
-    // The work the exporter did for it (receiving the body included) is under a second of CPU; the
-    // wall time also holds the upload and, on a shared machine, the neighbours (before: 105 s, then
-    // an out-of-memory abort).
-    expect(cpuSeconds).toBeLessThan(1);
-    expect(answer.ms).toBeLessThan(10_000);
-    expect((peak - before) / MB).toBeLessThan(100);
-  });
+  test.each(BOMBS)(
+    'is refused with 413 for under a second of work, resident memory growing < 100 MB: $what',
+    async ({ body, reason }) => {
+      const payload = body();
+      const pid = exporter.process.child.pid!;
+      const before = procMemory(pid, 'VmRSS');
+      resetPeakMemory(pid);
+      const cpuBefore = procCpuSeconds(pid);
+      const answer = await push(payload);
+      const cpuSeconds = procCpuSeconds(pid) - cpuBefore;
+      const peak = procMemory(pid, 'VmHWM');
+      console.log(
+        `${answer.ms.toFixed(0)} ms wall, ${(cpuSeconds * 1000).toFixed(0)} ms exporter CPU, peak RSS growth ${((peak - before) / MB).toFixed(1)} MB: ${answer.text.trim()}`,
+      );
+      expect(answer.status).toBe(413);
+      expect(answer.text).toMatch(reason);
+      // The work the exporter did for it (receiving the body included) is under a second of CPU; the
+      // wall time also holds the upload and, on a shared machine, the neighbours (before: 105 s, then
+      // an out-of-memory abort).
+      expect(cpuSeconds).toBeLessThan(1);
+      expect(answer.ms).toBeLessThan(10_000);
+      expect((peak - before) / MB).toBeLessThan(100);
+    },
+  );
 });
 
 describe('a malformed body', () => {
@@ -143,7 +174,9 @@ test('after the bombs, a real runner push is applied and counted', async () => {
     ['status', '200'],
     ['testid', 'after-bombs'],
   ].map(([name, value]) => ({ name: name!, value: value! }));
-  const answer = await push(encodeWriteRequest({ timeseries: [{ labels, samples: [{ value: 500, timestamp: Date.now() }] }] }));
+  const answer = await push(
+    encodeWriteRequest({ timeseries: [{ labels, samples: [{ value: 500, timestamp: Date.now() }] }] }),
+  );
   expect(answer.status).toBe(204);
   const text = await (await fetch(`${exporter.url}/metrics`)).text();
   expect(valueOf(text, M.httpRequests.name, { run: 'after-bombs' })).toBe(500);

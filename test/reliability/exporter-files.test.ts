@@ -5,7 +5,17 @@
  * shows a partial re-read (the follower is not ready while it re-reads).
  */
 
-import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants, createGzip, gzipSync } from 'node:zlib';
@@ -27,8 +37,21 @@ function lines(run: string, count: number): string {
   const out: string[] = [];
   for (let i = 0; i < count; i += 1) {
     serial += 1;
-    const tags = { run, scenario: 'opening', stage: 'register', method: 'POST', status: '201', expected_response: 'true' };
-    out.push(JSON.stringify({ metric: 'http_reqs', type: 'Point', data: { time: new Date(Date.UTC(2026, 7, 21, 9) + serial).toISOString(), value: 1, tags } }));
+    const tags = {
+      run,
+      scenario: 'opening',
+      stage: 'register',
+      method: 'POST',
+      status: '201',
+      expected_response: 'true',
+    };
+    out.push(
+      JSON.stringify({
+        metric: 'http_reqs',
+        type: 'Point',
+        data: { time: new Date(Date.UTC(2026, 7, 21, 9) + serial).toISOString(), value: 1, tags },
+      }),
+    );
   }
   return `${out.join('\n')}\n`;
 }

@@ -22,8 +22,15 @@ beforeAll(async () => {
 });
 afterAll(() => exporter?.close());
 
-async function post(body: Buffer, encoding: string): Promise<{ status: number; json: Record<string, unknown> | undefined; text: string }> {
-  const response = await fetch(`${url}/ingest/k6`, { method: 'POST', headers: { 'Content-Encoding': encoding, 'Content-Type': 'application/x-ndjson' }, body });
+async function post(
+  body: Buffer,
+  encoding: string,
+): Promise<{ status: number; json: Record<string, unknown> | undefined; text: string }> {
+  const response = await fetch(`${url}/ingest/k6`, {
+    method: 'POST',
+    headers: { 'Content-Encoding': encoding, 'Content-Type': 'application/x-ndjson' },
+    body,
+  });
   const text = await response.text();
   let json: Record<string, unknown> | undefined;
   try {
@@ -70,11 +77,14 @@ test('a truncated gzip stream answers 400 with what was read before the cut', as
   expect(answer.json?.lines).toBeLessThan(lines.length);
 });
 
-test.each(['br', 'deflate', 'snappy', 'zstd'])('Content-Encoding %s is refused with 415, nothing read', async (encoding) => {
-  const { lines } = k6RunLines({ run: 'refused-run', journeys: 10 });
-  const text = `${lines.join('\n')}\n`;
-  const answer = await post(encoding === 'br' ? brotliCompressSync(text) : Buffer.from(text), encoding);
-  expect(answer.status).toBe(415);
-  expect(answer.text).toMatch(/identity or gzip/);
-  expect(await requests('refused-run')).toBe(0);
-});
+test.each(['br', 'deflate', 'snappy', 'zstd'])(
+  'Content-Encoding %s is refused with 415, nothing read',
+  async (encoding) => {
+    const { lines } = k6RunLines({ run: 'refused-run', journeys: 10 });
+    const text = `${lines.join('\n')}\n`;
+    const answer = await post(encoding === 'br' ? brotliCompressSync(text) : Buffer.from(text), encoding);
+    expect(answer.status).toBe(415);
+    expect(answer.text).toMatch(/identity or gzip/);
+    expect(await requests('refused-run')).toBe(0);
+  },
+);

@@ -30,7 +30,15 @@ beforeAll(async () => {
   file = join(folder, 'run', 'k6.ndjson');
   port = await freePort();
   prometheus = await startPrometheus(
-    ['global:', '  scrape_interval: 1s', '  scrape_timeout: 900ms', 'scrape_configs:', '  - job_name: floodgate-exporter', '    static_configs:', `      - targets: ['127.0.0.1:${port}']`].join('\n'),
+    [
+      'global:',
+      '  scrape_interval: 1s',
+      '  scrape_timeout: 900ms',
+      'scrape_configs:',
+      '  - job_name: floodgate-exporter',
+      '    static_configs:',
+      `      - targets: ['127.0.0.1:${port}']`,
+    ].join('\n'),
   );
 });
 afterAll(async () => {
@@ -44,8 +52,22 @@ function lines(count: number): string {
   const out: string[] = [];
   for (let i = 0; i < count; i += 1) {
     written += 1;
-    const tags = { run: RUN, scenario: 'opening', stage: 'register', method: 'POST', status: '201', expected_response: 'true', url: `http://127.0.0.1/api/register?n=${written}` };
-    out.push(JSON.stringify({ metric: 'http_reqs', type: 'Point', data: { time: new Date(Date.UTC(2026, 7, 21, 9) + written).toISOString(), value: 1, tags } }));
+    const tags = {
+      run: RUN,
+      scenario: 'opening',
+      stage: 'register',
+      method: 'POST',
+      status: '201',
+      expected_response: 'true',
+      url: `http://127.0.0.1/api/register?n=${written}`,
+    };
+    out.push(
+      JSON.stringify({
+        metric: 'http_reqs',
+        type: 'Point',
+        data: { time: new Date(Date.UTC(2026, 7, 21, 9) + written).toISOString(), value: 1, tags },
+      }),
+    );
   }
   return `${out.join('\n')}\n`;
 }
@@ -98,12 +120,15 @@ test('kill -9 mid-file and a restart: increase() over the window equals the line
 
   const samples = (await rawSamples()).filter(([time]) => time >= startTime && time <= endTime);
   // The series never went down: no scrape saw a re-read in progress.
-  for (let index = 1; index < samples.length; index += 1) expect(samples[index]![1]).toBeGreaterThanOrEqual(samples[index - 1]![1]);
+  for (let index = 1; index < samples.length; index += 1)
+    expect(samples[index]![1]).toBeGreaterThanOrEqual(samples[index - 1]![1]);
   // The window runs from one scraped sample to another, so increase() does not extrapolate.
   const windowMs = Math.round((endTime - startTime) * 1000);
   const increase = await prometheus!.query(`increase(${SERIES}[${windowMs}ms])`, endTime);
   const resets = await prometheus!.query(`resets(${SERIES}[${windowMs}ms])`, endTime);
-  console.log(`kill -9 + restart: ${grown} lines written in the window, increase() ${increase.result[0]?.value?.[1]}, resets ${resets.result[0]?.value?.[1]}, ${samples.length} samples`);
+  console.log(
+    `kill -9 + restart: ${grown} lines written in the window, increase() ${increase.result[0]?.value?.[1]}, resets ${resets.result[0]?.value?.[1]}, ${samples.length} samples`,
+  );
   expect(Number(resets.result[0]?.value?.[1])).toBe(0);
   expect(Number(increase.result[0]?.value?.[1])).toBe(grown);
   await exporter.process.stop();

@@ -14,10 +14,24 @@ import { encodeWriteRequest, REMOTE_RUN_IDLE_MS } from '../../exporter/remote-wr
 
 type Labels = Array<{ name: string; value: string }>;
 const labels = (name: string, extra: Record<string, string>): Labels =>
-  Object.entries({ __name__: name, expected_response: 'true', method: 'GET', scenario: 'opening', stage: 'landing', status: '200', instance_id: '0', ...extra })
+  Object.entries({
+    __name__: name,
+    expected_response: 'true',
+    method: 'GET',
+    scenario: 'opening',
+    stage: 'landing',
+    status: '200',
+    instance_id: '0',
+    ...extra,
+  })
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([key, value]) => ({ name: key, value }));
-const counter = (run: string, value: number, at: number, extra: Record<string, string> = {}): { labels: Labels; samples: Array<{ value: number; timestamp: number }> } => ({
+const counter = (
+  run: string,
+  value: number,
+  at: number,
+  extra: Record<string, string> = {},
+): { labels: Labels; samples: Array<{ value: number; timestamp: number }> } => ({
   labels: labels('k6_http_reqs_total', { testid: run, ...extra }),
   samples: [{ value, timestamp: at }],
 });
@@ -35,12 +49,18 @@ afterAll(async () => {
   await Promise.all(exporters.map((exporter) => exporter.close()));
 });
 
-async function setup(maxRemoteSeries: number): Promise<{ now: { ms: number }; exporter: Exporter; status: () => Promise<Record<string, unknown>> }> {
+async function setup(
+  maxRemoteSeries: number,
+): Promise<{ now: { ms: number }; exporter: Exporter; status: () => Promise<Record<string, unknown>> }> {
   const now = { ms: Date.parse('2026-08-21T09:00:00Z') };
-  const exporter = createExporter({ config: exporterConfig({ port: 0, maxRemoteSeries, maxRuns: 1000 }), clock: { now: () => now.ms } });
+  const exporter = createExporter({
+    config: exporterConfig({ port: 0, maxRemoteSeries, maxRuns: 1000 }),
+    clock: { now: () => now.ms },
+  });
   exporters.push(exporter);
   const { url } = await exporter.listen();
-  const status = async (): Promise<Record<string, unknown>> => (await (await fetch(`${url}/healthz`)).json()) as Record<string, unknown>;
+  const status = async (): Promise<Record<string, unknown>> =>
+    (await (await fetch(`${url}/healthz`)).json()) as Record<string, unknown>;
   return { now, exporter, status };
 }
 
@@ -49,7 +69,9 @@ describe('the remote-write series table', () => {
     const { now, exporter, status } = await setup(200);
     // 200 finished runs, one catalog series each: the table is full.
     for (let run = 0; run < 200; run += 1) {
-      expect(exporter.ingestRemoteWrite(encodeWriteRequest({ timeseries: [counter(`old-${run}`, 10, now.ms)] }))).toMatchObject({ rejected: 0 });
+      expect(
+        exporter.ingestRemoteWrite(encodeWriteRequest({ timeseries: [counter(`old-${run}`, 10, now.ms)] })),
+      ).toMatchObject({ rejected: 0 });
     }
     const fresh = (value: number): Buffer => encodeWriteRequest({ timeseries: [counter('fresh-run', value, now.ms)] });
     expect(exporter.ingestRemoteWrite(fresh(7))).toMatchObject({ rejected: 1 }); // series_limit: full
@@ -71,15 +93,22 @@ describe('the remote-write series table', () => {
 
   test('a run still pushing keeps a series silent for longer than the idle period: its next value counts only its growth', async () => {
     const { now, exporter, status } = await setup(200);
-    const rare = (value: number): ReturnType<typeof counter> => counter('live-run', value, now.ms, { status: '503', expected_response: 'false' });
-    exporter.ingestRemoteWrite(encodeWriteRequest({ timeseries: [counter('live-run', 100, now.ms), rare(3), vus('live-run', now.ms)] }));
+    const rare = (value: number): ReturnType<typeof counter> =>
+      counter('live-run', value, now.ms, { status: '503', expected_response: 'false' });
+    exporter.ingestRemoteWrite(
+      encodeWriteRequest({ timeseries: [counter('live-run', 100, now.ms), rare(3), vus('live-run', now.ms)] }),
+    );
     // 30 minutes of pushes every 5 s without the rare series (k6 sends only series with new samples).
     for (let push = 1; push <= 360; push += 1) {
       now.ms += 5000;
-      exporter.ingestRemoteWrite(encodeWriteRequest({ timeseries: [counter('live-run', 100 + push, now.ms), vus('live-run', now.ms)] }));
+      exporter.ingestRemoteWrite(
+        encodeWriteRequest({ timeseries: [counter('live-run', 100 + push, now.ms), vus('live-run', now.ms)] }),
+      );
     }
     now.ms += 5000;
-    expect(exporter.ingestRemoteWrite(encodeWriteRequest({ timeseries: [rare(4), vus('live-run', now.ms)] }))).toMatchObject({ rejected: 0 });
+    expect(
+      exporter.ingestRemoteWrite(encodeWriteRequest({ timeseries: [rare(4), vus('live-run', now.ms)] })),
+    ).toMatchObject({ rejected: 0 });
 
     const text = await exporter.registry.metrics();
     expect(sumOf(text, M.httpRequests.name, { run: 'live-run', outcome: 'error' })).toBe(4); // not 3 + 4

@@ -39,7 +39,9 @@ describe('300,000 combinations of scenario × method × status, each label under
         stage: 'register',
         expected_response: 'true',
       };
-      chunk.push(JSON.stringify({ metric: 'http_reqs', type: 'Point', data: { time: '2026-08-21T09:00:00Z', value: 1, tags } }));
+      chunk.push(
+        JSON.stringify({ metric: 'http_reqs', type: 'Point', data: { time: '2026-08-21T09:00:00Z', value: 1, tags } }),
+      );
       if (chunk.length === 5000) {
         yield Buffer.from(`${chunk.join('\n')}\n`);
         chunk = [];
@@ -76,7 +78,8 @@ describe('300,000 combinations of scenario × method × status, each label under
     // Every request counted under `other` was folded once per capped label (scenario, method, status).
     const folded = sumOf(text, M.httpRequests.name, { run: 'wide', scenario: 'other' });
     expect(folded).toBe(POINTS - EXPORTER_DEFAULTS.maxSeries);
-    for (const label of ['scenario', 'method', 'status']) expect(valueOf(text, E.seriesDropped.name, { label })).toBe(folded);
+    for (const label of ['scenario', 'method', 'status'])
+      expect(valueOf(text, E.seriesDropped.name, { label })).toBe(folded);
   });
 });
 
@@ -88,7 +91,15 @@ describe('run eviction', () => {
     const exporter = createExporter({ config: exporterConfig({ follow: [join(folder, '*.ndjson')] }) });
     exporters.push(exporter);
     const point = (run: string, i: number): string =>
-      JSON.stringify({ metric: 'http_reqs', type: 'Point', data: { time: new Date(Date.UTC(2026, 7, 21, 9) + i).toISOString(), value: 1, tags: { run, scenario: 's', status: '200', method: 'GET' } } });
+      JSON.stringify({
+        metric: 'http_reqs',
+        type: 'Point',
+        data: {
+          time: new Date(Date.UTC(2026, 7, 21, 9) + i).toISOString(),
+          value: 1,
+          tags: { run, scenario: 's', status: '200', method: 'GET' },
+        },
+      });
     writeFileSync(file, `${Array.from({ length: 1000 }, (_, i) => point('followed', i)).join('\n')}\n`);
     await exporter.follower!.poll();
     for (let i = 0; i < 50; i += 1) exporter.ingestLine(point(`newcomer-${i}`, -1_000_000));
@@ -105,7 +116,15 @@ describe('run eviction', () => {
 
 describe('the remote-write series table', () => {
   const labels = (extra: Record<string, string>): Array<{ name: string; value: string }> =>
-    Object.entries({ __name__: 'k6_http_reqs_total', expected_response: 'true', method: 'GET', scenario: 'opening', stage: 'landing', status: '200', ...extra })
+    Object.entries({
+      __name__: 'k6_http_reqs_total',
+      expected_response: 'true',
+      method: 'GET',
+      scenario: 'opening',
+      stage: 'landing',
+      status: '200',
+      ...extra,
+    })
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([name, value]) => ({ name, value }));
 
@@ -115,10 +134,15 @@ describe('the remote-write series table', () => {
     const now = Date.now();
     const exporter = createExporter({ config: exporterConfig({ maxRemoteSeries: 20_000 }) });
     exporters.push(exporter);
-    const timeseries = Array.from({ length: 20_000 }, (_, i) => ({ labels: labels({ testid: 'junk', instance_id: 'junk', url: `http://x/${i}` }), samples: [{ value: 1, timestamp: now }] }));
+    const timeseries = Array.from({ length: 20_000 }, (_, i) => ({
+      labels: labels({ testid: 'junk', instance_id: 'junk', url: `http://x/${i}` }),
+      samples: [{ value: 1, timestamp: now }],
+    }));
     expect(exporter.ingestRemoteWrite(encodeWriteRequest({ timeseries }))).toMatchObject({ rejected: 0 });
     const real = (value: number, at: number): Buffer =>
-      encodeWriteRequest({ timeseries: [{ labels: labels({ testid: 'real-run', instance_id: '0' }), samples: [{ value, timestamp: at }] }] });
+      encodeWriteRequest({
+        timeseries: [{ labels: labels({ testid: 'real-run', instance_id: '0' }), samples: [{ value, timestamp: at }] }],
+      });
     expect(exporter.ingestRemoteWrite(real(250, now))).toMatchObject({ rejected: 0 });
     expect(exporter.ingestRemoteWrite(real(500, now + 5000))).toMatchObject({ rejected: 0 });
     const text = await exporter.registry.metrics();

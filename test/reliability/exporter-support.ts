@@ -17,9 +17,14 @@ export interface ExporterProcess {
 }
 
 /** Starts `floodgate exporter` with `args` on a free port (or `port`) and waits until it listens. */
-export async function startExporterProcess(args: readonly string[], options: { port?: number; cwd?: string } = {}): Promise<ExporterProcess> {
+export async function startExporterProcess(
+  args: readonly string[],
+  options: { port?: number; cwd?: string } = {},
+): Promise<ExporterProcess> {
   const port = options.port ?? (await freePort());
-  const child = startProcess(process.execPath, [BIN, 'exporter', '--port', String(port), ...args], { cwd: options.cwd });
+  const child = startProcess(process.execPath, [BIN, 'exporter', '--port', String(port), ...args], {
+    cwd: options.cwd,
+  });
   await child.waitFor(/listening on (http:\/\/\S+)/, 60_000);
   return { process: child, url: `http://127.0.0.1:${port}`, port };
 }

@@ -50,28 +50,29 @@ let finish: (result: autocannon.Result) => void = () => undefined;
 const finished = new Promise<autocannon.Result>((resolve) => (finish = resolve));
 const instance = autocannon(
   {
-  url,
-  connections: Number(connections),
-  duration: Number(seconds),
-  timeout: 10,
-  requests: [
-    {
-      method: 'POST',
-      path: '/api/register',
-      headers: { 'content-type': 'application/json' },
-      setupRequest(request, context) {
-        const applicant = syntheticApplicant(run, 1, next++);
-        (context as { email?: string }).email = applicant.email;
-        const { email, fullName, password, nik, dateOfBirth } = applicant;
-        return { ...request, body: JSON.stringify({ email, fullName, password, nik, dateOfBirth }) };
+    url,
+    connections: Number(connections),
+    duration: Number(seconds),
+    timeout: 10,
+    requests: [
+      {
+        method: 'POST',
+        path: '/api/register',
+        headers: { 'content-type': 'application/json' },
+        setupRequest(request, context) {
+          const applicant = syntheticApplicant(run, 1, next++);
+          (context as { email?: string }).email = applicant.email;
+          const { email, fullName, password, nik, dateOfBirth } = applicant;
+          return { ...request, body: JSON.stringify({ email, fullName, password, nik, dateOfBirth }) };
+        },
+        onResponse(status, _body, context, headers) {
+          count(String(status));
+          if (status === 201) acknowledged.push((context as { email: string }).email);
+          if ((status === 429 || status === 503) && !(headers as Record<string, string> | undefined)?.['retry-after'])
+            sheddingWithoutRetryAfter += 1;
+        },
       },
-      onResponse(status, _body, context, headers) {
-        count(String(status));
-        if (status === 201) acknowledged.push((context as { email: string }).email);
-        if ((status === 429 || status === 503) && !(headers as Record<string, string> | undefined)?.['retry-after']) sheddingWithoutRetryAfter += 1;
-      },
-    },
-  ],
+    ],
   },
   (error, result) => {
     if (error) throw error;

@@ -44,21 +44,51 @@ function pinned(core: number, command: string, args: string[]): [string, string[
 }
 
 /** Starts `floodgate target` on core 1 with a database file in `work`. */
-async function startTarget(name: string, extra: string[] = []): Promise<{ process: ManagedProcess; url: string; db: string }> {
+async function startTarget(
+  name: string,
+  extra: string[] = [],
+): Promise<{ process: ManagedProcess; url: string; db: string }> {
   const db = join(work, `${name}.db`);
-  const [command, args] = pinned(1, process.execPath, [FLOODGATE, 'target', '--port', '0', '--ministry-port', '0', '--db', db, ...extra]);
+  const [command, args] = pinned(1, process.execPath, [
+    FLOODGATE,
+    'target',
+    '--port',
+    '0',
+    '--ministry-port',
+    '0',
+    '--db',
+    db,
+    ...extra,
+  ]);
   const target = startProcess(command, args, { cwd: ROOT });
   const [, url] = await target.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)\n/);
   return { process: target, url: url!, db };
 }
 
 /** Runs the load generator on core 0 to its end; resolves to what it saw. */
-async function load(url: string, run: string, connections: number, seconds: number, onStarted?: () => void): Promise<OverloadResult> {
+async function load(
+  url: string,
+  run: string,
+  connections: number,
+  seconds: number,
+  onStarted?: () => void,
+): Promise<OverloadResult> {
   const out = join(work, `${run}.json`);
-  const [command, args] = pinned(0, process.execPath, ['--import', 'tsx', LOAD, url, run, String(connections), String(seconds), out]);
+  const [command, args] = pinned(0, process.execPath, [
+    '--import',
+    'tsx',
+    LOAD,
+    url,
+    run,
+    String(connections),
+    String(seconds),
+    out,
+  ]);
   const generator = startProcess(command, args, { cwd: ROOT });
   onStarted?.();
-  const code = await new Promise<number | null>((resolve) => generator.child.once('exit', (exitCode) => resolve(exitCode)));
+  const code = await new Promise<number | null>((resolve) =>
+    generator.child.once('exit', (exitCode) => resolve(exitCode)),
+  );
   expect(code, generator.output()).toBe(0);
   return JSON.parse(readFileSync(out, 'utf8')) as OverloadResult;
 }
@@ -81,39 +111,47 @@ async function kill9(target: ManagedProcess): Promise<void> {
 }
 
 describe.skipIf(!OVERLOAD)('the target at 1,000 connections with --waiting-room 100', () => {
-  test(
-    'answers 429 + Retry-After from the first second of overload, times out under 1 % of requests, and loses no acknowledged write across kill -9',
-    async () => {
-      const target = await startTarget('waiting-room', ['--waiting-room', String(WAITING_ROOM)]);
-      const run = 'overload-wr';
-      const result = await load(target.url, run, CONNECTIONS, SECONDS);
-      // Killed without a chance to flush or close the database.
-      await kill9(target.process);
-      const stored = storedEmails(target.db, run);
+  test('answers 429 + Retry-After from the first second of overload, times out under 1 % of requests, and loses no acknowledged write across kill -9', async () => {
+    const target = await startTarget('waiting-room', ['--waiting-room', String(WAITING_ROOM)]);
+    const run = 'overload-wr';
+    const result = await load(target.url, run, CONNECTIONS, SECONDS);
+    // Killed without a chance to flush or close the database.
+    await kill9(target.process);
+    const stored = storedEmails(target.db, run);
 
-      const statuses = (second: Record<string, number>): number => Object.entries(second).filter(([key]) => key !== 'error').reduce((sum, [, n]) => sum + n, 0);
-      // Overload begins in the first second in which the target answered more requests than its waiting room admits.
-      const firstOverloaded = result.perSecond.findIndex((second) => statuses(second) > WAITING_ROOM);
-      expect(firstOverloaded, JSON.stringify(result.perSecond)).toBeGreaterThanOrEqual(0);
-      // Every whole second from then to the end of the load holds 429s (the last, partial second aside).
-      const overloaded = result.perSecond.slice(firstOverloaded, SECONDS);
-      const withoutShedding = overloaded.map((second, index) => ({ second: firstOverloaded + index, answers: second })).filter(({ answers }) => !answers['429']);
-      expect(withoutShedding, JSON.stringify(result.perSecond)).toEqual([]);
-      expect(result.sheddingWithoutRetryAfter).toBe(0);
+    const statuses = (second: Record<string, number>): number =>
+      Object.entries(second)
+        .filter(([key]) => key !== 'error')
+        .reduce((sum, [, n]) => sum + n, 0);
+    // Overload begins in the first second in which the target answered more requests than its waiting room admits.
+    const firstOverloaded = result.perSecond.findIndex((second) => statuses(second) > WAITING_ROOM);
+    expect(firstOverloaded, JSON.stringify(result.perSecond)).toBeGreaterThanOrEqual(0);
+    // Every whole second from then to the end of the load holds 429s (the last, partial second aside).
+    const overloaded = result.perSecond.slice(firstOverloaded, SECONDS);
+    const withoutShedding = overloaded
+      .map((second, index) => ({ second: firstOverloaded + index, answers: second }))
+      .filter(({ answers }) => !answers['429']);
+    expect(withoutShedding, JSON.stringify(result.perSecond)).toEqual([]);
+    expect(result.sheddingWithoutRetryAfter).toBe(0);
 
-      const rejected = result.perSecond.reduce((sum, second) => sum + (second['429'] ?? 0), 0);
-      const serverErrors = result.perSecond.reduce((sum, second) => sum + Object.entries(second).filter(([key]) => /^5\d\d$/.test(key) && key !== '503').reduce((s, [, n]) => s + n, 0), 0);
-      console.info(
-        `overload: ${result.answered} answered (${result.acknowledged.length} × 201, ${rejected} × 429), ${result.timeouts} timeouts, ${result.errors} errors; ${stored.size} stored`,
-      );
-      expect(serverErrors).toBe(0);
-      expect(result.acknowledged.length).toBeGreaterThan(0);
-      const lost = result.acknowledged.filter((email) => !stored.has(email));
-      expect(lost).toEqual([]);
-      expect(result.timeouts / (result.answered + result.timeouts)).toBeLessThan(0.01);
-    },
-    90_000,
-  );
+    const rejected = result.perSecond.reduce((sum, second) => sum + (second['429'] ?? 0), 0);
+    const serverErrors = result.perSecond.reduce(
+      (sum, second) =>
+        sum +
+        Object.entries(second)
+          .filter(([key]) => /^5\d\d$/.test(key) && key !== '503')
+          .reduce((s, [, n]) => s + n, 0),
+      0,
+    );
+    console.info(
+      `overload: ${result.answered} answered (${result.acknowledged.length} × 201, ${rejected} × 429), ${result.timeouts} timeouts, ${result.errors} errors; ${stored.size} stored`,
+    );
+    expect(serverErrors).toBe(0);
+    expect(result.acknowledged.length).toBeGreaterThan(0);
+    const lost = result.acknowledged.filter((email) => !stored.has(email));
+    expect(lost).toEqual([]);
+    expect(result.timeouts / (result.answered + result.timeouts)).toBeLessThan(0.01);
+  }, 90_000);
 });
 
 describe.skipIf(!OVERLOAD)('the target under load with the defaults', () => {
@@ -131,10 +169,17 @@ describe.skipIf(!OVERLOAD)('the target under load with the defaults', () => {
         const deadline = Date.now() + 6000;
         for (;;) {
           await new Promise((resolve) => setTimeout(resolve, 200));
-          const truth = await fetch(`${target.url}/truth?run=${run}`).then((answer) => answer.json() as Promise<{ stages: { register: number } }>);
+          const truth = await fetch(`${target.url}/truth?run=${run}`).then(
+            (answer) => answer.json() as Promise<{ stages: { register: number } }>,
+          );
           const metrics = await fetch(`${target.url}/metrics`).then((answer) => answer.text());
           const shedding = /^floodgate_target_http_requests_total\{[^}]*status="503"[^}]*\} [1-9]/m.test(metrics);
-          if ((truth.stages.register >= 300 && shedding) || (truth.stages.register > 0 && Date.now() > deadline) || Date.now() > deadline + 10_000) break;
+          if (
+            (truth.stages.register >= 300 && shedding) ||
+            (truth.stages.register > 0 && Date.now() > deadline) ||
+            Date.now() > deadline + 10_000
+          )
+            break;
         }
         await kill9(target.process);
       })();

@@ -20,7 +20,8 @@ const work = mkdtempSync(join(tmpdir(), 'floodgate-report-errors-'));
 // Traversable by nobody, for the permission cases.
 chmodSync(work, 0o755);
 const AS_ROOT = process.getuid?.() === 0;
-const CAN_DROP = AS_ROOT && spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true']).status === 0;
+const CAN_DROP =
+  AS_ROOT && spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true']).status === 0;
 
 afterAll(async () => {
   await stopAll();
@@ -28,8 +29,17 @@ afterAll(async () => {
 });
 
 /** Runs `floodgate report <args>` to its end (as nobody when `unprivileged`), killed after 60 s. */
-async function report(args: string[], unprivileged = false): Promise<{ code: number | null; output: string; killed: boolean }> {
-  const [command, argv] = unprivileged && CAN_DROP ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, FLOODGATE, 'report', ...args]] : [process.execPath, [FLOODGATE, 'report', ...args]];
+async function report(
+  args: string[],
+  unprivileged = false,
+): Promise<{ code: number | null; output: string; killed: boolean }> {
+  const [command, argv] =
+    unprivileged && CAN_DROP
+      ? [
+          'setpriv',
+          ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, FLOODGATE, 'report', ...args],
+        ]
+      : [process.execPath, [FLOODGATE, 'report', ...args]];
   const child = startProcess(command, argv, { cwd: ROOT, env: { ...process.env, HOME: work } });
   let killed = false;
   const timer = setTimeout(() => {
@@ -47,8 +57,12 @@ function resultsFolder(name: string, options: { truth?: boolean; target?: string
   mkdirSync(dir, { recursive: true });
   const simulation = simulateRun({ scenario: 'soak', steps: [{ rate: 5, seconds: 60 }], seed: 3 });
   writeFileSync(join(dir, 'k6.ndjson'), `${simulation.lines.join('\n')}\n`);
-  writeFileSync(join(dir, 'run.json'), JSON.stringify({ ...simulation.manifest, ...(options.target ? { target: options.target } : {}) }));
-  if (options.truth) writeFileSync(join(dir, 'truth.json'), JSON.stringify({ run: simulation.manifest.run, stages: simulation.truth }));
+  writeFileSync(
+    join(dir, 'run.json'),
+    JSON.stringify({ ...simulation.manifest, ...(options.target ? { target: options.target } : {}) }),
+  );
+  if (options.truth)
+    writeFileSync(join(dir, 'truth.json'), JSON.stringify({ run: simulation.manifest.run, stages: simulation.truth }));
   chmodSync(dir, 0o777);
   return dir;
 }
@@ -70,11 +84,15 @@ describe("--fail-on any when the target's truth cannot be read", () => {
     const dir = resultsFolder('no-truth', { target });
     const plain = await report([dir]);
     expect(plain.code, plain.output).toBe(0);
-    expect(plain.output).toContain(`Reconciliation not done: the target's truth could not be read (tried ${join(dir, 'truth.json')}, then ${target}/truth)`);
+    expect(plain.output).toContain(
+      `Reconciliation not done: the target's truth could not be read (tried ${join(dir, 'truth.json')}, then ${target}/truth)`,
+    );
 
     const gated = await report([dir, '--fail-on', 'any']);
     expect(gated.code, gated.output).toBe(ERROR_TABLE.REPORT_GATE_FAILED.exitCode);
-    expect(gated.output).toMatch(/error: the report fails --fail-on any: the target's truth could not be read, so lost records cannot be ruled out/);
+    expect(gated.output).toMatch(
+      /error: the report fails --fail-on any: the target's truth could not be read, so lost records cannot be ruled out/,
+    );
   });
 
   test('passes with --target-truth off, and says reconciliation was skipped', async () => {
@@ -103,18 +121,25 @@ describe('output paths that cannot hold the report', () => {
     writeFileSync(file, 'not a folder');
     const result = await report([dir, '--out', join(file, 'report')]);
     expect(result.code, result.output).toBe(3);
-    expect(result.output).toMatch(/cannot write .*a-file\/report: a part of the path is a file, not a folder \(ENOTDIR\)/);
+    expect(result.output).toMatch(
+      /cannot write .*a-file\/report: a part of the path is a file, not a folder \(ENOTDIR\)/,
+    );
   });
 
-  test.skipIf(AS_ROOT && !CAN_DROP)('an unwritable output folder is OUTPUT_FAILED (exit 3), "permission denied", not "internal error… floodgate bug"', async () => {
-    const locked = join(work, 'locked-out');
-    mkdirSync(locked);
-    chmodSync(locked, 0o555);
-    const result = await report([dir, '--out', locked], true);
-    expect(result.code, result.output).toBe(3);
-    expect(result.output).toMatch(/cannot write .*locked-out: the folder is not writable: permission denied \(EACCES\)/);
-    expect(result.output).not.toMatch(/internal error|floodgate bug/);
-  });
+  test.skipIf(AS_ROOT && !CAN_DROP)(
+    'an unwritable output folder is OUTPUT_FAILED (exit 3), "permission denied", not "internal error… floodgate bug"',
+    async () => {
+      const locked = join(work, 'locked-out');
+      mkdirSync(locked);
+      chmodSync(locked, 0o555);
+      const result = await report([dir, '--out', locked], true);
+      expect(result.code, result.output).toBe(3);
+      expect(result.output).toMatch(
+        /cannot write .*locked-out: the folder is not writable: permission denied \(EACCES\)/,
+      );
+      expect(result.output).not.toMatch(/internal error|floodgate bug/);
+    },
+  );
 });
 
 describe('results folders that cannot be read', () => {
@@ -129,16 +154,19 @@ describe('results folders that cannot be read', () => {
     expect(notFolder.output).toMatch(/no results in .*results-file: it is a file, not a folder/);
   });
 
-  test.skipIf(AS_ROOT && !CAN_DROP)('an unreadable folder is RESULTS_UNREADABLE (exit 6) "permission denied", not "k6.ndjson is missing"', async () => {
-    const dir = resultsFolder('locked-in', { truth: true });
-    chmodSync(dir, 0o000);
-    const result = await report([dir, '--out', join(work, 'locked-in-report')], true);
-    expect(result.code, result.output).toBe(ERROR_TABLE.RESULTS_UNREADABLE.exitCode);
-    expect(result.output).toMatch(/cannot read the results in .*locked-in: /);
-    expect(result.output).toMatch(/permission denied \(EACCES\)/);
-    expect(result.output).not.toContain('k6.ndjson is missing');
-    chmodSync(dir, 0o755);
-  });
+  test.skipIf(AS_ROOT && !CAN_DROP)(
+    'an unreadable folder is RESULTS_UNREADABLE (exit 6) "permission denied", not "k6.ndjson is missing"',
+    async () => {
+      const dir = resultsFolder('locked-in', { truth: true });
+      chmodSync(dir, 0o000);
+      const result = await report([dir, '--out', join(work, 'locked-in-report')], true);
+      expect(result.code, result.output).toBe(ERROR_TABLE.RESULTS_UNREADABLE.exitCode);
+      expect(result.output).toMatch(/cannot read the results in .*locked-in: /);
+      expect(result.output).toMatch(/permission denied \(EACCES\)/);
+      expect(result.output).not.toContain('k6.ndjson is missing');
+      chmodSync(dir, 0o755);
+    },
+  );
 
   test.skipIf(AS_ROOT && !CAN_DROP)('an unreadable k6.ndjson is RESULTS_UNREADABLE naming the file', async () => {
     const dir = resultsFolder('locked-file', { truth: true });

@@ -42,7 +42,23 @@ export interface ImportViolation {
 
 /** DESIGN §2's arrows, with the components added since (runner, deploy, demo, profile, exporter/live). */
 export const FLOODGATE_IMPORT_RULE: ImportRule = {
-  components: ['exporter/live', 'contracts', 'load-tests', 'engine', 'target', 'exporter', 'dashboards', 'report', 'profile', 'runner', 'deploy', 'demo', 'cli', 'bench', 'test'],
+  components: [
+    'exporter/live',
+    'contracts',
+    'load-tests',
+    'engine',
+    'target',
+    'exporter',
+    'dashboards',
+    'report',
+    'profile',
+    'runner',
+    'deploy',
+    'demo',
+    'cli',
+    'bench',
+    'test',
+  ],
   arrows: {
     contracts: [],
     'load-tests': ['contracts'],
@@ -89,7 +105,10 @@ export function listSources(root: string, rule: ImportRule = FLOODGATE_IMPORT_RU
       return /\.(ts|mts|js|mjs)$/.test(entry.name) && !entry.name.endsWith('.d.ts') ? [path] : [];
     });
   };
-  return tops.flatMap(walk).map((path) => path.split(sep).join('/')).sort();
+  return tops
+    .flatMap(walk)
+    .map((path) => path.split(sep).join('/'))
+    .sort();
 }
 
 /** The component a root-relative path belongs to, or undefined outside every component. */
@@ -106,7 +125,10 @@ function isTestCode(path: string, rule: ImportRule): boolean {
 /** The imports of one source, with their 1-based lines. */
 export function importsOf(source: string): Array<{ specifier: string; line: number }> {
   const { importedFiles } = ts.preProcessFile(source, true, true);
-  return importedFiles.map((file) => ({ specifier: file.fileName, line: source.slice(0, file.pos).split('\n').length }));
+  return importedFiles.map((file) => ({
+    specifier: file.fileName,
+    line: source.slice(0, file.pos).split('\n').length,
+  }));
 }
 
 /** Every import under `root` that breaks `rule`, exceptions left out. */
@@ -126,15 +148,24 @@ export function checkImports(root: string, rule: ImportRule = FLOODGATE_IMPORT_R
 
 /** One line per violation: `file:line imports "specifier": rule`. */
 export function formatViolations(violations: readonly ImportViolation[]): string {
-  return violations.map((violation) => `${violation.file}:${violation.line} imports "${violation.specifier}": ${violation.rule}`).join('\n');
+  return violations
+    .map((violation) => `${violation.file}:${violation.line} imports "${violation.specifier}": ${violation.rule}`)
+    .join('\n');
 }
 
-function judge(file: string, from: Component, testCode: boolean, specifier: string, rule: ImportRule): string | undefined {
+function judge(
+  file: string,
+  from: Component,
+  testCode: boolean,
+  specifier: string,
+  rule: ImportRule,
+): string | undefined {
   if (!specifier.startsWith('.')) {
     if (testCode) return undefined;
     if (rule.pure.includes(from)) return `${from}/ is pure: it imports no package (npm or node:), only its own files`;
     const only = rule.packagesOnly[from];
-    if (only && !only.test(specifier)) return `${from}/ imports only the packages ${only.source} (k6 runs it, not Node)`;
+    if (only && !only.test(specifier))
+      return `${from}/ imports only the packages ${only.source} (k6 runs it, not Node)`;
     return undefined;
   }
   const target = posix.normalize(posix.join(posix.dirname(file), specifier));

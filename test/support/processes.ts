@@ -44,7 +44,10 @@ export async function runToEnd(
   const { timeoutMs = 120_000, ...spawnOptions } = options;
   const child = startProcess(command, args, spawnOptions);
   const code = await new Promise<number | null>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not end within ${timeoutMs} ms:\n${child.output()}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${args.join(' ')} did not end within ${timeoutMs} ms:\n${child.output()}`)),
+      timeoutMs,
+    );
     child.child.once('exit', (exitCode) => {
       clearTimeout(timer);
       resolve(exitCode);
@@ -81,12 +84,20 @@ export function startProcess(command: string, args: readonly string[], options: 
         };
         const timer = setTimeout(() => {
           cleanup();
-          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${pattern} from ${command}; output:\n${text.slice(-4000)}`));
+          reject(
+            new Error(
+              `timed out after ${timeoutMs} ms waiting for ${pattern} from ${command}; output:\n${text.slice(-4000)}`,
+            ),
+          );
         }, timeoutMs);
         const onExit = (): void => {
           check();
           cleanup();
-          reject(new Error(`${command} exited (code ${child.exitCode}) before printing ${pattern}; output:\n${text.slice(-4000)}`));
+          reject(
+            new Error(
+              `${command} exited (code ${child.exitCode}) before printing ${pattern}; output:\n${text.slice(-4000)}`,
+            ),
+          );
         };
         const cleanup = (): void => {
           clearTimeout(timer);

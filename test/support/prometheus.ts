@@ -25,7 +25,11 @@ export interface TestPrometheus {
 /** The `data` of a Prometheus query answer. */
 export interface PromQueryData {
   readonly resultType: 'vector' | 'matrix' | 'scalar' | 'string';
-  readonly result: ReadonlyArray<{ metric: Record<string, string>; value?: [number, string]; values?: Array<[number, string]> }>;
+  readonly result: ReadonlyArray<{
+    metric: Record<string, string>;
+    value?: [number, string];
+    values?: Array<[number, string]>;
+  }>;
 }
 
 /** True when the `prometheus` binary is installed (deploy/setup-machine.sh installs it). */
@@ -74,7 +78,8 @@ export async function startPrometheus(config: string, flags: readonly string[] =
     url,
     port,
     process,
-    query: (expr, time) => api('/api/v1/query', time === undefined ? { query: expr } : { query: expr, time: String(time) }),
+    query: (expr, time) =>
+      api('/api/v1/query', time === undefined ? { query: expr } : { query: expr, time: String(time) }),
     queryRange: (expr, start, end, step) =>
       api('/api/v1/query_range', { query: expr, start: String(start), end: String(end), step: String(step) }),
     async stop() {

@@ -77,8 +77,10 @@ export function alertRules(): RuleGroup {
         labels: { severity: 'warning' },
         annotations: {
           summary: 'p95 latency of {{ $labels.stage }} in run {{ $labels.run }} is over its objective',
-          description: 'The 95th percentile of {{ $labels.stage }} requests has been {{ $value | humanizeDuration }} for a minute, above the stage objective in contracts/slo.ts.',
-          runbook: 'Check whether load is still rising (Capacity board, latency against load): a p95 that climbs with each load step marks the knee; a p95 that jumped alone points at the target or its ministry API.',
+          description:
+            'The 95th percentile of {{ $labels.stage }} requests has been {{ $value | humanizeDuration }} for a minute, above the stage objective in contracts/slo.ts.',
+          runbook:
+            'Check whether load is still rising (Capacity board, latency against load): a p95 that climbs with each load step marks the knee; a p95 that jumped alone points at the target or its ministry API.',
         },
       },
       {
@@ -88,8 +90,10 @@ export function alertRules(): RuleGroup {
         labels: { severity: 'page' },
         annotations: {
           summary: 'Applicants enter {{ $labels.stage }} in run {{ $labels.run }} but none completes it',
-          description: 'For a whole minute applicants kept entering {{ $labels.stage }} and not one completed it: the stage is down, hanging, or refusing everyone.',
-          runbook: 'Read the Funnel board for the stage (failed vs throttled), then the target: for verify_nik check the ministry API, for verify_email the mailbox or token source, for join_batch whether every batch is full.',
+          description:
+            'For a whole minute applicants kept entering {{ $labels.stage }} and not one completed it: the stage is down, hanging, or refusing everyone.',
+          runbook:
+            'Read the Funnel board for the stage (failed vs throttled), then the target: for verify_nik check the ministry API, for verify_email the mailbox or token source, for join_batch whether every batch is full.',
         },
       },
       {
@@ -100,7 +104,8 @@ export function alertRules(): RuleGroup {
         annotations: {
           summary: `Run {{ $labels.run }} starts fewer applicants than planned`,
           description: `Achieved arrivals have stayed below ${RUN_OBJECTIVES.minAchievedShare * 100} % of the planned rate for a minute: the load generator, not the target, is the limit, and the run understates the load.`,
-          runbook: 'Look at VUs and dropped iterations on the Launch overview: raise maxVUs or add load generators (floodgate k8s --parallelism), or lower RATE_SCALE; a run that misses its plan is not valid evidence of capacity.',
+          runbook:
+            'Look at VUs and dropped iterations on the Launch overview: raise maxVUs or add load generators (floodgate k8s --parallelism), or lower RATE_SCALE; a run that misses its plan is not valid evidence of capacity.',
         },
       },
       {
@@ -111,7 +116,8 @@ export function alertRules(): RuleGroup {
         annotations: {
           summary: 'Run {{ $labels.run }} drops planned arrivals',
           description: `More than ${RUN_OBJECTIVES.maxDroppedShare * 100} % of planned arrivals could not start because no VU was free: ramping-arrival-rate ran out of VUs.`,
-          runbook: 'Raise preAllocatedVUs/maxVUs for the scenario or spread the run over more generators; slow target answers hold VUs longer, so check latency first.',
+          runbook:
+            'Raise preAllocatedVUs/maxVUs for the scenario or spread the run over more generators; slow target answers hold VUs longer, so check latency first.',
         },
       },
       {
@@ -120,9 +126,12 @@ export function alertRules(): RuleGroup {
         for: '1m',
         labels: { severity: 'page' },
         annotations: {
-          summary: 'The target acknowledged {{ $value }} {{ $labels.stage }} records of run {{ $labels.run }} that it did not store',
-          description: 'The truth endpoint counts fewer stored records than the load generator saw acknowledged, for longer than a truth poll takes to catch up.',
-          runbook: 'Treat as data loss: compare acknowledged and stored on the Launch overview (target truth panel), then check the target database writes and any lost-write fault injection.',
+          summary:
+            'The target acknowledged {{ $value }} {{ $labels.stage }} records of run {{ $labels.run }} that it did not store',
+          description:
+            'The truth endpoint counts fewer stored records than the load generator saw acknowledged, for longer than a truth poll takes to catch up.',
+          runbook:
+            'Treat as data loss: compare acknowledged and stored on the Launch overview (target truth panel), then check the target database writes and any lost-write fault injection.',
         },
       },
       {
@@ -133,7 +142,8 @@ export function alertRules(): RuleGroup {
         annotations: {
           summary: 'The exporter reads {{ $labels.source }} input {{ $value | humanizeDuration }} late',
           description: `Samples reach Prometheus more than ${MAX_INGEST_LAG_SECONDS} s after k6 wrote them: live panels show the past.`,
-          runbook: 'Check the exporter CPU and the Exporter health board (ingest rate); a results disk that is slow or a remote-write sender that batches too much are the usual causes.',
+          runbook:
+            'Check the exporter CPU and the Exporter health board (ingest rate); a results disk that is slow or a remote-write sender that batches too much are the usual causes.',
         },
       },
       {
@@ -142,8 +152,10 @@ export function alertRules(): RuleGroup {
         labels: { severity: 'warning' },
         annotations: {
           summary: 'The exporter rejects {{ $labels.source }} input ({{ $labels.reason }})',
-          description: 'In the last 5 minutes the exporter counted and skipped input it could not read, so totals on the dashboards are short by that much.',
-          runbook: 'Read the reason: bad_json or too_long point at a broken writer, unknown_type at a k6 version the exporter does not know; fix the sender, not the exporter.',
+          description:
+            'In the last 5 minutes the exporter counted and skipped input it could not read, so totals on the dashboards are short by that much.',
+          runbook:
+            'Read the reason: bad_json or too_long point at a broken writer, unknown_type at a k6 version the exporter does not know; fix the sender, not the exporter.',
         },
       },
       {
@@ -152,8 +164,10 @@ export function alertRules(): RuleGroup {
         labels: { severity: 'warning' },
         annotations: {
           summary: 'The exporter folds new {{ $labels.label }} values into "other"',
-          description: 'A label reached its cap of distinct values; new values are counted under "other" and lose their own series.',
-          runbook: 'Find the script tag with too many values (often a name built from an id); give requests a stable name tag, or raise --label-cap if the values are truly bounded.',
+          description:
+            'A label reached its cap of distinct values; new values are counted under "other" and lose their own series.',
+          runbook:
+            'Find the script tag with too many values (often a name built from an id); give requests a stable name tag, or raise --label-cap if the values are truly bounded.',
         },
       },
       {
@@ -163,8 +177,10 @@ export function alertRules(): RuleGroup {
         labels: { severity: 'page' },
         annotations: {
           summary: 'The target {{ $labels.instance }} does not answer scrapes',
-          description: 'Prometheus could not scrape the target for 30 s: it is down, hanging, or unreachable, and every stage will fail.',
-          runbook: 'Check the target process or container and its logs; stop the load run until it answers again, so the run does not measure an outage.',
+          description:
+            'Prometheus could not scrape the target for 30 s: it is down, hanging, or unreachable, and every stage will fail.',
+          runbook:
+            'Check the target process or container and its logs; stop the load run until it answers again, so the run does not measure an outage.',
         },
       },
       {
@@ -174,8 +190,10 @@ export function alertRules(): RuleGroup {
         labels: { severity: 'page' },
         annotations: {
           summary: 'The exporter {{ $labels.instance }} does not answer scrapes',
-          description: 'Prometheus could not scrape the exporter for 30 s: the dashboards go blind. No data is lost: it re-reads the results files when it comes back.',
-          runbook: 'Restart the exporter (floodgate exporter --follow …); check its token matches the one Prometheus sends (a 401 shows up as down too).',
+          description:
+            'Prometheus could not scrape the exporter for 30 s: the dashboards go blind. No data is lost: it re-reads the results files when it comes back.',
+          runbook:
+            'Restart the exporter (floodgate exporter --follow …); check its token matches the one Prometheus sends (a 401 shows up as down too).',
         },
       },
     ],
@@ -183,4 +201,6 @@ export function alertRules(): RuleGroup {
 }
 
 /** Names of every alert, for tests and documentation. */
-export const ALERT_NAMES: readonly string[] = alertRules().rules.flatMap((rule) => ('alert' in rule ? [rule.alert] : []));
+export const ALERT_NAMES: readonly string[] = alertRules().rules.flatMap((rule) =>
+  'alert' in rule ? [rule.alert] : [],
+);

@@ -13,8 +13,16 @@ export type { AlertRule, RecordingRule, RuleFile, RuleGroup } from './recording.
 
 /** The rule files, in the order Prometheus loads them (rule_files: rules/*.yml sorts by name). */
 export const RULE_FILES: readonly RuleFile[] = [
-  { file: 'floodgate-objectives.yml', summary: 'objectives and expected funnel completion from contracts/, as constant series', groups: [objectiveRules()] },
-  { file: 'floodgate-recording.yml', summary: 'rates, error ratios, latency quantiles and funnel completion by run and stage', groups: [runRateRules(), funnelRules()] },
+  {
+    file: 'floodgate-objectives.yml',
+    summary: 'objectives and expected funnel completion from contracts/, as constant series',
+    groups: [objectiveRules()],
+  },
+  {
+    file: 'floodgate-recording.yml',
+    summary: 'rates, error ratios, latency quantiles and funnel completion by run and stage',
+    groups: [runRateRules(), funnelRules()],
+  },
   { file: 'floodgate-alerts.yml', summary: 'alerts for a rehearsal, each with a runbook line', groups: [alertRules()] },
 ];
 

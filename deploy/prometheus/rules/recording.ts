@@ -130,7 +130,11 @@ export function objectiveRules(): RuleGroup {
 }
 
 /** Share of requests with `outcome` among all requests of a stage, over `window`. */
-export function outcomeRatio(outcome: 'error' | 'throttled', window: string, labels: readonly string[] = ['run', 'stage']): string {
+export function outcomeRatio(
+  outcome: 'error' | 'throttled',
+  window: string,
+  labels: readonly string[] = ['run', 'stage'],
+): string {
   return shareOf(sumRate(series(http, eq('outcome', outcome)), labels, window), sumRate(series(http), labels, window));
 }
 

@@ -8,7 +8,7 @@ export const options = { iterations: 1, vus: 1, thresholds: { checks: ['rate==1'
 export default function () {
   check(null, {
     'passes first': () => true,
-    'throws': (value) => value.missing.field,
+    throws: (value) => value.missing.field,
     'never evaluated': () => true,
   });
 }

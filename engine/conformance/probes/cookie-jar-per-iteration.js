@@ -18,10 +18,16 @@ export default async function () {
   if (__ITER === 0) {
     await http.asyncRequest('GET', `${base}/cookie/set`);
     saved = http.cookieJar();
-    check((await http.asyncRequest('GET', `${base}/echo`)).json('cookie'), { 'the cookie goes out in the iteration that got it': (cookie) => cookie === 'probe=1' });
+    check((await http.asyncRequest('GET', `${base}/echo`)).json('cookie'), {
+      'the cookie goes out in the iteration that got it': (cookie) => cookie === 'probe=1',
+    });
     return;
   }
-  check((await http.asyncRequest('GET', `${base}/echo`)).json('cookie'), { 'the next iteration starts with an empty jar': (cookie) => cookie === undefined || cookie === null });
-  check(saved.cookiesForURL(base), { "the previous iteration's jar keeps its cookie": (cookies) => (cookies.probe ?? [])[0] === '1' });
+  check((await http.asyncRequest('GET', `${base}/echo`)).json('cookie'), {
+    'the next iteration starts with an empty jar': (cookie) => cookie === undefined || cookie === null,
+  });
+  check(saved.cookiesForURL(base), {
+    "the previous iteration's jar keeps its cookie": (cookies) => (cookies.probe ?? [])[0] === '1',
+  });
   check(http.cookieJar() !== saved, { 'http.cookieJar() is a new jar each iteration': (fresh) => fresh === true });
 }

@@ -3,7 +3,9 @@
 import { Counter } from 'k6/metrics';
 
 const started = new Counter('probe_started');
-export const options = { scenarios: { stuck: { executor: 'constant-vus', vus: 1, duration: '1s', gracefulStop: '500ms' } } };
+export const options = {
+  scenarios: { stuck: { executor: 'constant-vus', vus: 1, duration: '1s', gracefulStop: '500ms' } },
+};
 
 export default function () {
   started.add(1);

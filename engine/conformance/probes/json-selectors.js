@@ -9,8 +9,8 @@ export const options = { iterations: 1, vus: 1, thresholds: { checks: ['rate==1'
 export default async function () {
   const res = await http.asyncRequest('GET', `${__ENV.TARGET}/items`);
   check(res, {
-    'length': (r) => r.json('items.#') === 2,
-    'names': (r) => JSON.stringify(r.json('items.#.name')) === '["a","b"]',
+    length: (r) => r.json('items.#') === 2,
+    names: (r) => JSON.stringify(r.json('items.#.name')) === '["a","b"]',
     'one name': (r) => r.json('items.1.name') === 'b',
   });
 }

@@ -23,7 +23,9 @@ export function setup() {
 export default async function () {
   iterations += 1;
   count.add(iterations, { probe_vu: String(__VU) });
-  check(__ENV, { '__ENV is the VU\'s own': (env) => env.PROBE_WRITER === undefined || env.PROBE_WRITER === String(__VU) });
+  check(__ENV, {
+    "__ENV is the VU's own": (env) => env.PROBE_WRITER === undefined || env.PROBE_WRITER === String(__VU),
+  });
   __ENV.PROBE_WRITER = String(__VU);
   // let the other VU run between this VU's iterations
   await new Promise((resolve) => setTimeout(resolve, 20));

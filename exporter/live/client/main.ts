@@ -24,14 +24,42 @@ interface PromAnswer {
 }
 
 /** Grafana's classic palette, in its order. */
-const PALETTE = ['#73bf69', '#f2cc0c', '#8ab8ff', '#ff780a', '#f2495c', '#5794f2', '#b877d9', '#705da0', '#37872d', '#fade2a', '#447ebc', '#c15c17', '#890f02', '#0a437c', '#6d1f62', '#584477'];
-const NAMED_COLORS: Record<string, string> = { green: '#73bf69', red: '#f2495c', orange: '#ff9830', yellow: '#fade2a', blue: '#5794f2', purple: '#b877d9', 'dark-red': '#c4162a', text: '#ccccdc' };
+const PALETTE = [
+  '#73bf69',
+  '#f2cc0c',
+  '#8ab8ff',
+  '#ff780a',
+  '#f2495c',
+  '#5794f2',
+  '#b877d9',
+  '#705da0',
+  '#37872d',
+  '#fade2a',
+  '#447ebc',
+  '#c15c17',
+  '#890f02',
+  '#0a437c',
+  '#6d1f62',
+  '#584477',
+];
+const NAMED_COLORS: Record<string, string> = {
+  green: '#73bf69',
+  red: '#f2495c',
+  orange: '#ff9830',
+  yellow: '#fade2a',
+  blue: '#5794f2',
+  purple: '#b877d9',
+  'dark-red': '#c4162a',
+  text: '#ccccdc',
+};
 const color = (name: string): string => NAMED_COLORS[name] ?? name;
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
 const snapshotElement = document.getElementById('floodgate-snapshot');
-const snapshot = snapshotElement ? (JSON.parse(snapshotElement.textContent ?? '{}') as { config: LiveConfig; snapshot: LiveSnapshot }) : undefined;
+const snapshot = snapshotElement
+  ? (JSON.parse(snapshotElement.textContent ?? '{}') as { config: LiveConfig; snapshot: LiveSnapshot })
+  : undefined;
 
 let config: LiveConfig;
 let board: LiveBoard;
@@ -48,7 +76,8 @@ async function api(path: string, params: Record<string, string>): Promise<PromAn
 
 function seriesOf(answer: PromAnswer): PromSeries[] {
   const result = answer.data?.result;
-  if (answer.data?.resultType === 'scalar' && Array.isArray(result)) return [{ metric: {}, value: result as [number, string] }];
+  if (answer.data?.resultType === 'scalar' && Array.isArray(result))
+    return [{ metric: {}, value: result as [number, string] }];
   return Array.isArray(result) ? (result as PromSeries[]) : [];
 }
 
@@ -61,7 +90,10 @@ async function start(): Promise<void> {
   } else {
     mode.className = `mode ${config.mode}`;
     mode.textContent = config.mode === 'prometheus' ? 'Prometheus' : 'exporter only';
-    mode.title = config.mode === 'prometheus' ? `queries run on ${config.prometheus} (through this exporter)` : 'queries run on the exporter’s own snapshots of /metrics';
+    mode.title =
+      config.mode === 'prometheus'
+        ? `queries run on ${config.prometheus} (through this exporter)`
+        : 'queries run on the exporter’s own snapshots of /metrics';
   }
   const unavailable = Object.keys(config.unavailable).length;
   $('notice').textContent = snapshot
@@ -92,13 +124,15 @@ async function start(): Promise<void> {
     $<HTMLSelectElement>('run').append(new Option(snapshot.snapshot.runs.join(', ') || 'All', ''));
   }
   await refresh();
-  if (!snapshot) timer = window.setInterval(() => void (refreshing ? undefined : refresh()), config.refreshSeconds * 1000);
+  if (!snapshot)
+    timer = window.setInterval(() => void (refreshing ? undefined : refresh()), config.refreshSeconds * 1000);
 }
 
 function selectBoard(uid: string): void {
   board = config.boards.find((candidate) => candidate.uid === uid)!;
   history.replaceState(null, '', `#board=${uid}`);
-  for (const button of document.querySelectorAll<HTMLButtonElement>('nav.boards button')) button.setAttribute('aria-pressed', String(button.dataset.uid === uid));
+  for (const button of document.querySelectorAll<HTMLButtonElement>('nav.boards button'))
+    button.setAttribute('aria-pressed', String(button.dataset.uid === uid));
   for (const plot of plots.values()) plot.destroy();
   plots.clear();
   const grid = $('grid');
@@ -126,13 +160,16 @@ function selectBoard(uid: string): void {
     element.append(heading, body);
     grid.append(element);
   }
-  $('footer').textContent = `${board.title}: ${board.panels.length} panels from dashboards/generated (${board.description})`;
+  $('footer').textContent =
+    `${board.title}: ${board.panels.length} panels from dashboards/generated (${board.description})`;
 }
 
 async function runsAvailable(rangeSeconds: number): Promise<string[]> {
   const match = /label_values\((.+),\s*run\)/.exec(board.runQuery);
   if (!match) return [];
-  const answer = await api('query', { query: `count by (run) (last_over_time(${match[1]}[${Math.max(60, Math.round(rangeSeconds))}s]))` });
+  const answer = await api('query', {
+    query: `count by (run) (last_over_time(${match[1]}[${Math.max(60, Math.round(rangeSeconds))}s]))`,
+  });
   return seriesOf(answer)
     .map((series) => series.metric.run ?? '')
     .filter(Boolean)
@@ -145,8 +182,11 @@ async function timeRange(runs: readonly string[]): Promise<{ start: number; end:
   const end = Date.now() / 1000;
   const choice = $<HTMLSelectElement>('range').value;
   if (choice !== 'run') return { start: end - Number(choice), end };
-  const matcher = runs.length === 0 ? '' : `{run=~"${runs.map((run) => run.replace(/[\\^$*+?.()|[\]{}]/g, '\\\\$&')).join('|')}"}`;
-  const answer = await api('query', { query: `min(last_over_time(floodgate_run_start_timestamp_seconds${matcher}[1h]))` });
+  const matcher =
+    runs.length === 0 ? '' : `{run=~"${runs.map((run) => run.replace(/[\\^$*+?.()|[\]{}]/g, '\\\\$&')).join('|')}"}`;
+  const answer = await api('query', {
+    query: `min(last_over_time(floodgate_run_start_timestamp_seconds${matcher}[1h]))`,
+  });
   const first = Number(seriesOf(answer)[0]?.value?.[1]);
   const start = Number.isFinite(first) ? Math.min(end - 60, first - 15) : end - 900;
   return { start: Math.max(start, end - 3600), end };
@@ -170,10 +210,14 @@ async function refresh(): Promise<void> {
       const available = await runsAvailable(3600);
       const picked = runSelect.value;
       const options = ['', ...available];
-      if (runSelect.options.length !== options.length || [...runSelect.options].some((option, index) => option.value !== options[index])) {
+      if (
+        runSelect.options.length !== options.length ||
+        [...runSelect.options].some((option, index) => option.value !== options[index])
+      ) {
         runSelect.replaceChildren(new Option('All', ''), ...available.map((run) => new Option(run, run)));
         // Newest run first, as Grafana's sorted run variable; keep a choice once made.
-        runSelect.value = picked !== '' && available.includes(picked) ? picked : runSelect.dataset.touched ? '' : (available[0] ?? '');
+        runSelect.value =
+          picked !== '' && available.includes(picked) ? picked : runSelect.dataset.touched ? '' : (available[0] ?? '');
         runSelect.onchange = () => (runSelect.dataset.touched = '1');
       }
       runs = runSelect.value === '' ? [] : [runSelect.value];
@@ -181,7 +225,13 @@ async function refresh(): Promise<void> {
       ({ stepSeconds, rateIntervalSeconds } = queryTiming(end - start, config.scrapeIntervalSeconds));
     }
     const stage = $<HTMLSelectElement>('stage').value;
-    const variables = { runs, stages: stage ? [stage] : [], rateIntervalSeconds, intervalSeconds: stepSeconds, rangeSeconds: end - start };
+    const variables = {
+      runs,
+      stages: stage ? [stage] : [],
+      rateIntervalSeconds,
+      intervalSeconds: stepSeconds,
+      rangeSeconds: end - start,
+    };
     const boardAtStart = board;
     const drawable = board.panels.filter((panel) => !config.unavailable[panel.key]);
     for (const panel of board.panels) {
@@ -191,7 +241,9 @@ async function refresh(): Promise<void> {
     }
     // One request per row of the board (see /live/api/batch), sent together: a slow query holds
     // back its own row only. A snapshot has its answers inlined.
-    const rows = [...new Set(drawable.map((panel) => panel.row))].map((row) => drawable.filter((panel) => panel.row === row));
+    const rows = [...new Set(drawable.map((panel) => panel.row))].map((row) =>
+      drawable.filter((panel) => panel.row === row),
+    );
     await Promise.all(
       rows.map(async (panels) => {
         const requests = panels.flatMap((panel) =>
@@ -201,8 +253,24 @@ async function refresh(): Promise<void> {
           }),
         );
         const answers: PromAnswer[] = snapshot
-          ? panels.flatMap((panel) => panel.targets.map((target) => (snapshot.snapshot.results[`${panel.key}/${target.refId}`] ?? { status: 'error', error: 'not in the snapshot' }) as PromAnswer))
-          : ((await (await fetch('/live/api/batch', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ queries: requests }) })).json()) as { results: PromAnswer[] }).results;
+          ? panels.flatMap((panel) =>
+              panel.targets.map(
+                (target) =>
+                  (snapshot.snapshot.results[`${panel.key}/${target.refId}`] ?? {
+                    status: 'error',
+                    error: 'not in the snapshot',
+                  }) as PromAnswer,
+              ),
+            )
+          : (
+              (await (
+                await fetch('/live/api/batch', {
+                  method: 'POST',
+                  headers: { 'content-type': 'application/json' },
+                  body: JSON.stringify({ queries: requests }),
+                })
+              ).json()) as { results: PromAnswer[] }
+            ).results;
         if (current !== generation || board !== boardAtStart) return;
         let at = 0;
         for (const panel of panels) {
@@ -220,7 +288,10 @@ async function refresh(): Promise<void> {
         }
       }),
     );
-    if (current === generation) status.textContent = snapshot ? `${board.panels.length} panels` : `updated ${new Date().toLocaleTimeString()} · every ${config.refreshSeconds} s`;
+    if (current === generation)
+      status.textContent = snapshot
+        ? `${board.panels.length} panels`
+        : `updated ${new Date().toLocaleTimeString()} · every ${config.refreshSeconds} s`;
   } catch (error) {
     status.textContent = `cannot reach the exporter: ${(error as Error).message}`;
   } finally {
@@ -248,7 +319,12 @@ function thresholdColor(panel: LivePanel, value: number): string {
   return color(chosen);
 }
 
-function draw(panel: LivePanel, element: HTMLElement, results: PromSeries[][], range: { start: number; end: number }): void {
+function draw(
+  panel: LivePanel,
+  element: HTMLElement,
+  results: PromSeries[][],
+  range: { start: number; end: number },
+): void {
   const count = results.reduce((sum, series) => sum + series.length, 0);
   if (count === 0) return show(element, 'empty', 'No data');
   element.classList.remove('unavailable', 'error');
@@ -286,7 +362,12 @@ function drawStat(panel: LivePanel, body: HTMLElement, results: PromSeries[][]):
 }
 
 function drawBars(panel: LivePanel, body: HTMLElement, results: PromSeries[][]): void {
-  const rows = panel.targets.flatMap((target, index) => (results[index] ?? []).map((series) => ({ name: legendOf(target.legend, series.metric), value: Number(series.value?.[1]) })));
+  const rows = panel.targets.flatMap((target, index) =>
+    (results[index] ?? []).map((series) => ({
+      name: legendOf(target.legend, series.metric),
+      value: Number(series.value?.[1]),
+    })),
+  );
   const max = panel.max ?? Math.max(...rows.map((row) => row.value).filter(Number.isFinite), 0);
   const min = panel.min ?? 0;
   const box = document.createElement('div');
@@ -331,7 +412,8 @@ function drawTable(panel: LivePanel, body: HTMLElement, results: PromSeries[][])
     const line = tbody.insertRow();
     table.columns.forEach((column, index) => {
       const value = row[index];
-      line.insertCell().textContent = typeof value === 'number' ? formatValue(value, panel.unit, panel.decimals) : (value ?? '');
+      line.insertCell().textContent =
+        typeof value === 'number' ? formatValue(value, panel.unit, panel.decimals) : (value ?? '');
     });
   }
   const wrap = document.createElement('div');
@@ -340,7 +422,13 @@ function drawTable(panel: LivePanel, body: HTMLElement, results: PromSeries[][])
   body.replaceChildren(wrap);
 }
 
-function drawTimeseries(panel: LivePanel, element: HTMLElement, body: HTMLElement, results: PromSeries[][], range: { start: number; end: number }): void {
+function drawTimeseries(
+  panel: LivePanel,
+  element: HTMLElement,
+  body: HTMLElement,
+  results: PromSeries[][],
+  range: { start: number; end: number },
+): void {
   const lines: Array<{ name: string; points: Map<number, number>; dashed: boolean; right: boolean; unit: string }> = [];
   panel.targets.forEach((target, index) => {
     for (const series of results[index] ?? []) {
@@ -357,11 +445,18 @@ function drawTimeseries(panel: LivePanel, element: HTMLElement, body: HTMLElemen
     }
   });
   const times = [...new Set(lines.flatMap((line) => [...line.points.keys()]))].sort((a, b) => a - b);
-  const data: uPlot.AlignedData = [times, ...lines.map((line) => times.map((t) => (line.points.has(t) && Number.isFinite(line.points.get(t)!) ? line.points.get(t)! : null)))];
+  const data: uPlot.AlignedData = [
+    times,
+    ...lines.map((line) =>
+      times.map((t) => (line.points.has(t) && Number.isFinite(line.points.get(t)!) ? line.points.get(t)! : null)),
+    ),
+  ];
   if (panel.stacked) {
     for (let index = 2; index < data.length; index += 1) {
       const below = data[index - 1] as Array<number | null>;
-      data[index] = (data[index] as Array<number | null>).map((value, at) => (value === null ? null : value + (below[at] ?? 0)));
+      data[index] = (data[index] as Array<number | null>).map((value, at) =>
+        value === null ? null : value + (below[at] ?? 0),
+      );
     }
   }
   const rightUnit = lines.find((line) => line.right)?.unit;
@@ -384,7 +479,8 @@ function drawTimeseries(panel: LivePanel, element: HTMLElement, body: HTMLElemen
     grid: { show: side === 3, stroke: '#2c3235', width: 1 },
     ticks: { show: false },
     // Wide enough for the longest tick label ("12.5 applicants/s"), as Grafana sizes its axes.
-    size: (_plot: uPlot, values: string[] | null) => Math.max(40, Math.round(Math.max(0, ...(values ?? []).map((value) => value.length)) * 6.6) + 16),
+    size: (_plot: uPlot, values: string[] | null) =>
+      Math.max(40, Math.round(Math.max(0, ...(values ?? []).map((value) => value.length)) * 6.6) + 16),
     values: (_plot, splits) => splits.map((value) => formatValue(value, unit)),
   });
   const options: uPlot.Options = {
@@ -394,12 +490,30 @@ function drawTimeseries(panel: LivePanel, element: HTMLElement, body: HTMLElemen
     cursor: { drag: { x: false, y: false } },
     scales: {
       x: { time: true, min: range.start, max: range.end },
-      y: { range: (_plot, dataMin, dataMax) => [panel.min ?? Math.min(0, dataMin ?? 0), panel.max ?? (dataMax && dataMax > 0 ? dataMax * 1.1 : 1)] },
-      ...(rightUnit ? { y2: { range: (_plot: uPlot, dataMin: number | null, dataMax: number | null) => [Math.min(0, dataMin ?? 0), dataMax && dataMax > 0 ? dataMax * 1.1 : 1] as uPlot.Range.MinMax } } : {}),
+      y: {
+        range: (_plot, dataMin, dataMax) => [
+          panel.min ?? Math.min(0, dataMin ?? 0),
+          panel.max ?? (dataMax && dataMax > 0 ? dataMax * 1.1 : 1),
+        ],
+      },
+      ...(rightUnit
+        ? {
+            y2: {
+              range: (_plot: uPlot, dataMin: number | null, dataMax: number | null) =>
+                [Math.min(0, dataMin ?? 0), dataMax && dataMax > 0 ? dataMax * 1.1 : 1] as uPlot.Range.MinMax,
+            },
+          }
+        : {}),
     },
     axes: [
       // Clock time only (uPlot's default adds the date to the first tick, which collides in narrow panels).
-      { stroke: '#8e8e9e', grid: { stroke: '#2c3235', width: 1 }, ticks: { show: false }, space: 64, values: (_plot, splits) => splits.map(clockTime) },
+      {
+        stroke: '#8e8e9e',
+        grid: { stroke: '#2c3235', width: 1 },
+        ticks: { show: false },
+        space: 64,
+        values: (_plot, splits) => splits.map(clockTime),
+      },
       axis(panel.unit, 3, 'y'),
       ...(rightUnit ? [axis(rightUnit, 1, 'y2')] : []),
     ],

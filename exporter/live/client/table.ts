@@ -20,7 +20,9 @@ export interface Table {
 /** The columns and rows Grafana shows for the frames before any transformation (merge included). */
 function merge(frames: readonly Frame[]): Table {
   const labelNames: string[] = [];
-  for (const frame of frames) for (const row of frame.rows) for (const name of Object.keys(row.labels)) if (!labelNames.includes(name)) labelNames.push(name);
+  for (const frame of frames)
+    for (const row of frame.rows)
+      for (const name of Object.keys(row.labels)) if (!labelNames.includes(name)) labelNames.push(name);
   const valueName = (refId: string): string => (frames.length > 1 ? `Value #${refId}` : 'Value');
   const columns = ['Time', ...labelNames, ...frames.map((frame) => valueName(frame.refId))];
   const byKey = new Map<string, Array<string | number | undefined>>();
@@ -76,9 +78,13 @@ function groupingToMatrix(table: Table, options: Record<string, unknown>): Table
 }
 
 /** The table Grafana shows after `transformations`; without any, a merge that hides Time. */
-export function applyTransformations(frames: readonly Frame[], transformations: ReadonlyArray<{ id: string; options: Record<string, unknown> }>): Table {
+export function applyTransformations(
+  frames: readonly Frame[],
+  transformations: ReadonlyArray<{ id: string; options: Record<string, unknown> }>,
+): Table {
   let table = merge(frames);
-  const steps = transformations.length > 0 ? transformations : [{ id: 'organize', options: { excludeByName: { Time: true } } }];
+  const steps =
+    transformations.length > 0 ? transformations : [{ id: 'organize', options: { excludeByName: { Time: true } } }];
   for (const step of steps) {
     if (step.id === 'merge') continue; // the frames are merged first, as Grafana's merge would
     if (step.id === 'organize') table = organize(table, step.options);
@@ -86,6 +92,10 @@ export function applyTransformations(frames: readonly Frame[], transformations: 
   }
   // Time of instant results carries no information on a live board.
   const time = table.columns.findIndex((column) => column.name === 'Time');
-  if (time >= 0) table = { columns: table.columns.filter((_c, at) => at !== time), rows: table.rows.map((row) => row.filter((_v, at) => at !== time)) };
+  if (time >= 0)
+    table = {
+      columns: table.columns.filter((_c, at) => at !== time),
+      rows: table.rows.map((row) => row.filter((_v, at) => at !== time)),
+    };
   return table;
 }
