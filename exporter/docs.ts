@@ -1,6 +1,6 @@
 /**
  * The metric table of exporter/README.md, rendered from the catalog with what feeds each metric,
- * so the README cannot drift from contracts/metrics.ts (test/exporter-readme.test.ts checks it).
+ * so the README cannot drift from contracts/metrics.ts (exporter/readme.int.test.ts checks it).
  */
 
 import { EXPORTER_METRICS, type MetricDefinition, RUN_METRICS } from '../contracts/metrics.ts';

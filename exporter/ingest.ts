@@ -38,7 +38,7 @@ export interface IngestContext {
   /**
    * How NDJSON lines are read: `scan` (the default) scans k6's own Point lines in place and hands
    * every other line to JSON.parse (contracts/k6-json.ts readK6Line); `parse` sends every line to
-   * JSON.parse. Both give the same counts, rejections and /metrics (test/exporter-line-reader.test.ts).
+   * JSON.parse. Both give the same counts, rejections and /metrics (exporter/line-reader.int.test.ts).
    */
   readonly lineReader?: LineReader;
 }

@@ -6,7 +6,7 @@
  *
  *   npx tsx engine/conformance/examples.ts /work/.mirror/grafana+k6/repo > /tmp/examples.md
  *
- * The CI test (test/engine-conformance.test.ts) runs the repo's own probes only; a clean clone
+ * The CI test (engine/conformance.int.test.ts) runs the repo's own probes only; a clean clone
  * has no k6 mirror. The table it produced is in engine/README.md.
  */
 

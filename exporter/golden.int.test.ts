@@ -9,9 +9,9 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createExporter, type Exporter, exporterConfig } from '../exporter/index.ts';
+import { createExporter, type Exporter, exporterConfig } from './index.ts';
 import { EXPORTER_METRICS, RUN_METRICS } from '../contracts/metrics.ts';
-import { samples, valueOf } from '../exporter/fixtures/exposition.ts';
+import { samples, valueOf } from './fixtures/exposition.ts';
 
 const FIXTURE = new URL('../exporter/fixtures/golden.ndjson', import.meta.url);
 const GOLDEN = new URL('../exporter/fixtures/golden.metrics.txt', import.meta.url);

@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RUN_METRICS } from '../contracts/metrics.ts';
-import { sumOf } from '../exporter/fixtures/exposition.ts';
-import { createExporter, type Exporter, exporterConfig } from '../exporter/index.ts';
-import { k6RunLines } from '../exporter/fixtures/k6-lines.ts';
-import { startProcess, stopAll } from './support/processes.ts';
+import { sumOf } from './fixtures/exposition.ts';
+import { createExporter, type Exporter, exporterConfig } from './index.ts';
+import { k6RunLines } from './fixtures/k6-lines.ts';
+import { startProcess, stopAll } from '../test/support/processes.ts';
 
 const BIN = new URL('../bin/floodgate.js', import.meta.url).pathname;
 const TOKEN = 's3cret-token';

@@ -4,7 +4,7 @@ import { renderOptionTable } from '../cli/config.ts';
 import { replaceGeneratedSections } from '../cli/docs.ts';
 import { EXPORTER_OPTIONS } from '../cli/exporter.ts';
 import { EXPORTER_METRICS, RUN_METRICS } from '../contracts/metrics.ts';
-import { renderExporterMetricTable } from '../exporter/docs.ts';
+import { renderExporterMetricTable } from './docs.ts';
 
 const README = new URL('../exporter/README.md', import.meta.url);
 

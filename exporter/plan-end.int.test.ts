@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { K6_BUILTIN, K6_METRICS, RUN_METRICS } from '../contracts/metrics.ts';
-import { createExporter, type Exporter, exporterConfig } from '../exporter/index.ts';
-import { encodeWriteRequest } from '../exporter/remote-write.ts';
-import { valueOf } from '../exporter/fixtures/exposition.ts';
+import { createExporter, type Exporter, exporterConfig } from './index.ts';
+import { encodeWriteRequest } from './remote-write.ts';
+import { valueOf } from './fixtures/exposition.ts';
 
 const REPO = join(import.meta.dirname, '..');
 const T0 = Date.UTC(2026, 7, 21, 9, 0, 0);

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type MetricDefinition, RUN_METRICS } from '../contracts/metrics.ts';
-import { valueOf } from '../exporter/fixtures/exposition.ts';
-import { createExporter, type Exporter, exporterConfig } from '../exporter/index.ts';
-import { truthUrl } from '../exporter/truth.ts';
+import { valueOf } from './fixtures/exposition.ts';
+import { createExporter, type Exporter, exporterConfig } from './index.ts';
+import { truthUrl } from './truth.ts';
 
 /** What the fake target answers, per run; `delayMs` holds the answer back. */
 const truth: Record<string, { status?: number; body: unknown; delayMs?: number }> = {};

@@ -5,15 +5,8 @@
 
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runScript } from '../engine/index.ts';
-import {
-  captureStream,
-  points,
-  readNdjson,
-  scriptFolder,
-  startTestServer,
-  type TestServer,
-} from '../engine/testing.ts';
+import { runScript } from './index.ts';
+import { captureStream, points, readNdjson, scriptFolder, startTestServer, type TestServer } from './testing.ts';
 
 let server: TestServer;
 const folder = scriptFolder();

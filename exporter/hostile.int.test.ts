@@ -12,9 +12,9 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { EXPORTER_METRICS, RUN_METRICS } from '../contracts/metrics.ts';
-import { samples, sumOf, valueOf } from '../exporter/fixtures/exposition.ts';
-import { createExporter, type Exporter, exporterConfig } from '../exporter/index.ts';
-import { k6RunLines } from '../exporter/fixtures/k6-lines.ts';
+import { samples, sumOf, valueOf } from './fixtures/exposition.ts';
+import { createExporter, type Exporter, exporterConfig } from './index.ts';
+import { k6RunLines } from './fixtures/k6-lines.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

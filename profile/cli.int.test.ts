@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseProfileFile } from '../contracts/profile-file.ts';
-import { syntheticCombinedLog, type SyntheticLog } from '../profile/synthetic.ts';
+import { syntheticCombinedLog, type SyntheticLog } from './synthetic.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'floodgate-profile-cli-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));

@@ -8,15 +8,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runScript } from '../engine/index.ts';
-import {
-  captureStream,
-  points,
-  readNdjson,
-  scriptFolder,
-  startTestServer,
-  type TestServer,
-} from '../engine/testing.ts';
+import { runScript } from './index.ts';
+import { captureStream, points, readNdjson, scriptFolder, startTestServer, type TestServer } from './testing.ts';
 
 const PROBES = fileURLToPath(new URL('../engine/conformance/probes/', import.meta.url));
 let server: TestServer;

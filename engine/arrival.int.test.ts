@@ -5,15 +5,8 @@
  */
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runScript, type EngineRunResult, type SummaryData } from '../engine/index.ts';
-import {
-  captureStream,
-  points,
-  readNdjson,
-  scriptFolder,
-  startTestServer,
-  type TestServer,
-} from '../engine/testing.ts';
+import { runScript, type EngineRunResult, type SummaryData } from './index.ts';
+import { captureStream, points, readNdjson, scriptFolder, startTestServer, type TestServer } from './testing.ts';
 
 const folder = scriptFolder();
 const servers: TestServer[] = [];

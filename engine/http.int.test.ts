@@ -5,15 +5,8 @@
 
 import busboy from 'busboy';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { runScript } from '../engine/index.ts';
-import {
-  captureStream,
-  points,
-  readNdjson,
-  scriptFolder,
-  startTestServer,
-  type TestServer,
-} from '../engine/testing.ts';
+import { runScript } from './index.ts';
+import { captureStream, points, readNdjson, scriptFolder, startTestServer, type TestServer } from './testing.ts';
 
 const folder = scriptFolder();
 let server: TestServer;

@@ -6,9 +6,9 @@
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { EXPORTER_METRICS as E, LATENCY_BUCKETS_SECONDS, RUN_METRICS as M } from '../contracts/metrics.ts';
-import { createExporter, type Exporter, exporterConfig } from '../exporter/index.ts';
-import { encodeWriteRequest } from '../exporter/remote-write.ts';
-import { sumOf, valueOf } from '../exporter/fixtures/exposition.ts';
+import { createExporter, type Exporter, exporterConfig } from './index.ts';
+import { encodeWriteRequest } from './remote-write.ts';
+import { sumOf, valueOf } from './fixtures/exposition.ts';
 
 const TOKEN = 'rw-secret';
 let exporter: Exporter;

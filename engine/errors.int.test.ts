@@ -6,14 +6,14 @@
  */
 
 import { afterAll, afterEach, describe, expect, test, vi } from 'vitest';
-import { runScript } from '../engine/index.ts';
-import type * as OptionsModule from '../engine/options.ts';
-import { OptionsError } from '../engine/options.ts';
-import { captureStream, scriptFolder } from '../engine/testing.ts';
+import { runScript } from './index.ts';
+import type * as OptionsModule from './options.ts';
+import { OptionsError } from './options.ts';
+import { captureStream, scriptFolder } from './testing.ts';
 
 const injected = vi.hoisted(() => ({ error: undefined as Error | undefined }));
 
-vi.mock('../engine/options.ts', async (importOriginal) => {
+vi.mock('./options.ts', async (importOriginal) => {
   const original = await importOriginal<typeof OptionsModule>();
   return {
     ...original,

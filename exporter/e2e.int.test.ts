@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { EXPORTER_METRICS as E, RUN_METRICS as M } from '../contracts/metrics.ts';
-import { startProcess, stopAll, type ManagedProcess } from './support/processes.ts';
-import { startPrometheus, type TestPrometheus } from './support/prometheus.ts';
+import { startProcess, stopAll, type ManagedProcess } from '../test/support/processes.ts';
+import { startPrometheus, type TestPrometheus } from '../test/support/prometheus.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const FLOODGATE = join(ROOT, 'bin', 'floodgate.js');

@@ -5,8 +5,8 @@
  */
 
 import { afterAll, describe, expect, test } from 'vitest';
-import { runScript, type EngineRunResult, type SummaryData } from '../engine/index.ts';
-import { captureStream, points, readNdjson, scriptFolder } from '../engine/testing.ts';
+import { runScript, type EngineRunResult, type SummaryData } from './index.ts';
+import { captureStream, points, readNdjson, scriptFolder } from './testing.ts';
 
 const folder = scriptFolder();
 afterAll(() => folder.cleanup());

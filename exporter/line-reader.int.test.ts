@@ -10,12 +10,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { K6_LABEL_TAGS, parseK6Line, readK6Line } from '../contracts/k6-json.ts';
 import { FLOODGATE_TAGS } from '../contracts/metrics.ts';
-import { k6RunLines } from '../exporter/fixtures/k6-lines.ts';
-import { createExporter, exporterConfig } from '../exporter/index.ts';
-import { INGEST_TAGS } from '../exporter/ingest.ts';
-import { hostileJsonFile } from './k6-formats/hostile-json.ts';
-import { jsonLines } from './k6-formats/json-output.ts';
-import { buildRun } from './k6-formats/model.ts';
+import { k6RunLines } from './fixtures/k6-lines.ts';
+import { createExporter, exporterConfig } from './index.ts';
+import { INGEST_TAGS } from './ingest.ts';
+import { hostileJsonFile } from '../test/k6-formats/hostile-json.ts';
+import { jsonLines } from '../test/k6-formats/json-output.ts';
+import { buildRun } from '../test/k6-formats/model.ts';
 
 const NOW = Date.parse('2026-08-21T09:30:00Z');
 const KEPT = new Set<string>([...K6_LABEL_TAGS, FLOODGATE_TAGS.target]);

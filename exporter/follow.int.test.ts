@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { EXPORTER_METRICS, RUN_METRICS } from '../contracts/metrics.ts';
-import { createExporter, type Exporter, exporterConfig } from '../exporter/index.ts';
-import { k6RunLines, runMetricLines } from '../exporter/fixtures/k6-lines.ts';
-import { samples, sumOf } from '../exporter/fixtures/exposition.ts';
+import { createExporter, type Exporter, exporterConfig } from './index.ts';
+import { k6RunLines, runMetricLines } from './fixtures/k6-lines.ts';
+import { samples, sumOf } from './fixtures/exposition.ts';
 
 const HEALTH = Object.values(EXPORTER_METRICS).map((metric) => metric.name);
 let folder: string;

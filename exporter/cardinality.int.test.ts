@@ -8,8 +8,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, describe, expect, test } from 'vitest';
 import { EXPORTER_METRICS as E, RUN_METRICS as M } from '../contracts/metrics.ts';
-import { samples, sumOf, valueOf } from '../exporter/fixtures/exposition.ts';
-import { createExporter, exporterConfig } from '../exporter/index.ts';
+import { samples, sumOf, valueOf } from './fixtures/exposition.ts';
+import { createExporter, exporterConfig } from './index.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chosenFit, fittedArrivalsInMinute } from '../contracts/profile-file.ts';
-import { profileFromLogs } from '../profile/index.ts';
-import { syntheticCombinedLog } from '../profile/synthetic.ts';
+import { profileFromLogs } from './index.ts';
+import { syntheticCombinedLog } from './synthetic.ts';
 import { PROJECT_ROOT } from '../runner/index.ts';
-import { runToEnd, startProcess, stopAll, type ManagedProcess } from './support/processes.ts';
+import { runToEnd, startProcess, stopAll, type ManagedProcess } from '../test/support/processes.ts';
 
 const FLOODGATE = join(PROJECT_ROOT, 'bin', 'floodgate.js');
 const scratch = mkdtempSync(join(tmpdir(), 'floodgate-profile-replay-'));
