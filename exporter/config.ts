@@ -67,6 +67,3 @@ export function exporterConfig(overrides: Partial<ExporterConfig> = {}): Exporte
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
   return Object.freeze({ ...EXPORTER_DEFAULTS, ...defined });
 }
-
-/** True when `host` only accepts connections from this machine (one definition: contracts/loopback.ts). */
-export { isLoopbackHost } from '../contracts/loopback.ts';

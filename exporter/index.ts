@@ -12,7 +12,8 @@ import { type OpenMetricsContentType, Registry } from 'prom-client';
 import { FloodgateError } from '../contracts/errors.ts';
 import { createApp } from './app.ts';
 import { type Clock, systemClock } from './clock.ts';
-import { type ExporterConfig, isLoopbackHost } from './config.ts';
+import { isLoopbackHost } from '../contracts/loopback.ts';
+import type { ExporterConfig } from './config.ts';
 import { createFollower, type Follower } from './follow.ts';
 import { ExporterHealth } from './health.ts';
 import {
@@ -35,7 +36,7 @@ import { createTruthPoller, type TruthPoller, TruthTargeting } from './truth.ts'
 import { readRunManifest } from '../contracts/run-record.ts';
 import { createLivePage, type LivePage } from './live/index.ts';
 
-export { exporterConfig, EXPORTER_DEFAULTS, isLoopbackHost, type ExporterConfig } from './config.ts';
+export { exporterConfig, EXPORTER_DEFAULTS, type ExporterConfig } from './config.ts';
 export type { Clock } from './clock.ts';
 
 /** How long after its last sample a run is still polled for truth, ms. */
