@@ -14,9 +14,10 @@ import { parseK6Summary } from '../../contracts/k6-summary.ts';
 import { RUN_METRICS as M } from '../../contracts/metrics.ts';
 import { sumOf } from '../../exporter/fixtures/exposition.ts';
 import { createExporter, exporterConfig } from '../../exporter/index.ts';
+import { parseRunSummary } from '../../exporter/summary.ts';
 import { readNdjson } from '../../report/read-ndjson.ts';
 import { readRunDirectory } from '../../report/read-run.ts';
-import { buildRun, type K6Run } from '../k6-formats/model.ts';
+import { buildRun, withoutChecks, type K6Run } from '../k6-formats/model.ts';
 import { jsonFile, jsonLines } from '../k6-formats/json-output.ts';
 import { handleSummaryData, machineReadableSummaryFile, summaryExport } from '../k6-formats/summary.ts';
 
@@ -180,6 +181,30 @@ describe('k6 summaries from the conformance kit', () => {
     expect(result.thresholds.length).toBeGreaterThan(0);
     expect(result.thresholds.every((threshold) => threshold.ok === undefined)).toBe(true);
     expect(result.source).toMatchObject({ kind: 'ndjson', gzip: true });
+  });
+
+  test('the machine-readable summary of a run without checks (k6 writes "checks": {metrics: [], results: []}): read, no check invented, counts exact', async () => {
+    const unchecked = withoutChecks(run);
+    expect(unchecked.expected.checks).toEqual([]);
+    const text = machineReadableSummaryFile(unchecked);
+    expect(JSON.parse(text).results.checks).toEqual({ metrics: [], results: [] });
+    const summary = parseK6Summary(text);
+    expect(summary).toMatchObject({ shape: 'machine-readable', thresholds: undefined });
+    expect(summary.httpReqs).toBe(unchecked.expected.httpRequestsTotal);
+    expect(summary.iterations).toBe(unchecked.expected.iterationsTotal);
+    expect(Object.keys(summary.metrics).filter((name) => name.startsWith('checks'))).toEqual([]);
+    // the exporter's reader of summary.json agrees
+    expect(parseRunSummary(text)).toMatchObject({
+      httpReqs: unchecked.expected.httpRequestsTotal,
+      iterations: unchecked.expected.iterationsTotal,
+    });
+    const folder = mkdtempSync(join(dir, 'mrs-unchecked-'));
+    writeFileSync(join(folder, 'k6.ndjson'), jsonFile(unchecked));
+    writeFileSync(join(folder, 'summary.json'), text);
+    const result = await readRunDirectory(folder, { truth: 'off', run: runId });
+    expect(result.summary).toMatchObject({ shape: 'machine-readable', thresholds: false });
+    expect(result.checks).toEqual([]);
+    expect(result.thresholds.some((threshold) => threshold.metric === 'checks')).toBe(false);
   });
 
   test('a --summary-export file in a results folder: the failed p(95) threshold is a failed threshold in the report', async () => {
