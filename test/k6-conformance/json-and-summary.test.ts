@@ -143,6 +143,39 @@ describe('k6 JSON output from the conformance kit', () => {
     },
   );
 
+  test('with --sample-seconds, the exporter counts every request and applicant under the second of its sample time, as the kit recounts them', async () => {
+    const exporter = createExporter({ config: exporterConfig({ sampleSeconds: true }) });
+    await exporter.ingestStream([jsonFile(run, { zoneOffsetMinutes: 420 })]);
+    const text = await exporter.registry.metrics();
+    await exporter.close();
+    // the kit's recount: samples (value 1 each) by the whole second of their time, modulo 60
+    const recount = (metric: string): Map<string, number> => {
+      const bySecond = new Map<string, number>();
+      for (const sample of run.samples.filter((candidate) => candidate.metric === metric)) {
+        const second = String(Number((sample.unixNano / 1_000_000_000n) % 60n));
+        bySecond.set(second, (bySecond.get(second) ?? 0) + sample.value);
+      }
+      return bySecond;
+    };
+    for (const [metric, name, total] of [
+      ['http_reqs', M.httpRequestsBySecond.name, run.expected.httpRequestsTotal],
+      ['funnel_stage', M.funnelStageBySecond.name, run.expected.funnel.reduce((sum, entry) => sum + entry.count, 0)],
+    ] as const) {
+      const want = recount(metric);
+      expect([...want.values()].reduce((a, b) => a + b, 0)).toBe(total);
+      expect(want.size).toBeGreaterThan(5);
+      for (let second = 0; second < 60; second += 1)
+        expect(sumOf(text, name, { run: runId, second: String(second) }), `${metric} at second ${second}`).toBe(
+          want.get(String(second)) ?? 0,
+        );
+    }
+    // off by default: no such series
+    const plain = createExporter({ config: exporterConfig() });
+    await plain.ingestStream([jsonFile(run)]);
+    expect(sumOf(await plain.registry.metrics(), M.httpRequestsBySecond.name, { run: runId })).toBe(0);
+    await plain.close();
+  });
+
   test('a local zone offset moves no sample: the report places every request in the same slot as from a UTC host', async () => {
     const utc = join(dir, 'zone-utc.ndjson');
     const east = join(dir, 'zone-east.ndjson');
