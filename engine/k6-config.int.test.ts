@@ -135,3 +135,20 @@ describe('setup() data reaches the VUs as Go json.Marshal makes it (k6 internal/
     expect(seen?.data).toMatchObject({ value: 1, tags: { note: 'big', type: 'number' } });
   });
 });
+
+describe('metric and tag values as k6 takes them (k6 metrics.go add, common/tags.go)', () => {
+  test("'0' and [] count 1, null and 'abc' are refused with a warning, object tags throw", async () => {
+    const { result, lines, stderr } = await probe('metric-values.js');
+    expect(result.exitCode).toBe(0);
+    expect(points(lines, 'probe_rate').map((point) => point.data.value)).toEqual([1, 1, 1, 0]);
+    expect(points(lines, 'probe_rate').at(-1)?.data.tags).toMatchObject({ n: '5', b: 'false' });
+    expect(stderr).toContain("'null' is an invalid value for metric 'probe_rate'");
+    expect(stderr).toContain("'abc' is an invalid value for metric 'probe_rate'");
+    const messages = points(lines, 'probe_refused').map((point) => point.data.tags.message);
+    expect(messages).toEqual([
+      "cannot add tags for the 'probe_rate' custom metric: invalid ",
+      "cannot add tags for the 'probe_rate' custom metric: invalid ",
+      "invalid value for metric tag 't': only String, Boolean and N",
+    ]);
+  });
+});

@@ -12,6 +12,7 @@ import type { Metric, Tags } from '../metrics/metric.ts';
 import type { EngineOptions } from '../options.ts';
 import type { ExecutionContext, Runtime } from '../runtime.ts';
 import { parseK6DurationMs as parseDuration } from '../../contracts/durations.ts';
+import { userTags } from './user-values.ts';
 import { UNSUPPORTED_MEMBERS, unsupportedFunction } from './unsupported.ts';
 
 /** `http.file(data, filename, contentType)`: a file part of a multipart body. */
@@ -466,8 +467,12 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
     if (url.protocol !== 'http:' && url.protocol !== 'https:')
       throw new TypeError(`unsupported protocol in URL "${String(target)}"; use http:// or https://`);
     const upperMethod = method.toUpperCase();
-    const requestTags: Record<string, string> = {};
-    for (const [key, value] of Object.entries(params.tags ?? {})) requestTags[key] = String(value);
+    let requestTags: Record<string, string>;
+    try {
+      requestTags = userTags(params.tags);
+    } catch (error) {
+      throw new TypeError(`invalid HTTP request metric tags: ${(error as Error).message}`);
+    }
     const explicitName = requestTags.name ?? templated?.name;
     delete requestTags.name;
     // k6 takes the tags (group, VU tags, scenario) and metadata when the request is made, not when
