@@ -109,7 +109,7 @@ export function plannedChart(analysis: Analysis, size: ChartSize = {}): string {
   const minutes = (seconds: number): number => chartMinutes(analysis, seconds);
   return lineChart({
     title: 'Planned and started new applicants over time',
-    description: `Planned new applicants per minute against journeys started and registrations completed per minute, per ${analysis.windows.seconds}-second window.`,
+    description: `Planned new applicants per minute against journeys started, the register step completed and whole journeys completed (join_batch, the last step) per minute, per ${analysis.windows.seconds}-second window.`,
     xLabel: 'time since the start of the run (m:ss)',
     yLabel: 'new applicants per minute',
     formatX: (value) => formatClock(value * 60),
@@ -130,9 +130,15 @@ export function plannedChart(analysis: Analysis, size: ChartSize = {}): string {
         color: '#0969da',
       },
       {
-        name: 'registrations completed',
+        // register is the 2nd of six steps: a sign-up is complete only after join_batch
+        name: 'register step completed',
         points: rows.map((row) => [minutes(row.startSeconds), row.stages.register.completedPerSecond * 60]),
         color: '#1a7f37',
+      },
+      {
+        name: 'journeys completed (join_batch)',
+        points: rows.map((row) => [minutes(row.startSeconds), row.stages.join_batch.completedPerSecond * 60]),
+        color: '#8250df',
       },
     ],
     ...size,
@@ -172,9 +178,16 @@ export function charts(analysis: Analysis): string[] {
         dots: true,
       },
       {
-        name: 'registrations completed',
+        // register is the 2nd of six steps: a sign-up is complete only after join_batch
+        name: 'register step completed',
         points: steps.map((step) => [step.rate * 60, step.stages.register.completedPerSecond * 60]),
         color: '#1a7f37',
+        dots: true,
+      },
+      {
+        name: 'journeys completed (join_batch)',
+        points: steps.map((step) => [step.rate * 60, step.stages.join_batch.completedPerSecond * 60]),
+        color: '#8250df',
         dots: true,
       },
     ];
