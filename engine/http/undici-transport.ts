@@ -1,5 +1,6 @@
 /**
- * The engine's HTTP/1.1 transport: keep-alive undici Pools per VU and origin, and per request the
+ * The engine's former HTTP/1.1 transport, kept for comparison (`FLOODGATE_HTTP_CLIENT=undici`,
+ * see transport.ts): keep-alive undici Pools per VU and origin, and per request the
  * phases k6 reports (blocked, connecting, tls_handshaking, sending, waiting, receiving),
  * measured from undici's dispatch callbacks, its `undici:client:sendHeaders` diagnostics
  * channel, and a timing connector.
@@ -8,59 +9,11 @@
 import { subscribe } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { Pool, buildConnector, type Dispatcher } from 'undici';
 import { monoNow } from '../clock.ts';
+import { decodeBody as decode } from './body.ts';
 import { k6ErrorFor, REQUEST_TIMEOUT, type K6NetworkError } from './errors.ts';
-
-/** One request as the transport sends it. */
-export interface TransportRequest {
-  readonly method: string;
-  readonly url: URL;
-  /** Header name → value, as the script spelled the names. */
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: Buffer | undefined;
-  readonly timeoutMs: number;
-  /** Keep the body (false for responseType "none"); it is read either way. */
-  readonly keepBody: boolean;
-  /**
-   * Lets the owner cancel the request (iteration interrupted): called with a stop function, it
-   * returns a function that forgets it again. The result of a cancelled request has `cancelled`.
-   */
-  readonly onCancel?: (stop: () => void) => () => void;
-}
-
-/** Phase durations in milliseconds, as k6's `res.timings`. */
-export interface Timings {
-  blocked: number;
-  connecting: number;
-  tls_handshaking: number;
-  sending: number;
-  waiting: number;
-  receiving: number;
-  duration: number;
-}
-
-/** What came back: a response, or a network error (status 0). */
-export interface TransportResult {
-  readonly status: number;
-  readonly statusText: string;
-  readonly proto: string;
-  /** Response headers as received, names lower-cased by undici, in order. */
-  readonly headers: ReadonlyArray<readonly [string, string]>;
-  readonly body: Buffer | undefined;
-  readonly timings: Timings;
-  readonly error: K6NetworkError | undefined;
-  readonly remoteIp: string;
-  readonly remotePort: number;
-  readonly tlsVersion: string;
-  readonly bytesSent: number;
-  readonly bytesReceived: number;
-  /** Monotonic ms when the exchange ended. */
-  readonly endedMono: number;
-  /** True when the request was cancelled through `onCancel`; no samples are emitted for it. */
-  readonly cancelled: boolean;
-}
+import type { Timings, TransportOptions, TransportRequest, TransportResult, VuConnections } from './transport.ts';
 
 interface ConnectTiming {
   start: number;
@@ -304,38 +257,15 @@ function tlsVersionOf(socket: Socket | undefined): string {
   return protocol.replace(/^TLSv/, 'tls').replace(/^tls1$/, 'tls1.0');
 }
 
-function decode(body: Buffer, headers: ReadonlyArray<readonly [string, string]>): Buffer {
-  const encoding = headers
-    .find(([name]) => name.toLowerCase() === 'content-encoding')?.[1]
-    .trim()
-    .toLowerCase();
-  if (!encoding || encoding === 'identity' || body.length === 0) return body;
-  if (encoding === 'gzip' || encoding === 'x-gzip') return gunzipSync(body);
-  if (encoding === 'deflate') return inflateSync(body);
-  if (encoding === 'br') return brotliDecompressSync(body);
-  return body;
-}
-
-/** Options of {@link HttpTransport}. */
-export interface TransportOptions {
-  readonly insecureSkipTLSVerify?: boolean;
-  /** Close the connection after every request (k6's noConnectionReuse). */
-  readonly noConnectionReuse?: boolean;
-}
-
-/**
- * One VU's own keep-alive connections, origin → pool: k6 gives every VU its own http.Transport
- * (internal/js/runner.go newVU), so a VU never takes a connection another VU opened, and a
- * request's `blocked` includes waiting for a connection of its own VU.
- */
-export interface VuConnections {
+/** One VU's undici pools, origin → pool. */
+interface UndiciConnections extends VuConnections {
   readonly pools: Map<string, Pool>;
 }
 
 /** Sends requests over keep-alive pools, one per origin and connection owner (a VU). */
-export class HttpTransport {
+export class UndiciTransport {
   private readonly pools = new Map<string, Pool>();
-  private readonly owners = new Set<VuConnections>();
+  private readonly owners = new Set<UndiciConnections>();
   private connector: buildConnector.connector;
   private options: TransportOptions;
 
@@ -353,15 +283,16 @@ export class HttpTransport {
 
   /** A new, empty set of connections for one VU; closed with the transport. */
   connectionsForVu(): VuConnections {
-    const connections: VuConnections = { pools: new Map() };
+    const connections: UndiciConnections = { pools: new Map() };
     this.owners.add(connections);
     return connections;
   }
 
   /** Closes a VU's idle connections (k6's noVUConnectionReuse, after every iteration). */
   closeIdle(connections: VuConnections): void {
-    const pools = [...connections.pools.values()];
-    connections.pools.clear();
+    const own = connections as UndiciConnections;
+    const pools = [...own.pools.values()];
+    own.pools.clear();
     for (const pool of pools) pool.close().catch(() => undefined);
   }
 
@@ -397,7 +328,7 @@ export class HttpTransport {
       const url = request.url;
       const dispatch = (exchange: Exchange): void => {
         try {
-          this.pool(url.origin, connections?.pools ?? this.pools).dispatch(
+          this.pool(url.origin, (connections as UndiciConnections | undefined)?.pools ?? this.pools).dispatch(
             {
               method: request.method,
               path: `${url.pathname}${url.search}`,
