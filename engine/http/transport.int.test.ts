@@ -2,9 +2,12 @@
  * The engine's own HTTP/1.1 client against raw `net` servers on 127.0.0.1 that answer with
  * hand-written bytes: framing (Content-Length split across reads, chunked with extensions and
  * trailers, read-to-close, HEAD, 204, 1xx), decoding, keep-alive reuse per VU, Go's retry of a
- * reused connection the server closed, and errors as k6 codes them.
+ * reused connection the server closed, errors as k6 codes them, and TLS (a self-signed
+ * certificate for localhost/127.0.0.1 in fixtures/, made with openssl req -x509, 100 years).
  */
 
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer, type Server, type Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, expect, test } from 'vitest';
@@ -175,4 +178,27 @@ test('each VU has its own connections, and noConnectionReuse closes every one af
   await client.send(get(url), three);
   expect(state.connections).toBe(4);
   expect(state.requests[state.requests.length - 1]).toContain('Connection: close');
+});
+
+test('https: the handshake is timed, the version reported as k6 names it, and an unknown authority refused unless insecureSkipTLSVerify', async () => {
+  const fixture = (name: string): Buffer => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
+  const server = createHttpsServer(
+    { key: fixture('localhost.key'), cert: fixture('localhost.crt') },
+    (_request, response) => response.end('secure'),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  servers.push(server as unknown as Server);
+  const address = server.address();
+  const url = `https://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
+  const strict = transport();
+  expect((await strict.send(get(url))).error).toEqual({ code: 1310, message: 'x509: unknown authority' });
+  const lenient = transport();
+  lenient.configure({ insecureSkipTLSVerify: true });
+  const vu = lenient.connectionsForVu();
+  const first = await lenient.send(get(url), vu);
+  const second = await lenient.send(get(url), vu);
+  expect([first.status, first.body?.toString(), first.tlsVersion]).toEqual([200, 'secure', 'tls1.3']);
+  expect(first.timings.tls_handshaking).toBeGreaterThan(0);
+  expect(first.timings.blocked).toBeGreaterThanOrEqual(first.timings.connecting + first.timings.tls_handshaking);
+  expect(second.timings.tls_handshaking).toBe(0);
 });
