@@ -156,6 +156,10 @@ test('errors come back as k6 codes them: refused, timeout, malformed, invalid he
   expect(refused.error).toEqual({ code: 1212, message: 'dial: connection refused' });
   const timedOut = await client.send(get(`${url}/silent`, { timeoutMs: 100 }));
   expect(timedOut.error).toEqual({ code: 1050, message: 'request timeout' });
+  // k6's tracer: a request written but never answered waits until it ends, so its duration is ~ the timeout
+  expect(timedOut.timings.waiting).toBeGreaterThanOrEqual(95);
+  expect(timedOut.timings.duration).toBe(timedOut.timings.sending + timedOut.timings.waiting);
+  expect(refused.timings).toMatchObject({ blocked: 0, connecting: 0, duration: 0 });
   const junk = await client.send(get(`${url}/junk`));
   expect([junk.status, junk.error?.code]).toEqual([0, 1000]);
   const injected = await client.send(get(url, { headers: { 'X-Bad': 'a\r\nInjected: 1' } }));

@@ -613,7 +613,7 @@ class Exchange {
       proto: error ? '' : this.proto,
       headers: error ? [] : this.headers,
       body: error ? undefined : body,
-      timings: this.timings(ended, error !== undefined),
+      timings: this.timings(ended),
       error,
       remoteIp: socket?.remoteAddress ?? '',
       remotePort: socket?.remotePort ?? 0,
@@ -625,23 +625,29 @@ class Exchange {
     });
   }
 
-  private timings(ended: number, failed: boolean): Timings {
-    const gotConnection = this.gotConnection || ended;
-    const blocked = Math.max(0, gotConnection - this.started);
+  /**
+   * The phases as k6's Tracer.Done computes them (lib/netext/httpext/tracer.go): blocked only
+   * once a connection was got; sending and waiting once the request was written — a request
+   * written but never answered (timeout, reset) waits until it ended; receiving from the first
+   * response byte.
+   */
+  private timings(ended: number): Timings {
+    const blocked = this.gotConnection > this.started ? this.gotConnection - this.started : 0;
     let connecting = 0;
     let tls = 0;
     if (this.fresh && this.tcpAt > 0) {
       connecting = Math.max(0, this.tcpAt - this.connectStart);
       if (this.secure && this.readyAt > 0) tls = Math.max(0, this.readyAt - this.tcpAt);
     }
-    if (failed && this.firstByteAt === 0) {
-      return { blocked, connecting, tls_handshaking: tls, sending: 0, waiting: 0, receiving: 0, duration: 0 };
+    let sending = 0;
+    let waiting = 0;
+    let receiving = 0;
+    if (this.sentAt !== 0) {
+      sending = Math.max(0, this.sentAt - this.gotConnection);
+      if (this.firstByteAt === 0) waiting = Math.max(0, ended - this.sentAt);
+      else if (this.firstByteAt > this.sentAt) waiting = this.firstByteAt - this.sentAt;
     }
-    const sent = this.sentAt || gotConnection;
-    const sending = Math.max(0, sent - gotConnection);
-    const firstByte = this.firstByteAt || ended;
-    const waiting = Math.max(0, firstByte - sent);
-    const receiving = this.firstByteAt ? Math.max(0, ended - this.firstByteAt) : 0;
+    if (this.firstByteAt !== 0) receiving = Math.max(0, ended - this.firstByteAt);
     return {
       blocked,
       connecting,
