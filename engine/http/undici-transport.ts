@@ -13,7 +13,7 @@ import { Pool, buildConnector, type Dispatcher } from 'undici';
 import { monoNow } from '../clock.ts';
 import { decodeBody as decode } from './body.ts';
 import { k6ErrorFor, REQUEST_TIMEOUT, type K6NetworkError } from './errors.ts';
-import type { Timings, TransportOptions, TransportRequest, TransportResult, VuConnections } from './transport.ts';
+import type { Timings, TransportOptions, TransportRequest, TransportResult, VuConnections } from './types.ts';
 
 interface ConnectTiming {
   start: number;
