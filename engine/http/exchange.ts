@@ -32,7 +32,19 @@ function badValue(value: string): boolean {
   }
   return false;
 }
-const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
+
+/**
+ * Where the response head in `data` ends: the index of the line feed that ends its last header
+ * line and the length of the empty line after it, or undefined while it is incomplete. Go's
+ * textproto reader (bufio ReadLine) takes `\n` as a line end as well as `\r\n`.
+ */
+function headEnd(data: Buffer, from: number): { at: number; blank: number } | undefined {
+  for (let at = data.indexOf(0x0a, from); at >= 0; at = data.indexOf(0x0a, at + 1)) {
+    if (data[at + 1] === 0x0a) return { at, blank: 1 };
+    if (data[at + 1] === 0x0d && data[at + 2] === 0x0a) return { at, blank: 2 };
+  }
+  return undefined;
+}
 
 /** An error with a Node-style code, mapped by {@link k6ErrorFor}. */
 export function codedError(message: string, code: string): Error {
@@ -272,8 +284,8 @@ export class Exchange {
   private readHead(chunk: Buffer, offset: number): number {
     const before = this.head ? this.head.length : 0;
     const data = this.head ? Buffer.concat([this.head, chunk.subarray(offset)]) : chunk.subarray(offset);
-    const end = data.indexOf(CRLFCRLF, Math.max(0, before - 3));
-    if (end < 0) {
+    const found = headEnd(data, Math.max(0, before - 3));
+    if (found === undefined) {
       if (data.length > MAX_HEADER_BYTES) {
         this.fail(new Error(`net/http: server response headers exceeded ${MAX_HEADER_BYTES} bytes; aborted`));
         return -1;
@@ -282,7 +294,8 @@ export class Exchange {
       return -1;
     }
     this.head = undefined;
-    const lines = data.toString('latin1', 0, end).split('\r\n');
+    const text = data.toString('latin1', 0, found.at);
+    const lines = (text.endsWith('\r') ? text.slice(0, -1) : text).split(/\r?\n/);
     const statusLine = /^HTTP\/(\d)\.(\d) (\d{3})(?: (.*))?$/.exec(lines[0] as string);
     if (!statusLine) {
       this.fail(new Error(`net/http: malformed HTTP response ${JSON.stringify(lines[0])}`));
@@ -317,7 +330,7 @@ export class Exchange {
         else if (tokens.includes('keep-alive')) close = false;
       }
     }
-    const next = offset + (end + 4 - before);
+    const next = offset + (found.at + 1 + found.blank - before);
     // Go's transport skips 1xx informational responses but 101 (persistConn.readResponse).
     if (status >= 100 && status < 200 && status !== 101) {
       this.state = State.Head;

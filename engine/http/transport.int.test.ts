@@ -104,6 +104,29 @@ test('a chunked body with chunk extensions and trailers is reassembled; a gzip b
   expect((await client.send(get(`${url}/zip`), vu)).body?.toString()).toBe('squeezed');
 });
 
+test('bare LF line ends are read as Go reads them (textproto ReadLine), also when the head is cut between reads', async () => {
+  const { url } = await rawServer((head, socket) => {
+    if (head.includes('/split')) {
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 3\r\n');
+      setTimeout(() => socket.write('\r\nabc'), 10);
+    } else socket.write('HTTP/1.1 200 OK\nContent-Length: 2\nX-Lf: yes\n\nok');
+  });
+  const client = transport();
+  const vu = client.connectionsForVu();
+  const lf = await client.send(get(`${url}/lf`, { timeoutMs: 2000 }), vu);
+  expect([lf.status, lf.statusText, lf.body?.toString(), lf.headers]).toEqual([
+    200,
+    'OK',
+    'ok',
+    [
+      ['Content-Length', '2'],
+      ['X-Lf', 'yes'],
+    ],
+  ]);
+  const split = await client.send(get(`${url}/split`, { timeoutMs: 2000 }), vu);
+  expect([split.status, split.statusText, split.body?.toString()]).toEqual([200, 'OK', 'abc']);
+});
+
 test('HEAD, 204 and 1xx answers carry no body; a body without length runs to the close and that connection is not reused', async () => {
   const { url, state } = await rawServer((head, socket) => {
     if (head.startsWith('HEAD')) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n');
