@@ -7,13 +7,13 @@
  */
 
 import { startTestServer, type TestServer } from '../engine/testing.ts';
-import { freePort } from './support/processes.ts';
+import { freePort } from '../test/support/processes.ts';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { isFloodgateError, type ErrorCode } from '../contracts/errors.ts';
-import { chooseEngine, findK6 } from '../runner/engine-choice.ts';
+import { chooseEngine, findK6 } from './engine-choice.ts';
 import {
   PROJECT_ROOT,
   k6ScriptArgument,
@@ -22,10 +22,10 @@ import {
   scriptVariables,
   type RunContext,
   type RunScenarioOptions,
-} from '../runner/index.ts';
-import { k6Command } from '../runner/k6-command.ts';
-import { defaultRunId } from '../runner/run-id.ts';
-import type { RunRecord } from '../runner/run-record.ts';
+} from './index.ts';
+import { k6Command } from './k6-command.ts';
+import { defaultRunId } from './run-id.ts';
+import type { RunRecord } from './run-record.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'floodgate-run-k6-'));
 const servers: TestServer[] = [];

@@ -8,8 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test, vi } from 'vitest';
-import { adapterFactoryName, adapterSkeleton, registerAdapter } from '../cli/adapter-template.ts';
-import { main } from '../cli/index.ts';
+import { adapterFactoryName, adapterSkeleton, registerAdapter } from './adapter-template.ts';
+import { main } from './index.ts';
 import { PROJECT_ROOT, refuseMissingMailbox } from '../runner/index.ts';
 
 const TARGETS = join(PROJECT_ROOT, 'load-tests', 'targets');
@@ -38,7 +38,7 @@ describe('floodgate adapter new', () => {
     for (const stage of ['landing', 'register', 'verifyEmail', 'verifyNik', 'uploadPhoto', 'joinBatch'])
       expect(text).toContain(`async ${stage}(`);
     const registered = readFileSync(index, 'utf8');
-    expect(registered).toContain(`import { ${adapterFactoryName(NAME)} } from './${NAME}.ts';`);
+    expect(registered).toContain(`import { ${adapterFactoryName(NAME)} } from '../test/${NAME}.ts';`);
     expect(registered).toContain(`  '${NAME}': ${adapterFactoryName(NAME)},`);
     writeFileSync(
       tsconfig,
@@ -67,7 +67,7 @@ describe('floodgate adapter new', () => {
 
   test('registering is two lines, and a second time is refused', () => {
     const source =
-      "import { referenceAdapter } from './reference.ts';\n\nexport const ADAPTERS: Readonly<Record<string, AdapterFactory>> = Object.freeze({\n  reference: referenceAdapter,\n});\n";
+      "import { referenceAdapter } from '../test/reference.ts';\n\nexport const ADAPTERS: Readonly<Record<string, AdapterFactory>> = Object.freeze({\n  reference: referenceAdapter,\n});\n";
     const once = registerAdapter(source, 'acme');
     expect(once.split('\n').length - source.split('\n').length).toBe(2);
     expect(() => registerAdapter(once, 'acme')).toThrow(/already registered/);
