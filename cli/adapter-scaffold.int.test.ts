@@ -38,7 +38,7 @@ describe('floodgate adapter new', () => {
     for (const stage of ['landing', 'register', 'verifyEmail', 'verifyNik', 'uploadPhoto', 'joinBatch'])
       expect(text).toContain(`async ${stage}(`);
     const registered = readFileSync(index, 'utf8');
-    expect(registered).toContain(`import { ${adapterFactoryName(NAME)} } from '../test/${NAME}.ts';`);
+    expect(registered).toContain(`import { ${adapterFactoryName(NAME)} } from './${NAME}.ts';`);
     expect(registered).toContain(`  '${NAME}': ${adapterFactoryName(NAME)},`);
     writeFileSync(
       tsconfig,
@@ -67,7 +67,7 @@ describe('floodgate adapter new', () => {
 
   test('registering is two lines, and a second time is refused', () => {
     const source =
-      "import { referenceAdapter } from '../test/reference.ts';\n\nexport const ADAPTERS: Readonly<Record<string, AdapterFactory>> = Object.freeze({\n  reference: referenceAdapter,\n});\n";
+      "import { referenceAdapter } from './reference.ts';\n\nexport const ADAPTERS: Readonly<Record<string, AdapterFactory>> = Object.freeze({\n  reference: referenceAdapter,\n});\n";
     const once = registerAdapter(source, 'acme');
     expect(once.split('\n').length - source.split('\n').length).toBe(2);
     expect(() => registerAdapter(once, 'acme')).toThrow(/already registered/);

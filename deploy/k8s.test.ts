@@ -207,10 +207,10 @@ describe('inputs', () => {
   });
 
   test.each([
-    { source: "import { a } from '../lib/a.ts';\nimport type { B } from '../test/b.ts';", imports: ['../lib/a.ts'] },
+    { source: "import { a } from '../lib/a.ts';\nimport type { B } from './b.ts';", imports: ['../lib/a.ts'] },
     { source: "import {\n  a,\n  b,\n} from '../../contracts/x.ts';", imports: ['../../contracts/x.ts'] },
     {
-      source: "export { c } from '../test/c.ts';\nexport type { D } from '../test/d.ts';\nimport http from 'k6/http';",
+      source: "export { c } from './c.ts';\nexport type { D } from './d.ts';\nimport http from 'k6/http';",
       imports: ['./c.ts'],
     },
     { source: "import './side-effect.ts';", imports: ['./side-effect.ts'] },
