@@ -208,7 +208,7 @@ export function readCommonEnv(variables: ScriptVariables, defaults: CommonDefaul
     resultsDir: (read.text('RESULTS_DIR') ?? `results/${runId}`).replace(/\/+$/, ''),
     adapter: read.text('ADAPTER') ?? 'reference',
     emailTokenSource,
-    ...(mailpitUrl === undefined ? {} : { mailpitUrl }),
+    mailpitUrl,
     emailTokenPattern,
     thinkTimeScale,
     photoShare: continuation.photoShare,
@@ -220,8 +220,8 @@ export function readCommonEnv(variables: ScriptVariables, defaults: CommonDefaul
     retryAfterMaxSeconds: read.number('RETRY_AFTER_MAX_SECONDS', { min: 0 }) ?? 10,
     logFailures:
       read.oneOf('LOG_FAILURES', ['true', 'false'] as const, defaults.logFailures ? 'true' : 'false') === 'true',
-    ...(preAllocatedVUs === undefined ? {} : { preAllocatedVUs }),
-    ...(maxVUs === undefined ? {} : { maxVUs }),
+    preAllocatedVUs,
+    maxVUs,
   };
 }
 

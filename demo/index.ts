@@ -178,8 +178,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
           engine: options.engine ?? 'auto',
           runId,
           out: relative(cwd, join(out, runId)) || join(out, runId),
-          ...(extra.rateScale === undefined ? {} : { rateScale: extra.rateScale }),
-          ...(extra.timeScale === undefined ? {} : { timeScale: extra.timeScale }),
+          rateScale: extra.rateScale,
+          timeScale: extra.timeScale,
           env: ['EMAIL_TOKEN_SOURCE=header', ...extra.env],
         },
         {

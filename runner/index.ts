@@ -237,7 +237,7 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
   }
   if (options.preflight !== false && scenario !== undefined) {
     await checkTargetAnswers(options.target, {
-      ...(context.preflightTimeoutMs === undefined ? {} : { timeoutMs: context.preflightTimeoutMs }),
+      timeoutMs: context.preflightTimeoutMs,
       ...(context.signal ? { signal: context.signal } : {}),
     });
   }
@@ -253,10 +253,8 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
           out,
           runId,
           env,
-          ...(options.executionSegment === undefined ? {} : { executionSegment: options.executionSegment }),
-          ...(options.executionSegmentSequence === undefined
-            ? {}
-            : { executionSegmentSequence: options.executionSegmentSequence }),
+          executionSegment: options.executionSegment,
+          executionSegmentSequence: options.executionSegmentSequence,
           extra: [
             ...executionArgv(execution),
             ...Object.entries(tags)
@@ -328,10 +326,8 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
             out: ndjson,
             tags,
             includeSystemEnv: false,
-            ...(options.executionSegment === undefined ? {} : { executionSegment: options.executionSegment }),
-            ...(options.executionSegmentSequence === undefined
-              ? {}
-              : { executionSegmentSequence: options.executionSegmentSequence }),
+            executionSegment: options.executionSegment,
+            executionSegmentSequence: options.executionSegmentSequence,
             cwd: context.cwd,
             stdout: display.engineStdout,
             stderr: display.engineStderr,
