@@ -5,6 +5,9 @@
  *
  * Pure TypeScript, no imports outside contracts/. Bump {@link RUN_RESULT_VERSION} on any change a
  * reader of an older file could misread; additive optional fields keep the version.
+ *
+ * Over 400 lines on purpose: the shapes and their validator (validateRunResult) are one versioned
+ * contract and change together; a field added without its check is the drift this file prevents.
  */
 
 import { FUNNEL_STAGES, STAGE_RESULTS, type FunnelStage, type StageResult } from './funnel.ts';

@@ -3,6 +3,9 @@
  * (aggregated in one streaming pass), `run.json` (scenario, engine, target, env), `summary.json`
  * (k6's handleSummary data: threshold results) and the target's truth (`truth.json` in the folder,
  * or fetched from the target's `/truth` endpoint).
+ *
+ * Over 400 lines on purpose: one reader, in the order it reads the folder (NDJSON, run.json and its
+ * plan, summary.json, truth); each part is a small function used nowhere else.
  */
 
 import { existsSync, readFileSync } from 'node:fs';
