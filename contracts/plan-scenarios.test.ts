@@ -1,6 +1,6 @@
 /**
  * The scenarios' plans (contracts/plan.ts): opening, soak, breakpoint and their planned rates.
- * Pure: they import nothing from k6, so Node runs them as they are.
+ * The k6 scripts and `floodgate run` both read them (moved from test/loadtests-lib.test.ts).
  */
 
 import { describe, expect, test } from 'vitest';

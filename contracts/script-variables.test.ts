@@ -1,6 +1,6 @@
 /**
  * The script variables every scenario reads (contracts/script-variables.ts): defaults, errors, and the list of names.
- * Pure: they import nothing from k6, so Node runs them as they are.
+ * The k6 scripts and `floodgate run` both read them (moved from test/loadtests-lib.test.ts).
  */
 
 import { describe, expect, test } from 'vitest';

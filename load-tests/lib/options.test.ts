@@ -1,6 +1,6 @@
 /**
  * The thresholds and options the scenarios hand k6 (load-tests/lib/options.ts, thresholds.ts).
- * Pure: they import nothing from k6, so Node runs them as they are.
+ * The code imports nothing from k6, so Node runs it as it is; split from test/loadtests-lib.test.ts.
  */
 
 import { describe, expect, test } from 'vitest';

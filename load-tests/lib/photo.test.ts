@@ -1,6 +1,6 @@
 /**
  * The generated PNG photo and its multipart body (load-tests/lib/photo.ts).
- * Pure: they import nothing from k6, so Node runs them as they are.
+ * The code imports nothing from k6, so Node runs it as it is; split from test/loadtests-lib.test.ts.
  */
 
 import { crc32 as zlibCrc32, inflateSync } from 'node:zlib';

@@ -1,6 +1,6 @@
 /**
  * A stage that does not complete (load-tests/targets/adapter.ts).
- * Pure: they import nothing from k6, so Node runs them as they are.
+ * The code imports nothing from k6, so Node runs it as it is; split from test/loadtests-lib.test.ts.
  */
 
 import { describe, expect, test } from 'vitest';
