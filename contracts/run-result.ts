@@ -126,6 +126,8 @@ export type RunSource =
       readonly rejected: Readonly<Record<string, number>>;
       /** True when the file was gzip (`--out json=FILE.gz`). */
       readonly gzip?: boolean;
+      /** Samples of other runs in the same file, left out (absent when there were none), and their ids (the first few). */
+      readonly otherRuns?: { readonly points: number; readonly runs: readonly string[] };
     }
   | {
       readonly kind: 'prometheus';
@@ -435,6 +437,14 @@ function checkSource(value: unknown, problem: Problem): void {
     if (typeof value.path !== 'string' || !isCount(value.lines))
       problem('$.source', 'expected {kind: "ndjson", path, lines, rejected}');
     checkCounts(value.rejected, undefined, '$.source.rejected', problem);
+    if (
+      value.otherRuns !== undefined &&
+      (!isRecord(value.otherRuns) ||
+        !isCount(value.otherRuns.points) ||
+        !Array.isArray(value.otherRuns.runs) ||
+        !value.otherRuns.runs.every((run) => typeof run === 'string'))
+    )
+      problem('$.source.otherRuns', 'expected {points, runs}');
   } else if (value.kind === 'prometheus') {
     if (typeof value.url !== 'string' || !isCount(value.queries))
       problem('$.source', 'expected {kind: "prometheus", url, queries}');

@@ -198,6 +198,10 @@ export function assembleRunResult(parts: RunParts): RunResult {
       lines: aggregate.lines,
       rejected: aggregate.rejected as Record<string, number>,
       ...(aggregate.gzip ? { gzip: true } : {}),
+      // absent when the file holds one run, so run-result files of single runs are unchanged
+      ...(aggregate.otherRunPoints > 0
+        ? { otherRuns: { points: aggregate.otherRunPoints, runs: [...aggregate.otherRuns] } }
+        : {}),
     },
   };
 }
