@@ -162,3 +162,19 @@ describe('an API the engine cannot run, reached at run time, stops the run (exit
     expect(points(lines, 'iterations').length).toBeLessThanOrEqual(1);
   });
 });
+
+describe('a request k6 cannot build (k6 http/request.go handleParseRequestError)', () => {
+  test('resolves a Response carrying the error, so the check fails; rejects under throw', async () => {
+    const { result, lines, stderr } = await probe('request-parse-errors.js');
+    expect(result.exitCode).toBe(0);
+    expect(points(lines, 'http_reqs')).toHaveLength(0);
+    expect(points(lines, 'checks').map((point) => [point.data.tags.case, point.data.value])).toEqual([
+      ['url', 0],
+      ['timeout', 0],
+    ]);
+    const [codes, thrown] = points(lines, 'probe_rejected');
+    expect(codes?.data.tags).toMatchObject({ code: '1020', timeoutCode: '0', status: '0' });
+    expect(thrown?.data).toMatchObject({ value: 1, tags: { message: 'invalid URL "http://[::1"' } });
+    expect(stderr).toContain('WARN Request Failed error="invalid URL "http://[::1""');
+  });
+});

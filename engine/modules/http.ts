@@ -388,6 +388,42 @@ export interface HttpModuleDependencies {
 }
 
 /** Builds the `k6/http` module for one instance of the script (one VU): `setResponseCallback` is its own module state, as in k6. */
+/** k6's error codes for a request it cannot build (lib/netext/httpext/error_codes.go). */
+const INVALID_URL_CODE = 1020;
+const GENERIC_ERROR_CODE = 1000;
+
+/** A request k6's parseRequest refuses: the script gets a Response with the error, or a rejection under `throw`. */
+class RequestParseError extends TypeError {
+  override readonly name = 'RequestParseError';
+  constructor(
+    message: string,
+    readonly code = 0,
+  ) {
+    super(message);
+  }
+}
+
+/** The Response of a request that was never made (k6 httpext.NewResponse with `error` set). */
+function failedRequestResponse(error: RequestParseError, target: string): K6Response {
+  const result: TransportResult = {
+    status: 0,
+    statusText: '',
+    proto: '',
+    headers: [],
+    body: undefined,
+    timings: { blocked: 0, connecting: 0, tls_handshaking: 0, sending: 0, waiting: 0, receiving: 0, duration: 0 },
+    error: { code: error.code, message: error.message },
+    remoteIp: '',
+    remotePort: 0,
+    tlsVersion: '',
+    bytesSent: 0,
+    bytesReceived: 0,
+    endedMono: monoNow(),
+    cancelled: false,
+  };
+  return new K6Response(result, 'text', '', { method: '', url: target, headers: {}, body: '', cookies: {} }, {});
+}
+
 export function createHttpModule({ runtime, transport, options }: HttpModuleDependencies): Record<string, unknown> {
   /** Stops the run with an engine limit (exit 107), even if the script catches the error. */
   const refuse = (detail: string): FloodgateError => {
@@ -445,7 +481,31 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
     return expected;
   }
 
+  /**
+   * k6's asyncRequest: a request k6 cannot even build (a bad URL, a bad parameter) resolves a
+   * Response carrying the error, with a "Request Failed" warning, unless `throw` is on; then it
+   * rejects (js/modules/k6/http/request.go handleParseRequestError). No request, no samples.
+   */
   async function asyncRequest(
+    method: unknown,
+    target: unknown,
+    body?: unknown,
+    rawParams?: unknown,
+  ): Promise<K6Response> {
+    try {
+      return await sendRequest(method, target, body, rawParams);
+    } catch (error) {
+      if (!(error instanceof RequestParseError)) throw error;
+      const params = (rawParams ?? {}) as RequestParams;
+      const throwOnError =
+        params.throw !== undefined && params.throw !== null ? Boolean(params.throw) : options.throwOnHttpError;
+      if (throwOnError) throw error;
+      runtime.log('warn', [`Request Failed error="${error.message}"`]);
+      return failedRequestResponse(error, String(target));
+    }
+  }
+
+  async function sendRequest(
     method: unknown,
     target: unknown,
     body?: unknown,
@@ -453,13 +513,14 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
   ): Promise<K6Response> {
     const context = runtime.context();
     if (context.phase === 'init') throw new Error('making HTTP requests in the init context is not supported');
-    if (typeof method !== 'string' || method === '') throw new TypeError('asyncRequest needs a method, e.g. "GET"');
+    if (typeof method !== 'string' || method === '')
+      throw new RequestParseError('asyncRequest needs a method, e.g. "GET"');
     const params = (rawParams ?? {}) as RequestParams;
     for (const key of Object.keys(params)) {
       if (!KNOWN_PARAMS.has(key)) runtime.warnOnce(`http params.${key} is not a k6 request parameter and is ignored`);
     }
     if (params.jar !== undefined && params.jar !== null && !(params.jar instanceof CookieJarHandle))
-      throw new TypeError('params.jar must come from http.cookieJar()');
+      throw new RequestParseError('params.jar must come from http.cookieJar()');
     const jar = params.jar instanceof CookieJarHandle ? params.jar.jar : context.vu?.cookieJar;
     const extraCookies = requestCookies(params.cookies);
     if (params.compression !== undefined)
@@ -469,16 +530,19 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
     try {
       url = new URL(String(target));
     } catch {
-      throw new TypeError(`invalid URL "${String(target)}"`);
+      throw new RequestParseError(`invalid URL "${String(target)}"`, INVALID_URL_CODE);
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:')
-      throw new TypeError(`unsupported protocol in URL "${String(target)}"; use http:// or https://`);
+      throw new RequestParseError(
+        `unsupported protocol scheme in URL "${String(target)}"; use http:// or https://`,
+        GENERIC_ERROR_CODE,
+      );
     const upperMethod = method.toUpperCase();
     let requestTags: Record<string, string>;
     try {
       requestTags = userTags(params.tags);
     } catch (error) {
-      throw new TypeError(`invalid HTTP request metric tags: ${(error as Error).message}`);
+      throw new RequestParseError(`invalid HTTP request metric tags: ${(error as Error).message}`);
     }
     const explicitName = requestTags.name ?? templated?.name;
     delete requestTags.name;
@@ -488,13 +552,13 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
     const at: RequestTags = { tags: runtime.tags(requestTags, context), metadata: runtime.metadata(context) };
     const timeoutMs = params.timeout === undefined ? 60_000 : parseDuration(params.timeout);
     if (timeoutMs === undefined || timeoutMs <= 0)
-      throw new TypeError(`params.timeout "${String(params.timeout)}" is not a positive duration`);
+      throw new RequestParseError(`params.timeout "${String(params.timeout)}" is not a positive duration`);
     const responseType = params.responseType ?? (options.discardResponseBodies ? 'none' : 'text');
     if (!['text', 'binary', 'none'].includes(responseType))
-      throw new TypeError(`params.responseType "${responseType}" must be text, binary or none`);
+      throw new RequestParseError(`params.responseType "${responseType}" must be text, binary or none`);
     const callback = params.responseCallback !== undefined ? params.responseCallback : responseCallback;
     if (callback !== null && !(callback instanceof ExpectedStatuses))
-      throw new TypeError('params.responseCallback must come from http.expectedStatuses() or be null');
+      throw new RequestParseError('params.responseCallback must come from http.expectedStatuses() or be null');
     let redirectsLeft = params.redirects ?? options.maxRedirects;
     // params.throw overrides options.throw for this request (k6 http/request.go parseRequest).
     const throwOnError = params.throw !== undefined ? Boolean(params.throw) : options.throwOnHttpError;
