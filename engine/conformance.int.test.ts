@@ -193,6 +193,58 @@ describe('a run always ends', () => {
   });
 });
 
+describe('a run always ends: script code is interrupted wherever it runs (k6 vu.Runtime.Interrupt; engine/interrupt.ts)', () => {
+  const interrupted = /Interrupted: an iteration ran synchronously past the end of gracefulStop/;
+
+  test('an endless loop after an await is interrupted at the hard stop; handleSummary runs and the NDJSON is complete', async () => {
+    const { result, lines, stderr } = await probe('loop-after-await.js');
+    expect(result.exitCode).toBe(0);
+    expect(stderr).toMatch(interrupted);
+    expect(sum(lines, 'probe_started')).toBe(1);
+    expect(sum(lines, 'iterations')).toBe(0);
+    expect(JSON.parse(readFileSync(folder.path('loop-after-await-summary.json'), 'utf8'))).toEqual({ started: 1 });
+  });
+
+  test('an endless loop in a fire-and-forget .then is interrupted, even when the script catches the interrupt', async () => {
+    const { result, lines, stderr } = await probe('loop-in-then.js');
+    expect(result.exitCode).toBe(0);
+    expect(stderr).toMatch(interrupted);
+    expect(stderr).not.toMatch(/Uncaught \(in promise\)/);
+    expect(sum(lines, 'iterations')).toBe(0);
+  });
+
+  test('an endless loop after an await in a timer callback is interrupted', async () => {
+    const { result, lines, stderr } = await probe('loop-in-timer-after-await.js');
+    expect(result.exitCode).toBe(0);
+    expect(stderr).toMatch(interrupted);
+    expect(sum(lines, 'iterations')).toBe(0);
+  });
+
+  test('setup() looping after an await is stopped at setupTimeout (exit 100)', async () => {
+    const { result } = await probe('loop-in-setup.js');
+    expect(result.exitCode).toBe(100);
+  });
+
+  test('teardown() looping after an await is stopped at teardownTimeout (exit 101), after its iteration ran', async () => {
+    const { result, lines } = await probe('loop-in-teardown.js');
+    expect(result.exitCode).toBe(101);
+    expect(sum(lines, 'iterations')).toBe(1);
+  });
+
+  test('handleSummary() looping after an await (catching what it can) is stopped at handleSummaryTimeout; the text summary is printed', async () => {
+    const { result, stdout, stderr } = await probe('loop-in-summary.js');
+    expect(result.exitCode).toBe(0);
+    expect(stderr).toMatch(/handleSummary\(\) failed: the script ran past its deadline and was interrupted/);
+    expect(stdout).toContain('TOTAL RESULTS');
+  });
+
+  test('an init context that never ends is interrupted after the init timeout and the run fails with exit 107 (k6 would wait for Ctrl-C)', async () => {
+    const { result, stderr } = await probe('loop-in-init.js', { initTimeoutMs: 1000 });
+    expect(result.exitCode).toBe(107);
+    expect(stderr).toMatch(/the init context ran longer than 1s and was interrupted/);
+  });
+});
+
 describe('per-VU state as k6 keeps it (internal/js/runner.go newVU)', () => {
   test("the init context runs per VU, so a module-level counter counts each VU's own iterations and __ENV writes stay in the VU", async () => {
     const { result, lines } = await probe('per-vu-state.js');

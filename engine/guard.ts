@@ -23,11 +23,19 @@ import { Session } from 'node:inspector';
 import vm from 'node:vm';
 import { monoNow } from './clock.ts';
 
-/** Thrown when script code was still running synchronously at its deadline and was stopped. */
+/** Thrown when script code was still running at its deadline and was stopped (by a watchdog or by engine/interrupt.ts). */
 export class RunawayScriptError extends Error {
   override readonly name = 'RunawayScriptError';
-  constructor(readonly budgetMs: number) {
-    super(`the script ran synchronously past its deadline (${budgetMs} ms) and was interrupted`);
+  /** True once the interrupted iteration holds this error (so an unhandled rejection of it is not logged again). */
+  reported = false;
+  /** `budgetMs`: the watchdog's budget; undefined when the load-time checks (engine/interrupt.ts) stopped it. */
+  constructor(
+    readonly budgetMs?: number,
+    message = budgetMs === undefined
+      ? 'the script ran past its deadline and was interrupted'
+      : `the script ran synchronously past its deadline (${budgetMs} ms) and was interrupted`,
+  ) {
+    super(message);
   }
 }
 
@@ -112,6 +120,7 @@ const lingering = {
  * watchdog stopped it, and what `fn` throws otherwise.
  */
 function runTimed<T>(fn: () => T, timeout: number): T {
+  if (watchdogMode() === 'none') return fn();
   const inspector = inspectorSession();
   if (!inspector || !lingering.admit(timeout)) return runTimedVm(fn, timeout);
   const holder = globalThis as unknown as Record<symbol, unknown>;
@@ -143,6 +152,17 @@ function runTimed<T>(fn: () => T, timeout: number): T {
   }
   if (!outcome.ok) throw outcome.value;
   return outcome.value as T;
+}
+
+/**
+ * Which watchdog guards the synchronous part of a call (`FLOODGATE_GUARD`): `vm` (a vm
+ * `timeout`, a thread per guarded run), `inspector` (V8's inspector evaluation timeout), or
+ * `none` (the load-time interrupt checks of engine/interrupt.ts alone). Read on every call.
+ */
+export function watchdogMode(): 'vm' | 'inspector' | 'none' {
+  const value = process.env.FLOODGATE_GUARD;
+  if (value === 'inspector' || value === 'none') return value;
+  return 'vm';
 }
 
 /** The watchdog timeout for a budget: whole milliseconds, at least 1 (vm's minimum). */

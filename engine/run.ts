@@ -58,6 +58,11 @@ export interface EngineRunOptions {
    * as k6 applies CLI flags over script options (`floodgate run -u/-d/-i/-s …`, runner/k6-options.ts).
    */
   overrideOptions?: (exported: unknown) => unknown;
+  /**
+   * How long one init context (the script's top-level code, per VU) may run; default a minute.
+   * k6 has no such limit; the engine interrupts it and fails the run (exit 107).
+   */
+  initTimeoutMs?: number;
 }
 
 /** One threshold's final result. */
@@ -114,7 +119,13 @@ export async function runScript(options: EngineRunOptions): Promise<EngineRunRes
   });
   const transport = new HttpTransport();
   const httpDefaults = { userAgent: '', maxRedirects: 10, discardResponseBodies: false, throwOnHttpError: false };
-  const instantiator = createInstantiator({ runtime, compiled, transport, httpDefaults });
+  const instantiator = createInstantiator({
+    runtime,
+    compiled,
+    transport,
+    httpDefaults,
+    initTimeoutMs: options.initTimeoutMs,
+  });
   let output: SampleOutput | undefined;
   let run: TestRun | undefined;
   try {

@@ -13,6 +13,7 @@ import type { SamplePipeline } from './metrics/pipeline.ts';
 import type { GroupNode } from './metrics/summary.ts';
 import { CookieJar } from './http/cookies.ts';
 import type { VuConnections } from './http/transport.ts';
+import type { InterruptState } from './interrupt.ts';
 
 /** Thrown by `exec.test.abort()`: ends the iteration and stops the whole test (exit 108). */
 export class TestAbortSignal extends Error {
@@ -202,12 +203,20 @@ export class IterationState {
 /** Which part of the test lifecycle code runs in. */
 export type Phase = 'init' | 'setup' | 'iteration' | 'teardown' | 'summary';
 
+/** When code of a context without an iteration (init, handleSummary) is interrupted; it moves (init's ends when init returns). */
+export interface Deadline {
+  /** Monotonic ms; infinite for none. */
+  mono: number;
+}
+
 /** The context of the code running now. */
 export interface ExecutionContext {
   readonly phase: Phase;
   readonly vu: Vu | undefined;
   readonly scenario: ScenarioState | undefined;
   readonly iteration: IterationState | undefined;
+  /** The deadline of code outside an iteration (an iteration's own is `iteration.deadlineMono`). */
+  readonly deadline?: Deadline;
 }
 
 const INIT_CONTEXT: ExecutionContext = Object.freeze({
@@ -218,8 +227,8 @@ const INIT_CONTEXT: ExecutionContext = Object.freeze({
 });
 
 /** The init context of one VU's evaluation of the script (k6 sets `__VU` there; the VU's state is not yet reachable). */
-export function initContext(vu: Vu): ExecutionContext {
-  return Object.freeze({ phase: 'init', vu, scenario: undefined, iteration: undefined });
+export function initContext(vu: Vu, deadline?: Deadline): ExecutionContext {
+  return Object.freeze({ phase: 'init', vu, scenario: undefined, iteration: undefined, deadline });
 }
 
 /** What {@link Runtime} needs. */
@@ -275,6 +284,25 @@ export class Runtime {
   /** The context of the running code (init when outside any VU). */
   context(): ExecutionContext {
     return this.storage.getStore() ?? INIT_CONTEXT;
+  }
+
+  /**
+   * The deadline of the code running now and whether its iteration was interrupted, for the
+   * load-time interrupt checks (engine/interrupt.ts).
+   */
+  interruptState(): InterruptState {
+    const context = this.context();
+    const iteration = context.iteration;
+    if (!iteration) return { deadlineMono: context.deadline?.mono ?? Number.POSITIVE_INFINITY, interrupted: false };
+    return {
+      deadlineMono: iteration.deadlineMono,
+      interrupted: iteration.interrupted,
+      // the iteration ends with the interrupt even where the script's promise chain drops the error
+      onInterrupt: (error) => {
+        error.reported = true;
+        iteration.fail(error);
+      },
+    };
   }
 
   /** Runs `fn` in `context`. */

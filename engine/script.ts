@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { HOST_NAME, type Bundle } from './bundle.ts';
+import { instrumentCode, RECHECK_NAME, TICK_NAME, type InterruptChecks } from './interrupt.ts';
 import type { Runtime } from './runtime.ts';
 
 /** What bundled code reads through the host object. */
@@ -57,10 +58,11 @@ export function createScriptHost(
   };
 }
 
-/** The k6 globals besides the host: console, timers, open. */
+/** The k6 globals besides the host: console, timers, open; and the interrupt checks of the instrumented code. */
 export interface ScriptGlobals {
   readonly console: Record<string, (...args: unknown[]) => void>;
   readonly timers: Record<string, (...args: never[]) => unknown>;
+  readonly checks: InterruptChecks;
 }
 
 /**
@@ -162,8 +164,12 @@ const REALM_NAMES = [
   'globalThis',
 ];
 
-/** Compiles the bundle into a function of the host, module, exports, open and the realm's names. */
+/**
+ * Compiles the bundle into a function of the host, module, exports, open, the interrupt checks
+ * and the realm's names; the code is instrumented with the checks first (engine/interrupt.ts).
+ */
 export function compileBundle(bundle: Bundle): CompiledScript {
+  const instrumented = instrumentCode(bundle.code, bundle.sourceMap);
   // Stack traces through the source map name the script's files and lines (process-wide setting).
   if (!(process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled) process.setSourceMapsEnabled(true);
   // The bundle is code the user asked the engine to run, as k6 would; Function keeps it in this realm.
@@ -172,9 +178,11 @@ export function compileBundle(bundle: Bundle): CompiledScript {
     'module',
     'exports',
     'open',
+    TICK_NAME,
+    RECHECK_NAME,
     ...REALM_NAMES,
     // a block, so the script's own top-level let/const may reuse a shadowed global's name
-    `{${bundle.code}\n}\n//# sourceMappingURL=${shiftedSourceMap(bundle.sourceMap)}\n//# sourceURL=${bundle.entry}.bundle.js`,
+    `{${instrumented.code}\n}\n//# sourceMappingURL=${shiftedSourceMap(instrumented.sourceMap)}\n//# sourceURL=${bundle.entry}.bundle.js`,
   ) as (...args: unknown[]) => void;
   return { bundle, factory };
 }
@@ -195,6 +203,8 @@ export function instantiate(
     module,
     module.exports,
     host.openFrom(resolve(compiled.bundle.entry, '..')),
+    globals.checks.tick,
+    globals.checks.recheck,
     ...REALM_NAMES.map((name) => realm[name]),
   );
   return module.exports;

@@ -7,6 +7,8 @@
  */
 
 import { monoNow } from '../clock.ts';
+import { formatGoDuration as formatDuration } from '../../contracts/durations.ts';
+import { RunawayScriptError } from '../guard.ts';
 import type { HttpTransport } from '../http/transport.ts';
 import { createDataModule } from '../modules/data.ts';
 import { createEncodingModule } from '../modules/encoding.ts';
@@ -15,6 +17,7 @@ import { createHttpModule, type HttpModuleDependencies } from '../modules/http.t
 import { createK6Module } from '../modules/k6.ts';
 import { createMetricsModule } from '../modules/metrics.ts';
 import { createTimersModule } from '../modules/timers.ts';
+import { createInterruptChecks } from '../interrupt.ts';
 import { initContext, type Runtime, type Vu } from '../runtime.ts';
 import { createScriptHost, instantiate, type CompiledScript, type ScriptGlobals } from '../script.ts';
 
@@ -40,7 +43,15 @@ export interface InstantiatorDependencies {
   readonly transport: HttpTransport;
   /** Read by every VU's `k6/http` at request time (the options arrive after the first instance). */
   readonly httpDefaults: HttpModuleDependencies['options'];
+  /**
+   * How long one init context may run before it is interrupted (default {@link DEFAULT_INIT_TIMEOUT_MS}).
+   * k6 has no such limit (an endless init waits for Ctrl-C); the engine ends the run instead.
+   */
+  readonly initTimeoutMs?: number;
 }
+
+/** The engine's limit on one init context: a minute, as k6's default setupTimeout. */
+export const DEFAULT_INIT_TIMEOUT_MS = 60_000;
 
 /** Builds the instantiator of one run. */
 export function createInstantiator({
@@ -48,6 +59,7 @@ export function createInstantiator({
   compiled,
   transport,
   httpDefaults,
+  initTimeoutMs = DEFAULT_INIT_TIMEOUT_MS,
 }: InstantiatorDependencies): Instantiator {
   const timers = createTimersModule(runtime);
   const shared = {
@@ -65,7 +77,8 @@ export function createInstantiator({
     warn: (...args: unknown[]) => runtime.log('warn', args),
     error: (...args: unknown[]) => runtime.log('error', args),
   };
-  const globals: ScriptGlobals = { console, timers };
+  const checks = createInterruptChecks(() => runtime.interruptState());
+  const globals: ScriptGlobals = { console, timers, checks };
   const cost: InitCost = { count: 0, totalMs: 0, maxMs: 0 };
   return {
     cost,
@@ -74,9 +87,19 @@ export function createInstantiator({
       const modules = { ...shared, 'k6/http': createHttpModule({ runtime, transport, options: httpDefaults }) };
       const host = createScriptHost(runtime, modules);
       const started = monoNow();
+      // Init is interrupted after initTimeoutMs; its deadline ends with it (its timers run on).
+      const deadline = { mono: started + initTimeoutMs };
       try {
-        vu.exports = runtime.within(initContext(vu), () => instantiate(compiled, host, globals));
+        vu.exports = runtime.within(initContext(vu, deadline), () => instantiate(compiled, host, globals));
+      } catch (error) {
+        if (!(error instanceof RunawayScriptError)) throw error;
+        const message = `the init context ran longer than ${formatDuration(initTimeoutMs)} and was interrupted (k6 would wait until Ctrl-C)`;
+        const replaced = new RunawayScriptError(undefined, message);
+        // keep the frames of the script's own code, where it was interrupted
+        replaced.stack = [`${replaced.name}: ${message}`, ...(error.stack ?? '').split('\n').slice(1)].join('\n');
+        throw replaced;
       } finally {
+        deadline.mono = Number.POSITIVE_INFINITY;
         const took = monoNow() - started;
         cost.count += 1;
         cost.totalMs += took;
