@@ -220,6 +220,12 @@ describe('a run always ends: script code is interrupted wherever it runs (k6 vu.
     expect(sum(lines, 'iterations')).toBe(0);
   });
 
+  test('an endless loop in code built by eval (not instrumented) is stopped by the vm watchdog such a script gets', async () => {
+    const { result, stderr } = await probe('loop-in-eval.js');
+    expect(result.exitCode).toBe(0);
+    expect(stderr).toMatch(interrupted);
+  });
+
   test('setup() looping after an await is stopped at setupTimeout (exit 100)', async () => {
     const { result } = await probe('loop-in-setup.js');
     expect(result.exitCode).toBe(100);
@@ -234,7 +240,9 @@ describe('a run always ends: script code is interrupted wherever it runs (k6 vu.
   test('handleSummary() looping after an await (catching what it can) is stopped at handleSummaryTimeout; the text summary is printed', async () => {
     const { result, stdout, stderr } = await probe('loop-in-summary.js');
     expect(result.exitCode).toBe(0);
-    expect(stderr).toMatch(/handleSummary\(\) failed: the script ran past its deadline and was interrupted/);
+    expect(stderr).toMatch(
+      /handleSummary\(\) failed: RunawayScriptError: the script ran past its deadline and was interrupted/,
+    );
     expect(stdout).toContain('TOTAL RESULTS');
   });
 

@@ -1,10 +1,12 @@
 /**
  * Calls into script code that can be interrupted: k6 stops a VU's JavaScript when its
- * scenario's gracefulStop ends (sobek's Interrupt), even in an endless synchronous loop. All the
- * engine's VUs share one thread, so the only way to stop synchronous code is V8's termination,
- * which Node offers as the `timeout` of a vm script run: the script run calls the function, and
- * a watchdog thread stops it at the deadline. Code after an `await` runs as a promise reaction
- * and is not covered.
+ * scenario's gracefulStop ends (sobek's Interrupt), even in an endless synchronous loop. The
+ * engine's main mechanism is the load-time instrumentation of engine/interrupt.ts, which reaches
+ * every place script code runs. This module adds an optional watchdog for the synchronous part
+ * of a call, chosen by `FLOODGATE_GUARD` ({@link watchdogMode}): V8's termination, which Node
+ * offers as the `timeout` of a vm script run (a watchdog thread stops the call at its deadline)
+ * — it also stops native code the checks cannot reach (a catastrophic regular expression, code
+ * built by eval). By default it is off, except while a run's script may build code at run time.
  *
  * Cost (bench/README.md): a vm timeout creates and joins a thread per run, ~90–175 µs of CPU on
  * the project machine — more than a whole request of the rest of the engine. V8's inspector
@@ -161,8 +163,26 @@ function runTimed<T>(fn: () => T, timeout: number): T {
  */
 export function watchdogMode(): 'vm' | 'inspector' | 'none' {
   const value = process.env.FLOODGATE_GUARD;
-  if (value === 'inspector' || value === 'none') return value;
-  return 'vm';
+  if (value === 'vm' || value === 'inspector' || value === 'none') return value;
+  // Default: the load-time checks alone, plus the vm watchdog while a run's script builds code
+  // at run time (eval, Function), which the checks do not reach.
+  return watchdogHolds > 0 ? 'vm' : 'none';
+}
+
+let watchdogHolds = 0;
+
+/**
+ * Turns the vm watchdog on by default until the returned function is called (a run whose
+ * script may build code at run time, engine/interrupt.ts `dynamicCode`).
+ */
+export function requireWatchdog(): () => void {
+  watchdogHolds += 1;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    watchdogHolds -= 1;
+  };
 }
 
 /** The watchdog timeout for a budget: whole milliseconds, at least 1 (vm's minimum). */

@@ -10,8 +10,10 @@
  * again at their start, so a script that catches the interrupt is interrupted again at once.
  * This covers the continuation after an `await`, promise reactions, timer callbacks, setup,
  * teardown, handleSummary and init — every place script code runs. What it cannot stop is a
- * single native call that never returns (a catastrophic regular expression); `FLOODGATE_GUARD=vm`
- * adds the vm watchdog of engine/guard.ts for the synchronous part of each call.
+ * single native call that never returns (a catastrophic regular expression) and code the script
+ * builds at run time (eval, Function): `FLOODGATE_GUARD=vm` adds the vm watchdog of
+ * engine/guard.ts for the synchronous part of each call, and a script that names eval or
+ * Function gets it by default.
  */
 
 import { parse, type Node } from 'acorn';
@@ -55,8 +57,12 @@ function blockStart(block: AnyNode): number {
   return at;
 }
 
-function collect(root: AnyNode): Insertion[] {
+/** Names through which a script builds code at run time, which the checks do not reach. */
+const DYNAMIC_CODE = new Set(['eval', 'Function']);
+
+function collect(root: AnyNode): { insertions: Insertion[]; dynamicCode: boolean } {
   const insertions: Insertion[] = [];
+  let dynamicCode = false;
   const tick = `${TICK_NAME}();`;
   const recheck = `${RECHECK_NAME}();`;
   const visit = (node: AnyNode, depth: number): void => {
@@ -78,8 +84,13 @@ function collect(root: AnyNode): Insertion[] {
       insertions.push({ at: (node.body as AnyNode).start + 1, text: recheck, closing: false, depth });
     } else if (node.type === 'TryStatement' && isNode(node.finalizer)) {
       insertions.push({ at: node.finalizer.start + 1, text: recheck, closing: false, depth });
+    } else if (node.type === 'Identifier' && DYNAMIC_CODE.has(node.name as string)) {
+      dynamicCode = true;
     }
     for (const key of Object.keys(node)) {
+      // `x.eval` and `{ Function: … }` name no global
+      if (key === 'property' && node.type === 'MemberExpression' && !node.computed) continue;
+      if (key === 'key' && (node.type === 'Property' || node.type === 'MethodDefinition') && !node.computed) continue;
       const value = node[key];
       if (Array.isArray(value)) {
         for (const child of value) if (isNode(child)) visit(child, depth + 1);
@@ -87,10 +98,11 @@ function collect(root: AnyNode): Insertion[] {
     }
   };
   visit(root, 0);
-  return insertions.sort(
+  insertions.sort(
     (a, b) =>
       a.at - b.at || Number(b.closing) - Number(a.closing) || (a.closing ? b.depth - a.depth : a.depth - b.depth),
   );
+  return { insertions, dynamicCode };
 }
 
 /** Instrumented code and its source map, its columns moved past the inserted checks. */
@@ -99,6 +111,8 @@ export interface Instrumented {
   readonly sourceMap: string;
   /** Checks inserted. */
   readonly checks: number;
+  /** True when the code names `eval` or `Function`: code built at run time is not instrumented. */
+  readonly dynamicCode: boolean;
 }
 
 /**
@@ -113,7 +127,7 @@ export function instrumentCode(code: string, sourceMap: string): Instrumented {
     allowReturnOutsideFunction: true,
     allowHashBang: true,
   }) as unknown as AnyNode;
-  const insertions = collect(ast);
+  const { insertions, dynamicCode } = collect(ast);
   const parts: string[] = [];
   let from = 0;
   const lineStarts = [0];
@@ -145,7 +159,12 @@ export function instrumentCode(code: string, sourceMap: string): Instrumented {
     }
     map.mappings = encode(decoded);
   }
-  return { code: parts.join(''), sourceMap: JSON.stringify(map), checks: insertions.filter((i) => !i.closing).length };
+  return {
+    code: parts.join(''),
+    sourceMap: JSON.stringify(map),
+    checks: insertions.filter((i) => !i.closing).length,
+    dynamicCode,
+  };
 }
 
 /** The checks instrumented code calls. */

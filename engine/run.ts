@@ -8,6 +8,7 @@
 
 import { resolve } from 'node:path';
 import { FloodgateError, isFloodgateError } from '../contracts/errors.ts';
+import { requireWatchdog } from './guard.ts';
 import { HttpTransport } from './http/transport.ts';
 import { MetricRegistry } from './metrics/metric.ts';
 import { SamplePipeline } from './metrics/pipeline.ts';
@@ -128,6 +129,8 @@ export async function runScript(options: EngineRunOptions): Promise<EngineRunRes
   });
   let output: SampleOutput | undefined;
   let run: TestRun | undefined;
+  // code built at run time (eval, Function) is not instrumented: the vm watchdog guards its synchronous part
+  const releaseWatchdog = compiled.dynamicCode ? requireWatchdog() : undefined;
   try {
     const plan = loadPlan(options, runtime, registry, instantiator);
     if (isFloodgateError(plan)) return report(plan);
@@ -196,6 +199,7 @@ export async function runScript(options: EngineRunOptions): Promise<EngineRunRes
       init: instantiator.cost,
     };
   } finally {
+    releaseWatchdog?.();
     run?.dispose();
     await output?.close();
     await transport.close();

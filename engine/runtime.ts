@@ -398,9 +398,9 @@ export function describeScriptError(error: unknown): string {
       ?.split('\n')
       .slice(1)
       .find((line) => !line.includes('/engine/') && !line.includes('node:'));
-    return frame
-      ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}\n\t${frame.trim()}`
-      : error.message;
+    // the class stays in the text with or without a frame, as k6 prints "TypeError: …"
+    const text = `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}`;
+    return frame ? `${text}\n\t${frame.trim()}` : text;
   }
   return typeof error === 'object' ? JSON.stringify(error) : String(error);
 }

@@ -150,6 +150,8 @@ function k6Realm(globals: ScriptGlobals): Record<string, unknown> {
 /** A bundle compiled once; {@link instantiate} runs its init code for one VU. */
 export interface CompiledScript {
   readonly bundle: Bundle;
+  /** True when the script may build code at run time (eval, Function), which is not instrumented. */
+  readonly dynamicCode: boolean;
   readonly factory: (...args: unknown[]) => void;
 }
 
@@ -184,7 +186,7 @@ export function compileBundle(bundle: Bundle): CompiledScript {
     // a block, so the script's own top-level let/const may reuse a shadowed global's name
     `{${instrumented.code}\n}\n//# sourceMappingURL=${shiftedSourceMap(instrumented.sourceMap)}\n//# sourceURL=${bundle.entry}.bundle.js`,
   ) as (...args: unknown[]) => void;
-  return { bundle, factory };
+  return { bundle, factory, dynamicCode: instrumented.dynamicCode };
 }
 
 /**
