@@ -253,6 +253,32 @@ describe('a run always ends: script code is interrupted wherever it runs (k6 vu.
   });
 });
 
+describe("built-ins the engine's VUs share are refused, not shared silently (k6: one runtime per VU; engine/intrinsics.ts)", () => {
+  const refusal = /changes a built-in object, which the local engine's VUs share/;
+
+  test('a script that patches a built-in prototype is refused at load time, naming its file and line (exit 107)', async () => {
+    const { result, stderr, lines } = await probe('prototype-patch.js');
+    expect(result.exitCode).toBe(107);
+    expect(stderr).toMatch(/prototype-patch\.js:8: Array\.prototype\.probeLast/);
+    expect(stderr).toMatch(refusal);
+    expect(lines).toEqual([]);
+  });
+
+  test('a patch the load-time scan cannot see, made in init, is found when that init context ends (exit 107)', async () => {
+    const { result, stderr } = await probe('prototype-patch-init.js');
+    expect(result.exitCode).toBe(107);
+    expect(stderr).toMatch(/String\.prototype\.probeShout/);
+    expect(''.constructor.prototype).not.toHaveProperty('probeShout');
+  });
+
+  test('a patch made while the scenarios run fails the run (exit 107) and is undone for the next run in the process', async () => {
+    const { result, stderr } = await probe('prototype-patch-dynamic.js');
+    expect(result.exitCode).toBe(107);
+    expect(stderr).toMatch(/Array\.prototype\.probeTag/);
+    expect([]).not.toHaveProperty('probeTag');
+  });
+});
+
 describe('per-VU state as k6 keeps it (internal/js/runner.go newVU)', () => {
   test("the init context runs per VU, so a module-level counter counts each VU's own iterations and __ENV writes stay in the VU", async () => {
     const { result, lines } = await probe('per-vu-state.js');

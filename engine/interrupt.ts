@@ -20,6 +20,7 @@ import { parse, type Node } from 'acorn';
 import { decode, encode } from '@jridgewell/sourcemap-codec';
 import { monoNow } from './clock.ts';
 import { RunawayScriptError } from './guard.ts';
+import { intrinsicWrite } from './intrinsics.ts';
 
 /** The name of the check at loop bodies and function entries (a parameter of the compiled bundle). */
 export const TICK_NAME = '__floodgate_tick';
@@ -60,8 +61,16 @@ function blockStart(block: AnyNode): number {
 /** Names through which a script builds code at run time, which the checks do not reach. */
 const DYNAMIC_CODE = new Set(['eval', 'Function']);
 
-function collect(root: AnyNode): { insertions: Insertion[]; dynamicCode: boolean } {
+interface Collected {
+  readonly insertions: Insertion[];
+  readonly dynamicCode: boolean;
+  /** Writes to shared built-ins (engine/intrinsics.ts): offset and what. */
+  readonly intrinsicWrites: Array<{ readonly at: number; readonly what: string }>;
+}
+
+function collect(root: AnyNode): Collected {
   const insertions: Insertion[] = [];
+  const intrinsicWrites: Array<{ at: number; what: string }> = [];
   let dynamicCode = false;
   const tick = `${TICK_NAME}();`;
   const recheck = `${RECHECK_NAME}();`;
@@ -86,6 +95,9 @@ function collect(root: AnyNode): { insertions: Insertion[]; dynamicCode: boolean
       insertions.push({ at: node.finalizer.start + 1, text: recheck, closing: false, depth });
     } else if (node.type === 'Identifier' && DYNAMIC_CODE.has(node.name as string)) {
       dynamicCode = true;
+    } else {
+      const what = intrinsicWrite(node);
+      if (what !== undefined) intrinsicWrites.push({ at: node.start, what });
     }
     for (const key of Object.keys(node)) {
       // `x.eval` and `{ Function: … }` name no global
@@ -102,7 +114,7 @@ function collect(root: AnyNode): { insertions: Insertion[]; dynamicCode: boolean
     (a, b) =>
       a.at - b.at || Number(b.closing) - Number(a.closing) || (a.closing ? b.depth - a.depth : a.depth - b.depth),
   );
-  return { insertions, dynamicCode };
+  return { insertions, dynamicCode, intrinsicWrites };
 }
 
 /** Instrumented code and its source map, its columns moved past the inserted checks. */
@@ -113,6 +125,8 @@ export interface Instrumented {
   readonly checks: number;
   /** True when the code names `eval` or `Function`: code built at run time is not instrumented. */
   readonly dynamicCode: boolean;
+  /** Writes to built-ins the VUs share (engine/intrinsics.ts), at the script's own file and line when the map knows it. */
+  readonly intrinsicWrites: ReadonlyArray<{ readonly place: string; readonly what: string }>;
 }
 
 /**
@@ -127,7 +141,7 @@ export function instrumentCode(code: string, sourceMap: string): Instrumented {
     allowReturnOutsideFunction: true,
     allowHashBang: true,
   }) as unknown as AnyNode;
-  const { insertions, dynamicCode } = collect(ast);
+  const { insertions, dynamicCode, intrinsicWrites } = collect(ast);
   const parts: string[] = [];
   let from = 0;
   const lineStarts = [0];
@@ -145,9 +159,13 @@ export function instrumentCode(code: string, sourceMap: string): Instrumented {
     shifts.set(line, list);
   }
   parts.push(code.slice(from));
-  const map = JSON.parse(sourceMap) as { mappings?: string };
+  const map = JSON.parse(sourceMap) as { mappings?: string; sources?: string[] };
+  const decoded = typeof map.mappings === 'string' ? decode(map.mappings) : [];
+  const places = intrinsicWrites.map(({ at, what }) => ({
+    place: originalPlace(decoded, map.sources ?? [], lineStarts, at),
+    what,
+  }));
   if (typeof map.mappings === 'string' && shifts.size > 0) {
-    const decoded = decode(map.mappings);
     for (const [lineIndex, list] of shifts) {
       const segments = decoded[lineIndex];
       if (!segments) continue;
@@ -164,7 +182,24 @@ export function instrumentCode(code: string, sourceMap: string): Instrumented {
     sourceMap: JSON.stringify(map),
     checks: insertions.filter((i) => !i.closing).length,
     dynamicCode,
+    intrinsicWrites: places,
   };
+}
+
+/** `file:line` in the script's own sources of a generated offset (the bundle's line when unmapped). */
+function originalPlace(
+  decoded: ReturnType<typeof decode>,
+  sources: readonly string[],
+  lineStarts: readonly number[],
+  at: number,
+): string {
+  let line = 0;
+  while (line + 1 < lineStarts.length && (lineStarts[line + 1] as number) <= at) line += 1;
+  const column = at - (lineStarts[line] as number);
+  let best: readonly number[] | undefined;
+  for (const segment of decoded[line] ?? []) if (segment[0] <= column && segment.length >= 4) best = segment;
+  if (!best) return `bundle line ${line + 1}`;
+  return `${sources[best[1] as number] ?? '?'}:${(best[2] as number) + 1}`;
 }
 
 /** The checks instrumented code calls. */

@@ -16,6 +16,7 @@ import { GroupNode, type SummaryData } from './metrics/summary.ts';
 import { DEFAULT_SYSTEM_TAGS } from './options.ts';
 import { createNdjsonOutput, type SampleOutput } from './output/ndjson.ts';
 import { Runtime } from './runtime.ts';
+import { intrinsicsRefusal } from './script.ts';
 import { createInstantiator, type InitCost } from './run/instances.ts';
 import { compileScript, loadPlan } from './run/load.ts';
 import { handleSummary } from './run/lifecycle.ts';
@@ -182,6 +183,9 @@ export async function runScript(options: EngineRunOptions): Promise<EngineRunRes
     }));
     const failedThresholds = results.filter((result) => !result.ok);
     let error = outcome.error;
+    // a built-in changed while the scenarios ran: the VUs saw each other's change (k6: one runtime per VU)
+    const changed = instantiator.changedIntrinsics();
+    if (!error && changed.length > 0) error = intrinsicsRefusal(script, changed);
     if (!error && failedThresholds.length > 0) {
       error = new FloodgateError('THRESHOLDS_FAILED', {
         detail: failedThresholds.map((result) => `${result.metric}: ${result.threshold}`).join(', '),
@@ -200,6 +204,7 @@ export async function runScript(options: EngineRunOptions): Promise<EngineRunRes
     };
   } finally {
     releaseWatchdog?.();
+    instantiator.restoreIntrinsics();
     run?.dispose();
     await output?.close();
     await transport.close();

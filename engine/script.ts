@@ -8,6 +8,7 @@
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { FloodgateError } from '../contracts/errors.ts';
 import { HOST_NAME, type Bundle } from './bundle.ts';
 import { instrumentCode, RECHECK_NAME, TICK_NAME, type InterruptChecks } from './interrupt.ts';
 import type { Runtime } from './runtime.ts';
@@ -147,6 +148,17 @@ function k6Realm(globals: ScriptGlobals): Record<string, unknown> {
   return realm;
 }
 
+/**
+ * The refusal of a script that changes built-ins the engine's VUs share (engine/intrinsics.ts):
+ * k6 gives each VU its own, the engine cannot (exit 107).
+ */
+export function intrinsicsRefusal(script: string, changes: readonly string[]): FloodgateError {
+  return new FloodgateError('SCRIPT_UNSUPPORTED', {
+    script,
+    detail: `${changes.join('; ')}: the script changes a built-in object, which the local engine's VUs share (k6 gives each VU its own runtime, so the change would stay in one VU there) and the engine's own code uses; run it on k6, or leave the built-ins as they are (a helper function instead of a prototype method)`,
+  });
+}
+
 /** A bundle compiled once; {@link instantiate} runs its init code for one VU. */
 export interface CompiledScript {
   readonly bundle: Bundle;
@@ -172,6 +184,11 @@ const REALM_NAMES = [
  */
 export function compileBundle(bundle: Bundle): CompiledScript {
   const instrumented = instrumentCode(bundle.code, bundle.sourceMap);
+  if (instrumented.intrinsicWrites.length > 0)
+    throw intrinsicsRefusal(
+      bundle.entry,
+      instrumented.intrinsicWrites.map(({ place, what }) => `${place}: ${what}`),
+    );
   // Stack traces through the source map name the script's files and lines (process-wide setting).
   if (!(process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled) process.setSourceMapsEnabled(true);
   // The bundle is code the user asked the engine to run, as k6 would; Function keeps it in this realm.

@@ -19,7 +19,14 @@ import { createMetricsModule } from '../modules/metrics.ts';
 import { createTimersModule } from '../modules/timers.ts';
 import { createInterruptChecks } from '../interrupt.ts';
 import { initContext, type Runtime, type Vu } from '../runtime.ts';
-import { createScriptHost, instantiate, type CompiledScript, type ScriptGlobals } from '../script.ts';
+import { createIntrinsicsWatch } from '../intrinsics.ts';
+import {
+  createScriptHost,
+  instantiate,
+  intrinsicsRefusal,
+  type CompiledScript,
+  type ScriptGlobals,
+} from '../script.ts';
 
 /** What instances cost: how many init contexts ran, and their time (ms). */
 export interface InitCost {
@@ -34,6 +41,10 @@ export interface Instantiator {
   instantiate(vu: Vu): void;
   /** Init contexts run so far and their cost. */
   readonly cost: Readonly<InitCost>;
+  /** Built-ins changed since the first instance (engine/intrinsics.ts); empty when none. */
+  changedIntrinsics(): string[];
+  /** Puts the built-ins back as they were before the first instance. */
+  restoreIntrinsics(): void;
 }
 
 /** What {@link createInstantiator} needs. */
@@ -80,8 +91,12 @@ export function createInstantiator({
   const checks = createInterruptChecks(() => runtime.interruptState());
   const globals: ScriptGlobals = { console, timers, checks };
   const cost: InitCost = { count: 0, totalMs: 0, maxMs: 0 };
+  // built-ins the code changed in ways the load-time scan cannot see (engine/intrinsics.ts)
+  const watch = createIntrinsicsWatch();
   return {
     cost,
+    changedIntrinsics: () => watch.changes(),
+    restoreIntrinsics: () => watch.restore(),
     instantiate(vu) {
       vu.connections ??= transport.connectionsForVu();
       const modules = { ...shared, 'k6/http': createHttpModule({ runtime, transport, options: httpDefaults }) };
@@ -104,6 +119,11 @@ export function createInstantiator({
         cost.count += 1;
         cost.totalMs += took;
         cost.maxMs = Math.max(cost.maxMs, took);
+      }
+      const changed = watch.changes();
+      if (changed.length > 0) {
+        watch.restore();
+        throw intrinsicsRefusal(compiled.bundle.entry, changed);
       }
     },
   };
