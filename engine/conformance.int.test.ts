@@ -292,6 +292,24 @@ describe('per-VU state as k6 keeps it (internal/js/runner.go newVU)', () => {
     expect(result.exitCode).toBe(0);
   });
 
+  test("an unplanned VU's init output appears when the VU is taken, as k6 initializes it then; VUs never taken print none", async () => {
+    const { result, stdout } = await probe('held-init-log.js');
+    expect(result.exitCode).toBe(0);
+    const logs = stdout.split('\n').filter((line) => line.startsWith('INFO '));
+    const initOf = (vu: number) => logs.indexOf(`INFO init ${vu}`);
+    const firstIterationOf = (vu: number) => logs.indexOf(`INFO iteration vu ${vu}`);
+    const iterated = [
+      ...new Set(logs.filter((line) => line.startsWith('INFO iteration vu ')).map((line) => Number(line.slice(18)))),
+    ];
+    expect(iterated.length).toBeGreaterThan(1); // the scenario needed unplanned VUs
+    const initialized = logs.filter((line) => line.startsWith('INFO init ')).map((line) => Number(line.slice(10)));
+    expect(initialized.sort((a, b) => a - b)).toEqual([0, ...iterated].sort((a, b) => a - b)); // the options instance (0) and the VUs that ran
+    for (const vu of iterated.filter((id) => id > 1)) {
+      expect(initOf(vu)).toBeGreaterThan(firstIterationOf(1));
+      expect(initOf(vu)).toBeLessThan(firstIterationOf(vu));
+    }
+  });
+
   test('init runs once for the options, once per VU and once each for setup, teardown and handleSummary', async () => {
     const { result, stdout } = await probe('per-vu-state.js');
     const inits = stdout

@@ -50,6 +50,11 @@ export class Vu {
   readonly metadata: Record<string, string> = {};
   /** This VU's copy of the setup data. */
   setupData: unknown;
+  /**
+   * Console output of this VU's init context, held while the VU waits in reserve (engine/run/vu-pool.ts):
+   * k6 initializes such a VU only when an executor needs it, so its init output appears then.
+   */
+  heldLog: Array<{ readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly text: string }> | undefined;
 
   constructor(
     readonly idInInstance: number,
@@ -373,6 +378,19 @@ export class Runtime {
   /** Writes a log line as k6's console does: console.log/info/debug to stdout, warn/error to stderr. */
   log(level: 'debug' | 'info' | 'warn' | 'error', args: readonly unknown[]): void {
     const text = args.map(renderLogArgument).join(' ');
+    const context = this.context();
+    if (context.phase === 'init' && context.vu?.heldLog) context.vu.heldLog.push({ level, text });
+    else this.writeLog(level, text);
+  }
+
+  /** Writes what `vu`'s init context logged while it was held in reserve, and stops holding. */
+  releaseHeldLog(vu: Vu): void {
+    const held = vu.heldLog;
+    vu.heldLog = undefined;
+    for (const { level, text } of held ?? []) this.writeLog(level, text);
+  }
+
+  private writeLog(level: 'debug' | 'info' | 'warn' | 'error', text: string): void {
     if (level === 'warn' || level === 'error') this.stderr.write(`${level === 'warn' ? 'WARN' : 'ERRO'} ${text}\n`);
     else this.stdout.write(`${level === 'debug' ? 'DEBU' : 'INFO'} ${text}\n`);
   }
