@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
-import { canonicalHeaderName, encodeBody, FileData, selectJson } from './http.ts';
+import { selectJson } from './http-response.ts';
+import { canonicalHeaderName, encodeBody, FileData } from './http-values.ts';
 
 test.each([
   ['content-type', 'Content-Type'],
