@@ -1,6 +1,5 @@
 import { expect, test } from 'vitest';
-import { selectJson } from './http-response.ts';
-import { canonicalHeaderName, encodeBody, FileData } from './http-values.ts';
+import { canonicalHeaderName, encodeBody, FileData, selectJson } from './http.ts';
 
 test.each([
   ['content-type', 'Content-Type'],
