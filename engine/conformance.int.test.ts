@@ -264,6 +264,17 @@ describe("built-ins the engine's VUs share are refused, not shared silently (k6:
     expect(lines).toEqual([]);
   });
 
+  test("each instance has its own console: a script's wrapper of console.log wraps only its own VU's (review F21)", async () => {
+    const { result, stdout } = await probe('console-wrap.js');
+    expect(result.exitCode).toBe(0);
+    expect(
+      stdout
+        .split('\n')
+        .filter((line) => line.includes(' vu '))
+        .sort(),
+    ).toEqual(['INFO [w] vu 1', 'INFO [w] vu 2', 'INFO [w] vu 3']);
+  });
+
   test('a patch the load-time scan cannot see, made in init, is found when that init context ends (exit 107)', async () => {
     const { result, stderr } = await probe('prototype-patch-init.js');
     expect(result.exitCode).toBe(107);

@@ -78,6 +78,16 @@ describe('the load-time interrupt checks', () => {
     expect(instrumentCode('const o = { Function: 1, eval() {} }; o.eval(); o.Function', '{}').dynamicCode).toBe(false);
   });
 
+  test('a write to a built-in is reported, unless it sits behind a test of the same member (a polyfill that never runs where the member exists)', () => {
+    const writes = (code: string) => instrumentCode(code, '{}').intrinsicWrites.map((write) => write.what);
+    expect(writes('Array.prototype.last = function () {};')).toEqual(['Array.prototype.last']);
+    expect(writes('Math.random = () => 4;')).toEqual(['Math.random']);
+    expect(writes('if (!Array.prototype.flat) { Array.prototype.flat = function () {}; }')).toEqual([]);
+    expect(writes('String.prototype.at || (String.prototype.at = function () {});')).toEqual([]);
+    expect(writes('if (!Array.prototype.flat) { Array.prototype.other = 1; }')).toEqual(['Array.prototype.other']);
+    expect(writes('class Local {} Local.prototype.x = 1; const o = {}; o.prototype = 1;')).toEqual([]);
+  });
+
   test('an endless loop that catches everything it can is still stopped', () => {
     const checks = createInterruptChecks(() => ({ deadlineMono: 0, interrupted: false }));
     const code = 'for (;;) { try { for (;;) {} } catch (e) {} finally {} }';

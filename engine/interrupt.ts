@@ -16,16 +16,20 @@
  * Function gets it by default.
  */
 
+import { randomBytes } from 'node:crypto';
 import { parse, type Node } from 'acorn';
 import { decode, encode } from '@jridgewell/sourcemap-codec';
 import { monoNow } from './clock.ts';
 import { RunawayScriptError } from './guard.ts';
 import { intrinsicWrite } from './intrinsics.ts';
 
+/** Random per process, so no script's own binding can clash with the hooks' names. */
+const HOOK_SUFFIX = randomBytes(6).toString('hex');
+
 /** The name of the check at loop bodies and function entries (a parameter of the compiled bundle). */
-export const TICK_NAME = '__floodgate_tick';
+export const TICK_NAME = `__floodgate_tick_${HOOK_SUFFIX}`;
 /** The name of the check at the start of catch clauses and finally blocks. */
-export const RECHECK_NAME = '__floodgate_recheck';
+export const RECHECK_NAME = `__floodgate_recheck_${HOOK_SUFFIX}`;
 
 /** Ticks between two readings of the clock: ~0.1 ns per tick on average, a reading every few µs of a busy loop. */
 export const TICKS_PER_CHECK = 256;
@@ -68,13 +72,14 @@ interface Collected {
   readonly intrinsicWrites: Array<{ readonly at: number; readonly what: string }>;
 }
 
-function collect(root: AnyNode): Collected {
+function collect(root: AnyNode, code: string): Collected {
   const insertions: Insertion[] = [];
   const intrinsicWrites: Array<{ at: number; what: string }> = [];
   let dynamicCode = false;
   const tick = `${TICK_NAME}();`;
   const recheck = `${RECHECK_NAME}();`;
-  const visit = (node: AnyNode, depth: number): void => {
+  // `guards`: the text of the existence tests the node sits under (`if (!Array.prototype.flat) …`)
+  const visit = (node: AnyNode, depth: number, guards: readonly string[]): void => {
     if (LOOPS.has(node.type)) {
       const body = node.body as AnyNode;
       if (body.type === 'BlockStatement') insertions.push({ at: body.start + 1, text: tick, closing: false, depth });
@@ -97,7 +102,10 @@ function collect(root: AnyNode): Collected {
       dynamicCode = true;
     } else {
       const what = intrinsicWrite(node);
-      if (what !== undefined) intrinsicWrites.push({ at: node.start, what });
+      // a polyfill behind a test of the same member never runs where the member exists (and the
+      // watch after init catches it where it does): not refused
+      if (what !== undefined && !guards.some((guard) => guard.includes(what)))
+        intrinsicWrites.push({ at: node.start, what });
     }
     for (const key of Object.keys(node)) {
       // `x.eval` and `{ Function: … }` name no global
@@ -105,11 +113,20 @@ function collect(root: AnyNode): Collected {
       if (key === 'key' && (node.type === 'Property' || node.type === 'MethodDefinition') && !node.computed) continue;
       const value = node[key];
       if (Array.isArray(value)) {
-        for (const child of value) if (isNode(child)) visit(child, depth + 1);
-      } else if (isNode(value)) visit(value, depth + 1);
+        for (const child of value) if (isNode(child)) visit(child, depth + 1, guards);
+      } else if (isNode(value)) visit(value, depth + 1, guardsFor(node, key, guards));
     }
   };
-  visit(root, 0);
+  const guardsFor = (node: AnyNode, key: string, guards: readonly string[]): readonly string[] => {
+    const test =
+      node.type === 'IfStatement' && key === 'consequent'
+        ? (node.test as AnyNode)
+        : node.type === 'LogicalExpression' && key === 'right'
+          ? (node.left as AnyNode)
+          : undefined;
+    return test ? [...guards, code.slice(test.start, test.end)] : guards;
+  };
+  visit(root, 0, []);
   insertions.sort(
     (a, b) =>
       a.at - b.at || Number(b.closing) - Number(a.closing) || (a.closing ? b.depth - a.depth : a.depth - b.depth),
@@ -141,7 +158,7 @@ export function instrumentCode(code: string, sourceMap: string): Instrumented {
     allowReturnOutsideFunction: true,
     allowHashBang: true,
   }) as unknown as AnyNode;
-  const { insertions, dynamicCode, intrinsicWrites } = collect(ast);
+  const { insertions, dynamicCode, intrinsicWrites } = collect(ast, code);
   const parts: string[] = [];
   let from = 0;
   const lineStarts = [0];

@@ -57,6 +57,7 @@ export const INTRINSICS: readonly string[] = [
   'BigUint64Array',
   'TextEncoder',
   'TextDecoder',
+  'crypto',
 ];
 
 const NAMES = new Set(INTRINSICS);

@@ -129,7 +129,8 @@ export const NODE_ONLY_GLOBALS: readonly string[] = [
  */
 function k6Realm(globals: ScriptGlobals): Record<string, unknown> {
   const k6Globals: Record<string, unknown> = {
-    console: globals.console,
+    // an object per instance, as each k6 VU has its own console: a script that wraps console.log wraps its own
+    console: { ...globals.console },
     setTimeout: globals.timers.setTimeout,
     clearTimeout: globals.timers.clearTimeout,
     setInterval: globals.timers.setInterval,
