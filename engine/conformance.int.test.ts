@@ -193,6 +193,103 @@ describe('a run always ends', () => {
   });
 });
 
+describe('a run always ends: script code is interrupted wherever it runs (k6 vu.Runtime.Interrupt; engine/interrupt.ts)', () => {
+  const interrupted = /Interrupted: an iteration ran synchronously past the end of gracefulStop/;
+
+  test('an endless loop after an await is interrupted at the hard stop; handleSummary runs and the NDJSON is complete', async () => {
+    const { result, lines, stderr } = await probe('loop-after-await.js');
+    expect(result.exitCode).toBe(0);
+    expect(stderr).toMatch(interrupted);
+    expect(sum(lines, 'probe_started')).toBe(1);
+    expect(sum(lines, 'iterations')).toBe(0);
+    expect(JSON.parse(readFileSync(folder.path('loop-after-await-summary.json'), 'utf8'))).toEqual({ started: 1 });
+  });
+
+  test('an endless loop in a fire-and-forget .then is interrupted, even when the script catches the interrupt', async () => {
+    const { result, lines, stderr } = await probe('loop-in-then.js');
+    expect(result.exitCode).toBe(0);
+    expect(stderr).toMatch(interrupted);
+    expect(stderr).not.toMatch(/Uncaught \(in promise\)/);
+    expect(sum(lines, 'iterations')).toBe(0);
+  });
+
+  test('an endless loop after an await in a timer callback is interrupted', async () => {
+    const { result, lines, stderr } = await probe('loop-in-timer-after-await.js');
+    expect(result.exitCode).toBe(0);
+    expect(stderr).toMatch(interrupted);
+    expect(sum(lines, 'iterations')).toBe(0);
+  });
+
+  test('an endless loop in code built by eval (not instrumented) is stopped by the vm watchdog such a script gets', async () => {
+    const { result, stderr } = await probe('loop-in-eval.js');
+    expect(result.exitCode).toBe(0);
+    expect(stderr).toMatch(interrupted);
+  });
+
+  test('setup() looping after an await is stopped at setupTimeout (exit 100)', async () => {
+    const { result } = await probe('loop-in-setup.js');
+    expect(result.exitCode).toBe(100);
+  });
+
+  test('teardown() looping after an await is stopped at teardownTimeout (exit 101), after its iteration ran', async () => {
+    const { result, lines } = await probe('loop-in-teardown.js');
+    expect(result.exitCode).toBe(101);
+    expect(sum(lines, 'iterations')).toBe(1);
+  });
+
+  test('handleSummary() looping after an await (catching what it can) is stopped at handleSummaryTimeout; the text summary is printed', async () => {
+    const { result, stdout, stderr } = await probe('loop-in-summary.js');
+    expect(result.exitCode).toBe(0);
+    expect(stderr).toMatch(
+      /handleSummary\(\) failed: RunawayScriptError: the script ran past its deadline and was interrupted/,
+    );
+    expect(stdout).toContain('TOTAL RESULTS');
+  });
+
+  test('an init context that never ends is interrupted after the init timeout and the run fails with exit 107 (k6 would wait for Ctrl-C)', async () => {
+    const { result, stderr } = await probe('loop-in-init.js', { initTimeoutMs: 1000 });
+    expect(result.exitCode).toBe(107);
+    expect(stderr).toMatch(/the init context ran longer than 1s and was interrupted/);
+  });
+});
+
+describe("built-ins the engine's VUs share are refused, not shared silently (k6: one runtime per VU; engine/intrinsics.ts)", () => {
+  const refusal = /changes a built-in object, which the local engine's VUs share/;
+
+  test('a script that patches a built-in prototype is refused at load time, naming its file and line (exit 107)', async () => {
+    const { result, stderr, lines } = await probe('prototype-patch.js');
+    expect(result.exitCode).toBe(107);
+    expect(stderr).toMatch(/prototype-patch\.js:8: Array\.prototype\.probeLast/);
+    expect(stderr).toMatch(refusal);
+    expect(lines).toEqual([]);
+  });
+
+  test("each instance has its own console: a script's wrapper of console.log wraps only its own VU's (review F21)", async () => {
+    const { result, stdout } = await probe('console-wrap.js');
+    expect(result.exitCode).toBe(0);
+    expect(
+      stdout
+        .split('\n')
+        .filter((line) => line.includes(' vu '))
+        .sort(),
+    ).toEqual(['INFO [w] vu 1', 'INFO [w] vu 2', 'INFO [w] vu 3']);
+  });
+
+  test('a patch the load-time scan cannot see, made in init, is found when that init context ends (exit 107)', async () => {
+    const { result, stderr } = await probe('prototype-patch-init.js');
+    expect(result.exitCode).toBe(107);
+    expect(stderr).toMatch(/String\.prototype\.probeShout/);
+    expect(''.constructor.prototype).not.toHaveProperty('probeShout');
+  });
+
+  test('a patch made while the scenarios run fails the run (exit 107) and is undone for the next run in the process', async () => {
+    const { result, stderr } = await probe('prototype-patch-dynamic.js');
+    expect(result.exitCode).toBe(107);
+    expect(stderr).toMatch(/Array\.prototype\.probeTag/);
+    expect([]).not.toHaveProperty('probeTag');
+  });
+});
+
 describe('per-VU state as k6 keeps it (internal/js/runner.go newVU)', () => {
   test("the init context runs per VU, so a module-level counter counts each VU's own iterations and __ENV writes stay in the VU", async () => {
     const { result, lines } = await probe('per-vu-state.js');
@@ -204,6 +301,24 @@ describe('per-VU state as k6 keeps it (internal/js/runner.go newVU)', () => {
     expect(byVu('2')).toEqual([1, 2, 3]);
     expect(points(lines, 'checks').filter((point) => point.data.value === 0)).toEqual([]);
     expect(result.exitCode).toBe(0);
+  });
+
+  test("an unplanned VU's init output appears when the VU is taken, as k6 initializes it then; VUs never taken print none", async () => {
+    const { result, stdout } = await probe('held-init-log.js');
+    expect(result.exitCode).toBe(0);
+    const logs = stdout.split('\n').filter((line) => line.startsWith('INFO '));
+    const initOf = (vu: number) => logs.indexOf(`INFO init ${vu}`);
+    const firstIterationOf = (vu: number) => logs.indexOf(`INFO iteration vu ${vu}`);
+    const iterated = [
+      ...new Set(logs.filter((line) => line.startsWith('INFO iteration vu ')).map((line) => Number(line.slice(18)))),
+    ];
+    expect(iterated.length).toBeGreaterThan(1); // the scenario needed unplanned VUs
+    const initialized = logs.filter((line) => line.startsWith('INFO init ')).map((line) => Number(line.slice(10)));
+    expect(initialized.sort((a, b) => a - b)).toEqual([0, ...iterated].sort((a, b) => a - b)); // the options instance (0) and the VUs that ran
+    for (const vu of iterated.filter((id) => id > 1)) {
+      expect(initOf(vu)).toBeGreaterThan(firstIterationOf(1));
+      expect(initOf(vu)).toBeLessThan(firstIterationOf(vu));
+    }
   });
 
   test('init runs once for the options, once per VU and once each for setup, teardown and handleSummary', async () => {

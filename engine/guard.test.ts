@@ -1,6 +1,6 @@
-import { describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { monoNow } from './clock.ts';
-import { callBefore, callWithin, guardStats, RunawayScriptError } from './guard.ts';
+import { callBefore, callWithin, guardStats, requireWatchdog, RunawayScriptError, watchdogMode } from './guard.ts';
 
 const spinForever = (): never => {
   for (;;) {
@@ -9,6 +9,14 @@ const spinForever = (): never => {
 };
 
 describe('the script guard', () => {
+  // the watchdog itself (FLOODGATE_GUARD=vm); the default relies on engine/interrupt.ts
+  beforeAll(() => {
+    vi.stubEnv('FLOODGATE_GUARD', process.env.FLOODGATE_GUARD === 'inspector' ? 'inspector' : 'vm');
+  });
+  afterAll(() => {
+    vi.unstubAllEnvs();
+  });
+
   test('callWithin returns what the function returns and rethrows what it throws', () => {
     expect(callWithin(() => 42, 1000)).toBe(42);
     expect(() =>
@@ -78,5 +86,23 @@ describe('the script guard', () => {
 
   test('a returned promise is adopted: callBefore resolves when it settles', async () => {
     await expect(callBefore(async () => 'later', monoNow() + 1000)).resolves.toBe('later');
+  });
+});
+
+describe('which watchdog guards a call', () => {
+  test('by default none, except while a run whose script builds code at run time holds the vm watchdog', () => {
+    vi.stubEnv('FLOODGATE_GUARD', '');
+    try {
+      expect(watchdogMode()).toBe('none');
+      const release = requireWatchdog();
+      expect(watchdogMode()).toBe('vm');
+      release();
+      release();
+      expect(watchdogMode()).toBe('none');
+      vi.stubEnv('FLOODGATE_GUARD', 'vm');
+      expect(watchdogMode()).toBe('vm');
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });

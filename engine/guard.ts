@@ -1,10 +1,12 @@
 /**
  * Calls into script code that can be interrupted: k6 stops a VU's JavaScript when its
- * scenario's gracefulStop ends (sobek's Interrupt), even in an endless synchronous loop. All the
- * engine's VUs share one thread, so the only way to stop synchronous code is V8's termination,
- * which Node offers as the `timeout` of a vm script run: the script run calls the function, and
- * a watchdog thread stops it at the deadline. Code after an `await` runs as a promise reaction
- * and is not covered.
+ * scenario's gracefulStop ends (sobek's Interrupt), even in an endless synchronous loop. The
+ * engine's main mechanism is the load-time instrumentation of engine/interrupt.ts, which reaches
+ * every place script code runs. This module adds an optional watchdog for the synchronous part
+ * of a call, chosen by `FLOODGATE_GUARD` ({@link watchdogMode}): V8's termination, which Node
+ * offers as the `timeout` of a vm script run (a watchdog thread stops the call at its deadline)
+ * — it also stops native code the checks cannot reach (a catastrophic regular expression, code
+ * built by eval). By default it is off, except while a run's script may build code at run time.
  *
  * Cost (bench/README.md): a vm timeout creates and joins a thread per run, ~90–175 µs of CPU on
  * the project machine — more than a whole request of the rest of the engine. V8's inspector
@@ -23,11 +25,19 @@ import { Session } from 'node:inspector';
 import vm from 'node:vm';
 import { monoNow } from './clock.ts';
 
-/** Thrown when script code was still running synchronously at its deadline and was stopped. */
+/** Thrown when script code was still running at its deadline and was stopped (by a watchdog or by engine/interrupt.ts). */
 export class RunawayScriptError extends Error {
   override readonly name = 'RunawayScriptError';
-  constructor(readonly budgetMs: number) {
-    super(`the script ran synchronously past its deadline (${budgetMs} ms) and was interrupted`);
+  /** True once the interrupted iteration holds this error (so an unhandled rejection of it is not logged again). */
+  reported = false;
+  /** `budgetMs`: the watchdog's budget; undefined when the load-time checks (engine/interrupt.ts) stopped it. */
+  constructor(
+    readonly budgetMs?: number,
+    message = budgetMs === undefined
+      ? 'the script ran past its deadline and was interrupted'
+      : `the script ran synchronously past its deadline (${budgetMs} ms) and was interrupted`,
+  ) {
+    super(message);
   }
 }
 
@@ -112,6 +122,7 @@ const lingering = {
  * watchdog stopped it, and what `fn` throws otherwise.
  */
 function runTimed<T>(fn: () => T, timeout: number): T {
+  if (watchdogMode() === 'none') return fn();
   const inspector = inspectorSession();
   if (!inspector || !lingering.admit(timeout)) return runTimedVm(fn, timeout);
   const holder = globalThis as unknown as Record<symbol, unknown>;
@@ -143,6 +154,35 @@ function runTimed<T>(fn: () => T, timeout: number): T {
   }
   if (!outcome.ok) throw outcome.value;
   return outcome.value as T;
+}
+
+/**
+ * Which watchdog guards the synchronous part of a call (`FLOODGATE_GUARD`): `vm` (a vm
+ * `timeout`, a thread per guarded run), `inspector` (V8's inspector evaluation timeout), or
+ * `none` (the load-time interrupt checks of engine/interrupt.ts alone). Read on every call.
+ */
+export function watchdogMode(): 'vm' | 'inspector' | 'none' {
+  const value = process.env.FLOODGATE_GUARD;
+  if (value === 'vm' || value === 'inspector' || value === 'none') return value;
+  // Default: the load-time checks alone, plus the vm watchdog while a run's script builds code
+  // at run time (eval, Function), which the checks do not reach.
+  return watchdogHolds > 0 ? 'vm' : 'none';
+}
+
+let watchdogHolds = 0;
+
+/**
+ * Turns the vm watchdog on by default until the returned function is called (a run whose
+ * script may build code at run time, engine/interrupt.ts `dynamicCode`).
+ */
+export function requireWatchdog(): () => void {
+  watchdogHolds += 1;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    watchdogHolds -= 1;
+  };
 }
 
 /** The watchdog timeout for a budget: whole milliseconds, at least 1 (vm's minimum). */

@@ -3,6 +3,11 @@
  * supports: scenarios (six executors, with the `vus`/`duration`/`iterations`/`stages`
  * shortcuts), thresholds, tags, system tags, summary settings and HTTP defaults. Anything
  * invalid throws an {@link OptionsError} (exit code 104).
+ *
+ * Over 400 lines on purpose this wave: the lead is fixing option consolidation here (review F5,
+ * branch lead), so a split would collide with that fix. Its seams, for the next wave: the
+ * single-value readers (duration, integer, stringMap), scenarios (parseScenario, shortcuts,
+ * regularDurationMs), and consolidation with system tags.
  */
 
 import { parseK6DurationMs as parseDuration } from '../contracts/durations.ts';

@@ -8,6 +8,7 @@
 
 import { resolve } from 'node:path';
 import { FloodgateError, isFloodgateError } from '../contracts/errors.ts';
+import { requireWatchdog } from './guard.ts';
 import { HttpTransport } from './http/transport.ts';
 import { MetricRegistry } from './metrics/metric.ts';
 import { SamplePipeline } from './metrics/pipeline.ts';
@@ -15,6 +16,7 @@ import { GroupNode, type SummaryData } from './metrics/summary.ts';
 import { DEFAULT_SYSTEM_TAGS } from './options.ts';
 import { createNdjsonOutput, type SampleOutput } from './output/ndjson.ts';
 import { Runtime } from './runtime.ts';
+import { intrinsicsRefusal } from './script.ts';
 import { createInstantiator, type InitCost } from './run/instances.ts';
 import { compileScript, loadPlan } from './run/load.ts';
 import { handleSummary } from './run/lifecycle.ts';
@@ -58,6 +60,11 @@ export interface EngineRunOptions {
    * as k6 applies CLI flags over script options (`floodgate run -u/-d/-i/-s …`, runner/k6-options.ts).
    */
   overrideOptions?: (exported: unknown) => unknown;
+  /**
+   * How long one init context (the script's top-level code, per VU) may run; default a minute.
+   * k6 has no such limit; the engine interrupts it and fails the run (exit 107).
+   */
+  initTimeoutMs?: number;
 }
 
 /** One threshold's final result. */
@@ -114,9 +121,17 @@ export async function runScript(options: EngineRunOptions): Promise<EngineRunRes
   });
   const transport = new HttpTransport();
   const httpDefaults = { userAgent: '', maxRedirects: 10, discardResponseBodies: false, throwOnHttpError: false };
-  const instantiator = createInstantiator({ runtime, compiled, transport, httpDefaults });
+  const instantiator = createInstantiator({
+    runtime,
+    compiled,
+    transport,
+    httpDefaults,
+    initTimeoutMs: options.initTimeoutMs,
+  });
   let output: SampleOutput | undefined;
   let run: TestRun | undefined;
+  // code built at run time (eval, Function) is not instrumented: the vm watchdog guards its synchronous part
+  const releaseWatchdog = compiled.dynamicCode ? requireWatchdog() : undefined;
   try {
     const plan = loadPlan(options, runtime, registry, instantiator);
     if (isFloodgateError(plan)) return report(plan);
@@ -169,6 +184,9 @@ export async function runScript(options: EngineRunOptions): Promise<EngineRunRes
     }));
     const failedThresholds = results.filter((result) => !result.ok);
     let error = outcome.error;
+    // a built-in changed while the scenarios ran: the VUs saw each other's change (k6: one runtime per VU)
+    const changed = instantiator.changedIntrinsics();
+    if (!error && changed.length > 0) error = intrinsicsRefusal(script, changed);
     if (!error && failedThresholds.length > 0) {
       error = new FloodgateError('THRESHOLDS_FAILED', {
         detail: failedThresholds.map((result) => `${result.metric}: ${result.threshold}`).join(', '),
@@ -186,6 +204,8 @@ export async function runScript(options: EngineRunOptions): Promise<EngineRunRes
       init: instantiator.cost,
     };
   } finally {
+    releaseWatchdog?.();
+    instantiator.restoreIntrinsics();
     run?.dispose();
     await output?.close();
     await transport.close();

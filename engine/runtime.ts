@@ -14,6 +14,7 @@ import type { SamplePipeline } from './metrics/pipeline.ts';
 import type { GroupNode } from './metrics/summary.ts';
 import { CookieJar } from './http/cookies.ts';
 import type { VuConnections } from './http/transport.ts';
+import type { InterruptState } from './interrupt.ts';
 
 /** Thrown by `exec.test.abort()`: ends the iteration and stops the whole test (exit 108). */
 export class TestAbortSignal extends Error {
@@ -50,6 +51,11 @@ export class Vu {
   readonly metadata: Record<string, string> = {};
   /** This VU's copy of the setup data. */
   setupData: unknown;
+  /**
+   * Console output of this VU's init context, held while the VU waits in reserve (engine/run/vu-pool.ts):
+   * k6 initializes such a VU only when an executor needs it, so its init output appears then.
+   */
+  heldLog: Array<{ readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly text: string }> | undefined;
 
   constructor(
     readonly idInInstance: number,
@@ -203,12 +209,20 @@ export class IterationState {
 /** Which part of the test lifecycle code runs in. */
 export type Phase = 'init' | 'setup' | 'iteration' | 'teardown' | 'summary';
 
+/** When code of a context without an iteration (init, handleSummary) is interrupted; it moves (init's ends when init returns). */
+export interface Deadline {
+  /** Monotonic ms; infinite for none. */
+  mono: number;
+}
+
 /** The context of the code running now. */
 export interface ExecutionContext {
   readonly phase: Phase;
   readonly vu: Vu | undefined;
   readonly scenario: ScenarioState | undefined;
   readonly iteration: IterationState | undefined;
+  /** The deadline of code outside an iteration (an iteration's own is `iteration.deadlineMono`). */
+  readonly deadline?: Deadline;
 }
 
 const INIT_CONTEXT: ExecutionContext = Object.freeze({
@@ -219,8 +233,8 @@ const INIT_CONTEXT: ExecutionContext = Object.freeze({
 });
 
 /** The init context of one VU's evaluation of the script (k6 sets `__VU` there; the VU's state is not yet reachable). */
-export function initContext(vu: Vu): ExecutionContext {
-  return Object.freeze({ phase: 'init', vu, scenario: undefined, iteration: undefined });
+export function initContext(vu: Vu, deadline?: Deadline): ExecutionContext {
+  return Object.freeze({ phase: 'init', vu, scenario: undefined, iteration: undefined, deadline });
 }
 
 /** What {@link Runtime} needs. */
@@ -278,6 +292,25 @@ export class Runtime {
   /** The context of the running code (init when outside any VU). */
   context(): ExecutionContext {
     return this.storage.getStore() ?? INIT_CONTEXT;
+  }
+
+  /**
+   * The deadline of the code running now and whether its iteration was interrupted, for the
+   * load-time interrupt checks (engine/interrupt.ts).
+   */
+  interruptState(): InterruptState {
+    const context = this.context();
+    const iteration = context.iteration;
+    if (!iteration) return { deadlineMono: context.deadline?.mono ?? Number.POSITIVE_INFINITY, interrupted: false };
+    return {
+      deadlineMono: iteration.deadlineMono,
+      interrupted: iteration.interrupted,
+      // the iteration ends with the interrupt even where the script's promise chain drops the error
+      onInterrupt: (error) => {
+        error.reported = true;
+        iteration.fail(error);
+      },
+    };
   }
 
   /** Runs `fn` in `context`. */
@@ -348,6 +381,19 @@ export class Runtime {
   /** Writes a log line as k6's console does: console.log/info/debug to stdout, warn/error to stderr. */
   log(level: 'debug' | 'info' | 'warn' | 'error', args: readonly unknown[]): void {
     const text = args.map(renderLogArgument).join(' ');
+    const context = this.context();
+    if (context.phase === 'init' && context.vu?.heldLog) context.vu.heldLog.push({ level, text });
+    else this.writeLog(level, text);
+  }
+
+  /** Writes what `vu`'s init context logged while it was held in reserve, and stops holding. */
+  releaseHeldLog(vu: Vu): void {
+    const held = vu.heldLog;
+    vu.heldLog = undefined;
+    for (const { level, text } of held ?? []) this.writeLog(level, text);
+  }
+
+  private writeLog(level: 'debug' | 'info' | 'warn' | 'error', text: string): void {
     if (level === 'warn' || level === 'error') this.stderr.write(`${level === 'warn' ? 'WARN' : 'ERRO'} ${text}\n`);
     else this.stdout.write(`${level === 'debug' ? 'DEBU' : 'INFO'} ${text}\n`);
   }
@@ -373,9 +419,9 @@ export function describeScriptError(error: unknown): string {
       ?.split('\n')
       .slice(1)
       .find((line) => !line.includes('/engine/') && !line.includes('node:'));
-    return frame
-      ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}\n\t${frame.trim()}`
-      : error.message;
+    // the class stays in the text with or without a frame, as k6 prints "TypeError: …"
+    const text = `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}`;
+    return frame ? `${text}\n\t${frame.trim()}` : text;
   }
   return typeof error === 'object' ? JSON.stringify(error) : String(error);
 }

@@ -8,7 +8,9 @@
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { FloodgateError } from '../contracts/errors.ts';
 import { HOST_NAME, type Bundle } from './bundle.ts';
+import { instrumentCode, RECHECK_NAME, TICK_NAME, type InterruptChecks } from './interrupt.ts';
 import type { Runtime } from './runtime.ts';
 
 /** What bundled code reads through the host object. */
@@ -57,10 +59,11 @@ export function createScriptHost(
   };
 }
 
-/** The k6 globals besides the host: console, timers, open. */
+/** The k6 globals besides the host: console, timers, open; and the interrupt checks of the instrumented code. */
 export interface ScriptGlobals {
   readonly console: Record<string, (...args: unknown[]) => void>;
   readonly timers: Record<string, (...args: never[]) => unknown>;
+  readonly checks: InterruptChecks;
 }
 
 /**
@@ -126,7 +129,8 @@ export const NODE_ONLY_GLOBALS: readonly string[] = [
  */
 function k6Realm(globals: ScriptGlobals): Record<string, unknown> {
   const k6Globals: Record<string, unknown> = {
-    console: globals.console,
+    // an object per instance, as each k6 VU has its own console: a script that wraps console.log wraps its own
+    console: { ...globals.console },
     setTimeout: globals.timers.setTimeout,
     clearTimeout: globals.timers.clearTimeout,
     setInterval: globals.timers.setInterval,
@@ -145,9 +149,22 @@ function k6Realm(globals: ScriptGlobals): Record<string, unknown> {
   return realm;
 }
 
+/**
+ * The refusal of a script that changes built-ins the engine's VUs share (engine/intrinsics.ts):
+ * k6 gives each VU its own, the engine cannot (exit 107).
+ */
+export function intrinsicsRefusal(script: string, changes: readonly string[]): FloodgateError {
+  return new FloodgateError('SCRIPT_UNSUPPORTED', {
+    script,
+    detail: `${changes.join('; ')}: the script changes a built-in object, which the local engine's VUs share (k6 gives each VU its own runtime, so the change would stay in one VU there) and the engine's own code uses; run it on k6, or leave the built-ins as they are (a helper function instead of a prototype method)`,
+  });
+}
+
 /** A bundle compiled once; {@link instantiate} runs its init code for one VU. */
 export interface CompiledScript {
   readonly bundle: Bundle;
+  /** True when the script may build code at run time (eval, Function), which is not instrumented. */
+  readonly dynamicCode: boolean;
   readonly factory: (...args: unknown[]) => void;
 }
 
@@ -162,8 +179,17 @@ const REALM_NAMES = [
   'globalThis',
 ];
 
-/** Compiles the bundle into a function of the host, module, exports, open and the realm's names. */
+/**
+ * Compiles the bundle into a function of the host, module, exports, open, the interrupt checks
+ * and the realm's names; the code is instrumented with the checks first (engine/interrupt.ts).
+ */
 export function compileBundle(bundle: Bundle): CompiledScript {
+  const instrumented = instrumentCode(bundle.code, bundle.sourceMap);
+  if (instrumented.intrinsicWrites.length > 0)
+    throw intrinsicsRefusal(
+      bundle.entry,
+      instrumented.intrinsicWrites.map(({ place, what }) => `${place}: ${what}`),
+    );
   // Stack traces through the source map name the script's files and lines (process-wide setting).
   if (!(process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled) process.setSourceMapsEnabled(true);
   // The bundle is code the user asked the engine to run, as k6 would; Function keeps it in this realm.
@@ -172,11 +198,13 @@ export function compileBundle(bundle: Bundle): CompiledScript {
     'module',
     'exports',
     'open',
+    TICK_NAME,
+    RECHECK_NAME,
     ...REALM_NAMES,
     // a block, so the script's own top-level let/const may reuse a shadowed global's name
-    `{${bundle.code}\n}\n//# sourceMappingURL=${shiftedSourceMap(bundle.sourceMap)}\n//# sourceURL=${bundle.entry}.bundle.js`,
+    `{${instrumented.code}\n}\n//# sourceMappingURL=${shiftedSourceMap(instrumented.sourceMap)}\n//# sourceURL=${bundle.entry}.bundle.js`,
   ) as (...args: unknown[]) => void;
-  return { bundle, factory };
+  return { bundle, factory, dynamicCode: instrumented.dynamicCode };
 }
 
 /**
@@ -195,6 +223,8 @@ export function instantiate(
     module,
     module.exports,
     host.openFrom(resolve(compiled.bundle.entry, '..')),
+    globals.checks.tick,
+    globals.checks.recheck,
     ...REALM_NAMES.map((name) => realm[name]),
   );
   return module.exports;

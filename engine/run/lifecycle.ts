@@ -187,7 +187,9 @@ export async function handleSummary(
     const handler = vu.exports.handleSummary;
     if (typeof handler !== 'function')
       throw new TypeError('handleSummary is not a function in this instance of the script');
-    const context: ExecutionContext = { phase: 'summary', vu, scenario: undefined, iteration: undefined };
+    // interrupted at handleSummaryTimeout wherever its code runs (engine/interrupt.ts), as k6 HandleSummary
+    const deadline = { mono: monoNow() + timeoutMs };
+    const context: ExecutionContext = { phase: 'summary', vu, scenario: undefined, iteration: undefined, deadline };
     const call = dependencies.runtime.within(context, async () => {
       const copy: unknown = JSON.parse(JSON.stringify(data));
       return callWithin(() => (handler as (data: unknown) => unknown)(copy), timeoutMs);

@@ -9,6 +9,7 @@ import { FloodgateError, isFloodgateError } from '../../contracts/errors.ts';
 import { monoNow, wallNow } from '../clock.ts';
 import { executorFor } from '../executors/index.ts';
 import { waitUntil } from '../executors/timing.ts';
+import { RunawayScriptError } from '../guard.ts';
 import type { HttpTransport } from '../http/transport.ts';
 import type { Tags } from '../metrics/metric.ts';
 import { buildSummaryData, type SummaryData } from '../metrics/summary.ts';
@@ -98,7 +99,11 @@ export class TestRun {
       signal.addEventListener('abort', onAbort, { once: true });
       this.cleanups.push(() => signal.removeEventListener('abort', onAbort));
     }
-    const onRejection = (reason: unknown): void => this.logScriptError(reason, 'Uncaught (in promise)');
+    const onRejection = (reason: unknown): void => {
+      // an interrupt that ended its iteration is reported there (iterations.ts)
+      if (reason instanceof RunawayScriptError && reason.reported) return;
+      this.logScriptError(reason, 'Uncaught (in promise)');
+    };
     process.on('unhandledRejection', onRejection);
     this.cleanups.push(() => process.off('unhandledRejection', onRejection));
 

@@ -8,7 +8,9 @@
  * (40 ms for the opening's photo, engine/README.md) and inflate their timings. So the instances
  * of unplanned VUs are evaluated before the test starts, held in reserve, and counted as
  * initialized (vus_max, exec.instance.vusInitialized) only when an executor takes one, as k6
- * counts them.
+ * counts them; what their init code logs is held and written then, when k6 would print it.
+ * Still different: their init cost is paid before the start, and an init error of one fails the
+ * run before the start (k6: when the VU is needed).
  */
 
 import { regularDurationMs, type ScenarioConfig } from '../options.ts';
@@ -40,7 +42,7 @@ export class VuPool {
       this.free.push(this.create());
       this.runtime.vusInitialized += 1;
     }
-    for (let i = 0; i < unplanned; i += 1) this.reserve.unshift(this.create());
+    for (let i = 0; i < unplanned; i += 1) this.reserve.unshift(this.create(true));
   }
 
   /** Takes a free VU, or initializes a new one (an unplanned VU). */
@@ -50,6 +52,8 @@ export class VuPool {
     const reserved = this.reserve.pop();
     if (reserved) {
       this.runtime.vusInitialized += 1;
+      // k6 would initialize it now: its init output appears now
+      this.runtime.releaseHeldLog(reserved);
       return reserved;
     }
     try {
@@ -80,10 +84,12 @@ export class VuPool {
     return this.setupJson === undefined ? undefined : JSON.parse(this.setupJson);
   }
 
-  private create(): Vu {
+  /** A new VU with its instance; `held`: its init output waits until the VU is taken. */
+  private create(held = false): Vu {
     const [local, global] = this.ids.next();
     const vu = new Vu(local, global, this.runtime.rootGroup);
     vu.resetEnv(this.runtime.env);
+    if (held) vu.heldLog = [];
     this.instantiator.instantiate(vu);
     vu.setupData = this.setupData();
     return vu;
