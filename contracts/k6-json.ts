@@ -69,6 +69,20 @@ export interface K6Sample {
   readonly value: number;
   /** The sample's indexed tags (k6 writes them sorted; order does not matter here). */
   readonly tags: Readonly<Record<string, string>>;
+  /**
+   * Set by {@link readK6Line} on a scanned Point: one handle per tags text, shared by every sample
+   * whose line had the same tags text (and so the same `tags` object), for a reader to remember
+   * what it derived from those tags. Absent on every other sample.
+   */
+  readonly shared?: K6SharedTags;
+}
+
+/**
+ * What samples with one tags text share (see {@link K6Sample.shared}). `memo` belongs to whichever
+ * reader set it last: a reader checks that it is its own before using it.
+ */
+export interface K6SharedTags {
+  memo: unknown;
 }
 
 /** A Metric line: written once per metric before its first Point; carries its thresholds. */
@@ -420,7 +434,7 @@ let scanSecond = '';
 let scanZone = '';
 let scanSecondMs = 0;
 /** A tags text scanned (from `{` to `}`), the tags kept from it, and for which selection. */
-interface ScannedTags {
+interface ScannedTags extends K6SharedTags {
   readonly text: string;
   readonly tags: Readonly<Record<string, string>>;
   readonly keep: K6TagSelection;
@@ -430,10 +444,22 @@ interface ScannedTags {
  * request's http_req_* samples with one tag set, and a funnel stage's or an iteration's tags are
  * the same in every iteration. Bounded: {@link TAG_SLOTS} texts of at most a line each.
  */
-const TAG_SLOTS = 64;
+const TAG_SLOTS = 512;
+/** The tags of the last line scanned, when they were kept. */
+let lastTags: ScannedTags | undefined;
 const scannedTags: Array<ScannedTags | undefined> = new Array<ScannedTags | undefined>(TAG_SLOTS).fill(undefined);
+/**
+ * A slot by the length, the last 24 characters (tags are written sorted by key, so the last values
+ * differ most between tag sets: url, status, stage, result) and eight characters spread over the rest.
+ */
 function tagSlot(line: string, start: number, length: number): number {
-  return (length * 31 + line.charCodeAt(start + (length >> 1)) + line.charCodeAt(start + length - 3)) & (TAG_SLOTS - 1);
+  let hash = length;
+  const end = start + length;
+  const dense = Math.max(start, end - 24);
+  for (let at = dense; at < end; at += 1) hash = (hash * 31 + line.charCodeAt(at)) | 0;
+  const step = ((dense - start) >> 3) + 1;
+  for (let at = start; at < dense; at += step) hash = (hash * 31 + line.charCodeAt(at)) | 0;
+  return (hash ^ (hash >>> 15)) & (TAG_SLOTS - 1);
 }
 
 /**
@@ -467,20 +493,31 @@ function scanPoint(line: string, keep: K6TagSelection): ParsedK6Line | undefined
   if (valueEnd < 0 || !literalAt(line, valueEnd, POINT_TAGS)) return undefined;
   const tagsStart = valueEnd + POINT_TAGS.length;
   let tags: Readonly<Record<string, string>>;
+  let shared: ScannedTags | undefined;
   const tagsLength = line.length - 2 - tagsStart;
-  const slot = tagsLength > 2 ? tagSlot(line, tagsStart, tagsLength) : 0;
-  const seen = scannedTags[slot];
+  const closed = line.charCodeAt(line.length - 2) === 0x7d && line.charCodeAt(line.length - 1) === 0x7d;
+  // The line before's tags first (a request's samples follow each other), then the slot's.
+  let seen = lastTags;
+  let slot = -1;
   if (
-    seen !== undefined &&
-    seen.keep === keep &&
-    tagsLength === seen.text.length &&
-    textAt(line, tagsStart, seen.text) &&
-    line.charCodeAt(line.length - 2) === 0x7d &&
-    line.charCodeAt(line.length - 1) === 0x7d
+    seen === undefined ||
+    seen.text.length !== tagsLength ||
+    seen.keep !== keep ||
+    !textAt(line, tagsStart, seen.text)
   ) {
+    slot = tagsLength > 2 ? tagSlot(line, tagsStart, tagsLength) : 0;
+    seen = scannedTags[slot];
+    if (
+      seen !== undefined &&
+      (seen.keep !== keep || seen.text.length !== tagsLength || !textAt(line, tagsStart, seen.text))
+    )
+      seen = undefined;
+  }
+  if (seen !== undefined && closed) {
     // A tags text seen before, which was checked: the rest of the line is checked field by field
     // below (name pattern, time, number grammar), so no escape or control character can hide in it.
     tags = seen.tags;
+    shared = seen;
   } else {
     if (NOT_SCANNED.test(line)) return undefined;
     const into: Record<string, string> = {};
@@ -495,14 +532,16 @@ function scanPoint(line: string, keep: K6TagSelection): ParsedK6Line | undefined
       return undefined;
     if (at !== line.length - 2 || line.charCodeAt(at) !== 0x7d || line.charCodeAt(at + 1) !== 0x7d) return undefined;
     tags = into;
-    if (tagsEnd === at && tagsLength > 2)
-      scannedTags[slot] = { text: line.slice(tagsStart, tagsEnd), tags: into, keep };
+    if (tagsEnd === at && tagsLength > 2) {
+      shared = { text: line.slice(tagsStart, tagsEnd), tags: into, keep, memo: undefined };
+      scannedTags[slot < 0 ? tagSlot(line, tagsStart, tagsLength) : slot] = shared;
+    }
   }
+  lastTags = shared;
   // The line is JSON of k6's shape. A check that fails sends it to parseK6Line for its reason.
-  const metric = line.slice(POINT_HEAD.length, metricEnd);
-  if (!K6_METRIC_NAME.test(metric)) return undefined;
-  const value =
-    valueEnd === valueStart + 1 ? line.charCodeAt(valueStart) - 0x30 : Number(line.slice(valueStart, valueEnd));
+  const metric = metricName(line, metricEnd);
+  if (metric === undefined) return undefined;
+  const value = scanNumber(line, valueStart, valueEnd);
   if (!Number.isFinite(value)) return undefined;
   const timeMs = scanTime(line, timeStart, timeEnd);
   if (timeMs === undefined) return undefined;
@@ -512,7 +551,48 @@ function scanPoint(line: string, keep: K6TagSelection): ParsedK6Line | undefined
     const { stage, result } = tags;
     if (stage === undefined || !STAGES.has(stage) || result === undefined || !RESULTS.has(result)) return undefined;
   }
-  return { kind: 'point', sample: { metric, timeMs, value, tags } };
+  return { kind: 'point', sample: shared ? { metric, timeMs, value, tags, shared } : { metric, timeMs, value, tags } };
+}
+
+/** Metric names scanned lately, by length: a k6 run has a handful, each on many lines. */
+const metricNames: Array<string | undefined> = [];
+
+/** The metric name of a Point line (between its head and `end`), or undefined when k6 would not accept it. */
+function metricName(line: string, end: number): string | undefined {
+  const length = end - POINT_HEAD.length;
+  const known = length < 131 ? metricNames[length] : undefined;
+  if (known !== undefined && literalAt(line, POINT_HEAD.length, known)) return known;
+  const metric = line.slice(POINT_HEAD.length, end);
+  if (!K6_METRIC_NAME.test(metric)) return undefined;
+  metricNames[length] = metric;
+  return metric;
+}
+
+/** 10^0 … 10^22: every one exact in a double. */
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, power) => 10 ** power);
+
+/**
+ * The JSON number between `start` and `end` (grammar checked by {@link jsonNumberEnd}) as Number()
+ * reads it. Without an exponent and with at most 15 digits, the digits make an exact integer and
+ * one division by an exact power of ten rounds correctly (the fast path of correctly rounded
+ * decimal conversion, W. D. Clinger, "How to read floating point numbers accurately", 1990), so
+ * the result is Number()'s bit for bit; every other number goes to Number().
+ */
+function scanNumber(line: string, start: number, end: number): number {
+  if (end - start > 15) return Number(line.slice(start, end)); // more than 15 digits, perhaps
+  let index = start;
+  const negative = line.charCodeAt(index) === 0x2d;
+  if (negative) index += 1;
+  let digits = 0;
+  let fraction = -1;
+  for (; index < end; index += 1) {
+    const code = line.charCodeAt(index);
+    if (code === 0x2e) fraction = end - index - 1;
+    else if (code >= 0x30 && code <= 0x39) digits = digits * 10 + (code - 0x30);
+    else return Number(line.slice(start, end)); // an exponent
+  }
+  const magnitude = fraction > 0 ? digits / POWERS_OF_TEN[fraction]! : digits;
+  return negative ? -magnitude : magnitude;
 }
 
 /**

@@ -13,6 +13,7 @@
 
 import { K6_BUILTIN, K6_METRICS, RUN_METRICS } from '../contracts/metrics.ts';
 import { type Clock, systemClock } from './clock.ts';
+import type { K6SharedTags } from '../contracts/k6-json.ts';
 import type { K6MetricDeclaration, K6MetricType, K6Sample, RejectReason } from './parse.ts';
 import {
   type CappedLabel,
@@ -37,9 +38,15 @@ export type SourceKind = 'file' | 'ingest' | 'remote_write';
 /** Upper bounds (seconds) of the request-duration histogram, from the catalog. */
 export const DURATION_BUCKETS: readonly number[] = RUN_METRICS.httpRequestDuration.buckets;
 
+/** One counter series. */
+export interface CounterSeries {
+  readonly labels: readonly string[];
+  value: number;
+}
+
 /** Counters keyed by their label values (in catalog order, `run` excluded). */
 export class CounterFamily {
-  readonly series = new Map<string, { readonly labels: readonly string[]; value: number }>();
+  readonly series = new Map<string, CounterSeries>();
 
   /** `key` is `labels.join('\u0001')` when the caller has it already. */
   add(labels: readonly string[], value: number, key = labels.join('\u0001')): void {
@@ -76,14 +83,11 @@ export class HistogramFamily {
     return entry;
   }
 
-  /** Records one observation, in seconds; `key` as in {@link CounterFamily.add}. */
-  observe(labels: readonly string[], seconds: number, key?: string): void {
+  /** Records one observation, in seconds; `key` as in {@link CounterFamily.add}. Returns the series. */
+  observe(labels: readonly string[], seconds: number, key?: string): HistogramSeries {
     const entry = this.entry(labels, key);
-    let index = 0;
-    while (index < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[index]!) index += 1;
-    entry.counts[index]! += 1;
-    entry.sum += seconds;
-    entry.count += 1;
+    observeInto(entry, seconds);
+    return entry;
   }
 
   /** Adds bucket counts computed elsewhere (remote-write native histograms). */
@@ -97,6 +101,39 @@ export class HistogramFamily {
   merge(other: HistogramFamily): void {
     for (const entry of other.series.values()) this.addCounts(entry.labels, entry.counts, entry.sum, entry.count);
   }
+}
+
+/** Records one observation of `seconds` in `series`. */
+function observeInto(series: HistogramSeries, seconds: number): void {
+  let index = 0;
+  while (index < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[index]!) index += 1;
+  series.counts[index]! += 1;
+  series.sum += seconds;
+  series.count += 1;
+}
+
+/**
+ * What the store derived from one tags text for one layer: the run's slice, the scenario label,
+ * and per family the series those tags are counted in (see {@link K6Sample.shared}: k6 writes a
+ * request's samples with one tags text, and a funnel stage's in every iteration). Kept only while
+ * valid: for the store and layer it was made for, until a run or layer is removed (`generation`),
+ * and never for labels that were folded into `other` (each fold is counted per sample).
+ */
+interface TagsMemo {
+  readonly owner: RunStore;
+  readonly generation: number;
+  readonly layer: Layer;
+  readonly entry: RunEntry;
+  readonly slice: RunSlice;
+  readonly scenario: string;
+  requests: CounterSeries | undefined;
+  durations: HistogramSeries | undefined;
+  funnel: CounterSeries | undefined;
+  iterations: CounterSeries | undefined;
+  dropped: CounterSeries | undefined;
+  checksPass: CounterSeries | undefined;
+  checksFail: CounterSeries | undefined;
+  planned: string | undefined;
 }
 
 /** A gauge's newest value. */
@@ -276,6 +313,10 @@ export class RunStore {
   private seriesTotal = 0;
   /** The family key (`labels.join`) of the labels {@link budgeted} returned last, so it is joined once. */
   private ownKey = '';
+  /** Series folded into `other` by the budget so far (with the guard's folds: see {@link TagsMemo}). */
+  private budgetFolds = 0;
+  /** Counts removals of runs and layers: a {@link TagsMemo} of an older generation is not used. */
+  private generation = 0;
 
   constructor(options: RunStoreOptions) {
     this.guard = options.guard;
@@ -316,6 +357,7 @@ export class RunStore {
 
   /** Forgets everything `layer` contributed (a truncated or replaced file). */
   dropLayer(id: string): void {
+    this.generation += 1;
     this.layers.delete(id);
     for (const [run, entry] of this.runs) {
       const slice = entry.slices.get(id);
@@ -368,61 +410,74 @@ export class RunStore {
       if (value < 0 && COUNTS.has(metric)) return 'bad_value';
       if (!labelTagsPrintable(tags)) return 'bad_tags';
     }
-    const found = this.slice(runLabel(tags), layer);
-    if (!found) return 'series_limit';
-    const { entry, slice } = found;
-    const scenario = scenarioLabel(this.guard, tags.scenario);
-    touch(slice, timeMs, scenario, this.clock.now());
+    const memo = this.memo(layer, tags, sample.shared);
+    if (!memo) return 'series_limit';
+    const { entry, slice, scenario } = memo;
+    // The scenario joined the slice's set when the memo was made.
+    touch(slice, timeMs, NONE, this.clock.now());
+    // Each family's series comes from the memo when these tags were counted before; else it is
+    // found (or admitted) as the budget says, and remembered unless a label was folded.
+    const folds = this.folds();
     switch (metric) {
       case KNOWN.httpReqs:
-        slice.requests.add(
-          this.budgeted(entry, slice.requests.series, 'requests', this.requestLabels(tags, scenario)),
-          value,
-          this.ownKey,
-        );
+        if (memo.requests) memo.requests.value += value;
+        else {
+          const family = slice.requests;
+          family.add(
+            this.budgeted(entry, family.series, 'requests', this.requestLabels(tags, scenario)),
+            value,
+            this.ownKey,
+          );
+          if (folds === this.folds()) memo.requests = family.series.get(this.ownKey);
+        }
         break;
       case KNOWN.httpReqDuration:
-        slice.durations.observe(
-          this.budgeted(entry, slice.durations.series, 'durations', [
-            scenario,
-            stageLabel(tags.stage),
-            outcomeLabel(tags),
-          ]),
-          value / 1000,
-          this.ownKey,
-        );
+        if (memo.durations) observeInto(memo.durations, value / 1000);
+        else {
+          const labels = [scenario, stageLabel(tags.stage), outcomeLabel(tags)];
+          const family = slice.durations;
+          const series = family.observe(
+            this.budgeted(entry, family.series, 'durations', labels),
+            value / 1000,
+            this.ownKey,
+          );
+          if (folds === this.folds()) memo.durations = series;
+        }
         break;
       case KNOWN.funnel:
-        slice.funnel.add(
-          this.budgeted(entry, slice.funnel.series, 'funnel', [
-            scenario,
-            stageLabel(tags.stage),
-            resultLabel(tags.result),
-          ]),
-          value,
-          this.ownKey,
-        );
+        if (memo.funnel) memo.funnel.value += value;
+        else {
+          const labels = [scenario, stageLabel(tags.stage), resultLabel(tags.result)];
+          const family = slice.funnel;
+          family.add(this.budgeted(entry, family.series, 'funnel', labels), value, this.ownKey);
+          if (folds === this.folds()) memo.funnel = family.series.get(this.ownKey);
+        }
         break;
       case KNOWN.planned: {
-        const [planned] = this.budgeted(
-          entry,
-          slice.planned,
-          'planned',
-          [scenarioLabel(this.guard, tags.planned_scenario ?? tags.scenario)],
-          false,
-        );
-        addPlanned(slice, planned!, value, timeMs);
+        let planned = memo.planned;
+        if (planned === undefined) {
+          const label = scenarioLabel(this.guard, tags.planned_scenario ?? tags.scenario);
+          planned = this.budgeted(entry, slice.planned, 'planned', [label], false)[0]!;
+          if (folds === this.folds()) memo.planned = planned;
+        }
+        addPlanned(slice, planned, value, timeMs);
         break;
       }
       case KNOWN.iterations:
-        slice.iterations.add(
-          this.budgeted(entry, slice.iterations.series, 'iterations', [scenario]),
-          value,
-          this.ownKey,
-        );
+        if (memo.iterations) memo.iterations.value += value;
+        else {
+          const family = slice.iterations;
+          family.add(this.budgeted(entry, family.series, 'iterations', [scenario]), value, this.ownKey);
+          if (folds === this.folds()) memo.iterations = family.series.get(this.ownKey);
+        }
         break;
       case KNOWN.dropped:
-        slice.dropped.add(this.budgeted(entry, slice.dropped.series, 'dropped', [scenario]), value, this.ownKey);
+        if (memo.dropped) memo.dropped.value += value;
+        else {
+          const family = slice.dropped;
+          family.add(this.budgeted(entry, family.series, 'dropped', [scenario]), value, this.ownKey);
+          if (folds === this.folds()) memo.dropped = family.series.get(this.ownKey);
+        }
         break;
       case KNOWN.vus:
         slice.vus = newest(slice.vus, value, timeMs);
@@ -430,16 +485,21 @@ export class RunStore {
       case KNOWN.vusMax:
         slice.vusMax = newest(slice.vusMax, value, timeMs);
         break;
-      case KNOWN.checks:
-        slice.checks.add(
-          this.budgeted(entry, slice.checks.series, 'checks', [
-            checkLabel(this.guard, tags.check),
-            value !== 0 ? 'pass' : 'fail',
-          ]),
-          1,
-          this.ownKey,
-        );
+      case KNOWN.checks: {
+        const pass = value !== 0;
+        const known = pass ? memo.checksPass : memo.checksFail;
+        if (known) known.value += 1;
+        else {
+          const labels = [checkLabel(this.guard, tags.check), pass ? 'pass' : 'fail'];
+          const family = slice.checks;
+          family.add(this.budgeted(entry, family.series, 'checks', labels), 1, this.ownKey);
+          if (folds === this.folds()) {
+            if (pass) memo.checksPass = family.series.get(this.ownKey);
+            else memo.checksFail = family.series.get(this.ownKey);
+          }
+        }
         break;
+      }
     }
     const declared = layer.thresholds.get(metric);
     if (declared) {
@@ -448,6 +508,49 @@ export class RunStore {
       tracker.add(value, timeMs);
     }
     return undefined;
+  }
+
+  /** Label values folded into `other` so far, by the guard's caps and by the budget. */
+  private folds(): number {
+    return this.guard.folds + this.budgetFolds;
+  }
+
+  /**
+   * The {@link TagsMemo} for a sample's tags in `layer`: the one `shared` holds when it is still
+   * valid, else a new one (kept in `shared` unless the scenario label was folded); undefined when
+   * the run is refused.
+   */
+  private memo(
+    layer: Layer,
+    tags: Readonly<Record<string, string>>,
+    shared: K6SharedTags | undefined,
+  ): TagsMemo | undefined {
+    const held = shared?.memo as TagsMemo | undefined;
+    if (held !== undefined && held.owner === this && held.layer === layer && held.generation === this.generation)
+      return held;
+    const folds = this.folds();
+    const found = this.slice(runLabel(tags), layer);
+    if (!found) return undefined;
+    const scenario = scenarioLabel(this.guard, tags.scenario);
+    if (scenario !== NONE) found.slice.scenarios.add(scenario);
+    const memo: TagsMemo = {
+      owner: this,
+      generation: this.generation,
+      layer,
+      entry: found.entry,
+      slice: found.slice,
+      scenario,
+      requests: undefined,
+      durations: undefined,
+      funnel: undefined,
+      iterations: undefined,
+      dropped: undefined,
+      checksPass: undefined,
+      checksFail: undefined,
+      planned: undefined,
+    };
+    if (shared && folds === this.folds()) shared.memo = memo;
+    return memo;
   }
 
   /**
@@ -596,6 +699,7 @@ export class RunStore {
       if (value === OTHER || value === NONE) continue;
       folded ??= [...labels];
       folded[position] = OTHER;
+      this.budgetFolds += 1;
       this.onBudgetFold(label);
     }
     return folded ?? labels;
@@ -629,6 +733,7 @@ export class RunStore {
   }
 
   private removeRun(run: string, entry: RunEntry): void {
+    this.generation += 1;
     this.runs.delete(run);
     this.seriesTotal -= entry.series;
     entry.series = 0;
