@@ -10,7 +10,9 @@
 import { FUNNEL_STAGES, isFunnelStage, type FunnelStage, type StageResult } from '../contracts/funnel.ts';
 import {
   K6_MAX_LINE_BYTES,
+  k6TagSelection,
   parseK6Line,
+  readK6Line,
   type K6LineRejection,
   type K6MetricDeclaration,
 } from '../contracts/k6-json.ts';
@@ -44,7 +46,19 @@ export interface AggregationOptions {
   readonly helperScenarios?: readonly string[];
   /** Longest line read, bytes; default {@link K6_MAX_LINE_BYTES}, the exporter's default too. */
   readonly maxLineBytes?: number;
+  /**
+   * `scan` (default): k6's own Point lines are scanned in place, keeping only {@link REPORT_TAGS}
+   * (contracts/k6-json.ts readK6Line); `parse`: every line through JSON.parse. Same aggregate
+   * either way (test/exporter-report-line-reader.test.ts).
+   */
+  readonly lineReader?: 'scan' | 'parse';
 }
+
+/**
+ * The tags the report reads (run, scenario, planned_scenario, stage, result, status,
+ * expected_response, check): all among contracts/k6-json.ts K6_LABEL_TAGS, which every selection keeps.
+ */
+export const REPORT_TAGS = k6TagSelection([]);
 
 /** What the NDJSON stream held, aggregated. */
 export interface NdjsonAggregate {
@@ -100,6 +114,7 @@ export class NdjsonAggregator {
   private readonly contains: Record<string, string> = {};
   private readonly checks = new Map<string, { passes: number; fails: number }>();
   private readonly maxLineBytes: number;
+  private readonly scan: boolean;
   private lines = 0;
   private points = 0;
   private otherRunPoints = 0;
@@ -113,6 +128,7 @@ export class NdjsonAggregator {
     this.maxSlots = Math.max(2, options.maxSlots ?? DEFAULT_MAX_SLOTS);
     this.helpers = new Set(options.helperScenarios ?? HELPER_SCENARIOS);
     this.maxLineBytes = options.maxLineBytes ?? K6_MAX_LINE_BYTES;
+    this.scan = options.lineReader !== 'parse';
   }
 
   /** Counts one rejected line under `reason` (a line too long to read counts as a line). */
@@ -131,7 +147,7 @@ export class NdjsonAggregator {
    * the exporter uses, so both count and reject the same lines; blank lines are not lines.
    */
   addLine(line: string): void {
-    const parsed = parseK6Line(line, this.maxLineBytes);
+    const parsed = this.scan ? readK6Line(line, this.maxLineBytes, REPORT_TAGS) : parseK6Line(line, this.maxLineBytes);
     if (parsed.kind === 'blank') return;
     this.lines += 1;
     if (parsed.kind === 'rejected') return this.reject(parsed.reason);
