@@ -8,7 +8,8 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { K6_LABEL_TAGS, parseK6Line, readK6Line } from '../contracts/k6-json.ts';
+import { K6_LABEL_TAGS, parseK6Line } from '../contracts/k6-json.ts';
+import { readK6Line } from '../contracts/k6-json-scan.ts';
 import { FLOODGATE_TAGS } from '../contracts/metrics.ts';
 import { k6RunLines } from './fixtures/k6-lines.ts';
 import { createExporter, exporterConfig } from './index.ts';

@@ -10,12 +10,11 @@
 import { FUNNEL_STAGES, isFunnelStage, type FunnelStage, type StageResult } from '../contracts/funnel.ts';
 import {
   K6_MAX_LINE_BYTES,
-  k6TagSelection,
   parseK6Line,
-  readK6Line,
   type K6LineRejection,
   type K6MetricDeclaration,
 } from '../contracts/k6-json.ts';
+import { k6TagSelection, readK6Line } from '../contracts/k6-json-scan.ts';
 import { K6_BUILTIN, K6_METRICS, type RequestOutcome } from '../contracts/metrics.ts';
 import type { CheckResult, RunSlot, StageSlot } from '../contracts/run-result.ts';
 import { LogHistogramBuilder } from './histogram.ts';
