@@ -132,6 +132,12 @@ export class RunSlice {
   vusMax: GaugeValue | undefined;
   /** check, result */
   readonly checks = new CounterFamily();
+  /**
+   * stage, outcome, second; and stage, result, second: requests and funnel by the second of their
+   * sample time modulo 60 (only with `RunStoreOptions.sampleSeconds`; contracts/metrics.ts).
+   */
+  readonly requestsBySecond = new CounterFamily();
+  readonly funnelBySecond = new CounterFamily();
   /** Per k6 metric with thresholds declared in this slice's layer. */
   readonly trackers = new Map<string, MetricTracker>();
 }

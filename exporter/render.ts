@@ -44,6 +44,9 @@ export interface RunView {
   readonly vus: number | undefined;
   readonly vusMax: number | undefined;
   readonly checks: CounterFamily;
+  /** stage, outcome, second; stage, result, second (empty unless the exporter runs with `--sample-seconds`). */
+  readonly requestsBySecond: CounterFamily;
+  readonly funnelBySecond: CounterFamily;
   /** Threshold state by metric and expression; a threshold holds only if it holds in every layer. */
   readonly thresholds: ReadonlyMap<
     string,
@@ -132,6 +135,8 @@ function viewRun(
     iterations: single?.iterations ?? new CounterFamily(),
     dropped: single?.dropped ?? new CounterFamily(),
     checks: single?.checks ?? new CounterFamily(),
+    requestsBySecond: single?.requestsBySecond ?? new CounterFamily(),
+    funnelBySecond: single?.funnelBySecond ?? new CounterFamily(),
   };
   let firstMs = Number.POSITIVE_INFINITY;
   let lastMs = Number.NEGATIVE_INFINITY;
@@ -149,6 +154,8 @@ function viewRun(
       merged.iterations.merge(slice.iterations);
       merged.dropped.merge(slice.dropped);
       merged.checks.merge(slice.checks);
+      merged.requestsBySecond.merge(slice.requestsBySecond);
+      merged.funnelBySecond.merge(slice.funnelBySecond);
     }
     firstMs = Math.min(firstMs, slice.firstMs);
     lastMs = Math.max(lastMs, slice.lastMs);
@@ -311,6 +318,10 @@ function walkRuns(views: readonly RunView[], sink: SampleSink): void {
     for (const series of view.durations.series.values())
       sink.histogram(M.httpRequestDuration, run, series.labels, series);
     for (const { labels, value } of view.funnel.series.values()) sink.value(M.funnelStage, run, labels, value);
+    for (const { labels, value } of view.requestsBySecond.series.values())
+      sink.value(M.httpRequestsBySecond, run, labels, value);
+    for (const { labels, value } of view.funnelBySecond.series.values())
+      sink.value(M.funnelStageBySecond, run, labels, value);
     for (const [scenario, { rate, arrivals }] of view.planned) {
       const labels = [scenario];
       sink.value(M.plannedArrivalRate, run, labels, rate);

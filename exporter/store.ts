@@ -105,6 +105,12 @@ export interface RunStoreOptions {
   readonly onBudgetFold?: (label: CappedLabel) => void;
   /** Stamps when samples arrive (see {@link RunSlice.receivedMs}); the system clock when omitted. */
   readonly clock?: Clock;
+  /**
+   * Also count requests and funnel samples by the second of their sample time modulo 60 (the
+   * `…_by_second_total` counters), so a report read from Prometheus places them in sample time
+   * exactly. At most 60 × stages × outcomes (results) series per run, outside the series budget.
+   */
+  readonly sampleSeconds?: boolean;
 }
 
 const KNOWN = {
@@ -155,6 +161,7 @@ export class RunStore {
   private readonly onEvict: (run: string) => void;
   private readonly onBudgetFold: (label: CappedLabel) => void;
   private readonly clock: Clock;
+  private readonly sampleSeconds: boolean;
   /** Series the budget counts, over all runs. */
   private seriesTotal = 0;
   /** The family key (`labels.join`) of the labels {@link budgeted} returned last, so it is joined once. */
@@ -172,6 +179,7 @@ export class RunStore {
     this.onEvict = options.onEvict ?? (() => {});
     this.onBudgetFold = options.onBudgetFold ?? (() => {});
     this.clock = options.clock ?? systemClock;
+    this.sampleSeconds = options.sampleSeconds ?? false;
   }
 
   /** Series the budget counts now, over all runs (≤ the budget plus the folded series). */
@@ -276,6 +284,8 @@ export class RunStore {
           );
           if (folds === this.folds()) memo.requests = family.series.get(this.ownKey);
         }
+        if (this.sampleSeconds)
+          slice.requestsBySecond.add([stageLabel(tags.stage), outcomeLabel(tags), secondOf(timeMs)], value);
         break;
       case KNOWN.httpReqDuration:
         if (memo.durations) observeInto(memo.durations, value / 1000);
@@ -298,6 +308,8 @@ export class RunStore {
           family.add(this.budgeted(entry, family.series, 'funnel', labels), value, this.ownKey);
           if (folds === this.folds()) memo.funnel = family.series.get(this.ownKey);
         }
+        if (this.sampleSeconds)
+          slice.funnelBySecond.add([stageLabel(tags.stage), resultLabel(tags.result), secondOf(timeMs)], value);
         break;
       case KNOWN.planned: {
         let planned = memo.planned;
@@ -651,6 +663,11 @@ function labelTagsPrintable(tags: Readonly<Record<string, string>>): boolean {
     }
   }
   return true;
+}
+
+/** The `second` label: the whole second of a sample time (Unix ms) modulo 60, "0"–"59". */
+export function secondOf(timeMs: number): string {
+  return String(((Math.floor(timeMs / 1000) % 60) + 60) % 60);
 }
 
 function touch(slice: RunSlice, timeMs: number, scenario: string, receivedMs: number): void {

@@ -5,14 +5,16 @@
  */
 
 import { randomBytes } from 'node:crypto';
+import type { FloodgateError } from '../../contracts/errors.ts';
 import { monoNow, wallNow } from '../clock.ts';
 import { CookieJar, parseSetCookie, type StoredCookie } from '../http/cookies.ts';
 import type { HttpTransport, TransportResult } from '../http/transport.ts';
-import type { Metric } from '../metrics/metric.ts';
+import type { Metric, Tags } from '../metrics/metric.ts';
 import type { EngineOptions } from '../options.ts';
 import type { ExecutionContext, Runtime } from '../runtime.ts';
 import { parseK6DurationMs as parseDuration } from '../../contracts/durations.ts';
-import { UNSUPPORTED_MEMBERS, unsupportedFunction } from './unsupported.ts';
+import { userTags } from './user-values.ts';
+import { UNSUPPORTED_MEMBERS, unsupportedAtRunTime, unsupportedFunction } from './unsupported.ts';
 
 /** `http.file(data, filename, contentType)`: a file part of a multipart body. */
 export class FileData {
@@ -127,7 +129,7 @@ export function selectJson(value: unknown, selector: string): unknown {
   parts.push(part);
   for (const item of parts) {
     if (/^#\(|[*?@|]/.test(item) || (item.startsWith('#') && item !== '#')) {
-      throw new Error(
+      throw unsupportedAtRunTime(
         `Response.json("${selector}"): the gjson query "${item}" is not supported by the local engine; select with plain keys, indexes, # and #.key`,
       );
     }
@@ -214,13 +216,13 @@ export class K6Response {
   }
 
   html(): never {
-    throw new Error('Response.html() is not supported by the local engine');
+    throw unsupportedAtRunTime('Response.html() is not supported by the local engine');
   }
   clickLink(): never {
-    throw new Error('Response.clickLink() is not supported by the local engine');
+    throw unsupportedAtRunTime('Response.clickLink() is not supported by the local engine');
   }
   submitForm(): never {
-    throw new Error('Response.submitForm() is not supported by the local engine');
+    throw unsupportedAtRunTime('Response.submitForm() is not supported by the local engine');
   }
 }
 
@@ -278,6 +280,12 @@ export class CookieJarHandle {
   delete(url: string, name: string): void {
     this.jar.remove(new URL(url), name);
   }
+}
+
+/** The tags and metadata a request's samples carry, taken when the request was made. */
+interface RequestTags {
+  readonly tags: Tags;
+  readonly metadata: Tags | undefined;
 }
 
 function requestCookies(raw: unknown): RequestCookie[] {
@@ -381,6 +389,12 @@ export interface HttpModuleDependencies {
 
 /** Builds the `k6/http` module for one instance of the script (one VU): `setResponseCallback` is its own module state, as in k6. */
 export function createHttpModule({ runtime, transport, options }: HttpModuleDependencies): Record<string, unknown> {
+  /** Stops the run with an engine limit (exit 107), even if the script catches the error. */
+  const refuse = (detail: string): FloodgateError => {
+    const error = unsupportedAtRunTime(detail);
+    runtime.onUnsupported(error);
+    return error;
+  };
   const metric = (name: string): Metric => runtime.registry.builtin(name);
   const httpReqs = metric('http_reqs');
   const phases: Array<[Metric, keyof TransportResult['timings']]> = [
@@ -402,9 +416,9 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
     urlTag: string,
     nameTag: string,
     callback: ExpectedStatuses | null,
-    requestTags: Record<string, string>,
+    at: RequestTags,
   ): boolean {
-    const extra: Record<string, string> = { ...requestTags };
+    const extra: Record<string, string> = {};
     const on = (tag: string): boolean => runtime.tagOn(tag);
     if (on('method')) extra.method = method;
     if (on('url')) extra.url = urlTag;
@@ -421,8 +435,8 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
     if (on('ip') && result.remoteIp) extra.ip = result.remoteIp;
     const expected = callback ? callback.matches(result.status) : true;
     if (callback && on('expected_response')) extra.expected_response = String(expected);
-    const tags = runtime.tags(extra, context);
-    const metadata = runtime.metadata(context);
+    const tags = Object.freeze({ ...at.tags, ...extra });
+    const metadata = at.metadata;
     const time = wallNow() - (monoNow() - result.endedMono);
     runtime.emit(httpReqs, 1, tags, metadata, time, context);
     for (const [phaseMetric, phase] of phases)
@@ -449,7 +463,7 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
     const jar = params.jar instanceof CookieJarHandle ? params.jar.jar : context.vu?.cookieJar;
     const extraCookies = requestCookies(params.cookies);
     if (params.compression !== undefined)
-      throw new Error('http params.compression is not supported by the local engine');
+      throw refuse('http params.compression (a compressed request body) is not supported by the local engine');
     const templated = target instanceof HttpURL ? target : undefined;
     let url: URL;
     try {
@@ -460,10 +474,18 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
     if (url.protocol !== 'http:' && url.protocol !== 'https:')
       throw new TypeError(`unsupported protocol in URL "${String(target)}"; use http:// or https://`);
     const upperMethod = method.toUpperCase();
-    const requestTags: Record<string, string> = {};
-    for (const [key, value] of Object.entries(params.tags ?? {})) requestTags[key] = String(value);
+    let requestTags: Record<string, string>;
+    try {
+      requestTags = userTags(params.tags);
+    } catch (error) {
+      throw new TypeError(`invalid HTTP request metric tags: ${(error as Error).message}`);
+    }
     const explicitName = requestTags.name ?? templated?.name;
     delete requestTags.name;
+    // k6 takes the tags (group, VU tags, scenario) and metadata when the request is made, not when
+    // its answer comes (js/modules/k6/http/request.go parseRequest: TagsAndMeta), so a request
+    // made in a group and awaited outside it keeps the group.
+    const at: RequestTags = { tags: runtime.tags(requestTags, context), metadata: runtime.metadata(context) };
     const timeoutMs = params.timeout === undefined ? 60_000 : parseDuration(params.timeout);
     if (timeoutMs === undefined || timeoutMs <= 0)
       throw new TypeError(`params.timeout "${String(params.timeout)}" is not a positive duration`);
@@ -484,7 +506,7 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
       headers[name] = String(value);
     }
     if (params.auth !== undefined && params.auth !== 'basic')
-      throw new Error(`http params.auth "${params.auth}" is not supported by the local engine (only basic)`);
+      throw refuse(`http params.auth "${params.auth}" is not supported by the local engine (only basic)`);
     if (url.username && !Object.keys(headers).some((name) => name.toLowerCase() === 'authorization')) {
       headers.Authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
     }
@@ -521,7 +543,7 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
           iteration.bytesSent += result.bytesSent;
           iteration.bytesReceived += result.bytesReceived;
         }
-        emitSamples(context, result, currentMethod, urlTag, nameTag, callback, requestTags);
+        emitSamples(context, result, currentMethod, urlTag, nameTag, callback, at);
         const setCookies = result.headers
           .filter(([name]) => name.toLowerCase() === 'set-cookie')
           .map(([, value]) => value);
@@ -610,7 +632,10 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
   }
 
   const refused = Object.fromEntries(
-    Object.keys(UNSUPPORTED_MEMBERS['k6/http'] ?? {}).map((name) => [name, unsupportedFunction('k6/http', name)]),
+    Object.keys(UNSUPPORTED_MEMBERS['k6/http'] ?? {}).map((name) => [
+      name,
+      unsupportedFunction('k6/http', name, (error) => runtime.onUnsupported(error)),
+    ]),
   );
   return {
     ...refused,
