@@ -44,6 +44,11 @@ try {
     const result = await readNdjson(file);
     sink += result.slots.length;
   };
+  // The same aggregate with every line through JSON.parse (what the report did before the scanner).
+  const aggregateParsed = async (): Promise<void> => {
+    const result = await readNdjson(file, { lineReader: 'parse' });
+    sink += result.slots.length;
+  };
   const full = async (): Promise<void> => {
     const aggregateResult = await readNdjson(file);
     const runResult = assembleRunResult({
@@ -57,11 +62,12 @@ try {
   };
 
   // Alternated rounds, best of each: all three see the same machine noise and JIT warm-up.
-  const best = { bare: Infinity, aggregate: Infinity, full: Infinity };
+  const best = { bare: Infinity, aggregate: Infinity, aggregateParsed: Infinity, full: Infinity };
   for (let round = 0; round < 4; round += 1) {
     for (const [name, work] of [
       ['bare', bareParse],
       ['aggregate', aggregate],
+      ['aggregateParsed', aggregateParsed],
       ['full', full],
     ] as const) {
       const start = performance.now();
@@ -74,6 +80,9 @@ try {
   console.log(`  bare parse (split + JSON.parse)     ${perSecond(best.bare)}`);
   console.log(
     `  aggregate (readNdjson)              ${perSecond(best.aggregate)}  ratio ${(best.bare / best.aggregate).toFixed(2)} of bare`,
+  );
+  console.log(
+    `  aggregate, JSON.parse reader        ${perSecond(best.aggregateParsed)}  ratio ${(best.bare / best.aggregateParsed).toFixed(2)} of bare`,
   );
   console.log(
     `  full report (read, analyse, render) ${perSecond(best.full)}  ratio ${(best.bare / best.full).toFixed(2)} of bare`,

@@ -44,8 +44,7 @@ export const K6_LINE_REJECTIONS = [
 /** One reason a k6 line was rejected. */
 export type K6LineRejection = (typeof K6_LINE_REJECTIONS)[number];
 
-/** Longest k6 line kept by default, in bytes (newline excluded); k6's lines are well under 4 KiB. */
-export const K6_MAX_LINE_BYTES = 64 * 1024;
+export { isGzipMagic, K6_MAX_LINE_BYTES, type K6LineSink, K6LineSplitter } from './k6-lines.ts';
 
 /**
  * Largest magnitude a sample value may have: 2^53 − 1. A counter increment, a duration in ms or a
@@ -69,6 +68,20 @@ export interface K6Sample {
   readonly value: number;
   /** The sample's indexed tags (k6 writes them sorted; order does not matter here). */
   readonly tags: Readonly<Record<string, string>>;
+  /**
+   * Set by {@link readK6Line} on a scanned Point: one handle per tags text, shared by every sample
+   * whose line had the same tags text (and so the same `tags` object), for a reader to remember
+   * what it derived from those tags. Absent on every other sample.
+   */
+  readonly shared?: K6SharedTags;
+}
+
+/**
+ * What samples with one tags text share (see {@link K6Sample.shared}). `memo` belongs to whichever
+ * reader set it last: a reader checks that it is its own before using it.
+ */
+export interface K6SharedTags {
+  memo: unknown;
 }
 
 /** A Metric line: written once per metric before its first Point; carries its thresholds. */
@@ -92,7 +105,7 @@ export type ParsedK6Line =
 export const K6_METRIC_NAME = /^[a-zA-Z_][a-zA-Z0-9_]{1,128}$/;
 
 /** Metrics whose samples are counts (or durations) that cannot be negative. */
-const COUNTS: ReadonlySet<string> = new Set([
+export const K6_COUNT_METRICS: ReadonlySet<string> = new Set([
   K6_BUILTIN.httpReqs,
   K6_BUILTIN.httpReqDuration,
   K6_METRICS.funnelStage,
@@ -116,6 +129,12 @@ export const K6_LABEL_TAGS = [
 
 const STAGES: ReadonlySet<string> = new Set(FUNNEL_STAGES);
 const RESULTS: ReadonlySet<string> = new Set(STAGE_RESULTS);
+
+/** True when a funnel_stage sample's tags name a known stage and result (else it is rejected `bad_tags`). */
+export function funnelTagsValid(tags: Readonly<Record<string, string>>): boolean {
+  const { stage, result } = tags;
+  return stage !== undefined && STAGES.has(stage) && result !== undefined && RESULTS.has(result);
+}
 
 const BLANK: ParsedK6Line = Object.freeze({ kind: 'blank' });
 const rejections = Object.fromEntries(
@@ -155,15 +174,12 @@ export function sampleRejection(
 ): K6LineRejection | undefined {
   if (!Number.isFinite(value)) return 'bad_value';
   if (Math.abs(value) > K6_MAX_ABS_VALUE) return 'out_of_range';
-  if (value < 0 && COUNTS.has(metric)) return 'bad_value';
+  if (value < 0 && K6_COUNT_METRICS.has(metric)) return 'bad_value';
   for (const name of K6_LABEL_TAGS) {
     const tag = tags[name];
     if (tag !== undefined && hasControlCharacter(tag)) return 'bad_tags';
   }
-  if (metric === K6_METRICS.funnelStage) {
-    const { stage, result } = tags;
-    if (stage === undefined || !STAGES.has(stage) || result === undefined || !RESULTS.has(result)) return 'bad_tags';
-  }
+  if (metric === K6_METRICS.funnelStage && !funnelTagsValid(tags)) return 'bad_tags';
   return undefined;
 }
 
@@ -283,357 +299,4 @@ function isStringRecord(value: unknown): value is Record<string, string> {
   if (!isPlainObject(value)) return false;
   for (const key in value) if (typeof value[key] !== 'string') return false;
   return true;
-}
-
-// --- splitting a stream into lines ----------------------------------------------------------------
-
-/** Receives what a push produced. */
-export interface K6LineSink {
-  /** A complete line, without its newline, decoded as UTF-8. */
-  line(text: string): void;
-  /** A line longer than the limit was skipped (count it as one line rejected `too_long`). */
-  tooLong(): void;
-}
-
-/** The WHATWG decoder of Node (and browsers); declared here because load-tests type-check contracts/ with k6's types only, and no k6 script loads this splitter. */
-declare const TextDecoder: new (label: 'utf-8') => { decode(bytes: Uint8Array): string };
-const utf8 = new TextDecoder('utf-8');
-
-/**
- * Splits a byte stream into lines with a bounded buffer: a partial last line waits for its
- * newline, and a line longer than the limit is skipped up to its newline and reported once, so a
- * hostile 1 GB line costs at most `maxLineBytes` of memory. One instance per stream (a file, a
- * request body). The exporter's follower and the report's reader both split with it, so they
- * agree on what a line and a too-long line are.
- */
-export class K6LineSplitter {
-  private readonly maxLineBytes: number;
-  private parts: Uint8Array[] = [];
-  private partBytes = 0;
-  /** Inside an over-long line: drop bytes until the next newline. */
-  private skipping = false;
-
-  /** @param maxLineBytes - longest line kept, in bytes (newline excluded); default {@link K6_MAX_LINE_BYTES}. */
-  constructor(maxLineBytes: number = K6_MAX_LINE_BYTES) {
-    this.maxLineBytes = maxLineBytes;
-  }
-
-  /** Bytes of the partial line waiting for its newline. */
-  get pendingBytes(): number {
-    return this.partBytes;
-  }
-
-  /** Feeds one chunk. */
-  push(chunk: Uint8Array, sink: K6LineSink): void {
-    let start = 0;
-    for (let newline = chunk.indexOf(0x0a, start); newline !== -1; newline = chunk.indexOf(0x0a, start)) {
-      if (this.skipping) {
-        this.skipping = false;
-      } else if (this.partBytes + newline - start > this.maxLineBytes) {
-        sink.tooLong();
-      } else if (this.partBytes === 0) {
-        sink.line(utf8.decode(chunk.subarray(start, newline)));
-      } else {
-        this.parts.push(chunk.subarray(start, newline));
-        sink.line(utf8.decode(concat(this.parts, this.partBytes + newline - start)));
-      }
-      this.parts = [];
-      this.partBytes = 0;
-      start = newline + 1;
-    }
-    if (start >= chunk.length || this.skipping) return;
-    const rest = chunk.length - start;
-    if (this.partBytes + rest > this.maxLineBytes) {
-      sink.tooLong();
-      this.skipping = true;
-      this.parts = [];
-      this.partBytes = 0;
-      return;
-    }
-    // Copy, so a small tail does not keep a whole read buffer alive.
-    this.parts.push(new Uint8Array(chunk.subarray(start))); // a copy: slice() of a Node buffer would be a view
-    this.partBytes += rest;
-  }
-
-  /** The stream ended: a partial last line counts as a line (HTTP bodies, finished files; not growing files). */
-  end(sink: K6LineSink): void {
-    if (this.partBytes > 0) sink.line(utf8.decode(concat(this.parts, this.partBytes)));
-    this.reset();
-  }
-
-  /** Forgets the partial line (the file was truncated or replaced). */
-  reset(): void {
-    this.parts = [];
-    this.partBytes = 0;
-    this.skipping = false;
-  }
-}
-
-function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const joined = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return joined;
-}
-
-/** True when `bytes` start like a gzip stream (RFC 1952 magic 1f 8b): k6 gzips `--out json=FILE.gz`. */
-export function isGzipMagic(bytes: Uint8Array): boolean {
-  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-}
-
-// --- scanning k6's own Point lines ------------------------------------------------------------------
-
-/**
- * Tags a reader keeps from a scanned Point line (every other tag is skipped without making a
- * string of it). A reader that keeps only some tags must read only those.
- */
-export interface K6TagSelection {
-  /** Kept tag names by their length, for matching a key in place without slicing it. */
-  readonly byLength: ReadonlyArray<readonly string[] | undefined>;
-}
-
-/**
- * A {@link K6TagSelection} of `names`. The checks every reader applies ({@link sampleRejection})
- * read {@link K6_LABEL_TAGS}: they are always kept.
- */
-export function k6TagSelection(names: Iterable<string>): K6TagSelection {
-  const byLength: string[][] = [];
-  for (const name of new Set([...K6_LABEL_TAGS, ...names])) (byLength[name.length] ??= []).push(name);
-  return { byLength };
-}
-
-/** A character that sends a line to JSON.parse: an escape, a control character (JSON forbids them raw), DEL (a label tag with it is rejected). */
-// eslint-disable-next-line no-control-regex -- control characters are what it finds
-const NOT_SCANNED = /[\u0000-\u001f\u007f\\]/;
-const POINT_HEAD = '{"metric":"';
-const POINT_TYPE = '","type":"Point","data":{"time":"';
-const POINT_VALUE = '","value":';
-const POINT_TAGS = ',"tags":';
-const POINT_METADATA = ',"metadata":';
-
-/** The whole-second part (19 characters) and zone of the last time scanned, and its Unix ms. */
-let scanSecond = '';
-let scanZone = '';
-let scanSecondMs = 0;
-/** A tags text scanned (from `{` to `}`), the tags kept from it, and for which selection. */
-interface ScannedTags {
-  readonly text: string;
-  readonly tags: Readonly<Record<string, string>>;
-  readonly keep: K6TagSelection;
-}
-/**
- * Tags texts scanned lately, in slots picked by length and a middle character: k6 writes a
- * request's http_req_* samples with one tag set, and a funnel stage's or an iteration's tags are
- * the same in every iteration. Bounded: {@link TAG_SLOTS} texts of at most a line each.
- */
-const TAG_SLOTS = 64;
-const scannedTags: Array<ScannedTags | undefined> = new Array<ScannedTags | undefined>(TAG_SLOTS).fill(undefined);
-function tagSlot(line: string, start: number, length: number): number {
-  return (length * 31 + line.charCodeAt(start + (length >> 1)) + line.charCodeAt(start + length - 3)) & (TAG_SLOTS - 1);
-}
-
-/**
- * Reads one k6 line as {@link parseK6Line} does, with the same result and the same rejection
- * reasons, except that a Point's tags hold only the tags of `keep`. A line in the one shape k6's
- * JSON encoder writes for a Point (`internal/output/json/wrapper.go` `sampleEnvelope`: metric,
- * type, data{time, value, tags, metadata}; no whitespace; Go's string escapes only where needed)
- * and free of escapes and control characters is scanned in place: no JSON.parse, no objects or
- * strings for the tags it drops, and the tags object of the line before when the tags text is the
- * same (k6 writes a request's http_req_* samples with one tag set). Every other line (Metric
- * lines, other key orders, escapes, hostile input, and any Point a check would reject) goes to
- * {@link parseK6Line} and gets exactly its treatment. The tags of a scanned Point may be shared
- * with other Points: read them, never change them.
- */
-export function readK6Line(line: string, maxLineLength: number, keep: K6TagSelection): ParsedK6Line {
-  if (line.length > maxLineLength) return rejections.too_long;
-  const scanned = scanPoint(line, keep);
-  return scanned ?? parseK6Line(line, maxLineLength);
-}
-
-/** The Point of `line` when it has k6's shape and passes every check (see {@link readK6Line}); undefined to fall back on JSON.parse. */
-function scanPoint(line: string, keep: K6TagSelection): ParsedK6Line | undefined {
-  if (!literalAt(line, 0, POINT_HEAD)) return undefined;
-  const metricEnd = line.indexOf('"', POINT_HEAD.length);
-  if (metricEnd < 0 || !textAt(line, metricEnd, POINT_TYPE)) return undefined;
-  const timeStart = metricEnd + POINT_TYPE.length;
-  const timeEnd = line.indexOf('"', timeStart);
-  if (timeEnd < 0 || !literalAt(line, timeEnd, POINT_VALUE)) return undefined;
-  const valueStart = timeEnd + POINT_VALUE.length;
-  const valueEnd = jsonNumberEnd(line, valueStart);
-  if (valueEnd < 0 || !literalAt(line, valueEnd, POINT_TAGS)) return undefined;
-  const tagsStart = valueEnd + POINT_TAGS.length;
-  let tags: Readonly<Record<string, string>>;
-  const tagsLength = line.length - 2 - tagsStart;
-  const slot = tagsLength > 2 ? tagSlot(line, tagsStart, tagsLength) : 0;
-  const seen = scannedTags[slot];
-  if (
-    seen !== undefined &&
-    seen.keep === keep &&
-    tagsLength === seen.text.length &&
-    textAt(line, tagsStart, seen.text) &&
-    line.charCodeAt(line.length - 2) === 0x7d &&
-    line.charCodeAt(line.length - 1) === 0x7d
-  ) {
-    // A tags text seen before, which was checked: the rest of the line is checked field by field
-    // below (name pattern, time, number grammar), so no escape or control character can hide in it.
-    tags = seen.tags;
-  } else {
-    if (NOT_SCANNED.test(line)) return undefined;
-    const into: Record<string, string> = {};
-    let at = tagsStart;
-    if (literalAt(line, at, 'null')) at += 4;
-    else if ((at = scanStringMap(line, at, keep, into)) < 0) return undefined;
-    const tagsEnd = at;
-    if (
-      literalAt(line, at, POINT_METADATA) &&
-      (at = scanStringMap(line, at + POINT_METADATA.length, undefined, into)) < 0
-    )
-      return undefined;
-    if (at !== line.length - 2 || line.charCodeAt(at) !== 0x7d || line.charCodeAt(at + 1) !== 0x7d) return undefined;
-    tags = into;
-    if (tagsEnd === at && tagsLength > 2)
-      scannedTags[slot] = { text: line.slice(tagsStart, tagsEnd), tags: into, keep };
-  }
-  // The line is JSON of k6's shape. A check that fails sends it to parseK6Line for its reason.
-  const metric = line.slice(POINT_HEAD.length, metricEnd);
-  if (!K6_METRIC_NAME.test(metric)) return undefined;
-  const value =
-    valueEnd === valueStart + 1 ? line.charCodeAt(valueStart) - 0x30 : Number(line.slice(valueStart, valueEnd));
-  if (!Number.isFinite(value)) return undefined;
-  const timeMs = scanTime(line, timeStart, timeEnd);
-  if (timeMs === undefined) return undefined;
-  // sampleRejection without its control-character test: a scanned line has none.
-  if (Math.abs(value) > K6_MAX_ABS_VALUE || (value < 0 && COUNTS.has(metric))) return undefined;
-  if (metric === K6_METRICS.funnelStage) {
-    const { stage, result } = tags;
-    if (stage === undefined || !STAGES.has(stage) || result === undefined || !RESULTS.has(result)) return undefined;
-  }
-  return { kind: 'point', sample: { metric, timeMs, value, tags } };
-}
-
-/**
- * Reads `{"k":"v",…}` at `at` (strings without escapes: checked by the caller), putting the
- * pairs whose key `keep` selects into `into` (none when `keep` is undefined); returns the index
- * after the closing brace, or -1 when the text is not such an object. A repeated key keeps its
- * last value, as JSON.parse does; `__proto__` falls back on JSON.parse.
- */
-function scanStringMap(
-  line: string,
-  at: number,
-  keep: K6TagSelection | undefined,
-  into: Record<string, string>,
-): number {
-  if (line.charCodeAt(at) !== 0x7b) return -1;
-  let index = at + 1;
-  if (line.charCodeAt(index) === 0x7d) return index + 1;
-  for (;;) {
-    if (line.charCodeAt(index) !== 0x22) return -1;
-    const keyStart = index + 1;
-    const keyEnd = line.indexOf('"', keyStart);
-    if (keyEnd < 0 || line.charCodeAt(keyEnd + 1) !== 0x3a || line.charCodeAt(keyEnd + 2) !== 0x22) return -1;
-    const valueStart = keyEnd + 3;
-    const valueEnd = line.indexOf('"', valueStart);
-    if (valueEnd < 0) return -1;
-    const length = keyEnd - keyStart;
-    if (length === 9 && literalAt(line, keyStart, '__proto__')) return -1;
-    const candidates = keep?.byLength[length];
-    if (candidates) {
-      const first = line.charCodeAt(keyStart);
-      for (const name of candidates) {
-        if (name.charCodeAt(0) === first && literalAt(line, keyStart, name)) {
-          into[name] = line.slice(valueStart, valueEnd);
-          break;
-        }
-      }
-    }
-    index = valueEnd + 1;
-    const next = line.charCodeAt(index);
-    if (next === 0x7d) return index + 1;
-    if (next !== 0x2c) return -1;
-    index += 1;
-  }
-}
-
-/** The index after the JSON number at `at` (RFC 8259 §6 grammar), or -1 when there is none. */
-function jsonNumberEnd(line: string, at: number): number {
-  let index = at;
-  if (line.charCodeAt(index) === 0x2d) index += 1;
-  const first = line.charCodeAt(index);
-  if (first === 0x30) index += 1;
-  else if (first >= 0x31 && first <= 0x39) index = digitsEnd(line, index + 1);
-  else return -1;
-  if (line.charCodeAt(index) === 0x2e) {
-    const end = digitsEnd(line, index + 1);
-    if (end === index + 1) return -1;
-    index = end;
-  }
-  const exponent = line.charCodeAt(index);
-  if (exponent === 0x65 || exponent === 0x45) {
-    index += 1;
-    const sign = line.charCodeAt(index);
-    if (sign === 0x2b || sign === 0x2d) index += 1;
-    const end = digitsEnd(line, index);
-    if (end === index) return -1;
-    index = end;
-  }
-  return index;
-}
-
-/** True when `line` holds the short `literal` at `at`, compared in place (startsWith with a position costs more in V8). */
-function literalAt(line: string, at: number, literal: string): boolean {
-  if (at + literal.length > line.length) return false;
-  for (let index = 0; index < literal.length; index += 1)
-    if (line.charCodeAt(at + index) !== literal.charCodeAt(index)) return false;
-  return true;
-}
-
-/** True when `line` holds the long `text` at `at`: a substring compared to it is one memory compare. */
-function textAt(line: string, at: number, text: string): boolean {
-  return line.substring(at, at + text.length) === text;
-}
-
-function digitsEnd(line: string, at: number): number {
-  let index = at;
-  for (let code = line.charCodeAt(index); code >= 0x30 && code <= 0x39; code = line.charCodeAt(index)) index += 1;
-  return index;
-}
-
-/**
- * {@link parseRfc3339} of the time between `start` and `end`, without a regex or a string for
- * the lines of a second already seen: k6 writes `YYYY-MM-DDTHH:MM:SS[.fraction]zone`, many lines
- * per second, so the whole second and the zone are compared in place and the fraction's digits
- * added as parseRfc3339 adds them (microseconds, the rest dropped).
- */
-function scanTime(line: string, start: number, end: number): number | undefined {
-  if (scanSecond !== '' && literalAt(line, start, scanSecond)) {
-    let index = start + 19;
-    let micros = 0;
-    let digits = 0;
-    if (line.charCodeAt(index) === 0x2e) {
-      index += 1;
-      for (let code = line.charCodeAt(index); code >= 0x30 && code <= 0x39; code = line.charCodeAt(++index)) {
-        if (digits < 6) micros = micros * 10 + (code - 0x30);
-        digits += 1;
-      }
-      if (digits === 0 || digits > 9) return parseRfc3339(line.slice(start, end));
-      for (let pad = digits; pad < 6; pad += 1) micros *= 10;
-    }
-    if (end - index === scanZone.length && literalAt(line, index, scanZone))
-      return digits === 0 ? scanSecondMs : scanSecondMs + micros / 1000;
-  }
-  const text = line.slice(start, end);
-  const timeMs = parseRfc3339(text);
-  if (timeMs !== undefined && text.length >= 20) {
-    // Remember this second for the next lines: its ms is the time without the fraction.
-    const zoneStart = text.charCodeAt(19) === 0x2e ? digitsEnd(text, 20) : 19;
-    const second = text.slice(0, 19);
-    const zone = text.slice(zoneStart);
-    const secondMs = parseRfc3339(second + zone);
-    if (secondMs !== undefined) [scanSecond, scanZone, scanSecondMs] = [second, zone, secondMs];
-  }
-  return timeMs;
 }

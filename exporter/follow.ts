@@ -25,17 +25,26 @@
  * pure polling with backoff); the globs are walked again on the same schedule. So thousands of idle
  * files cost almost nothing, and a file that grows is read within one poll interval.
  *
+ * **A partial last line.** A line without its newline waits for it while the run may still write.
+ * Once the run has ended ({@link runEnded}: `floodgate run` wrote an exit code to run.json beside
+ * the file, or k6 wrote summary.json there after the file's last change) and a check finds no new
+ * bytes, the partial line is handed over as the report reads a file's last line
+ * (contracts/k6-json.ts `K6LineSplitter.end`): a cut Point counts `truncated`, a whole one counts.
+ * Should the file grow after all, it is reset and read again from 0, so the counts stay those of
+ * the file as it is.
+ *
  * **Ready.** {@link Follower.ready} is false until the first poll has read every file to the size it
  * found, and while a poll that reset a file has not read it again: the exporter answers 503 on
  * /metrics meanwhile, so Prometheus never scrapes a partial re-read (which it would take for a
  * counter reset and count twice in `increase()`).
  */
 
-import { type Dirent, type FSWatcher, readdirSync, statSync, watch } from 'node:fs';
+import { type Dirent, type FSWatcher, readdirSync, readFileSync, statSync, watch } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { constants as zlibConstants, createGunzip, type Gunzip } from 'node:zlib';
 import picomatch from 'picomatch';
+import { readRunManifest } from '../contracts/run-record.ts';
 import { type LineSink, LineSplitter } from './lines.ts';
 
 /** Receives the lines of one read of one file. */
@@ -131,6 +140,10 @@ interface FileState {
   gunzip?: Gunzip;
   /** mtime and size of the summary.json last handed over. */
   summaryStamp?: string;
+  /** The partial last line was handed over because the run ended (see the module comment). */
+  ended: boolean;
+  /** mtime of the file at the last check, ms. */
+  mtimeMs: number;
 }
 
 /** The handleSummary output k6 scripts of floodgate write beside k6.ndjson. */
@@ -138,6 +151,28 @@ const SUMMARY_FILE = 'summary.json';
 
 /** Folders never walked: they can be huge and never hold run results. */
 const SKIPPED_FOLDERS = new Set(['node_modules', '.git']);
+
+/** run.json, written by `floodgate run` beside k6's output; its `exitCode` is set once k6 has exited. */
+const RUN_FILE = 'run.json';
+
+/**
+ * True when the run that writes `path` has ended: run.json beside it carries an exit code
+ * (`floodgate run` writes it after k6 exits), or summary.json beside it changed at or after the
+ * file's last change `mtimeMs` (k6 stops its outputs, flushing the JSON file, before it runs
+ * handleSummary: the deferred calls in k6's internal/cmd/run.go; an older summary.json is left
+ * from an earlier run).
+ */
+export function runEnded(path: string, mtimeMs: number): boolean {
+  const folder = dirname(path);
+  try {
+    const record = readRunManifest(JSON.parse(readFileSync(join(folder, RUN_FILE), 'utf8')));
+    if (record.exitCode !== undefined) return true;
+  } catch {
+    // No run.json, or one being written or not ours: the summary may still tell.
+  }
+  const summary = statSync(join(folder, SUMMARY_FILE), { throwIfNoEntry: false });
+  return summary !== undefined && summary.isFile() && summary.mtimeMs >= mtimeMs;
+}
 
 /** Creates a follower for `options.patterns`; nothing runs until `start()` or `poll()`. */
 export function createFollower(options: FollowerOptions, handlers: FollowerHandlers): Follower {
@@ -248,6 +283,7 @@ export function createFollower(options: FollowerOptions, handlers: FollowerHandl
     state.gunzip?.close();
     state.gunzip = undefined;
     state.summaryStamp = undefined;
+    state.ended = false;
   }
 
   /** Feeds `chunk` (raw file bytes) to the state's line splitter, inflating `.gz` files. */
@@ -294,6 +330,7 @@ export function createFollower(options: FollowerOptions, handlers: FollowerHandl
       ) {
         resetState(state);
       }
+      if (size > state.offset && state.ended) resetState(state); // grew after its end: read it as it is now
       if (size <= state.offset) return false;
       const batch = handlers.batch(state.key, state.path);
       try {
@@ -382,6 +419,8 @@ export function createFollower(options: FollowerOptions, handlers: FollowerHandl
         nextCheckMs: 0,
         backoffMs: options.intervalMs,
         dirty: true,
+        ended: false,
+        mtimeMs: 0,
       };
       states.set(identity, state);
       handlers.hold?.(state.key, true);
@@ -393,8 +432,15 @@ export function createFollower(options: FollowerOptions, handlers: FollowerHandl
   }
 
   /** Reads what `state` gained since the last check; true when it had new bytes. */
-  async function check(state: FileState, size: number, stamp: string, force: boolean): Promise<boolean> {
+  async function check(
+    state: FileState,
+    size: number,
+    stamp: string,
+    force: boolean,
+    mtimeMs: number,
+  ): Promise<boolean> {
     state.dirty = false;
+    state.mtimeMs = mtimeMs;
     let read = false;
     if (stamp !== state.stamp || force) {
       state.stamp = stamp;
@@ -402,6 +448,15 @@ export function createFollower(options: FollowerOptions, handlers: FollowerHandl
     }
     track(state, read);
     if (handlers.summary) await readSummary(state);
+    if (!read && !state.ended && state.splitter.pendingBytes > 0 && runEnded(state.path, state.mtimeMs)) {
+      state.ended = true;
+      const batch = handlers.batch(state.key, state.path);
+      try {
+        state.splitter.end(batch);
+      } finally {
+        batch.end();
+      }
+    }
     return read;
   }
 
@@ -456,7 +511,7 @@ export function createFollower(options: FollowerOptions, handlers: FollowerHandl
     }
     // Stat first, then apply renames before replacements: a rotated file (k6.ndjson → k6.ndjson.1)
     // goes on from its offset instead of being reset and read again.
-    const seen: Array<{ path: string; identity: string; size: number; stamp: string }> = [];
+    const seen: Array<{ path: string; identity: string; size: number; stamp: string; mtimeMs: number }> = [];
     for (const path of due(paths, full, nowMs)) {
       try {
         const info = statSync(path, { throwIfNoEntry: false });
@@ -470,6 +525,7 @@ export function createFollower(options: FollowerOptions, handlers: FollowerHandl
             identity: `${info.dev}:${info.ino}`,
             size: info.size,
             stamp: `${info.size}:${info.mtimeMs}`,
+            mtimeMs: info.mtimeMs,
           });
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') walkNeeded = true;
@@ -481,12 +537,17 @@ export function createFollower(options: FollowerOptions, handlers: FollowerHandl
       const state = states.get(identity);
       if (state && state.path !== path) movedAway.add(identity);
     }
-    const checks = seen.map(({ path, identity, size, stamp }) => ({ state: stateFor(path, identity), size, stamp }));
+    const checks = seen.map(({ path, identity, size, stamp, mtimeMs }) => ({
+      state: stateFor(path, identity),
+      size,
+      stamp,
+      mtimeMs,
+    }));
     movedAway.clear();
-    for (const { state, size, stamp } of checks) {
+    for (const { state, size, stamp, mtimeMs } of checks) {
       if (!states.has(state.identity)) continue;
       try {
-        if (await check(state, size, stamp, full)) readSomething = true;
+        if (await check(state, size, stamp, full, mtimeMs)) readSomething = true;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') walkNeeded = true;
         else handlers.error(state.path, error);

@@ -11,6 +11,7 @@ import type express from 'express';
 import { type OpenMetricsContentType, Registry } from 'prom-client';
 import { FloodgateError } from '../contracts/errors.ts';
 import { createApp } from './app.ts';
+import { ExpositionRegistry } from './exposition.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { isLoopbackHost } from '../contracts/loopback.ts';
 import type { ExporterConfig } from './config.ts';
@@ -99,7 +100,7 @@ export interface Exporter {
 export function createExporter(dependencies: ExporterDependencies): Exporter {
   const { config } = dependencies;
   const clock = dependencies.clock ?? systemClock;
-  const registry = dependencies.registry ?? new Registry();
+  const registry = dependencies.registry ?? new ExpositionRegistry();
   const openMetricsRegistry = new Registry<OpenMetricsContentType>();
   openMetricsRegistry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   const health = new ExporterHealth();

@@ -4,7 +4,8 @@
  * rejection is counted by reason and skipped; nothing here throws on bad input.
  */
 
-import { k6TagSelection, readK6Line, sampleRejection } from '../contracts/k6-json.ts';
+import { sampleRejection } from '../contracts/k6-json.ts';
+import { k6TagSelection, readK6Line } from '../contracts/k6-json-scan.ts';
 import { FLOODGATE_TAGS, K6_BUILTIN, K6_METRICS } from '../contracts/metrics.ts';
 import type { Clock } from './clock.ts';
 import type { ExporterHealth, InputSource } from './health.ts';

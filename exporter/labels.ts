@@ -27,6 +27,7 @@ export class LabelGuard {
   private readonly cap: number;
   private readonly seen = new Map<CappedLabel, Set<string>>();
   private readonly onFold: (label: CappedLabel) => void;
+  private foldCount = 0;
 
   /**
    * @param cap - distinct values one label may take (besides `other` and `none`)
@@ -44,11 +45,17 @@ export class LabelGuard {
     if (!values) this.seen.set(label, (values = new Set()));
     if (values.has(raw)) return raw;
     if (values.size >= this.cap) {
+      this.foldCount += 1;
       this.onFold(label);
       return OTHER;
     }
     values.add(raw);
     return raw;
+  }
+
+  /** Values folded into `other` so far, over all labels (a reader that remembers labels must not remember a fold). */
+  get folds(): number {
+    return this.foldCount;
   }
 
   /** Distinct values held for `label`. */

@@ -8,7 +8,8 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { K6_LABEL_TAGS, parseK6Line, readK6Line } from '../contracts/k6-json.ts';
+import { K6_LABEL_TAGS, parseK6Line } from '../contracts/k6-json.ts';
+import { readK6Line } from '../contracts/k6-json-scan.ts';
 import { FLOODGATE_TAGS } from '../contracts/metrics.ts';
 import { k6RunLines } from './fixtures/k6-lines.ts';
 import { createExporter, exporterConfig } from './index.ts';
@@ -92,8 +93,9 @@ const FIXTURES: ReadonlyArray<{ name: string; lines: () => string[] }> = [
 async function metricsOf(
   lineReader: 'scan' | 'parse',
   lines: readonly string[],
+  limits: { labelCap?: number; maxSeries?: number; maxRuns?: number } = {},
 ): Promise<{ text: string; lines: number; rejected: number }> {
-  const exporter = createExporter({ config: exporterConfig(), clock: { now: () => NOW }, lineReader });
+  const exporter = createExporter({ config: exporterConfig(limits), clock: { now: () => NOW }, lineReader });
   // Half as one batch (a file read), half line by line (ingest requests), in the same order.
   const half = Math.floor(lines.length / 2);
   const first = exporter.ingestLines(lines.slice(0, half));
@@ -121,9 +123,11 @@ describe('the scanned and the parsed line reader', () => {
         const kept = Object.fromEntries(
           Object.entries(slow.sample.tags).filter(([name]) => !wasScanned || KEPT.has(name)),
         );
-        expect({ ...fast.sample, tags: { ...fast.sample.tags } }, line).toEqual({ ...slow.sample, tags: kept });
+        // `shared` (the handle of a scanned tags text) is the scanner's own addition.
+        const { shared: _shared, ...sample } = fast.sample;
+        expect({ ...sample, tags: { ...sample.tags } }, line).toEqual({ ...slow.sample, tags: kept });
         expect(Object.is(fast.sample.value, slow.sample.value), line).toBe(true);
-        if (Object.keys(fast.sample.tags).length < Object.keys(slow.sample.tags).length) scanned += 1;
+        if (Object.keys(sample.tags).length < Object.keys(slow.sample.tags).length) scanned += 1;
       }
       // The fixtures with k6's url/name/proto tags are read by the scanner, not by JSON.parse.
       if (lines().some((line) => line.includes('"url":"'))) expect(scanned).toBeGreaterThan(0);
@@ -137,5 +141,21 @@ describe('the scanned and the parsed line reader', () => {
     expect(fast.rejected).toBe(slow.rejected);
     expect(fast.text).toBe(slow.text);
     expect(fast.text).toContain('floodgate_ingest_lines_total');
+  });
+
+  // The store remembers what it derived from a scanned tags text (K6Sample.shared); a label folded
+  // into `other` by a cap or by the series budget must still be counted as a fold on every sample.
+  test('give byte-identical /metrics when label caps and the series budget fold labels', async () => {
+    const scenarios = ['opening', 'late', 'retry', 'walkin'];
+    const lines = scenarios.flatMap((scenario, index) => [
+      ...k6RunLines({ run: `fold-${index % 2}`, journeys: 60, scenario }).lines,
+      ...k6RunLines({ run: 'fold-9', journeys: 20, scenario }).lines,
+    ]);
+    const limits = { labelCap: 2, maxSeries: 120, maxRuns: 2 };
+    const [fast, slow] = [await metricsOf('scan', lines, limits), await metricsOf('parse', lines, limits)];
+    expect(fast.text).toBe(slow.text);
+    expect(fast.rejected).toBe(slow.rejected);
+    expect(fast.text).toMatch(/floodgate_series_dropped_total\{label="scenario"\} [1-9]/);
+    expect(fast.text).toMatch(/floodgate_series_dropped_total\{label="status"\} [1-9]/);
   });
 });

@@ -9,10 +9,12 @@ import { EXPORTER_METRICS, type MetricDefinition, RUN_METRICS } from '../contrac
 import type { ExporterHealth } from './health.ts';
 import { NONE } from './labels.ts';
 import { thresholdHolds } from './thresholds.ts';
+import { escapeLabelValue, labelPairs, metricHeader, sampleLine, sampleValueLine, valueText } from './exposition.ts';
 import {
   CounterFamily,
   DURATION_BUCKETS,
   HistogramFamily,
+  type HistogramSeries,
   type RunEntry,
   type RunStore,
   type SourceKind,
@@ -213,7 +215,7 @@ export interface RenderSources {
 }
 
 /** The rendered values of every run metric, and how many Prometheus series they make. */
-interface Snapshot {
+export interface Snapshot {
   readonly values: ReadonlyMap<string, SampleValue[]>;
   readonly series: number;
 }
@@ -225,12 +227,18 @@ interface Snapshot {
  */
 export function registerCollectors(
   registry: Registry<RegistryContentType>,
-  snapshot: () => Snapshot,
+  snapshots: Snapshots,
   sources: RenderSources,
 ): void {
   const { health } = sources;
+  const snapshot = snapshots.values;
   for (const definition of Object.values(RUN_METRICS)) {
-    register(registry, definition, () => snapshot().values.get(definition.name) ?? []);
+    register(
+      registry,
+      definition,
+      () => snapshot().values.get(definition.name) ?? [],
+      () => snapshots.text().lines.get(definition.name) ?? [],
+    );
   }
   const E = EXPORTER_METRICS;
   register(registry, E.ingestLines, () =>
@@ -252,19 +260,37 @@ export function registerCollectors(
   );
   register(registry, E.followedFiles, () => [sample(E.followedFiles, [], health.followedFiles)]);
   register(registry, E.runsEvicted, () => [sample(E.runsEvicted, [], health.runsEvicted)]);
-  register(registry, E.exposedSeries, () => [sample(E.exposedSeries, [], snapshot().series)]);
+  register(
+    registry,
+    E.exposedSeries,
+    () => [sample(E.exposedSeries, [], snapshot().series)],
+    () => [sampleLine(E.exposedSeries.name, '', snapshots.text().series)],
+  );
   register(registry, E.remoteWriteSeries, () => [sample(E.remoteWriteSeries, [], health.remoteWriteSeries)]);
 }
 
+/** The run metrics of one scrape, as sample values (JSON, OpenMetrics) and as text-format lines. */
+export interface Snapshots {
+  readonly values: () => Snapshot;
+  readonly text: () => TextSnapshot;
+}
+
 /**
- * A snapshot function that renders the run metrics at most once per scrape: the first collector
- * asked builds it, and it is dropped on the next turn of the event loop.
+ * Snapshot functions that render the run metrics at most once per scrape and form: the first
+ * collector asked builds it, and it is dropped on the next turn of the event loop.
  */
-export function snapshotOnce(store: RunStore, staleness?: () => PlanStaleness): () => Snapshot {
-  let cached: Snapshot | undefined;
+export function snapshotOnce(store: RunStore, staleness?: () => PlanStaleness): Snapshots {
+  return {
+    values: once(() => renderRuns(viewRuns(store, staleness?.()))),
+    text: once(() => renderRunsText(viewRuns(store, staleness?.()))),
+  };
+}
+
+function once<T>(build: () => T): () => T {
+  let cached: T | undefined;
   return () => {
-    if (!cached) {
-      cached = renderRuns(viewRuns(store, staleness?.()));
+    if (cached === undefined) {
+      cached = build();
       setImmediate(() => {
         cached = undefined;
       });
@@ -273,54 +299,122 @@ export function snapshotOnce(store: RunStore, staleness?: () => PlanStaleness): 
   };
 }
 
-/** Renders run views into sample values per catalog metric name. Pure. */
-export function renderRuns(views: readonly RunView[]): Snapshot {
+/** Receives the samples of the run metrics, in exposition order (see {@link walkRuns}). */
+interface SampleSink {
+  /** One sample of `definition` with label values `run` and then `labels`. */
+  value(definition: MetricDefinition, run: string, labels: readonly string[], value: number): void;
+  /** One histogram series: its buckets (cumulative, then `+Inf`), sum and count. */
+  histogram(definition: MetricDefinition, run: string, labels: readonly string[], series: HistogramSeries): void;
+}
+
+const NO_LABELS: readonly string[] = [];
+
+/** Hands every sample of every run metric of `views` to `sink`, metric by metric in view order. Pure. */
+function walkRuns(views: readonly RunView[], sink: SampleSink): void {
   const M = RUN_METRICS;
-  const values = new Map<string, SampleValue[]>(Object.values(M).map((definition) => [definition.name, []]));
-  const out = (definition: MetricDefinition): SampleValue[] => values.get(definition.name)!;
   for (const view of views) {
     const { run } = view;
-    for (const { labels, value } of view.requests.series.values())
-      out(M.httpRequests).push(sample(M.httpRequests, [run, ...labels], value));
+    for (const { labels, value } of view.requests.series.values()) sink.value(M.httpRequests, run, labels, value);
     for (const series of view.durations.series.values())
-      out(M.httpRequestDuration).push(...histogramSamples(M.httpRequestDuration, [run, ...series.labels], series));
-    for (const { labels, value } of view.funnel.series.values())
-      out(M.funnelStage).push(sample(M.funnelStage, [run, ...labels], value));
+      sink.histogram(M.httpRequestDuration, run, series.labels, series);
+    for (const { labels, value } of view.funnel.series.values()) sink.value(M.funnelStage, run, labels, value);
     for (const { labels, value } of view.requestsBySecond.series.values())
-      out(M.httpRequestsBySecond).push(sample(M.httpRequestsBySecond, [run, ...labels], value));
+      sink.value(M.httpRequestsBySecond, run, labels, value);
     for (const { labels, value } of view.funnelBySecond.series.values())
-      out(M.funnelStageBySecond).push(sample(M.funnelStageBySecond, [run, ...labels], value));
+      sink.value(M.funnelStageBySecond, run, labels, value);
     for (const [scenario, { rate, arrivals }] of view.planned) {
-      out(M.plannedArrivalRate).push(sample(M.plannedArrivalRate, [run, scenario], rate));
-      out(M.plannedArrivals).push(sample(M.plannedArrivals, [run, scenario], arrivals));
+      const labels = [scenario];
+      sink.value(M.plannedArrivalRate, run, labels, rate);
+      sink.value(M.plannedArrivals, run, labels, arrivals);
     }
-    for (const { labels, value } of view.iterations.series.values())
-      out(M.iterations).push(sample(M.iterations, [run, ...labels], value));
-    for (const { labels, value } of view.dropped.series.values())
-      out(M.droppedIterations).push(sample(M.droppedIterations, [run, ...labels], value));
-    if (view.vus !== undefined) out(M.vus).push(sample(M.vus, [run], view.vus));
-    if (view.vusMax !== undefined) out(M.vusMax).push(sample(M.vusMax, [run], view.vusMax));
-    for (const { labels, value } of view.checks.series.values())
-      out(M.checks).push(sample(M.checks, [run, ...labels], value));
+    for (const { labels, value } of view.iterations.series.values()) sink.value(M.iterations, run, labels, value);
+    for (const { labels, value } of view.dropped.series.values()) sink.value(M.droppedIterations, run, labels, value);
+    if (view.vus !== undefined) sink.value(M.vus, run, NO_LABELS, view.vus);
+    if (view.vusMax !== undefined) sink.value(M.vusMax, run, NO_LABELS, view.vusMax);
+    for (const { labels, value } of view.checks.series.values()) sink.value(M.checks, run, labels, value);
     for (const { metric, threshold, holds } of view.thresholds.values())
-      out(M.thresholdPassing).push(sample(M.thresholdPassing, [run, metric, threshold], holds ? 1 : 0));
+      sink.value(M.thresholdPassing, run, [metric, threshold], holds ? 1 : 0);
     for (const [source, scenarios] of view.scenarios) {
       const list = scenarios.size > 0 ? [...scenarios] : [NONE];
-      for (const scenario of list) out(M.runInfo).push(sample(M.runInfo, [run, scenario, source], 1));
+      for (const scenario of list) sink.value(M.runInfo, run, [scenario, source], 1);
     }
-    if (Number.isFinite(view.firstMs)) out(M.runStart).push(sample(M.runStart, [run], view.firstMs / 1000));
-    if (Number.isFinite(view.lastMs)) out(M.runLastSample).push(sample(M.runLastSample, [run], view.lastMs / 1000));
+    if (Number.isFinite(view.firstMs)) sink.value(M.runStart, run, NO_LABELS, view.firstMs / 1000);
+    if (Number.isFinite(view.lastMs)) sink.value(M.runLastSample, run, NO_LABELS, view.lastMs / 1000);
     if (view.truth) {
       for (const [stage, stored] of Object.entries(view.truth.stored)) {
-        out(M.targetRecords).push(sample(M.targetRecords, [run, stage], stored));
+        sink.value(M.targetRecords, run, [stage], stored);
         const lost = Math.max(0, (view.truth.acknowledged[stage] ?? 0) - stored);
-        out(M.reconciliationLost).push(sample(M.reconciliationLost, [run, stage], lost));
+        sink.value(M.reconciliationLost, run, [stage], lost);
       }
     }
   }
+}
+
+/** Renders run views into sample values per catalog metric name. Pure. */
+export function renderRuns(views: readonly RunView[]): Snapshot {
+  const values = new Map<string, SampleValue[]>(Object.values(RUN_METRICS).map((definition) => [definition.name, []]));
+  walkRuns(views, {
+    value: (definition, run, labels, value) =>
+      values.get(definition.name)!.push(sample(definition, [run, ...labels], value)),
+    histogram: (definition, run, labels, series) =>
+      values.get(definition.name)!.push(...histogramSamples(definition, [run, ...labels], series)),
+  });
   let series = 0;
   for (const list of values.values()) series += list.length;
   return { values, series };
+}
+
+/** The run metrics as text-format sample lines per catalog metric name, and how many series they make. */
+export interface TextSnapshot {
+  readonly lines: ReadonlyMap<string, string[]>;
+  readonly series: number;
+}
+
+/** Bucket bounds as label text (`le="0.005"`), for every histogram of the catalog. */
+const LE_TEXT = DURATION_BUCKETS.map((bound) => `le="${escapeLabelValue(String(bound))}"`);
+
+/**
+ * Renders run views straight into text-format sample lines ({@link renderRuns}'s samples, in its
+ * order, written as prom-client writes them: exporter/exposition.ts). Pure.
+ */
+export function renderRunsText(views: readonly RunView[]): TextSnapshot {
+  const lines = new Map<string, string[]>(Object.values(RUN_METRICS).map((definition) => [definition.name, []]));
+  let series = 0;
+  // The `name{run="…"` head of the last (metric, run) written: one run's series come together.
+  let headDefinition: MetricDefinition | undefined;
+  let headRun = '';
+  let head = '';
+  const headOf = (definition: MetricDefinition, run: string): string => {
+    if (definition !== headDefinition || run !== headRun) {
+      [headDefinition, headRun] = [definition, run];
+      head = `${definition.labels[0]}="${escapeLabelValue(run)}"`;
+    }
+    return head;
+  };
+  walkRuns(views, {
+    value: (definition, run, labels, value) => {
+      const rest = labelPairs(definition.labels, labels, 1);
+      const pairs = rest === '' ? headOf(definition, run) : `${headOf(definition, run)},${rest}`;
+      lines.get(definition.name)!.push(sampleLine(definition.name, pairs, value));
+      series += 1;
+    },
+    histogram: (definition, run, labels, histogram) => {
+      const rest = labelPairs(definition.labels, labels, 1);
+      const base = rest === '' ? headOf(definition, run) : `${headOf(definition, run)},${rest}`;
+      const out = lines.get(definition.name)!;
+      const bucket = `${definition.name}_bucket{${base},`;
+      let cumulative = 0;
+      for (let index = 0; index < LE_TEXT.length; index += 1) {
+        cumulative += histogram.counts[index]!;
+        out.push(`${bucket}${LE_TEXT[index]!}} ${valueText(cumulative)}`);
+      }
+      out.push(`${bucket}le="+Inf"} ${valueText(histogram.count)}`);
+      out.push(sampleLine(`${definition.name}_sum`, base, histogram.sum));
+      out.push(sampleLine(`${definition.name}_count`, base, histogram.count));
+      series += LE_TEXT.length + 3;
+    },
+  });
+  return { lines, series };
 }
 
 function sample(definition: MetricDefinition, labelValues: readonly string[], value: number): SampleValue {
@@ -353,7 +447,9 @@ function register(
   registry: Registry<RegistryContentType>,
   definition: MetricDefinition,
   values: () => SampleValue[],
+  lines: () => readonly string[] = () => values().map((value) => sampleValueLine(definition.name, value)),
 ): void {
+  const header = metricHeader(definition.name, definition.help, definition.type);
   const collector = {
     name: definition.name,
     help: definition.help,
@@ -369,6 +465,11 @@ function register(
       values: values(),
     }),
     reset: () => {},
+    // What exporter/exposition.ts ExpositionRegistry writes for the text format.
+    text: () => {
+      const list = lines();
+      return list.length === 0 ? header : `${header}\n${list.join('\n')}`;
+    },
   };
   // prom-client renders any object with get(); its Metric class type does not describe that shape.
   registry.registerMetric(collector as unknown as Metric);

@@ -9,11 +9,17 @@
  *
  * Memory is bounded: label values are capped ({@link LabelGuard}), runs are capped (the run with
  * the oldest last sample is evicted), and series per run are products of capped labels.
+ *
+ * The data held (families, slices, layers) is in exporter/families.ts. What is left here is one
+ * class on purpose (#16): adding a sample, the series budget, the tags memo and eviction share the
+ * run table, the budget's counts and the memo's generation, and split apart they would have to
+ * hand each other those private counters.
  */
 
-import { K6_BUILTIN, K6_METRICS, RUN_METRICS } from '../contracts/metrics.ts';
+import { K6_BUILTIN, K6_METRICS } from '../contracts/metrics.ts';
 import { type Clock, systemClock } from './clock.ts';
-import type { K6MetricDeclaration, K6MetricType, K6Sample, RejectReason } from './parse.ts';
+import type { K6SharedTags } from '../contracts/k6-json.ts';
+import type { K6MetricDeclaration, K6Sample, RejectReason } from './parse.ts';
 import {
   type CappedLabel,
   checkLabel,
@@ -28,186 +34,57 @@ import {
   stageLabel,
   statusLabel,
 } from './labels.ts';
+import {
+  type CounterSeries,
+  DURATION_BUCKETS,
+  type DeclaredThreshold,
+  type GaugeValue,
+  type HistogramSeries,
+  type Layer,
+  observeInto,
+  type RunEntry,
+  RunSlice,
+  type SourceKind,
+  type TruthSnapshot,
+} from './families.ts';
 import type { RunSummary } from './summary.ts';
-import { MetricTracker, parseThreshold, type ThresholdExpression } from './thresholds.ts';
 
-/** Where samples come from (the `source` label). */
-export type SourceKind = 'file' | 'ingest' | 'remote_write';
+export {
+  CounterFamily,
+  type CounterSeries,
+  DURATION_BUCKETS,
+  HistogramFamily,
+  type HistogramSeries,
+  type Layer,
+  type RunEntry,
+  RunSlice,
+  type SourceKind,
+  type TruthSnapshot,
+} from './families.ts';
+import { MetricTracker, parseThreshold } from './thresholds.ts';
 
-/** Upper bounds (seconds) of the request-duration histogram, from the catalog. */
-export const DURATION_BUCKETS: readonly number[] = RUN_METRICS.httpRequestDuration.buckets;
-
-/** Counters keyed by their label values (in catalog order, `run` excluded). */
-export class CounterFamily {
-  readonly series = new Map<string, { readonly labels: readonly string[]; value: number }>();
-
-  /** `key` is `labels.join('\u0001')` when the caller has it already. */
-  add(labels: readonly string[], value: number, key = labels.join('\u0001')): void {
-    const entry = this.series.get(key);
-    if (entry) entry.value += value;
-    else this.series.set(key, { labels, value });
-  }
-
-  /** Adds every series of `other` into this one. */
-  merge(other: CounterFamily): void {
-    for (const entry of other.series.values()) this.add(entry.labels, entry.value);
-  }
-}
-
-/** One histogram series: counts per bucket (not cumulative; the last is above every bound). */
-export interface HistogramSeries {
-  readonly labels: readonly string[];
-  readonly counts: Float64Array;
-  sum: number;
-  count: number;
-}
-
-/** Histograms over {@link DURATION_BUCKETS}, keyed by their label values. */
-export class HistogramFamily {
-  readonly series = new Map<string, HistogramSeries>();
-
-  private entry(labels: readonly string[], key = labels.join('\u0001')): HistogramSeries {
-    let entry = this.series.get(key);
-    if (!entry)
-      this.series.set(
-        key,
-        (entry = { labels, counts: new Float64Array(DURATION_BUCKETS.length + 1), sum: 0, count: 0 }),
-      );
-    return entry;
-  }
-
-  /** Records one observation, in seconds; `key` as in {@link CounterFamily.add}. */
-  observe(labels: readonly string[], seconds: number, key?: string): void {
-    const entry = this.entry(labels, key);
-    let index = 0;
-    while (index < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[index]!) index += 1;
-    entry.counts[index]! += 1;
-    entry.sum += seconds;
-    entry.count += 1;
-  }
-
-  /** Adds bucket counts computed elsewhere (remote-write native histograms). */
-  addCounts(labels: readonly string[], counts: ArrayLike<number>, sum: number, count: number, key?: string): void {
-    const entry = this.entry(labels, key);
-    for (let index = 0; index < entry.counts.length; index += 1) entry.counts[index]! += counts[index] ?? 0;
-    entry.sum += sum;
-    entry.count += count;
-  }
-
-  merge(other: HistogramFamily): void {
-    for (const entry of other.series.values()) this.addCounts(entry.labels, entry.counts, entry.sum, entry.count);
-  }
-}
-
-/** A gauge's newest value. */
-interface GaugeValue {
-  value: number;
-  timeMs: number;
-}
-
-/** The planned arrival rate of one scenario and its integral so far. */
-export interface PlannedRate {
-  rate: number;
-  timeMs: number;
-  /** Applicants planned so far: the left Riemann sum of the rate over sample times. */
-  arrivals: number;
-  /**
-   * The sender said the series ended (a remote-write stale marker): the plan shows 0 until a
-   * newer sample arrives. The integral is not extended to the marker's time.
-   */
-  ended: boolean;
-}
-
-/** One run as one layer saw it. */
-export class RunSlice {
-  firstMs = Number.POSITIVE_INFINITY;
-  lastMs = Number.NEGATIVE_INFINITY;
-  /** When the exporter last took a sample of this run from this layer, by its clock (Unix ms). */
-  receivedMs = Number.NEGATIVE_INFINITY;
-  /** Scenario label values seen (for floodgate_run_info). */
-  readonly scenarios = new Set<string>();
-  /** scenario, stage, method, status, outcome */
-  readonly requests = new CounterFamily();
-  /** scenario, stage, outcome */
-  readonly durations = new HistogramFamily();
-  /** scenario, stage, result */
-  readonly funnel = new CounterFamily();
-  /** by scenario (the `planned_scenario` tag, else `scenario`) */
-  readonly planned = new Map<string, PlannedRate>();
-  /** scenario */
-  readonly iterations = new CounterFamily();
-  /** scenario */
-  readonly dropped = new CounterFamily();
-  vus: GaugeValue | undefined;
-  vusMax: GaugeValue | undefined;
-  /** check, result */
-  readonly checks = new CounterFamily();
-  /**
-   * stage, outcome, second; and stage, result, second: requests and funnel by the second of their
-   * sample time modulo 60 (only with {@link RunStoreOptions.sampleSeconds}; contracts/metrics.ts).
-   */
-  readonly requestsBySecond = new CounterFamily();
-  readonly funnelBySecond = new CounterFamily();
-  /** Per k6 metric with thresholds declared in this slice's layer. */
-  readonly trackers = new Map<string, MetricTracker>();
-}
-
-/** One declared threshold, parsed. */
-export interface DeclaredThreshold {
-  /** The expression as written (the `threshold` label, capped). */
-  readonly label: string;
-  readonly expression: ThresholdExpression;
-}
-
-/** A threshold's final verdict from the run's summary.json, with capped label values. */
-export interface FinalVerdict {
-  readonly metricLabel: string;
-  readonly label: string;
-  readonly ok: boolean;
-}
-
-/** What a followed file's summary.json said, and the counts it must agree with to apply. */
-export interface LayerSummary {
-  readonly verdicts: readonly FinalVerdict[];
-  readonly httpReqs: number | undefined;
-  readonly iterations: number | undefined;
-}
-
-/** One input that can be replayed on its own; see the module comment. */
-export interface Layer {
-  readonly id: string;
-  readonly source: SourceKind;
-  /** Thresholds by k6 metric, from this layer's Metric lines. */
-  readonly thresholds: Map<
-    string,
-    { readonly type: K6MetricType; readonly metricLabel: string; readonly list: DeclaredThreshold[] }
-  >;
-  /** The run's final summary, for a followed file whose folder holds one. */
-  summary: LayerSummary | undefined;
-  /** A followed file still followed: its runs are not evicted (see {@link RunStore.hold}). */
-  held: boolean;
-}
-
-/** The target's truth for one run, as last polled. */
-export interface TruthSnapshot {
-  /** Records stored, per stage, as the target answered. */
-  readonly stored: Readonly<Record<string, number>>;
-  /** Stage completions acknowledged to the load generator, counted just before the poll. */
-  readonly acknowledged: Readonly<Record<string, number>>;
-}
-
-/** One run: its slices by layer id, and its truth. */
-export interface RunEntry {
-  readonly slices: Map<string, RunSlice>;
-  truth?: TruthSnapshot;
-  /**
-   * The run's exposed series of the label-keyed families (requests, durations, funnel,
-   * iterations, dropped, checks, planned), each with the number of slices holding it: what the
-   * series budget counts.
-   */
-  readonly keys: Map<string, number>;
-  /** Prometheus series those keys make (a histogram counts its buckets, sum and count). */
-  series: number;
+/**
+ * What the store derived from one tags text for one layer: the run's slice, the scenario label,
+ * and per family the series those tags are counted in (see {@link K6Sample.shared}: k6 writes a
+ * request's samples with one tags text, and a funnel stage's in every iteration). Kept only while
+ * valid: for the store and layer it was made for, until a run or layer is removed (`generation`),
+ * and never for labels that were folded into `other` (each fold is counted per sample).
+ */
+interface TagsMemo {
+  readonly owner: RunStore;
+  readonly generation: number;
+  readonly layer: Layer;
+  readonly entry: RunEntry;
+  readonly slice: RunSlice;
+  readonly scenario: string;
+  requests: CounterSeries | undefined;
+  durations: HistogramSeries | undefined;
+  funnel: CounterSeries | undefined;
+  iterations: CounterSeries | undefined;
+  dropped: CounterSeries | undefined;
+  checksPass: CounterSeries | undefined;
+  checksFail: CounterSeries | undefined;
+  planned: string | undefined;
 }
 
 /** What the store needs from outside. */
@@ -289,6 +166,10 @@ export class RunStore {
   private seriesTotal = 0;
   /** The family key (`labels.join`) of the labels {@link budgeted} returned last, so it is joined once. */
   private ownKey = '';
+  /** Series folded into `other` by the budget so far (with the guard's folds: see {@link TagsMemo}). */
+  private budgetFolds = 0;
+  /** Counts removals of runs and layers: a {@link TagsMemo} of an older generation is not used. */
+  private generation = 0;
 
   constructor(options: RunStoreOptions) {
     this.guard = options.guard;
@@ -330,6 +211,7 @@ export class RunStore {
 
   /** Forgets everything `layer` contributed (a truncated or replaced file). */
   dropLayer(id: string): void {
+    this.generation += 1;
     this.layers.delete(id);
     for (const [run, entry] of this.runs) {
       const slice = entry.slices.get(id);
@@ -382,65 +264,78 @@ export class RunStore {
       if (value < 0 && COUNTS.has(metric)) return 'bad_value';
       if (!labelTagsPrintable(tags)) return 'bad_tags';
     }
-    const found = this.slice(runLabel(tags), layer);
-    if (!found) return 'series_limit';
-    const { entry, slice } = found;
-    const scenario = scenarioLabel(this.guard, tags.scenario);
-    touch(slice, timeMs, scenario, this.clock.now());
+    const memo = this.memo(layer, tags, sample.shared);
+    if (!memo) return 'series_limit';
+    const { entry, slice, scenario } = memo;
+    // The scenario joined the slice's set when the memo was made.
+    touch(slice, timeMs, NONE, this.clock.now());
+    // Each family's series comes from the memo when these tags were counted before; else it is
+    // found (or admitted) as the budget says, and remembered unless a label was folded.
+    const folds = this.folds();
     switch (metric) {
       case KNOWN.httpReqs:
-        slice.requests.add(
-          this.budgeted(entry, slice.requests.series, 'requests', this.requestLabels(tags, scenario)),
-          value,
-          this.ownKey,
-        );
+        if (memo.requests) memo.requests.value += value;
+        else {
+          const family = slice.requests;
+          family.add(
+            this.budgeted(entry, family.series, 'requests', this.requestLabels(tags, scenario)),
+            value,
+            this.ownKey,
+          );
+          if (folds === this.folds()) memo.requests = family.series.get(this.ownKey);
+        }
         if (this.sampleSeconds)
           slice.requestsBySecond.add([stageLabel(tags.stage), outcomeLabel(tags), secondOf(timeMs)], value);
         break;
       case KNOWN.httpReqDuration:
-        slice.durations.observe(
-          this.budgeted(entry, slice.durations.series, 'durations', [
-            scenario,
-            stageLabel(tags.stage),
-            outcomeLabel(tags),
-          ]),
-          value / 1000,
-          this.ownKey,
-        );
+        if (memo.durations) observeInto(memo.durations, value / 1000);
+        else {
+          const labels = [scenario, stageLabel(tags.stage), outcomeLabel(tags)];
+          const family = slice.durations;
+          const series = family.observe(
+            this.budgeted(entry, family.series, 'durations', labels),
+            value / 1000,
+            this.ownKey,
+          );
+          if (folds === this.folds()) memo.durations = series;
+        }
         break;
       case KNOWN.funnel:
-        slice.funnel.add(
-          this.budgeted(entry, slice.funnel.series, 'funnel', [
-            scenario,
-            stageLabel(tags.stage),
-            resultLabel(tags.result),
-          ]),
-          value,
-          this.ownKey,
-        );
+        if (memo.funnel) memo.funnel.value += value;
+        else {
+          const labels = [scenario, stageLabel(tags.stage), resultLabel(tags.result)];
+          const family = slice.funnel;
+          family.add(this.budgeted(entry, family.series, 'funnel', labels), value, this.ownKey);
+          if (folds === this.folds()) memo.funnel = family.series.get(this.ownKey);
+        }
         if (this.sampleSeconds)
           slice.funnelBySecond.add([stageLabel(tags.stage), resultLabel(tags.result), secondOf(timeMs)], value);
         break;
       case KNOWN.planned: {
-        const [planned] = this.budgeted(
-          entry,
-          slice.planned,
-          'planned',
-          [scenarioLabel(this.guard, tags.planned_scenario ?? tags.scenario)],
-          false,
-        );
-        addPlanned(slice, planned!, value, timeMs);
+        let planned = memo.planned;
+        if (planned === undefined) {
+          const label = scenarioLabel(this.guard, tags.planned_scenario ?? tags.scenario);
+          planned = this.budgeted(entry, slice.planned, 'planned', [label], false)[0]!;
+          if (folds === this.folds()) memo.planned = planned;
+        }
+        addPlanned(slice, planned, value, timeMs);
         break;
       }
       case KNOWN.iterations:
-        slice.iterations.add(
-          this.budgeted(entry, slice.iterations.series, 'iterations', [scenario]),
-          value,
-          this.ownKey,
-        );
+        if (memo.iterations) memo.iterations.value += value;
+        else {
+          const family = slice.iterations;
+          family.add(this.budgeted(entry, family.series, 'iterations', [scenario]), value, this.ownKey);
+          if (folds === this.folds()) memo.iterations = family.series.get(this.ownKey);
+        }
         break;
       case KNOWN.dropped:
-        slice.dropped.add(this.budgeted(entry, slice.dropped.series, 'dropped', [scenario]), value, this.ownKey);
+        if (memo.dropped) memo.dropped.value += value;
+        else {
+          const family = slice.dropped;
+          family.add(this.budgeted(entry, family.series, 'dropped', [scenario]), value, this.ownKey);
+          if (folds === this.folds()) memo.dropped = family.series.get(this.ownKey);
+        }
         break;
       case KNOWN.vus:
         slice.vus = newest(slice.vus, value, timeMs);
@@ -448,16 +343,21 @@ export class RunStore {
       case KNOWN.vusMax:
         slice.vusMax = newest(slice.vusMax, value, timeMs);
         break;
-      case KNOWN.checks:
-        slice.checks.add(
-          this.budgeted(entry, slice.checks.series, 'checks', [
-            checkLabel(this.guard, tags.check),
-            value !== 0 ? 'pass' : 'fail',
-          ]),
-          1,
-          this.ownKey,
-        );
+      case KNOWN.checks: {
+        const pass = value !== 0;
+        const known = pass ? memo.checksPass : memo.checksFail;
+        if (known) known.value += 1;
+        else {
+          const labels = [checkLabel(this.guard, tags.check), pass ? 'pass' : 'fail'];
+          const family = slice.checks;
+          family.add(this.budgeted(entry, family.series, 'checks', labels), 1, this.ownKey);
+          if (folds === this.folds()) {
+            if (pass) memo.checksPass = family.series.get(this.ownKey);
+            else memo.checksFail = family.series.get(this.ownKey);
+          }
+        }
         break;
+      }
     }
     const declared = layer.thresholds.get(metric);
     if (declared) {
@@ -466,6 +366,49 @@ export class RunStore {
       tracker.add(value, timeMs);
     }
     return undefined;
+  }
+
+  /** Label values folded into `other` so far, by the guard's caps and by the budget. */
+  private folds(): number {
+    return this.guard.folds + this.budgetFolds;
+  }
+
+  /**
+   * The {@link TagsMemo} for a sample's tags in `layer`: the one `shared` holds when it is still
+   * valid, else a new one (kept in `shared` unless the scenario label was folded); undefined when
+   * the run is refused.
+   */
+  private memo(
+    layer: Layer,
+    tags: Readonly<Record<string, string>>,
+    shared: K6SharedTags | undefined,
+  ): TagsMemo | undefined {
+    const held = shared?.memo as TagsMemo | undefined;
+    if (held !== undefined && held.owner === this && held.layer === layer && held.generation === this.generation)
+      return held;
+    const folds = this.folds();
+    const found = this.slice(runLabel(tags), layer);
+    if (!found) return undefined;
+    const scenario = scenarioLabel(this.guard, tags.scenario);
+    if (scenario !== NONE) found.slice.scenarios.add(scenario);
+    const memo: TagsMemo = {
+      owner: this,
+      generation: this.generation,
+      layer,
+      entry: found.entry,
+      slice: found.slice,
+      scenario,
+      requests: undefined,
+      durations: undefined,
+      funnel: undefined,
+      iterations: undefined,
+      dropped: undefined,
+      checksPass: undefined,
+      checksFail: undefined,
+      planned: undefined,
+    };
+    if (shared && folds === this.folds()) shared.memo = memo;
+    return memo;
   }
 
   /**
@@ -614,6 +557,7 @@ export class RunStore {
       if (value === OTHER || value === NONE) continue;
       folded ??= [...labels];
       folded[position] = OTHER;
+      this.budgetFolds += 1;
       this.onBudgetFold(label);
     }
     return folded ?? labels;
@@ -647,6 +591,7 @@ export class RunStore {
   }
 
   private removeRun(run: string, entry: RunEntry): void {
+    this.generation += 1;
     this.runs.delete(run);
     this.seriesTotal -= entry.series;
     entry.series = 0;

@@ -90,3 +90,51 @@ describe('thresholds on the data seen', () => {
     expect(holds('count>0', 'counter', [])).toBe(false);
   });
 });
+
+/** k6's TrendSink.P (metrics/sink.go) over the exact values. */
+function k6Percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = p * (sorted.length - 1);
+  const [below, above] = [sorted[Math.floor(rank)]!, sorted[Math.ceil(rank)]!];
+  return below + (above - below) * (rank - Math.floor(rank));
+}
+
+describe("live trend percentiles, as k6's TrendSink.P interpolates them", () => {
+  const fill = (parts: ReadonlyArray<readonly [number, number]>): number[] =>
+    parts.flatMap(([count, value]) => Array.from({ length: count }, () => value));
+  test.each([
+    ['five values with one slow', [10, 20, 30, 40, 5000], 0.95],
+    [
+      '19 fast and 1 slow',
+      fill([
+        [19, 10],
+        [1, 5000],
+      ]),
+      0.95,
+    ],
+    [
+      'a fast path and a slow ministry call',
+      fill([
+        [199, 100],
+        [11, 900],
+      ]),
+      0.95,
+    ],
+    ['an even count (med averages the middle two)', [10, 20, 30, 40], 0.5],
+    ['zeros and negatives', [-5, 0, 0, 3, 7], 0.3],
+    ['one value', [42], 0.99],
+  ] as const)('%s: within 1 %% of k6', (_name, values, p) => {
+    const tracker = new MetricTracker('trend');
+    for (const value of values) tracker.add(value, 0);
+    const expression = p === 0.5 ? parseThreshold('med<1', 'trend')! : parseThreshold(`p(${p * 100})<1`, 'trend')!;
+    const expected = k6Percentile(values, p);
+    const got = tracker.aggregate(expression, 1);
+    expect(Math.abs(got - expected)).toBeLessThanOrEqual(Math.abs(expected) * 0.01 + 1e-9);
+  });
+
+  test('a p(95)<500 threshold fails when k6 fails it: 10, 20, 30, 40 and 5000 ms give p(95) ≈ 4008', () => {
+    const tracker = new MetricTracker('trend');
+    for (const value of [10, 20, 30, 40, 5000]) tracker.add(value, 0);
+    expect(thresholdHolds(parseThreshold('p(95)<500', 'trend')!, tracker, 1)).toBe(false);
+  });
+});

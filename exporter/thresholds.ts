@@ -4,8 +4,11 @@
  *
  * Evaluated: counter `count` and `rate` (per second over the run's first-to-last sample time),
  * gauge `value`, rate `rate`, trend `avg`, `min`, `max`, `med`, `p(N)`, with the operators
- * `> >= < <= == === !=`. Trend percentiles come from log buckets 1 % wide, so `p(N)` is within
- * 1 % of k6's exact value. Thresholds on submetrics (`http_req_duration{stage:register}`) are not
+ * `> >= < <= == === !=`. Trend percentiles interpolate between neighbouring order statistics as
+ * k6 does; each order statistic comes from log buckets 1 % wide, so `p(N)` and `med` are within
+ * 1 % of k6's exact value. Counter `rate` divides by the first-to-last sample time of the run,
+ * while k6 divides by the test's whole duration (setup included): live it can read a little higher
+ * than k6's verdict. Thresholds on submetrics (`http_req_duration{stage:register}`) are not
  * in k6's NDJSON and so are not evaluated here.
  */
 
@@ -94,21 +97,41 @@ export class MetricTracker {
     }
   }
 
-  /** k6's rank (p·(n−1)), located in the log buckets; the bucket's geometric middle, clamped to [min, max]. */
+  /**
+   * k6's percentile (metrics/sink.go `TrendSink.P`): i = p·(n−1), the order statistics at
+   * floor(i) and ceil(i), interpolated by i − floor(i). Each order statistic is the geometric
+   * middle of its log bucket (within 1 % of the value), exact for the smallest and largest value.
+   */
   private percentile(p: number): number {
     if (this.count === 0) return 0;
-    const rank = Math.floor(p * (this.count - 1));
-    if (rank < this.zero) return this.min < 0 ? this.min : 0;
+    const rank = p * (this.count - 1);
+    const low = Math.floor(rank);
+    const high = Math.ceil(rank);
+    const [below, above] = this.orderStatistics(low, high);
+    return below + (above - below) * (rank - low);
+  }
+
+  /** The approximate values at sorted positions `low` ≤ `high` (0-based). */
+  private orderStatistics(low: number, high: number): [number, number] {
+    const at: number[] = [];
+    const last = this.count - 1;
+    const wanted = [low, high];
     let seen = this.zero;
     const indexes = [...this.buckets.keys()].sort((a, b) => a - b);
+    let next = 0;
+    // Values ≤ 0 are not bucketed: the smallest is known, the rest count as 0.
+    for (; next < 2 && wanted[next]! < this.zero; next += 1) at.push(wanted[next] === 0 ? this.min : 0);
     for (const index of indexes) {
+      if (next === 2) break;
       seen += this.buckets.get(index)!;
-      if (seen > rank) {
-        const middle = BUCKET_GROWTH ** (index - 0.5);
-        return Math.min(this.max, Math.max(this.min, middle));
-      }
+      const middle = Math.min(this.max, Math.max(this.min, BUCKET_GROWTH ** (index - 0.5)));
+      for (; next < 2 && wanted[next]! < seen; next += 1) at.push(middle);
     }
-    return this.max;
+    for (; next < 2; next += 1) at.push(this.max);
+    // The extremes are known exactly.
+    const exact = (position: number, value: number): number =>
+      position === 0 ? this.min : position === last ? this.max : value;
+    return [exact(low, at[0]!), exact(high, at[1]!)];
   }
 }
 

@@ -17,6 +17,7 @@ import {
   type K6LineRejection,
   type K6MetricDeclaration,
 } from '../contracts/k6-json.ts';
+import { k6TagSelection, readK6Line } from '../contracts/k6-json-scan.ts';
 import { K6_BUILTIN, K6_METRICS, type RequestOutcome } from '../contracts/metrics.ts';
 import type { CheckResult, RunSlot, StageSlot } from '../contracts/run-result.ts';
 import { LogHistogramBuilder } from './histogram.ts';
@@ -47,7 +48,19 @@ export interface AggregationOptions {
   readonly helperScenarios?: readonly string[];
   /** Longest line read, bytes; default {@link K6_MAX_LINE_BYTES}, the exporter's default too. */
   readonly maxLineBytes?: number;
+  /**
+   * `scan` (default): k6's own Point lines are scanned in place, keeping only {@link REPORT_TAGS}
+   * (contracts/k6-json.ts readK6Line); `parse`: every line through JSON.parse. Same aggregate
+   * either way (test/exporter-report-line-reader.test.ts).
+   */
+  readonly lineReader?: 'scan' | 'parse';
 }
+
+/**
+ * The tags the report reads (run, scenario, planned_scenario, stage, result, status,
+ * expected_response, check): all among contracts/k6-json.ts K6_LABEL_TAGS, which every selection keeps.
+ */
+export const REPORT_TAGS = k6TagSelection([]);
 
 /** What the NDJSON stream held, aggregated. */
 export interface NdjsonAggregate {
@@ -103,6 +116,7 @@ export class NdjsonAggregator {
   private readonly contains: Record<string, string> = {};
   private readonly checks = new Map<string, { passes: number; fails: number }>();
   private readonly maxLineBytes: number;
+  private readonly scan: boolean;
   private lines = 0;
   private points = 0;
   private otherRunPoints = 0;
@@ -116,6 +130,7 @@ export class NdjsonAggregator {
     this.maxSlots = Math.max(2, options.maxSlots ?? DEFAULT_MAX_SLOTS);
     this.helpers = new Set(options.helperScenarios ?? HELPER_SCENARIOS);
     this.maxLineBytes = options.maxLineBytes ?? K6_MAX_LINE_BYTES;
+    this.scan = options.lineReader !== 'parse';
   }
 
   /** Counts one rejected line under `reason` (a line too long to read counts as a line). */
@@ -134,7 +149,7 @@ export class NdjsonAggregator {
    * the exporter uses, so both count and reject the same lines; blank lines are not lines.
    */
   addLine(line: string): void {
-    const parsed = parseK6Line(line, this.maxLineBytes);
+    const parsed = this.scan ? readK6Line(line, this.maxLineBytes, REPORT_TAGS) : parseK6Line(line, this.maxLineBytes);
     if (parsed.kind === 'blank') return;
     this.lines += 1;
     if (parsed.kind === 'rejected') return this.reject(parsed.reason);

@@ -14,15 +14,17 @@ import {
   rmSync,
   truncateSync,
   unlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants, createGzip, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, test } from 'vitest';
-import { RUN_METRICS as M } from '../../contracts/metrics.ts';
+import { EXPORTER_METRICS as E, RUN_METRICS as M } from '../../contracts/metrics.ts';
 import { sumOf } from '../../exporter/fixtures/exposition.ts';
 import { createExporter, type Exporter, exporterConfig } from '../../exporter/index.ts';
+import { readNdjson } from '../../report/read-ndjson.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'floodgate-files-'));
 const exporters: Exporter[] = [];
@@ -179,5 +181,70 @@ describe('a growing .ndjson.gz (k6 --out json=k6.ndjson.gz)', () => {
     renameSync(`${file}.tmp`, file);
     await exporter.follower!.poll();
     expect(await requests(exporter, 'gz-whole')).toBe(99);
+  });
+});
+
+describe("a followed file's partial last line (issue #9)", () => {
+  /** The follower's counts of file lines, as /metrics shows them. */
+  async function fileCounts(exporter: Exporter): Promise<{ lines: number; truncated: number; requests: number }> {
+    const text = await exporter.registry.metrics();
+    return {
+      lines: sumOf(text, E.ingestLines.name, { source: 'file' }),
+      truncated: sumOf(text, E.ingestRejected.name, { source: 'file', reason: 'truncated' }),
+      requests: sumOf(text, M.httpRequests.name),
+    };
+  }
+
+  /** The report's counts of the same file. */
+  async function reportCounts(file: string): Promise<{ lines: number; truncated: number }> {
+    const read = await readNdjson(file);
+    return { lines: read.lines, truncated: read.rejected.truncated ?? 0 };
+  }
+
+  test('waits while the run may still write, and counts `truncated` as the report does once run.json has an exit code', async () => {
+    const { exporter, folder } = follow('*/k6.ndjson');
+    mkdirSync(join(folder, 'cut'));
+    const file = join(folder, 'cut', 'k6.ndjson');
+    const whole = lines('cut', 20);
+    const cut = lines('cut', 1).slice(0, 40);
+    writeFileSync(file, whole + cut);
+    writeFileSync(join(folder, 'cut', 'run.json'), JSON.stringify({ run: 'cut', exitCode: null }));
+    await exporter.follower!.poll();
+    expect(await fileCounts(exporter)).toEqual({ lines: 20, truncated: 0, requests: 20 });
+    await exporter.follower!.poll(); // no new bytes, but the run has not ended
+    expect((await fileCounts(exporter)).lines).toBe(20);
+
+    writeFileSync(join(folder, 'cut', 'run.json'), JSON.stringify({ run: 'cut', exitCode: 0 }));
+    await exporter.follower!.poll();
+    expect(await fileCounts(exporter)).toEqual({ lines: 21, truncated: 1, requests: 20 });
+    expect(await reportCounts(file)).toEqual({ lines: 21, truncated: 1 });
+    await exporter.follower!.poll(); // handed over once
+    expect((await fileCounts(exporter)).lines).toBe(21);
+  });
+
+  test('counts a whole last line without its newline once k6 wrote summary.json after it, and reads a file that grew after its end again', async () => {
+    const { exporter, folder } = follow('*/k6.ndjson');
+    mkdirSync(join(folder, 'whole'));
+    const file = join(folder, 'whole', 'k6.ndjson');
+    const summary = join(folder, 'whole', 'summary.json');
+    // A summary left from an earlier run, older than the file: not this run's end.
+    writeFileSync(summary, '{}');
+    utimesSync(summary, new Date(Date.UTC(2026, 0, 1)), new Date(Date.UTC(2026, 0, 1)));
+    writeFileSync(file, lines('whole', 10) + lines('whole', 1).trimEnd());
+    await exporter.follower!.poll();
+    await exporter.follower!.poll();
+    expect(await fileCounts(exporter)).toEqual({ lines: 10, truncated: 0, requests: 10 });
+
+    writeFileSync(summary, '{}'); // k6 writes handleSummary's files after it stopped its outputs
+    await exporter.follower!.poll();
+    expect(await fileCounts(exporter)).toEqual({ lines: 11, truncated: 0, requests: 11 });
+    expect(await reportCounts(file)).toEqual({ lines: 11, truncated: 0 });
+
+    // The file grows after all (a line's end, then more lines): read again from 0, so the run's
+    // totals are the file's as it is now (the health counter of lines read counts the re-read).
+    appendFileSync(file, `\n${lines('whole', 5)}`);
+    await exporter.follower!.poll();
+    expect(await fileCounts(exporter)).toEqual({ lines: 11 + 16, truncated: 0, requests: 16 });
+    expect(await reportCounts(file)).toEqual({ lines: 16, truncated: 0 });
   });
 });
