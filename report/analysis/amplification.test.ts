@@ -121,6 +121,18 @@ describe('retry amplification', () => {
     expect(short.impact!.applicantsPerSecondAtPeak).toBeCloseTo(6 / (960 / 360), 12);
   });
 
+  test('join_batch makes two requests a plain attempt (list, join): only those beyond two per applicant are retries', () => {
+    const run = stormRun();
+    const slots = run.slots.map((slot) => ({
+      ...slot,
+      // one applicant a slot: two requests each, and a third in every tenth slot (a full batch, the next tried)
+      stages: { ...slot.stages, join_batch: stage(1, slot.t % 10 === 0 ? 3 : 2) },
+    }));
+    const join = analyseAmplification({ ...run, slots } as RunResult, {}).overall.stages.join_batch!;
+    expect(join.requestsPerApplicant).toBeCloseTo(2.1, 12);
+    expect(join.retryShare).toBeCloseTo(1 - (600 * 2) / 1260, 12);
+  });
+
   test('a run that started no applicant has no amplification to state', () => {
     expect(
       analyseAmplification({ slots: [], resolutionSeconds: 1, scenarioStartSeconds: 0 } as unknown as RunResult, {})

@@ -47,7 +47,7 @@ export interface StageAmplification {
   readonly requestsPerApplicant: number;
   /** Seconds the figures cover (a stage's own peak or off-peak; the whole span for `overall`). */
   readonly seconds: number;
-  /** (requests − entered) ÷ requests, at least 0: the retries, for a stage of one request per attempt. */
+  /** (requests − entered × {@link REQUESTS_PER_ATTEMPT}) ÷ requests, at least 0: the share of its requests that were retries. */
   readonly retryShare: number;
 }
 
@@ -94,6 +94,14 @@ export interface AmplificationResult {
   readonly meanJourneySeconds?: number;
   readonly impact?: AmplificationImpact;
 }
+
+/**
+ * Requests one plain attempt of a stage makes, where it is not one: join_batch lists the batches,
+ * then joins one (load-tests/targets/reference.ts). A stage's retries are its requests beyond this
+ * many per applicant — exact when every attempt makes exactly these (a join that finds its batch
+ * full and tries the next makes more, and counts as a retry).
+ */
+export const REQUESTS_PER_ATTEMPT: Readonly<Partial<Record<FunnelStage, number>>> = { join_batch: 2 };
 
 /** Share of the busiest slot's arrivals a slot must reach to be peak. */
 export const PEAK_SHARE = 0.5;
@@ -240,7 +248,7 @@ function span(totals: RangeTotals): AmplificationSpan {
       okRequests: figures.requests.ok,
       requestsPerApplicant: figures.requestCount / entered,
       seconds: totals.seconds,
-      retryShare: Math.max(0, 1 - entered / figures.requestCount),
+      retryShare: Math.max(0, 1 - (entered * (REQUESTS_PER_ATTEMPT[stage] ?? 1)) / figures.requestCount),
     };
   }
   return {

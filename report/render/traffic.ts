@@ -91,7 +91,7 @@ export function amplificationNotes(analysis: Pick<Analysis, 'amplification'>): s
         `The peak lasted ${Math.round(peak.seconds)} s, under ${Math.round(amplification.peakMinSeconds)} s (${amplification.meanJourneySeconds !== undefined && PEAK_JOURNEYS * amplification.meanJourneySeconds > PEAK_MIN_SECONDS ? `${PEAK_JOURNEYS} × the ${amplification.meanJourneySeconds.toFixed(1)} s a journey took on average` : `at least ${PEAK_MIN_SECONDS} s`}), so it is not split from the rest: a request counts when it is answered, so the requests of applicants still at it after the peak would count after it. Run at a smaller TIME_SCALE for peak against off-peak.`,
       ];
   notes.push(
-    'An applicant is a journey that entered the stage (funnel_stage entered, once per applicant however often it tries); requests beyond one per applicant are retries — exact for stages of one request per attempt (join_batch lists the batches, then joins one).',
+    'An applicant is a journey that entered the stage (funnel_stage entered, once per applicant however often it tries); requests beyond one per applicant are retries (beyond two at join_batch, whose attempt lists the batches, then joins one) — exact when every attempt makes just those.',
   );
   if (impact) {
     const who =
