@@ -25,6 +25,10 @@ export class ByteTable {
   private arenaUsed = 0;
   /** The hash of the last key {@link get} looked up, for {@link set}. */
   private lastHash = 0;
+  // keys are compared four bytes at a time through views, made once per arena and per chunk
+  private arenaView: DataView<ArrayBufferLike> = new DataView(this.arena.buffer);
+  private keysOf: Uint8Array | undefined;
+  private keysView: DataView<ArrayBufferLike> = this.arenaView;
 
   constructor(initialSlots = 1024) {
     this.slots = new Int32Array(initialSlots);
@@ -43,22 +47,27 @@ export class ByteTable {
   getHashed(bytes: Uint8Array, start: number, end: number, hash: number): number {
     this.lastHash = hash;
     const length = end - start;
-    const arena = this.arena;
+    if (bytes !== this.keysOf) {
+      this.keysOf = bytes;
+      this.keysView = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
     for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
       const entry = this.slots[slot]!;
       if (entry === 0) return ABSENT;
       const index = entry - 1;
       if (this.hashes[index] !== hash || this.lengths[index] !== length) continue;
-      const from = this.starts[index]!;
-      let same = true;
-      for (let k = 0; k < length; k += 1) {
-        if (arena[from + k] !== bytes[start + k]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return this.values[index]!;
+      if (this.same(this.starts[index]!, bytes, start, length)) return this.values[index]!;
     }
+  }
+
+  /** True when the arena at `from` holds `bytes[start, start + length)`. */
+  private same(from: number, bytes: Uint8Array, start: number, length: number): boolean {
+    const arena = this.arenaView;
+    const keys = this.keysView;
+    let k = 0;
+    for (; k + 4 <= length; k += 4) if (arena.getInt32(from + k, true) !== keys.getInt32(start + k, true)) return false;
+    for (; k < length; k += 1) if (this.arena[from + k] !== bytes[start + k]) return false;
+    return true;
   }
 
   /** Stores `value` (≥ 0) for `bytes[start, end)`, which the last {@link get} looked up and did not find. */
@@ -70,6 +79,7 @@ export class ByteTable {
       const arena = new Uint8Array(Math.max(this.arena.length * 2, this.arenaUsed + length));
       arena.set(this.arena.subarray(0, this.arenaUsed));
       this.arena = arena;
+      this.arenaView = new DataView(arena.buffer);
     }
     this.arena.set(bytes.subarray(start, end), this.arenaUsed);
     const index = this.size++;
