@@ -135,6 +135,15 @@ export const EXPORTER_OPTIONS = [
     schema: schemas.positive,
   }),
   option({
+    key: 'sampleSeconds',
+    env: 'FLOODGATE_EXPORTER_SAMPLE_SECONDS',
+    flag: '--sample-seconds',
+    default: EXPORTER_DEFAULTS.sampleSeconds,
+    description:
+      'also expose requests and funnel counts by the second of their k6 sample time, so `floodgate report --prometheus` places them exactly (about 60× those series)',
+    schema: schemas.boolean,
+  }),
+  option({
     key: 'prometheus',
     env: 'FLOODGATE_EXPORTER_PROMETHEUS',
     flag: '--prometheus <url>',

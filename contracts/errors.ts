@@ -170,6 +170,12 @@ export const ERROR_TABLE = {
     hint: 'teardown and the summary ran on the partial results',
     exitCode: 105,
   },
+  SETUP_DATA_INVALID: {
+    message: 'error marshaling setup() data to JSON in {script}: {detail}',
+    hint: 'return plain JSON data from setup() (no NaN or Infinity, no cycles): k6 hands every VU a JSON copy of it',
+    // k6 gives this error no exit code (internal/js/runner.go Setup), so `k6 run` exits -1 = 255.
+    exitCode: 255,
+  },
   SETUP_TIMEOUT: {
     message: 'setup() of {script} did not finish within {timeout}',
     hint: 'make setup faster or raise options.setupTimeout',

@@ -64,6 +64,26 @@ export const RUN_METRICS = {
     unit: '',
     labels: ['run', 'scenario', 'stage', 'result'],
   }),
+  /**
+   * The two counters below (exporter `--sample-seconds`, off by default) hold the same samples as
+   * httpRequests and funnelStage, keyed by the whole second of each sample's k6 time modulo 60
+   * (`second`, "0"–"59"): a reader of scrapes learns how many samples fell in each second of sample
+   * time, exactly, which one scrape's total never says (report/read-prometheus.ts).
+   */
+  httpRequestsBySecond: def({
+    name: 'floodgate_http_requests_by_second_total',
+    type: 'counter',
+    help: 'HTTP requests by stage and outcome, keyed by the second (0-59) of their k6 sample time, to place counts in sample time.',
+    unit: '',
+    labels: ['run', 'stage', 'outcome', 'second'],
+  }),
+  funnelStageBySecond: def({
+    name: 'floodgate_funnel_stage_by_second_total',
+    type: 'counter',
+    help: 'Applicants per funnel stage and result, keyed by the second (0-59) of their k6 sample time, to place counts in sample time.',
+    unit: '',
+    labels: ['run', 'stage', 'result', 'second'],
+  }),
   plannedArrivalRate: def({
     name: 'floodgate_planned_arrival_rate',
     type: 'gauge',
@@ -388,6 +408,7 @@ export const LABEL_ALLOW_LIST = [
   'check',
   'metric',
   'threshold',
+  'second',
 ] as const;
 
 /** Every metric floodgate exposes, for catalog-wide checks. */

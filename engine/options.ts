@@ -102,6 +102,8 @@ export const ALL_SYSTEM_TAGS: readonly string[] = [...DEFAULT_SYSTEM_TAGS, 'vu',
 /** The consolidated options the engine runs with. */
 export interface EngineOptions {
   readonly scenarios: readonly ScenarioConfig[];
+  /** k6's warnings while deriving the scenarios (e.g. "`vus=3` overrides scenarios configuration"). */
+  readonly warnings: readonly string[];
   /** Raw `thresholds` object, validated later against the metric registry. */
   readonly thresholds: unknown;
   readonly tags: Readonly<Record<string, string>>;
@@ -361,25 +363,76 @@ function vuLimits(where: string, raw: Raw): { preAllocatedVUs: number; maxVUs: n
   return { preAllocatedVUs, maxVUs };
 }
 
-/** Turns the `vus`/`duration`/`iterations`/`stages` shortcuts into k6's `default` scenario. */
-function shortcutScenario(raw: Raw): ScenarioConfig {
-  const hasVus = raw.vus !== undefined && raw.vus !== null;
-  if (raw.iterations !== undefined && raw.iterations !== null) {
-    return parseScenario('default', {
-      executor: 'shared-iterations',
-      vus: hasVus ? raw.vus : 1,
-      iterations: raw.iterations,
-      ...(raw.duration !== undefined ? { maxDuration: raw.duration } : {}),
-    });
+/** Whether an option is given at all (k6's `Valid`; `null` reads as unset, as in k6's JSON). */
+function given(raw: Raw, key: string): boolean {
+  return raw[key] !== undefined && raw[key] !== null;
+}
+
+/** k6's `default` scenario with its defaults: per-vu-iterations, 1 VU, 1 iteration. */
+const ONE_ITERATION_IN_ONE_VU = { executor: 'per-vu-iterations', vus: 1, iterations: 1 } as const;
+
+/** The scenarios a run gets, and k6's warnings on the way. */
+interface DerivedScenarios {
+  readonly scenarios: ScenarioConfig[];
+  readonly warnings: string[];
+}
+
+/**
+ * Turns the `vus`/`duration`/`iterations`/`stages` shortcuts into the run's scenarios, or refuses
+ * a conflict, case by case in the order of k6's DeriveScenariosFromShortcuts
+ * (lib/executor/execution_config_shortcuts.go): iterations, then duration, then stages, then a
+ * lone `vus` (which overrides `scenarios`, with k6's warning), then the scenarios, else one
+ * iteration in one VU. The conflicts are k6's ExecutionConflictErrors (exit 104).
+ */
+function deriveScenarios(raw: Raw): DerivedScenarios {
+  const vus = given(raw, 'vus') ? raw.vus : undefined;
+  const hasStages = given(raw, 'stages');
+  if (hasStages && !Array.isArray(raw.stages)) throw new OptionsError('options.stages must be a list of stages');
+  const stageList = hasStages ? (raw.stages as unknown[]) : [];
+  const hasScenarios = given(raw, 'scenarios');
+  const conflict = (a: string, b: string): OptionsError =>
+    new OptionsError(`using \`${a}\` and \`${b}\` options simultaneously is not allowed`);
+  const one = (config: Raw): DerivedScenarios => ({ scenarios: [parseScenario('default', config)], warnings: [] });
+
+  if (given(raw, 'iterations')) {
+    if (stageList.length > 0) throw conflict('iterations', 'stages');
+    if (hasScenarios) throw conflict('iterations', 'scenarios');
+    // parseScenario reads an undefined or null field as not given (its k6 default).
+    return one({ executor: 'shared-iterations', vus, iterations: raw.iterations, maxDuration: raw.duration });
   }
-  if (raw.duration !== undefined && raw.duration !== null && parseDuration(raw.duration) !== 0) {
-    return parseScenario('default', { executor: 'constant-vus', vus: hasVus ? raw.vus : 1, duration: raw.duration });
+  if (given(raw, 'duration')) {
+    if (stageList.length > 0) throw conflict('duration', 'stages');
+    if (hasScenarios) throw conflict('duration', 'scenarios');
+    if (duration('options.duration', raw.duration) <= 0)
+      throw new OptionsError(
+        '`duration` option should be more than 0, for infinite duration use the externally-controlled executor',
+      );
+    return one({ executor: 'constant-vus', vus, duration: raw.duration });
   }
-  if (Array.isArray(raw.stages) && raw.stages.length > 0) {
-    return parseScenario('default', { executor: 'ramping-vus', startVUs: hasVus ? raw.vus : 1, stages: raw.stages });
+  if (stageList.length > 0) {
+    if (hasScenarios) throw conflict('stages', 'scenarios');
+    return one({ executor: 'ramping-vus', startVUs: vus, stages: stageList });
   }
-  const vus = hasVus ? raw.vus : 1;
-  return parseScenario('default', { executor: 'shared-iterations', vus, iterations: vus });
+  if (vus !== undefined && !hasStages) {
+    const derived = one({ executor: 'shared-iterations', vus, iterations: vus });
+    if (hasScenarios) derived.warnings.push(`\`vus=${String(vus)}\` overrides scenarios configuration`);
+    return derived;
+  }
+  if (hasScenarios) {
+    if (!isObject(raw.scenarios))
+      throw new OptionsError('options.scenarios must be an object of scenario name → scenario');
+    const entries = Object.entries(raw.scenarios);
+    if (entries.length > 0)
+      return { scenarios: entries.map(([name, scenario]) => parseScenario(name, scenario)), warnings: [] };
+  }
+  const derived = one(ONE_ITERATION_IN_ONE_VU);
+  if (hasStages)
+    derived.warnings.push('`stages` was explicitly set to an empty value, running the script with 1 iteration in 1 VU');
+  if (hasScenarios)
+    derived.warnings.push(
+      '`scenarios` was explicitly set to an empty value, running the script with 1 iteration in 1 VU',
+    );
+  return derived;
 }
 
 /** Consolidates the script's exported `options`. */
@@ -388,15 +441,7 @@ export function consolidateOptions(exported: unknown): EngineOptions {
   if (exported !== undefined && exported !== null && !isObject(exported))
     throw new OptionsError('the exported options must be an object');
 
-  let scenarios: ScenarioConfig[];
-  if (raw.scenarios !== undefined && raw.scenarios !== null) {
-    if (!isObject(raw.scenarios))
-      throw new OptionsError('options.scenarios must be an object of scenario name → scenario');
-    scenarios = Object.entries(raw.scenarios).map(([name, scenario]) => parseScenario(name, scenario));
-    if (scenarios.length === 0) throw new OptionsError('options.scenarios is empty; define at least one scenario');
-  } else {
-    scenarios = [shortcutScenario(raw)];
-  }
+  const { scenarios, warnings } = deriveScenarios(raw);
 
   let systemTags = new Set(DEFAULT_SYSTEM_TAGS);
   if (raw.systemTags !== undefined && raw.systemTags !== null) {
@@ -417,6 +462,7 @@ export function consolidateOptions(exported: unknown): EngineOptions {
 
   return {
     scenarios,
+    warnings,
     thresholds: raw.thresholds,
     tags: stringMap('options.tags', raw.tags),
     systemTags,

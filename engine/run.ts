@@ -121,6 +121,7 @@ export async function runScript(options: EngineRunOptions): Promise<EngineRunRes
     const plan = loadPlan(options, runtime, registry, instantiator);
     if (isFloodgateError(plan)) return report(plan);
     const engineOptions = plan.options;
+    for (const warning of engineOptions.warnings) runtime.warnOnce(warning);
     for (const key of engineOptions.ignored)
       runtime.warnOnce(`options.${key} is not supported by the local engine and is ignored`);
     runtime.options = Object.freeze(JSON.parse(JSON.stringify(plan.exports.options ?? {})) as Record<string, unknown>);

@@ -42,6 +42,11 @@ export interface ExporterConfig {
    * rules' 30 s window stays under FloodgateArrivalsBelowPlan's `for: 1m` (exporter/README.md).
    */
   readonly planStaleAfter: number;
+  /**
+   * Also expose requests and funnel counts by the second of their sample time (modulo 60), so a
+   * report read from Prometheus places them in sample time exactly. Default off (more series).
+   */
+  readonly sampleSeconds: boolean;
   /** Prometheus base URL the live page (/live) runs the panels' queries on; unset = the exporter's own data. */
   readonly prometheus?: string;
 }
@@ -60,6 +65,7 @@ export const EXPORTER_DEFAULTS = Object.freeze({
   truthInterval: 5,
   followInterval: 500,
   planStaleAfter: 15,
+  sampleSeconds: false,
 }) satisfies Omit<ExporterConfig, 'targetTruth' | 'token' | 'prometheus'>;
 
 /** A complete, frozen config: the defaults with `overrides` on top. */

@@ -13,6 +13,10 @@ const RUN_SOURCES: Readonly<Record<keyof typeof RUN_METRICS, string>> = {
   httpRequestDuration:
     '`http_req_duration` ms → s (NDJSON); native histogram `k6_http_req_duration_seconds` folded into the catalog buckets (remote write)',
   funnelStage: '`funnel_stage` (tags `stage`, `result`)',
+  httpRequestsBySecond:
+    'as `floodgate_http_requests_total`, by the second of the sample time modulo 60 (only with `--sample-seconds`)',
+  funnelStageBySecond:
+    'as `floodgate_funnel_stage_total`, by the second of the sample time modulo 60 (only with `--sample-seconds`)',
   plannedArrivalRate:
     '`planned_arrival_rate`, labelled by its `planned_scenario` tag (else `scenario`); summed over layers; 0 once the plan is over (see *The end of a plan*)',
   plannedArrivals: 'left Riemann sum of `planned_arrival_rate` over sample times, up to the last sample',

@@ -109,6 +109,7 @@ export function createExporter(dependencies: ExporterDependencies): Exporter {
     clock,
     maxRuns: config.maxRuns,
     maxSeries: config.maxSeries,
+    sampleSeconds: config.sampleSeconds,
     onEvict: () => health.evicted(),
     onBudgetFold: (label) => health.fold(label),
   });

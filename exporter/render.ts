@@ -42,6 +42,9 @@ export interface RunView {
   readonly vus: number | undefined;
   readonly vusMax: number | undefined;
   readonly checks: CounterFamily;
+  /** stage, outcome, second; stage, result, second (empty unless the exporter runs with `--sample-seconds`). */
+  readonly requestsBySecond: CounterFamily;
+  readonly funnelBySecond: CounterFamily;
   /** Threshold state by metric and expression; a threshold holds only if it holds in every layer. */
   readonly thresholds: ReadonlyMap<
     string,
@@ -130,6 +133,8 @@ function viewRun(
     iterations: single?.iterations ?? new CounterFamily(),
     dropped: single?.dropped ?? new CounterFamily(),
     checks: single?.checks ?? new CounterFamily(),
+    requestsBySecond: single?.requestsBySecond ?? new CounterFamily(),
+    funnelBySecond: single?.funnelBySecond ?? new CounterFamily(),
   };
   let firstMs = Number.POSITIVE_INFINITY;
   let lastMs = Number.NEGATIVE_INFINITY;
@@ -147,6 +152,8 @@ function viewRun(
       merged.iterations.merge(slice.iterations);
       merged.dropped.merge(slice.dropped);
       merged.checks.merge(slice.checks);
+      merged.requestsBySecond.merge(slice.requestsBySecond);
+      merged.funnelBySecond.merge(slice.funnelBySecond);
     }
     firstMs = Math.min(firstMs, slice.firstMs);
     lastMs = Math.max(lastMs, slice.lastMs);
@@ -279,6 +286,10 @@ export function renderRuns(views: readonly RunView[]): Snapshot {
       out(M.httpRequestDuration).push(...histogramSamples(M.httpRequestDuration, [run, ...series.labels], series));
     for (const { labels, value } of view.funnel.series.values())
       out(M.funnelStage).push(sample(M.funnelStage, [run, ...labels], value));
+    for (const { labels, value } of view.requestsBySecond.series.values())
+      out(M.httpRequestsBySecond).push(sample(M.httpRequestsBySecond, [run, ...labels], value));
+    for (const { labels, value } of view.funnelBySecond.series.values())
+      out(M.funnelStageBySecond).push(sample(M.funnelStageBySecond, [run, ...labels], value));
     for (const [scenario, { rate, arrivals }] of view.planned) {
       out(M.plannedArrivalRate).push(sample(M.plannedArrivalRate, [run, scenario], rate));
       out(M.plannedArrivals).push(sample(M.plannedArrivals, [run, scenario], arrivals));

@@ -142,6 +142,12 @@ export class RunSlice {
   vusMax: GaugeValue | undefined;
   /** check, result */
   readonly checks = new CounterFamily();
+  /**
+   * stage, outcome, second; and stage, result, second: requests and funnel by the second of their
+   * sample time modulo 60 (only with {@link RunStoreOptions.sampleSeconds}; contracts/metrics.ts).
+   */
+  readonly requestsBySecond = new CounterFamily();
+  readonly funnelBySecond = new CounterFamily();
   /** Per k6 metric with thresholds declared in this slice's layer. */
   readonly trackers = new Map<string, MetricTracker>();
 }
@@ -222,6 +228,12 @@ export interface RunStoreOptions {
   readonly onBudgetFold?: (label: CappedLabel) => void;
   /** Stamps when samples arrive (see {@link RunSlice.receivedMs}); the system clock when omitted. */
   readonly clock?: Clock;
+  /**
+   * Also count requests and funnel samples by the second of their sample time modulo 60 (the
+   * `…_by_second_total` counters), so a report read from Prometheus places them in sample time
+   * exactly. At most 60 × stages × outcomes (results) series per run, outside the series budget.
+   */
+  readonly sampleSeconds?: boolean;
 }
 
 const KNOWN = {
@@ -272,6 +284,7 @@ export class RunStore {
   private readonly onEvict: (run: string) => void;
   private readonly onBudgetFold: (label: CappedLabel) => void;
   private readonly clock: Clock;
+  private readonly sampleSeconds: boolean;
   /** Series the budget counts, over all runs. */
   private seriesTotal = 0;
   /** The family key (`labels.join`) of the labels {@link budgeted} returned last, so it is joined once. */
@@ -285,6 +298,7 @@ export class RunStore {
     this.onEvict = options.onEvict ?? (() => {});
     this.onBudgetFold = options.onBudgetFold ?? (() => {});
     this.clock = options.clock ?? systemClock;
+    this.sampleSeconds = options.sampleSeconds ?? false;
   }
 
   /** Series the budget counts now, over all runs (≤ the budget plus the folded series). */
@@ -380,6 +394,8 @@ export class RunStore {
           value,
           this.ownKey,
         );
+        if (this.sampleSeconds)
+          slice.requestsBySecond.add([stageLabel(tags.stage), outcomeLabel(tags), secondOf(timeMs)], value);
         break;
       case KNOWN.httpReqDuration:
         slice.durations.observe(
@@ -402,6 +418,8 @@ export class RunStore {
           value,
           this.ownKey,
         );
+        if (this.sampleSeconds)
+          slice.funnelBySecond.add([stageLabel(tags.stage), resultLabel(tags.result), secondOf(timeMs)], value);
         break;
       case KNOWN.planned: {
         const [planned] = this.budgeted(
@@ -700,6 +718,11 @@ function labelTagsPrintable(tags: Readonly<Record<string, string>>): boolean {
     }
   }
   return true;
+}
+
+/** The `second` label: the whole second of a sample time (Unix ms) modulo 60, "0"–"59". */
+export function secondOf(timeMs: number): string {
+  return String(((Math.floor(timeMs / 1000) % 60) + 60) % 60);
 }
 
 function touch(slice: RunSlice, timeMs: number, scenario: string, receivedMs: number): void {

@@ -4,7 +4,7 @@
  */
 
 import { describe, expect, test } from 'vitest';
-import { resample, scrapeInterval, type PrometheusApi, type SampleClock } from './read-prometheus.ts';
+import { placeBySecond, resample, scrapeInterval, type PrometheusApi, type SampleClock } from './read-prometheus.ts';
 
 const clock = (newest: Array<number | undefined>, overrides: Partial<SampleClock> = {}): SampleClock => ({
   first: 100.4,
@@ -41,6 +41,32 @@ describe('placing a counter in sample time', () => {
     const slots = resample(cumulative, clock(newest), true);
     expect(slots.reduce((sum, count) => sum + count, 0)).toBe(33);
     expect(slots[3]).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('placing a per-second counter in sample time', () => {
+  // slots of 1 s from 120 (second 0 of a minute); grid points see samples up to these times
+  const minute = (newest: Array<number | undefined>): SampleClock =>
+    clock(newest, { first: 120.2, origin: 120, slotCount: 6, start: 118.5 });
+
+  test('puts each scrape’s growth in the second its label names, however late the scrape', () => {
+    // second 2 (122.x): 4 samples read by the scrape at newest 122.9, 3 more arriving late, at newest 124.1
+    const newest = [undefined, 120.2, 121.4, 122.9, 124.1, 125.8];
+    expect(placeBySecond([0, 0, 0, 4, 7, 7], 2, minute(newest))).toEqual([0, 0, 7, 0, 0, 0]);
+  });
+
+  test('tells the same label a minute apart: each growth goes to the latest such second not after the newest sample', () => {
+    const newest = [undefined, 120.2, 121.4, 122.9, 182.5, 183.0];
+    const slots = placeBySecond([0, 0, 0, 4, 9, 9], 2, minute(newest));
+    // the first 4 at 122, the next 5 at 182 (past the last slot, so the last slot holds them)
+    expect(slots).toEqual([0, 0, 4, 0, 0, 5]);
+  });
+
+  test('keeps every count: the slots add up to the counter’s growth', () => {
+    const newest = [undefined, 120.2, 121.1, 124.0, 124.5, 125.9, 126.2];
+    const slots = placeBySecond([0, 0, 0, 5, 5, 11, 12], 4, minute(newest));
+    expect(slots.reduce((sum, count) => sum + count, 0)).toBe(12);
+    expect(slots[4]).toBe(12);
   });
 });
 

@@ -173,19 +173,43 @@ export async function readPrometheusRun(options: ReadPrometheusOptions): Promise
     return entry;
   };
 
-  for (const series of await grid(`sum by (stage, outcome) (${RUN_METRICS.httpRequests.name}${selector})`)) {
+  // Requests and funnel: by the second of their sample time when the exporter exposes that
+  // (`--sample-seconds`), exact; else the totals, interpolated between scrapes.
+  const slotsBySecond = (series: PromSeries): number[] => {
+    const cumulative = cumulativeOnGrid(series, clock);
+    cumulative.forEach((value, index) => (load[index]! += value));
+    return placeBySecond(cumulative, Number(series.metric.second), clock);
+  };
+  const requestSeries = await grid(
+    `sum by (stage, outcome, second) (${RUN_METRICS.httpRequestsBySecond.name}${selector})`,
+  );
+  const funnelSeries = await grid(
+    `sum by (stage, result, second) (${RUN_METRICS.funnelStageBySecond.name}${selector})`,
+  );
+  const exact = requestSeries.length > 0 || funnelSeries.length > 0;
+  const requestSlots = exact
+    ? requestSeries.map((series) => [series, slotsBySecond(series)] as const)
+    : (await grid(`sum by (stage, outcome) (${RUN_METRICS.httpRequests.name}${selector})`)).map(
+        (series) => [series, slotsOf(series, { round: true, load: true })] as const,
+      );
+  for (const [series, values] of requestSlots) {
     const stage = series.metric.stage;
     const outcome = series.metric.outcome as RequestOutcome;
     if (!stage || !isFunnelStage(stage) || !REQUEST_OUTCOMES.includes(outcome)) continue;
-    slotsOf(series, { round: true, load: true }).forEach((value, slot) => {
+    values.forEach((value, slot) => {
       if (value > 0) stageAt(slot, stage).requests[outcome] = (stageAt(slot, stage).requests[outcome] ?? 0) + value;
     });
   }
-  for (const series of await grid(`sum by (stage, result) (${RUN_METRICS.funnelStage.name}${selector})`)) {
+  const funnelSlots = exact
+    ? funnelSeries.map((series) => [series, slotsBySecond(series)] as const)
+    : (await grid(`sum by (stage, result) (${RUN_METRICS.funnelStage.name}${selector})`)).map(
+        (series) => [series, slotsOf(series, { round: true, load: true })] as const,
+      );
+  for (const [series, values] of funnelSlots) {
     const stage = series.metric.stage;
     const result = series.metric.result as StageResult;
     if (!stage || !isFunnelStage(stage) || !STAGE_RESULTS.includes(result)) continue;
-    slotsOf(series, { round: true, load: true }).forEach((value, slot) => {
+    values.forEach((value, slot) => {
       if (value > 0) stageAt(slot, stage).funnel[result] = (stageAt(slot, stage).funnel[result] ?? 0) + value;
     });
   }
@@ -318,7 +342,18 @@ export async function readPrometheusRun(options: ReadPrometheusOptions): Promise
       url: options.url,
       queries: 'queries' in client ? (client as { queries: () => number }).queries() : 0,
       ...(scrape ? { scrapeIntervalSeconds: scrape.seconds } : {}),
-      resolution: resolutionNote(resolution, scrape?.seconds, options.resolutionSeconds, duration),
+      resolution: [
+        resolutionNote(resolution, scrape?.seconds, options.resolutionSeconds, duration),
+        placementNote(
+          exact,
+          scrape?.seconds ?? resolution,
+          slots,
+          resolution,
+          options.manifest,
+          scenario,
+          scenarioStartSeconds,
+        ),
+      ].join('; '),
     },
   };
 }
@@ -453,6 +488,30 @@ export function resample(cumulative: readonly number[], clock: SampleClock, roun
 }
 
 /**
+ * A per-second counter's growth per slot of the run (the exporter's `…_by_second_total`, label
+ * `second` = the whole second of each sample's time modulo 60). The growth seen at a grid point
+ * came from samples no newer than the newest sample time read then, so it belongs to the latest
+ * second at or before that time with this `second` label: exact as long as no sample reaches the
+ * exporter 60 s or more after the run's newest one, and Prometheus misses no minute of scrapes.
+ */
+export function placeBySecond(cumulative: readonly number[], second: number, clock: SampleClock): number[] {
+  const slots = new Array<number>(clock.slotCount).fill(0);
+  let previous = 0;
+  let newest: number | undefined;
+  for (let index = 0; index < cumulative.length; index += 1) {
+    newest = clock.newest[index] ?? newest;
+    const growth = cumulative[index]! - previous;
+    previous = cumulative[index]!;
+    if (!(growth > 0)) continue;
+    const latest = Math.floor(newest ?? clock.first);
+    const at = Number.isInteger(second) ? latest - ((((latest - second) % 60) + 60) % 60) : latest;
+    const slot = Math.min(clock.slotCount - 1, Math.max(0, Math.floor((at - clock.origin) / clock.resolution)));
+    slots[slot]! += growth;
+  }
+  return slots;
+}
+
+/**
  * Planned arrivals per slot, from the planned rate (the gauge, sample and hold, as the NDJSON path
  * spreads `planned_arrival_rate`): the rate read at a grid point holds until the newest sample
  * time of the next. The exporter's planned-arrivals counter is not used here: it grows only when
@@ -520,6 +579,36 @@ export async function scrapeInterval(
     return offset >= unit / 2 ? offset - unit : offset;
   });
   return { seconds, phase: reference + median(offsets) };
+}
+
+/**
+ * Scrape intervals a step must last for its throughput read between scrapes to stay within 2 %:
+ * each edge of its judged part is uncertain by up to one interval's samples.
+ */
+export const SCRAPES_PER_STEP = 100;
+
+/**
+ * What the report says about where inside a scrape interval its counts lie: exact to the second
+ * of sample time (the exporter's per-second counters), or interpolated, with the steps too short
+ * for that to be within 2 %.
+ */
+function placementNote(
+  exact: boolean,
+  scrapeSeconds: number,
+  slots: readonly RunSlot[],
+  resolution: number,
+  manifest: RunManifest | undefined,
+  scenario: string,
+  scenarioStartSeconds: number,
+): string {
+  if (exact)
+    return 'requests and funnel placed by the second of their sample time (the exporter runs with --sample-seconds); latency interpolated between scrapes';
+  const steps = planParts(manifest, scenario, slots, resolution, scenarioStartSeconds).profile.steps ?? [];
+  const short = steps.filter((step) => step.endSeconds - step.startSeconds < SCRAPES_PER_STEP * scrapeSeconds);
+  const base = `counts interpolated between scrapes: each edge of a judged part is uncertain by up to one scrape interval's samples (run the exporter with --sample-seconds for exact counts)`;
+  return short.length === 0
+    ? base
+    : `${base}; ${short.length} of ${steps.length} steps last less than ${SCRAPES_PER_STEP} scrape intervals (${Math.round(SCRAPES_PER_STEP * scrapeSeconds)} s), so their throughput may be off by more than 2 %`;
 }
 
 /** What the report says about the slot length it read Prometheus at. */

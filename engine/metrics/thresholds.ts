@@ -69,6 +69,20 @@ function aggregate(
 }
 
 /**
+ * Runs a parse of the script's threshold text: its RangeError describes the script, not the
+ * engine, so it becomes the plain Error the loader maps to exit code 104 (k6
+ * metrics/thresholds.go parse: `exitcodes.InvalidConfig`).
+ */
+function scriptInput<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof RangeError) throw new Error(error.message, { cause: error });
+    throw error;
+  }
+}
+
+/**
  * Builds the thresholds of `options.thresholds`, attaching them to the registry's metrics.
  * Throws an Error (the engine maps it to exit code 104) for unknown metrics, bad expressions,
  * and aggregations the metric type does not support.
@@ -79,7 +93,7 @@ export function buildThresholds(config: unknown, registry: MetricRegistry): Thre
     throw new Error('options.thresholds must be an object of metric name → list of thresholds');
   const thresholds: Threshold[] = [];
   for (const [key, list] of Object.entries(config as Record<string, unknown>)) {
-    const { name, selector } = splitMetricKey(key);
+    const { name, selector } = scriptInput(() => splitMetricKey(key));
     const metric = registry.get(name);
     if (!metric)
       throw new Error(
@@ -91,7 +105,8 @@ export function buildThresholds(config: unknown, registry: MetricRegistry): Thre
       const spec = typeof entry === 'string' ? { threshold: entry } : (entry as Record<string, unknown> | null);
       if (!spec || typeof spec.threshold !== 'string')
         throw new Error(`threshold on ${key} must be a string or {threshold, abortOnFail, delayAbortEval}`);
-      const expression = parseThresholdExpression(spec.threshold);
+      const text = spec.threshold;
+      const expression = scriptInput(() => parseThresholdExpression(text));
       const allowed = THRESHOLD_AGGREGATIONS[metric.type];
       if (!allowed.includes(expression.aggregation)) {
         throw new Error(

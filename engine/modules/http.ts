@@ -8,10 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { monoNow, wallNow } from '../clock.ts';
 import { CookieJar, parseSetCookie, type StoredCookie } from '../http/cookies.ts';
 import type { HttpTransport, TransportResult } from '../http/transport.ts';
-import type { Metric } from '../metrics/metric.ts';
+import type { Metric, Tags } from '../metrics/metric.ts';
 import type { EngineOptions } from '../options.ts';
 import type { ExecutionContext, Runtime } from '../runtime.ts';
 import { parseK6DurationMs as parseDuration } from '../../contracts/durations.ts';
+import { userTags } from './user-values.ts';
 import { UNSUPPORTED_MEMBERS, unsupportedFunction } from './unsupported.ts';
 
 /** `http.file(data, filename, contentType)`: a file part of a multipart body. */
@@ -280,6 +281,12 @@ export class CookieJarHandle {
   }
 }
 
+/** The tags and metadata a request's samples carry, taken when the request was made. */
+interface RequestTags {
+  readonly tags: Tags;
+  readonly metadata: Tags | undefined;
+}
+
 function requestCookies(raw: unknown): RequestCookie[] {
   if (raw === undefined || raw === null) return [];
   if (typeof raw !== 'object')
@@ -402,9 +409,9 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
     urlTag: string,
     nameTag: string,
     callback: ExpectedStatuses | null,
-    requestTags: Record<string, string>,
+    at: RequestTags,
   ): boolean {
-    const extra: Record<string, string> = { ...requestTags };
+    const extra: Record<string, string> = {};
     const on = (tag: string): boolean => runtime.tagOn(tag);
     if (on('method')) extra.method = method;
     if (on('url')) extra.url = urlTag;
@@ -421,8 +428,8 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
     if (on('ip') && result.remoteIp) extra.ip = result.remoteIp;
     const expected = callback ? callback.matches(result.status) : true;
     if (callback && on('expected_response')) extra.expected_response = String(expected);
-    const tags = runtime.tags(extra, context);
-    const metadata = runtime.metadata(context);
+    const tags = Object.freeze({ ...at.tags, ...extra });
+    const metadata = at.metadata;
     const time = wallNow() - (monoNow() - result.endedMono);
     runtime.emit(httpReqs, 1, tags, metadata, time, context);
     for (const [phaseMetric, phase] of phases)
@@ -460,10 +467,18 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
     if (url.protocol !== 'http:' && url.protocol !== 'https:')
       throw new TypeError(`unsupported protocol in URL "${String(target)}"; use http:// or https://`);
     const upperMethod = method.toUpperCase();
-    const requestTags: Record<string, string> = {};
-    for (const [key, value] of Object.entries(params.tags ?? {})) requestTags[key] = String(value);
+    let requestTags: Record<string, string>;
+    try {
+      requestTags = userTags(params.tags);
+    } catch (error) {
+      throw new TypeError(`invalid HTTP request metric tags: ${(error as Error).message}`);
+    }
     const explicitName = requestTags.name ?? templated?.name;
     delete requestTags.name;
+    // k6 takes the tags (group, VU tags, scenario) and metadata when the request is made, not when
+    // its answer comes (js/modules/k6/http/request.go parseRequest: TagsAndMeta), so a request
+    // made in a group and awaited outside it keeps the group.
+    const at: RequestTags = { tags: runtime.tags(requestTags, context), metadata: runtime.metadata(context) };
     const timeoutMs = params.timeout === undefined ? 60_000 : parseDuration(params.timeout);
     if (timeoutMs === undefined || timeoutMs <= 0)
       throw new TypeError(`params.timeout "${String(params.timeout)}" is not a positive duration`);
@@ -521,7 +536,7 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
           iteration.bytesSent += result.bytesSent;
           iteration.bytesReceived += result.bytesReceived;
         }
-        emitSamples(context, result, currentMethod, urlTag, nameTag, callback, requestTags);
+        emitSamples(context, result, currentMethod, urlTag, nameTag, callback, at);
         const setCookies = result.headers
           .filter(([name]) => name.toLowerCase() === 'set-cookie')
           .map(([, value]) => value);

@@ -1,5 +1,6 @@
 /** The `k6` module: check, group, fail (sleep and randomSeed are refused, see unsupported.ts). */
 
+import { userTags } from './user-values.ts';
 import { monoNow } from '../clock.ts';
 import type { Runtime } from '../runtime.ts';
 import { unsupportedFunction } from './unsupported.ts';
@@ -7,12 +8,6 @@ import { unsupportedFunction } from './unsupported.ts';
 /** True for `async function` / `async () =>`, which k6's check() and group() refuse. */
 export function isAsyncFunction(fn: unknown): boolean {
   return typeof fn === 'function' && fn.constructor?.name === 'AsyncFunction';
-}
-
-function userTags(tags: unknown): Record<string, string> {
-  const result: Record<string, string> = {};
-  if (tags && typeof tags === 'object') for (const [key, value] of Object.entries(tags)) result[key] = String(value);
-  return result;
 }
 
 /** Builds the `k6` module for one run. */

@@ -2,6 +2,7 @@
 
 import type { Metric, MetricType } from '../metrics/metric.ts';
 import type { Runtime } from '../runtime.ts';
+import { metricValue, userTags } from './user-values.ts';
 
 /** Builds the `k6/metrics` module for one run. */
 export function createMetricsModule(runtime: Runtime): Record<string, unknown> {
@@ -19,15 +20,20 @@ export function createMetricsModule(runtime: Runtime): Record<string, unknown> {
       add(value: number | boolean, tags?: Record<string, unknown>): boolean {
         const context = runtime.context();
         if (context.phase === 'init') throw new Error('metrics cannot be added in the init context');
-        const number = typeof value === 'boolean' ? Number(value) : Number(value);
-        if (!Number.isFinite(number)) {
-          runtime.warnOnce(
-            `${this.name}.add(${String(value)}): the value is not a finite number; the sample is dropped`,
-          );
+        // k6 metrics.go add: a refused value is a warning, or an exception under options.throw.
+        const checked = metricValue(this.name, value, arguments.length > 0);
+        if ('refused' in checked) {
+          if (runtime.options.throw === true) throw new Error(checked.refused);
+          runtime.warnOnce(checked.refused);
           return false;
         }
-        const extra: Record<string, string> = {};
-        if (tags && typeof tags === 'object') for (const [key, tag] of Object.entries(tags)) extra[key] = String(tag);
+        const number = checked.value;
+        let extra: Record<string, string>;
+        try {
+          extra = userTags(tags);
+        } catch (error) {
+          throw new TypeError(`cannot add tags for the '${this.name}' custom metric: ${(error as Error).message}`);
+        }
         runtime.emit(this.#metric, number, runtime.tags(extra, context), runtime.metadata(context), undefined, context);
         return true;
       }

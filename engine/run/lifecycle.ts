@@ -4,6 +4,7 @@
  * timeout (setupTimeout, teardownTimeout, handleSummaryTimeout).
  */
 
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { FloodgateError } from '../../contracts/errors.ts';
@@ -117,8 +118,45 @@ export async function runLifecycle(
       ),
     };
   }
-  if (phase === 'setup' && value !== undefined) return { json: JSON.stringify(value) };
+  if (phase === 'setup' && value !== undefined) {
+    const json = setupDataJson(value);
+    if (typeof json === 'string') return { json };
+    return { error: new FloodgateError('SETUP_DATA_INVALID', { script, detail: json.reason }) };
+  }
   return {};
+}
+
+/**
+ * setup()'s result as JSON, as k6 makes it: Go's json.Marshal of the value sobek exports
+ * (internal/js/runner.go Setup). Go refuses NaN and ±Infinity ("json: unsupported value: NaN")
+ * and cycles, where JSON.stringify would write null or throw its own TypeError; a BigInt
+ * exports as a big.Int and is written as its whole number. Returns the reason when k6 refuses.
+ */
+export function setupDataJson(value: unknown): string | { reason: string } {
+  // A BigInt is written as a marked string, then the marks are swapped for the digits; the
+  // mark carries a random nonce so no string of the script's own can look like one.
+  const mark = `\u0000bigint:${randomUUID()}:`;
+  let refused: string | undefined;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value, (_key, item: unknown) => {
+      if (typeof item === 'bigint') return `${mark}${item.toString()}`;
+      if (typeof item === 'number' && !Number.isFinite(item)) {
+        refused ??= `json: unsupported value: ${Number.isNaN(item) ? 'NaN' : item > 0 ? '+Inf' : '-Inf'}`;
+        return null;
+      }
+      return item;
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { reason: /circular/i.test(message) ? 'json: unsupported value: encountered a cycle' : message };
+  }
+  if (refused !== undefined) return { reason: refused };
+  if (json === undefined) return { reason: 'json: unsupported type: function' };
+  const escaped = JSON.stringify(mark)
+    .slice(1, -1)
+    .replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+  return json.replace(new RegExp(`"${escaped}(-?\\d+)"`, 'g'), '$1');
 }
 
 /** Where handleSummary's result goes. */

@@ -71,7 +71,12 @@ export function loadPlan(
     if (request.overrideOptions) exports = { ...exports, options: request.overrideOptions(exports.options) };
     const options = consolidateOptions(exports.options);
     runtime.systemTags = request.systemTags ? parseSystemTags(request.systemTags) : options.systemTags;
-    runtime.runTags = Object.freeze({ ...options.tags, ...request.tags });
+    const runTags = runTagsOf(options.tags, request.tags ?? {});
+    runtime.runTags = Object.freeze(runTags.tags);
+    if (runTags.dropped.length > 0)
+      runtime.warnOnce(
+        `options.tags ${runTags.dropped.join(', ')} are not applied: tags given with --tag replace the script's options.tags, as in k6`,
+      );
     const tuple = ExecutionTuple.from(
       parseExecutionSegment(request.executionSegment ?? options.executionSegment),
       parseSegmentSequence(request.executionSegmentSequence ?? options.executionSegmentSequence),
@@ -102,6 +107,21 @@ export function loadPlan(
     }
     throw error;
   }
+}
+
+/**
+ * The run's tags as k6 decides them: tags given on the command line (`--tag`) replace the
+ * script's `options.tags` wholesale, they are not merged (k6 lib/options.go Apply `RunTags`;
+ * k6's own test internal/cmd/tests/cmd_run_merge_run_tags_test.go, flag off). floodgate's
+ * runner always passes `--tag run=…`, so a script's other `options.tags` are dropped under
+ * k6 too; the engine says so once, with the keys it dropped.
+ */
+export function runTagsOf(
+  scriptTags: Readonly<Record<string, string>>,
+  cliTags: Readonly<Record<string, string>>,
+): { tags: Record<string, string>; dropped: string[] } {
+  if (Object.keys(cliTags).length === 0) return { tags: { ...scriptTags }, dropped: [] };
+  return { tags: { ...cliTags }, dropped: Object.keys(scriptTags).filter((key) => !(key in cliTags)) };
 }
 
 /**

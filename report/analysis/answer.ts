@@ -131,7 +131,7 @@ export function writeAnswer(analysis: AnswerInputs): ManagerAnswer {
     const canText =
       capacity.outcome === 'below-first-step'
         ? `No. Even the test’s first step, ${formatRate(first)} new applicants a minute, was too much; the opening brings ${PEAK.toLocaleString('en-US')} in its first minute.`
-        : `No. We can serve ${number!.text}; the opening brings ${PEAK.toLocaleString('en-US')} in its first minute, ${formatFactor(PEAK / number!.perMinute)} as many.`;
+        : `No. We can serve ${number!.text}; the opening brings ${PEAK.toLocaleString('en-US')} in its first minute, ${formatFactor(PEAK / number!.perMinute)} as many${forecast.scaleOutFactor === undefined ? '' : ` (to plan with: ${formatFactor(forecast.scaleOutFactor)}, at ${pct(forecast.targetUtilisation)} utilisation)`}.`;
     const headline =
       capacity.outcome === 'below-first-step'
         ? `No: we cannot take ${OPENING} — even the test’s first step (${formatRate(first)} new applicants a minute) was too much`
@@ -227,10 +227,12 @@ function fixWords(analysis: AnswerInputs, stage: FunnelStage | undefined): strin
       today !== undefined && today > 0
         ? ` (${formatFactor(needed / today)} the ${formatRate(today)} a second it answers today)`
         : '';
+    // needed = peak ÷ utilisation: say it that way (547 ÷ 70 % is +43 %, not "plus a 30 % margin").
+    const why = `the opening’s peak needs ${formatRate(forecast.requiredStageRatePerSecond)} a second, and ${formatRate(needed)} runs it at ${pct(forecast.targetUtilisation)} utilisation at the peak (${pct(1 - forecast.targetUtilisation)} headroom), the load we plan with.`;
     parts.push(
       names.owner === 'ministry'
-        ? `Ask the ministry for ${formatRate(needed)} ${names.requests} a second${times}: the opening’s peak needs ${formatRate(forecast.requiredStageRatePerSecond)} a second, plus a ${pct(1 - forecast.targetUtilisation)} margin.`
-        : `Grow ${names.name} to ${formatRate(needed)} ${names.requests} a second${times}: the opening’s peak needs ${formatRate(forecast.requiredStageRatePerSecond)} a second, plus a ${pct(1 - forecast.targetUtilisation)} margin.`,
+        ? `Ask the ministry for ${formatRate(needed)} ${names.requests} a second${times}: ${why}`
+        : `Grow ${names.name} to ${formatRate(needed)} ${names.requests} a second${times}: ${why}`,
     );
   } else if (forecast.available) {
     parts.push(

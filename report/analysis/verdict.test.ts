@@ -81,9 +81,17 @@ describe('a breakpoint with a knee', () => {
     expect(new Set(factors)).toEqual(new Set([ratio, scale]));
     // the first screen's factors say what they compare: the peak against capacity, the ask against today
     const [, , fix] = knee.answer.questions;
-    expect(knee.answer.questions[0].answer).toMatch(/80,000 in its first minute, \d+× as many\.$/);
+    // the raw ratio, then the one multiple to plan with (the scale-out factor at the target utilisation)
+    expect(knee.answer.questions[0].answer).toMatch(
+      /80,000 in its first minute, \d+× as many \(to plan with: \d+×, at 70 % utilisation\)\.$/,
+    );
+    expect(knee.answer.questions[0].answer).toContain(`to plan with: ${scale},`);
     expect(fix.answer).toMatch(
       /^Ask the ministry for [\d,]+ NIK checks a second \(\d+× the [\d.]+ a second it answers today\)/,
+    );
+    // the ask is the peak ÷ the target utilisation, said that way (not "plus a 30 % margin", which is × 1.3)
+    expect(fix.answer).toMatch(
+      /the opening’s peak needs [\d,.]+ a second, and [\d,.]+ runs it at 70 % utilisation at the peak \(30 % headroom\)/,
     );
   });
 });

@@ -47,6 +47,10 @@ export interface Table {
  * One definition of a stage's error rate, said wherever one is printed: failed requests ÷ all the
  * stage's requests; a refusal (429) is counted apart as throttled.
  */
+/** What the stage table's latencies are of, beside k6's thresholds that count every request. */
+export const STAGE_LATENCY_DEFINITION =
+  'Latencies are of successful requests; the k6 thresholds further down count every request, failed ones included, so a stage whose failures are slow reads higher there.';
+
 export const ERROR_RATE_DEFINITION =
   'Error rate = failed requests (5xx answers, timeouts, network errors) ÷ all requests of that stage, over the span named (a load step, a window, or the whole run); refusals (429) are counted apart as “throttled”. k6’s own http_req_failed counts every answer outside 200–399, refusals included, over all stages together, so it reads differently.';
 
@@ -233,9 +237,9 @@ export function stageTable(analysis: Analysis): Table {
       'stage',
       'requests',
       'successful/s',
-      'p50',
-      'p95',
-      'p99',
+      'p50 of successful',
+      'p95 of successful',
+      'p99 of successful',
       'error rate',
       'throttled',
       'objective p95',

@@ -10,6 +10,7 @@ import type { Analysis } from '../analysis/index.ts';
 import { charts, demandCaption, demandChart, plannedChart } from './charts.ts';
 import {
   ERROR_RATE_DEFINITION,
+  STAGE_LATENCY_DEFINITION,
   FORECAST_TITLE,
   count,
   USL_INTRO,
@@ -62,7 +63,7 @@ export function renderHtml(analysis: Analysis): string {
     stepsSection(analysis),
     section(
       'Stages over the whole run',
-      `<p class="note">${escapeHtml(ERROR_RATE_DEFINITION)}</p>${table(stageTable(analysis))}`,
+      `<p class="note">${escapeHtml(STAGE_LATENCY_DEFINITION)} ${escapeHtml(ERROR_RATE_DEFINITION)}</p>${table(stageTable(analysis))}`,
     ),
     trafficSections(analysis),
     section(

@@ -12,6 +12,7 @@
 import type { Analysis } from '../analysis/index.ts';
 import {
   ERROR_RATE_DEFINITION,
+  STAGE_LATENCY_DEFINITION,
   FORECAST_TITLE,
   USL_INTRO,
   USL_NOT_FITTED,
@@ -79,7 +80,14 @@ export function renderMarkdown(analysis: Analysis): string {
       '',
     );
   }
-  lines.push('## Stages over the whole run', '', text(ERROR_RATE_DEFINITION), '', table(stageTable(analysis)), '');
+  lines.push(
+    '## Stages over the whole run',
+    '',
+    text(`${STAGE_LATENCY_DEFINITION} ${ERROR_RATE_DEFINITION}`),
+    '',
+    table(stageTable(analysis)),
+    '',
+  );
   const profile = profileRows(analysis);
   if (profile) lines.push(`## ${text(PROFILE_TITLE)}`, '', table({ header: ['', ''], rows: profile }), '');
   const amplification = amplificationTable(analysis);

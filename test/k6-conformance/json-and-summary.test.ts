@@ -14,9 +14,10 @@ import { parseK6Summary } from '../../contracts/k6-summary.ts';
 import { RUN_METRICS as M } from '../../contracts/metrics.ts';
 import { sumOf } from '../../exporter/fixtures/exposition.ts';
 import { createExporter, exporterConfig } from '../../exporter/index.ts';
+import { parseRunSummary } from '../../exporter/summary.ts';
 import { readNdjson } from '../../report/read-ndjson.ts';
 import { readRunDirectory } from '../../report/read-run.ts';
-import { buildRun, type K6Run } from '../k6-formats/model.ts';
+import { buildRun, withoutChecks, type K6Run } from '../k6-formats/model.ts';
 import { jsonFile, jsonLines } from '../k6-formats/json-output.ts';
 import { handleSummaryData, machineReadableSummaryFile, summaryExport } from '../k6-formats/summary.ts';
 
@@ -142,6 +143,39 @@ describe('k6 JSON output from the conformance kit', () => {
     },
   );
 
+  test('with --sample-seconds, the exporter counts every request and applicant under the second of its sample time, as the kit recounts them', async () => {
+    const exporter = createExporter({ config: exporterConfig({ sampleSeconds: true }) });
+    await exporter.ingestStream([jsonFile(run, { zoneOffsetMinutes: 420 })]);
+    const text = await exporter.registry.metrics();
+    await exporter.close();
+    // the kit's recount: samples (value 1 each) by the whole second of their time, modulo 60
+    const recount = (metric: string): Map<string, number> => {
+      const bySecond = new Map<string, number>();
+      for (const sample of run.samples.filter((candidate) => candidate.metric === metric)) {
+        const second = String(Number((sample.unixNano / 1_000_000_000n) % 60n));
+        bySecond.set(second, (bySecond.get(second) ?? 0) + sample.value);
+      }
+      return bySecond;
+    };
+    for (const [metric, name, total] of [
+      ['http_reqs', M.httpRequestsBySecond.name, run.expected.httpRequestsTotal],
+      ['funnel_stage', M.funnelStageBySecond.name, run.expected.funnel.reduce((sum, entry) => sum + entry.count, 0)],
+    ] as const) {
+      const want = recount(metric);
+      expect([...want.values()].reduce((a, b) => a + b, 0)).toBe(total);
+      expect(want.size).toBeGreaterThan(5);
+      for (let second = 0; second < 60; second += 1)
+        expect(sumOf(text, name, { run: runId, second: String(second) }), `${metric} at second ${second}`).toBe(
+          want.get(String(second)) ?? 0,
+        );
+    }
+    // off by default: no such series
+    const plain = createExporter({ config: exporterConfig() });
+    await plain.ingestStream([jsonFile(run)]);
+    expect(sumOf(await plain.registry.metrics(), M.httpRequestsBySecond.name, { run: runId })).toBe(0);
+    await plain.close();
+  });
+
   test('a local zone offset moves no sample: the report places every request in the same slot as from a UTC host', async () => {
     const utc = join(dir, 'zone-utc.ndjson');
     const east = join(dir, 'zone-east.ndjson');
@@ -180,6 +214,30 @@ describe('k6 summaries from the conformance kit', () => {
     expect(result.thresholds.length).toBeGreaterThan(0);
     expect(result.thresholds.every((threshold) => threshold.ok === undefined)).toBe(true);
     expect(result.source).toMatchObject({ kind: 'ndjson', gzip: true });
+  });
+
+  test('the machine-readable summary of a run without checks (k6 writes "checks": {metrics: [], results: []}): read, no check invented, counts exact', async () => {
+    const unchecked = withoutChecks(run);
+    expect(unchecked.expected.checks).toEqual([]);
+    const text = machineReadableSummaryFile(unchecked);
+    expect(JSON.parse(text).results.checks).toEqual({ metrics: [], results: [] });
+    const summary = parseK6Summary(text);
+    expect(summary).toMatchObject({ shape: 'machine-readable', thresholds: undefined });
+    expect(summary.httpReqs).toBe(unchecked.expected.httpRequestsTotal);
+    expect(summary.iterations).toBe(unchecked.expected.iterationsTotal);
+    expect(Object.keys(summary.metrics).filter((name) => name.startsWith('checks'))).toEqual([]);
+    // the exporter's reader of summary.json agrees
+    expect(parseRunSummary(text)).toMatchObject({
+      httpReqs: unchecked.expected.httpRequestsTotal,
+      iterations: unchecked.expected.iterationsTotal,
+    });
+    const folder = mkdtempSync(join(dir, 'mrs-unchecked-'));
+    writeFileSync(join(folder, 'k6.ndjson'), jsonFile(unchecked));
+    writeFileSync(join(folder, 'summary.json'), text);
+    const result = await readRunDirectory(folder, { truth: 'off', run: runId });
+    expect(result.summary).toMatchObject({ shape: 'machine-readable', thresholds: false });
+    expect(result.checks).toEqual([]);
+    expect(result.thresholds.some((threshold) => threshold.metric === 'checks')).toBe(false);
   });
 
   test('a --summary-export file in a results folder: the failed p(95) threshold is a failed threshold in the report', async () => {

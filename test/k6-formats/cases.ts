@@ -3,12 +3,13 @@
  * it, and what a correct reader must conclude. A case's `expected` comes from `run.expected`
  * (recounted from the raw samples) plus the outcome the case is about.
  */
-import type { ExpectedTotals } from './expected.ts';
+import { computeExpected, type ExpectedTotals } from './expected.ts';
 import type { K6Run, RunOptions, RunnerSpec } from './model.ts';
-import { buildRun } from './model.ts';
+import { buildRun, runFromSamples } from './model.ts';
 import {
   remoteWriteRequests,
   remoteWriteRequestsAsync,
+  remoteWriteSentRun,
   trendStatSuffix,
   type RemoteWriteOptions,
   type RemoteWriteRequest,
@@ -42,6 +43,13 @@ export interface RemoteWriteCase {
   readonly run: K6Run;
   readonly requests: readonly RemoteWriteRequest[];
   readonly outcome: RemoteWriteOutcome;
+  /**
+   * Cases where k6 never sends some samples (a crashed process, a push inside a millisecond):
+   * how many. `run` is then the run as received (`remoteWriteSentRun`): its `expected` recounts
+   * only the samples k6 sends, and `sampled` is the whole run as k6 sampled it.
+   */
+  readonly unsent?: number;
+  readonly sampled?: K6Run;
 }
 
 const plain = (id: string, address: string, extra: Partial<RunnerSpec> = {}): RunnerSpec => ({ id, address, ...extra });
@@ -143,6 +151,147 @@ export function restartAboveLastPush(): RemoteWriteCase {
     },
     { pushIntervalMs: 1000 },
   );
+}
+
+/**
+ * A case whose requests leave samples unsent: `run` is what the receiver gets (recounted from
+ * the raw samples k6 sends, `remoteWriteSentRun`), `sampled` what k6 sampled.
+ */
+function lossy(name: string, description: string, runOptions: RunOptions, rw: RemoteWriteOptions): RemoteWriteCase {
+  const sampled = crashedAtLastIteration(buildRun(runOptions), rw.crashed ?? []);
+  const sent = remoteWriteSentRun(sampled, rw);
+  return {
+    name,
+    description,
+    run: sent,
+    sampled,
+    unsent: sent.unsent,
+    requests: remoteWriteRequests(sampled, rw),
+    outcome: { kind: 'exact' },
+  };
+}
+
+/**
+ * A crashed process samples nothing after it dies: the kit's run keeps a process's vus/vus_max
+ * gauges until the next process starts, so those after its last iteration are cut (it dies right
+ * after that iteration). The samples since its last periodic push are then what the crash loses.
+ */
+function crashedAtLastIteration(run: K6Run, crashed: NonNullable<RemoteWriteOptions['crashed']>): K6Run {
+  if (crashed.length === 0) return run;
+  const deathNs = new Map<string, bigint>();
+  for (const sample of run.samples) {
+    if (sample.metric !== 'iterations') continue;
+    if (!crashed.some((entry) => entry.runner === sample.runner && entry.process === sample.process)) continue;
+    const key = `${sample.runner}|${sample.process}`;
+    if (sample.unixNano > (deathNs.get(key) ?? -1n)) deathNs.set(key, sample.unixNano);
+  }
+  const samples = run.samples.filter(
+    (sample) => !(sample.unixNano > (deathNs.get(`${sample.runner}|${sample.process}`) ?? sample.unixNano)),
+  );
+  const base = { ...run, samples };
+  return { ...base, expected: computeExpected(base) };
+}
+
+/**
+ * Case: a k6-operator runner crashes (killed: no flush at Stop) and its pod restarts; what the
+ * old process sampled after its last push is lost. Expected: everything sent, counted once.
+ */
+export function crashRestartOperator(): RemoteWriteCase {
+  return lossy(
+    'crash-restart-operator',
+    'pod-1 is killed right after its 12th iteration (no final flush: what it sampled since its last push is lost), and its pod restarts with fresh counters',
+    {
+      runners: [operator(1, '127.0.0.8', { restartAfterIteration: 12 })],
+      nativeHistograms: true,
+      seed: 21,
+      iterationsPerRunner: 60,
+      iterationGapMs: 20,
+    },
+    { pushIntervalMs: 50, crashed: [{ runner: 'pod-1', process: 1 }] },
+  );
+}
+
+/** Case: a plain runner (no instance_id) is killed and started again by hand on the same machine. */
+export function crashRestartPlain(): RemoteWriteCase {
+  return lossy(
+    'crash-restart-plain',
+    'a plain runner at 127.0.0.9 is killed right after its 8th iteration (no final flush) and started again by hand, same address and labels',
+    {
+      runners: [plain('runner-1', '127.0.0.9', { restartAfterIteration: 8 })],
+      nativeHistograms: true,
+      seed: 22,
+      iterationsPerRunner: 60,
+      iterationGapMs: 20,
+    },
+    { pushIntervalMs: 50, crashed: [{ runner: 'runner-1', process: 1 }] },
+  );
+}
+
+/**
+ * Case: pushes inside a millisecond, the last two under 1 ms apart. Real k6 flushes at
+ * ns-precise times (`output/helpers.go` `PeriodicFlusher`); here every 5 ms, 0.5 ms into the ms,
+ * and the run stops 0.3 ms after the last of them, so the flush at Stop comes 0.5 ms after it.
+ * A sample in the same ms as its series' last push, after that push, waits for a newer-ms sample
+ * of the series (`convertToPbSeries`: `truncTime.After(swm.Latest)`), or is never sent: here one
+ * request and one iteration. Hand-made samples, so every case the rule has is in it.
+ */
+export function subMillisecondPushGap(): RemoteWriteCase {
+  const runner = plain('runner-1', '127.0.0.10');
+  const X = 1_787_302_800_000_000_000n; // a whole ms
+  const at = (ms: number): bigint => X + BigInt(Math.round(ms * 1e6));
+  const runTags = { run: 'kit-submillisecond' };
+  const request = {
+    ...runTags,
+    scenario: 'registration_opening',
+    group: '',
+    stage: 'landing',
+    method: 'GET',
+    status: '200',
+    expected_response: 'true',
+    name: 'http://127.0.0.1:8080/',
+    url: 'http://127.0.0.1:8080/',
+    proto: 'HTTP/1.1',
+  };
+  const entered = { ...runTags, scenario: 'registration_opening', group: '', stage: 'landing', result: 'entered' };
+  const iteration = { ...runTags, scenario: 'registration_opening', group: '' };
+  const sampled = runFromSamples({
+    runner,
+    metrics: [
+      { name: 'http_reqs', type: 'counter', contains: 'default' },
+      { name: 'funnel_stage', type: 'counter', contains: 'default' },
+      { name: 'iterations', type: 'counter', contains: 'default' },
+      { name: 'vus', type: 'gauge', contains: 'default' },
+    ],
+    samples: [
+      { metric: 'vus', unixNano: at(0.1), value: 1, tags: runTags },
+      { metric: 'http_reqs', unixNano: at(0.1), value: 1, tags: request },
+      { metric: 'http_reqs', unixNano: at(5.2), value: 1, tags: request },
+      { metric: 'funnel_stage', unixNano: at(5.2), value: 1, tags: entered },
+      { metric: 'iterations', unixNano: at(5.3), value: 1, tags: iteration },
+      // after the push at 5.5, same ms 5: the request waits for 7.3, the entry for 10.7
+      { metric: 'iterations', unixNano: at(5.6), value: 1, tags: iteration },
+      { metric: 'http_reqs', unixNano: at(5.7), value: 1, tags: request },
+      { metric: 'funnel_stage', unixNano: at(5.9), value: 1, tags: entered },
+      { metric: 'http_reqs', unixNano: at(7.3), value: 1, tags: request },
+      { metric: 'http_reqs', unixNano: at(10.2), value: 1, tags: request },
+      { metric: 'vus', unixNano: at(10.4), value: 2, tags: runTags },
+      // after the push at 10.5, same ms 10 as the request's push there: never sent
+      { metric: 'funnel_stage', unixNano: at(10.7), value: 1, tags: entered },
+      { metric: 'http_reqs', unixNano: at(10.8), value: 1, tags: request },
+    ],
+  });
+  const rw: RemoteWriteOptions = { pushIntervalMs: 5, tickOffsetNs: 500_000 };
+  const sent = remoteWriteSentRun(sampled, rw);
+  return {
+    name: 'sub-millisecond-push-gap',
+    description:
+      'flushes 0.5 ms into their ms every 5 ms, Stop 0.5 ms after the last: same-ms samples after a push wait for a newer-ms one or stay unsent',
+    run: sent,
+    sampled,
+    unsent: sent.unsent,
+    requests: remoteWriteRequests(sampled, rw),
+    outcome: { kind: 'exact' },
+  };
 }
 
 /** Case: native histograms (`--features native-histograms`). */
@@ -252,6 +401,9 @@ export const REMOTE_WRITE_CASES: readonly (() => RemoteWriteCase)[] = [
   defaultTrendStats,
   manyTrendStats,
   staleMarkers,
+  crashRestartOperator,
+  crashRestartPlain,
+  subMillisecondPushGap,
 ];
 
 /** One `http_req_duration` series as remote write can carry it: count exact, sum within a tolerance. */

@@ -549,3 +549,15 @@ export function runFromSamples(hand: HandRun): K6Run {
   };
   return { ...base, expected: computeExpected(base) };
 }
+
+/**
+ * `run` as if its script called no `check()`: the same samples without the `checks` metric and
+ * its threshold (k6 reports only metrics that got samples; `checks` then has none).
+ */
+export function withoutChecks(run: K6Run): K6Run {
+  const samples = run.samples.filter((sample) => sample.metric !== 'checks');
+  const metrics = new Map([...run.metrics].filter(([name]) => name !== 'checks'));
+  const thresholds = Object.fromEntries(Object.entries(run.thresholds).filter(([metric]) => metric !== 'checks'));
+  const base = { ...run, samples, metrics, thresholds };
+  return { ...base, expected: computeExpected(base) };
+}

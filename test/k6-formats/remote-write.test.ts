@@ -4,6 +4,9 @@ import { describe, expect, test } from 'vitest';
 import {
   buildRun,
   bucketKey,
+  crashRestartOperator,
+  crashRestartPlain,
+  subMillisecondPushGap,
   defaultTrendStats,
   encodeWriteRequest,
   K6_REMOTE_WRITE_HEADERS,
@@ -316,6 +319,47 @@ describe('cumulative values equal the totals recounted from the raw samples', ()
     const late = remoteWriteRequests(run, { pushIntervalMs: 5, tickOffsetNs: 500_000 });
     expect(late.map((r) => r.kind)).toEqual(['push']);
     expect(lastCounterSums(late, 'k6_iterations_total')).toBe(2);
+  });
+
+  test.each([
+    ['a k6-operator runner killed and restarted', crashRestartOperator],
+    ['a plain runner killed and started again', crashRestartPlain],
+    ['pushes inside a millisecond, the last two 0.5 ms apart', subMillisecondPushGap],
+  ])(
+    '%s: the last pushed values equal the recount of the samples k6 sends, and some samples are never sent',
+    (_name, make) => {
+      const c = make();
+      // two derivations that share no code: the request builder's sinks, and remoteWriteSentRun's rule
+      expect(lastCounterSums(c.requests, 'k6_http_reqs_total')).toBe(c.run.expected.httpRequestsTotal);
+      expect(lastCounterSums(c.requests, 'k6_iterations_total')).toBe(c.run.expected.iterationsTotal);
+      expect(lastCounterSums(c.requests, 'k6_funnel_stage_total')).toBe(
+        c.run.expected.funnel.reduce((a, f) => a + f.count, 0),
+      );
+      expect(c.unsent).toBeGreaterThan(0);
+      expect(c.run.samples.length + c.unsent!).toBe(c.sampled!.samples.length);
+      expect(c.run.expected.httpRequestsTotal).toBeLessThan(c.sampled!.expected.httpRequestsTotal);
+    },
+  );
+
+  test('a killed process sends no flush at Stop: its last push is a periodic one, before its last samples', () => {
+    for (const c of [crashRestartOperator(), crashRestartPlain()]) {
+      const old = c.requests.filter((r) => r.process === 1);
+      expect(old.length).toBeGreaterThan(1);
+      expect(old.every((r) => r.kind === 'push')).toBe(true);
+      const lastSampleMs = Math.max(
+        ...c.sampled!.samples.filter((x) => x.process === 1).map((x) => Number(x.unixNano / 1_000_000n)),
+      );
+      expect(Math.max(...old.map((r) => r.atMs))).toBeLessThanOrEqual(lastSampleMs);
+      expect(c.requests.some((r) => r.process === 2)).toBe(true);
+    }
+  });
+
+  test('the sub-millisecond case: exactly the request at 10.8 ms and the iteration at 5.6 ms are never sent', () => {
+    const c = subMillisecondPushGap();
+    expect(c.requests.map((r) => r.atMs - c.requests[0]!.atMs)).toEqual([0, 5, 6]);
+    expect(c.sampled!.expected.httpRequestsTotal - c.run.expected.httpRequestsTotal).toBe(1);
+    expect(c.sampled!.expected.iterationsTotal - c.run.expected.iterationsTotal).toBe(1);
+    expect(c.run.expected.funnel.reduce((a, f) => a + f.count, 0)).toBe(3);
   });
 
   test('native histogram buckets are client_golang schema-3 buckets (1 s is the top of bucket 0)', () => {

@@ -34,7 +34,7 @@ import {
   type PbTimeSeries,
 } from './prompb.ts';
 import { NativeHistogram } from './native-histogram.ts';
-import { k6Percentile, sortFloats } from './expected.ts';
+import { computeExpected, k6Percentile, sortFloats } from './expected.ts';
 import type { K6Run, K6Sample, MetricDef } from './model.ts';
 import { seededRandom } from './model.ts';
 import { compareUtf8 } from './go-json.ts';
@@ -69,6 +69,12 @@ export interface RemoteWriteOptions {
   readonly staleMarkers?: boolean;
   /** Seed of the per-request series shuffle. Default 7. */
   readonly seed?: number;
+  /**
+   * k6 processes that crash (SIGKILL, OOM) instead of stopping: no flush at Stop and no stale
+   * markers, so what they sampled since their last periodic push is never sent
+   * (`remotewrite.go` `Stop` runs only on a clean end).
+   */
+  readonly crashed?: ReadonlyArray<{ readonly runner: string; readonly process: number }>;
 }
 
 /** One HTTP request k6 would send. */
@@ -260,13 +266,16 @@ function* remoteWriteRequestSteps(run: K6Run, options: RemoteWriteOptions): Gene
       // periodic flusher ticks every interval from the output's start, plus the flush at Stop
       const ticks: number[] = [];
       for (let t = startMs + interval; t <= lastMs; t += interval) ticks.push(t);
-      ticks.push(lastMs + 1);
+      const crashed = isCrashed(options, runner.id, process);
+      if (!crashed) ticks.push(lastMs + 1);
       for (const [tickIndex, tick] of ticks.entries()) {
         const seen = new Set<string>();
         const order: string[] = [];
         // the periodic ticks may fall inside a ms (tickOffsetNs); the Stop flush (last) never does
         const tickNs =
-          tickOffsetNs === 0n || tickIndex === ticks.length - 1 ? null : BigInt(tick) * 1_000_000n + tickOffsetNs;
+          tickOffsetNs === 0n || (!crashed && tickIndex === ticks.length - 1)
+            ? null
+            : BigInt(tick) * 1_000_000n + tickOffsetNs;
         while (
           cursor < samples.length &&
           (tickNs === null ? sampleMs[cursor]! < tick : samples[cursor]!.unixNano < tickNs)
@@ -345,7 +354,7 @@ function* remoteWriteRequestSteps(run: K6Run, options: RemoteWriteOptions): Gene
         );
         yield* pending.splice(0);
       }
-      if (options.staleMarkers) {
+      if (options.staleMarkers && !crashed) {
         const stopMs = lastMs + 1;
         const staleTs = stopMs + 1;
         const timeseries = shuffle(
@@ -369,4 +378,68 @@ function* remoteWriteRequestSteps(run: K6Run, options: RemoteWriteOptions): Gene
       }
     }
   }
+}
+
+function isCrashed(options: RemoteWriteOptions, runner: string, process: number): boolean {
+  return (options.crashed ?? []).some((entry) => entry.runner === runner && entry.process === process);
+}
+
+/**
+ * The samples whose values reach the receiver: `run`'s samples less those k6 never sends with
+ * `options`, recounted (`expected`) as `buildRun` recounts. Derived here from k6's two rules, not
+ * from the request builder above: a series is pushed at a flush only when a sample added at that
+ * flush has a later truncated ms than the series' newest so far (`remotewrite.go`
+ * `convertToPbSeries`), carrying every sample added up to then; a sample is added at the first
+ * flush whose time is after it (periodic ticks at `tickOffsetNs` into their ms; the flush at Stop
+ * after every sample, none for a crashed process). So the samples a series still holds after its
+ * last push, and a crashed process's samples after its last tick, are never sent.
+ */
+export function remoteWriteSentRun(run: K6Run, options: RemoteWriteOptions = {}): K6Run & { readonly unsent: number } {
+  const interval = options.pushIntervalMs ?? 5000;
+  const offsetNs = BigInt(options.tickOffsetNs ?? 0);
+  const kept = new Set<K6Sample>();
+  for (const runner of run.runners) {
+    for (const process of [1, 2]) {
+      const samples = run.samples.filter((sample) => sample.runner === runner.id && sample.process === process);
+      if (samples.length === 0) continue;
+      const startMs = toMs(samples[0]!.unixNano);
+      const lastMs = toMs(samples[samples.length - 1]!.unixNano);
+      const flushes: bigint[] = [];
+      for (let t = startMs + interval; t <= lastMs; t += interval) flushes.push(BigInt(t) * 1_000_000n + offsetNs);
+      const stop = !isCrashed(options, runner.id, process);
+      // flush index per sample, in emission order (a later sample is never added earlier)
+      const flushOf: number[] = [];
+      let flush = 0;
+      for (const sample of samples) {
+        while (flush < flushes.length && !(sample.unixNano < flushes[flush]!)) flush += 1;
+        flushOf.push(flush < flushes.length || stop ? flush : Number.POSITIVE_INFINITY);
+      }
+      // per series: the last flush that pushed it, then the samples added up to that flush
+      const bySeries = new Map<string, number[]>();
+      samples.forEach((sample, index) => {
+        const key = `${sample.metric}\u0000${JSON.stringify(Object.entries(sample.tags).sort())}`;
+        const list = bySeries.get(key) ?? [];
+        list.push(index);
+        bySeries.set(key, list);
+      });
+      for (const indexes of bySeries.values()) {
+        // the newest truncated ms the series' sink has seen, over every flush so far
+        let newest = Number.NEGATIVE_INFINITY;
+        let lastPush = -1;
+        let position = 0;
+        while (position < indexes.length && Number.isFinite(flushOf[indexes[position]!]!)) {
+          const at = flushOf[indexes[position]!]!;
+          let groupNewest = Number.NEGATIVE_INFINITY;
+          for (; position < indexes.length && flushOf[indexes[position]!] === at; position += 1)
+            groupNewest = Math.max(groupNewest, toMs(samples[indexes[position]!]!.unixNano));
+          if (groupNewest > newest) lastPush = at;
+          newest = Math.max(newest, groupNewest);
+        }
+        for (const index of indexes) if (flushOf[index]! <= lastPush) kept.add(samples[index]!);
+      }
+    }
+  }
+  const samples = run.samples.filter((sample) => kept.has(sample));
+  const base = { ...run, samples };
+  return { ...base, expected: computeExpected(base), unsent: run.samples.length - samples.length };
 }

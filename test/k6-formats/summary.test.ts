@@ -8,6 +8,7 @@ import {
   oldJsonSummary,
   summaryExport,
   summaryInputOf,
+  withoutChecks,
   type SummaryInput,
 } from './index.ts';
 
@@ -280,6 +281,15 @@ describe('the new machine-readable summary (schema 1.0.0)', () => {
     expect(m[0]!.values.count).toBe(run.expected.perMetric.checks!.samples);
     expect(m[1]!.values.matches).toBe(run.expected.checks[0]!.fails);
     expect(m[2]!.values.matches).toBe(run.expected.checks[0]!.passes);
+  });
+
+  test('a run without checks still has results.checks, empty: {metrics: [], results: []}, before metrics', () => {
+    const unchecked = machineReadableSummary(withoutChecks(run)) as { results: Record<string, unknown> };
+    expect(Object.keys(unchecked.results)).toEqual(['checks', 'metrics']);
+    expect(unchecked.results.checks).toEqual({ metrics: [], results: [] });
+    expect(machineReadableSummaryFile(withoutChecks(run))).toContain(
+      '"checks": {\n            "metrics": [],\n            "results": []\n        }',
+    );
   });
 
   test('leaves out checks, and the six http phase trends in the default compact mode', () => {

@@ -377,6 +377,14 @@ export function machineReadableSummary(run: K6Run, options: MachineReadableOptio
       ],
       results: input.rootGroup.checks.map((c) => ({ fails: c.fails, name: c.name, passes: c.passes })),
     };
+  } else {
+    // No check ran: k6 still writes `checks`, empty. `machineReadableSummaryResultsChecksBuilder`
+    // returns an empty builder when `s.Checks` is nil (`internal/output/summary/data.go`
+    // `populateSummaryChecks` leaves it nil without a `checks` sample), so `Results.Checks` points
+    // to a struct whose `Metrics` and `Results` are nil slices. The summary reaches JS through
+    // `rt.ToValue` (`internal/js/runner.go`), not encoding/json: `omitempty` does not apply, and
+    // sobek turns a nil slice into an empty array (`runtime.go` `toValue`, `reflect.Slice`).
+    results.checks = { metrics: [], results: [] };
   }
   results.metrics = metrics;
   const generatedAt = options.generatedAtUnixNano ?? run.startUnixNano + BigInt(durationMs) * 1_000_000n;
