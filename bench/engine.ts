@@ -13,7 +13,9 @@
  *    each iteration started against its planned time (the rate integral).
  *
  * Run: `npm run bench -- engine` (or `npx tsx bench/engine.ts`). Loopback only, ~60 s.
- * `BENCH_ROUNDS` (default 4) and `BENCH_SECONDS` (default 3) change the throughput part.
+ * `BENCH_ROUNDS` (default 4) and `BENCH_SECONDS` (default 3) change the throughput part;
+ * `BENCH_UNDICI=1` adds, in the same alternation, the engine over its former undici transport
+ * (`FLOODGATE_HTTP_CLIENT=undici`), without and with output, for a before/after in one run.
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -67,7 +69,11 @@ async function enginePerCore(
   dir: string,
   withOutput: boolean,
   seconds = DURATION_S,
+  client: 'own' | 'undici' = 'own',
 ): Promise<{ requests: number; perCore: number }> {
+  // read by the engine's HttpTransport when a run creates it
+  if (client === 'undici') process.env.FLOODGATE_HTTP_CLIENT = 'undici';
+  else delete process.env.FLOODGATE_HTTP_CLIENT;
   const script = join(dir, 'closed.js');
   writeFileSync(
     script,
@@ -151,7 +157,9 @@ const load = (): string =>
     .map((value) => value.toFixed(2))
     .join(', ');
 
-type EngineSubject = 'none' | 'json';
+type EngineSubject = 'none' | 'json' | 'undici-none' | 'undici-json';
+const SUBJECTS: readonly EngineSubject[] =
+  process.env.BENCH_UNDICI === '1' ? ['none', 'json', 'undici-none', 'undici-json'] : ['none', 'json'];
 
 /**
  * Runs autocannon and the engine alternately (A none A json A none A json A …): each engine run
@@ -161,13 +169,20 @@ type EngineSubject = 'none' | 'json';
 async function throughput(url: string, dir: string): Promise<void> {
   // Warm-up (not counted): the first run of the engine pays for JIT and module set-up.
   await enginePerCore(url, dir, true, 1);
+  if (SUBJECTS.includes('undici-none')) await enginePerCore(url, dir, true, 1, 'undici');
   await autocannonPerCore(url, 1);
   const guardBefore = { ...guardStats };
   const baseline: Array<{ requests: number; perCore: number }> = [await autocannonPerCore(url)];
   const runs: Array<{ subject: EngineSubject; requests: number; perCore: number; ratio: number }> = [];
   for (let round = 0; round < ROUNDS; round += 1) {
-    for (const subject of ['none', 'json'] as const) {
-      const result = await enginePerCore(url, dir, subject === 'json');
+    for (const subject of SUBJECTS) {
+      const result = await enginePerCore(
+        url,
+        dir,
+        subject.endsWith('json'),
+        DURATION_S,
+        subject.startsWith('undici') ? 'undici' : 'own',
+      );
       const before = baseline[baseline.length - 1] as { perCore: number };
       const after = await autocannonPerCore(url);
       baseline.push(after);
@@ -188,7 +203,10 @@ async function throughput(url: string, dir: string): Promise<void> {
   for (const [subject, label, goal] of [
     ['none', 'engine, no output  ', GOAL_NO_OUTPUT],
     ['json', 'engine, --out json ', GOAL_WITH_OUTPUT],
+    ['undici-none', 'undici, no output  ', GOAL_NO_OUTPUT],
+    ['undici-json', 'undici, --out json ', GOAL_WITH_OUTPUT],
   ] as const) {
+    if (!SUBJECTS.includes(subject)) continue;
     const ratio = median(of(subject).map((run) => run.ratio));
     console.log(
       `  ${label}          ${fixed(median(of(subject).map((run) => run.perCore)), 0)} req/CPU-s  (~${fixed(median(of(subject).map((run) => run.requests)), 0)} requests)  ratio ${fixed(ratio, 3)}  [runs ${of(

@@ -112,8 +112,8 @@ export const profileCommand = defineCommand<ProfileCommandConfig>({
       if (files.length !== 1) throw new FloodgateError('USAGE', { detail: 'profile show takes one profile file' });
       const profile = await readProfileFile(files[0]!);
       const scaling = {
-        ...(config.rateScale === undefined ? {} : { rateScale: config.rateScale }),
-        ...(config.timeScale === undefined ? {} : { timeScale: config.timeScale }),
+        rateScale: config.rateScale,
+        timeScale: config.timeScale,
       };
       stdout.write(
         renderProfile(profile, {
@@ -131,10 +131,10 @@ export const profileCommand = defineCommand<ProfileCommandConfig>({
       use: config.use,
       clientKey: config.clientKey,
       signal,
-      ...(config.format === undefined ? {} : { format: config.format }),
-      ...(config.stageMap === undefined ? {} : { stageMap: config.stageMap }),
-      ...(config.opening === undefined ? {} : { opening: config.opening }),
-      ...(config.name === undefined ? {} : { name: config.name }),
+      format: config.format,
+      stageMap: config.stageMap,
+      opening: config.opening,
+      name: config.name,
     });
     const rejected = Object.values(profile.source.rejected).reduce((a, b) => a + b, 0);
     const ignored = Object.values(profile.source.ignored).reduce((a, b) => a + b, 0);

@@ -89,13 +89,13 @@ export const reportCommand = defineCommand<ReportCommandConfig>({
     const dir = args[0]!;
     const outcome = await buildReport({
       dir,
-      ...(config.out === undefined ? {} : { out: config.out }),
-      ...(config.baseline === undefined ? {} : { baseline: config.baseline }),
-      ...(config.prometheus === undefined ? {} : { prometheus: config.prometheus }),
-      ...(config.run === undefined ? {} : { run: config.run }),
-      ...(config.slo === undefined ? {} : { slo: config.slo }),
-      ...(config.targetTruth === undefined ? {} : { truth: config.targetTruth }),
-      ...(config.window === undefined ? {} : { windowSeconds: config.window }),
+      out: config.out,
+      baseline: config.baseline,
+      prometheus: config.prometheus,
+      run: config.run,
+      slo: config.slo,
+      truth: config.targetTruth,
+      windowSeconds: config.window,
       signal,
     });
     const { verdict, validity } = outcome.analysis;

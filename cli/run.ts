@@ -204,34 +204,32 @@ export const runCommand = defineCommand<RunCommandConfig>({
       throw new FloodgateError('USAGE', { detail: `give a script or --scenario ${config.scenario}, not both` });
     }
     const execution = {
-      ...(config.vus === undefined ? {} : { vus: config.vus }),
-      ...(config.duration === undefined ? {} : { duration: config.duration }),
-      ...(config.iterations === undefined ? {} : { iterations: config.iterations }),
-      ...(config.stage === undefined ? {} : { stages: config.stage }),
+      vus: config.vus,
+      duration: config.duration,
+      iterations: config.iterations,
+      stages: config.stage,
     };
     const outcome = await runScenario(
       {
         target: config.target,
         scenario: config.scenario,
-        ...(script === undefined ? {} : { script }),
+        script,
         execution,
         tags: config.tag ?? [],
         outputs: config.k6Out ?? [],
-        ...(config.summaryExport === undefined ? {} : { summaryExport: config.summaryExport }),
+        summaryExport: config.summaryExport,
         noThresholds: config.thresholds === false,
         quiet: config.quiet === true,
         k6Flags: (extracted ?? []) as GivenK6Flag[],
         engine: config.engine,
-        ...(config.rateScale === undefined ? {} : { rateScale: config.rateScale }),
-        ...(config.timeScale === undefined ? {} : { timeScale: config.timeScale }),
-        ...(config.profile === undefined ? {} : { profile: config.profile }),
-        ...(config.runId === undefined ? {} : { runId: config.runId }),
-        ...(config.out === undefined ? {} : { out: config.out }),
+        rateScale: config.rateScale,
+        timeScale: config.timeScale,
+        profile: config.profile,
+        runId: config.runId,
+        out: config.out,
         env: config.env ?? [],
-        ...(config.executionSegment === undefined ? {} : { executionSegment: config.executionSegment }),
-        ...(config.executionSegmentSequence === undefined
-          ? {}
-          : { executionSegmentSequence: config.executionSegmentSequence }),
+        executionSegment: config.executionSegment,
+        executionSegmentSequence: config.executionSegmentSequence,
         preflight: config.preflight ?? true,
       },
       { cwd: process.cwd(), stdout, stderr, signal, localEngine },

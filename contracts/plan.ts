@@ -5,6 +5,10 @@
  * second, `floodgate run` prints it before it starts an engine and records it in run.json, and the
  * report reads it from there (it never re-reads the script variables, except for a run.json that
  * holds no plan: {@link planFactsFromVariables}, the one place that does).
+ *
+ * Over 400 lines on purpose: the three scenarios' plans, their planned rates and the one re-reading
+ * of an old run.json share one set of types; the k6 stage conversion is already in k6-stages.ts and
+ * the duration grammar in durations.ts.
  */
 
 import { formatK6Duration, parseDurationSeconds } from './durations.ts';

@@ -5,6 +5,9 @@
  *
  * Pure TypeScript, no imports outside contracts/. Bump {@link RUN_RESULT_VERSION} on any change a
  * reader of an older file could misread; additive optional fields keep the version.
+ *
+ * Over 400 lines on purpose: the shapes and their validator (validateRunResult) are one versioned
+ * contract and change together; a field added without its check is the drift this file prevents.
  */
 
 import { FUNNEL_STAGES, STAGE_RESULTS, type FunnelStage, type StageResult } from './funnel.ts';
@@ -123,6 +126,8 @@ export type RunSource =
       readonly rejected: Readonly<Record<string, number>>;
       /** True when the file was gzip (`--out json=FILE.gz`). */
       readonly gzip?: boolean;
+      /** Samples of other runs in the same file, left out (absent when there were none), and their ids (the first few). */
+      readonly otherRuns?: { readonly points: number; readonly runs: readonly string[] };
     }
   | {
       readonly kind: 'prometheus';
@@ -432,6 +437,14 @@ function checkSource(value: unknown, problem: Problem): void {
     if (typeof value.path !== 'string' || !isCount(value.lines))
       problem('$.source', 'expected {kind: "ndjson", path, lines, rejected}');
     checkCounts(value.rejected, undefined, '$.source.rejected', problem);
+    if (
+      value.otherRuns !== undefined &&
+      (!isRecord(value.otherRuns) ||
+        !isCount(value.otherRuns.points) ||
+        !Array.isArray(value.otherRuns.runs) ||
+        !value.otherRuns.runs.every((run) => typeof run === 'string'))
+    )
+      problem('$.source.otherRuns', 'expected {points, runs}');
   } else if (value.kind === 'prometheus') {
     if (typeof value.url !== 'string' || !isCount(value.queries))
       problem('$.source', 'expected {kind: "prometheus", url, queries}');

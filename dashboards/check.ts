@@ -6,7 +6,7 @@
  */
 
 import { FloodgateError } from '../contracts/errors.ts';
-import { placePanels, RUN_ANNOTATIONS, type DashboardSpec, type PanelSpec } from './panels.ts';
+import { placePanels, RUN_ANNOTATIONS, type DashboardSpec } from './panels.ts';
 
 /** Values for the dashboard variables and Grafana's macros. */
 export interface VariableValues {
@@ -72,7 +72,7 @@ export function panelQueries(boards: readonly DashboardSpec[]): PanelQuery[] {
     refId: 'A',
     expr: annotation.expr,
     instant: false,
-    ...(annotation.emptyWhenHealthy === undefined ? {} : { emptyWhenHealthy: annotation.emptyWhenHealthy }),
+    emptyWhenHealthy: annotation.emptyWhenHealthy,
   }));
   const panels = boards.flatMap((board) =>
     placePanels(board).panels.flatMap(({ id, spec }) =>
@@ -83,15 +83,11 @@ export function panelQueries(boards: readonly DashboardSpec[]): PanelQuery[] {
         refId: String.fromCharCode(65 + index),
         expr: query.expr,
         instant: query.instant === true,
-        ...emptyWhen(spec),
+        emptyWhenHealthy: spec.emptyWhenHealthy,
       })),
     ),
   );
   return [...panels, ...annotations];
-}
-
-function emptyWhen(spec: PanelSpec): { emptyWhenHealthy?: string } {
-  return spec.emptyWhenHealthy === undefined ? {} : { emptyWhenHealthy: spec.emptyWhenHealthy };
 }
 
 /** Where and when to query. */

@@ -207,3 +207,27 @@ test('each VU keeps Set-Cookie answers for its later requests and starts every i
     'INFO  | abc | true | session=abc; lang=id; session=forged | session=mine | abc',
   ]);
 });
+
+test("a VU's later requests reuse its one keep-alive connection: only the first connects (undici opened a second)", async () => {
+  const script = folder.write(
+    'reuse.js',
+    `import http from 'k6/http';
+     export const options = { iterations: 2, vus: 1 };
+     export default async function () {
+       for (let i = 0; i < 3; i += 1) await http.asyncRequest('GET', __ENV.TARGET + '/');
+     }
+     export function handleSummary() { return {}; }`,
+  );
+  const out = folder.path('reuse.ndjson');
+  const result = await runScript({
+    script,
+    out,
+    env: { TARGET: server.url },
+    includeSystemEnv: false,
+    stdout: captureStream(),
+    stderr: captureStream(),
+  });
+  expect(result.exitCode).toBe(0);
+  const connecting = points(readNdjson(out), 'http_req_connecting').map((line) => line.data.value > 0);
+  expect(connecting).toEqual([true, false, false, false, false, false]);
+});

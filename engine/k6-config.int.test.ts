@@ -152,3 +152,13 @@ describe('metric and tag values as k6 takes them (k6 metrics.go add, common/tags
     ]);
   });
 });
+
+describe('an API the engine cannot run, reached at run time, stops the run (exit 107)', () => {
+  test.each(['compression', 'dynamic', 'sleep-alias', 'html'])('%s', async (kind) => {
+    const { result, lines } = await probe('unsupported-at-run-time.js', { env: { UNSUPPORTED: kind } });
+    expect(result.exitCode).toBe(107);
+    expect(result.error?.code).toBe('SCRIPT_UNSUPPORTED');
+    // it stops at the first iteration that reaches it, not after twenty failed ones
+    expect(points(lines, 'iterations').length).toBeLessThanOrEqual(1);
+  });
+});

@@ -7,6 +7,7 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { format } from 'node:util';
+import type { FloodgateError } from '../contracts/errors.ts';
 import { monoNow, wallNow } from './clock.ts';
 import type { Metric, MetricRegistry, Tags } from './metrics/metric.ts';
 import type { SamplePipeline } from './metrics/pipeline.ts';
@@ -255,6 +256,8 @@ export class Runtime {
   vusInitialized = 0;
   /** Set by exec.test.abort() or an abortOnFail threshold; stops the test. */
   onAbort: (reason: TestAbortSignal) => void = () => undefined;
+  /** Called when the script reaches an API the engine cannot run (the run stops, exit 107). */
+  onUnsupported: (error: FloodgateError) => void = () => undefined;
   /** Set by exec.test.fail(): the test runs on and exits 110. */
   failedMessage: string | undefined;
   /** The consolidated options (exec.test.options). */

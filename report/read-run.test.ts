@@ -315,6 +315,28 @@ describe('a results folder', () => {
     expect((error as Error).message).toMatch(message);
   });
 
+  test('samples of another run in the same k6.ndjson are left out, and the validity box says how many and whose', async () => {
+    const folder = mkdtempSync(join(dir, 'mixed-'));
+    const ours = simulateRun({ steps: linearSteps(5, 5, 2, 20), seed: 1 });
+    const theirs = simulateRun({ steps: linearSteps(5, 5, 2, 20), seed: 2, run: 'sim-other' });
+    writeFileSync(join(folder, 'k6.ndjson'), [...ours.lines, ...theirs.lines].join('\n'));
+    writeFileSync(join(folder, 'run.json'), JSON.stringify(ours.manifest));
+    const alone = mkdtempSync(join(dir, 'alone-'));
+    writeFileSync(join(alone, 'k6.ndjson'), ours.lines.join('\n'));
+    writeFileSync(join(alone, 'run.json'), JSON.stringify(ours.manifest));
+    const mixed = await readRunDirectory(folder, { truth: 'off' });
+    const single = await readRunDirectory(alone, { truth: 'off' });
+    expect(validateRunResult(mixed).ok).toBe(true);
+    expect(mixed.slots).toEqual(single.slots);
+    const points = theirs.lines.filter((line) => line.includes('"type":"Point"')).length;
+    expect(mixed.source).toMatchObject({ otherRuns: { points, runs: ['sim-other'] } });
+    expect(analyseRun(mixed).validity.warnings).toContain(
+      `${points} samples of other runs in the same NDJSON (sim-other) were left out: this report is run sim-run; pass --run <id> to report on another`,
+    );
+    expect(single.source).not.toHaveProperty('otherRuns');
+    expect(analyseRun(single).validity.warnings.join('\n')).not.toMatch(/other runs/);
+  });
+
   test('a k6.ndjson without a single sample is no run to report on', async () => {
     const folder = mkdtempSync(join(dir, 'empty-'));
     writeFileSync(join(folder, 'k6.ndjson'), '');

@@ -3,6 +3,9 @@
  * (aggregated in one streaming pass), `run.json` (scenario, engine, target, env), `summary.json`
  * (k6's handleSummary data: threshold results) and the target's truth (`truth.json` in the folder,
  * or fetched from the target's `/truth` endpoint).
+ *
+ * Over 400 lines on purpose: one reader, in the order it reads the folder (NDJSON, run.json and its
+ * plan, summary.json, truth); each part is a small function used nowhere else.
  */
 
 import { existsSync, readFileSync } from 'node:fs';
@@ -195,6 +198,10 @@ export function assembleRunResult(parts: RunParts): RunResult {
       lines: aggregate.lines,
       rejected: aggregate.rejected as Record<string, number>,
       ...(aggregate.gzip ? { gzip: true } : {}),
+      // absent when the file holds one run, so run-result files of single runs are unchanged
+      ...(aggregate.otherRunPoints > 0
+        ? { otherRuns: { points: aggregate.otherRunPoints, runs: [...aggregate.otherRuns] } }
+        : {}),
     },
   };
 }

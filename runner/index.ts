@@ -2,24 +2,15 @@
  * `floodgate run`'s library: runs one scenario of load-tests/ on k6 (when it is on PATH, or
  * asked for) or on the local engine, writes `<out>/run.json`, and shows progress read from
  * `<out>/k6.ndjson` — the same code for both engines. Resolves to the engine's exit code.
+ * The run's inputs (script, variables, tags, results folder) are checked in run-inputs.ts, and
+ * the k6 child process and NDJSON copy live in engine-io.ts; this file re-exports what others use.
  */
 
-import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { createGzip } from 'node:zlib';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { FloodgateError } from '../contracts/errors.ts';
 import { readCommonEnv } from '../contracts/script-variables.ts';
-import { ADAPTER_MAILBOXES } from '../contracts/adapter-mailboxes.ts';
-import {
-  SCENARIO_NAMES,
-  isScenarioName,
-  planScenario,
-  type RunPlan,
-  type ScenarioName,
-  type ScenarioPlan,
-} from '../contracts/plan.ts';
+import { planScenario, type RunPlan, type ScenarioPlan } from '../contracts/plan.ts';
 import { createRunDisplay, type OutputStream } from './display.ts';
 import { chooseEngine, findK6, type Engine, type EngineChoice } from './engine-choice.ts';
 import { followLines } from './follow.ts';
@@ -41,22 +32,34 @@ import { summaryExport, type LegacySummaryData } from './summary-export.ts';
 import { applyLine, emptyProgress, type ProgressState } from './progress.ts';
 import { createStageWindow, renderTerminalLine, renderTerminalView, type ViewFrame } from './terminal-view.ts';
 import { checkRunId, defaultRunId } from './run-id.ts';
-import { RUN_RECORD_FILE, writeRunRecord, type RunRecord } from './run-record.ts';
+import { writeRunRecord, type RunRecord } from './run-record.ts';
 import { checkTargetAnswers } from './preflight.ts';
 import { checkScenarioVariables, unknownVariableWarning, type UnknownVariable } from './variables.ts';
 
-/** The project's root folder (holding load-tests/). */
-export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+import {
+  chooseScript,
+  k6ScriptArgument,
+  readProfileFile,
+  refuseEarlierRun,
+  refuseMissingMailbox,
+  runTags,
+  scriptVariables,
+} from './run-inputs.ts';
+import { createNdjsonCopy, runK6, webDashboardNote } from './engine-io.ts';
 
-/** Folder of the scenario scripts. */
-export const SCENARIOS_DIR = join(PROJECT_ROOT, 'load-tests', 'scenarios');
-
-/** Script variables floodgate run sets itself; `-e` may not set them (use the flags). */
-export const RESERVED_VARIABLES: Readonly<Record<string, string>> = Object.freeze({
-  TARGET_URL: '--target',
-  RUN_ID: '--run-id',
-  RESULTS_DIR: '--out',
-});
+export {
+  PROJECT_ROOT,
+  RESERVED_VARIABLES,
+  SCENARIOS_DIR,
+  chooseScript,
+  k6ScriptArgument,
+  refuseEarlierRun,
+  refuseMissingMailbox,
+  runTags,
+  scenarioScript,
+  scriptVariables,
+} from './run-inputs.ts';
+export { webDashboardNote } from './engine-io.ts';
 
 /** What to run. Names follow the `floodgate run` flags. */
 export interface RunScenarioOptions {
@@ -237,7 +240,7 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
   }
   if (options.preflight !== false && scenario !== undefined) {
     await checkTargetAnswers(options.target, {
-      ...(context.preflightTimeoutMs === undefined ? {} : { timeoutMs: context.preflightTimeoutMs }),
+      timeoutMs: context.preflightTimeoutMs,
       ...(context.signal ? { signal: context.signal } : {}),
     });
   }
@@ -253,10 +256,8 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
           out,
           runId,
           env,
-          ...(options.executionSegment === undefined ? {} : { executionSegment: options.executionSegment }),
-          ...(options.executionSegmentSequence === undefined
-            ? {}
-            : { executionSegmentSequence: options.executionSegmentSequence }),
+          executionSegment: options.executionSegment,
+          executionSegmentSequence: options.executionSegmentSequence,
           extra: [
             ...executionArgv(execution),
             ...Object.entries(tags)
@@ -328,10 +329,8 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
             out: ndjson,
             tags,
             includeSystemEnv: false,
-            ...(options.executionSegment === undefined ? {} : { executionSegment: options.executionSegment }),
-            ...(options.executionSegmentSequence === undefined
-              ? {}
-              : { executionSegmentSequence: options.executionSegmentSequence }),
+            executionSegment: options.executionSegment,
+            executionSegmentSequence: options.executionSegmentSequence,
             cwd: context.cwd,
             stdout: display.engineStdout,
             stderr: display.engineStderr,
@@ -371,198 +370,6 @@ export async function runScenario(options: RunScenarioOptions, context: RunConte
   return { exitCode, runId, engine, outDir, ...(command ? { command } : {}), progress: state };
 }
 
-/** The script a run executes: one of floodgate's scenarios, or a user's own k6 script. */
-interface ChosenScript {
-  readonly path: string;
-  /** Scenario name, or the script's base name for a user's script (run ids, run.json). */
-  readonly name: string;
-  /** Set when the script is one of floodgate's scenarios. */
-  readonly scenario?: ScenarioName;
-}
-
-/**
- * `options.script` when given (a file of load-tests/scenarios/ is that scenario; SCRIPT_NOT_FOUND
- * when there is no such file), else the `--scenario`.
- */
-export function chooseScript(options: Pick<RunScenarioOptions, 'script' | 'scenario'>, cwd: string): ChosenScript {
-  if (options.script === undefined) {
-    const path = scenarioScript(options.scenario);
-    return { path, name: options.scenario, scenario: options.scenario as ScenarioName };
-  }
-  const path = resolve(cwd, options.script);
-  if (!existsSync(path) || !statSync(path).isFile()) {
-    throw new FloodgateError('SCRIPT_NOT_FOUND', {
-      script: options.script,
-      detail: existsSync(path) ? 'it is a folder, not a script file' : 'no such file',
-    });
-  }
-  const base = basename(path).replace(/\.(ts|js|mjs|cjs|mts)$/, '');
-  if (dirname(path) === SCENARIOS_DIR && isScenarioName(base)) return { path, name: base, scenario: base };
-  return {
-    path,
-    name:
-      base
-        .toLowerCase()
-        .replace(/[^a-z0-9_-]+/g, '-')
-        .replace(/^-+|-+$/g, '') || 'script',
-  };
-}
-
-/**
- * SCRIPT_ENV_INVALID when the email token source is the test mailbox (the default) and the
- * adapter has none (contracts/adapter-mailboxes.ts): said before any engine starts, as the
- * script itself would say it in its init context.
- */
-export function refuseMissingMailbox(adapter: string, source: string): void {
-  if (source !== 'mailbox' || ADAPTER_MAILBOXES[adapter] !== undefined) return;
-  throw new FloodgateError('SCRIPT_ENV_INVALID', {
-    name: 'EMAIL_TOKEN_SOURCE',
-    value: 'mailbox',
-    detail: `adapter ${adapter} has no test mailbox (mailbox is the default, for the reference target); pass -e EMAIL_TOKEN_SOURCE=header (your staging echoes the token at registration) or -e EMAIL_TOKEN_SOURCE=mailpit -e MAILPIT_URL=<url>`,
-  });
-}
-
-/** `--tag NAME=VALUE` pairs as run tags, with `run` set from the run id (USAGE on a bad pair or `run=`). */
-export function runTags(pairs: readonly string[], runId: string): Record<string, string> {
-  const tags: Record<string, string> = { run: runId };
-  for (const pair of pairs) {
-    const equals = pair.indexOf('=');
-    if (equals <= 0)
-      throw new FloodgateError('USAGE', { detail: `--tag expects NAME=VALUE, got "${pair}" (k6's --tag)` });
-    const name = pair.slice(0, equals);
-    if (name === 'run')
-      throw new FloodgateError('USAGE', { detail: '--tag run=… is the run id: set it with --run-id' });
-    tags[name] = pair.slice(equals + 1);
-  }
-  return tags;
-}
-
-/**
- * What to say about K6_WEB_DASHBOARD: with k6 it is passed on (k6 reads it from the environment)
- * and k6 serves its dashboard; the local engine has none, and says what floodgate offers instead.
- */
-export function webDashboardNote(
-  environment: Readonly<Record<string, string | undefined>>,
-  engine: Engine,
-): string | undefined {
-  const value = environment.K6_WEB_DASHBOARD;
-  if (value === undefined || !['true', '1', 'yes'].includes(value.trim().toLowerCase())) return undefined;
-  if (engine === 'k6') {
-    const port = environment.K6_WEB_DASHBOARD_PORT ?? '5665';
-    return port === '-1'
-      ? 'K6_WEB_DASHBOARD=true: passed on to k6 (its HTTP server is off: K6_WEB_DASHBOARD_PORT=-1)'
-      : `K6_WEB_DASHBOARD=true: passed on to k6; its web dashboard is at http://127.0.0.1:${port}`;
-  }
-  return (
-    "K6_WEB_DASHBOARD=true: k6's web dashboard needs k6, and the local engine has none. " +
-    "floodgate's live page shows the run instead: `floodgate exporter --follow 'results/*/k6.ndjson'` and open the /live page it prints " +
-    '(the terminal view below shows the same per stage); or install k6 and pass --engine k6'
-  );
-}
-
-/** A file that receives a copy of the NDJSON stream, line by line (gzipped when it ends in .gz, as k6's json output). */
-function createNdjsonCopy(path: string): { write(line: string): void; close(): Promise<void> } {
-  mkdirSync(dirname(path), { recursive: true });
-  const file = createWriteStream(path);
-  const gzip = path.endsWith('.gz') ? createGzip() : undefined;
-  gzip?.pipe(file);
-  const sink: NodeJS.WritableStream = gzip ?? file;
-  return {
-    write(line) {
-      sink.write(`${line}\n`);
-    },
-    close: () =>
-      new Promise((resolveClose, rejectClose) => {
-        file.once('close', () => resolveClose());
-        file.once('error', rejectClose);
-        sink.end();
-      }),
-  };
-}
-
-/**
- * The script variables of a run, in order: TARGET_URL, RUN_ID, RESULTS_DIR, RATE_SCALE,
- * TIME_SCALE and PROFILE when given, then every `-e` pair. A relative PROFILE file becomes absolute (k6's
- * `open()` does not resolve against the working directory).
- */
-export function scriptVariables(
-  options: Pick<RunScenarioOptions, 'target' | 'rateScale' | 'timeScale' | 'env' | 'profile'>,
-  runId: string,
-  out: string,
-  cwd: string,
-): Array<[string, string]> {
-  const pairs: Array<[string, string]> = [
-    ['TARGET_URL', options.target],
-    ['RUN_ID', runId],
-    ['RESULTS_DIR', out],
-  ];
-  if (options.rateScale !== undefined) pairs.push(['RATE_SCALE', String(options.rateScale)]);
-  if (options.timeScale !== undefined) pairs.push(['TIME_SCALE', String(options.timeScale)]);
-  if (options.profile !== undefined)
-    pairs.push(['PROFILE', isAbsolute(options.profile) ? options.profile : resolve(cwd, options.profile)]);
-  const seen = new Set(pairs.map(([key]) => key));
-  for (const text of options.env ?? []) {
-    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(text);
-    if (!match) throw new FloodgateError('USAGE', { detail: `-e expects KEY=VALUE, got "${text}"` });
-    const key = match[1]!;
-    let value = match[2]!;
-    const flag =
-      RESERVED_VARIABLES[key] ??
-      (
-        { RATE_SCALE: '--rate-scale', TIME_SCALE: '--time-scale', PROFILE: '--profile' } as Readonly<
-          Record<string, string>
-        >
-      )[key];
-    if (flag !== undefined && (RESERVED_VARIABLES[key] !== undefined || seen.has(key))) {
-      throw new FloodgateError('USAGE', { detail: `set ${key} with ${flag}, not with -e` });
-    }
-    if (seen.has(key)) throw new FloodgateError('USAGE', { detail: `-e ${key} is given twice` });
-    if (key === 'PROFILE' && /\.(csv|json)$/i.test(value) && !isAbsolute(value)) value = resolve(cwd, value);
-    seen.add(key);
-    pairs.push([key, value]);
-  }
-  return pairs;
-}
-
-/**
- * USAGE when `outDir` already holds a run.json. A second run there would overwrite the earlier
- * results, and with the same run id its synthetic applicants (emails and NIKs derive from the
- * run id) collide with the records the earlier run left on the target: 409 duplicate_email.
- */
-export function refuseEarlierRun(outDir: string, out: string, runId: string): void {
-  const path = join(outDir, RUN_RECORD_FILE);
-  if (!existsSync(path)) return;
-  let earlier: string | undefined;
-  try {
-    earlier = (JSON.parse(readFileSync(path, 'utf8')) as { run?: unknown }).run as string | undefined;
-  } catch {
-    earlier = undefined; // unreadable: still a run's folder
-  }
-  const detail =
-    earlier === runId
-      ? `${out} already holds run "${runId}" (${RUN_RECORD_FILE}): running it again would overwrite its results, and its applicants ` +
-        `(emails and NIKs derive from the run id) would collide with the records the earlier run left on the target (409 duplicate_email). ` +
-        `Pass another --run-id, leave --run-id out for a fresh one, or remove ${out}`
-      : `${out} already holds the results of ${earlier === undefined ? 'an earlier run' : `run "${earlier}"`} (${RUN_RECORD_FILE}); ` +
-        `run "${runId}" would overwrite them. Pass another --out, leave --out out (results/<run>), or remove ${out}`;
-  throw new FloodgateError('USAGE', { detail });
-}
-
-/** Absolute path of a scenario's script; SCENARIO_UNKNOWN when there is none. */
-export function scenarioScript(scenario: string): string {
-  const path = join(SCENARIOS_DIR, `${scenario}.ts`);
-  if (!isScenarioName(scenario) || !existsSync(path)) {
-    throw new FloodgateError('SCENARIO_UNKNOWN', { scenario, known: SCENARIO_NAMES.join(', ') });
-  }
-  return path;
-}
-
-/** The script path as k6 gets it: relative to the working directory when inside it, else absolute. */
-export function k6ScriptArgument(scriptPath: string, cwd: string): string {
-  const relativePath = relative(cwd, scriptPath);
-  return relativePath.startsWith('..') || isAbsolute(relativePath) ? scriptPath : relativePath;
-}
-
 function progressFrame(
   state: ProgressState,
   plan: ScenarioPlan | null,
@@ -583,46 +390,6 @@ function progressFrame(
     hasPlan: plan !== null,
     windowSeconds: 10,
   };
-}
-
-function readProfileFile(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new FloodgateError(
-      'PROFILE_INVALID',
-      { detail: `cannot read ${path}: ${(error as Error).message}` },
-      { cause: error },
-    );
-  }
-}
-
-/** Runs k6 as a child; Ctrl-C is passed on as SIGINT, which k6 answers by stopping gracefully. */
-function runK6(
-  k6Path: string,
-  argv: readonly string[],
-  cwd: string,
-  stdout: NodeJS.WritableStream,
-  stderr: NodeJS.WritableStream,
-  signal: AbortSignal | undefined,
-): Promise<number> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(k6Path, argv.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.pipe(stdout, { end: false });
-    child.stderr.pipe(stderr, { end: false });
-    const onAbort = (): void => {
-      child.kill('SIGINT');
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    child.once('error', (error) => {
-      signal?.removeEventListener('abort', onAbort);
-      reject(new FloodgateError('K6_NOT_FOUND', {}, { cause: error }));
-    });
-    child.once('close', (code, signalName) => {
-      signal?.removeEventListener('abort', onAbort);
-      resolvePromise(code ?? (signalName === 'SIGINT' ? 130 : 1));
-    });
-  });
 }
 
 function exitCodeOf(error: unknown): number {

@@ -34,6 +34,7 @@ export function checkTargetAnswers(url: string, options: PreflightOptions = {}):
       reject(signal.reason);
       return;
     }
+    // kept as a spread: `{ cause: undefined }` would still give the error an own `cause` (Error's options)
     const unreachable = (detail: string, cause?: unknown): FloodgateError =>
       new FloodgateError('TARGET_UNREACHABLE', { url, detail }, cause === undefined ? {} : { cause });
     let parsed: URL;

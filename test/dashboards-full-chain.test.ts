@@ -16,6 +16,7 @@ import { checkDashboards, failedChecks, type QueryCheck } from '../dashboards/ch
 import { DASHBOARDS } from '../dashboards/index.ts';
 import { SCRAPE_JOBS } from '../deploy/prometheus/rules/index.ts';
 import { projectPrometheusConfig } from './dashboards-prometheus-config.ts';
+import { startExporterProcess, startTargetProcess } from './support/floodgate.ts';
 import { startProcess, stopAll } from './support/processes.ts';
 import { startPrometheus, type TestPrometheus } from './support/prometheus.ts';
 
@@ -47,32 +48,13 @@ async function eventually(check: () => Promise<boolean>, what: string, timeoutMs
 }
 
 beforeAll(async () => {
-  const target = startProcess(
-    process.execPath,
-    [FLOODGATE, 'target', '--port', '0', '--ministry-port', '0', '--test-hooks', '--db', ':memory:'],
-    { cwd: ROOT },
-  );
-  const targetUrl = (await target.waitFor(/listening on (http:\/\/\S+)/, 60_000))[1] as string;
-  const ministryUrl = (await target.waitFor(/ministry NIK API on (http:\/\/\S+)/, 10_000))[1] as string;
-  const exporter = startProcess(
-    process.execPath,
-    [
-      FLOODGATE,
-      'exporter',
-      '--port',
-      '0',
-      '--follow',
-      join(scratch, '*/k6.ndjson'),
-      '--follow-interval',
-      '200',
-      '--target-truth',
-      targetUrl,
-      '--truth-interval',
-      '1',
-    ],
-    { cwd: ROOT },
-  );
-  const exporterUrl = (await exporter.waitFor(/listening on (http:\/\/\S+)/, 60_000))[1] as string;
+  const { url: targetUrl, ministryUrl } = await startTargetProcess();
+  const { url: exporterUrl } = await startExporterProcess(join(scratch, '*/k6.ndjson'), [
+    '--target-truth',
+    targetUrl,
+    '--truth-interval',
+    '1',
+  ]);
   prometheus = await startPrometheus(
     projectPrometheusConfig({
       [SCRAPE_JOBS.exporter]: new URL(exporterUrl).host,

@@ -14,20 +14,15 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FUNNEL_STAGES } from '../contracts/funnel.ts';
 import { PROJECT_ROOT } from '../runner/index.ts';
 import type { RunRecord } from '../runner/run-record.ts';
-import { freePort, runToEnd, startProcess, stopAll, type ManagedProcess } from './support/processes.ts';
+import { startTargetProcess } from './support/floodgate.ts';
+import { freePort, runToEnd, startProcess, stopAll } from './support/processes.ts';
 
 const FLOODGATE = join(PROJECT_ROOT, 'bin', 'floodgate.js');
 const scratch = mkdtempSync(join(tmpdir(), 'floodgate-run-local-'));
-let target: ManagedProcess;
 let targetUrl: string;
 
 beforeAll(async () => {
-  target = startProcess(
-    process.execPath,
-    [FLOODGATE, 'target', '--port', '0', '--ministry-port', '0', '--test-hooks', '--db', ':memory:'],
-    { cwd: PROJECT_ROOT },
-  );
-  targetUrl = (await target.waitFor(/listening on (http:\/\/\S+)/, 60_000))[1]!;
+  targetUrl = (await startTargetProcess()).url;
 });
 
 afterAll(async () => {

@@ -1,392 +1,85 @@
 /**
- * The engine's HTTP/1.1 transport: keep-alive undici Pools per VU and origin, and per request the
- * phases k6 reports (blocked, connecting, tls_handshaking, sending, waiting, receiving),
- * measured from undici's dispatch callbacks, its `undici:client:sendHeaders` diagnostics
- * channel, and a timing connector.
+ * The engine's HTTP/1.1 transport: its own client over `net`/`tls` sockets, keep-alive
+ * connections per VU and origin (k6 gives every VU its own http.Transport: internal/js/runner.go
+ * newVU), a request writer and a small response parser (status line, headers, Content-Length,
+ * chunked, read-to-close; gzip/deflate/br decoded as k6's compression.go), and per request the
+ * phases k6 reports, taken where k6's tracer takes them (lib/netext/httpext/tracer.go: blocked
+ * GetConn → GotConn, connecting ConnectStart → ConnectDone, tls_handshaking TLSHandshakeStart →
+ * Done, sending GotConn → WroteRequest, waiting WroteRequest → GotFirstResponseByte, receiving
+ * first byte → body read).
+ *
+ * It covers what the former undici transport covered (HTTP/1.1 over http: and https:, no proxy,
+ * no HTTP/2), which stays available for comparison with `FLOODGATE_HTTP_CLIENT=undici`
+ * (undici-transport.ts). Unlike undici it hands a finished response's connection back to the VU
+ * before the script sees the response, so the VU's next request reuses it (Go's transport does
+ * the same); undici could still count it busy and open a second one.
  */
 
-import { subscribe } from 'node:diagnostics_channel';
-import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
-import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
-import { Pool, buildConnector, type Dispatcher } from 'undici';
 import { monoNow } from '../clock.ts';
-import { k6ErrorFor, REQUEST_TIMEOUT, type K6NetworkError } from './errors.ts';
+import { CLOSED, codedError, Exchange, type Call } from './exchange.ts';
+import { Origin } from './connection.ts';
+import type { TransportOptions, TransportRequest, TransportResult, VuConnections } from './types.ts';
+import { UndiciTransport } from './undici-transport.ts';
 
-/** One request as the transport sends it. */
-export interface TransportRequest {
-  readonly method: string;
-  readonly url: URL;
-  /** Header name → value, as the script spelled the names. */
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: Buffer | undefined;
-  readonly timeoutMs: number;
-  /** Keep the body (false for responseType "none"); it is read either way. */
-  readonly keepBody: boolean;
-  /**
-   * Lets the owner cancel the request (iteration interrupted): called with a stop function, it
-   * returns a function that forgets it again. The result of a cancelled request has `cancelled`.
-   */
-  readonly onCancel?: (stop: () => void) => () => void;
-}
+export type { Timings, TransportOptions, TransportRequest, TransportResult, VuConnections } from './types.ts';
 
-/** Phase durations in milliseconds, as k6's `res.timings`. */
-export interface Timings {
-  blocked: number;
-  connecting: number;
-  tls_handshaking: number;
-  sending: number;
-  waiting: number;
-  receiving: number;
-  duration: number;
-}
-
-/** What came back: a response, or a network error (status 0). */
-export interface TransportResult {
-  readonly status: number;
-  readonly statusText: string;
-  readonly proto: string;
-  /** Response headers as received, names lower-cased by undici, in order. */
-  readonly headers: ReadonlyArray<readonly [string, string]>;
-  readonly body: Buffer | undefined;
-  readonly timings: Timings;
-  readonly error: K6NetworkError | undefined;
-  readonly remoteIp: string;
-  readonly remotePort: number;
-  readonly tlsVersion: string;
-  readonly bytesSent: number;
-  readonly bytesReceived: number;
-  /** Monotonic ms when the exchange ended. */
-  readonly endedMono: number;
-  /** True when the request was cancelled through `onCancel`; no samples are emitted for it. */
-  readonly cancelled: boolean;
-}
-
-interface ConnectTiming {
-  start: number;
-  tcp: number;
-  ready: number;
-  secure: boolean;
-  used: boolean;
-}
-
-const connectTimings = new WeakMap<Socket, ConnectTiming>();
-let handlerSymbol: symbol | undefined;
-let subscribed = false;
-
-function subscribeOnce(): void {
-  if (subscribed) return;
-  subscribed = true;
-  subscribe('undici:client:sendHeaders', (message) => {
-    const { request, headers, socket } = message as { request: object; headers: string; socket: Socket };
-    handlerSymbol ??= Object.getOwnPropertySymbols(request).find((symbol) => symbol.description === 'handler');
-    const handler = handlerSymbol ? (request as Record<symbol, unknown>)[handlerSymbol] : undefined;
-    if (handler instanceof Exchange) handler.onSocket(socket, headers);
-  });
-}
-
-function createConnector(rejectUnauthorized: boolean): buildConnector.connector {
-  const base = buildConnector({ rejectUnauthorized, timeout: 10_000 });
-  return (options, callback) => {
-    const start = monoNow();
-    const timing: ConnectTiming = {
-      start,
-      tcp: start,
-      ready: start,
-      secure: options.protocol === 'https:',
-      used: false,
-    };
-    const socket = base(options, (error, connected) => {
-      timing.ready = monoNow();
-      if (!timing.secure) timing.tcp = timing.ready;
-      if (!error && connected) connectTimings.set(connected as Socket, timing);
-      callback(error, connected as never);
-    });
-    if (timing.secure && socket) (socket as Socket).once('connect', () => (timing.tcp = monoNow()));
-    return socket;
-  };
-}
-
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
-
-/** One request/response exchange: a legacy undici dispatch handler that measures phases. */
-class Exchange implements Dispatcher.DispatchHandler {
-  private assigned = 0;
-  private sent = 0;
-  private headersAt = 0;
-  private connect: ConnectTiming | undefined;
-  private socket: Socket | undefined;
-  private headerBytes = 0;
-  private status = 0;
-  private statusText = '';
-  private responseHeaders: Array<[string, string]> = [];
-  private receivedHeaderBytes = 0;
-  private chunks: Buffer[] = [];
-  private bodyBytes = 0;
-  private abortFn: ((reason?: Error) => void) | undefined;
-  private finished = false;
-  private pendingAbort: Error | undefined;
-  private cancelled = false;
-  private timeoutHit = false;
-
-  constructor(
-    private readonly request: TransportRequest,
-    private readonly resolve: (result: TransportResult) => void,
-    /** When the request started (a retry keeps the first attempt's start, so `blocked` holds both). */
-    readonly started: number = monoNow(),
-    /** Sends the request again on another connection; at most once. */
-    private retry?: () => void,
-  ) {}
-
-  onSocket(socket: Socket, headers: string): void {
-    this.socket = socket;
-    this.headerBytes = headers.length; // latin1: one byte per character
-    const timing = connectTimings.get(socket);
-    if (timing && !timing.used) {
-      timing.used = true;
-      this.connect = timing;
-    }
-  }
-
-  onConnect(abort: (reason?: Error) => void): void {
-    this.assigned = monoNow();
-    this.abortFn = abort;
-    if (this.pendingAbort) abort(this.pendingAbort);
-  }
-
-  onRequestSent(): void {
-    this.sent = monoNow();
-  }
-
-  onHeaders(statusCode: number, rawHeaders: Buffer[], _resume: () => void, statusText: string): boolean {
-    this.headersAt = monoNow();
-    if (this.sent === 0) this.sent = this.headersAt;
-    this.status = statusCode;
-    this.statusText = statusText;
-    this.receivedHeaderBytes = 17 + statusText.length;
-    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-      const name = (rawHeaders[i] as Buffer).toString('latin1');
-      const value = (rawHeaders[i + 1] as Buffer).toString('latin1');
-      this.responseHeaders.push([name, value]);
-      this.receivedHeaderBytes += name.length + value.length + 4;
-    }
-    return true;
-  }
-
-  onData(chunk: Buffer): boolean {
-    this.bodyBytes += chunk.length;
-    if (this.request.keepBody) this.chunks.push(chunk);
-    return true;
-  }
-
-  onComplete(): void {
-    this.finish(undefined);
-  }
-
-  onError(error: Error): void {
-    if (this.retry && this.mayRetry(error)) {
-      const retry = this.retry;
-      this.retry = undefined;
-      this.finished = true; // this attempt ends without a result; the retry brings it
-      retry();
-      return;
-    }
-    if (this.timeoutHit) this.finish(REQUEST_TIMEOUT);
-    else this.finish(k6ErrorFor(error));
-  }
-
-  /**
-   * Go's transport (net/http transport.go, shouldRetryRequest), which k6 uses, sends a request
-   * again when a reused keep-alive connection turns out closed by the server before any answer:
-   * idempotent methods only, connection reset or closed.
-   */
-  private mayRetry(error: Error): boolean {
-    if (
-      this.timeoutHit ||
-      this.cancelled ||
-      this.headersAt !== 0 ||
-      this.connect !== undefined ||
-      this.socket === undefined
-    )
-      return false;
-    if (!IDEMPOTENT.has(this.request.method.toUpperCase())) return false;
-    const code = (error as { code?: string }).code;
-    return code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET';
-  }
-
-  /** True once the exchange has a result. */
-  isFinished(): boolean {
-    return this.finished;
-  }
-
-  /** Stops the exchange from outside (timeout or interruption). */
-  stop(reason: 'timeout' | 'cancel'): void {
-    if (this.finished) return;
-    if (reason === 'timeout') this.timeoutHit = true;
-    else this.cancelled = true;
-    const error = new Error(reason === 'timeout' ? 'request timeout' : 'request cancelled');
-    if (this.abortFn) this.abortFn(error);
-    else this.pendingAbort = error;
-    // A request still waiting for a connection gets no callback until it is written; end it now.
-    this.finish(reason === 'timeout' ? REQUEST_TIMEOUT : { code: 1000, message: 'request cancelled' });
-  }
-
-  private finish(error: K6NetworkError | undefined): void {
-    if (this.finished) return;
-    this.finished = true;
-    const ended = monoNow();
-    const timings = this.timings(ended, error !== undefined);
-    const socket = this.socket;
-    const requestBytes = this.headerBytes + (this.request.body?.length ?? 0);
-    this.resolve({
-      status: error ? 0 : this.status,
-      statusText: error ? '' : this.statusText,
-      proto: error ? '' : 'HTTP/1.1',
-      headers: error ? [] : this.responseHeaders,
-      // one chunk (most bodies) is used as it is: a view of its own socket read, which nothing reuses
-      body:
-        error || !this.request.keepBody
-          ? undefined
-          : decode(
-              this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks),
-              this.responseHeaders,
-            ),
-      timings,
-      error,
-      remoteIp: socket?.remoteAddress ?? '',
-      remotePort: socket?.remotePort ?? 0,
-      tlsVersion: tlsVersionOf(socket),
-      bytesSent: this.socket ? requestBytes : 0,
-      bytesReceived: error ? 0 : this.receivedHeaderBytes + this.bodyBytes,
-      endedMono: ended,
-      cancelled: this.cancelled,
-    });
-  }
-
-  private timings(ended: number, failed: boolean): Timings {
-    const assigned = this.assigned || ended;
-    let blocked: number;
-    let connecting = 0;
-    let tls = 0;
-    if (this.connect) {
-      // k6 (lib/netext/httpext/tracer.go): blocked is GetConn → GotConn, so it holds the dial
-      // and the TLS handshake of a new connection; connecting and tls_handshaking are parts of it.
-      const gotConnection = this.connect.ready > 0 ? Math.max(this.connect.ready, assigned) : this.connect.start;
-      blocked = Math.max(0, gotConnection - this.started);
-      connecting = Math.max(0, this.connect.tcp - this.connect.start);
-      tls = this.connect.secure ? Math.max(0, this.connect.ready - this.connect.tcp) : 0;
-    } else {
-      blocked = Math.max(0, assigned - this.started);
-    }
-    if (failed && this.headersAt === 0) {
-      return { blocked, connecting, tls_handshaking: tls, sending: 0, waiting: 0, receiving: 0, duration: 0 };
-    }
-    const sendStart = this.connect ? Math.max(this.connect.ready, assigned) : assigned;
-    const sent = this.sent || sendStart;
-    const sending = Math.max(0, sent - sendStart);
-    const waiting = Math.max(0, (this.headersAt || ended) - sent);
-    const receiving = this.headersAt ? Math.max(0, ended - this.headersAt) : 0;
-    return {
-      blocked,
-      connecting,
-      tls_handshaking: tls,
-      sending,
-      waiting,
-      receiving,
-      duration: sending + waiting + receiving,
-    };
-  }
-}
-
-function tlsVersionOf(socket: Socket | undefined): string {
-  const protocol = (socket as TLSSocket | undefined)?.getProtocol?.();
-  if (!protocol) return '';
-  return protocol.replace(/^TLSv/, 'tls').replace(/^tls1$/, 'tls1.0');
-}
-
-function decode(body: Buffer, headers: ReadonlyArray<readonly [string, string]>): Buffer {
-  const encoding = headers
-    .find(([name]) => name.toLowerCase() === 'content-encoding')?.[1]
-    .trim()
-    .toLowerCase();
-  if (!encoding || encoding === 'identity' || body.length === 0) return body;
-  if (encoding === 'gzip' || encoding === 'x-gzip') return gunzipSync(body);
-  if (encoding === 'deflate') return inflateSync(body);
-  if (encoding === 'br') return brotliDecompressSync(body);
-  return body;
-}
-
-/** Options of {@link HttpTransport}. */
-export interface TransportOptions {
-  readonly insecureSkipTLSVerify?: boolean;
-  /** Close the connection after every request (k6's noConnectionReuse). */
-  readonly noConnectionReuse?: boolean;
+/** This client's per-owner connections: origin → its connections. */
+interface OwnConnections extends VuConnections {
+  readonly pools: Map<string, Origin>;
 }
 
 /**
- * One VU's own keep-alive connections, origin → pool: k6 gives every VU its own http.Transport
- * (internal/js/runner.go newVU), so a VU never takes a connection another VU opened, and a
- * request's `blocked` includes waiting for a connection of its own VU.
+ * Sends requests over keep-alive connections, one set per connection owner (a VU) and origin;
+ * `FLOODGATE_HTTP_CLIENT=undici` (read at construction) uses the former undici transport instead.
  */
-export interface VuConnections {
-  readonly pools: Map<string, Pool>;
-}
-
-/** Sends requests over keep-alive pools, one per origin and connection owner (a VU). */
 export class HttpTransport {
-  private readonly pools = new Map<string, Pool>();
-  private readonly owners = new Set<VuConnections>();
-  private connector: buildConnector.connector;
-  private options: TransportOptions;
+  private readonly shared: OwnConnections = { pools: new Map() };
+  private readonly owners = new Set<OwnConnections>([this.shared]);
+  private readonly undici: UndiciTransport | undefined;
+  /** The options in force. */
+  options: TransportOptions;
 
   constructor(options: TransportOptions = {}) {
-    subscribeOnce();
     this.options = options;
-    this.connector = createConnector(!options.insecureSkipTLSVerify);
+    this.undici = process.env.FLOODGATE_HTTP_CLIENT === 'undici' ? new UndiciTransport(options) : undefined;
   }
 
   /** Changes the options; only before the first request (the script's options arrive after init). */
   configure(options: TransportOptions): void {
     this.options = options;
-    this.connector = createConnector(!options.insecureSkipTLSVerify);
+    this.undici?.configure(options);
   }
 
   /** A new, empty set of connections for one VU; closed with the transport. */
   connectionsForVu(): VuConnections {
-    const connections: VuConnections = { pools: new Map() };
+    if (this.undici) return this.undici.connectionsForVu();
+    const connections: OwnConnections = { pools: new Map() };
     this.owners.add(connections);
     return connections;
   }
 
-  /** Closes a VU's idle connections (k6's noVUConnectionReuse, after every iteration). */
+  /** Closes a VU's idle connections (k6's noVUConnectionReuse, after every iteration: Transport.CloseIdleConnections). */
   closeIdle(connections: VuConnections): void {
-    const pools = [...connections.pools.values()];
-    connections.pools.clear();
-    for (const pool of pools) pool.close().catch(() => undefined);
-  }
-
-  private pool(origin: string, pools: Map<string, Pool>): Pool {
-    let pool = pools.get(origin);
-    if (!pool) {
-      pool = new Pool(origin, {
-        connections: null,
-        pipelining: 1,
-        keepAliveTimeout: 60_000,
-        keepAliveMaxTimeout: 600_000,
-        headersTimeout: 0,
-        bodyTimeout: 0,
-        connect: this.connector,
-      });
-      pools.set(origin, pool);
+    if (this.undici) return this.undici.closeIdle(connections);
+    for (const origin of (connections as OwnConnections).pools.values()) {
+      for (const connection of [...origin.idle]) connection.destroy();
     }
-    return pool;
   }
 
   /**
-   * Sends one request over `connections` (a VU's own; without, a pool shared by callers that
+   * Sends one request over `connections` (a VU's own; without, a set shared by callers that
    * have none); never rejects: network errors come back as a result with `error`.
    */
   send(request: TransportRequest, connections?: VuConnections): Promise<TransportResult> {
+    if (this.undici) return this.undici.send(request, connections);
+    const pools = ((connections as OwnConnections | undefined) ?? this.shared).pools;
+    const key = request.url.origin;
+    let origin = pools.get(key);
+    if (!origin) {
+      origin = new Origin();
+      pools.set(key, origin);
+    }
+    const target = origin;
     return new Promise((resolve) => {
       let forget: (() => void) | undefined = undefined; // set below; the stop callback may run before it is
       const done = (result: TransportResult): void => {
@@ -394,40 +87,25 @@ export class HttpTransport {
         forget?.();
         resolve(result);
       };
-      const url = request.url;
-      const dispatch = (exchange: Exchange): void => {
-        try {
-          this.pool(url.origin, connections?.pools ?? this.pools).dispatch(
-            {
-              method: request.method,
-              path: `${url.pathname}${url.search}`,
-              headers: request.headers as Record<string, string>,
-              body: request.body,
-              reset: this.options.noConnectionReuse === true,
-            },
-            exchange,
-          );
-        } catch (error) {
-          exchange.onError(error as Error);
-        }
-      };
-      let exchange = new Exchange(request, done, monoNow(), () => {
-        exchange = new Exchange(request, done, exchange.started);
-        dispatch(exchange);
-      });
-      const timer = setTimeout(() => exchange.stop('timeout'), request.timeoutMs);
-      forget = request.onCancel?.(() => exchange.stop('cancel'));
-      if (exchange.isFinished()) return;
-      dispatch(exchange);
+      const call = { request, origin: target, resolve: done } as Call;
+      call.exchange = new Exchange(this, call, monoNow(), true);
+      const timer = setTimeout(() => call.exchange.stop('timeout'), request.timeoutMs);
+      forget = request.onCancel?.(() => call.exchange.stop('cancel'));
+      if (call.exchange.isFinished()) return;
+      call.exchange.start();
     });
   }
 
-  /** Closes every pool and its keep-alive connections. */
+  /** Closes every connection, idle or busy. */
   async close(): Promise<void> {
-    const pools = [...this.pools.values()];
-    this.pools.clear();
-    for (const owner of this.owners) pools.push(...owner.pools.values());
+    if (this.undici) return this.undici.close();
+    for (const owner of this.owners) {
+      for (const origin of owner.pools.values()) {
+        for (const connection of [...origin.open]) connection.destroy(codedError('the run ended', CLOSED));
+      }
+      owner.pools.clear();
+    }
     this.owners.clear();
-    await Promise.all(pools.map((pool) => pool.destroy().catch(() => undefined)));
+    this.owners.add(this.shared);
   }
 }

@@ -5,6 +5,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
+import type { FloodgateError } from '../../contracts/errors.ts';
 import { monoNow, wallNow } from '../clock.ts';
 import { CookieJar, parseSetCookie, type StoredCookie } from '../http/cookies.ts';
 import type { HttpTransport, TransportResult } from '../http/transport.ts';
@@ -13,7 +14,7 @@ import type { EngineOptions } from '../options.ts';
 import type { ExecutionContext, Runtime } from '../runtime.ts';
 import { parseK6DurationMs as parseDuration } from '../../contracts/durations.ts';
 import { userTags } from './user-values.ts';
-import { UNSUPPORTED_MEMBERS, unsupportedFunction } from './unsupported.ts';
+import { UNSUPPORTED_MEMBERS, unsupportedAtRunTime, unsupportedFunction } from './unsupported.ts';
 
 /** `http.file(data, filename, contentType)`: a file part of a multipart body. */
 export class FileData {
@@ -128,7 +129,7 @@ export function selectJson(value: unknown, selector: string): unknown {
   parts.push(part);
   for (const item of parts) {
     if (/^#\(|[*?@|]/.test(item) || (item.startsWith('#') && item !== '#')) {
-      throw new Error(
+      throw unsupportedAtRunTime(
         `Response.json("${selector}"): the gjson query "${item}" is not supported by the local engine; select with plain keys, indexes, # and #.key`,
       );
     }
@@ -215,13 +216,13 @@ export class K6Response {
   }
 
   html(): never {
-    throw new Error('Response.html() is not supported by the local engine');
+    throw unsupportedAtRunTime('Response.html() is not supported by the local engine');
   }
   clickLink(): never {
-    throw new Error('Response.clickLink() is not supported by the local engine');
+    throw unsupportedAtRunTime('Response.clickLink() is not supported by the local engine');
   }
   submitForm(): never {
-    throw new Error('Response.submitForm() is not supported by the local engine');
+    throw unsupportedAtRunTime('Response.submitForm() is not supported by the local engine');
   }
 }
 
@@ -388,6 +389,12 @@ export interface HttpModuleDependencies {
 
 /** Builds the `k6/http` module for one instance of the script (one VU): `setResponseCallback` is its own module state, as in k6. */
 export function createHttpModule({ runtime, transport, options }: HttpModuleDependencies): Record<string, unknown> {
+  /** Stops the run with an engine limit (exit 107), even if the script catches the error. */
+  const refuse = (detail: string): FloodgateError => {
+    const error = unsupportedAtRunTime(detail);
+    runtime.onUnsupported(error);
+    return error;
+  };
   const metric = (name: string): Metric => runtime.registry.builtin(name);
   const httpReqs = metric('http_reqs');
   const phases: Array<[Metric, keyof TransportResult['timings']]> = [
@@ -456,7 +463,7 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
     const jar = params.jar instanceof CookieJarHandle ? params.jar.jar : context.vu?.cookieJar;
     const extraCookies = requestCookies(params.cookies);
     if (params.compression !== undefined)
-      throw new Error('http params.compression is not supported by the local engine');
+      throw refuse('http params.compression (a compressed request body) is not supported by the local engine');
     const templated = target instanceof HttpURL ? target : undefined;
     let url: URL;
     try {
@@ -499,7 +506,7 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
       headers[name] = String(value);
     }
     if (params.auth !== undefined && params.auth !== 'basic')
-      throw new Error(`http params.auth "${params.auth}" is not supported by the local engine (only basic)`);
+      throw refuse(`http params.auth "${params.auth}" is not supported by the local engine (only basic)`);
     if (url.username && !Object.keys(headers).some((name) => name.toLowerCase() === 'authorization')) {
       headers.Authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
     }
@@ -625,7 +632,10 @@ export function createHttpModule({ runtime, transport, options }: HttpModuleDepe
   }
 
   const refused = Object.fromEntries(
-    Object.keys(UNSUPPORTED_MEMBERS['k6/http'] ?? {}).map((name) => [name, unsupportedFunction('k6/http', name)]),
+    Object.keys(UNSUPPORTED_MEMBERS['k6/http'] ?? {}).map((name) => [
+      name,
+      unsupportedFunction('k6/http', name, (error) => runtime.onUnsupported(error)),
+    ]),
   );
   return {
     ...refused,

@@ -1,6 +1,7 @@
 /** The `k6` module: check, group, fail (sleep and randomSeed are refused, see unsupported.ts). */
 
 import { userTags } from './user-values.ts';
+import type { FloodgateError } from '../../contracts/errors.ts';
 import { monoNow } from '../clock.ts';
 import type { Runtime } from '../runtime.ts';
 import { unsupportedFunction } from './unsupported.ts';
@@ -89,7 +90,8 @@ export function createK6Module(runtime: Runtime): Record<string, unknown> {
     throw new Error(message ?? '');
   }
 
-  const sleep = unsupportedFunction('k6', 'sleep');
-  const randomSeed = unsupportedFunction('k6', 'randomSeed');
+  const refuse = (error: FloodgateError): void => runtime.onUnsupported(error);
+  const sleep = unsupportedFunction('k6', 'sleep', refuse);
+  const randomSeed = unsupportedFunction('k6', 'randomSeed', refuse);
   return { check, group, fail, sleep, randomSeed };
 }

@@ -31,9 +31,26 @@ export function unsupportedApi(module: string, member: string, where = 'the scri
   });
 }
 
-/** A function that throws {@link unsupportedApi} when called. */
-export function unsupportedFunction(module: string, member: string): () => never {
+/**
+ * The error for an engine limit met while the test runs (a request parameter, a Response
+ * method): the run stops with it (exit 107), never one failed iteration in a run that passes.
+ */
+export function unsupportedAtRunTime(detail: string): FloodgateError {
+  return new FloodgateError('SCRIPT_UNSUPPORTED', { script: 'the script', detail });
+}
+
+/**
+ * A function that throws {@link unsupportedApi} when called, after telling the run through
+ * `refuse` (so a script that catches the error still stops the test: k6 would have made the call).
+ */
+export function unsupportedFunction(
+  module: string,
+  member: string,
+  refuse: (error: FloodgateError) => void = () => undefined,
+): () => never {
   return () => {
-    throw unsupportedApi(module, member);
+    const error = unsupportedApi(module, member);
+    refuse(error);
+    throw error;
   };
 }

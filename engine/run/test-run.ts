@@ -76,6 +76,9 @@ export class TestRun {
     setMaxListeners(0, this.stop.signal); // one listener per scenario and sleeping executor
     runtime.onAbort = (signal) =>
       this.abort(new FloodgateError('SCRIPT_ABORTED', { detail: signal.reason || 'no reason given' }));
+    // An engine limit reached at run time stops the run (exit 107): a run that passes having sent
+    // nothing is worse than no run (the load-time scan catches most of them earlier).
+    runtime.onUnsupported = (error) => this.abort(error);
   }
 
   private abort(error: FloodgateError): void {
@@ -221,6 +224,7 @@ export class TestRun {
   }
 
   private logScriptError(error: unknown, prefix: string, scenario?: string): void {
+    if (isFloodgateError(error) && error.code === 'SCRIPT_UNSUPPORTED') this.abort(error);
     const text = `${prefix} ${describeScriptError(error)}${scenario ? ` scenario=${scenario}` : ''}`;
     const count = (this.errorCounts.get(text) ?? 0) + 1;
     this.errorCounts.set(text, count);

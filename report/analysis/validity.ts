@@ -127,6 +127,12 @@ export function analyseValidity(
       .join(', ');
     warnings.push(`${rejected} of ${result.source.lines} input lines were rejected and skipped (${byReason})`);
   }
+  if (result.source.kind === 'ndjson' && result.source.otherRuns) {
+    const { points, runs } = result.source.otherRuns;
+    warnings.push(
+      `${points} samples of other runs in the same NDJSON (${runs.join(', ')}) were left out: this report is run ${result.run}; pass --run <id> to report on another`,
+    );
+  }
   if (result.exitCode !== undefined && ![0, 99].includes(result.exitCode)) {
     warnings.push(
       `the load run ended with exit code ${result.exitCode} (not a clean finish): later windows may be missing`,

@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { RULE_FILES, SCRAPE_JOBS } from '../deploy/prometheus/rules/index.ts';
+import { RULE_FILES, SCRAPE_JOBS } from './prometheus/rules/index.ts';
 import { createExporter, exporterConfig, type Exporter } from '../exporter/index.ts';
-import { freePort, startProcess, stopAll, waitForHttp } from './support/processes.ts';
+import { freePort, startProcess, stopAll, waitForHttp } from '../test/support/processes.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const FLOODGATE = join(ROOT, 'bin', 'floodgate.js');

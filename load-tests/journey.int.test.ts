@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PROJECT_ROOT, runScenario, type RunOutcome, type RunScenarioOptions } from '../runner/index.ts';
-import { startProcess, stopAll } from './support/processes.ts';
+import { startProcess, stopAll } from '../test/support/processes.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'floodgate-journey-'));
 const servers: TestServer[] = [];

@@ -7,8 +7,8 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { createRunDisplay } from '../runner/display.ts';
-import { followLines } from '../runner/follow.ts';
+import { createRunDisplay } from './display.ts';
+import { followLines } from './follow.ts';
 import {
   applyLine,
   clock,
@@ -16,7 +16,7 @@ import {
   renderProgressBlock,
   renderProgressLine,
   type ProgressState,
-} from '../runner/progress.ts';
+} from './progress.ts';
 
 const point = (metric: string, value: number, tags: Record<string, string>, time = '2026-11-27T10:00:01.5Z'): string =>
   JSON.stringify({ metric, type: 'Point', data: { time, value, tags } });

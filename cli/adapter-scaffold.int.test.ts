@@ -8,8 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test, vi } from 'vitest';
-import { adapterFactoryName, adapterSkeleton, registerAdapter } from '../cli/adapter-template.ts';
-import { main } from '../cli/index.ts';
+import { adapterFactoryName, adapterSkeleton, registerAdapter } from './adapter-template.ts';
+import { main } from './index.ts';
 import { PROJECT_ROOT, refuseMissingMailbox } from '../runner/index.ts';
 
 const TARGETS = join(PROJECT_ROOT, 'load-tests', 'targets');

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { demoPrometheusConfig } from '../demo/index.ts';
+import { demoPrometheusConfig } from './index.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'floodgate-demo-config-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { K6_METRICS } from '../contracts/metrics.ts';
 import { PROJECT_ROOT, runScenario, type RunOutcome, type RunScenarioOptions } from '../runner/index.ts';
 import type { RunRecord } from '../runner/run-record.ts';
-import { startProcess, stopAll } from './support/processes.ts';
+import { startProcess, stopAll } from '../test/support/processes.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'floodgate-planned-rate-'));
 let targetUrl: string;

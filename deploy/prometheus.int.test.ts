@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, test } from 'vitest';
-import { ALERT_NAMES, RULE_FILES, SCRAPE_JOBS } from '../deploy/prometheus/rules/index.ts';
+import { ALERT_NAMES, RULE_FILES, SCRAPE_JOBS } from './prometheus/rules/index.ts';
 
 const REPO = join(import.meta.dirname, '..');
 const PROMETHEUS_DIR = join(REPO, 'deploy/prometheus');

@@ -16,11 +16,11 @@ import {
   TARGET_METRICS,
   type MetricDefinition,
 } from '../contracts/metrics.ts';
-import { checkDashboards, failedChecks, substituteVariables, type QueryCheck } from '../dashboards/check.ts';
-import { DASHBOARDS } from '../dashboards/index.ts';
+import { checkDashboards, failedChecks, substituteVariables, type QueryCheck } from './check.ts';
+import { DASHBOARDS } from './index.ts';
 import { RECORDED, SCRAPE_JOBS } from '../deploy/prometheus/rules/index.ts';
-import { projectPrometheusConfig } from './dashboards-prometheus-config.ts';
-import { startPrometheus, type TestPrometheus } from './support/prometheus.ts';
+import { projectPrometheusConfig } from '../test/dashboards-prometheus-config.ts';
+import { startPrometheus, type TestPrometheus } from '../test/support/prometheus.ts';
 
 const RUN = 'synthetic-1';
 /** Scrapes and rule evaluations every second; 12 s gives the 30 s recording windows enough samples. */

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { linearSteps, simulateRun, type SimulationOptions } from '../report/fixtures/simulated-run.ts';
+import { linearSteps, simulateRun, type SimulationOptions } from './fixtures/simulated-run.ts';
 import { createTarget, type Target } from '../target/target.ts';
-import { startProcess, stopAll } from './support/processes.ts';
+import { startProcess, stopAll } from '../test/support/processes.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'floodgate-report-cli-'));

@@ -14,10 +14,10 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { analyseRun, type Analysis } from '../report/analysis/index.ts';
-import { REPORT_FIXTURES } from '../report/fixtures/report-fixtures.ts';
-import { renderHtml } from '../report/render/html.ts';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, PDF_OPTIONS, printPdf } from '../report/render/pdf.ts';
+import { analyseRun, type Analysis } from './analysis/index.ts';
+import { REPORT_FIXTURES } from './fixtures/report-fixtures.ts';
+import { renderHtml } from './render/html.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, PDF_OPTIONS, printPdf } from './render/pdf.ts';
 
 const ARTIFACTS = fileURLToPath(new URL('../.artifacts/report-html/', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'floodgate-report-html-'));

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { startProcess } from './support/processes.ts';
+import { startProcess } from '../test/support/processes.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const FLOODGATE = join(ROOT, 'bin', 'floodgate.js');

@@ -18,7 +18,7 @@ import {
   SCRIPTS_MOUNT,
   type DistributedRunOptions,
   type ScriptFile,
-} from '../deploy/k8s/testrun.ts';
+} from './k8s/testrun.ts';
 
 const REPO = join(import.meta.dirname, '..');
 const CRD = parse(readFileSync(join(REPO, 'deploy/schemas/k6-operator-testruns-crd.yaml'), 'utf8')) as {
