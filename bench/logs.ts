@@ -5,6 +5,11 @@
  * file, the median of interleaved rounds (baseline, subject, baseline, …) so load on a shared
  * machine hits both alike. Goal ≥ 0.3×. Then the analysis (sort, bins, fits) as its own line, since it runs once per profile.
  *
+ * The bare split decodes each line to a string, as any line reader does (readline, the report's
+ * and the exporter's readers); the reader since wave 4 parses `combined` lines from the bytes and
+ * makes no string per line. Two more rows, for the record and not the goal: the reader with its
+ * byte path off (the text parser, as before wave 4), and a split that makes no string either.
+ *
  * The file: a synthetic opening in nginx `combined` + `$request_time` (profile/synthetic.ts).
  * Run: `npm run bench -- logs` (or `npx tsx bench/logs.ts`).
  */
@@ -37,16 +42,25 @@ try {
   let read: Awaited<ReturnType<typeof readLogs>> | undefined;
   const bareRun = () => forEachLogLine(file, undefined, (line) => (sink += line.length));
   const parseRun = async () => (read = await readLogs({ files: [file], rules: REFERENCE_TARGET_RULES }));
-  // warm-up both, then baseline and subject interleaved (ABAB…) so a burst of load on the shared
-  // machine hits both; each ratio is the median of the per-round ratios
+  const textRun = () => readLogs({ files: [file], rules: REFERENCE_TARGET_RULES, bytePath: false });
+  const bytesRun = () =>
+    forEachLogLine(file, undefined, { line: () => {}, bytes: (_chunk, start, end) => (sink += end - start) });
+  // warm-up all, then baseline and subject interleaved (ABAB…, with the two record rows between)
+  // so a burst of load on the shared machine hits both; each ratio is the median of the per-round ratios
   await bareRun();
   await parseRun();
+  await textRun();
+  await bytesRun();
   const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
   const bare: Array<{ wall: number; cpu: number }> = [];
   const parse: Array<{ wall: number; cpu: number }> = [];
+  const text: Array<{ wall: number; cpu: number }> = [];
+  const bytes: Array<{ wall: number; cpu: number }> = [];
   for (let round = 0; round < rounds; round += 1) {
     bare.push(await measure(bareRun));
     parse.push(await measure(parseRun));
+    text.push(await measure(textRun));
+    bytes.push(await measure(bytesRun));
   }
   const analyse = median(
     await Promise.all(
@@ -56,7 +70,8 @@ try {
       ),
     ),
   );
-  const ratios = (kind: 'wall' | 'cpu'): number[] => bare.map((value, round) => value[kind] / parse[round]![kind]);
+  const ratios = (kind: 'wall' | 'cpu', subject = parse): number[] =>
+    bare.map((value, round) => value[kind] / subject[round]![kind]);
 
   const perSecond = (value: number): string => `${Math.round(lines / value / 1000)}k lines/s`;
   const bareWall = median(bare.map((value) => value.wall));
@@ -81,6 +96,9 @@ try {
     `ratio (CPU time)    ${median(ratios('cpu')).toFixed(2)}× (per round ${ratios('cpu')
       .map((ratio) => ratio.toFixed(2))
       .join(' ')})`,
+  );
+  console.log(
+    `record: text path only (byte path off, the reader before wave 4) ${perSecond(median(text.map((value) => value.cpu)))} of CPU time, ratio ${median(ratios('cpu', text)).toFixed(2)}× (CPU); a split that makes no string ${perSecond(median(bytes.map((value) => value.cpu)))} of CPU time, ${median(ratios('cpu', bytes)).toFixed(2)}× the bare split`,
   );
   console.log(
     `  + analysis (sort, bins, fits) ${(analyse * 1000).toFixed(0)} ms: read + analysis ratio ${(bareWall / (parseWall + analyse)).toFixed(2)}× (wall clock)`,

@@ -14,6 +14,11 @@ export interface K6LineSink {
   line(text: string): void;
   /** A line longer than the limit was skipped (count it as one line rejected `too_long`). */
   tooLong(): void;
+  /**
+   * When present, called instead of `line` with the line's bytes, `chunk[start, end)`, valid only
+   * during the call: no string is made (the access-log reader parses bytes in place).
+   */
+  bytes?(chunk: Uint8Array, start: number, end: number): void;
 }
 
 /** The WHATWG decoder of Node (and browsers); declared here because load-tests type-check contracts/ with k6's types only, and no k6 script loads this splitter. */
@@ -53,10 +58,11 @@ export class K6LineSplitter {
       } else if (this.partBytes + newline - start > this.maxLineBytes) {
         sink.tooLong();
       } else if (this.partBytes === 0) {
-        sink.line(utf8.decode(chunk.subarray(start, newline)));
+        if (sink.bytes) sink.bytes(chunk, start, newline);
+        else sink.line(utf8.decode(chunk.subarray(start, newline)));
       } else {
         this.parts.push(chunk.subarray(start, newline));
-        sink.line(utf8.decode(concat(this.parts, this.partBytes + newline - start)));
+        emitJoined(sink, concat(this.parts, this.partBytes + newline - start));
       }
       this.parts = [];
       this.partBytes = 0;
@@ -78,7 +84,7 @@ export class K6LineSplitter {
 
   /** The stream ended: a partial last line counts as a line (HTTP bodies, finished files; not growing files). */
   end(sink: K6LineSink): void {
-    if (this.partBytes > 0) sink.line(utf8.decode(concat(this.parts, this.partBytes)));
+    if (this.partBytes > 0) emitJoined(sink, concat(this.parts, this.partBytes));
     this.reset();
   }
 
@@ -88,6 +94,11 @@ export class K6LineSplitter {
     this.partBytes = 0;
     this.skipping = false;
   }
+}
+
+function emitJoined(sink: K6LineSink, line: Uint8Array): void {
+  if (sink.bytes) sink.bytes(line, 0, line.length);
+  else sink.line(utf8.decode(line));
 }
 
 function concat(parts: readonly Uint8Array[], length: number): Uint8Array {

@@ -68,7 +68,8 @@ export function classifyRecord(record: LogRecord, rules: LogRules): FunnelStage 
   return rules.bots.test(record.userAgent) ? 'bot' : byPath;
 }
 
-function classifyRequest(method: string, path: string, rules: LogRules): FunnelStage | IgnoreReason {
+/** The stage of a method and path, or why they are left out (the user agent aside: bots are the caller's). */
+export function classifyRequest(method: string, path: string, rules: LogRules): FunnelStage | IgnoreReason {
   if (rules.health.test(path)) return 'health';
   if (rules.static.test(path)) return 'static';
   if (rules.ignoredPaths.some((pattern) => pattern.test(path))) return 'ignored_path';

@@ -13,8 +13,12 @@
  * The peak: the slots whose planned arrivals (or, without a plan, new applicants over ±5 slots)
  * reach half the busiest slot's — the definition `floodgate profile from-logs` uses for logs; a
  * stage's own peak is where the applicants entering it do. Requests count where they happen, so
- * retries made after the peak count off it: in a time-compressed run whose peak lasts seconds
- * (under {@link PEAK_MIN_SECONDS}) the split understates the peak, and the report says so.
+ * the requests of an applicant who arrived in the peak but was still at it after the peak ended
+ * count off it. How long that is the run measures: the mean journey, from entering the landing to
+ * the journey's end (Little's law over the funnel counters, {@link meanJourneySeconds}). A peak
+ * shorter than {@link PEAK_JOURNEYS} mean journeys (or than {@link PEAK_MIN_SECONDS}) is not split,
+ * and the report says why: in a time-compressed run whose peak lasts seconds much of the peak's
+ * load would count after it.
  */
 
 import { FUNNEL_STAGES, type FunnelStage } from '../../contracts/funnel.ts';
@@ -43,7 +47,7 @@ export interface StageAmplification {
   readonly requestsPerApplicant: number;
   /** Seconds the figures cover (a stage's own peak or off-peak; the whole span for `overall`). */
   readonly seconds: number;
-  /** (requests − entered) ÷ requests, at least 0: the retries, for a stage of one request per attempt. */
+  /** (requests − entered × {@link REQUESTS_PER_ATTEMPT}) ÷ requests, at least 0: the share of its requests that were retries. */
   readonly retryShare: number;
 }
 
@@ -84,8 +88,20 @@ export interface AmplificationResult {
    * are then left unstated (the renderers say why) and the impact rests on the whole run.
    */
   readonly split: boolean;
+  /** The shortest peak this run could split: {@link PEAK_JOURNEYS} mean journeys, at least {@link PEAK_MIN_SECONDS}. */
+  readonly peakMinSeconds: number;
+  /** The mean journey the run measured, seconds (undefined without applicants). */
+  readonly meanJourneySeconds?: number;
   readonly impact?: AmplificationImpact;
 }
+
+/**
+ * Requests one plain attempt of a stage makes, where it is not one: join_batch lists the batches,
+ * then joins one (load-tests/targets/reference.ts). A stage's retries are its requests beyond this
+ * many per applicant — exact when every attempt makes exactly these (a join that finds its batch
+ * full and tries the next makes more, and counts as a retry).
+ */
+export const REQUESTS_PER_ATTEMPT: Readonly<Partial<Record<FunnelStage, number>>> = { join_batch: 2 };
 
 /** Share of the busiest slot's arrivals a slot must reach to be peak. */
 export const PEAK_SHARE = 0.5;
@@ -93,11 +109,18 @@ export const PEAK_SHARE = 0.5;
 const SMOOTH_SLOTS = 5;
 
 /**
- * A peak shorter than this (seconds) is not split from the rest: a request counts when it is
- * answered and a retry comes seconds after its first try, so in a time-compressed run whose peak
- * lasts seconds much of the peak's load lands after it (a 6 s peak read 0.06× the off-peak).
+ * A peak must last this many mean journeys to be split from the rest: a request counts when it is
+ * answered, and an applicant who arrived in the peak makes its requests (retries too) within its
+ * journey, so at most about one journey's worth of the peak's requests lands after it — ≈ 1/10
+ * here (a 6 s peak of a run whose journeys took seconds read 0.06× the off-peak).
  */
-export const PEAK_MIN_SECONDS = 120;
+export const PEAK_JOURNEYS = 10;
+
+/**
+ * The shortest peak split whatever the journeys: two of the ±{@link SMOOTH_SLOTS}-slot windows a
+ * stage's own peak is found over, at 1 s slots (a shorter peak is mostly those windows' edges).
+ */
+export const PEAK_MIN_SECONDS = 2 * (2 * SMOOTH_SLOTS + 1);
 
 /** Measures the amplification of a run. Pure. */
 export function analyseAmplification(
@@ -132,7 +155,9 @@ export function analyseAmplification(
     offPeak.requestsPerApplicant > 0
       ? peak.requestsPerApplicant / offPeak.requestsPerApplicant
       : undefined;
-  const split = peak.seconds >= PEAK_MIN_SECONDS && offPeak.seconds > 0;
+  const journey = meanJourneySeconds(slots, resolution);
+  const peakMinSeconds = Math.max(PEAK_MIN_SECONDS, PEAK_JOURNEYS * (journey ?? 0));
+  const split = peak.seconds >= peakMinSeconds && offPeak.seconds > 0;
   const impact = split
     ? impactOf(peak, offPeak, capacity)
     : impactOf({ ...overall, stages: withSeconds(overall.stages, overall.seconds) }, undefined, capacity);
@@ -144,8 +169,35 @@ export function analyseAmplification(
     offPeak,
     ...(ratio !== undefined && split ? { peakOverOffPeak: ratio } : {}),
     split,
+    peakMinSeconds,
+    ...(journey !== undefined ? { meanJourneySeconds: journey } : {}),
     ...(impact ? { impact } : {}),
   };
+}
+
+/**
+ * The mean time a journey took, from entering the landing to its end (a stage that did not
+ * complete, a stop before a stage, or the last stage done), by Little's law: the journeys under
+ * way summed over the slots, times the slot length, over the journeys started — plus one slot,
+ * since a journey that starts and ends within a slot adds nothing to the sum (so this is an upper
+ * bound by up to a slot). A journey the run's end cut off counts as under way to the end.
+ * Undefined without applicants.
+ */
+export function meanJourneySeconds(slots: readonly RunSlot[], resolution: number): number | undefined {
+  let started = 0;
+  let ended = 0;
+  let underWay = 0;
+  for (const slot of slots) {
+    started += slot.stages.landing?.funnel.entered ?? 0;
+    for (const stage of FUNNEL_STAGES) {
+      const funnel = slot.stages[stage]?.funnel;
+      if (!funnel) continue;
+      ended += (funnel.failed ?? 0) + (funnel.throttled ?? 0) + (funnel.abandoned ?? 0);
+      if (stage === FUNNEL_STAGES[FUNNEL_STAGES.length - 1]) ended += funnel.completed ?? 0;
+    }
+    underWay += Math.max(0, started - ended);
+  }
+  return started > 0 ? (underWay * resolution) / started + resolution : undefined;
 }
 
 /** True for the slots whose weight reaches {@link PEAK_SHARE} of the busiest's. */
@@ -196,7 +248,7 @@ function span(totals: RangeTotals): AmplificationSpan {
       okRequests: figures.requests.ok,
       requestsPerApplicant: figures.requestCount / entered,
       seconds: totals.seconds,
-      retryShare: Math.max(0, 1 - entered / figures.requestCount),
+      retryShare: Math.max(0, 1 - (entered * (REQUESTS_PER_ATTEMPT[stage] ?? 1)) / figures.requestCount),
     };
   }
   return {

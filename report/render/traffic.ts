@@ -8,7 +8,7 @@
 import { FUNNEL_STAGES } from '../../contracts/funnel.ts';
 import type { RunProfileRecord } from '../../contracts/run-record.ts';
 import type { Analysis } from '../analysis/index.ts';
-import { PEAK_MIN_SECONDS } from '../analysis/amplification.ts';
+import { PEAK_JOURNEYS, PEAK_MIN_SECONDS } from '../analysis/amplification.ts';
 import { formatRate } from '../analysis/capacity.ts';
 import type { Table } from './format.ts';
 
@@ -88,10 +88,10 @@ export function amplificationNotes(analysis: Pick<Analysis, 'amplification'>): s
       ]
     : [
         `Requests per applicant over the run: ${ratio(overall.requestsPerApplicant)} (all stages, per new applicant).`,
-        `The peak lasted ${Math.round(peak.seconds)} s, under ${PEAK_MIN_SECONDS} s (a time-compressed run), so it is not split from the rest: a request counts when it is answered and a retry comes seconds after its first try, so much of the peak’s load would count after it. Run at a smaller TIME_SCALE for peak against off-peak.`,
+        `The peak lasted ${Math.round(peak.seconds)} s, under ${Math.round(amplification.peakMinSeconds)} s (${amplification.meanJourneySeconds !== undefined && PEAK_JOURNEYS * amplification.meanJourneySeconds > PEAK_MIN_SECONDS ? `${PEAK_JOURNEYS} × the ${amplification.meanJourneySeconds.toFixed(1)} s a journey took on average` : `at least ${PEAK_MIN_SECONDS} s`}), so it is not split from the rest: a request counts when it is answered, so the requests of applicants still at it after the peak would count after it. Run at a smaller TIME_SCALE for peak against off-peak.`,
       ];
   notes.push(
-    'An applicant is a journey that entered the stage (funnel_stage entered, once per applicant however often it tries); requests beyond one per applicant are retries — exact for stages of one request per attempt (join_batch lists the batches, then joins one).',
+    'An applicant is a journey that entered the stage (funnel_stage entered, once per applicant however often it tries); requests beyond one per applicant are retries (beyond two at join_batch, whose attempt lists the batches, then joins one) — exact when every attempt makes just those.',
   );
   if (impact) {
     const who =
