@@ -1,3 +1,4 @@
+/* eslint-disable -- a k6 script written as k6 users write them (k6 globals, no project style), linted by k6, not by this repo */
 // Probe (review F1): a request made inside group() and awaited outside it carries the group —
 // k6 takes the request's tags when it is made (js/modules/k6/http/request.go parseRequest:
 // TagsAndMeta from vu.State().Tags.GetCurrentValues()), not when its answer arrives. A VU tag

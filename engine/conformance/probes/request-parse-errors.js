@@ -1,3 +1,4 @@
+/* eslint-disable -- a k6 script written as k6 users write them (k6 globals, no project style), linted by k6, not by this repo */
 // Probe (review F18): a request k6 cannot build resolves a Response carrying the error and a
 // "Request Failed" warning, so the script's check records the failure; under `throw` it rejects
 // (js/modules/k6/http/request.go handleParseRequestError; 1020 from lib/netext/httpext/url.go).

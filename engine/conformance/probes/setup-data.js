@@ -1,3 +1,4 @@
+/* eslint-disable -- a k6 script written as k6 users write them (k6 globals, no project style), linted by k6, not by this repo */
 // Probe (review F4): setup()'s result reaches the VUs as Go's json.Marshal makes it
 // (internal/js/runner.go Setup): NaN, ±Infinity and cycles are refused with "error marshaling
 // setup() data to JSON", a BigInt is written as its whole number. SETUP_KIND picks the value.
