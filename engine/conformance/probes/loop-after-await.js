@@ -1,4 +1,4 @@
- 
+/* eslint-disable -- a k6 script written as k6 users write them (k6 globals, no project style), linted by k6, not by this repo */
 // Probe (issue 10): an endless synchronous loop in the continuation after an await. k6 interrupts
 // the VU's runtime at the hard stop (internal/js/runner.go: vu.Runtime.Interrupt) wherever its code
 // runs; the run goes on to handleSummary and a complete output.

@@ -1,4 +1,3 @@
- 
 // Probe (review F9): metric values and tag values as k6 takes them
 // (internal/js/modules/k6/metrics/metrics.go add; js/common/tags.go ApplyCustomUserTag):
 // '0' and [] are truthy zeros and count 1; null and 'abc' are refused with a warning and no

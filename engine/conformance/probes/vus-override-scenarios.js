@@ -1,4 +1,3 @@
- 
 // Probe (review F5): a lone `vus` next to `scenarios` overrides them, with k6's warning
 // (lib/executor/execution_config_shortcuts.go DeriveScenariosFromShortcuts): 3 VUs, 3 shared
 // iterations of the default function; the scenario `s` does not run.
