@@ -37,6 +37,8 @@
  * found, and while a poll that reset a file has not read it again: the exporter answers 503 on
  * /metrics meanwhile, so Prometheus never scrapes a partial re-read (which it would take for a
  * counter reset and count twice in `increase()`).
+ *
+ * Over 400 lines on purpose: one state machine per followed inode (identity, offset, tail, partial line, rotation, truncation, the run-ended rule) whose transitions must be read together; its helpers (globs, the poll schedule) are small and private to it.
  */
 
 import { type Dirent, type FSWatcher, readdirSync, readFileSync, statSync, watch } from 'node:fs';

@@ -18,6 +18,8 @@
  *   sample time (grid time minus the median of that delay), the time the NDJSON's slots use;
  * - the scenario starts where the NDJSON path says (its first load sample): in the first slot with
  *   load, at the run's first sample or that slot's start, whichever is later.
+ *
+ * Over 400 lines on purpose: one reader: every query is built from the same grid, run filter and catalog names, and the step placement (interpolated or by sample second) needs them all; the query builders would be the seam to split at.
  */
 
 import { FloodgateError } from '../contracts/errors.ts';

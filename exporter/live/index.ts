@@ -12,6 +12,8 @@
  * The page script (client/main.ts, uPlot) is bundled by esbuild on first request and served from
  * here: nothing is fetched from another origin. `GET /live/snapshot` renders the same page with
  * every panel's data inlined, a self-contained HTML file (the demo writes one beside its report).
+ *
+ * Over 400 lines on purpose: the live page’s server side: routes, the Prometheus proxy and the exporter-mode snapshot share one board model and one set of limits.
  */
 
 import { readdirSync, readFileSync } from 'node:fs';

@@ -10,6 +10,8 @@
  * range windows [t − range, t], a 5 minute lookback for instant selectors ended early by stale
  * markers, extrapolated rate/increase with counter resets, the metric name dropped by arithmetic
  * and most functions. Pure: samples come from a {@link SampleSource}.
+ *
+ * Over 400 lines on purpose: one evaluator: lexer, parser and evaluation share the AST types and the label-matching rules, and the subset is read as a whole against PromQL’s grammar; split it when the subset grows (lexer+parser / functions / binary operators).
  */
 
 /** A label set, `__name__` included. */

@@ -9,6 +9,8 @@
  * (`<agg> <op> <number>`), `metrics/sink.go` (`TrendSink.P`, `CounterSink.Rate`,
  * `RateSink.Format`) and `internal/metrics/engine/engine.go` (thresholds run over the whole test,
  * counter `rate` divided by the test duration).
+ *
+ * Over 400 lines on purpose: the expected totals are one recount of the raw samples; keeping them together keeps them independent of every other file.
  */
 import { LATENCY_BUCKETS_SECONDS } from '../../contracts/metrics.ts';
 import type { K6Sample, MetricDef, RunnerSpec, ThresholdDef } from './model.ts';

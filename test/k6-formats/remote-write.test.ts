@@ -1,3 +1,4 @@
+/** Over 400 lines on purpose: one test file per k6 output of the kit; its cases share the kit runs and the exporter under test. */
 import protobuf from 'protobufjs';
 import { uncompress } from 'snappyjs';
 import { describe, expect, test } from 'vitest';

@@ -25,6 +25,8 @@
  *     object reaches JS as a Go struct, so its keys are k6's JS field names (`js/common/bridge.go`
  *     `FieldName`: snake_case), not the schema's json tags: `generated_at`, `k6_version`, trend
  *     `p90`/`p95`. Confirmed by `TestMachineReadableSummary` in `internal/cmd/tests/cmd_run_test.go`.
+ *
+ * Over 400 lines on purpose: the three summary shapes are computed from the same per-process aggregation; one port of k6’s summary code, checked side by side.
  */
 import { createHash } from 'node:crypto';
 import { goRfc3339Nano } from './go-json.ts';

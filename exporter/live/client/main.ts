@@ -3,6 +3,8 @@
  * inlined in the page), draws every panel of the chosen board on Grafana's 24-column grid, and
  * refreshes every few seconds. Time series with uPlot; stats, bar gauges and tables as HTML.
  * Every request goes to the page's own origin (the exporter), never elsewhere.
+ *
+ * Over 400 lines on purpose: the browser bundle’s one entry: panel layout, uPlot series and the HTML panels share the board model and the refresh loop, and the bundle is built from this single file.
  */
 
 import uPlot from 'uplot';
