@@ -55,6 +55,13 @@ const machineReadable = {
 };
 
 describe('parseK6Summary', () => {
+  test.each([
+    [{ metrics: {} }, 'empty "metrics" object'],
+    [{ metrics: { http_req_duration: { type: 'trend', values: 'x' } } }, 'http_req_duration holds no numbers'],
+  ])('refuses %j, which no k6 summary of a run is (review F24)', (data, message) => {
+    expect(() => parseK6Summary(JSON.stringify(data))).toThrow(message);
+  });
+
   test('reads handleSummary data: verdicts from {ok}', () => {
     const summary = parseK6Summary(JSON.stringify(handleSummaryData));
     expect(summary.shape).toBe('handleSummary');

@@ -80,6 +80,10 @@ export function parseK6Summary(input: string | unknown): K6Summary {
     );
   // An empty metrics object: handleSummary data carries `options` and `state`; an export does not.
   const legacy = nested || (entries.length === 0 && (isObject(data.options) || isObject(data.state)));
+  // k6's --summary-export lists every metric of the run (summary-wrapper.js oldJSONSummary), so an
+  // empty one is not k6's (a script's handleSummary may have written its own JSON there).
+  if (!legacy && entries.length === 0)
+    throw new TypeError('the summary has an empty "metrics" object, which no k6 summary of a run has');
   return legacy ? handleSummaryData(metrics) : summaryExport(metrics);
 }
 
@@ -107,6 +111,10 @@ function summaryExport(metrics: Record<string, unknown>): K6Summary {
   for (const [name, raw] of Object.entries(metrics)) {
     const { thresholds: verdicts, ...rest } = raw as Record<string, unknown>;
     const values = { ...numbers(rest, name) };
+    if (Object.keys(values).length === 0)
+      throw new TypeError(
+        `summary metric ${name} holds no numbers (k6's --summary-export gives each metric its values)`,
+      );
     // A Rate carries {value, passes, fails}; a Gauge {value, min, max}: oldJSONSummary renamed rate → value.
     const isRate = 'passes' in values && 'fails' in values && 'value' in values;
     if (isRate) {

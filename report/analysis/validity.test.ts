@@ -67,3 +67,19 @@ describe('whole-run totals when the scenario starts inside a slot', () => {
     expect(totalsOf(runSlots(shifted), 1).arrivals).toBe(70);
   });
 });
+
+describe('a run that exited 99', () => {
+  test('warns when none of the thresholds read failed: the verdicts are not the run’s (review F24)', () => {
+    const result = simulatedRunResult(simulateRun({ steps: [{ rate: 2, seconds: 30 }], stages: {}, seed: 3 }));
+    const passing = {
+      ...result,
+      exitCode: 99,
+      thresholds: [{ metric: 'http_req_failed', expression: 'rate<0.5', ok: true }],
+    };
+    expect(analyseRun(passing).validity.warnings.join('\n')).toMatch(
+      /exited 99 \(k6: a threshold failed\), but none of the 1 thresholds/,
+    );
+    const failing = { ...passing, thresholds: [{ metric: 'http_req_failed', expression: 'rate<0.5', ok: false }] };
+    expect(analyseRun(failing).validity.warnings.join('\n')).not.toMatch(/exited 99/);
+  });
+});

@@ -142,6 +142,13 @@ export function analyseValidity(
   if (result.summary && !result.summary.thresholds) {
     warnings.push(`${K6_SUMMARY_SHAPE_NAMES[result.summary.shape]}: k6's threshold verdicts are unknown, not passed`);
   }
+  // k6 exits 99 only when a threshold failed (internal/cmd/run.go): a report showing none failed
+  // is reading verdicts that are not the run's (e.g. a summary.json a script wrote itself).
+  if (result.exitCode === 99 && !result.thresholds.some((threshold) => threshold.ok === false)) {
+    warnings.push(
+      `the load run exited 99 (k6: a threshold failed), but none of the ${result.thresholds.length} thresholds read here failed${result.summary ? ` — ${result.summary.file} may not be k6's own summary of this run` : ' — the run has no summary to say which'}`,
+    );
+  }
 
   const disclosures: string[] = [];
   if (result.summary)
