@@ -8,8 +8,5 @@ export const options = { scenarios: { s: { executor: 'per-vu-iterations', vus: 2
 
 export default function () {
   if (typeof [].probeTag === 'function') seen.add(1);
-  if (__VU === 1)
-    Object.getPrototypeOf([]).probeTag = function () {
-      return 1;
-    };
+  if (__VU === 1) Object.getPrototypeOf([]).probeTag = function () { return 1; };
 }

@@ -2,8 +2,6 @@
 // Probe (issue 10): an init context patches a built-in through an alias the scan cannot see;
 // the change is found when that init context ends and the script is refused (exit 107).
 const proto = Object.getPrototypeOf('');
-proto.probeShout = function () {
-  return this.toUpperCase();
-};
+proto.probeShout = function () { return this.toUpperCase(); };
 export const options = { iterations: 1 };
 export default function () {}

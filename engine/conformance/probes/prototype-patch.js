@@ -5,8 +5,5 @@
 export const options = { vus: 2, iterations: 2 };
 
 export default function () {
-  if (__VU === 1)
-    Array.prototype.probeLast = function () {
-      return this[this.length - 1];
-    };
+  if (__VU === 1) Array.prototype.probeLast = function () { return this[this.length - 1]; };
 }
