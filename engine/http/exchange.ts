@@ -535,7 +535,8 @@ export class Exchange {
   }
 }
 
-function tlsVersionOf(socket: Socket | undefined): string {
+/** k6's `tls_version` text of a socket (`tls1.2`, `tls1.3`; '' without TLS); the undici transport uses it too. */
+export function tlsVersionOf(socket: Socket | undefined): string {
   const protocol = (socket as TLSSocket | undefined)?.getProtocol?.();
   if (!protocol) return '';
   return protocol.replace(/^TLSv/, 'tls').replace(/^tls1$/, 'tls1.0');

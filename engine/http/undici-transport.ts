@@ -8,11 +8,11 @@
 
 import { subscribe } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
 import { Pool, buildConnector, type Dispatcher } from 'undici';
 import { monoNow } from '../clock.ts';
 import { decodeBody as decode } from './body.ts';
 import { k6ErrorFor, REQUEST_TIMEOUT, type K6NetworkError } from './errors.ts';
+import { tlsVersionOf } from './exchange.ts';
 import type { Timings, TransportOptions, TransportRequest, TransportResult, VuConnections } from './types.ts';
 
 interface ConnectTiming {
@@ -249,12 +249,6 @@ class Exchange implements Dispatcher.DispatchHandler {
       duration: sending + waiting + receiving,
     };
   }
-}
-
-function tlsVersionOf(socket: Socket | undefined): string {
-  const protocol = (socket as TLSSocket | undefined)?.getProtocol?.();
-  if (!protocol) return '';
-  return protocol.replace(/^TLSv/, 'tls').replace(/^tls1$/, 'tls1.0');
 }
 
 /** One VU's undici pools, origin → pool. */
